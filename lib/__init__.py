@@ -1,0 +1,1 @@
+"""Commerce extérieur des territoires: data, queries and figures (no Streamlit here)."""

@@ -1,0 +1,102 @@
+"""DuckDB access: one connection per process, one cursor per thread, a `trade` view.
+
+Streamlit serves each browser session from its own thread; a DuckDB connection must not be
+shared between threads, but cursors of one connection may each live in one thread. The view
+`trade` exposes the canonical columns over the files named by the current manifest and is
+rebuilt when the manifest changes (an ingest in this or another process).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from lib import config, store
+
+_lock = threading.Lock()
+_local = threading.local()
+
+
+@dataclass
+class _Process:
+    con: duckdb.DuckDBPyConnection
+    location: str
+    stamp: float | None
+    manifest: store.Manifest | None
+
+
+_process: _Process | None = None
+
+
+class NoDataset(RuntimeError):
+    """The dataset folder has no manifest yet (build the demo or ingest files)."""
+
+
+def _trade_view_sql(location: str, manifest: store.Manifest | None) -> str:
+    if manifest is None or not manifest.files:
+        # An empty view with the canonical types keeps every query valid before any data.
+        return (
+            "CREATE OR REPLACE VIEW trade AS SELECT "
+            "NULL::SMALLINT AS year, NULL::TINYINT AS month, NULL::VARCHAR AS flow, "
+            "NULL::VARCHAR AS dept, NULL::VARCHAR AS product, NULL::VARCHAR AS country, "
+            "NULL::DOUBLE AS value_eur WHERE false"
+        )
+    paths = [str(Path(location) / rel).replace("'", "''") for rel in manifest.files.values()]
+    listing = ", ".join(f"'{p}'" for p in paths)
+    return (
+        "CREATE OR REPLACE VIEW trade AS SELECT "
+        "year, month, flow, dept, product, country, value_eur "
+        f"FROM read_parquet([{listing}], hive_partitioning = true, "
+        "hive_types = {'year': SMALLINT})"
+    )
+
+
+def _open(location: str) -> _Process:
+    con = duckdb.connect(":memory:")
+    manifest = store.read_manifest(location)
+    con.execute(_trade_view_sql(location, manifest))
+    return _Process(con, location, store.manifest_stamp(location), manifest)
+
+
+def _current() -> _Process:
+    """The process-wide connection, (re)opened for the configured location and manifest."""
+    global _process
+    location = config.data_dir()
+    with _lock:
+        if _process is None or _process.location != location:
+            _process = _open(location)
+        else:
+            stamp = store.manifest_stamp(location)
+            if stamp != _process.stamp:
+                _process.manifest = store.read_manifest(location)
+                _process.con.execute(_trade_view_sql(location, _process.manifest))
+                _process.stamp = stamp
+        return _process
+
+
+def cursor() -> duckdb.DuckDBPyConnection:
+    """This thread's cursor on the process connection, with an up-to-date `trade` view."""
+    process = _current()
+    cur = getattr(_local, "cursor", None)
+    if cur is None or getattr(_local, "owner", None) is not process.con:
+        cur = process.con.cursor()
+        _local.cursor = cur
+        _local.owner = process.con
+    return cur
+
+
+def manifest() -> store.Manifest | None:
+    """The manifest the `trade` view currently reads."""
+    return _current().manifest
+
+
+def reset() -> None:
+    """Forget the process connection (tests switch data folders)."""
+    global _process
+    with _lock:
+        if _process is not None:
+            _process.con.close()
+        _process = None
