@@ -52,7 +52,7 @@ class Manifest:
 
     @property
     def source(self) -> str:
-        """"demo", "import", or "mixed" when imported years sit beside demonstration years."""
+        """ "demo", "import", or "mixed" when imported years sit beside demonstration years."""
         kinds = set(self.sources.values())
         if not kinds:
             return "empty"

@@ -1,0 +1,50 @@
+# Commerce extérieur des territoires — set-up, run, test.
+# `make run` and `make test` are all a fresh clone needs (see README.md).
+
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
+PORT   ?= 8501
+
+.PHONY: run test data lint format bench chromium venv e2e
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt
+	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) introuvable : installez Python 3.11"; exit 1; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+# Builds the synthetic demonstration dataset only when no dataset exists yet.
+dataset: venv
+	$(PY) -m lib.demo --if-missing
+
+data: venv
+	$(PY) -m lib.demo
+
+run: dataset
+	$(VENV)/bin/streamlit run streamlit_app.py --server.port $(PORT)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+chromium:
+	@bash scripts/ensure_chromium.sh
+
+test: venv chromium lint
+	$(PY) -m pytest
+
+e2e: venv chromium
+	$(PY) -m pytest -m e2e
+
+bench: venv
+	$(PY) -m bench.run

@@ -1,0 +1,43 @@
+"""French number formatting: `1 773,5 M€`, `6,6 %`, `−437,8 M€`.
+
+Thousands are separated by a no-break space (U+00A0) so that a figure never wraps across
+lines; the unit is attached with one too.
+"""
+
+from __future__ import annotations
+
+import math
+
+NBSP = "\u00a0"
+MINUS = "\u2212"  # typographic minus, as in the DSFR
+
+
+def number(value: float | None, decimals: int = 1, signed: bool = False) -> str:
+    """`1234567.891` → `1 234 567,9`; NaN/None → `–` (no data)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    text = f"{abs(value):,.{decimals}f}".replace(",", NBSP).replace(".", ",")
+    if value < 0 and text.strip("0,") != "":
+        return MINUS + text
+    if signed and value > 0 and text.strip("0,") != "":
+        return "+" + text
+    return text
+
+
+def meur(value_eur: float | None, decimals: int = 1, signed: bool = False) -> str:
+    """Euros shown in millions: `1773500000` → `1 773,5 M€`."""
+    if value_eur is None or (isinstance(value_eur, float) and math.isnan(value_eur)):
+        return "–"
+    return f"{number(value_eur / 1e6, decimals, signed)}{NBSP}M€"
+
+
+def pct(value: float | None, decimals: int = 1, signed: bool = False) -> str:
+    """`6.55` → `6,6 %`; NaN/None → `–`."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{number(value, decimals, signed)}{NBSP}%"
+
+
+def share_decimals(value: float) -> int:
+    """Small shares need more digits to say anything: 0,31 % rather than 0,3 %."""
+    return 2 if abs(value) < 1 else 1

@@ -1,0 +1,220 @@
+"""Every number the explorer shows comes from one of these SQL queries over the `trade` view.
+
+Each function takes an already validated Territory (see lib.territory) and a year, binds every
+value as a parameter, and returns a pandas frame shaped as the CSV contract of `lib.export`
+(docs/DATA.md): values in euros, unrounded; ranks break ties by code, ascending.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from lib import db, refs
+from lib.territory import FRANCE, Territory
+
+OTHERS = "AUTRES"  # the node that merges products or countries beyond the top N
+HIGHLIGHTED_LINKS = 5
+FLOW_NAMES = {"E": "export", "I": "import"}
+
+
+def _dept_filter(territory: Territory) -> tuple[str, list[str]]:
+    """SQL predicate restricting rows to the territory's départements, with its parameters."""
+    depts = territory.depts
+    if depts is None:
+        return "TRUE", []
+    if not depts:
+        return "FALSE", []
+    placeholders = ", ".join("?" for _ in depts)
+    return f"dept IN ({placeholders})", list(depts)
+
+
+def _frame(sql: str, params: list[object]) -> pd.DataFrame:
+    return db.cursor().execute(sql, params).df()
+
+
+def available_years() -> list[int]:
+    """Years present in the dataset, ascending (read from the manifest: no file scan)."""
+    manifest = db.manifest()
+    return manifest.years if manifest else []
+
+
+def flow_totals(territory: Territory, year: int) -> dict[str, float]:
+    """Total value per flow: {'E': exports, 'I': imports} (0.0 when absent)."""
+    where, params = _dept_filter(territory)
+    rows = (
+        db.cursor()
+        .execute(
+            f"SELECT flow, sum(value_eur) FROM trade WHERE year = ? AND {where} GROUP BY flow",
+            [year, *params],
+        )
+        .fetchall()
+    )
+    totals = {"E": 0.0, "I": 0.0}
+    totals.update({flow: float(value) for flow, value in rows})
+    return totals
+
+
+def _pct(part: float, whole: float) -> float:
+    return 100.0 * part / whole if whole else math.nan
+
+
+def kpis(territory: Territory, year: int) -> pd.DataFrame:
+    """Key figures: `indicator,value` rows in the order of the export contract."""
+    own = flow_totals(territory, year)
+    national = own if territory == FRANCE else flow_totals(FRANCE, year)
+    rows: list[tuple[str, float]] = [
+        ("exports_eur", own["E"]),
+        ("imports_eur", own["I"]),
+        ("balance_eur", own["E"] - own["I"]),
+        ("coverage_pct", _pct(own["E"], own["I"])),
+        ("national_exports_eur", national["E"]),
+        ("national_imports_eur", national["I"]),
+        ("exports_share_national_pct", _pct(own["E"], national["E"])),
+        ("imports_share_national_pct", _pct(own["I"], national["I"])),
+    ]
+    region = territory.region
+    if region is not None:
+        regional = own if region == territory else flow_totals(region, year)
+        rows += [
+            ("region_exports_eur", regional["E"]),
+            ("region_imports_eur", regional["I"]),
+            ("exports_share_region_pct", _pct(own["E"], regional["E"])),
+            ("imports_share_region_pct", _pct(own["I"], regional["I"])),
+        ]
+    return pd.DataFrame(rows, columns=["indicator", "value"])
+
+
+def partners(territory: Territory, year: int, top: int) -> pd.DataFrame:
+    """The `top` partner countries by imports + exports, with the balance."""
+    where, params = _dept_filter(territory)
+    frame = _frame(
+        f"""
+        SELECT country,
+               coalesce(sum(value_eur) FILTER (WHERE flow = 'I'), 0) AS imports_eur,
+               coalesce(sum(value_eur) FILTER (WHERE flow = 'E'), 0) AS exports_eur
+        FROM trade
+        WHERE year = ? AND {where}
+        GROUP BY country
+        HAVING sum(value_eur) <> 0
+        ORDER BY imports_eur + exports_eur DESC, country
+        LIMIT ?
+        """,
+        [year, *params, top],
+    )
+    frame["balance_eur"] = frame["exports_eur"] - frame["imports_eur"]
+    frame.insert(1, "country_name", frame["country"].map(refs.country_name))
+    return frame
+
+
+def products(territory: Territory, year: int) -> pd.DataFrame:
+    """Every product with a non-zero value, per flow, with its share of the flow's total."""
+    where, params = _dept_filter(territory)
+    frame = _frame(
+        f"""
+        SELECT CASE flow WHEN 'E' THEN 'export' ELSE 'import' END AS flow,
+               product,
+               sum(value_eur) AS value_eur,
+               100 * sum(value_eur) / sum(sum(value_eur)) OVER (PARTITION BY flow) AS share_pct
+        FROM trade
+        WHERE year = ? AND {where}
+        GROUP BY flow, product
+        HAVING sum(value_eur) <> 0
+        ORDER BY flow, value_eur DESC, product
+        """,
+        [year, *params],
+    )
+    frame.insert(2, "product_name", frame["product"].map(refs.product_name))
+    return frame
+
+
+def sankey(territory: Territory, year: int, flow: str, top: int) -> pd.DataFrame:
+    """Links of the flow's Sankey: the top products and countries named, the rest `AUTRES`.
+
+    Exports run from products (sources) to countries (targets); imports from countries to
+    products. `highlight` marks the five largest links whose two ends are both named.
+    """
+    if flow not in FLOW_NAMES:
+        raise ValueError(f"unknown flow {flow!r}")
+    where, params = _dept_filter(territory)
+    source, target = ("p", "c") if flow == "E" else ("c", "p")
+    return _frame(
+        f"""
+        WITH base AS (
+            SELECT product, country, sum(value_eur) AS v
+            FROM trade WHERE year = ? AND flow = ? AND {where}
+            GROUP BY product, country
+        ),
+        top_products AS (
+            SELECT product FROM base GROUP BY product HAVING sum(v) > 0
+            ORDER BY sum(v) DESC, product LIMIT ?
+        ),
+        top_countries AS (
+            SELECT country FROM base GROUP BY country HAVING sum(v) > 0
+            ORDER BY sum(v) DESC, country LIMIT ?
+        ),
+        links AS (
+            SELECT CASE WHEN product IN (FROM top_products) THEN product ELSE '{OTHERS}' END AS p,
+                   CASE WHEN country IN (FROM top_countries) THEN country ELSE '{OTHERS}' END AS c,
+                   sum(v) AS value_eur
+            FROM base GROUP BY ALL HAVING sum(v) <> 0
+        ),
+        ranked AS (
+            SELECT {source} AS source, {target} AS target, value_eur,
+                   p <> '{OTHERS}' AND c <> '{OTHERS}' AS named
+            FROM links
+        )
+        SELECT source, target, value_eur,
+               CASE WHEN named AND row_number() OVER (
+                        ORDER BY named DESC, value_eur DESC, source, target
+                    ) <= {HIGHLIGHTED_LINKS} THEN 1 ELSE 0 END AS highlight
+        FROM ranked
+        ORDER BY value_eur DESC, source, target
+        """,
+        [year, flow, *params, top, top],
+    )
+
+
+def map_metrics(year: int) -> pd.DataFrame:
+    """One row per département of the reference table, for the choropleth.
+
+    Shares are of the national flow; changes compare with the previous year and are NaN when
+    that year is absent or zero.
+    """
+    frame = _frame(
+        """
+        WITH cur AS (
+            SELECT dept,
+                   coalesce(sum(value_eur) FILTER (WHERE flow = 'E'), 0) AS exports_eur,
+                   coalesce(sum(value_eur) FILTER (WHERE flow = 'I'), 0) AS imports_eur
+            FROM trade WHERE year = ? GROUP BY dept
+        ),
+        prev AS (
+            SELECT dept,
+                   sum(value_eur) FILTER (WHERE flow = 'E') AS exports_prev,
+                   sum(value_eur) FILTER (WHERE flow = 'I') AS imports_prev
+            FROM trade WHERE year = ? - 1 GROUP BY dept
+        )
+        SELECT cur.dept, exports_eur, imports_eur, exports_prev, imports_prev
+        FROM cur LEFT JOIN prev USING (dept)
+        """,
+        [year, year],
+    )
+    depts = refs.departements()[["code", "name", "region_code"]].rename(columns={"code": "dept"})
+    frame = depts.merge(frame, on="dept", how="left")
+    for column in ("exports_eur", "imports_eur"):
+        frame[column] = frame[column].fillna(0.0)
+    return _with_map_ratios(frame)
+
+
+def _with_map_ratios(frame: pd.DataFrame) -> pd.DataFrame:
+    exports, imports = frame["exports_eur"], frame["imports_eur"]
+    frame["balance_eur"] = exports - imports
+    frame["coverage_pct"] = 100 * exports / imports.where(imports != 0)
+    frame["exports_share_national_pct"] = 100 * exports / (exports.sum() or math.nan)
+    frame["imports_share_national_pct"] = 100 * imports / (imports.sum() or math.nan)
+    for flow in ("exports", "imports"):
+        prev = frame.pop(f"{flow}_prev").astype("float64")
+        frame[f"{flow}_change_pct"] = 100 * (frame[f"{flow}_eur"] - prev) / prev.where(prev != 0)
+    return frame

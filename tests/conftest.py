@@ -1,0 +1,51 @@
+"""Shared fixtures: write a small canonical frame as a dataset and point the app at it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from lib import config, db, store
+
+CANONICAL = ["year", "month", "flow", "dept", "product", "country", "value_eur"]
+
+
+def write_dataset(frame: pd.DataFrame, data_dir: Path, source: str = "import") -> store.Manifest:
+    """Write `frame` (canonical columns) to `data_dir` with the project's writer."""
+    con = duckdb.connect()
+    con.register("fixture_rows", frame[CANONICAL])
+    try:
+        return store.write_years(data_dir, con, "fixture_rows", source=source, replace_all=True)
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def use_dataset(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[[pd.DataFrame], Path]]:
+    """Call with a frame: it becomes the dataset every query of this test reads."""
+
+    def _use(frame: pd.DataFrame) -> Path:
+        data_dir = tmp_path_factory.mktemp("dataset")
+        write_dataset(frame, data_dir)
+        monkeypatch.setenv(config.ENV_DATA_DIR, str(data_dir))
+        db.reset()
+        return data_dir
+
+    yield _use
+    db.reset()
+
+
+def rows(records: list[tuple]) -> pd.DataFrame:
+    """A canonical frame from (year, flow, dept, product, country, value) tuples (annual)."""
+    frame = pd.DataFrame(
+        records, columns=["year", "flow", "dept", "product", "country", "value_eur"]
+    )
+    frame.insert(1, "month", pd.array([None] * len(frame), dtype="Int8"))
+    frame["value_eur"] = frame["value_eur"].astype(float)
+    return frame
