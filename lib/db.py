@@ -54,8 +54,28 @@ def _trade_view_sql(location: str, manifest: store.Manifest | None) -> str:
     )
 
 
+# Reference tables, loaded once per connection, so that exports can join names in SQL.
+REF_TABLES = {
+    "ref_departements": "departements.csv",
+    "ref_regions": "regions.csv",
+    "ref_products": "products.csv",
+    "ref_countries": "countries.csv",
+}
+
+
+def _load_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
+    for table, file_name in REF_TABLES.items():
+        path = str(config.REF_DIR / file_name).replace("'", "''")
+        # all_varchar keeps codes such as "01" or "NA" (Namibia) as written.
+        con.execute(
+            f"CREATE TABLE {table} AS SELECT * FROM read_csv('{path}', header = true, "
+            "all_varchar = true)"
+        )
+
+
 def _open(location: str) -> _Process:
     con = duckdb.connect(":memory:")
+    _load_reference_tables(con)
     manifest = store.read_manifest(location)
     con.execute(_trade_view_sql(location, manifest))
     return _Process(con, location, store.manifest_stamp(location), manifest)

@@ -7,6 +7,7 @@ lines; the unit is attached with one too.
 from __future__ import annotations
 
 import math
+from decimal import ROUND_HALF_UP, Decimal
 
 NBSP = "\u00a0"
 MINUS = "\u2212"  # typographic minus, as in the DSFR
@@ -16,7 +17,9 @@ def number(value: float | None, decimals: int = 1, signed: bool = False) -> str:
     """`1234567.891` → `1 234 567,9`; NaN/None → `–` (no data)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    text = f"{abs(value):,.{decimals}f}".replace(",", NBSP).replace(".", ",")
+    # Half-up on the decimal text, as a reader rounds: 6.55 → 6,6 (binary 6.5499… would give 6,5).
+    rounded = Decimal(repr(abs(float(value)))).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
+    text = f"{rounded:,.{decimals}f}".replace(",", NBSP).replace(".", ",")
     if value < 0 and text.strip("0,") != "":
         return MINUS + text
     if signed and value > 0 and text.strip("0,") != "":

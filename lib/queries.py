@@ -13,6 +13,7 @@ import pandas as pd
 
 from lib import db, refs
 from lib.territory import FRANCE, Territory
+from lib.urlstate import DataFilter
 
 OTHERS = "AUTRES"  # the node that merges products or countries beyond the top N
 HIGHLIGHTED_LINKS = 5
@@ -218,3 +219,71 @@ def _with_map_ratios(frame: pd.DataFrame) -> pd.DataFrame:
         prev = frame.pop(f"{flow}_prev").astype("float64")
         frame[f"{flow}_change_pct"] = 100 * (frame[f"{flow}_eur"] - prev) / prev.where(prev != 0)
     return frame
+
+
+# --- Données page: the underlying rows, filtered -------------------------------------------
+
+ROW_COLUMNS_SQL = """
+    t.year AS annee, t.month AS mois,
+    CASE t.flow WHEN 'E' THEN 'export' ELSE 'import' END AS flux,
+    t.dept AS departement, coalesce(d.name, t.dept) AS departement_nom,
+    t.product AS produit, coalesce(p.name, t.product) AS produit_nom,
+    t.country AS pays, coalesce(c.name, t.country) AS pays_nom,
+    t.value_eur AS valeur_eur
+"""
+
+
+def _rows_query(data_filter: DataFilter) -> tuple[str, list[object]]:
+    """FROM/WHERE of the filtered rows, with names joined from the reference tables."""
+    where, params = _dept_filter(data_filter.territory)
+    clauses = [where.replace("dept", "t.dept"), "t.year BETWEEN ? AND ?"]
+    params = [*params, data_filter.first_year, data_filter.last_year]
+    if data_filter.flux != "tous":
+        clauses.append("t.flow = ?")
+        params.append("E" if data_filter.flux == "export" else "I")
+    for column, codes in (("product", data_filter.products), ("country", data_filter.countries)):
+        if codes:
+            clauses.append(f"t.{column} IN ({', '.join('?' for _ in codes)})")
+            params.extend(codes)
+    sql = f"""
+        FROM trade t
+        LEFT JOIN ref_departements d ON d.code = t.dept
+        LEFT JOIN ref_products p ON p.code = t.product
+        LEFT JOIN ref_countries c ON c.code = t.country
+        WHERE {" AND ".join(clauses)}
+    """
+    return sql, params
+
+
+def row_summary(data_filter: DataFilter) -> tuple[int, float]:
+    """How many rows the filter selects and their total value."""
+    body, params = _rows_query(data_filter)
+    count, total = (
+        db.cursor().execute(f"SELECT count(*), sum(t.value_eur) {body}", params).fetchall()[0]
+    )
+    return int(count), float(total or 0.0)
+
+
+def rows_preview(data_filter: DataFilter, limit: int) -> pd.DataFrame:
+    """The first `limit` rows, largest values first."""
+    body, params = _rows_query(data_filter)
+    return _frame(
+        f"SELECT {ROW_COLUMNS_SQL} {body} "
+        "ORDER BY t.value_eur DESC, t.year, t.dept, t.flow, t.product, t.country LIMIT ?",
+        [*params, limit],
+    )
+
+
+def write_rows_csv(data_filter: DataFilter, path: str) -> None:
+    """Every filtered row to a CSV file, written by DuckDB itself (no pandas in between).
+
+    COPY cannot bind its target; `path` is a temporary file name of ours, never user input.
+    """
+    body, params = _rows_query(data_filter)
+    target = path.replace("'", "''")
+    db.cursor().execute(
+        f"COPY (SELECT {ROW_COLUMNS_SQL} {body} "
+        "ORDER BY t.year, t.dept, t.flow, t.product, t.country, t.month) "
+        f"TO '{target}' (FORMAT csv, HEADER true, DELIMITER ',')",
+        params,
+    )

@@ -1,0 +1,199 @@
+"""The URL is the state: parse, validate and write back the query parameters of each page.
+
+Every page reads its parameters through these functions, so a shared link always reproduces
+the view, and a parameter that is unknown or malformed falls back to its default with a
+French notice instead of an error. Codes are checked against the reference tables here,
+before anything reaches a query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from lib import refs
+from lib.territory import FRANCE, InvalidTerritory, Level, Territory, parse_territory
+
+# URL words (French, as users share them) <-> internal levels.
+LEVEL_WORDS: dict[str, Level] = {"departement": "dept", "region": "region", "france": "france"}
+WORD_OF_LEVEL: dict[Level, str] = {v: k for k, v in LEVEL_WORDS.items()}
+FLUX_CHOICES = ("export", "import", "tous")
+TOP_MIN, TOP_MAX, TOP_DEFAULT = 3, 25, 10
+MAP_METRIC_DEFAULT = "exports"
+
+Params = Mapping[str, str | Sequence[str]]
+
+
+@dataclass(frozen=True)
+class FicheState:
+    territory: Territory
+    year: int
+    top: int = TOP_DEFAULT
+    flux: str = "tous"
+
+    def to_params(self) -> dict[str, str]:
+        params = {"niveau": WORD_OF_LEVEL[self.territory.level]}
+        if self.territory.level != "france":
+            params["code"] = self.territory.code
+        params |= {"annee": str(self.year), "top": str(self.top), "flux": self.flux}
+        return params
+
+    @property
+    def shows_exports(self) -> bool:
+        return self.flux in ("export", "tous")
+
+    @property
+    def shows_imports(self) -> bool:
+        return self.flux in ("import", "tous")
+
+
+@dataclass(frozen=True)
+class DataFilter:
+    """The Données page: a territory, a year range, a flow, products and countries."""
+
+    territory: Territory
+    first_year: int
+    last_year: int
+    flux: str = "tous"
+    products: tuple[str, ...] = field(default_factory=tuple)
+    countries: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_params(self) -> dict[str, str]:
+        params = {"niveau": WORD_OF_LEVEL[self.territory.level]}
+        if self.territory.level != "france":
+            params["code"] = self.territory.code
+        params |= {"debut": str(self.first_year), "fin": str(self.last_year), "flux": self.flux}
+        if self.products:
+            params["produits"] = ",".join(self.products)
+        if self.countries:
+            params["pays"] = ",".join(self.countries)
+        return params
+
+
+def _one(params: Params, key: str) -> str | None:
+    """A parameter's value (the last one when repeated), stripped; None when absent."""
+    value = params.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        value = value[-1] if len(value) else ""
+    return value.strip()
+
+
+def parse_territory_params(params: Params, notices: list[str]) -> Territory:
+    word = _one(params, "niveau")
+    if word is None:
+        return FRANCE if _one(params, "code") is None else _territory_from_code(params, notices)
+    level = LEVEL_WORDS.get(word.lower())
+    if level is None:
+        notices.append(f"Niveau « {word} » inconnu : affichage de la France entière.")
+        return FRANCE
+    try:
+        return parse_territory(level, _one(params, "code"))
+    except InvalidTerritory as error:
+        notices.append(f"{error} Affichage de la France entière.")
+        return FRANCE
+
+
+def _territory_from_code(params: Params, notices: list[str]) -> Territory:
+    """A bare `code=53` (no niveau) is read as a département, the common case."""
+    try:
+        return parse_territory("dept", _one(params, "code"))
+    except InvalidTerritory as error:
+        notices.append(f"{error} Affichage de la France entière.")
+        return FRANCE
+
+
+def parse_year(
+    params: Params, key: str, years: Sequence[int], default: int, notices: list[str]
+) -> int:
+    raw = _one(params, key)
+    if raw is None or raw == "":
+        return default
+    if raw.isdigit() and int(raw) in years:
+        return int(raw)
+    notices.append(f"Année « {raw} » indisponible : affichage de {default}.")
+    return default
+
+
+def parse_top(params: Params, notices: list[str]) -> int:
+    raw = _one(params, "top")
+    if raw is None or raw == "":
+        return TOP_DEFAULT
+    if raw.isdigit() and TOP_MIN <= int(raw) <= TOP_MAX:
+        return int(raw)
+    notices.append(
+        f"Nombre de postes « {raw} » invalide (de {TOP_MIN} à {TOP_MAX}) : {TOP_DEFAULT} affichés."
+    )
+    return TOP_DEFAULT
+
+
+def parse_flux(params: Params, notices: list[str]) -> str:
+    raw = _one(params, "flux")
+    if raw is None or raw == "":
+        return "tous"
+    if raw.lower() in FLUX_CHOICES:
+        return raw.lower()
+    notices.append(f"Flux « {raw} » inconnu : exportations et importations affichées.")
+    return "tous"
+
+
+def parse_fiche(params: Params, years: Sequence[int]) -> tuple[FicheState, list[str]]:
+    """The fiche's state from its URL, and the notices for every parameter set aside."""
+    notices: list[str] = []
+    latest = max(years) if years else 0
+    state = FicheState(
+        territory=parse_territory_params(params, notices),
+        year=parse_year(params, "annee", years, latest, notices),
+        top=parse_top(params, notices),
+        flux=parse_flux(params, notices),
+    )
+    return state, notices
+
+
+def _codes(params: Params, key: str, known: set[str], what: str, notices: list[str]) -> tuple:
+    raw = _one(params, key)
+    if not raw:
+        return ()
+    codes = [c.strip().upper() for c in raw.split(",") if c.strip()]
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        notices.append(f"{what} inconnus ignorés : {', '.join(unknown)}.")
+    return tuple(dict.fromkeys(c for c in codes if c in known))
+
+
+def parse_data_filter(params: Params, years: Sequence[int]) -> tuple[DataFilter, list[str]]:
+    notices: list[str] = []
+    first_default = min(years) if years else 0
+    last_default = max(years) if years else 0
+    first = parse_year(params, "debut", years, first_default, notices)
+    last = parse_year(params, "fin", years, last_default, notices)
+    if first > last:
+        notices.append("Période inversée : les deux bornes ont été échangées.")
+        first, last = last, first
+    data_filter = DataFilter(
+        territory=parse_territory_params(params, notices),
+        first_year=first,
+        last_year=last,
+        flux=parse_flux(params, notices),
+        products=_codes(params, "produits", set(refs.products()["code"]), "Produits", notices),
+        countries=_codes(params, "pays", set(refs.countries()["code"]), "Pays", notices),
+    )
+    return data_filter, notices
+
+
+def parse_map(
+    params: Params, years: Sequence[int], metrics: Sequence[str]
+) -> tuple[int, str, list[str]]:
+    """The Carte page: its year and the metric that colours the départements."""
+    notices: list[str] = []
+    year = parse_year(params, "annee", years, max(years) if years else 0, notices)
+    metric = _one(params, "indicateur") or MAP_METRIC_DEFAULT
+    if metric not in metrics:
+        notices.append(f"Indicateur « {metric} » inconnu : exportations affichées.")
+        metric = MAP_METRIC_DEFAULT
+    return year, metric, notices
+
+
+def with_territory(state: FicheState, territory: Territory) -> FicheState:
+    return replace(state, territory=territory)

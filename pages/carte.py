@@ -1,0 +1,133 @@
+"""Carte (home): the départements coloured by a metric; a click opens the fiche.
+
+URL: /?annee=2024&indicateur=exports
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from lib import mapping, queries, refs, urlstate
+from pages import components
+
+MAP_HEIGHT = 640
+
+
+def _fiche_params(code: str, year: int) -> dict[str, str]:
+    return {"niveau": "departement", "code": code, "annee": str(year)}
+
+
+def open_fiche(code: str, year: int) -> None:
+    st.switch_page("pages/fiche.py", query_params=_fiche_params(code, year))
+
+
+def _on_year() -> None:
+    st.query_params["annee"] = str(st.session_state["carte-year"])
+
+
+def _on_metric() -> None:
+    st.query_params["indicateur"] = st.session_state["carte-metric"]
+
+
+def _on_search() -> None:
+    # Remember the choice and clear the box, so that coming back to the map does not reopen it.
+    st.session_state["carte-goto"] = st.session_state["carte-search"]
+    st.session_state["carte-search"] = None
+
+
+def controls(year: int, metric: str) -> None:
+    """Year, metric and a searchable list of départements (for keyboard users)."""
+    components.sync_widget("carte-year", year)
+    components.sync_widget("carte-metric", metric)
+    year_col, metric_col, search_col = st.columns([1, 2, 3])
+    year_col.selectbox(
+        "Année",
+        sorted(queries.available_years(), reverse=True),
+        key="carte-year",
+        on_change=_on_year,
+    )
+    metric_col.selectbox(
+        "Indicateur",
+        list(mapping.METRICS),
+        format_func=lambda key: mapping.METRICS[key].label,
+        key="carte-metric",
+        on_change=_on_metric,
+    )
+    search_col.selectbox(
+        "Rechercher un département",
+        list(refs.departements()["code"]),
+        index=None,
+        format_func=lambda code: f"{code} – {refs.dept_name(code)}",
+        placeholder="Tapez un nom ou un numéro…",
+        key="carte-search",
+        on_change=_on_search,
+    )
+
+
+def drom_links(year: int) -> None:
+    """The five overseas départements, also reachable in one click."""
+    st.caption("Départements et régions d'outre-mer")
+    for column, code in zip(st.columns(len(mapping.DROM)), mapping.DROM, strict=True):
+        column.page_link(
+            "pages/fiche.py",
+            label=f"{refs.dept_name(code)} ({code})",
+            query_params=_fiche_params(code, year),
+        )
+
+
+def map_clicked_code(year: int, metric: str, metrics_frame) -> str | None:
+    """Draw the map; return the département clicked since the last run, if any.
+
+    Only the clicked feature is asked back from the component, so that panning and zooming do
+    not rerun the app.
+    """
+    fmap = mapping.choropleth(metrics_frame, metric)
+    returned = st_folium(
+        fmap,
+        key=f"carte-{year}-{metric}",
+        height=MAP_HEIGHT,
+        use_container_width=True,
+        returned_objects=["last_active_drawing"],
+    )
+    code = mapping.feature_code(returned)
+    seen_key = f"carte-seen-{year}-{metric}"
+    if code is not None and st.session_state.get(seen_key) != code:
+        st.session_state[seen_key] = code
+        return code
+    return None
+
+
+def page() -> None:
+    years = queries.available_years()
+    year, metric, messages = urlstate.parse_map(
+        components.url_params(), years, list(mapping.METRICS)
+    )
+    components.notices(messages)
+    if not years:
+        st.error("Le jeu de données est vide : importez des fichiers des Douanes.")
+        return
+    components.write_url({"annee": str(year), "indicateur": metric})
+    st.title(f"Commerce extérieur des départements, {year}")
+    st.markdown(
+        "Cliquez sur un département pour ouvrir sa fiche : chiffres clés, principaux pays "
+        "partenaires, principales activités, flux par produit et par pays."
+    )
+    controls(year, metric)
+    searched = st.session_state.pop("carte-goto", None)
+    if searched:
+        open_fiche(searched, year)
+    metrics_frame = queries.map_metrics(year)
+    clicked = map_clicked_code(year, metric, metrics_frame)
+    if clicked:
+        open_fiche(clicked, year)
+    drom_links(year)
+    label = mapping.METRICS[metric].label
+    st.subheader(f"{label} par département, {year}")
+    components.data_table(metrics_frame, f"carte_{metric}_{year}.csv", "map")
+    with st.expander("Méthodologie"):
+        st.markdown(components.METHODOLOGY)
+
+
+components.ensure_navigation()
+page()

@@ -1,0 +1,149 @@
+"""Streamlit pieces shared by the pages: banner, notices, URL sync, charts with their data.
+
+Kept thin: everything computed lives in lib/; this module only renders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from lib import config, db, demo, export, refs
+from lib.territory import FRANCE, Territory
+from lib.urlstate import WORD_OF_LEVEL
+
+DEMO_BANNER = (
+    "Données de démonstration synthétiques, calées sur les totaux publiés pour 2024 ; "
+    "importez les fichiers des Douanes pour les chiffres réels."
+)
+METHODOLOGY = """
+**Précisions méthodologiques.** Les données sont établies selon le **lieu de dédouanement**, qui
+ne reflète pas toujours le lieu de production : un bien fabriqué dans un département A peut être
+exporté depuis un département B, selon les chaînes logistiques des entreprises. De même, la
+présence de **grandes infrastructures de transport** peut introduire des biais : les zones
+industrialo-portuaires concentrent par exemple les importations d'hydrocarbures, sans que leur
+usage soit exclusivement local. Enfin, l'**échelle départementale est la plus fine disponible** :
+pour un territoire interdépartemental, consultez les fiches des différents départements.
+Source : Direction générale des Douanes et Droits indirects (DGDDI), statistiques départementales
+et régionales du commerce extérieur.
+"""
+LEVEL_LABELS = {"dept": "Département", "region": "Région", "france": "France entière"}
+
+
+def ensure_navigation() -> None:
+    """Run the page inside streamlit_app.py's st.navigation, never on its own.
+
+    Streamlit treats a `pages/` folder next to the main script as a "v1" multipage app until
+    st.navigation has run once in the process; a first visit straight to /fiche would then run
+    pages/fiche.py alone (no banner, no menu). Leave that mode and rerun through the main script.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+@st.cache_resource(show_spinner="Construction du jeu de données de démonstration…")
+def ensure_dataset(location: str) -> bool:
+    """Build the demonstration dataset once when the data folder has none."""
+    return demo.ensure_dataset(location)
+
+
+def dataset_ready() -> None:
+    location = config.data_dir()
+    if not config.is_remote(location):
+        ensure_dataset(location)
+
+
+def banner() -> None:
+    """The demonstration warning, on every page while any demo year is loaded."""
+    manifest = db.manifest()
+    if manifest is not None and manifest.has_demo:
+        st.warning(DEMO_BANNER, icon="⚠️")
+
+
+def notices(messages: list[str]) -> None:
+    for message in messages:
+        st.info(message, icon="ℹ️")
+
+
+def url_params() -> dict[str, list[str]]:
+    """The URL's query parameters, every value kept (urlstate takes the last one)."""
+    return {key: st.query_params.get_all(key) for key in st.query_params}
+
+
+def write_url(params: Mapping[str, str]) -> None:
+    """Make the URL say exactly `params` (only touched when it differs, to avoid reruns)."""
+    current = {key: st.query_params.get(key) for key in st.query_params}
+    if current != dict(params):
+        st.query_params.from_dict(dict(params))
+
+
+def sync_widget(key: str, value: object) -> None:
+    """Align a widget's state on the URL before the widget is drawn (the URL wins)."""
+    if st.session_state.get(key) != value:
+        st.session_state[key] = value
+
+
+def chart_with_data(
+    fig: go.Figure, table: pd.DataFrame, file_name: str, key: str, caption: str | None = None
+) -> None:
+    """A chart, then its data: a table on demand and a CSV of exactly the rows drawn."""
+    st.plotly_chart(fig, width="stretch", key=f"chart-{key}", config={"displaylogo": False})
+    if caption:
+        st.markdown(caption)
+    data_table(table, file_name, key)
+
+
+def data_table(table: pd.DataFrame, file_name: str, key: str) -> None:
+    left, right = st.columns([3, 1])
+    with left, st.expander("Voir les données"):
+        st.dataframe(table, hide_index=True, width="stretch")
+    with right:
+        st.download_button(
+            "Télécharger les données (CSV)",
+            export.to_csv_bytes(table),
+            file_name=file_name,
+            mime="text/csv",
+            key=f"csv-{key}",
+            on_click="ignore",
+            icon=":material/download:",
+        )
+
+
+def territory_options(level: str) -> list[str]:
+    if level == "dept":
+        return list(refs.departements()["code"])
+    if level == "region":
+        return list(refs.regions()["code"])
+    return [FRANCE.code]
+
+
+def territory_label(level: str, code: str) -> str:
+    if level == "france":
+        return "France entière"
+    return f"{code} – {Territory(level, code).name}"  # type: ignore[arg-type]
+
+
+def territory_params(territory: Territory) -> dict[str, str]:
+    params = {"niveau": WORD_OF_LEVEL[territory.level]}
+    if territory.level != "france":
+        params["code"] = territory.code
+    return params
+
+
+def moved_territory(current: Territory, level: str) -> Territory:
+    """Where a change of level leads: a département's région, a région's first département."""
+    if level == "france":
+        return FRANCE
+    if level == "region":
+        region = current.region
+        return region if region is not None else Territory("region", "11")
+    depts = current.depts
+    if current.level == "region" and depts:
+        return Territory("dept", depts[0])
+    return Territory("dept", "75")

@@ -1,0 +1,243 @@
+"""Fiche territoire: the seed fiche, for any département, région or France, any year.
+
+URL: /fiche?niveau=departement&code=53&annee=2024&top=10&flux=export
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pandas as pd
+import streamlit as st
+
+from lib import figures, formatting, queries, urlstate
+from lib.territory import FRANCE, Territory
+from pages import components
+
+FLUX_LABELS = {"export": "Exportations", "import": "Importations", "tous": "Les deux"}
+FLOW_SECTIONS = {
+    "E": ("Flux à l'export par produit et par pays", "Flux à l'export"),
+    "I": ("Flux à l'import par pays et par produit", "Flux à l'import"),
+}
+FLOW_READING = {
+    "E": "Figurent à gauche **les principaux biens exportés**, à droite **les pays de destination**. "
+    "Les cinq principaux flux sont en **rouge** ; « Autres » regroupe les biens et pays au-delà "
+    "du classement.",
+    "I": "Figurent à gauche **les principaux pays d'origine**, à droite **les biens importés**. "
+    "Les cinq principaux flux sont en **rouge** ; « Autres » regroupe les pays et biens au-delà "
+    "du classement.",
+}
+
+
+def current_state() -> urlstate.FicheState:
+    years = queries.available_years()
+    state, messages = urlstate.parse_fiche(components.url_params(), years)
+    components.notices(messages)
+    components.write_url(state.to_params())
+    return state
+
+
+def _go(state: urlstate.FicheState) -> None:
+    st.query_params.from_dict(state.to_params())
+
+
+def _on_level() -> None:
+    state = _state_from_url()
+    level = st.session_state["fiche-level"]
+    _go(urlstate.with_territory(state, components.moved_territory(state.territory, level)))
+
+
+def _on_territory() -> None:
+    state = _state_from_url()
+    level = st.session_state["fiche-level"]
+    _go(urlstate.with_territory(state, Territory(level, st.session_state["fiche-code"])))
+
+
+def _on_setting(key: str, field: str) -> None:
+    state = _state_from_url()
+    value = st.session_state[key]
+    _go(replace(state, **{field: value}))
+
+
+def _state_from_url() -> urlstate.FicheState:
+    state, _ = urlstate.parse_fiche(components.url_params(), queries.available_years())
+    return state
+
+
+def controls(state: urlstate.FicheState) -> None:
+    """Level, territory, year, top N and flow; each writes the URL, which drives the page."""
+    years = sorted(queries.available_years(), reverse=True)
+    territory = state.territory
+    components.sync_widget("fiche-level", territory.level)
+    components.sync_widget("fiche-code", territory.code)
+    components.sync_widget("fiche-year", state.year)
+    components.sync_widget("fiche-top", state.top)
+    components.sync_widget("fiche-flux", state.flux)
+    level_col, code_col, year_col, top_col, flux_col = st.columns([1.1, 2, 0.8, 1.6, 1.8])
+    level_col.selectbox(
+        "Niveau",
+        list(components.LEVEL_LABELS),
+        format_func=components.LEVEL_LABELS.get,
+        key="fiche-level",
+        on_change=_on_level,
+    )
+    code_col.selectbox(
+        "Territoire",
+        components.territory_options(territory.level),
+        format_func=lambda code: components.territory_label(territory.level, code),
+        key="fiche-code",
+        on_change=_on_territory,
+        disabled=territory.level == "france",
+    )
+    year_col.selectbox(
+        "Année", years, key="fiche-year", on_change=_on_setting, args=("fiche-year", "year")
+    )
+    top_col.slider(
+        "Nombre de postes (top N)",
+        urlstate.TOP_MIN,
+        urlstate.TOP_MAX,
+        key="fiche-top",
+        on_change=_on_setting,
+        args=("fiche-top", "top"),
+    )
+    flux_col.radio(
+        "Flux",
+        list(FLUX_LABELS),
+        format_func=FLUX_LABELS.get,
+        key="fiche-flux",
+        horizontal=True,
+        on_change=_on_setting,
+        args=("fiche-flux", "flux"),
+    )
+
+
+def _region_name(territory: Territory) -> str | None:
+    """The région named in the sentences; none for a région itself or France."""
+    region = territory.region
+    return region.name if region is not None and region != territory else None
+
+
+def key_figures(state: urlstate.FicheState, kpis: pd.DataFrame) -> None:
+    territory = state.territory
+    values = kpis.set_index("indicator")["value"]
+    st.subheader("Chiffres clés")
+    cols = st.columns(4)
+    cols[0].metric("Exportations", formatting.meur(values["exports_eur"]))
+    cols[1].metric("Importations", formatting.meur(values["imports_eur"]))
+    cols[2].metric("Solde commercial", formatting.meur(values["balance_eur"], signed=True))
+    cols[3].metric("Taux de couverture", formatting.pct(values["coverage_pct"]))
+    for flow in ("E", "I"):
+        if (flow == "E" and state.shows_exports) or (flow == "I" and state.shows_imports):
+            sentences = figures.kpi_sentences(kpis, territory.label, _region_name(territory), flow)
+            st.markdown("  \n".join(sentences))
+    components.data_table(kpis, _file("chiffres_cles", state), "kpis")
+
+
+def partners_section(state: urlstate.FicheState) -> None:
+    st.subheader(f"Principaux pays à l'import et à l'export, {state.territory.name} ({state.year})")
+    table = queries.partners(state.territory, state.year, state.top)
+    components.chart_with_data(
+        figures.partners_figure(table),
+        table,
+        _file("pays", state),
+        "partners",
+        caption="*Clé de lecture : pour chaque pays, figurent à gauche les importations et à "
+        "droite les exportations ; le solde est indiqué en vert (+) s'il est positif, en rouge "
+        "(−) s'il est négatif.*",
+    )
+
+
+def products_section(state: urlstate.FicheState) -> None:
+    st.subheader(
+        f"Principales activités à l'import et à l'export, {state.territory.name} ({state.year})"
+    )
+    table = queries.products(state.territory, state.year)
+    shown = [
+        flow
+        for flow, on in (("export", state.shows_exports), ("import", state.shows_imports))
+        if on
+    ]
+    table = table[table["flow"].isin(shown)].reset_index(drop=True)
+    components.chart_with_data(
+        figures.treemap_figure(table, flows=shown),
+        table,
+        _file("produits", state),
+        "products",
+        caption="*En bleu les biens importés, en violet les biens exportés ; l'aire de chaque "
+        "compartiment est proportionnelle à sa valeur.*",
+    )
+
+
+def flow_section(state: urlstate.FicheState, flow: str, kpis: pd.DataFrame) -> None:
+    title, short = FLOW_SECTIONS[flow]
+    territory = state.territory
+    st.subheader(f"{title}, {territory.name} (en valeur, {state.year})")
+    links = queries.sankey(territory, state.year, flow, state.top)
+    region = territory.region
+    region_name = _region_name(territory)
+    components.chart_with_data(
+        figures.sankey_figure(links, flow),
+        links,
+        _file(f"sankey_{_flow_word(flow)}", state),
+        f"sankey-{flow}",
+        caption="  \n".join(figures.kpi_sentences(kpis, territory.label, region_name, flow))
+        + "\n\n"
+        + FLOW_READING[flow],
+    )
+    comparisons = [
+        t for t in (region if region != territory else None, FRANCE) if t and t != territory
+    ]
+    if comparisons:
+        st.markdown("La situation peut être comparée à celle de la région et du pays :")
+        for column, other in zip(st.columns(len(comparisons)), comparisons, strict=True):
+            with column:
+                _comparison_sankey(state, other, flow, short)
+
+
+def _comparison_sankey(state: urlstate.FicheState, other: Territory, flow: str, short: str) -> None:
+    links = queries.sankey(other, state.year, flow, state.top)
+    total = queries.flow_totals(other, state.year)[flow]
+    word = "exportations" if flow == "E" else "importations"
+    st.markdown(f"**{short}, {other.name} (en valeur, {state.year})**")
+    components.chart_with_data(
+        figures.sankey_figure(links, flow),
+        links,
+        f"sankey_{_flow_word(flow)}_{other.level}_{other.code}_{state.year}_top{state.top}.csv",
+        f"sankey-{flow}-{other.level}",
+        caption=f"Total des {word} : {formatting.meur(total)}",
+    )
+
+
+def _flow_word(flow: str) -> str:
+    return "export" if flow == "E" else "import"
+
+
+def _file(stem: str, state: urlstate.FicheState) -> str:
+    territory = state.territory
+    code = "FR" if territory.level == "france" else territory.code
+    return f"{stem}_{territory.level}_{code}_{state.year}_top{state.top}.csv"
+
+
+def page() -> None:
+    state = current_state()
+    if not state.year:
+        st.error(
+            "Le jeu de données est vide : importez des fichiers ou revenez aux données de démonstration."
+        )
+        return
+    st.title(f"Les indicateurs clés : commerce extérieur — {state.territory.label}")
+    controls(state)
+    kpis = queries.kpis(state.territory, state.year)
+    key_figures(state, kpis)
+    partners_section(state)
+    products_section(state)
+    if state.shows_exports:
+        flow_section(state, "E", kpis)
+    if state.shows_imports:
+        flow_section(state, "I", kpis)
+    with st.expander("Méthodologie"):
+        st.markdown(components.METHODOLOGY)
+
+
+components.ensure_navigation()
+page()

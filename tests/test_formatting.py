@@ -1,0 +1,62 @@
+"""French number formatting."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lib import formatting
+
+NB = "\u00a0"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (1_773_500_000, f"1{NB}773,5{NB}M€"),
+        (580_354_500_000, f"580{NB}354,5{NB}M€"),
+        (-437_800_000, f"\u2212437,8{NB}M€"),
+        (49_999, f"0,0{NB}M€"),
+        (-49_999, f"0,0{NB}M€"),  # no "−0,0"
+        (0, f"0,0{NB}M€"),
+        (None, "–"),
+        (math.nan, "–"),
+    ],
+)
+def test_meur(value: float | None, expected: str) -> None:
+    assert formatting.meur(value) == expected
+
+
+def test_signed_values_carry_their_sign() -> None:
+    assert formatting.meur(145e6, signed=True) == f"+145,0{NB}M€"
+    assert formatting.meur(-80e6, signed=True) == f"\u221280,0{NB}M€"
+    assert formatting.pct(0.0, signed=True) == f"0,0{NB}%"
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "expected"),
+    [
+        (6.55, 1, f"6,6{NB}%"),
+        (0.3056, 2, f"0,31{NB}%"),
+        (100, 1, f"100,0{NB}%"),
+        (1234.5, 0, f"1{NB}235{NB}%"),
+    ],
+)
+def test_pct(value: float, decimals: int, expected: str) -> None:
+    assert formatting.pct(value, decimals) == expected
+
+
+def test_share_decimals() -> None:
+    assert formatting.share_decimals(0.31) == 2
+    assert formatting.share_decimals(6.6) == 1
+
+
+@given(st.floats(min_value=-1e15, max_value=1e15, allow_nan=False))
+def test_number_round_trips_to_the_rounded_value(value: float) -> None:
+    text = formatting.number(value, 2)
+    parsed = float(text.replace(NB, "").replace(",", ".").replace("\u2212", "-"))
+    assert abs(parsed - value) <= 0.005 + abs(value) * 1e-12
+    assert "." not in text

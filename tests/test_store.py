@@ -1,0 +1,122 @@
+"""The on-disk dataset: manifest, year replacement, layout inside a partition."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+from lib import schema, store
+from tests.conftest import rows, write_dataset
+
+BASE = rows(
+    [
+        (2023, "E", "53", "C21Z", "DE", 10),
+        (2023, "I", "01", "C10A", "US", 5),
+        (2024, "E", "53", "C21Z", "DE", 7),
+        (2024, "E", "53", "C21Z", "DE", 3),
+        (2024, "I", "972", "C10A", "FR", 1),
+    ]
+)
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _year_file(data_dir: Path, year: int) -> Path:
+    manifest = store.read_manifest(data_dir)
+    assert manifest is not None
+    return data_dir / manifest.files[year]
+
+
+def test_no_manifest_means_no_dataset(tmp_path: Path) -> None:
+    assert store.read_manifest(tmp_path) is None
+    assert store.manifest_stamp(tmp_path) is None
+
+
+def test_manifest_round_trip(tmp_path: Path) -> None:
+    manifest = write_dataset(BASE, tmp_path, source="demo")
+    again = store.read_manifest(tmp_path)
+    assert again == manifest
+    assert again.years == [2023, 2024]
+    assert again.rows == 4  # the two 2024 rows with the same key were summed
+    assert again.source == "demo" and again.has_demo
+
+
+def test_replacing_a_year_keeps_the_others_byte_identical(tmp_path: Path) -> None:
+    write_dataset(BASE, tmp_path, source="demo")
+    before_2023 = _digest(_year_file(tmp_path, 2023))
+    con = duckdb.connect()
+    con.register("new_rows", rows([(2024, "E", "61", "C10E", "GB", 99)]))
+    manifest = store.write_years(tmp_path, con, "new_rows", source="import", inputs=["a.csv"])
+    assert manifest.years == [2023, 2024]
+    assert manifest.sources == {2023: "demo", 2024: "import"}
+    assert manifest.source == "mixed" and manifest.has_demo
+    assert manifest.inputs == ["a.csv"]
+    assert _digest(_year_file(tmp_path, 2023)) == before_2023
+    got = con.execute(
+        f"SELECT dept, value_eur FROM read_parquet('{_year_file(tmp_path, 2024)}')"
+    ).fetchall()
+    assert got == [("61", 99.0)]
+
+
+def test_replace_all_drops_other_years(tmp_path: Path) -> None:
+    write_dataset(BASE, tmp_path)
+    manifest = write_dataset(rows([(2019, "E", "53", "C21Z", "DE", 1)]), tmp_path)
+    assert manifest.years == [2019]
+
+
+def test_previous_version_is_kept_one_generation_then_collected(tmp_path: Path) -> None:
+    first = write_dataset(BASE, tmp_path)
+    second = write_dataset(BASE, tmp_path)
+    versions = {p.name for p in tmp_path.glob("v-*")}
+    assert versions == {f"v-{first.version}", f"v-{second.version}"}
+    third = write_dataset(BASE, tmp_path)
+    versions = {p.name for p in tmp_path.glob("v-*")}
+    assert versions == {f"v-{second.version}", f"v-{third.version}"}
+
+
+def test_leftovers_of_a_killed_writer_are_removed(tmp_path: Path) -> None:
+    write_dataset(BASE, tmp_path)
+    (tmp_path / ".tmp-dead").mkdir()
+    (tmp_path / ".tmp-dead" / "junk").write_text("x")
+    (tmp_path / f"{store.MANIFEST}.tmp").write_text("{half")
+    write_dataset(BASE, tmp_path)
+    assert not list(tmp_path.glob(".tmp-*"))
+    assert not (tmp_path / f"{store.MANIFEST}.tmp").exists()
+
+
+def test_partition_is_sorted_and_split_in_row_groups(tmp_path: Path) -> None:
+    n = schema.ROW_GROUP_SIZE * 3
+    records = [
+        (2024, "EI"[i % 2], ["01", "53", "75", "2A"][i % 4], f"P{i % 97:03d}", f"C{i % 89}", i)
+        for i in range(n)
+    ]
+    write_dataset(rows(records), tmp_path)
+    path = _year_file(tmp_path, 2024)
+    table = pq.read_table(path).to_pandas()
+    assert list(table.columns) == list(schema.FILE_COLUMNS)
+    keys = list(zip(table["dept"], table["flow"], table["product"], table["country"], strict=True))
+    assert keys == sorted(keys)
+    meta = pq.ParquetFile(path).metadata
+    assert meta.num_row_groups >= 3
+    # A département's rows sit in few row groups: their dept min/max ranges do not all overlap.
+    ranges = [
+        (meta.row_group(i).column(2).statistics.min, meta.row_group(i).column(2).statistics.max)
+        for i in range(meta.num_row_groups)
+    ]
+    assert sum(1 for lo, hi in ranges if lo <= "53" <= hi) < meta.num_row_groups
+
+
+def test_empty_manifest_source() -> None:
+    empty = store.Manifest(version="x", created="now", files={}, sources={}, rows=0)
+    assert empty.source == "empty" and not empty.has_demo
+
+
+@pytest.mark.parametrize("kind", ["demo", "import"])
+def test_single_source_kinds(tmp_path: Path, kind: str) -> None:
+    assert write_dataset(BASE, tmp_path, source=kind).source == kind
