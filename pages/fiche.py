@@ -20,12 +20,12 @@ FLOW_SECTIONS = {
     "I": ("Flux à l'import par pays et par produit", "Flux à l'import"),
 }
 FLOW_READING = {
-    "E": "Figurent à gauche **les principaux biens exportés**, à droite **les pays de destination**. "
-    "Les cinq principaux flux sont en **rouge** ; « Autres » regroupe les biens et pays au-delà "
-    "du classement.",
-    "I": "Figurent à gauche **les principaux pays d'origine**, à droite **les biens importés**. "
-    "Les cinq principaux flux sont en **rouge** ; « Autres » regroupe les pays et biens au-delà "
-    "du classement.",
+    "E": "Figurent à gauche **les principaux biens exportés**, à droite **les pays de "
+    "destination**. Les cinq principaux flux sont en **rouge** ; « Autres » regroupe les "
+    "biens et pays au-delà du classement.",
+    "I": "Figurent à gauche **les principaux pays d'origine**, à droite **les biens "
+    "importés**. Les cinq principaux flux sont en **rouge** ; « Autres » regroupe les pays "
+    "et biens au-delà du classement.",
 }
 
 
@@ -222,7 +222,8 @@ def page() -> None:
     state = current_state()
     if not state.year:
         st.error(
-            "Le jeu de données est vide : importez des fichiers ou revenez aux données de démonstration."
+            "Le jeu de données est vide : importez des fichiers ou revenez aux données de "
+            "démonstration."
         )
         return
     st.title(f"Les indicateurs clés : commerce extérieur — {state.territory.label}")
