@@ -5,13 +5,15 @@ Pages live at stable paths: / (Carte), /fiche, /donnees, /importer.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from pages import components
 
 st.set_page_config(
     page_title="Commerce extérieur des territoires",
-    page_icon=":material/public:",
+    page_icon=str(Path(__file__).parent / "static" / "favicon.png"),  # local: no icon CDN
     layout="wide",
 )
 components.dataset_ready()

@@ -36,7 +36,9 @@ def _on_level() -> None:
 def _on_change() -> None:
     data_filter, _ = _filter_from_url()
     state = st.session_state
-    first, last = state["donnees-years"]
+    years = state["donnees-years"]
+    # A range whose two ends meet comes back as a single year.
+    first, last = years if isinstance(years, tuple | list) else (years, years)
     _go(
         replace(
             data_filter,

@@ -49,3 +49,13 @@ def rows(records: list[tuple]) -> pd.DataFrame:
     frame.insert(1, "month", pd.array([None] * len(frame), dtype="Int8"))
     frame["value_eur"] = frame["value_eur"].astype(float)
     return frame
+
+
+@pytest.fixture(scope="session")
+def demo_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The calibrated demonstration dataset, built once per test session."""
+    from lib import demo
+
+    data_dir = tmp_path_factory.mktemp("demo-data")
+    demo.build_demo(data_dir)
+    return data_dir

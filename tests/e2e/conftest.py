@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from lib import config, demo
+from lib import config
 
 ROOT = config.ROOT
 SCREENSHOTS = ROOT / "tests" / "e2e" / "screenshots"
@@ -62,16 +62,9 @@ def _wait_healthy(url: str, process: subprocess.Popen, timeout_s: float = 90.0) 
 
 
 @pytest.fixture(scope="session")
-def e2e_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data_dir = tmp_path_factory.mktemp("e2e-data")
-    demo.build_demo(data_dir)
-    return data_dir
-
-
-@pytest.fixture(scope="session")
-def app_url(e2e_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def app_url(demo_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = _free_port()
-    env = {**os.environ, config.ENV_DATA_DIR: str(e2e_data_dir)}
+    env = {**os.environ, config.ENV_DATA_DIR: str(demo_data_dir)}
     log = tmp_path_factory.mktemp("streamlit-log") / "streamlit.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(
@@ -122,6 +115,9 @@ def page(browser, app_url: str) -> Iterator[object]:
 
 
 def screenshot(page, name: str) -> Path:
+    """Save what the person sees (after the widgets and charts have finished drawing)."""
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(2000)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)

@@ -1,0 +1,503 @@
+"""The Carte page's choropleth of queries.map_metrics: folium, offline (no tile server).
+
+Each département is a GeoJSON feature whose properties keep `code` (what streamlit-folium
+returns on a click) plus pre-formatted French strings for the tooltip. Colours come from class
+breaks at the quantiles of the data (the distributions are very skewed: a few départements
+dominate); diverging metrics get separate classes below and above their centre. The five DROM
+are drawn twice: at their true place (off the metropolitan view) and as framed insets in the Bay
+of Biscay, the usual layout of French maps; both copies carry the same `code`.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import json
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import folium
+import numpy as np
+import pandas as pd
+from branca.element import Element, MacroElement, Template
+
+from lib.config import GEO_DIR
+from lib.figures import BLUE_FRANCE, FONT_FAMILY, TEXT_GREY, mix
+from lib.formatting import meur, pct, share_decimals
+
+DROM = ["971", "972", "973", "974", "976"]
+METROPOLE_BOUNDS = [[41.3, -5.2], [51.1, 9.6]]  # [[south, west], [north, east]]
+
+BACKGROUND = "#F5F5FE"
+BORDER = "#FFFFFF"
+SELECTED_OUTLINE = BLUE_FRANCE
+HOVER_OUTLINE = TEXT_GREY
+INSET_FRAME = "#929292"
+NAN_COLOR = "#BDBDBD"
+CENTER_COLOR = "#E5E5E5"
+NAN_LABEL = "Données non disponibles"
+FILL_OPACITY = 0.9
+
+# Ramps run from light to dark; the diverging ones from the centre outwards.
+VIOLET_RAMP = ("#E8CFE5", "#5E2A5A")
+BLUE_RAMP = ("#D6D6FA", BLUE_FRANCE)
+RED_RAMP = ("#FBD3CE", "#A30400")
+GREEN_RAMP = ("#D3EDD7", "#0E4A25")
+SEQUENTIAL_CLASSES = 5
+DIVERGING_CLASSES = 4  # on each side of the centre
+
+Formatter = Callable[[float], str]
+
+# Leaflet only: the default folium assets (jQuery, Bootstrap, Font Awesome...) are not needed.
+# streamlit-folium loads these URLs in the browser: they point at the copy vendored by
+# scripts/vendor_leaflet.sh and served by Streamlit's static serving, so no CDN is ever called.
+LEAFLET_JS = "/app/static/leaflet/leaflet.js"
+LEAFLET_CSS = "/app/static/leaflet/leaflet.css"
+
+
+# ---------------------------------------------------------------------------------------------
+# Geometry
+
+
+@cache
+def load_departements_geojson() -> dict[str, Any]:
+    """geo/departements.geojson parsed (cached and shared: callers must not mutate it)."""
+    with open(GEO_DIR / "departements.geojson", encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+@cache
+def _codes() -> frozenset[str]:
+    return frozenset(f["properties"]["code"] for f in load_departements_geojson()["features"])
+
+
+@dataclass(frozen=True)
+class Inset:
+    code: str
+    name: str
+    south: float
+    west: float
+    north: float
+    east: float
+
+    @property
+    def bounds(self) -> list[list[float]]:
+        return [[self.south, self.west], [self.north, self.east]]
+
+
+INSETS = [
+    Inset("971", "Guadeloupe", 46.35, -5.15, 47.0, -4.15),
+    Inset("972", "Martinique", 46.35, -4.05, 47.0, -3.05),
+    Inset("973", "Guyane", 45.45, -5.15, 46.1, -4.15),
+    Inset("974", "La Réunion", 45.45, -4.05, 46.1, -3.05),
+    Inset("976", "Mayotte", 44.55, -5.15, 45.2, -4.15),
+]
+INSET_FILL = 0.85  # share of the frame the territory may fill
+
+
+def _points(coordinates: Any) -> Iterator[tuple[float, float]]:
+    if coordinates and isinstance(coordinates[0], int | float):
+        yield coordinates[0], coordinates[1]
+        return
+    for part in coordinates:
+        yield from _points(part)
+
+
+def _mapped(coordinates: Any, transform: Callable[[float, float], list[float]]) -> Any:
+    if coordinates and isinstance(coordinates[0], int | float):
+        return transform(coordinates[0], coordinates[1])
+    return [_mapped(part, transform) for part in coordinates]
+
+
+def _inset_geometry(geometry: dict[str, Any], inset: Inset) -> dict[str, Any]:
+    """The geometry scaled into the inset's frame, keeping its proportions on screen.
+
+    Locally equirectangular: a degree of longitude is cos(latitude) degrees of latitude long.
+    """
+    lons, lats = zip(*_points(geometry["coordinates"]), strict=True)
+    src_lon, src_lat = (min(lons) + max(lons)) / 2, (min(lats) + max(lats)) / 2
+    dst_lon, dst_lat = (inset.west + inset.east) / 2, (inset.south + inset.north) / 2
+    src_cos, dst_cos = math.cos(math.radians(src_lat)), math.cos(math.radians(dst_lat))
+    width = (max(lons) - min(lons)) * src_cos or 1e-9
+    height = (max(lats) - min(lats)) or 1e-9
+    scale = INSET_FILL * min(
+        (inset.east - inset.west) * dst_cos / width, (inset.north - inset.south) / height
+    )
+
+    def transform(lon: float, lat: float) -> list[float]:
+        return [
+            round(dst_lon + (lon - src_lon) * src_cos * scale / dst_cos, 5),
+            round(dst_lat + (lat - src_lat) * scale, 5),
+        ]
+
+    return {"type": geometry["type"], "coordinates": _mapped(geometry["coordinates"], transform)}
+
+
+# ---------------------------------------------------------------------------------------------
+# Metrics and colour scales
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    label: str  # French, shown in the selector, the legend and the tooltip
+    column: str  # in queries.map_metrics
+    format: Formatter
+    ramp: tuple[str, str] = BLUE_RAMP  # light → dark, for sequential metrics
+    center: float | None = None  # set for diverging metrics (red below, green above)
+
+
+def _share(value: float) -> str:
+    return pct(value, share_decimals(value))
+
+
+def _signed_meur(value: float) -> str:
+    return meur(value, signed=True)
+
+
+def _signed_pct(value: float) -> str:
+    return pct(value, signed=True)
+
+
+def _flow_metrics(flow: str, noun: str, ramp: tuple[str, str]) -> list[Metric]:
+    """Total, national share and one-year change of `flow` ("exports"/"imports")."""
+    return [
+        Metric(flow, noun.capitalize(), f"{flow}_eur", meur, ramp),
+        Metric(
+            f"{flow}_share",
+            f"Part des {noun} nationales",
+            f"{flow}_share_national_pct",
+            _share,
+            ramp,
+        ),
+        Metric(
+            f"{flow}_change",
+            f"Évolution des {noun} sur un an",
+            f"{flow}_change_pct",
+            _signed_pct,
+            center=0.0,
+        ),
+    ]
+
+
+_ALL_METRICS = [
+    *_flow_metrics("exports", "exportations", VIOLET_RAMP),
+    *_flow_metrics("imports", "importations", BLUE_RAMP),
+    Metric("balance", "Solde commercial", "balance_eur", _signed_meur, center=0.0),
+    Metric("coverage", "Taux de couverture", "coverage_pct", pct, center=100.0),
+]
+METRIC_ORDER = [
+    "exports",
+    "imports",
+    "balance",
+    "coverage",
+    "exports_share",
+    "imports_share",
+    "exports_change",
+    "imports_change",
+]
+METRICS: dict[str, Metric] = {
+    key: next(m for m in _ALL_METRICS if m.key == key) for key in METRIC_ORDER
+}
+TOOLTIP_KEYS = ["exports", "imports", "balance", "coverage"]
+
+
+@dataclass(frozen=True)
+class Bin:
+    low: float
+    high: float
+    color: str
+
+
+@dataclass(frozen=True)
+class Scale:
+    bins: tuple[Bin, ...]  # ascending
+    center: float | None
+
+    def color(self, value: float | None) -> str:
+        if value is None or math.isnan(value):
+            return NAN_COLOR
+        if value == self.center or not self.bins:
+            return CENTER_COLOR
+        return next((b.color for b in self.bins if value <= b.high), self.bins[-1].color)
+
+
+def _ramp(light: str, dark: str, count: int) -> list[str]:
+    """`count` colours from `light` to `dark` (just `dark` when count is 1)."""
+    if count == 1:
+        return [dark]
+    return [mix(light, dark, i / (count - 1)) for i in range(count)]
+
+
+def _quantile_bins(
+    values: np.ndarray, classes: int, colors: Callable[[int], list[str]]
+) -> list[Bin]:
+    """Classes cut at the quantiles of `values` (merged when quantiles coincide)."""
+    if values.size == 0:
+        return []
+    edges = np.unique(np.quantile(values, np.linspace(0, 1, classes + 1)))
+    if edges.size == 1:
+        edges = np.repeat(edges, 2)
+    pairs = list(itertools.pairwise(edges))
+    return [
+        Bin(float(low), float(high), color)
+        for (low, high), color in zip(pairs, colors(len(pairs)), strict=True)
+    ]
+
+
+def scale_for(metrics: pd.DataFrame, metric: Metric) -> Scale:
+    """Quantile classes of the metric's column; diverging metrics split at their centre."""
+    values = metrics[metric.column].astype("float64").to_numpy()
+    values = values[np.isfinite(values)]
+    if metric.center is None:
+        bins = _quantile_bins(values, SEQUENTIAL_CLASSES, lambda n: _ramp(*metric.ramp, n))
+        return Scale(tuple(bins), None)
+    below = _quantile_bins(
+        values[values < metric.center], DIVERGING_CLASSES, lambda n: _ramp(*RED_RAMP, n)[::-1]
+    )
+    above = _quantile_bins(
+        values[values > metric.center], DIVERGING_CLASSES, lambda n: _ramp(*GREEN_RAMP, n)
+    )
+    return Scale(tuple(below + above), metric.center)
+
+
+def _metric(metric_key: str) -> Metric:
+    try:
+        return METRICS[metric_key]
+    except KeyError:
+        raise ValueError(f"unknown metric {metric_key!r}") from None
+
+
+def _by_code(metrics: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    return {str(row["dept"]): row for row in metrics.to_dict("records")}
+
+
+def feature_colors(metrics: pd.DataFrame, metric_key: str) -> dict[str, str]:
+    """Fill colour of every département of the GeoJSON (NaN or absent → neutral grey)."""
+    metric = _metric(metric_key)
+    scale = scale_for(metrics, metric)
+    rows = _by_code(metrics)
+    return {code: scale.color(_value(rows.get(code), metric)) for code in sorted(_codes())}
+
+
+def _value(row: dict[str, Any] | None, metric: Metric) -> float:
+    value = None if row is None else row.get(metric.column)
+    return math.nan if value is None or pd.isna(value) else float(value)
+
+
+def legend_rows(metrics: pd.DataFrame, metric_key: str) -> list[tuple[str, str]]:
+    """(colour, French label) per class, then the centre and « Données non disponibles »."""
+    metric = _metric(metric_key)
+    scale = scale_for(metrics, metric)
+    values = metrics[metric.column].astype("float64")
+    rows = [(b.color, _range_label(metric.format, b.low, b.high)) for b in scale.bins]
+    if metric.center is not None and (values == metric.center).any():
+        at_center = (CENTER_COLOR, metric.format(metric.center))
+        rows.insert(sum(b.high < metric.center for b in scale.bins), at_center)
+    if values.isna().any() or len(values) < len(_codes()):
+        rows.append((NAN_COLOR, NAN_LABEL))
+    return rows
+
+
+def _range_label(fmt: Formatter, low: float, high: float) -> str:
+    return fmt(low) if fmt(low) == fmt(high) else f"de {fmt(low)} à {fmt(high)}"
+
+
+def _legend_html(title: str, rows: list[tuple[str, str]]) -> str:
+    swatch = (
+        "display:inline-block;width:14px;height:12px;margin-right:6px;"
+        "vertical-align:middle;border:1px solid #929292;background:{color}"
+    )
+    lines = "".join(
+        f'<div><span style="{swatch.format(color=color)}"></span>{html.escape(text)}</div>'
+        for color, text in rows
+    )
+    return (
+        f'<div style="font-weight:bold;margin-bottom:4px">{html.escape(title)}</div>{lines}'
+        f'<div style="margin-top:4px;font-size:11px">Classes par quantiles</div>'
+    )
+
+
+class _Legend(MacroElement):
+    """A Leaflet control holding the legend (rendered inside the map's own script)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.control({position: "topright"});
+        {{ this.get_name() }}.onAdd = function () {
+            var div = L.DomUtil.create("div", "comext-legend");
+            div.innerHTML = {{ this.content|tojson }};
+            return div;
+        };
+        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, content: str) -> None:
+        super().__init__()
+        self._name = "Legend"
+        self.content = content
+
+
+_CSS = f"""<style>
+div.leaflet-container {{ background: {BACKGROUND}; font-family: {FONT_FAMILY}; }}
+.comext-legend {{ background: white; color: {TEXT_GREY}; padding: 6px 9px; font-size: 12px;
+  line-height: 18px; border-radius: 4px; box-shadow: 0 1px 4px rgba(0, 0, 0, 0.3); }}
+.comext-inset-label {{ color: #666666; font-size: 10px; font-family: {FONT_FAMILY};
+  white-space: nowrap; }}
+</style>"""
+
+
+# ---------------------------------------------------------------------------------------------
+# The map
+
+
+def _properties(code: str, name: str, row: dict[str, Any] | None) -> dict[str, str]:
+    formatted = {key: metric.format(_value(row, metric)) for key, metric in METRICS.items()}
+    return {"code": code, "name": name, "label": f"{name} ({code})", **formatted}
+
+
+def _features(metrics: pd.DataFrame) -> list[dict[str, Any]]:
+    """Fresh features (the cached GeoJSON is untouched): every département, then the insets."""
+    rows = _by_code(metrics)
+    features = []
+    for feature in load_departements_geojson()["features"]:
+        code, name = feature["properties"]["code"], feature["properties"]["name"]
+        properties = {**feature["properties"], **_properties(code, name, rows.get(code))}
+        features.append(
+            {
+                "type": "Feature",
+                "id": code,
+                "properties": properties,
+                "geometry": feature["geometry"],
+            }
+        )
+    by_code = {f["id"]: f for f in features}
+    for inset in INSETS:
+        original = by_code[inset.code]
+        features.append(
+            {
+                "type": "Feature",
+                "id": f"{inset.code}-encart",
+                "properties": original["properties"],
+                "geometry": _inset_geometry(original["geometry"], inset),
+            }
+        )
+    return features
+
+
+def _tooltip(metric: Metric) -> folium.GeoJsonTooltip:
+    keys = TOOLTIP_KEYS + ([] if metric.key in TOOLTIP_KEYS else [metric.key])
+    return folium.GeoJsonTooltip(
+        fields=["label", *keys],
+        aliases=["Département", *(METRICS[key].label for key in keys)],
+        localize=False,
+        sticky=True,
+        style=f"font-family: {FONT_FAMILY}; font-size: 13px; color: {TEXT_GREY};",
+    )
+
+
+def _draw_insets(m: folium.Map) -> None:
+    for inset in INSETS:
+        folium.Rectangle(
+            inset.bounds, color=INSET_FRAME, weight=1, fill=False, interactive=False
+        ).add_to(m)
+        folium.Marker(
+            [inset.north, inset.west],
+            icon=folium.DivIcon(
+                html=f'<div class="comext-inset-label">{html.escape(inset.name)}</div>',
+                icon_size=(90, 12),
+                icon_anchor=(0, 14),
+            ),
+            interactive=False,
+        ).add_to(m)
+
+
+def _outline(features: list[dict[str, Any]], selected: str) -> folium.GeoJson | None:
+    chosen = [f for f in features if f["properties"]["code"] == selected]
+    if not chosen:
+        return None
+    return folium.GeoJson(
+        {"type": "FeatureCollection", "features": chosen},
+        name="selection",
+        style_function=lambda _feature: {
+            "color": SELECTED_OUTLINE,
+            "weight": 3,
+            "fill": False,
+        },
+        interactive=False,
+        control=False,
+    )
+
+
+def choropleth(metrics: pd.DataFrame, metric_key: str, selected: str | None = None) -> folium.Map:
+    """The départements coloured by `metric_key` (a key of METRICS), `selected` outlined.
+
+    `metrics` is queries.map_metrics. No tiles: a plain background, the metropolitan view.
+    """
+    metric = _metric(metric_key)
+    colors = feature_colors(metrics, metric_key)
+    features = _features(metrics)
+
+    m = folium.Map(
+        location=[46.4, 2.4],
+        zoom_start=6,
+        tiles=None,
+        min_zoom=4,
+        max_zoom=10,
+        zoom_snap=0.25,
+        scroll_wheel_zoom=False,
+        attribution_control=False,
+        # Leaflet focuses the map on mousedown for keyboard panning; inside Streamlit's scrolling
+        # main block that focus scrolls a partly hidden map, the pointer lands on another shape
+        # and the click is lost. Keyboard users have the searchable list instead.
+        keyboard=False,
+    )
+    m.default_js = [("leaflet", LEAFLET_JS)]
+    m.default_css = [("leaflet_css", LEAFLET_CSS)]
+    m.get_root().header.add_child(Element(_CSS))
+
+    def style(feature: dict[str, Any]) -> dict[str, Any]:
+        code = feature["properties"]["code"]
+        return {
+            "fillColor": colors.get(code, NAN_COLOR),
+            "fillOpacity": FILL_OPACITY,
+            "color": SELECTED_OUTLINE if code == selected else BORDER,
+            "weight": 2.5 if code == selected else 0.6,
+        }
+
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        name="departements",
+        style_function=style,
+        highlight_function=lambda _feature: {"color": HOVER_OUTLINE, "weight": 2},
+        tooltip=_tooltip(metric),
+        control=False,
+    ).add_to(m)
+    _draw_insets(m)
+    if selected is not None:
+        outline = _outline(features, selected)
+        if outline is not None:
+            outline.add_to(m)
+    _Legend(_legend_html(metric.label, legend_rows(metrics, metric_key))).add_to(m)
+    m.fit_bounds(METROPOLE_BOUNDS)
+    return m
+
+
+def feature_code(clicked: object) -> str | None:
+    """The département code of a clicked feature as st_folium returns it, else None.
+
+    Accepts the feature (`last_active_drawing`) or st_folium's whole return value.
+    """
+    if not isinstance(clicked, dict):
+        return None
+    if "last_active_drawing" in clicked:
+        return feature_code(clicked["last_active_drawing"])
+    properties = clicked.get("properties")
+    code = properties.get("code") if isinstance(properties, dict) else None
+    return code if isinstance(code, str) and code in _codes() else None

@@ -1,0 +1,180 @@
+"""What a person does: click the map, read the fiche, move the slider, switch flows, share a URL,
+download CSVs. Playwright drives Debian's Chromium against `streamlit run` on localhost.
+
+Expected numbers come from the published fiche (shared/reference/published_totals_2024.csv) and
+from lib.export run in this test process over the same dataset (its own oracle tests check it
+against pandas).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+import shapely.geometry
+
+from lib import config, db, export, store
+from lib.territory import Territory
+from tests.e2e.conftest import screenshot
+
+MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
+NB = "\u00a0"
+
+
+def _text(value: str) -> re.Pattern[str]:
+    """Match a French figure whatever the kind of space between its groups."""
+    return re.compile(re.escape(value).replace(re.escape(NB), r"\s").replace(r"\ ", r"\s"))
+
+
+def wait_for_app(page) -> None:
+    page.wait_for_selector("[data-testid='stApp']")
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
+    )
+    page.wait_for_timeout(500)
+
+
+def sankey_node_counts(page) -> list[int]:
+    return page.evaluate(
+        """() => Array.from(document.querySelectorAll('.js-plotly-plot .sankey'))
+             .map(s => s.querySelectorAll('.sankey-node').length)"""
+    )
+
+
+def interior_point(code: str) -> tuple[float, float]:
+    features = json.loads((config.GEO_DIR / "departements.geojson").read_text())["features"]
+    feature = next(f for f in features if f["properties"]["code"] == code)
+    point = shapely.geometry.shape(feature["geometry"]).representative_point()
+    return point.y, point.x
+
+
+def click_departement(page, code: str) -> None:
+    """A real mouse click on the département's shape in the Leaflet map."""
+    frame_element = page.wait_for_selector(MAP_FRAME)
+    frame = frame_element.content_frame()
+    frame.wait_for_function(
+        "() => window.map && document.querySelectorAll('path.leaflet-interactive').length > 100"
+    )
+    lat, lon = interior_point(code)
+    point = frame.evaluate(
+        "([lat, lon]) => { const p = window.map.latLngToContainerPoint([lat, lon]); return [p.x, p.y]; }",
+        [lat, lon],
+    )
+    box = frame_element.bounding_box()
+    page.mouse.click(box["x"] + point[0], box["y"] + point[1])
+
+
+def test_click_mayenne_on_the_map_opens_its_fiche(page, app_url: str) -> None:
+    page.goto(app_url)
+    wait_for_app(page)
+    page.wait_for_selector(MAP_FRAME)
+    page.wait_for_timeout(1500)
+    screenshot(page, "01-carte")
+    click_departement(page, "53")
+    page.wait_for_url(re.compile(r"/fiche\?.*code=53"), timeout=30_000)
+    wait_for_app(page)
+    page.get_by_text(_text(f"1{NB}773,5{NB}M€")).first.wait_for()
+    assert "niveau=departement" in page.url and "annee=2024" in page.url
+    assert page.get_by_text("Mayenne (53)").first.is_visible()
+    screenshot(page, "02-fiche-mayenne")
+
+
+def test_top_slider_changes_the_sankey_node_count(page, app_url: str) -> None:
+    page.goto(f"{app_url}/fiche?niveau=departement&code=53&annee=2024&top=10&flux=export")
+    wait_for_app(page)
+    page.wait_for_selector(".js-plotly-plot .sankey-node")
+    before = sankey_node_counts(page)
+    slider = page.get_by_role("slider")
+    slider.focus()
+    for _ in range(5):
+        page.keyboard.press("ArrowLeft")
+    page.wait_for_url(re.compile(r"top=5"), timeout=30_000)
+    wait_for_app(page)
+    page.wait_for_function(
+        "(n) => document.querySelectorAll('.js-plotly-plot .sankey')[0]"
+        "?.querySelectorAll('.sankey-node').length < n",
+        arg=before[0],
+    )
+    after = sankey_node_counts(page)
+    assert after[0] < before[0]
+    assert after[0] <= 5 + 1 + 5 + 1  # N products, N countries and the two « Autres »
+    screenshot(page, "03-fiche-top5")
+
+
+def test_switching_to_imports_shows_the_import_sections_only(page, app_url: str) -> None:
+    page.goto(f"{app_url}/fiche?niveau=departement&code=53&annee=2024")
+    wait_for_app(page)
+    page.locator("[data-testid='stRadio'] label").filter(has_text="Importations").click()
+    page.wait_for_url(re.compile(r"flux=import"), timeout=30_000)
+    wait_for_app(page)
+    page.get_by_text("Flux à l'import par pays et par produit", exact=False).first.wait_for()
+    assert page.get_by_text("Flux à l'export par produit et par pays").count() == 0
+    page.get_by_text(_text(f"2{NB}212,3{NB}M€")).first.wait_for()
+    screenshot(page, "04-fiche-imports")
+
+
+def test_a_shared_url_opens_the_same_view(page, app_url: str) -> None:
+    page.goto(f"{app_url}/fiche?niveau=region&code=28&annee=2024&top=7&flux=export")
+    wait_for_app(page)
+    page.get_by_text(_text(f"38{NB}690,2{NB}M€")).first.wait_for()
+    assert page.get_by_text("Normandie").first.is_visible()
+    assert "top=7" in page.url and "flux=export" in page.url
+    screenshot(page, "05-fiche-normandie")
+
+
+def test_a_malformed_url_shows_a_notice_not_a_traceback(page, app_url: str) -> None:
+    page.goto(f"{app_url}/fiche?niveau=departement&code=99&annee=abc")
+    wait_for_app(page)
+    page.get_by_text("Département inconnu", exact=False).first.wait_for()
+    assert page.locator("[data-testid='stException']").count() == 0
+    screenshot(page, "06-url-invalide")
+
+
+@pytest.fixture
+def same_dataset(demo_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(config.ENV_DATA_DIR, str(demo_data_dir))
+    db.reset()
+
+
+def test_partner_csv_download_matches_lib_export(page, app_url: str, same_dataset) -> None:
+    page.goto(f"{app_url}/fiche?niveau=departement&code=53&annee=2024&top=8")
+    wait_for_app(page)
+    buttons = page.get_by_role("button", name=re.compile("Télécharger les données"))
+    buttons.nth(1).wait_for()  # 0: chiffres clés, 1: pays
+    with page.expect_download() as download_info:
+        buttons.nth(1).click()
+    download = download_info.value
+    content = Path(download.path()).read_bytes()
+    expected = export.to_csv_bytes(export.tables(Territory("dept", "53"), 2024, 8)["partners.csv"])
+    assert content == expected
+    rows = list(csv.DictReader(io.StringIO(content.decode("utf-8"))))
+    assert len(rows) == 8
+
+
+def test_donnees_csv_download_has_every_filtered_row(
+    page, app_url: str, demo_data_dir: Path
+) -> None:
+    page.goto(f"{app_url}/donnees?niveau=departement&code=53&debut=2023&fin=2024&flux=export")
+    wait_for_app(page)
+    page.get_by_text("lignes", exact=False).first.wait_for()
+    screenshot(page, "07-donnees")
+    button = page.get_by_role("button", name=re.compile("Télécharger les lignes filtrées"))
+    with page.expect_download() as download_info:
+        button.click()
+    content = Path(download_info.value.path()).read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(content)))
+    manifest = store.read_manifest(demo_data_dir)
+    files = [str(demo_data_dir / manifest.files[y]) for y in (2023, 2024)]
+    count, total = duckdb.sql(
+        f"SELECT count(*), sum(value_eur) FROM read_parquet({files!r}) "
+        "WHERE dept = '53' AND flow = 'E'"
+    ).fetchall()[0]
+    assert len(rows) == count
+    assert sum(float(r["valeur_eur"]) for r in rows) == pytest.approx(total)
+    assert {r["departement"] for r in rows} == {"53"}
+    assert {r["annee"] for r in rows} == {"2023", "2024"}

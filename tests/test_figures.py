@@ -1,0 +1,390 @@
+"""The Plotly figures of lib.figures, checked on their JSON from small hand-made query frames.
+
+Bar positions are in millions of euros (M€); treemap and Sankey values stay in euros.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from lib import figures, refs
+from lib.figures import HIGHLIGHT_LINK, NEGATIVE_RED, NO_DATA, POSITIVE_GREEN, TEXT_GREY
+
+NB = "\u00a0"  # no-break space of lib.formatting
+M = 1e6
+
+
+def partners_frame(rows: list[tuple[str, str, float, float]]) -> pd.DataFrame:
+    """queries.partners columns from (country, name, imports €, exports €)."""
+    frame = pd.DataFrame(rows, columns=["country", "country_name", "imports_eur", "exports_eur"])
+    frame["balance_eur"] = frame["exports_eur"] - frame["imports_eur"]
+    return frame
+
+
+PARTNERS = partners_frame(
+    [
+        ("DE", "Allemagne", 304.2 * M, 141.1 * M),
+        ("ES", "Espagne", 140.5 * M, 230.6 * M),
+        ("CN", "Chine", 224.6 * M, 0.0),
+        ("CH", "Suisse", 20.0 * M, 20.0 * M),
+    ]
+)
+
+
+def products_frame(rows: list[tuple[str, str, float]]) -> pd.DataFrame:
+    """queries.products columns from (flow, product, value €); shares of each flow's total."""
+    frame = pd.DataFrame(rows, columns=["flow", "product", "value_eur"])
+    frame["share_pct"] = (
+        100 * frame["value_eur"] / frame.groupby("flow")["value_eur"].transform("sum")
+    )
+    frame.insert(2, "product_name", frame["product"].map(refs.product_name))
+    return frame
+
+
+PRODUCTS = products_frame(
+    [
+        ("export", "C21Z", 600 * M),  # A17 C5
+        ("export", "C10A", 300 * M),  # A17 C1
+        ("export", "C20A", 100 * M),  # A17 C5
+        ("import", "C26A", 500 * M),  # A17 C3
+        ("import", "C29A", 250 * M),  # A17 C4
+        ("import", "ZZ99", 50 * M),  # unknown: « Autres produits »
+    ]
+)
+
+
+def links_frame(rows: list[tuple[str, str, float, int]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["source", "target", "value_eur", "highlight"])
+
+
+# Exports: products → countries, AUTRES on both sides, the product AUTRES bigger than C10A.
+EXPORT_LINKS = links_frame(
+    [
+        ("C21Z", "DE", 100 * M, 1),
+        ("AUTRES", "DE", 60 * M, 0),
+        ("C21Z", "US", 50 * M, 1),
+        ("C10A", "DE", 40 * M, 1),
+        ("C10A", "AUTRES", 30 * M, 0),
+        ("AUTRES", "AUTRES", 20 * M, 0),
+        ("C10A", "US", 5 * M, 1),
+    ]
+)
+
+
+def annotations_text(fig) -> list[str]:
+    return [a.text for a in fig.layout.annotations]
+
+
+def assert_no_data(fig) -> None:
+    assert annotations_text(fig) == [NO_DATA]
+    assert len(fig.data) == 0
+
+
+# ----------------------------------------------------------------------------- partners
+
+
+def test_partner_bars_are_minus_imports_and_plus_exports_in_millions_largest_first():
+    shuffled = PARTNERS.iloc[[2, 0, 3, 1]]
+    fig = figures.partners_figure(shuffled, "Titre")
+    imports, exports = fig.data
+    assert (imports.name, exports.name) == ("Importations", "Exportations")
+    assert list(imports.x) == pytest.approx([-304.2, -140.5, -224.6, -20.0])
+    assert list(exports.x) == pytest.approx([141.1, 230.6, 0.0, 20.0])
+    assert list(imports.y) == list(exports.y) == [0, 1, 2, 3]
+    assert list(fig.layout.yaxis.ticktext) == ["Allemagne", "Espagne", "Chine", "Suisse"]
+    assert fig.layout.yaxis.autorange == "reversed"  # row 0 (the largest) on top
+    assert imports.marker.color == figures.IMPORT_BLUE
+    assert exports.marker.color == figures.EXPORT_VIOLET
+
+
+def test_partner_balances_are_signed_and_coloured_at_the_right():
+    fig = figures.partners_figure(PARTNERS)
+    header, *rows = fig.layout.annotations
+    assert header.text == "<b>Solde</b>"
+    assert [a.text for a in rows] == [
+        f"−163,1{NB}M€",
+        f"+90,1{NB}M€",
+        f"−224,6{NB}M€",
+        f"0,0{NB}M€",
+    ]
+    assert [a.font.color for a in rows] == [NEGATIVE_RED, POSITIVE_GREEN, NEGATIVE_RED, TEXT_GREY]
+    assert [a.y for a in rows] == [0, 1, 2, 3]
+    assert all(a.xref == "paper" and a.x == 1 and a.xanchor == "left" for a in rows)
+
+
+def test_partner_axis_is_symmetric_with_positive_french_ticks():
+    fig = figures.partners_figure(PARTNERS)
+    low, high = fig.layout.xaxis.range
+    assert low == -high and high >= 304.2
+    values, texts = list(fig.layout.xaxis.tickvals), list(fig.layout.xaxis.ticktext)
+    assert values == [-v for v in reversed(values)]
+    assert 0 in values
+    assert all(not t.startswith(("−", "-")) for t in texts)
+    assert texts[values.index(-100)] == texts[values.index(100)] == "100"
+
+
+def test_partner_hover_and_texts_are_preformatted_french():
+    fig = figures.partners_figure(PARTNERS)
+    imports, exports = fig.data
+    assert list(imports.customdata[0]) == [
+        "Allemagne",
+        f"304,2{NB}M€",
+        f"141,1{NB}M€",
+        f"−163,1{NB}M€",
+    ]
+    assert "%{x" not in imports.hovertemplate and "Solde" in imports.hovertemplate
+    assert list(exports.text) == [f"141,1{NB}M€", f"230,6{NB}M€", "", f"20,0{NB}M€"]
+    assert fig.layout.separators == ", "
+    assert fig.layout.font.family.startswith("Marianne")
+
+
+def test_partner_small_values_get_decimal_ticks():
+    fig = figures.partners_figure(partners_frame([("DE", "Allemagne", 0.3 * M, 0.1 * M)]))
+    assert fig.layout.xaxis.ticktext[-1] in {"0,1", "0,2", "0,3", "0,4"}
+    assert fig.layout.annotations[1].text == f"−0,2{NB}M€"
+
+
+def test_partners_empty_frame_says_no_data():
+    assert_no_data(figures.partners_figure(PARTNERS.iloc[0:0], "Titre"))
+
+
+# ----------------------------------------------------------------------------- treemap
+
+
+def treemap_trace(fig):
+    (trace,) = fig.data
+    return trace
+
+
+def test_treemap_leaves_are_the_input_and_parents_the_sums():
+    trace = treemap_trace(figures.treemap_figure(PRODUCTS))
+    ids, parents, values = list(trace.ids), list(trace.parents), list(trace.values)
+    assert len(set(ids)) == len(ids)
+    assert trace.branchvalues == "total"
+    value_of = dict(zip(ids, values, strict=True))
+    children: dict[str, list[str]] = {}
+    for node, parent in zip(ids, parents, strict=True):
+        children.setdefault(parent, []).append(node)
+    for node, kids in children.items():
+        if node:
+            assert value_of[node] == pytest.approx(math.fsum(value_of[k] for k in kids), rel=1e-12)
+    leaves = {node.rsplit("/", 1)[-1]: value_of[node] for node in ids if node not in children}
+    assert leaves == dict(zip(PRODUCTS["product"], PRODUCTS["value_eur"], strict=True))
+    assert children[""] == ["import", "export"]
+    assert value_of["export"] == 1000 * M and value_of["import"] == 800 * M
+
+
+def test_treemap_groups_by_a17_with_unknown_products_in_autres_produits():
+    trace = treemap_trace(figures.treemap_figure(PRODUCTS))
+    label_of = dict(zip(trace.ids, trace.labels, strict=True))
+    parent_of = dict(zip(trace.ids, trace.parents, strict=True))
+    assert label_of["import"] == "Importations" and label_of["export"] == "Exportations"
+    assert parent_of["export/C5/C21Z"] == parent_of["export/C5/C20A"] == "export/C5"
+    assert parent_of["export/C5"] == "export"
+    assert label_of["import/AUTRES"] == "Autres produits"
+    assert parent_of["import/AUTRES/ZZ99"] == "import/AUTRES"
+    assert label_of["export/C5/C21Z"] == "Industrie pharmaceutique"
+    a17 = refs.products().set_index("a17_code")["a17_name"].to_dict()
+    assert label_of["export/C5"] == a17["C5"]
+
+
+def test_treemap_hover_shows_millions_and_share_of_the_flow():
+    trace = treemap_trace(figures.treemap_figure(PRODUCTS))
+    custom = dict(zip(trace.ids, (list(c) for c in trace.customdata), strict=True))
+    assert custom["export/C5/C21Z"] == [f"600,0{NB}M€", f"60,0{NB}% des exportations"]
+    assert custom["export/C5"] == [f"700,0{NB}M€", f"70,0{NB}% des exportations"]
+    assert custom["import"] == [f"800,0{NB}M€", f"100,0{NB}% des importations"]
+    assert "%{value" not in trace.hovertemplate
+
+
+def test_treemap_colours_blue_for_imports_violet_for_exports():
+    trace = treemap_trace(figures.treemap_figure(PRODUCTS))
+    color_of = dict(zip(trace.ids, trace.marker.colors, strict=True))
+    assert color_of["import"] == figures.IMPORT_BLUE
+    assert color_of["export"] == figures.EXPORT_VIOLET
+
+
+@pytest.mark.parametrize("flows", ["export", "E", ["export"]])
+def test_treemap_can_show_one_flow(flows):
+    trace = treemap_trace(figures.treemap_figure(PRODUCTS, flows=flows))
+    assert all(node.startswith("export") for node in trace.ids)
+
+
+def test_treemap_leaves_out_non_positive_values_and_says_no_data_when_nothing_is_left():
+    with_correction = pd.concat(
+        [PRODUCTS, products_frame([("export", "C29A", -5 * M)])], ignore_index=True
+    )
+    trace = treemap_trace(figures.treemap_figure(with_correction))
+    assert "export/C4/C29A" not in trace.ids
+    assert_no_data(figures.treemap_figure(PRODUCTS.iloc[0:0]))
+    only_imports = PRODUCTS[PRODUCTS["flow"] == "import"]
+    assert_no_data(figures.treemap_figure(only_imports, flows="export"))
+
+
+def test_unknown_flow_is_refused():
+    with pytest.raises(ValueError):
+        figures.treemap_figure(PRODUCTS, flows="both")
+    with pytest.raises(ValueError):
+        figures.sankey_figure(EXPORT_LINKS, "X")
+
+
+# ----------------------------------------------------------------------------- sankey
+
+
+def sankey_trace(fig):
+    (trace,) = fig.data
+    return trace
+
+
+def test_sankey_nodes_by_value_with_two_distinct_autres_last():
+    names = figures.sankey_nodes(EXPORT_LINKS, "E")
+    assert names == [
+        "Industrie pharmaceutique",
+        refs.product_name("C10A"),
+        "Autres",
+        "Allemagne",
+        "États-Unis",
+        "Autres",
+    ]
+    trace = sankey_trace(figures.sankey_figure(EXPORT_LINKS, "E"))
+    assert len(trace.node.label) == 6
+    assert trace.node.label[0] == f"Industrie pharmaceutique (150,0{NB}M€)"
+    assert trace.node.label[2] == f"Autres (80,0{NB}M€)"
+    assert trace.node.label[5] == f"Autres (50,0{NB}M€)"
+    assert trace.arrangement == "snap"
+
+
+def test_sankey_links_keep_values_and_join_the_right_sides():
+    trace = sankey_trace(figures.sankey_figure(EXPORT_LINKS, "E"))
+    assert list(trace.link.value) == list(EXPORT_LINKS["value_eur"])
+    pairs = list(zip(trace.link.source, trace.link.target, strict=True))
+    assert pairs == [(0, 3), (2, 3), (0, 4), (1, 3), (1, 5), (2, 5), (1, 4)]
+    assert trace.link.customdata[0] == f"Industrie pharmaceutique → Allemagne : 100,0{NB}M€"
+
+
+def test_sankey_exactly_the_highlighted_links_are_red():
+    trace = sankey_trace(figures.sankey_figure(EXPORT_LINKS, "E"))
+    red = [color == HIGHLIGHT_LINK for color in trace.link.color]
+    assert red == [h == 1 for h in EXPORT_LINKS["highlight"]]
+    assert all(color.startswith("rgba(") for color in trace.link.color)
+
+
+def test_sankey_import_runs_from_countries_to_products():
+    links = links_frame(
+        [("CN", "C26A", 80 * M, 1), ("DE", "C21Z", 25 * M, 1), ("AUTRES", "C26A", 5 * M, 0)]
+    )
+    assert figures.sankey_nodes(links, "I") == [
+        "Chine",
+        "Allemagne",
+        "Autres",
+        refs.product_name("C26A"),
+        "Industrie pharmaceutique",
+    ]
+    trace = sankey_trace(figures.sankey_figure(links, "import"))
+    colors = list(trace.node.color)
+    assert colors[:2] == [figures.COUNTRY_GREY_BLUE] * 2
+    assert colors[2] == figures.OTHERS_GREY
+    assert colors[3:] == [figures.IMPORT_BLUE] * 2
+    assert trace.link.customdata[0] == f"Chine → {refs.product_name('C26A')} : 80,0{NB}M€"
+
+
+def test_sankey_export_products_are_violet():
+    trace = sankey_trace(figures.sankey_figure(EXPORT_LINKS, "E"))
+    assert list(trace.node.color[:2]) == [figures.EXPORT_VIOLET] * 2
+
+
+def test_sankey_long_names_are_shortened_in_labels_only():
+    links = links_frame([("C20A", "DE", 10 * M, 1)])
+    trace = sankey_trace(figures.sankey_figure(links, "E"))
+    assert trace.node.label[0].split(" (")[0].endswith("…")
+    assert trace.node.customdata[0].startswith(refs.product_name("C20A"))
+
+
+def test_sankey_empty_or_non_positive_links_say_no_data():
+    assert_no_data(figures.sankey_figure(EXPORT_LINKS.iloc[0:0], "E", "Titre"))
+    assert_no_data(figures.sankey_figure(links_frame([("C21Z", "DE", -3.0, 0)]), "E"))
+    assert figures.sankey_nodes(EXPORT_LINKS.iloc[0:0], "E") == []
+
+
+# ----------------------------------------------------------------------------- kpis
+
+
+def kpis_frame(values: dict[str, float]) -> pd.DataFrame:
+    return pd.DataFrame(list(values.items()), columns=["indicator", "value"])
+
+
+MAYENNE_KPIS = kpis_frame(
+    {
+        "exports_eur": 1773.5 * M,
+        "imports_eur": 2212.3 * M,
+        "balance_eur": -438.8 * M,
+        "coverage_pct": 80.2,
+        "national_exports_eur": 580354.5 * M,
+        "national_imports_eur": 684776.3 * M,
+        "exports_share_national_pct": 0.3056,
+        "imports_share_national_pct": 0.3231,
+        "region_exports_eur": 27075.2 * M,
+        "region_imports_eur": 34136.8 * M,
+        "exports_share_region_pct": 6.55,
+        "imports_share_region_pct": 6.48,
+    }
+)
+
+
+def test_kpi_sentences_of_a_departement():
+    assert figures.kpi_sentences(MAYENNE_KPIS, "Mayenne (53)", "Pays de la Loire", "E") == [
+        f"Total des exportations : 1{NB}773,5{NB}M€",
+        f"soit 6,6{NB}% de la valeur exportée par la région Pays de la Loire",
+        f"soit 0,31{NB}% de la valeur exportée au niveau national",
+    ]
+    assert figures.kpi_sentences(MAYENNE_KPIS, "Mayenne (53)", "Pays de la Loire", "import") == [
+        f"Total des importations : 2{NB}212,3{NB}M€",
+        f"soit 6,5{NB}% de la valeur importée par la région Pays de la Loire",
+        f"soit 0,32{NB}% de la valeur importée au niveau national",
+    ]
+
+
+def test_kpi_sentences_of_a_region_skip_the_region_sentence():
+    region = kpis_frame(
+        {
+            "exports_eur": 27075.2 * M,
+            "imports_eur": 34136.8 * M,
+            "exports_share_national_pct": 4.665,
+            "imports_share_national_pct": 4.985,
+            "region_exports_eur": 27075.2 * M,
+            "region_imports_eur": 34136.8 * M,
+            "exports_share_region_pct": 100.0,
+            "imports_share_region_pct": 100.0,
+        }
+    )
+    assert figures.kpi_sentences(region, "Pays de la Loire (52)", "Pays de la Loire", "E") == [
+        f"Total des exportations : 27{NB}075,2{NB}M€",
+        f"soit 4,7{NB}% de la valeur exportée au niveau national",
+    ]
+    # Without a région name, no région sentence either.
+    assert len(figures.kpi_sentences(MAYENNE_KPIS, "Mayenne (53)", None, "E")) == 2
+
+
+def test_kpi_sentences_of_france_have_only_the_total():
+    france = kpis_frame(
+        {
+            "exports_eur": 580354.5 * M,
+            "imports_eur": 684776.3 * M,
+            "exports_share_national_pct": 100.0,
+            "imports_share_national_pct": 100.0,
+        }
+    )
+    assert figures.kpi_sentences(france, "France entière", None, "I") == [
+        f"Total des importations : 684{NB}776,3{NB}M€"
+    ]
+
+
+def test_kpi_sentences_without_the_flow_name_the_territory():
+    empty = kpis_frame({"exports_eur": 0.0, "imports_eur": 5.0 * M, "region_exports_eur": 1.0})
+    assert figures.kpi_sentences(empty, "Mayotte (976)", "Mayotte", "E") == [
+        f"Total des exportations : 0,0{NB}M€",
+        "Aucune exportation enregistrée pour Mayotte (976).",
+    ]

@@ -1,0 +1,289 @@
+"""The Carte page's choropleth (lib.mapping) on a hand-made queries.map_metrics frame."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import folium
+import numpy as np
+import pandas as pd
+import pytest
+
+from lib import mapping, refs
+from lib.mapping import CENTER_COLOR, DROM, METRICS, NAN_COLOR, NAN_LABEL
+
+NB = "\u00a0"
+
+
+def metrics_frame() -> pd.DataFrame:
+    """queries.map_metrics columns: skewed exports, mixed balances, a few NaN on purpose."""
+    frame = refs.departements().rename(columns={"code": "dept"})
+    n = len(frame)
+    rank = np.arange(1, n + 1, dtype=float)
+    exports = rank**3 * 1e5  # very skewed, as the real data
+    imports = exports * np.where(rank % 2 == 0, 1.5, 0.6)
+    prev_exports = exports * np.where(rank % 3 == 0, 0.8, 1.1)
+    prev_imports = np.where(rank % 10 == 0, np.nan, imports * np.where(rank % 4 == 0, 1.2, 0.9))
+    frame["exports_eur"] = exports
+    frame["imports_eur"] = imports
+    frame["balance_eur"] = exports - imports
+    frame["coverage_pct"] = 100 * exports / imports
+    frame["exports_share_national_pct"] = 100 * exports / exports.sum()
+    frame["imports_share_national_pct"] = 100 * imports / imports.sum()
+    frame["exports_change_pct"] = 100 * (exports - prev_exports) / prev_exports
+    frame["imports_change_pct"] = 100 * (imports - prev_imports) / prev_imports
+    return frame
+
+
+METRICS_FRAME = metrics_frame()
+CODES = list(METRICS_FRAME["dept"])
+
+
+def rendered(m: folium.Map) -> str:
+    return m.get_root().render()
+
+
+def rgb(color: str) -> tuple[int, int, int]:
+    return tuple(int(color[i : i + 2], 16) for i in (1, 3, 5))  # type: ignore[return-value]
+
+
+def legend_html(m: folium.Map) -> str:
+    """The legend control's HTML (the rendered page carries it escaped in the map's script)."""
+    (legend,) = [c for c in m._children.values() if isinstance(c, mapping._Legend)]
+    assert f"{legend.get_name()}.addTo(" in rendered(m)
+    return legend.content
+
+
+def geojson_layers(m: folium.Map, name: str) -> list[folium.GeoJson]:
+    return [
+        c for c in m._children.values() if isinstance(c, folium.GeoJson) and c.layer_name == name
+    ]
+
+
+# ----------------------------------------------------------------------------- geometry
+
+
+def test_geojson_has_the_101_departements_and_is_cached():
+    geojson = mapping.load_departements_geojson()
+    assert len(geojson["features"]) == 101
+    assert {f["properties"]["code"] for f in geojson["features"]} == set(CODES)
+    assert mapping.load_departements_geojson() is geojson
+
+
+def test_choropleth_leaves_the_cached_geojson_untouched():
+    mapping.choropleth(METRICS_FRAME, "exports", selected="53")
+    feature = mapping.load_departements_geojson()["features"][0]
+    assert set(feature["properties"]) == {"code", "name", "region_code"}
+    assert "id" not in feature
+
+
+def test_drom_have_framed_insets_inside_their_frames():
+    assert DROM == ["971", "972", "973", "974", "976"]
+    m = mapping.choropleth(METRICS_FRAME, "exports")
+    (layer,) = geojson_layers(m, "departements")
+    features = {f["id"]: f for f in layer.data["features"]}
+    for inset in mapping.INSETS:
+        copy = features[f"{inset.code}-encart"]
+        assert copy["properties"]["code"] == inset.code
+        lons, lats = zip(*mapping._points(copy["geometry"]["coordinates"]), strict=True)
+        assert inset.west <= min(lons) and max(lons) <= inset.east
+        assert inset.south <= min(lats) and max(lats) <= inset.north
+        south, west = mapping.METROPOLE_BOUNDS[0]
+        north, east = mapping.METROPOLE_BOUNDS[1]
+        assert south <= inset.south and inset.north <= north
+        assert west <= inset.west and inset.east <= east
+    assert len(features) == 101 + len(DROM)
+
+
+# ----------------------------------------------------------------------------- rendering
+
+
+@pytest.mark.parametrize("metric_key", list(METRICS))
+def test_every_metric_renders_every_departement_offline(metric_key):
+    html = rendered(mapping.choropleth(METRICS_FRAME, metric_key))
+    for code in CODES:
+        assert f'"code": "{code}"' in html
+    assert "openstreetmap" not in html.lower()
+    assert "tileLayer" not in html
+    assert not re.search(r"https?://[^\"' ]*\{z\}", html)
+    assert METRICS[metric_key].label in legend_html(mapping.choropleth(METRICS_FRAME, metric_key))
+
+
+def test_metric_labels_are_french():
+    assert METRICS["exports"].label == "Exportations"
+    assert METRICS["imports"].label == "Importations"
+    assert METRICS["balance"].label == "Solde commercial"
+    assert METRICS["coverage"].label == "Taux de couverture"
+    assert METRICS["exports_share"].label == "Part des exportations nationales"
+    assert METRICS["imports_change"].label == "Évolution des importations sur un an"
+    columns = set(METRICS_FRAME.columns)
+    assert all(metric.column in columns for metric in METRICS.values())
+
+
+def test_view_is_metropolitan_france_without_tiles():
+    m = mapping.choropleth(METRICS_FRAME, "balance")
+    assert not [c for c in m._children.values() if isinstance(c, folium.TileLayer)]
+    (fit,) = [c for c in m._children.values() if isinstance(c, folium.FitBounds)]
+    assert fit.bounds == mapping.METROPOLE_BOUNDS
+
+
+def test_tooltip_properties_are_formatted_french_strings():
+    m = mapping.choropleth(METRICS_FRAME, "exports_change")
+    (layer,) = geojson_layers(m, "departements")
+    properties = next(f["properties"] for f in layer.data["features"] if f["id"] == "53")
+    row = METRICS_FRAME.set_index("dept").loc["53"]
+    assert properties["code"] == "53"
+    assert properties["label"] == "Mayenne (53)"
+    assert properties["exports"].endswith(f"{NB}M€")
+    assert properties["balance"][0] in "+−0"
+    assert properties["exports_change"] == mapping.METRICS["exports_change"].format(
+        row["exports_change_pct"]
+    )
+    tooltip = next(c for c in layer._children.values() if isinstance(c, folium.GeoJsonTooltip))
+    assert tooltip.fields == [
+        "label",
+        "exports",
+        "imports",
+        "balance",
+        "coverage",
+        "exports_change",
+    ]
+    assert tooltip.aliases[0] == "Département"
+
+
+# ----------------------------------------------------------------------------- colours
+
+
+def test_nan_and_missing_departements_are_neutral_grey():
+    frame = METRICS_FRAME[METRICS_FRAME["dept"] != "75"].copy()
+    frame.loc[frame["dept"] == "53", "coverage_pct"] = math.nan
+    colors = mapping.feature_colors(frame, "coverage")
+    assert colors["53"] == colors["75"] == NAN_COLOR
+    assert (NAN_COLOR, NAN_LABEL) in mapping.legend_rows(frame, "coverage")
+    m = mapping.choropleth(frame, "coverage")
+    (layer,) = geojson_layers(m, "departements")
+    paris = next(f["properties"] for f in layer.data["features"] if f["id"] == "75")
+    assert paris["coverage"] == paris["exports"] == "–"
+    assert NAN_LABEL in legend_html(m)
+
+
+def test_all_nan_metric_still_renders():
+    frame = METRICS_FRAME.assign(exports_change_pct=math.nan)
+    assert set(mapping.feature_colors(frame, "exports_change").values()) == {NAN_COLOR}
+    assert mapping.legend_rows(frame, "exports_change") == [(NAN_COLOR, NAN_LABEL)]
+    rendered(mapping.choropleth(frame, "exports_change"))
+
+
+@pytest.mark.parametrize(
+    ("metric_key", "column", "center"),
+    [
+        ("balance", "balance_eur", 0.0),
+        ("coverage", "coverage_pct", 100.0),
+        ("exports_change", "exports_change_pct", 0.0),
+        ("imports_change", "imports_change_pct", 0.0),
+    ],
+)
+def test_diverging_metrics_are_red_below_and_green_above_the_centre(metric_key, column, center):
+    colors = mapping.feature_colors(METRICS_FRAME, metric_key)
+    values = METRICS_FRAME.set_index("dept")[column]
+    assert (values < center).any() and (values > center).any()
+    for code, value in values.items():
+        red, green, _ = rgb(colors[code])
+        if value < center:
+            assert red > green, (code, value, colors[code])
+        elif value > center:
+            assert green > red, (code, value, colors[code])
+        else:
+            assert colors[code] == NAN_COLOR
+
+
+def test_exact_centre_is_neutral_and_in_the_legend():
+    frame = METRICS_FRAME.copy()
+    frame.loc[frame["dept"] == "53", "balance_eur"] = 0.0
+    assert mapping.feature_colors(frame, "balance")["53"] == CENTER_COLOR
+    rows = mapping.legend_rows(frame, "balance")
+    assert (CENTER_COLOR, f"0,0{NB}M€") in rows
+    texts = [text for _, text in rows]
+    assert texts.index(f"0,0{NB}M€") == sum(text.startswith("de −") for text in texts)
+
+
+def test_skewed_values_spread_over_every_class():
+    colors = mapping.feature_colors(METRICS_FRAME, "exports")
+    scale = mapping.scale_for(METRICS_FRAME, METRICS["exports"])
+    assert len(scale.bins) == mapping.SEQUENTIAL_CLASSES
+    counts = pd.Series(colors).value_counts()
+    assert set(counts.index) == {b.color for b in scale.bins}
+    assert counts.max() <= 25  # quantiles: ~20 each, whereas equal intervals put 80+ in one
+
+
+def test_legend_labels_are_french_ranges():
+    rows = mapping.legend_rows(METRICS_FRAME, "exports")
+    assert all(text.startswith("de ") and f"{NB}M€ à " in text for _, text in rows)
+    rows = mapping.legend_rows(METRICS_FRAME, "coverage")
+    assert all(text.endswith(f"{NB}%") for _, text in rows)
+
+
+# ----------------------------------------------------------------------------- selection
+
+
+def test_selected_departement_is_outlined_on_top():
+    m = mapping.choropleth(METRICS_FRAME, "exports", selected="53")
+    (outline,) = geojson_layers(m, "selection")
+    assert [f["properties"]["code"] for f in outline.data["features"]] == ["53"]
+    style = outline.style_function(outline.data["features"][0])
+    assert style["color"] == mapping.SELECTED_OUTLINE and style["weight"] >= 2
+    assert outline.options["interactive"] is False
+    children = list(m._children.values())
+    assert children.index(outline) > children.index(geojson_layers(m, "departements")[0])
+
+
+def test_selected_drom_is_outlined_in_place_and_in_its_inset():
+    m = mapping.choropleth(METRICS_FRAME, "balance", selected="971")
+    (outline,) = geojson_layers(m, "selection")
+    assert [f["id"] for f in outline.data["features"]] == ["971", "971-encart"]
+
+
+@pytest.mark.parametrize("selected", [None, "99", "nope"])
+def test_no_outline_without_a_known_selection(selected):
+    m = mapping.choropleth(METRICS_FRAME, "exports", selected=selected)
+    assert geojson_layers(m, "selection") == []
+
+
+def test_unknown_metric_is_refused():
+    with pytest.raises(ValueError):
+        mapping.choropleth(METRICS_FRAME, "population")
+
+
+# ----------------------------------------------------------------------------- clicks
+
+
+def test_feature_code_of_a_clicked_feature():
+    feature = mapping.load_departements_geojson()["features"][0]
+    code = feature["properties"]["code"]
+    assert mapping.feature_code(feature) == code
+    assert mapping.feature_code({"last_active_drawing": feature, "zoom": 6}) == code
+    clicked_inset = {"type": "Feature", "id": "973-encart", "properties": {"code": "973"}}
+    assert mapping.feature_code(clicked_inset) == "973"
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        None,
+        "53",
+        53,
+        [],
+        {},
+        {"properties": None},
+        {"properties": "53"},
+        {"properties": {}},
+        {"properties": {"code": 53}},
+        {"properties": {"code": "99"}},
+        {"properties": {"code": ["53"]}},
+        {"last_active_drawing": None},
+        {"last_active_drawing": "53"},
+    ],
+)
+def test_feature_code_is_none_for_anything_else(garbage):
+    assert mapping.feature_code(garbage) is None

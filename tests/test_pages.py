@@ -1,0 +1,206 @@
+"""Streamlit AppTest for every page: runs without exception, controls change what is shown,
+URL parameters are parsed, validated and written back.
+
+Expected figures come from the published fiche (shared/reference) or from plain pandas over
+the Parquet files, never from the page code.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lib import config, db, export
+from lib.territory import Territory
+
+APP = str(config.ROOT / "streamlit_app.py")
+NB = "\u00a0"
+TIMEOUT = 60
+
+
+@pytest.fixture(autouse=True)
+def _demo_data(demo_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(config.ENV_DATA_DIR, str(demo_data_dir))
+    db.reset()
+
+
+def open_page(page: str, **params: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    if page != "carte":
+        at.switch_page(f"pages/{page}.py")
+    at.query_params = dict(params)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _texts(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def _plotly_specs(at: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def _sankey_node_counts(at: AppTest) -> list[int]:
+    counts = []
+    for spec in _plotly_specs(at):
+        for trace in spec["data"]:
+            if trace.get("type") == "sankey":
+                counts.append(len(trace["node"]["label"]))
+    return counts
+
+
+def test_every_page_shows_the_demo_banner() -> None:
+    for page in ("carte", "fiche", "donnees", "importer"):
+        at = open_page(page)
+        assert any("Données de démonstration synthétiques" in w.value for w in at.warning), page
+
+
+def test_fiche_of_mayenne_shows_published_figures() -> None:
+    at = open_page("fiche", niveau="departement", code="53", annee="2024")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Exportations"] == f"1{NB}773,5{NB}M€"
+    assert metrics["Importations"] == f"2{NB}212,3{NB}M€"
+    text = _texts(at)
+    assert f"soit 6,6{NB}% de la valeur exportée par la région Pays de la Loire" in text
+    assert f"soit 0,31{NB}% de la valeur exportée au niveau national" in text
+    assert at.query_params == {
+        "niveau": "departement",
+        "code": "53",
+        "annee": "2024",
+        "top": "10",
+        "flux": "tous",
+    }
+
+
+def test_top_slider_changes_sankey_nodes_and_url() -> None:
+    at = open_page("fiche", niveau="departement", code="53", annee="2024")
+    before = _sankey_node_counts(at)
+    at.slider(key="fiche-top").set_value(5).run()
+    assert not at.exception
+    after = _sankey_node_counts(at)
+    assert at.query_params["top"] == "5"
+    assert len(before) == len(after) == 6  # export and import: territory, région, France
+    assert all(a < b for a, b in zip(after, before, strict=True))
+
+
+def test_flux_toggle_hides_the_other_flow() -> None:
+    at = open_page("fiche", niveau="departement", code="53", annee="2024")
+    at.radio(key="fiche-flux").set_value("import").run()
+    assert at.query_params["flux"] == "import"
+    headers = [s.value for s in at.subheader]
+    assert any("Flux à l'import" in h for h in headers)
+    assert not any("Flux à l'export" in h for h in headers)
+
+
+def test_level_change_moves_to_the_region_and_url_follows() -> None:
+    at = open_page("fiche", niveau="departement", code="53", annee="2024")
+    at.selectbox(key="fiche-level").set_value("region").run()
+    assert at.query_params["niveau"] == "region" and at.query_params["code"] == "52"
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Exportations"] == f"27{NB}075,2{NB}M€"
+    at.selectbox(key="fiche-code").set_value("84").run()
+    assert at.query_params["code"] == "84"
+    assert {m.label: m.value for m in at.metric}["Exportations"] == f"71{NB}307,5{NB}M€"
+
+
+def test_france_fiche() -> None:
+    at = open_page("fiche", niveau="france", annee="2024", flux="export")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Exportations"] == f"580{NB}354,5{NB}M€"
+    assert metrics["Importations"] == f"684{NB}776,3{NB}M€"
+
+
+def test_year_selector_changes_the_figures() -> None:
+    at = open_page("fiche", niveau="departement", code="53", annee="2024")
+    at.selectbox(key="fiche-year").set_value(2019).run()
+    assert at.query_params["annee"] == "2019"
+    assert {m.label: m.value for m in at.metric}["Exportations"] != f"1{NB}773,5{NB}M€"
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"niveau": "departement", "code": "99"},
+        {"niveau": "nowhere"},
+        {"annee": "1850"},
+        {"top": "1000"},
+        {"flux": "sideways"},
+        {"niveau": "region", "code": "'; DROP TABLE trade; --"},
+    ],
+)
+def test_malformed_url_falls_back_with_a_notice(params: dict[str, str]) -> None:
+    at = open_page("fiche", **params)
+    assert at.info, "a visible notice"
+    assert not at.exception
+
+
+def test_fiche_downloads_are_the_export_tables(demo_data_dir: Path) -> None:
+    at = open_page("fiche", niveau="departement", code="53", annee="2024", top="7")
+    expected = export.tables(Territory("dept", "53"), 2024, 7)
+    downloads = {button.proto.label: button for button in at.download_button}
+    assert downloads, "download buttons are shown"
+    # Every table the page offers matches lib.export's for the same territory, year and N.
+    frames = [df.value for df in at.dataframe]
+    for name in ("kpis.csv", "partners.csv", "sankey_export.csv", "sankey_import.csv"):
+        table = expected[name]
+        assert any(_same(frame, table) for frame in frames), name
+    products = expected["products.csv"]
+    assert any(_same(frame, products) for frame in frames)
+
+
+def _same(frame: pd.DataFrame, table: pd.DataFrame) -> bool:
+    if list(frame.columns) != list(table.columns) or len(frame) != len(table):
+        return False
+    try:
+        pd.testing.assert_frame_equal(
+            frame.reset_index(drop=True), table.reset_index(drop=True), check_dtype=False
+        )
+    except AssertionError:
+        return False
+    return True
+
+
+def test_carte_page_parses_and_writes_its_url() -> None:
+    at = open_page("carte", annee="2023", indicateur="balance")
+    assert at.query_params == {"annee": "2023", "indicateur": "balance"}
+    assert at.selectbox(key="carte-metric").value == "balance"
+    at.selectbox(key="carte-year").set_value(2020).run()
+    assert at.query_params["annee"] == "2020"
+    at = open_page("carte", indicateur="nonsense")
+    assert at.info and at.query_params["indicateur"] == "exports"
+
+
+def test_carte_table_lists_every_departement() -> None:
+    at = open_page("carte", annee="2024")
+    table = at.dataframe[0].value
+    assert len(table) == 101
+    mayenne = table.set_index("dept").loc["53"]
+    assert mayenne["exports_eur"] == pytest.approx(1_773_500_000, abs=50_000)
+
+
+def test_donnees_page_filters_rows(demo_data_dir: Path) -> None:
+    at = open_page(
+        "donnees", niveau="departement", code="53", debut="2024", fin="2024", flux="export"
+    )
+    assert at.query_params["code"] == "53"
+    text = _texts(at)
+    assert f"1{NB}773,5{NB}M€" in text
+    at.multiselect(key="donnees-countries").set_value(["DE"]).run()
+    assert at.query_params["pays"] == "DE"
+    preview = at.dataframe[0].value
+    assert set(preview["pays"]) == {"DE"}
+    assert set(preview["departement"]) == {"53"}
+
+
+def test_importer_page_shows_the_status() -> None:
+    at = open_page("importer")
+    text = _texts(at)
+    assert "données de démonstration synthétiques" in text
+    assert "2015 à 2024" in text
