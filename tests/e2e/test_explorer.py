@@ -62,7 +62,8 @@ def click_departement(page, code: str) -> None:
     )
     lat, lon = interior_point(code)
     point = frame.evaluate(
-        "([lat, lon]) => { const p = window.map.latLngToContainerPoint([lat, lon]); return [p.x, p.y]; }",
+        "([lat, lon]) => { const p = window.map.latLngToContainerPoint([lat, lon]);"
+        " return [p.x, p.y]; }",
         [lat, lon],
     )
     box = frame_element.bounding_box()
