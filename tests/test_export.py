@@ -1,0 +1,121 @@
+"""The export CLI: every CSV of the contract, against plain pandas, and its bad inputs."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from lib import export, refs
+from tests import oracle
+from tests.test_queries import HAND_MADE, random_trade
+
+FILES = ["kpis.csv", "partners.csv", "products.csv", "sankey_export.csv", "sankey_import.csv"]
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    code = export.main(list(argv))
+    return code, capsys.readouterr().err
+
+
+def read(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype={"country": str, "product": str, "source": str, "target": str},
+                       keep_default_na=False, na_values=[""])  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("level", "code", "depts", "region_depts"),
+    [
+        ("dept", "53", ["53"], refs.depts_of_region("52")),
+        ("region", "52", refs.depts_of_region("52"), refs.depts_of_region("52")),
+        ("france", None, None, None),
+    ],
+)
+@pytest.mark.parametrize("top", [2, 10])
+def test_export_files_match_pandas(
+    use_dataset, tmp_path: Path, capsys, level, code, depts, region_depts, top
+) -> None:
+    frame = random_trade(7)
+    data_dir = use_dataset(frame)
+    args = ["--data-dir", str(data_dir), "--level", level, "--year", "2024", "--top", str(top)]
+    args += ["--out", str(tmp_path / "out")] + (["--code", code] if code else [])
+    status, _ = run(capsys, *args)
+    assert status == 0
+    out = tmp_path / "out"
+    assert sorted(p.name for p in out.iterdir()) == sorted(FILES)
+
+    kpis = read(out / "kpis.csv")
+    expected = oracle.kpis(frame, depts, region_depts, 2024)
+    assert list(kpis["indicator"]) == list(expected)
+    for indicator, value in zip(kpis["indicator"], kpis["value"], strict=True):
+        want = expected[indicator]
+        assert (math.isnan(value) and math.isnan(want)) or value == pytest.approx(want, rel=1e-12)
+
+    partners = read(out / "partners.csv")
+    want = oracle.partners(frame, depts, 2024, top)
+    assert list(partners["country"]) == list(want["country"])
+    assert list(partners.columns) == [
+        "country", "country_name", "imports_eur", "exports_eur", "balance_eur",
+    ]  # fmt: skip
+    pd.testing.assert_series_equal(partners["balance_eur"], want["balance_eur"], check_names=False)
+
+    products = read(out / "products.csv")
+    want = oracle.products(frame, depts, 2024)
+    assert list(zip(products["flow"], products["product"], strict=True)) == list(
+        zip(want["flow"], want["product"], strict=True)
+    )
+    assert products["share_pct"].to_numpy() == pytest.approx(want["share_pct"].to_numpy())
+
+    for flow, name in (("E", "sankey_export.csv"), ("I", "sankey_import.csv")):
+        links = read(out / name)
+        want = oracle.sankey(frame, depts, 2024, flow, top)
+        pd.testing.assert_frame_equal(links, want, check_dtype=False)
+
+
+def test_csv_dialect_is_plain_utf8_comma_and_point(use_dataset, tmp_path: Path, capsys) -> None:
+    data_dir = use_dataset(HAND_MADE)
+    run(capsys, "--data-dir", str(data_dir), "--level", "dept", "--code", "53", "--year", "2024",
+        "--out", str(tmp_path))  # fmt: skip
+    text = (tmp_path / "partners.csv").read_bytes().decode("utf-8")
+    assert text.splitlines()[0] == "country,country_name,imports_eur,exports_eur,balance_eur"
+    assert text.splitlines()[1] == "DE,Allemagne,25.0,170.0,145.0"
+    assert "\r" not in text
+    kpis = (tmp_path / "kpis.csv").read_text(encoding="utf-8")
+    assert "coverage_pct,247.6190476190" in kpis  # 100 * 260 / 105, unrounded
+
+
+def test_all_writes_one_folder_per_departement(use_dataset, tmp_path: Path, capsys) -> None:
+    data_dir = use_dataset(HAND_MADE)
+    status, _ = run(capsys, "--data-dir", str(data_dir), "--all", "--year", "2024",
+                    "--out", str(tmp_path / "all"))  # fmt: skip
+    assert status == 0
+    folders = sorted(p.name for p in (tmp_path / "all").iterdir())
+    assert folders == sorted(refs.departements()["code"])
+    single = tmp_path / "single"
+    run(capsys, "--data-dir", str(data_dir), "--level", "dept", "--code", "53", "--year", "2024",
+        "--out", str(single))  # fmt: skip
+    for name in FILES:
+        assert (tmp_path / "all" / "53" / name).read_bytes() == (single / name).read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--level", "dept", "--code", "99", "--year", "2024"], "Département inconnu"),
+        (["--level", "dept", "--year", "2024"], "--code est obligatoire"),
+        (["--level", "region", "--code", "99", "--year", "2024"], "Région inconnue"),
+        (["--level", "dept", "--code", "53", "--year", "1999"], "Année 1999 absente"),
+        (["--level", "dept", "--code", "53", "--year", "2024", "--top", "0"], "--top"),
+        (["--year", "2024"], "--level est obligatoire"),
+    ],
+)
+def test_bad_arguments_exit_2_with_a_french_message(
+    use_dataset, tmp_path: Path, capsys, argv: list[str], message: str
+) -> None:
+    data_dir = use_dataset(HAND_MADE)
+    status, err = run(capsys, "--data-dir", str(data_dir), *argv, "--out", str(tmp_path / "x"))
+    assert status == 2
+    assert message in err and "Traceback" not in err
+    assert not (tmp_path / "x").exists()
