@@ -61,10 +61,37 @@ def _pct(part: float, whole: float) -> float:
     return 100.0 * part / whole if whole else math.nan
 
 
+def _totals_by_scope(territory: Territory, year: int) -> dict[str, dict[str, float]]:
+    """Exports and imports of the territory, its région and France, in one scan of the year."""
+    own, own_params = _dept_filter(territory)
+    region = territory.region or FRANCE
+    reg, reg_params = _dept_filter(region)
+    rows = (
+        db.cursor()
+        .execute(
+            f"""
+            SELECT flow,
+                   coalesce(sum(value_eur) FILTER (WHERE {own}), 0),
+                   coalesce(sum(value_eur) FILTER (WHERE {reg}), 0),
+                   coalesce(sum(value_eur), 0)
+            FROM trade WHERE year = ? GROUP BY flow
+            """,
+            [*own_params, *reg_params, year],
+        )
+        .fetchall()
+    )
+    totals = {scope: {"E": 0.0, "I": 0.0} for scope in ("own", "region", "national")}
+    for flow, own_value, region_value, national_value in rows:
+        totals["own"][flow] = float(own_value)
+        totals["region"][flow] = float(region_value)
+        totals["national"][flow] = float(national_value)
+    return totals
+
+
 def kpis(territory: Territory, year: int) -> pd.DataFrame:
     """Key figures: `indicator,value` rows in the order of the export contract."""
-    own = flow_totals(territory, year)
-    national = own if territory == FRANCE else flow_totals(FRANCE, year)
+    totals = _totals_by_scope(territory, year)
+    own, national = totals["own"], totals["national"]
     rows: list[tuple[str, float]] = [
         ("exports_eur", own["E"]),
         ("imports_eur", own["I"]),
@@ -75,9 +102,8 @@ def kpis(territory: Territory, year: int) -> pd.DataFrame:
         ("exports_share_national_pct", _pct(own["E"], national["E"])),
         ("imports_share_national_pct", _pct(own["I"], national["I"])),
     ]
-    region = territory.region
-    if region is not None:
-        regional = own if region == territory else flow_totals(region, year)
+    if territory.region is not None:
+        regional = totals["region"]
         rows += [
             ("region_exports_eur", regional["E"]),
             ("region_imports_eur", regional["I"]),

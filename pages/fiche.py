@@ -189,14 +189,18 @@ def flow_section(state: urlstate.FicheState, flow: str, kpis: pd.DataFrame) -> N
     ]
     if comparisons:
         st.markdown("La situation peut être comparée à celle de la région et du pays :")
+        values = kpis.set_index("indicator")["value"]
+        word = "exports" if flow == "E" else "imports"
         for column, other in zip(st.columns(len(comparisons)), comparisons, strict=True):
+            scope = "national" if other == FRANCE else "region"
             with column:
-                _comparison_sankey(state, other, flow, short)
+                _comparison_sankey(state, other, flow, short, values[f"{scope}_{word}_eur"])
 
 
-def _comparison_sankey(state: urlstate.FicheState, other: Territory, flow: str, short: str) -> None:
+def _comparison_sankey(
+    state: urlstate.FicheState, other: Territory, flow: str, short: str, total: float
+) -> None:
     links = queries.sankey(other, state.year, flow, state.top)
-    total = queries.flow_totals(other, state.year)[flow]
     word = "exportations" if flow == "E" else "importations"
     st.markdown(f"**{short}, {other.name} (en valeur, {state.year})**")
     components.chart_with_data(
