@@ -182,17 +182,35 @@ def parse_data_filter(params: Params, years: Sequence[int]) -> tuple[DataFilter,
     return data_filter, notices
 
 
+@dataclass(frozen=True)
+class MapState:
+    """The Carte page: its year, the metric colouring the départements, the one outlined."""
+
+    year: int
+    metric: str = MAP_METRIC_DEFAULT
+    selected: str | None = None
+
+    def to_params(self) -> dict[str, str]:
+        params = {"annee": str(self.year), "indicateur": self.metric}
+        if self.selected:
+            params["code"] = self.selected
+        return params
+
+
 def parse_map(
     params: Params, years: Sequence[int], metrics: Sequence[str]
-) -> tuple[int, str, list[str]]:
-    """The Carte page: its year and the metric that colours the départements."""
+) -> tuple[MapState, list[str]]:
     notices: list[str] = []
     year = parse_year(params, "annee", years, max(years) if years else 0, notices)
     metric = _one(params, "indicateur") or MAP_METRIC_DEFAULT
     if metric not in metrics:
         notices.append(f"Indicateur « {metric} » inconnu : exportations affichées.")
         metric = MAP_METRIC_DEFAULT
-    return year, metric, notices
+    raw_code = _one(params, "code")
+    selected = refs.normalize_dept(raw_code) if raw_code else None
+    if raw_code and selected is None:
+        notices.append(f"Département inconnu : « {raw_code} ».")
+    return MapState(year, metric, selected), notices
 
 
 def with_territory(state: FicheState, territory: Territory) -> FicheState:

@@ -5,6 +5,8 @@ URL: /?annee=2024&indicateur=exports
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -76,38 +78,36 @@ def drom_links(year: int) -> None:
         )
 
 
-def map_clicked_code(year: int, metric: str, metrics_frame) -> str | None:
-    """Draw the map; return the département clicked since the last run, if any.
+def map_clicked_code(state: urlstate.MapState, metrics_frame) -> str | None:
+    """Draw the map; return the département just clicked, if any.
 
     Only the clicked feature is asked back from the component, so that panning and zooming do
-    not rerun the app.
+    not rerun the app. A click opens the fiche at once, and the component is mounted anew when
+    the user comes back, so a returned feature is always a fresh click.
     """
-    fmap = mapping.choropleth(metrics_frame, metric)
+    fmap = mapping.choropleth(metrics_frame, state.metric, selected=state.selected)
     returned = st_folium(
         fmap,
-        key=f"carte-{year}-{metric}",
+        key=f"carte-{state.year}-{state.metric}-{state.selected}",
         height=MAP_HEIGHT,
         use_container_width=True,
         returned_objects=["last_active_drawing"],
     )
-    code = mapping.feature_code(returned)
-    seen_key = f"carte-seen-{year}-{metric}"
-    if code is not None and st.session_state.get(seen_key) != code:
-        st.session_state[seen_key] = code
-        return code
-    return None
+    return mapping.feature_code(returned)
 
 
 def page() -> None:
     years = queries.available_years()
-    year, metric, messages = urlstate.parse_map(
-        components.url_params(), years, list(mapping.METRICS)
-    )
+    state, messages = urlstate.parse_map(components.url_params(), years, list(mapping.METRICS))
     components.notices(messages)
+    if state.selected is None and st.session_state.get(components.SELECTED_DEPT):
+        # Coming back from a fiche: outline the département the user was reading.
+        state = replace(state, selected=st.session_state[components.SELECTED_DEPT])
+    year, metric = state.year, state.metric
     if not years:
         st.error("Le jeu de données est vide : importez des fichiers des Douanes.")
         return
-    components.write_url({"annee": str(year), "indicateur": metric})
+    components.write_url(state.to_params())
     st.title(f"Commerce extérieur des départements, {year}")
     st.markdown(
         "Cliquez sur un département pour ouvrir sa fiche : chiffres clés, principaux pays "
@@ -118,7 +118,7 @@ def page() -> None:
     if searched:
         open_fiche(searched, year)
     metrics_frame = queries.map_metrics(year)
-    clicked = map_clicked_code(year, metric, metrics_frame)
+    clicked = map_clicked_code(state, metrics_frame)
     if clicked:
         open_fiche(clicked, year)
     drom_links(year)

@@ -30,6 +30,7 @@ pour un territoire interdépartemental, consultez les fiches des différents dé
 Source : Direction générale des Douanes et Droits indirects (DGDDI), statistiques départementales
 et régionales du commerce extérieur.
 """
+SELECTED_DEPT = "selected-dept"  # session key: the département last shown, outlined on the map
 LEVEL_LABELS = {"dept": "Département", "region": "Région", "france": "France entière"}
 
 

@@ -34,6 +34,8 @@ def current_state() -> urlstate.FicheState:
     state, messages = urlstate.parse_fiche(components.url_params(), years)
     components.notices(messages)
     components.write_url(state.to_params())
+    if state.territory.level == "dept":
+        st.session_state[components.SELECTED_DEPT] = state.territory.code
     return state
 
 

@@ -90,15 +90,17 @@ def test_data_filter_checks_codes_and_orders_years() -> None:
 
 
 def test_map_parameters() -> None:
-    assert urlstate.parse_map(
-        {"annee": "2020", "indicateur": "balance"}, YEARS, ["exports", "balance"]
-    ) == (
-        2020,
-        "balance",
-        [],
+    metrics = ["exports", "balance"]
+    state, notices = urlstate.parse_map(
+        {"annee": "2020", "indicateur": "balance", "code": "1"}, YEARS, metrics
     )
-    year, metric, notices = urlstate.parse_map({"indicateur": "x"}, YEARS, ["exports"])
-    assert (year, metric, len(notices)) == (2024, "exports", 1)
+    assert notices == []
+    assert state == urlstate.MapState(2020, "balance", "01")
+    assert state.to_params() == {"annee": "2020", "indicateur": "balance", "code": "01"}
+    state, notices = urlstate.parse_map({"indicateur": "x", "code": "999"}, YEARS, metrics)
+    assert state == urlstate.MapState(2024, "exports", None)
+    assert len(notices) == 2
+    assert state.to_params() == {"annee": "2024", "indicateur": "exports"}
 
 
 def test_no_years_at_all_does_not_crash() -> None:

@@ -85,6 +85,32 @@ def test_click_mayenne_on_the_map_opens_its_fiche(page, app_url: str) -> None:
     screenshot(page, "02-fiche-mayenne")
 
 
+def test_back_on_the_map_the_departement_is_outlined_and_clickable_again(
+    page, app_url: str
+) -> None:
+    page.goto(f"{app_url}/fiche?niveau=departement&code=61&annee=2024")
+    wait_for_app(page)
+    page.get_by_role("link", name="Carte").first.click()
+    wait_for_app(page)
+    page.wait_for_url(re.compile(r"code=61"), timeout=30_000)
+    frame = page.wait_for_selector(MAP_FRAME).content_frame()
+    frame.wait_for_function("() => window.map")
+    screenshot(page, "08-carte-orne-selectionnee")
+    click_departement(page, "61")
+    page.wait_for_url(re.compile(r"/fiche\?.*code=61"), timeout=30_000)
+    wait_for_app(page)
+    page.get_by_text(_text(f"1{NB}446,3{NB}M€")).first.wait_for()
+
+
+def test_overseas_departements_are_one_click_away(page, app_url: str) -> None:
+    page.goto(app_url)
+    wait_for_app(page)
+    page.get_by_role("link", name="La Réunion (974)").click()
+    page.wait_for_url(re.compile(r"/fiche\?.*code=974"), timeout=30_000)
+    wait_for_app(page)
+    assert page.get_by_text("La Réunion (974)").first.is_visible()
+
+
 def test_top_slider_changes_the_sankey_node_count(page, app_url: str) -> None:
     page.goto(f"{app_url}/fiche?niveau=departement&code=53&annee=2024&top=10&flux=export")
     wait_for_app(page)
