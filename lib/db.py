@@ -24,7 +24,7 @@ _local = threading.local()
 class _Process:
     con: duckdb.DuckDBPyConnection
     location: str
-    stamp: float | None
+    stamp: int | None
     manifest: store.Manifest | None
 
 

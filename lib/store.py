@@ -99,7 +99,7 @@ def read_manifest(data_dir: str | Path) -> Manifest | None:
         return None
 
 
-def manifest_stamp(data_dir: str | Path) -> float | None:
+def manifest_stamp(data_dir: str | Path) -> int | None:
     """A cheap change detector: the manifest's modification time (None when absent)."""
     try:
         return (Path(data_dir) / MANIFEST).stat().st_mtime_ns
@@ -255,7 +255,11 @@ def _collect_garbage(data_dir: Path, keep: set[str]) -> None:
 
 
 def _remove_leftovers(data_dir: Path) -> None:
-    """Staging folders and manifest drafts left by a writer that was killed (we hold the lock)."""
+    """Staging folders and manifest drafts left by a writer that was killed (we hold the lock).
+
+    A writer killed between renaming its staging folder to `v-<id>` and replacing the manifest
+    leaves that folder behind unreferenced; `_collect_garbage` deletes it after the next commit.
+    """
     for entry in data_dir.glob(".tmp-*"):
         shutil.rmtree(entry, ignore_errors=True)
     (data_dir / f"{MANIFEST}.tmp").unlink(missing_ok=True)

@@ -100,10 +100,21 @@ def chart_with_data(
     data_table(table, file_name, key)
 
 
+def localized_columns(table: pd.DataFrame) -> dict[str, object]:
+    """Show numbers in the reader's locale (1 773 500 000 in French); the CSV keeps raw values."""
+    return {
+        column: st.column_config.NumberColumn(format="localized")
+        for column in table.columns
+        if pd.api.types.is_float_dtype(table[column])
+    }
+
+
 def data_table(table: pd.DataFrame, file_name: str, key: str) -> None:
     left, right = st.columns([3, 1])
     with left, st.expander("Voir les données"):
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.dataframe(
+            table, hide_index=True, width="stretch", column_config=localized_columns(table)
+        )
     with right:
         st.download_button(
             "Télécharger les données (CSV)",

@@ -159,7 +159,17 @@ def page() -> None:
     )
     shown = min(count, PREVIEW_ROWS)
     st.caption(f"Aperçu : les {formatting.number(shown, 0)} plus grandes lignes.")
-    st.dataframe(queries.rows_preview(data_filter, PREVIEW_ROWS), hide_index=True, width="stretch")
+    preview = queries.rows_preview(data_filter, PREVIEW_ROWS)
+    st.dataframe(
+        preview,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            **components.localized_columns(preview),
+            "annee": st.column_config.NumberColumn("année", format="plain"),
+            "mois": st.column_config.NumberColumn(format="plain"),
+        },
+    )
 
 
 components.ensure_navigation()

@@ -1,0 +1,1081 @@
+"""Parsing of customs files (CSV/TXT/XLSX/ZIP/Parquet) into canonical Arrow tables.
+
+`read_file(path)` detects the format from the file's first bytes, finds the columns by their
+header (ignoring case, accents and punctuation), validates every row and returns a table with
+the canonical columns of `lib.schema` (year, month, flow E/I, dept, product, country, value_eur).
+
+CSV and TXT files are parsed by Arrow, a large file in parts (byte ranges cut at line breaks)
+parsed in parallel threads. Every check is vectorised: a column's distinct values are checked
+once (codes repeat a lot), numbers are parsed by Arrow casts. Only when a problem is found is
+the file read again, line by line, to tell the user on which line it is.
+
+Bad input raises `IngestError`, whose text is the French message shown to the user.
+"""
+
+from __future__ import annotations
+
+import codecs
+import concurrent.futures
+import csv
+import io
+import itertools
+import os
+import re
+import shutil
+import tempfile
+import threading
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import openpyxl
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+
+from lib import refs, schema
+
+FileProgress = Callable[[float], None]  # fraction of the current file read, 0..1
+
+CODES = pa.dictionary(pa.int32(), pa.string())  # codes repeat: dictionary-encoded
+_ARROW_TYPES = {
+    "SMALLINT": pa.int16(),
+    "TINYINT": pa.int8(),
+    "VARCHAR": CODES,
+    "DOUBLE": pa.float64(),
+}
+CANONICAL = pa.schema([(name, _ARROW_TYPES[kind]) for name, kind in schema.COLUMNS.items()])
+
+SAMPLE_BYTES = 1 << 16
+BLOCK_BYTES = 1 << 23  # Arrow parses a text file by blocks of this size
+PARALLEL_MIN_BYTES = 1 << 23  # a text file this big is cut into parts parsed in parallel
+MAX_PARTS = 4
+PROGRESS_S = 0.2  # how often the progress of a text file is reported
+XLSX_BATCH_ROWS = 1 << 16
+PARQUET_BATCH_ROWS = 1 << 20
+MAX_ZIP_DEPTH = 3
+DATA_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".parquet", ".pq", ".zip")
+FORMATS_FR = "CSV, TXT, XLSX, ZIP ou Parquet"
+NO_DATA = "le fichier ne contient aucune ligne de données"
+
+
+class IngestError(Exception):
+    """Bad input, with the French message shown to the user (`str(error)`)."""
+
+    def __init__(
+        self,
+        file: str,
+        line: int | None,
+        message: str,
+        *,
+        sheet: str | None = None,
+        unit: str = "ligne",
+    ) -> None:
+        self.file = file
+        self.line = line
+        self.message = message
+        self.sheet = sheet
+        self.unit = unit
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        """`export.csv, ligne 17 : valeur « 12a » non numérique dans la colonne « Valeur ».`"""
+        where = [self.file]
+        if self.sheet is not None:
+            where.append(f"feuille « {self.sheet} »")
+        if self.line is not None:
+            where.append(f"{self.unit} {self.line}")
+        return f"{', '.join(where)} : {self.message}."
+
+
+class _BadValue(ValueError):
+    """A cell value that fails validation; its text is the French explanation."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Encodings: Windows-1252 whose five undefined bytes decode as Latin-1 (what browsers do).
+
+CP1252_LATIN1 = "cp1252_latin1"
+_CP1252 = codecs.lookup("cp1252")
+
+
+def _latin1_fallback(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    return error.object[error.start : error.end].decode("latin-1"), error.end
+
+
+codecs.register_error(CP1252_LATIN1, _latin1_fallback)
+
+
+class _Cp1252Latin1Decoder(_CP1252.incrementaldecoder):  # type: ignore[name-defined, misc]
+    def __init__(self, errors: str = "strict") -> None:
+        super().__init__(CP1252_LATIN1)
+
+
+def _search_codec(name: str) -> codecs.CodecInfo | None:
+    if name != CP1252_LATIN1:
+        return None
+    return codecs.CodecInfo(
+        name=CP1252_LATIN1,
+        encode=_CP1252.encode,
+        decode=lambda data, errors="strict": _CP1252.decode(data, CP1252_LATIN1),
+        incrementalencoder=_CP1252.incrementalencoder,
+        incrementaldecoder=_Cp1252Latin1Decoder,
+    )
+
+
+codecs.register(_search_codec)
+
+
+def detect_encoding(sample: bytes) -> str:
+    """BOM -> utf-8-sig / utf-16; valid UTF-8 -> utf-8; otherwise Windows-1252 (Latin-1)."""
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+    except UnicodeDecodeError:
+        return CP1252_LATIN1
+    return "utf-8"
+
+
+# ---------------------------------------------------------------------------------------------
+# Header matching.
+
+
+@dataclass(frozen=True)
+class Field:
+    """A canonical column and the header spellings (normalised by `header_key`) that denote it."""
+
+    name: str
+    label: str  # how the messages name it when it is missing
+    aliases: tuple[str, ...]  # by priority: a code column beats a label column
+    required: bool = True
+
+
+FIELDS = (
+    Field("flow", "Flux", ("flux", "flow", "codeflux")),
+    Field("year", "Année", ("annee", "year")),
+    Field("month", "Mois", ("mois", "month"), required=False),
+    Field(
+        "dept",
+        "Département",
+        ("codedepartement", "codedept", "codedep", "departement", "dept", "dep", "department"),
+    ),
+    Field(
+        "product",
+        "Produit (Code A129 ou CPF4)",
+        ("codea129", "a129", "codecpf4", "cpf4", "codeproduit", "produit", "product"),
+    ),
+    Field("country", "Pays", ("codepays", "pays", "countrycode", "country")),
+    Field("value", "Valeur", ()),
+)
+_VALUE_EUR = re.compile(r"(valeur|value)s?(en|in)?(eur|euro|euros)?")
+_VALUE_KEUR = re.compile(
+    r"(valeur|value)s?(en|in)?(milliers?(de?)?(eur|euro|euros)?|k(eur|euros?)?)"
+)
+
+
+def header_key(text: str) -> str:
+    """`Code département` -> `codedepartement`: no case, accents, spaces or punctuation."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if c.isascii() and c.isalnum()).lower()
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where each canonical field sits in a file's header."""
+
+    positions: dict[str, int]  # field name -> column index
+    headers: dict[str, str]  # field name -> the header as written in the file
+    value_scale: float  # 1000 when the header says the values are in thousands of euros
+
+    @property
+    def missing(self) -> list[Field]:
+        return [f for f in FIELDS if f.required and f.name not in self.positions]
+
+
+def match_header(header: list[str]) -> Layout:
+    """The layout of a header row (fields that are absent are simply not in `positions`)."""
+    keys = [header_key(h) for h in header]
+    positions: dict[str, int] = {}
+    for spec in FIELDS[:-1]:
+        for alias in spec.aliases:
+            if alias in keys:
+                positions[spec.name] = keys.index(alias)
+                break
+    scale = 1.0
+    for index, key in enumerate(keys):
+        if _VALUE_EUR.fullmatch(key) or _VALUE_KEUR.fullmatch(key):
+            positions["value"] = index
+            scale = 1.0 if _VALUE_EUR.fullmatch(key) else 1000.0
+            break
+    headers = {name: header[index].strip() for name, index in positions.items()}
+    return Layout(positions, headers, scale)
+
+
+def missing_columns(layout: Layout, header: list[str]) -> str | None:
+    """The French complaint about the required columns absent from `header`, if any."""
+    missing = layout.missing
+    if not missing:
+        return None
+    names = ", ".join(f"« {f.label} »" for f in missing)
+    found = ", ".join(f"« {h.strip()} »" for h in header if h.strip()) or "aucune"
+    verb = "introuvable" if len(missing) == 1 else "introuvables"
+    noun = "colonne" if len(missing) == 1 else "colonnes"
+    return f"{noun} {names} {verb} dans l'en-tête (colonnes lues : {found})"
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation and conversion of raw columns into canonical ones.
+
+_FLOWS = {
+    **dict.fromkeys(("e", "x", "exp", "export", "exports", "exportation", "exportations"), "E"),
+    **dict.fromkeys(("i", "m", "imp", "import", "imports", "importation", "importations"), "I"),
+}
+_INTEGER = re.compile(r"\s*[+]?(\d+)(?:\.0*)?\s*")
+
+
+def _missing(header: str) -> _BadValue:
+    return _BadValue(f"valeur manquante dans la colonne « {header} »")
+
+
+def _flow(raw: str, header: str) -> str:
+    if not raw.strip():
+        raise _missing(header)
+    code = _FLOWS.get(header_key(raw))
+    if code is None:
+        raise _BadValue(
+            f"flux « {raw.strip()} » inconnu dans la colonne « {header} » "
+            "(attendu : E ou I, X ou M, Export ou Import)"
+        )
+    return code
+
+
+def _integer(raw: str, header: str, what: str, low: int, high: int) -> int:
+    match = _INTEGER.fullmatch(raw)
+    if match is None:
+        raise _BadValue(f"{what} « {raw.strip()} » invalide dans la colonne « {header} »")
+    number = int(match.group(1))
+    if not low <= number <= high:
+        raise _BadValue(f"{what} « {raw.strip()} » hors de la plage {low}–{high}")
+    return number
+
+
+def _year(raw: str, header: str) -> int:
+    if not raw.strip():
+        raise _missing(header)
+    return _integer(raw, header, "année", schema.MIN_YEAR, schema.MAX_YEAR)
+
+
+def _month(raw: str, header: str) -> int | None:
+    return _integer(raw, header, "mois", 1, 12) if raw.strip() else None
+
+
+def _dept(raw: str, header: str) -> str:
+    if not raw.strip():
+        raise _missing(header)
+    code = refs.normalize_dept(raw)
+    if code is None:
+        raise _BadValue(f"département « {raw.strip()} » absent du référentiel des départements")
+    return code
+
+
+def _code(raw: str, header: str) -> str:
+    code = raw.strip().upper()
+    if not code:
+        raise _missing(header)
+    return code
+
+
+_Problem = tuple[int, str]  # (row in the batch, message)
+
+
+@dataclass
+class _Recoded:
+    """A dictionary column after converting each of its distinct values."""
+
+    values: list[object]
+    indices: pa.Array  # int32, no nulls
+    problem: _Problem | None
+
+    def numbers(self, kind: pa.DataType) -> pa.Array:
+        return pa.array(self.values, type=kind).take(self.indices)
+
+    def codes(self) -> pa.DictionaryArray:
+        if len(set(self.values)) == len(self.values):  # the usual case: nothing merges
+            return pa.DictionaryArray.from_arrays(self.indices, pa.array(self.values, pa.string()))
+        distinct, inverse = np.unique(np.array(self.values, dtype=object), return_inverse=True)
+        indices = inverse.astype(np.int32)[self.indices.to_numpy()]
+        return pa.DictionaryArray.from_arrays(indices, pa.array(distinct.tolist(), pa.string()))
+
+
+def _as_codes(column: pa.Array) -> pa.DictionaryArray:
+    """Dictionary-encoded text. A CSV column comes so (its dictionary holds exactly the values
+    of its rows); Parquet and XLSX columns of any type are encoded here."""
+    if column.type == CODES and column.null_count == 0:
+        return column
+    text = pc.fill_null(column.cast(pa.string()), "")
+    return pc.dictionary_encode(text).cast(CODES)
+
+
+def _recode(column: pa.Array, convert: Callable[[str, str], object], header: str) -> _Recoded:
+    """Apply `convert` once per distinct value; the first row holding a bad value, if any."""
+    codes = _as_codes(column)
+    values: list[object] = []
+    bad: dict[int, str] = {}
+    for position, raw in enumerate(codes.dictionary.to_pylist()):
+        try:
+            values.append(convert(raw, header))
+        except _BadValue as problem:
+            values.append(None)
+            bad[position] = str(problem)
+    if not bad:
+        return _Recoded(values, codes.indices, None)
+    indices = codes.indices.to_numpy()
+    row = int(np.flatnonzero(np.isin(indices, list(bad)))[0])
+    return _Recoded(values, codes.indices, (row, bad[int(indices[row])]))
+
+
+_SPACES = (" ", "\u00a0", "\u202f", "\u2009", "\t")
+_NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
+_DOT_GROUPS = r"^[+-]?\d{1,3}(\.\d{3}){2,}$|^[+-]?\d{1,3}(\.\d{3})+,\d*$"  # 1.234.567 1.234,5
+_COMMA_GROUPS = r"^[+-]?\d{1,3}(,\d{3}){2,}$|^[+-]?\d{1,3}(,\d{3})+\.\d*$"  # 1,234,567 1,234.5
+
+
+def _cast_numbers(text: pa.Array) -> pa.Array | None:
+    try:
+        return pc.cast(text, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+
+
+def _without_spaces(text: pa.Array) -> pa.Array:
+    characters = _characters(text)
+    for space in _SPACES:
+        if space.encode() in characters:
+            text = pc.replace_substring(text, space, "")
+    return text
+
+
+def _regrouped(text: pa.Array) -> pa.Array:
+    """Thousands separators removed: `1.234.567,5` and `1,234,567.5` -> `1234567.5`."""
+    dots = pc.match_substring_regex(text, _DOT_GROUPS)
+    commas = pc.match_substring_regex(text, _COMMA_GROUPS)
+    european = pc.replace_substring(pc.replace_substring(text, ".", ""), ",", ".")
+    english = pc.replace_substring(text, ",", "")
+    plain = pc.replace_substring(text, ",", ".")
+    return pc.if_else(dots, european, pc.if_else(commas, english, plain))
+
+
+def _first_true(mask: pa.Array) -> int | None:
+    index = pc.index(pc.fill_null(mask, False), True).as_py()
+    return None if index < 0 else index
+
+
+def _first_unparsable(text: pa.Array) -> int:
+    index = _first_true(pc.invert(pc.match_substring_regex(text, _NUMBER)))
+    if index is not None:
+        return index
+    for row, value in enumerate(text.to_pylist()):  # the regex and Arrow disagree: ask Arrow
+        if _cast_numbers(pa.array([value])) is None:
+            return row
+    raise AssertionError("no unparsable value found")
+
+
+def _characters(text: pa.Array) -> bytes:
+    """The character data of a string array, to search with `in`: much faster than a match
+    per value (a sliced array's buffer may hold more than its values: only a superset)."""
+    data = text.buffers()[-1]
+    return b"" if data is None else memoryview(data).tobytes()
+
+
+def _parse_text_numbers(raw: pa.Array) -> tuple[pa.Array, int | None]:
+    """Floats from `1234.5`, `1 234,5` (any space), `1.234.567,5`, `1,234.5`; first bad row.
+
+    A lone comma or point is the decimal mark (`1,234` is 1.234). A failed cast costs as much
+    as a successful one: look for commas before casting.
+    """
+    text = _without_spaces(raw)
+    values = _cast_numbers(
+        pc.replace_substring(text, ",", ".") if b"," in _characters(text) else text
+    )
+    if values is not None:
+        return values, None
+    text = _regrouped(text)
+    values = _cast_numbers(text)
+    if values is not None:
+        return values, None
+    return pa.nulls(len(raw), pa.float64()), _first_unparsable(text)
+
+
+def _parse_values(column: pa.Array, header: str, scale: float) -> tuple[pa.Array, _Problem | None]:
+    """Euros as float64, and the first row whose value is missing, not a number or negative."""
+    if pa.types.is_integer(column.type) or pa.types.is_floating(column.type):
+        values, unparsable = column.cast(pa.float64()), None
+        raw = column
+    else:
+        raw = pc.fill_null(column.cast(pa.string()), "")
+        values, unparsable = _parse_text_numbers(raw)
+    problems: list[_Problem] = []
+    missing = _first_true(pc.is_null(values)) if unparsable is None else unparsable
+    if missing is not None:
+        text = "" if raw[missing].as_py() is None else str(raw[missing].as_py()).strip()
+        message = (
+            str(_missing(header))
+            if not text
+            else f"valeur « {text} » non numérique dans la colonne « {header} »"
+        )
+        problems.append((missing, message))
+    else:
+        infinite = _first_true(pc.invert(pc.is_finite(values)))
+        if infinite is not None:
+            text = str(raw[infinite].as_py()).strip()
+            problems.append(
+                (infinite, f"valeur « {text} » non numérique dans la colonne « {header} »")
+            )
+        negative = _first_true(pc.less(values, 0))
+        if negative is not None:
+            text = str(raw[negative].as_py()).strip()
+            problems.append((negative, f"valeur négative « {text} » dans la colonne « {header} »"))
+    if scale != 1.0:
+        values = pc.multiply(values, scale)
+    return values, min(problems, default=None)
+
+
+Locate = Callable[[int, str], IngestError]  # (row in the batch, message) -> the error to raise
+
+
+@dataclass
+class RawBatch:
+    """Rows as found in a file: one Arrow column per field present, before validation."""
+
+    columns: dict[str, pa.Array]
+    layout: Layout
+    locate: Locate
+
+    @property
+    def num_rows(self) -> int:
+        return len(next(iter(self.columns.values())))
+
+
+@dataclass
+class FileData:
+    """A file's rows in canonical form."""
+
+    name: str
+    table: pa.Table
+
+    @property
+    def rows(self) -> int:
+        return self.table.num_rows
+
+
+def distinct_codes(column: pa.ChunkedArray) -> set[str]:
+    """The values of a dictionary-encoded canonical column (each chunk's dictionary is exact)."""
+    return {code for chunk in column.chunks for code in chunk.dictionary.to_pylist()}
+
+
+_CODE_FIELDS: dict[str, Callable[[str, str], object]] = {
+    "flow": _flow,
+    "year": _year,
+    "month": _month,
+    "dept": _dept,
+    "product": _code,
+    "country": _code,
+}
+
+
+def canonical_batch(raw: RawBatch) -> pa.RecordBatch:
+    """Validate and convert raw rows; raises the IngestError of the first bad row."""
+    layout = raw.layout
+    recoded: dict[str, _Recoded] = {}
+    problems: list[tuple[int, int, str]] = []  # (row, column position, message)
+    for name, convert in _CODE_FIELDS.items():
+        if name in raw.columns:
+            recoded[name] = _recode(raw.columns[name], convert, layout.headers[name])
+            if recoded[name].problem is not None:
+                row, message = recoded[name].problem
+                problems.append((row, layout.positions[name], message))
+    values, problem = _parse_values(
+        raw.columns["value"], layout.headers["value"], layout.value_scale
+    )
+    if problem is not None:
+        problems.append((problem[0], layout.positions["value"], problem[1]))
+    if problems:
+        row, _, message = min(problems)
+        raise raw.locate(row, message)
+    month = (
+        recoded["month"].numbers(pa.int8())
+        if "month" in recoded
+        else pa.nulls(raw.num_rows, pa.int8())
+    )
+    arrays = [
+        recoded["year"].numbers(pa.int16()),
+        month,
+        recoded["flow"].codes(),
+        recoded["dept"].codes(),
+        recoded["product"].codes(),
+        recoded["country"].codes(),
+        values,
+    ]
+    return pa.RecordBatch.from_arrays(arrays, schema=CANONICAL)
+
+
+# ---------------------------------------------------------------------------------------------
+# CSV and TXT.
+
+
+@dataclass(frozen=True)
+class TextFormat:
+    """What the first bytes of a text file tell: encoding, field separator, header row."""
+
+    encoding: str
+    delimiter: str
+    header: list[str]
+    line_bytes: float = 32.0  # mean bytes per line in the first bytes (to estimate progress)
+
+
+_DELIMITERS = (";", "\t", ",")
+
+
+def _sample_text(sample: bytes, encoding: str, complete: bool) -> str:
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    return decoder.decode(sample, final=complete).lstrip("\ufeff")
+
+
+def _split_header(line: str, delimiter: str) -> list[str]:
+    return next(csv.reader([line], delimiter=delimiter), [])
+
+
+def sniff_text(path: Path, name: str) -> TextFormat:
+    """Encoding, separator and header of a CSV/TXT file, from its first bytes."""
+    with open(path, "rb") as handle:
+        sample = handle.read(SAMPLE_BYTES)
+    if not sample.strip(b" \t\r\n\x00" + codecs.BOM_UTF8):
+        raise IngestError(name, None, "le fichier est vide")
+    encoding = detect_encoding(sample)
+    if encoding != "utf-16" and b"\x00" in sample:
+        raise IngestError(name, None, f"format non reconnu (formats acceptés : {FORMATS_FR})")
+    text = _sample_text(sample, encoding, complete=len(sample) < SAMPLE_BYTES)
+    first_line = text.split("\n", 1)[0].rstrip("\r")
+    if not first_line.strip():
+        raise IngestError(name, 1, "la première ligne (en-tête) est vide")
+
+    def score(delimiter: str) -> tuple[int, int]:
+        header = _split_header(first_line, delimiter)
+        return len(match_header(header).positions), len(header)
+
+    delimiter = max(_DELIMITERS, key=score)
+    line_bytes = len(sample) / max(sample.count(b"\n"), 1)
+    return TextFormat(encoding, delimiter, _split_header(first_line, delimiter), line_bytes)
+
+
+@dataclass(frozen=True)
+class _Part:
+    """A byte range of a text file that starts at the start of a line, parsed on its own."""
+
+    start: int
+    end: int
+    with_header: bool  # the range starts with the header row (it is then skipped)
+
+
+def _text_records(
+    path: Path, fmt: TextFormat, part: _Part | None = None
+) -> Iterator[tuple[int, list[str]]]:
+    """(first physical line, fields) of each non-empty data record, as `csv` reads them.
+
+    From the start of the file, or of `part` (whose first line number is then counted).
+    """
+    part = part or _Part(0, -1, with_header=True)
+    with open(path, "rb") as raw:
+        lines_before = _count_line_breaks(raw, part.start)
+        handle = io.TextIOWrapper(raw, encoding=fmt.encoding, errors="replace", newline="")
+        reader = csv.reader(handle, delimiter=fmt.delimiter)
+        if part.with_header:
+            next(reader, None)
+        previous = reader.line_num
+        for row in reader:
+            if row:
+                yield lines_before + previous + 1, row
+            previous = reader.line_num
+
+
+def _count_line_breaks(raw: io.BufferedReader, end: int) -> int:
+    """Line breaks in the first `end` bytes; leaves `raw` positioned at `end`."""
+    count = 0
+    while raw.tell() < end:
+        count += raw.read(min(1 << 24, end - raw.tell())).count(b"\n")
+    return count
+
+
+def _line_of_record(path: Path, fmt: TextFormat, part: _Part, record: int) -> int | None:
+    for index, (line, _) in enumerate(_text_records(path, fmt, part)):
+        if index == record:
+            return line
+    return None
+
+
+def _ragged_line(path: Path, fmt: TextFormat) -> tuple[int, int] | None:
+    """(line, number of fields) of the first record whose field count differs from the header."""
+    try:
+        for line, row in _text_records(path, fmt):
+            if len(row) != len(fmt.header):
+                return line, len(row)
+    except csv.Error:
+        return None
+    return None
+
+
+def _parts(path: Path, fmt: TextFormat) -> list[_Part]:
+    """Byte ranges to parse in parallel, cut at line breaks after the header.
+
+    UTF-16 is read in one piece (its line break is two bytes), and so is a small file.
+    """
+    size = path.stat().st_size
+    count = min(os.cpu_count() or 1, MAX_PARTS)
+    if fmt.encoding == "utf-16" or size < PARALLEL_MIN_BYTES or count < 2:
+        return [_Part(0, size, with_header=True)]
+    with open(path, "rb") as handle:
+        cuts = [_next_line_start(handle, 0)]
+        for k in range(1, count):
+            cut = _next_line_start(handle, cuts[0] + k * (size - cuts[0]) // count)
+            if cuts[-1] < cut < size:
+                cuts.append(cut)
+    if cuts[0] >= size:
+        return [_Part(0, size, with_header=True)]
+    bounds = [*cuts, size]
+    return [_Part(a, b, with_header=False) for a, b in itertools.pairwise(bounds)]
+
+
+def _next_line_start(handle: io.BufferedReader, offset: int) -> int:
+    """The offset just after the first line break at or after `offset` (end of file if none)."""
+    handle.seek(offset)
+    while chunk := handle.read(1 << 16):
+        found = chunk.find(b"\n")
+        if found >= 0:
+            return offset + found + 1
+        offset += len(chunk)
+    return offset
+
+
+class _PartReader(io.RawIOBase):
+    """A file restricted to one byte range."""
+
+    def __init__(self, path: Path, part: _Part) -> None:
+        super().__init__()
+        self._handle = open(path, "rb")  # noqa: SIM115 (closed by close())
+        self._handle.seek(part.start)
+        self._left = part.end - part.start
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        size = self._left if size < 0 else min(size, self._left)
+        data = self._handle.read(size)
+        self._left -= len(data)
+        return data
+
+    def close(self) -> None:
+        self._handle.close()
+        super().close()
+
+
+def _arrow_encoding(encoding: str) -> str:
+    return "utf8" if encoding in ("utf-8", "utf-8-sig") else encoding
+
+
+def _csv_options(
+    fmt: TextFormat, layout: Layout, part: _Part
+) -> tuple[pa_csv.ReadOptions, pa_csv.ParseOptions, pa_csv.ConvertOptions]:
+    names = [f"c{i}" for i in range(len(fmt.header))]
+    types = {
+        names[position]: pa.string() if name == "value" else CODES
+        for name, position in layout.positions.items()
+    }
+    read = pa_csv.ReadOptions(
+        skip_rows=1 if part.with_header else 0,
+        column_names=names,
+        block_size=BLOCK_BYTES,
+        encoding=_arrow_encoding(fmt.encoding),
+        use_threads=False,  # faster here; the parts are parsed in parallel instead
+    )
+    parse = pa_csv.ParseOptions(delimiter=fmt.delimiter)
+    convert = pa_csv.ConvertOptions(
+        column_types=types,
+        include_columns=list(types),
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+    )
+    return read, parse, convert
+
+
+class _RetryEncoding(Exception):
+    """The file is not UTF-8 after all (its first bytes were): read it again as Windows-1252."""
+
+
+@dataclass
+class _PartJob:
+    """Reading one part in a worker thread."""
+
+    path: Path
+    name: str
+    fmt: TextFormat
+    layout: Layout
+    part: _Part
+    stop: threading.Event
+    rows: int = 0
+
+    @property
+    def done(self) -> float:
+        """Bytes parsed, estimated (Arrow reads ahead: the bytes read say less)."""
+        return min(self.rows * self.fmt.line_bytes, self.part.end - self.part.start)
+
+    def run(self) -> list[pa.RecordBatch]:
+        """The part's canonical batches; IngestError (or _RetryEncoding) on bad input."""
+        read, parse, convert = _csv_options(self.fmt, self.layout, self.part)
+        by_position = {position: name for name, position in self.layout.positions.items()}
+        batches: list[pa.RecordBatch] = []
+        with _PartReader(self.path, self.part) as reader:
+            try:
+                for batch in pa_csv.open_csv(reader, read, parse, convert):
+                    if self.stop.is_set():
+                        break
+                    columns = {by_position[int(c[1:])]: batch.column(c) for c in batch.column_names}
+                    raw = RawBatch(columns, self.layout, self._locator(self.rows))
+                    batches.append(canonical_batch(raw))
+                    self.rows += batch.num_rows
+            except pa.ArrowInvalid as error:
+                raise _csv_error(self.path, self.name, self.fmt, error) from None
+        return batches
+
+    def _locator(self, first: int) -> Locate:
+        def locate(row: int, message: str) -> IngestError:
+            line = _line_of_record(self.path, self.fmt, self.part, first + row)
+            return IngestError(self.name, line, message)
+
+        return locate
+
+
+def _csv_batches(
+    path: Path, name: str, fmt: TextFormat, layout: Layout, progress: FileProgress
+) -> list[pa.RecordBatch]:
+    """All canonical batches of a text file, its parts parsed in parallel threads.
+
+    Progress is reported from the calling thread; the first error in file order is raised.
+    """
+    size = max(path.stat().st_size, 1)
+    stop = threading.Event()
+    jobs = [_PartJob(path, name, fmt, layout, part, stop) for part in _parts(path, fmt)]
+    with concurrent.futures.ThreadPoolExecutor(len(jobs), "ingest") as pool:
+        futures = [pool.submit(job.run) for job in jobs]
+        try:
+            pending = set(futures)
+            while pending:
+                _, pending = concurrent.futures.wait(pending, timeout=PROGRESS_S)
+                progress(min(sum(job.done for job in jobs) / size, 1.0))
+                _raise_first_error(futures)
+        finally:
+            stop.set()
+    batches = [batch for future in futures for batch in future.result()]
+    if not any(batch.num_rows for batch in batches):
+        raise IngestError(name, None, NO_DATA)
+    return batches
+
+
+def _raise_first_error(futures: list[concurrent.futures.Future[list[pa.RecordBatch]]]) -> None:
+    """Raise the error of the earliest part that failed, once all parts before it succeeded."""
+    for future in futures:
+        if not future.done():
+            return
+        error = future.exception()
+        if error is not None:
+            raise error
+
+
+def _csv_error(path: Path, name: str, fmt: TextFormat, error: pa.ArrowInvalid) -> Exception:
+    if "UTF8" in str(error) and fmt.encoding == "utf-8":
+        return _RetryEncoding()
+    if "skip initial" in str(error):  # a header without even a line break after it
+        return IngestError(name, None, NO_DATA)
+    ragged = _ragged_line(path, fmt)
+    if ragged is None:
+        return IngestError(name, None, f"fichier illisible ({error})")
+    line, count = ragged
+    separator = {"\t": "tabulation", ";": "« ; »", ",": "« , »"}[fmt.delimiter]
+    fields = "champ" if count == 1 else "champs"
+    return IngestError(
+        name, line, f"{count} {fields} au lieu de {len(fmt.header)} (séparateur {separator})"
+    )
+
+
+def _text_batches(
+    path: Path, name: str, progress: FileProgress, in_archive: bool
+) -> Iterator[pa.RecordBatch]:
+    fmt = sniff_text(path, name)
+    layout = match_header(fmt.header)
+    if in_archive and not layout.positions:
+        return  # a notice or a readme beside the data
+    problem = missing_columns(layout, fmt.header)
+    if problem:
+        raise IngestError(name, 1, problem)
+    try:
+        batches = _csv_batches(path, name, fmt, layout, progress)
+    except _RetryEncoding:
+        batches = _csv_batches(path, name, replace(fmt, encoding=CP1252_LATIN1), layout, progress)
+    yield from batches
+
+
+# ---------------------------------------------------------------------------------------------
+# XLSX.
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _sheet_batches(sheet: Any, name: str, progress: FileProgress) -> Iterator[pa.RecordBatch]:
+    """A worksheet's rows under its header (the first non-empty row); none for a notes sheet."""
+    rows = enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1)
+    header_line, header = next(
+        ((n, [_cell_text(v) for v in r]) for n, r in rows if any(_cell_text(v) for v in r)),
+        (None, []),
+    )
+    layout = match_header(header)
+    if not layout.positions:
+        return
+    problem = missing_columns(layout, header)
+    if problem:
+        raise IngestError(name, header_line, problem, sheet=sheet.title)
+    last = max(sheet.max_row or 0, 1)
+    chunk: list[tuple[int, tuple[object, ...]]] = []
+    for number, row in rows:
+        if any(_cell_text(v).strip() for v in row):
+            chunk.append((number, row))
+        if len(chunk) == XLSX_BATCH_ROWS:
+            yield canonical_batch(_xlsx_batch(chunk, layout, name, sheet.title))
+            progress(min(number / last, 1.0))
+            chunk = []
+    if chunk:
+        yield canonical_batch(_xlsx_batch(chunk, layout, name, sheet.title))
+
+
+def _xlsx_batch(
+    chunk: list[tuple[int, tuple[object, ...]]], layout: Layout, name: str, title: str
+) -> RawBatch:
+    lines = [number for number, _ in chunk]
+    columns: dict[str, pa.Array] = {}
+    for field_name, position in layout.positions.items():
+        cells = [row[position] if position < len(row) else None for _, row in chunk]
+        if field_name == "value" and all(_is_number(c) for c in cells):
+            columns[field_name] = pa.array(cells, pa.float64())
+        else:
+            columns[field_name] = pa.array([_cell_text(c) for c in cells], pa.string())
+
+    def locate(row: int, message: str) -> IngestError:
+        return IngestError(name, lines[row], message, sheet=title)
+
+    return RawBatch(columns, layout, locate)
+
+
+def _xlsx_batches(
+    path: Path, name: str, progress: FileProgress, in_archive: bool
+) -> Iterator[pa.RecordBatch]:
+    found = False
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            sheets = book.worksheets
+            for index, sheet in enumerate(sheets):
+
+                def sheet_progress(fraction: float, index: int = index) -> None:
+                    progress((index + fraction) / len(sheets))
+
+                for batch in _sheet_batches(sheet, name, sheet_progress):
+                    found = True
+                    yield batch
+        finally:
+            book.close()
+    except IngestError:
+        raise
+    except Exception as error:  # openpyxl raises many kinds on a damaged workbook
+        raise IngestError(name, None, f"classeur XLSX illisible ({error})") from None
+    if not found and not in_archive:
+        raise IngestError(
+            name, None, "aucune feuille ne contient de données sous un en-tête reconnu"
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Parquet.
+
+
+def _parquet_batches(path: Path, name: str, progress: FileProgress) -> Iterator[pa.RecordBatch]:
+    try:
+        parquet = pq.ParquetFile(path)
+        header = parquet.schema_arrow.names
+        layout = match_header(header)
+        problem = missing_columns(layout, header)
+        if problem:
+            raise IngestError(name, None, problem)
+        total = parquet.metadata.num_rows
+        if total == 0:
+            raise IngestError(name, None, NO_DATA)
+        by_column = {header[position]: field for field, position in layout.positions.items()}
+        done = 0
+        for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS, columns=list(by_column)):
+            columns = {by_column[c]: _decoded(batch.column(c)) for c in batch.schema.names}
+            yield canonical_batch(RawBatch(columns, layout, _record_locator(name, done)))
+            done += batch.num_rows
+            progress(done / total)
+    except (pa.ArrowException, OSError) as error:
+        raise IngestError(name, None, f"fichier Parquet illisible ({error})") from None
+
+
+def _record_locator(name: str, first: int) -> Locate:
+    def locate(row: int, message: str) -> IngestError:
+        return IngestError(name, first + row + 1, message, unit="enregistrement")
+
+    return locate
+
+
+def _decoded(column: pa.Array) -> pa.Array:
+    """A Parquet dictionary column as plain values (its dictionary may hold unused values)."""
+    return column.cast(column.type.value_type) if pa.types.is_dictionary(column.type) else column
+
+
+# ---------------------------------------------------------------------------------------------
+# ZIP, format detection, entry point.
+
+
+def _is_data_member(info: zipfile.ZipInfo) -> bool:
+    parts = Path(info.filename).parts
+    hidden = any(p.startswith(".") or p == "__MACOSX" for p in parts)
+    return not info.is_dir() and not hidden and info.filename.lower().endswith(DATA_SUFFIXES)
+
+
+def _zip_batches(
+    path: Path, name: str, progress: FileProgress, depth: int
+) -> Iterator[pa.RecordBatch]:
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as error:
+        raise IngestError(name, None, f"archive ZIP illisible ({error})") from None
+    found = False
+    with archive, tempfile.TemporaryDirectory(prefix="ingest-") as folder:
+        members = [info for info in archive.infolist() if _is_data_member(info)]
+        total = max(sum(info.file_size for info in members), 1)
+        done = 0
+        for index, info in enumerate(members):
+            member = f"{name}/{info.filename}"
+            target = Path(folder) / f"{index}{Path(info.filename).suffix.lower()}"
+            _extract(archive, info, target, member)
+
+            def scaled(fraction: float, done: int = done, size: int = info.file_size) -> None:
+                progress((done + fraction * size) / total)
+
+            for batch in _batches(target, member, scaled, depth + 1):
+                found = True
+                yield batch
+            target.unlink()
+            done += info.file_size
+    if not found:
+        raise IngestError(
+            name, None, f"l'archive ne contient aucun fichier de données ({FORMATS_FR})"
+        )
+
+
+def _extract(archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, member: str) -> None:
+    try:
+        with archive.open(info) as source, open(target, "wb") as sink:
+            shutil.copyfileobj(source, sink, 1 << 20)
+    except RuntimeError:  # an encrypted member
+        raise IngestError(member, None, "fichier protégé par un mot de passe") from None
+    except (zipfile.BadZipFile, OSError, EOFError) as error:
+        raise IngestError(member, None, f"fichier de l'archive illisible ({error})") from None
+
+
+def _kind(path: Path) -> str:
+    """`zip`, `xlsx`, `parquet`, `xls` or `text`, from the file's first bytes."""
+    with open(path, "rb") as handle:
+        head = handle.read(8)
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "xls"
+    if not head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return "text"
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return "zip"
+    return "xlsx" if {"[Content_Types].xml", "xl/workbook.xml"} <= names else "zip"
+
+
+def _batches(path: Path, name: str, progress: FileProgress, depth: int) -> Iterator[pa.RecordBatch]:
+    """Canonical batches of one file; `depth` counts the ZIP archives it was found in."""
+    kind = _kind(path)
+    if kind == "zip" and depth >= MAX_ZIP_DEPTH:
+        raise IngestError(name, None, "archives ZIP imbriquées trop profondément")
+    if kind == "zip":
+        yield from _zip_batches(path, name, progress, depth)
+    elif kind == "xls":
+        raise IngestError(
+            name,
+            None,
+            "format XLS (Excel 97-2003) non pris en charge : enregistrez-le en XLSX ou CSV",
+        )
+    elif kind == "xlsx":
+        yield from _xlsx_batches(path, name, progress, in_archive=depth > 0)
+    elif kind == "parquet":
+        yield from _parquet_batches(path, name, progress)
+    else:
+        yield from _text_batches(path, name, progress, in_archive=depth > 0)
+
+
+def check_readable(path: str | Path) -> Path:
+    """The path as a `Path` when it names a readable, non-empty file; IngestError otherwise."""
+    path = Path(path)
+    name = path.name or str(path)
+    if not path.exists():
+        raise IngestError(name, None, "fichier introuvable")
+    if path.is_dir():
+        raise IngestError(name, None, "c'est un dossier, pas un fichier")
+    try:
+        with open(path, "rb") as handle:
+            empty = not handle.read(1)
+    except OSError as error:
+        raise IngestError(name, None, f"fichier illisible ({error.strerror})") from None
+    if empty:
+        raise IngestError(name, None, "le fichier est vide")
+    return path
+
+
+def read_file(path: str | Path, on_progress: FileProgress | None = None) -> FileData:
+    """Every row of a customs file (CSV, TXT, XLSX, ZIP, Parquet), validated, in canonical form."""
+    path = check_readable(path)
+    progress = on_progress or _ignore
+    batches = list(_batches(path, path.name, progress, depth=0))
+    progress(1.0)
+    return FileData(path.name, pa.Table.from_batches(batches, schema=CANONICAL))
+
+
+def _ignore(fraction: float) -> None:
+    del fraction
