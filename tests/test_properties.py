@@ -116,3 +116,59 @@ def test_shares_lie_between_0_and_100(frame: pd.DataFrame, top: int) -> None:
         metrics = queries.map_metrics(2024)
         for column in ("exports_share_national_pct", "imports_share_national_pct"):
             assert metrics[column].dropna().between(0, 100 + 1e-9).all()
+
+
+customs_rows = st.lists(
+    st.tuples(
+        st.sampled_from(["Exportations", "Importations", "E", "I"]),
+        st.sampled_from([2023, 2024]),
+        st.sampled_from(["1", "53", "2A", "971", "75"]),
+        st.sampled_from(PRODUCTS),
+        st.sampled_from(COUNTRIES),
+        st.integers(min_value=0, max_value=10**9),
+        st.integers(min_value=0, max_value=99),
+    ),
+    min_size=1,
+    max_size=40,
+)
+
+
+def _customs_csv(records: list[tuple], path: Path) -> pd.DataFrame:
+    """Write records as the customs publish them (French headers, decimal comma); return the
+    canonical rows a reader would expect, computed independently with plain pandas."""
+    lines = ["Flux;Année;Département;Code A129;Code pays;Valeur (euros)"]
+    for flow, year, dept, product, country, units, cents in records:
+        lines.append(f"{flow};{year};{dept};{product};{country};{units},{cents:02d}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    frame = pd.DataFrame(records, columns=["flow", "year", "dept", "product", "country", "u", "c"])
+    frame["flow"] = frame["flow"].str[0]
+    frame["dept"] = frame["dept"].map({"1": "01"}).fillna(frame["dept"])
+    frame["value_eur"] = frame["u"] + frame["c"] / 100
+    return frame
+
+
+@PROPERTY_SETTINGS
+@given(records=customs_rows)
+def test_ingest_then_export_gives_back_the_file_sums(records: list[tuple]) -> None:
+    from lib import export, ingest
+
+    with tempfile.TemporaryDirectory() as tmp:
+        expected = _customs_csv(records, Path(tmp) / "douanes.csv")
+        data_dir = Path(tmp) / "data"
+        ingest.ingest_files([Path(tmp) / "douanes.csv"], data_dir)
+        os.environ[config.ENV_DATA_DIR] = str(data_dir)
+        db.reset()
+        try:
+            for (year, dept), part in expected.groupby(["year", "dept"]):
+                tables = export.tables(Territory("dept", dept), int(year), 5)
+                kpis = tables["kpis.csv"].set_index("indicator")["value"]
+                for flow, key in (("E", "exports_eur"), ("I", "imports_eur")):
+                    want = part.loc[part["flow"] == flow, "value_eur"].sum()
+                    assert kpis[key] == pytest.approx(want, rel=1e-12, abs=1e-6)
+                products = tables["products.csv"]
+                assert products["value_eur"].sum() == pytest.approx(
+                    part["value_eur"].sum(), rel=1e-12, abs=1e-6
+                )
+        finally:
+            os.environ.pop(config.ENV_DATA_DIR, None)
+            db.reset()
