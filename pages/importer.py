@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from datetime import datetime
 from pathlib import Path
 
 import streamlit as st
@@ -18,6 +19,12 @@ SOURCE_LABELS = {
     "empty": "aucune donnée",
 }
 ACCEPTED = ["csv", "txt", "xlsx", "zip", "parquet"]
+FLASH = "importer-flash"  # messages of the last action, shown once after the rerun
+
+
+def flash_messages() -> None:
+    for kind, message in st.session_state.pop(FLASH, []):
+        (st.success if kind == "success" else st.warning)(message.replace("\n", "  \n"))
 
 
 def status() -> None:
@@ -32,13 +39,22 @@ def status() -> None:
         f"- **Source** : {SOURCE_LABELS.get(manifest.source, manifest.source)}\n"
         f"- **Années** : {period} ({len(years)} années)\n"
         f"- **Lignes** : {formatting.number(manifest.rows, 0)}\n"
-        f"- **Mis à jour** : {manifest.created}"
+        f"- **Mis à jour** : {_french_datetime(manifest.created)}"
     )
     demo_years = [y for y in years if manifest.sources[y] == "demo"]
     if manifest.source == "mixed":
         st.markdown(f"- **Années de démonstration** : {', '.join(map(str, demo_years))}")
     if manifest.inputs:
         st.markdown("- **Fichiers** : " + ", ".join(f"`{name}`" for name in manifest.inputs))
+
+
+def _french_datetime(iso: str) -> str:
+    """`2026-11-23T15:24:04+00:00` → `23/11/2026 à 15:24 (UTC)`."""
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return iso
+    return moment.strftime("%d/%m/%Y à %H:%M") + " (UTC)"
 
 
 def _progress_callback(bar):
@@ -77,10 +93,11 @@ def upload_form() -> None:
             bar.empty()
             st.error(str(error))
             return
-    bar.progress(1.0, text="Import terminé")
-    for warning in report.warnings:
-        st.warning(warning)
-    st.success(report.summary)
+    # Rerun so that the status above, the banner and every page read the new dataset.
+    st.session_state[FLASH] = [("success", report.summary)] + [
+        ("warning", warning) for warning in report.warnings
+    ]
+    st.rerun()
 
 
 def back_to_demo() -> None:
@@ -94,12 +111,13 @@ def back_to_demo() -> None:
     if st.button("Revenir aux données de démonstration", disabled=not confirm, key="importer-demo"):
         bar = st.progress(0.0, text="Construction du jeu de démonstration…")
         demo.build_demo(config.data_dir(), on_progress=_progress_callback(bar))
-        bar.progress(1.0, text="Jeu de démonstration rétabli")
-        st.success("Le jeu de démonstration est de nouveau en place.")
+        st.session_state[FLASH] = [("success", "Le jeu de démonstration est de nouveau en place.")]
+        st.rerun()
 
 
 def page() -> None:
     st.title("Importer des données")
+    flash_messages()
     status()
     upload_form()
     back_to_demo()

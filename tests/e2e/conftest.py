@@ -63,8 +63,26 @@ def _wait_healthy(url: str, process: subprocess.Popen, timeout_s: float = 90.0) 
 
 @pytest.fixture(scope="session")
 def app_url(demo_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from _serve(demo_data_dir, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def own_data_dir(demo_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A private copy of the demo dataset, for tests that change the data (imports)."""
+    target = tmp_path_factory.mktemp("own-data") / "data"
+    shutil.copytree(demo_data_dir, target)
+    return target
+
+
+@pytest.fixture(scope="module")
+def own_app_url(own_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An app of its own over `own_data_dir`, so that imports do not disturb other tests."""
+    yield from _serve(own_data_dir, tmp_path_factory)
+
+
+def _serve(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = _free_port()
-    env = {**os.environ, config.ENV_DATA_DIR: str(demo_data_dir)}
+    env = {**os.environ, config.ENV_DATA_DIR: str(data_dir)}
     log = tmp_path_factory.mktemp("streamlit-log") / "streamlit.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(
