@@ -3,18 +3,20 @@
 Streamlit serves each browser session from its own thread; a DuckDB connection must not be
 shared between threads, but cursors of one connection may each live in one thread. The view
 `trade` exposes the canonical columns over the files named by the current manifest and is
-rebuilt when the manifest changes (an ingest in this or another process).
+rebuilt when the manifest changes (an ingest in this or another process). A remote dataset
+(https://, s3://; see lib/remote.py) is checked for a new manifest every few seconds.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from lib import config, store
+from lib import config, remote, store
 
 _lock = threading.Lock()
 _local = threading.local()
@@ -29,10 +31,7 @@ class _Process:
 
 
 _process: _Process | None = None
-
-
-class NoDataset(RuntimeError):
-    """The dataset folder has no manifest yet (build the demo or ingest files)."""
+REMOTE_REFRESH_S = 10  # how often a remote manifest is re-read (no cheap stat over HTTP)
 
 
 def _trade_view_sql(location: str, manifest: store.Manifest | None) -> str:
@@ -44,7 +43,7 @@ def _trade_view_sql(location: str, manifest: store.Manifest | None) -> str:
             "NULL::VARCHAR AS dept, NULL::VARCHAR AS product, NULL::VARCHAR AS country, "
             "NULL::DOUBLE AS value_eur WHERE false"
         )
-    paths = [str(Path(location) / rel).replace("'", "''") for rel in manifest.files.values()]
+    paths = [_file_path(location, rel).replace("'", "''") for rel in manifest.files.values()]
     listing = ", ".join(f"'{p}'" for p in paths)
     return (
         "CREATE OR REPLACE VIEW trade AS SELECT "
@@ -52,6 +51,25 @@ def _trade_view_sql(location: str, manifest: store.Manifest | None) -> str:
         f"FROM read_parquet([{listing}], hive_partitioning = true, "
         "hive_types = {'year': SMALLINT})"
     )
+
+
+def _file_path(location: str, relative: str) -> str:
+    if config.is_remote(location):
+        return remote.join(location, relative)
+    return str(Path(location) / relative)
+
+
+def _stamp(location: str) -> int | None:
+    """Changes when the manifest may have changed: its mtime, or a time slot for remote data."""
+    if config.is_remote(location):
+        return int(time.monotonic() // REMOTE_REFRESH_S)
+    return store.manifest_stamp(location)
+
+
+def _read_manifest(con: duckdb.DuckDBPyConnection, location: str) -> store.Manifest | None:
+    if config.is_remote(location):
+        return remote.read_manifest(con, location)
+    return store.read_manifest(location)
 
 
 # Reference tables, loaded once per connection, so that exports can join names in SQL.
@@ -76,9 +94,12 @@ def _load_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
 def _open(location: str) -> _Process:
     con = duckdb.connect(":memory:")
     _load_reference_tables(con)
-    manifest = store.read_manifest(location)
+    if config.is_remote(location):
+        remote.load_httpfs(con)
+    stamp = _stamp(location)
+    manifest = _read_manifest(con, location)
     con.execute(_trade_view_sql(location, manifest))
-    return _Process(con, location, store.manifest_stamp(location), manifest)
+    return _Process(con, location, stamp, manifest)
 
 
 def _current() -> _Process:
@@ -89,11 +110,13 @@ def _current() -> _Process:
         if _process is None or _process.location != location:
             _process = _open(location)
         else:
-            stamp = store.manifest_stamp(location)
+            stamp = _stamp(location)
             if stamp != _process.stamp:
-                _process.manifest = store.read_manifest(location)
-                _process.con.execute(_trade_view_sql(location, _process.manifest))
                 _process.stamp = stamp
+                manifest = _read_manifest(_process.con, location)
+                if manifest != _process.manifest:
+                    _process.manifest = manifest
+                    _process.con.execute(_trade_view_sql(location, manifest))
         return _process
 
 

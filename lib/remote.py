@@ -1,0 +1,91 @@
+"""Datasets served from object storage (https:// or s3://), read by DuckDB's httpfs extension.
+
+Several app instances can then serve one dataset. The extension cannot be downloaded at run
+time, so it is loaded from the file shipped by the PyPI package `duckdb-extension-httpfs`,
+whose version must equal DuckDB's (both pinned in requirements.txt). Remote datasets are
+read-only: ingest and the demo generator write local folders only.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+
+import duckdb
+
+from lib import store
+
+# Environment variables that configure S3 access (the usual AWS names).
+S3_SETTINGS = {
+    "AWS_ACCESS_KEY_ID": "KEY_ID",
+    "AWS_SECRET_ACCESS_KEY": "SECRET",
+    "AWS_SESSION_TOKEN": "SESSION_TOKEN",
+    "AWS_REGION": "REGION",
+    "AWS_ENDPOINT_URL": "ENDPOINT",
+}
+
+
+class RemoteError(RuntimeError):
+    """The remote dataset cannot be read (extension missing, server unreachable…)."""
+
+
+@cache
+def httpfs_extension_path() -> Path:
+    try:
+        import duckdb_extension_httpfs
+    except ImportError as error:  # pragma: no cover - it is in requirements.txt
+        raise RemoteError("Le paquet duckdb-extension-httpfs n'est pas installé.") from error
+    package = Path(duckdb_extension_httpfs.__file__).parent
+    found = sorted(package.rglob("httpfs.duckdb_extension"))
+    if not found:
+        raise RemoteError(f"Extension httpfs introuvable dans {package}.")
+    return found[0]
+
+
+def load_httpfs(con: duckdb.DuckDBPyConnection) -> None:
+    """Load httpfs from its file (no download) and configure S3 from the environment."""
+    con.execute(f"LOAD {_quote(str(httpfs_extension_path()))}")
+    secret = s3_secret_sql(os.environ)
+    if secret:
+        con.execute(secret)
+
+
+def s3_secret_sql(env: Mapping[str, str]) -> str | None:
+    """A DuckDB S3 secret from the AWS_* variables (CREATE SECRET takes no bound parameters)."""
+    options = {name: env[var] for var, name in S3_SETTINGS.items() if env.get(var)}
+    if not options:
+        return None
+    endpoint = options.pop("ENDPOINT", None)
+    parts = [f"{name} {_quote(value)}" for name, value in options.items()]
+    if endpoint:
+        host = endpoint.split("://", 1)[-1].rstrip("/")
+        parts += [f"ENDPOINT {_quote(host)}", "URL_STYLE 'path'"]
+        if endpoint.startswith("http://"):
+            parts.append("USE_SSL false")
+    return f"CREATE OR REPLACE SECRET comext_s3 (TYPE s3, {', '.join(parts)})"
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def join(location: str, relative: str) -> str:
+    return f"{location.rstrip('/')}/{relative}"
+
+
+def read_manifest(con: duckdb.DuckDBPyConnection, location: str) -> store.Manifest | None:
+    """The manifest at `location`/dataset.json; None when the server has none (404)."""
+    url = join(location, store.MANIFEST)
+    try:
+        rows = con.execute("SELECT content FROM read_text(?)", [url]).fetchall()
+    except duckdb.HTTPException as error:
+        if getattr(error, "status_code", None) == 404 or "404" in str(error):
+            return None
+        raise RemoteError(f"Lecture impossible de {url} : {error}") from error
+    except duckdb.IOException as error:
+        if "No files found" in str(error) or "404" in str(error):
+            return None
+        raise RemoteError(f"Lecture impossible de {url} : {error}") from error
+    return store.Manifest.from_json(rows[0][0]) if rows else None
