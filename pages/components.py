@@ -5,11 +5,12 @@ Kept thin: everything computed lives in lib/; this module only renders.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from lib import config, db, demo, export, refs
 from lib.territory import FRANCE, Territory
@@ -125,6 +126,48 @@ def data_table(table: pd.DataFrame, file_name: str, key: str) -> None:
             on_click="ignore",
             icon=":material/download:",
         )
+
+
+def territory_pickers(
+    level_col: DeltaGenerator,
+    code_col: DeltaGenerator,
+    territory: Territory,
+    prefix: str,
+    on_level: Callable[[], None],
+    on_code: Callable[[], None],
+) -> None:
+    """Level and territory select boxes (keys `<prefix>-level`, `<prefix>-code`), searchable."""
+    level_col.selectbox(
+        "Niveau",
+        list(LEVEL_LABELS),
+        format_func=LEVEL_LABELS.get,
+        key=f"{prefix}-level",
+        on_change=on_level,
+    )
+    code_col.selectbox(
+        "Territoire",
+        territory_options(territory.level),
+        format_func=lambda code: territory_label(territory.level, code),
+        key=f"{prefix}-code",
+        on_change=on_code,
+        disabled=territory.level == "france",
+    )
+
+
+FLUX_LABELS = {"export": "Exportations", "import": "Importations", "tous": "Les deux"}
+
+
+def flux_radio(column: DeltaGenerator, key: str, on_change: Callable[..., None], **kwargs) -> None:
+    """Exportations / Importations / Les deux, stored as `export` / `import` / `tous`."""
+    column.radio(
+        "Flux",
+        list(FLUX_LABELS),
+        format_func=FLUX_LABELS.get,
+        key=key,
+        horizontal=True,
+        on_change=on_change,
+        **kwargs,
+    )
 
 
 def territory_options(level: str) -> list[str]:

@@ -16,7 +16,6 @@ from lib.territory import Territory
 from pages import components
 
 PREVIEW_ROWS = 1_000
-FLUX_LABELS = {"tous": "Les deux", "export": "Exportations", "import": "Importations"}
 
 
 def _filter_from_url() -> tuple[urlstate.DataFilter, list[str]]:
@@ -64,49 +63,26 @@ def controls(data_filter: urlstate.DataFilter) -> None:
     }.items():
         components.sync_widget(key, value)
     level_col, code_col, years_col, flux_col = st.columns([1, 2, 2, 2])
-    level_col.selectbox(
-        "Niveau",
-        list(components.LEVEL_LABELS),
-        format_func=components.LEVEL_LABELS.get,
-        key="donnees-level",
-        on_change=_on_level,
-    )
-    code_col.selectbox(
-        "Territoire",
-        components.territory_options(territory.level),
-        format_func=lambda code: components.territory_label(territory.level, code),
-        key="donnees-code",
-        on_change=_on_change,
-        disabled=territory.level == "france",
-    )
+    components.territory_pickers(level_col, code_col, territory, "donnees", _on_level, _on_change)
     years_col.select_slider(
         "Années", queries.available_years(), key="donnees-years", on_change=_on_change
     )
-    flux_col.radio(
-        "Flux",
-        list(FLUX_LABELS),
-        format_func=FLUX_LABELS.get,
-        key="donnees-flux",
-        horizontal=True,
-        on_change=_on_change,
-    )
+    components.flux_radio(flux_col, "donnees-flux", _on_change)
     products_col, countries_col = st.columns(2)
-    products_col.multiselect(
-        "Produits (A129)",
-        list(refs.products()["code"]),
-        format_func=lambda code: f"{code} – {refs.product_name(code)}",
-        key="donnees-products",
-        on_change=_on_change,
-        placeholder="Tous les produits",
-    )
-    countries_col.multiselect(
-        "Pays partenaires",
-        list(refs.countries()["code"]),
-        format_func=lambda code: f"{code} – {refs.country_name(code)}",
-        key="donnees-countries",
-        on_change=_on_change,
-        placeholder="Tous les pays",
-    )
+    for column, key, label, table, name_of, placeholder in (
+        (products_col, "products", "Produits (A129)", refs.products(), refs.product_name,
+         "Tous les produits"),
+        (countries_col, "countries", "Pays partenaires", refs.countries(), refs.country_name,
+         "Tous les pays"),
+    ):  # fmt: skip
+        column.multiselect(
+            label,
+            list(table["code"]),
+            format_func=lambda code, name_of=name_of: f"{code} – {name_of(code)}",
+            key=f"donnees-{key}",
+            on_change=_on_change,
+            placeholder=placeholder,
+        )
 
 
 def csv_of(data_filter: urlstate.DataFilter) -> bytes:

@@ -14,7 +14,6 @@ from lib import figures, formatting, queries, urlstate
 from lib.territory import FRANCE, Territory
 from pages import components
 
-FLUX_LABELS = {"export": "Exportations", "import": "Importations", "tous": "Les deux"}
 FLOW_SECTIONS = {
     "E": ("Flux à l'export par produit et par pays", "Flux à l'export"),
     "I": ("Flux à l'import par pays et par produit", "Flux à l'import"),
@@ -76,21 +75,7 @@ def controls(state: urlstate.FicheState) -> None:
     components.sync_widget("fiche-top", state.top)
     components.sync_widget("fiche-flux", state.flux)
     level_col, code_col, year_col, top_col, flux_col = st.columns([1.1, 2, 0.8, 1.6, 1.8])
-    level_col.selectbox(
-        "Niveau",
-        list(components.LEVEL_LABELS),
-        format_func=components.LEVEL_LABELS.get,
-        key="fiche-level",
-        on_change=_on_level,
-    )
-    code_col.selectbox(
-        "Territoire",
-        components.territory_options(territory.level),
-        format_func=lambda code: components.territory_label(territory.level, code),
-        key="fiche-code",
-        on_change=_on_territory,
-        disabled=territory.level == "france",
-    )
+    components.territory_pickers(level_col, code_col, territory, "fiche", _on_level, _on_territory)
     year_col.selectbox(
         "Année", years, key="fiche-year", on_change=_on_setting, args=("fiche-year", "year")
     )
@@ -102,15 +87,7 @@ def controls(state: urlstate.FicheState) -> None:
         on_change=_on_setting,
         args=("fiche-top", "top"),
     )
-    flux_col.radio(
-        "Flux",
-        list(FLUX_LABELS),
-        format_func=FLUX_LABELS.get,
-        key="fiche-flux",
-        horizontal=True,
-        on_change=_on_setting,
-        args=("fiche-flux", "flux"),
-    )
+    components.flux_radio(flux_col, "fiche-flux", _on_setting, args=("fiche-flux", "flux"))
 
 
 def _region_name(territory: Territory) -> str | None:
