@@ -12,6 +12,9 @@ import math
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache, lru_cache
+from itertools import compress
+from typing import Any, NamedTuple
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -94,42 +97,72 @@ def flow_words(flow: str) -> FlowWords:
 
 # ---------------------------------------------------------------------------------------------
 # Shared pieces
+#
+# Each figure is built in one go, `go.Figure(data=[...], layout={...})` from plain dicts and
+# lists, so that Plotly validates every property once: successive update_layout / add_annotation
+# calls would validate, copy and compare the whole figure again each time. The static parts of
+# the layouts and traces are module constants (Plotly copies them, it never modifies them).
+
+_BASE_LAYOUT: dict[str, object] = {
+    "font": {"family": FONT_FAMILY, "size": 13, "color": TEXT_GREY},
+    "paper_bgcolor": "white",
+    "plot_bgcolor": "white",
+    "separators": SEPARATORS,
+    "hoverlabel": {"font": {"family": FONT_FAMILY, "size": 13}, "bgcolor": "white"},
+}
+_TITLE_FONT = {"size": 17, "color": BLUE_FRANCE}
 
 
-def _styled(fig: go.Figure, title: str | None, height: int, margin: dict[str, int]) -> go.Figure:
-    """The project's look: white background, Marianne, grey text, French separators."""
-    fig.update_layout(
-        title=(
-            {"text": title, "x": 0, "xanchor": "left", "font": {"size": 17, "color": BLUE_FRANCE}}
-            if title
-            else None
-        ),
-        font={"family": FONT_FAMILY, "size": 13, "color": TEXT_GREY},
-        paper_bgcolor="white",
-        plot_bgcolor="white",
-        separators=SEPARATORS,
-        height=height,
-        margin={"t": 70 if title else 40, "b": 40, "l": 20, "r": 20, **margin},
-        hoverlabel={"font": {"family": FONT_FAMILY, "size": 13}, "bgcolor": "white"},
+def _figure(
+    data: list[dict[str, object]],
+    title: str | None,
+    height: int,
+    margin: dict[str, int],
+    **layout: object,
+) -> go.Figure:
+    """`data` and `layout` in the project's look: white background, Marianne, grey text, French
+    separators."""
+    fig = go.Figure(
+        data=data,
+        layout={
+            **layout,
+            **_BASE_LAYOUT,
+            "title": _title(title),
+            "height": height,
+            "margin": {"t": 70 if title else 40, "b": 40, "l": 20, "r": 20, **margin},
+        },
     )
+    if not title:
+        # Plotly drops an empty title at construction; the fiche's figures have always carried
+        # one (`update_layout(title=None)` left it), so the figure's JSON stays the same. A new
+        # dict each time: Plotly keeps this one as it is, so it must not be shared.
+        fig.plotly_relayout({"title": {}})
     return fig
+
+
+def _title(title: str | None) -> dict[str, object] | None:
+    if not title:
+        return None
+    return {"text": title, "x": 0, "xanchor": "left", "font": _TITLE_FONT}
+
+
+_NO_DATA_NOTE: dict[str, object] = {
+    "text": NO_DATA,
+    "x": 0.5,
+    "y": 0.5,
+    "xref": "paper",
+    "yref": "paper",
+    "showarrow": False,
+    "font": {"size": 16, "color": TEXT_GREY},
+}
+_HIDDEN_AXIS = {"visible": False}
 
 
 def empty_figure(title: str | None = None) -> go.Figure:
     """A blank figure saying « Aucune donnée »."""
-    fig = go.Figure()
-    fig.add_annotation(
-        text=NO_DATA,
-        x=0.5,
-        y=0.5,
-        xref="paper",
-        yref="paper",
-        showarrow=False,
-        font={"size": 16, "color": TEXT_GREY},
+    return _figure(
+        [], title, 240, {}, annotations=[_NO_DATA_NOTE], xaxis=_HIDDEN_AXIS, yaxis=_HIDDEN_AXIS
     )
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    return _styled(fig, title, 240, {})
 
 
 def _sign_color(value_eur: float) -> str:
@@ -160,6 +193,7 @@ def _symmetric_ticks(half_range: float) -> tuple[list[float], list[str]]:
     return values, [number(abs(v), decimals) for v in values]
 
 
+@lru_cache(maxsize=4096)
 def _wrapped(text: str, width: int = WRAP_WIDTH) -> str:
     """Long labels on several lines (Plotly does not wrap), so that more of them fit a box."""
     return "<br>".join(textwrap.wrap(text, width)) or text
@@ -169,29 +203,60 @@ def _shorten(text: str, limit: int = MAX_NODE_LABEL) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def _columns(frame: pd.DataFrame, names: Sequence[str]) -> list[list[Any]]:
+    """The frame's columns as Python lists: row loops over them are far cheaper than pandas."""
+    return [frame[name].tolist() for name in names]
+
+
 # ---------------------------------------------------------------------------------------------
 # « Principaux pays à l'import et à l'export »
 
+_PARTNER_HOVER = (
+    "<b>%{customdata[0]}</b><br>Importations : %{customdata[1]}"
+    "<br>Exportations : %{customdata[2]}<br>Solde : %{customdata[3]}<extra></extra>"
+)
+_PARTNER_TEXTFONT = {"size": 11, "color": TEXT_GREY}
+_PARTNERS_LEGEND = {
+    "orientation": "h",
+    "x": 0,
+    "y": 1,
+    "yanchor": "bottom",
+    "traceorder": "normal",
+}
+_PARTNERS_XAXIS = {
+    "title": {"text": "millions d'euros (importations à gauche, exportations à droite)"},
+    "gridcolor": GRID_GREY,
+    "zeroline": True,
+    "zerolinecolor": TEXT_GREY,
+    "zerolinewidth": 1,
+    "fixedrange": True,
+}
+_PARTNERS_YAXIS = {
+    "autorange": "reversed",
+    "showgrid": False,
+    "fixedrange": True,
+    "automargin": True,
+}
+_PARTNER_COLUMNS = ("country_name", "imports_eur", "exports_eur", "balance_eur")
+
 
 def _partner_bar(
-    words: FlowWords, x: list[float], values_eur: list[float], customdata: list[list[str]]
-) -> go.Bar:
-    return go.Bar(
-        name=words.title,
-        orientation="h",
-        x=x,
-        y=list(range(len(x))),
-        marker={"color": words.color},
-        text=[meur(v) if v else "" for v in values_eur],
-        textposition="outside",
-        cliponaxis=False,
-        textfont={"size": 11, "color": TEXT_GREY},
-        customdata=customdata,
-        hovertemplate=(
-            "<b>%{customdata[0]}</b><br>Importations : %{customdata[1]}"
-            "<br>Exportations : %{customdata[2]}<br>Solde : %{customdata[3]}<extra></extra>"
-        ),
-    )
+    words: FlowWords, x: list[float], texts: list[str], customdata: list[list[str]]
+) -> dict[str, object]:
+    return {
+        "type": "bar",
+        "name": words.title,
+        "orientation": "h",
+        "x": x,
+        "y": list(range(len(x))),
+        "marker": {"color": words.color},
+        "text": texts,
+        "textposition": "outside",
+        "cliponaxis": False,
+        "textfont": _PARTNER_TEXTFONT,
+        "customdata": customdata,
+        "hovertemplate": _PARTNER_HOVER,
+    }
 
 
 def _right_note(text: str, y: float, **extra: object) -> dict[str, object]:
@@ -208,14 +273,39 @@ def _right_note(text: str, y: float, **extra: object) -> dict[str, object]:
     }
 
 
-def _balance_annotations(balances: list[float]) -> list[dict[str, object]]:
+def _balance_annotations(balances: list[float], texts: list[str]) -> list[dict[str, object]]:
     """« Solde » over the right margin, then each country's signed, coloured balance."""
     header = _right_note("<b>Solde</b>", 1, yref="paper", yanchor="bottom")
     rows = [
-        _right_note(meur(b, signed=True), row, yref="y", font={"color": _sign_color(b)})
-        for row, b in enumerate(balances)
+        _right_note(text, row, yref="y", font={"color": _sign_color(b)})
+        for row, (b, text) in enumerate(zip(balances, texts, strict=True))
     ]
     return [header, *rows]
+
+
+def _bar_texts(values_eur: list[float], texts: list[str]) -> list[str]:
+    """The value at the end of each bar; none on an empty bar."""
+    return [text if v else "" for v, text in zip(values_eur, texts, strict=True)]
+
+
+def _largest_first(totals: list[float]) -> list[int]:
+    """Row order by decreasing total, ties in frame order, missing totals last (as a stable
+    pandas sort_values)."""
+    return sorted(range(len(totals)), key=lambda row: (math.isnan(totals[row]), -totals[row]))
+
+
+def _partner_columns(
+    partners: pd.DataFrame,
+) -> tuple[list[str], list[float], list[float], list[float]]:
+    """Names, imports, exports and balances, largest imports + exports first."""
+    names, imports, exports, balances = _columns(partners, _PARTNER_COLUMNS)
+    order = _largest_first([i + e for i, e in zip(imports, exports, strict=True)])
+    return (
+        [str(names[row]) for row in order],
+        [float(imports[row]) for row in order],
+        [float(exports[row]) for row in order],
+        [float(balances[row]) for row in order],
+    )
 
 
 def partners_figure(partners: pd.DataFrame, title: str | None = None) -> go.Figure:
@@ -226,51 +316,46 @@ def partners_figure(partners: pd.DataFrame, title: str | None = None) -> go.Figu
     """
     if partners.empty:
         return empty_figure(title)
-    frame = partners.assign(_total=partners["imports_eur"] + partners["exports_eur"])
-    frame = frame.sort_values("_total", ascending=False, kind="stable")
-    names = [str(name) for name in frame["country_name"]]
-    imports = [float(v) for v in frame["imports_eur"]]
-    exports = [float(v) for v in frame["exports_eur"]]
-    balances = [float(v) for v in frame["balance_eur"]]
+    names, imports, exports, balances = _partner_columns(partners)
+    import_texts = [meur(v) for v in imports]
+    export_texts = [meur(v) for v in exports]
+    balance_texts = [meur(b, signed=True) for b in balances]
     customdata = [
-        [name, meur(i), meur(e), meur(b, signed=True)]
-        for name, i, e, b in zip(names, imports, exports, balances, strict=True)
+        list(row) for row in zip(names, import_texts, export_texts, balance_texts, strict=True)
     ]
-    fig = go.Figure(
-        [
-            _partner_bar(FLOWS["I"], [-v / MILLION for v in imports], imports, customdata),
-            _partner_bar(FLOWS["E"], [v / MILLION for v in exports], exports, customdata),
-        ]
-    )
     extent = max(max(map(abs, imports)), max(map(abs, exports))) / MILLION or 1.0
     half_range = extent * AXIS_PADDING
     tick_values, tick_texts = _symmetric_ticks(half_range)
-    fig.update_layout(
+    return _figure(
+        [
+            _partner_bar(
+                FLOWS["I"],
+                [-v / MILLION for v in imports],
+                _bar_texts(imports, import_texts),
+                customdata,
+            ),
+            _partner_bar(
+                FLOWS["E"],
+                [v / MILLION for v in exports],
+                _bar_texts(exports, export_texts),
+                customdata,
+            ),
+        ],
+        title,
+        140 + 34 * len(names),
+        {"r": 110, "b": 60},
         barmode="relative",
         bargap=0.3,
-        annotations=_balance_annotations(balances),
-        legend={"orientation": "h", "x": 0, "y": 1, "yanchor": "bottom", "traceorder": "normal"},
+        annotations=_balance_annotations(balances, balance_texts),
+        legend=_PARTNERS_LEGEND,
         xaxis={
+            **_PARTNERS_XAXIS,
             "range": [-half_range, half_range],
             "tickvals": tick_values,
             "ticktext": tick_texts,
-            "title": {"text": "millions d'euros (importations à gauche, exportations à droite)"},
-            "gridcolor": GRID_GREY,
-            "zeroline": True,
-            "zerolinecolor": TEXT_GREY,
-            "zerolinewidth": 1,
-            "fixedrange": True,
         },
-        yaxis={
-            "tickvals": list(range(len(names))),
-            "ticktext": names,
-            "autorange": "reversed",
-            "showgrid": False,
-            "fixedrange": True,
-            "automargin": True,
-        },
+        yaxis={**_PARTNERS_YAXIS, "tickvals": list(range(len(names))), "ticktext": names},
     )
-    return _styled(fig, title, 140 + 34 * len(names), {"r": 110, "b": 60})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -287,6 +372,19 @@ class TreemapNode:
     color: str
 
 
+class _Product(NamedTuple):
+    """One row of queries.products."""
+
+    code: Any
+    name: str
+    value: float  # euros
+    share_pct: float
+
+
+_PRODUCT_COLUMNS = ("flow", "product", "product_name", "value_eur", "share_pct")
+_NO_A17 = (OTHERS, OTHER_PRODUCTS_GROUP)
+
+
 def mix(color: str, other: str, weight: float) -> str:
     """`color` moved towards `other` by `weight` (0 → color, 1 → other), as #rrggbb."""
     a = [int(color[i : i + 2], 16) for i in (1, 3, 5)]
@@ -294,11 +392,12 @@ def mix(color: str, other: str, weight: float) -> str:
     return "#" + "".join(f"{round(x + (y - x) * weight):02x}" for x, y in zip(a, b, strict=True))
 
 
-def _shades(base: str, count: int) -> list[str]:
+@cache
+def _shades(base: str, count: int) -> tuple[str, ...]:
     """`count` shades of `base`, from darker to `base` itself (white text stays readable)."""
     if count == 1:
-        return [base]
-    return [mix(base, "#000000", 0.45 * (1 - i / (count - 1))) for i in range(count)]
+        return (base,)
+    return tuple(mix(base, "#000000", 0.45 * (1 - i / (count - 1))) for i in range(count))
 
 
 def _flow_names(flows: str | Sequence[str] | None) -> list[str]:
@@ -310,50 +409,60 @@ def _flow_names(flows: str | Sequence[str] | None) -> list[str]:
     return [name for name in ("import", "export") if name in names]
 
 
-def _with_a17(products: pd.DataFrame) -> pd.DataFrame:
-    """Adds the A17 parent of each product; unknown products go to « Autres produits »."""
-    a17 = refs.products()[["code", "a17_code", "a17_name"]].rename(columns={"code": "product"})
-    frame = products.merge(a17, on="product", how="left")
-    frame["a17_code"] = frame["a17_code"].fillna(OTHERS)
-    frame["a17_name"] = frame["a17_name"].fillna(OTHER_PRODUCTS_GROUP)
-    return frame
+@cache
+def _a17_of() -> dict[str, tuple[str, str]]:
+    """Product code → (A17 code, A17 name), read once from the reference table."""
+    codes, a17_codes, a17_names = _columns(refs.products(), ("code", "a17_code", "a17_name"))
+    return dict(zip(codes, zip(a17_codes, a17_names, strict=True), strict=True))
 
 
-def _flow_treemap_nodes(frame: pd.DataFrame, words: FlowWords) -> list[TreemapNode]:
+def _positive_products(products: pd.DataFrame, names: list[str]) -> dict[str, list[_Product]]:
+    """The products of each flow of `names` with a positive value, in the frame's order."""
+    by_flow: dict[str, list[_Product]] = {name: [] for name in names}
+    for flow, code, name, value, share in zip(*_columns(products, _PRODUCT_COLUMNS), strict=True):
+        if value > 0 and flow in by_flow:
+            by_flow[flow].append(_Product(code, str(name), float(value), float(share)))
+    return by_flow
+
+
+def _a17_groups(
+    rows: list[_Product],
+) -> tuple[dict[tuple[str, str], list[_Product]], dict[str, list[_Product]]]:
+    """The products by (A17 code, A17 name) and by A17 code, in order of first appearance;
+    unknown products go to « Autres produits »."""
+    a17_of = _a17_of()
+    groups: dict[tuple[str, str], list[_Product]] = {}
+    members: dict[str, list[_Product]] = {}
+    for row in rows:
+        code, name = a17_of.get(row.code, _NO_A17)
+        groups.setdefault((code, name), []).append(row)
+        members.setdefault(code, []).append(row)
+    return groups, members
+
+
+def _flow_treemap_nodes(rows: list[_Product], words: FlowWords) -> list[TreemapNode]:
     """The flow's box, its A17 groups (largest first) and their products."""
-    groups = (
-        frame.groupby(["a17_code", "a17_name"], sort=False)
-        .agg(value=("value_eur", math.fsum), share=("share_pct", math.fsum))
-        .reset_index()
-        .sort_values(["value", "a17_code"], ascending=[False, True], kind="stable")
-    )
+    groups, members = _a17_groups(rows)
+    sums = {
+        key: (math.fsum(r.value for r in group), math.fsum(r.share_pct for r in group))
+        for key, group in groups.items()
+    }
+    order = sorted(sums, key=lambda key: (-sums[key][0], key[0]))
     root = TreemapNode(
         words.name,
         "",
         words.title,
-        math.fsum(groups["value"]),
-        math.fsum(groups["share"]),
+        math.fsum(value for value, _ in sums.values()),
+        math.fsum(share for _, share in sums.values()),
         words.color,
     )
     nodes = [root]
-    for group, color in zip(
-        groups.itertuples(index=False), _shades(words.color, len(groups)), strict=True
-    ):
-        group_id = f"{words.name}/{group.a17_code}"
-        nodes.append(
-            TreemapNode(group_id, root.id, group.a17_name, group.value, group.share, color)
-        )
-        members = frame[frame["a17_code"] == group.a17_code]
+    for (code, name), color in zip(order, _shades(words.color, len(order)), strict=True):
+        group_id = f"{words.name}/{code}"
+        nodes.append(TreemapNode(group_id, root.id, name, *sums[code, name], color))
         nodes += [
-            TreemapNode(
-                f"{group_id}/{row.product}",
-                group_id,
-                str(row.product_name),
-                float(row.value_eur),
-                float(row.share_pct),
-                color,
-            )
-            for row in members.itertuples(index=False)
+            TreemapNode(f"{group_id}/{r.code}", group_id, r.name, r.value, r.share_pct, color)
+            for r in members[code]
         ]
     return nodes
 
@@ -366,11 +475,9 @@ def treemap_nodes(
     Parents' values are the exact sums of their children's (branchvalues="total").
     """
     nodes: list[TreemapNode] = []
-    positive = products[products["value_eur"] > 0]
-    for name in _flow_names(flows):
-        frame = positive[positive["flow"] == name]
-        if not frame.empty:
-            nodes += _flow_treemap_nodes(_with_a17(frame), flow_words(name))
+    for name, rows in _positive_products(products, _flow_names(flows)).items():
+        if rows:
+            nodes += _flow_treemap_nodes(rows, flow_words(name))
     return nodes
 
 
@@ -386,6 +493,24 @@ def _treemap_text(node: TreemapNode, is_leaf: bool, total: float) -> str:
     return f"<b>{_wrapped(node.label)}</b><br>{meur(node.value)}"
 
 
+def _treemap_hover(node: TreemapNode) -> list[str]:
+    """Value in M€ and share of the flow (the flow is the first part of the node's id)."""
+    plural = flow_words(node.id.split("/")[0]).plural
+    return [meur(node.value), f"{pct(node.share_pct, share_decimals(node.share_pct))} des {plural}"]
+
+
+_TREEMAP_STYLE: dict[str, object] = {
+    "branchvalues": "total",
+    "texttemplate": "%{text}",
+    "hovertemplate": "<b>%{label}</b><br>%{customdata[0]}<br>%{customdata[1]}<extra></extra>",
+    "textfont": {"color": "white", "family": FONT_FAMILY},
+    "root": {"color": "white"},
+    "pathbar": {"visible": True},
+    "tiling": {"pad": 2},
+}
+_WHITE_LINE = {"color": "white", "width": 1}
+
+
 def treemap_figure(
     products: pd.DataFrame, flows: str | Sequence[str] | None = None, title: str | None = None
 ) -> go.Figure:
@@ -398,37 +523,20 @@ def treemap_figure(
     nodes = treemap_nodes(products, flows)
     if not nodes:
         return empty_figure(title)
-    flow_of = {node.id: flow_words(node.id.split("/")[0]) for node in nodes}
     parents = {node.parent for node in nodes}
     total = math.fsum(node.value for node in nodes if not node.parent)
-    customdata = [
-        [
-            meur(n.value),
-            f"{pct(n.share_pct, share_decimals(n.share_pct))} des {flow_of[n.id].plural}",
-        ]
-        for n in nodes
-    ]
-    fig = go.Figure(
-        go.Treemap(
-            ids=[n.id for n in nodes],
-            parents=[n.parent for n in nodes],
-            labels=[n.label for n in nodes],
-            text=[_treemap_text(n, n.id not in parents, total) for n in nodes],
-            values=[n.value for n in nodes],
-            branchvalues="total",
-            marker={"colors": [n.color for n in nodes], "line": {"color": "white", "width": 1}},
-            customdata=customdata,
-            texttemplate="%{text}",
-            hovertemplate=(
-                "<b>%{label}</b><br>%{customdata[0]}<br>%{customdata[1]}<extra></extra>"
-            ),
-            textfont={"color": "white", "family": FONT_FAMILY},
-            root={"color": "white"},
-            pathbar={"visible": True},
-            tiling={"pad": 2},
-        )
-    )
-    return _styled(fig, title, 560, {"l": 5, "r": 5, "b": 5})
+    trace = {
+        "type": "treemap",
+        "ids": [n.id for n in nodes],
+        "parents": [n.parent for n in nodes],
+        "labels": [n.label for n in nodes],
+        "text": [_treemap_text(n, n.id not in parents, total) for n in nodes],
+        "values": [n.value for n in nodes],
+        "marker": {"colors": [n.color for n in nodes], "line": _WHITE_LINE},
+        "customdata": [_treemap_hover(n) for n in nodes],
+        **_TREEMAP_STYLE,
+    }
+    return _figure([trace], title, 560, {"l": 5, "r": 5, "b": 5})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -444,27 +552,55 @@ class SankeyNode:
     value: float  # euros through the node
 
 
+class _Links(NamedTuple):
+    """The rows of queries.sankey, as one list per column."""
+
+    sources: list[str]
+    targets: list[str]
+    values: list[float]  # euros
+    highlights: list[int]
+
+
+_LINK_COLUMNS = ("source", "target", "value_eur", "highlight")
+
+
 def _node_name(kind: str, code: str) -> str:
     if code == OTHERS:
         return OTHERS_LABEL
     return refs.product_name(code) if kind == "product" else refs.country_name(code)
 
 
-def _positive_links(links: pd.DataFrame) -> pd.DataFrame:
+def _positive_links(links: pd.DataFrame) -> _Links:
     """Links a Sankey can draw (a negative total, from customs corrections, cannot)."""
-    return links[links["value_eur"] > 0].reset_index(drop=True)
+    columns = _columns(links, _LINK_COLUMNS)
+    drawn = [value > 0 for value in columns[2]]
+    return _Links(*(list(compress(column, drawn)) for column in columns))
 
 
-def _side_nodes(links: pd.DataFrame, side: str, kind: str) -> list[SankeyNode]:
-    totals = links.groupby(side)["value_eur"].sum()
-    order = sorted(totals.index, key=lambda code: (code == OTHERS, -totals[code], code))
+def _sums_by(keys: list[str], values: list[float]) -> dict[str, float]:
+    """Exact sum of `values` per key, keys in order of first appearance.
+
+    On whole euros (customs values) every summation order is exact, so these are the very
+    totals a pandas groupby sum gives; on other values they differ by an ulp at most.
+    """
+    groups: dict[str, list[float]] = {}
+    for key, value in zip(keys, values, strict=True):
+        groups.setdefault(key, []).append(value)
+    return {key: math.fsum(group) for key, group in groups.items()}
+
+
+def _side_nodes(codes: list[str], values: list[float], side: str, kind: str) -> list[SankeyNode]:
+    totals = _sums_by(codes, values)
+    order = sorted(totals, key=lambda code: (code == OTHERS, -totals[code], code))
     return [SankeyNode(side, kind, code, _node_name(kind, code), totals[code]) for code in order]
 
 
-def _all_nodes(links: pd.DataFrame, flow: str) -> list[SankeyNode]:
+def _all_nodes(links: _Links, flow: str) -> list[SankeyNode]:
     """Sources then targets, each side by decreasing value with « Autres » last."""
     kinds = ("product", "country") if flow_words(flow).code == "E" else ("country", "product")
-    return _side_nodes(links, "source", kinds[0]) + _side_nodes(links, "target", kinds[1])
+    return _side_nodes(links.sources, links.values, "source", kinds[0]) + _side_nodes(
+        links.targets, links.values, "target", kinds[1]
+    )
 
 
 def sankey_nodes(links: pd.DataFrame, flow: str) -> list[str]:
@@ -485,10 +621,56 @@ def _column_positions(values: list[float]) -> list[float]:
     return positions
 
 
-def _node_color(node: SankeyNode, flow: str) -> str:
+def _node_color(node: SankeyNode, words: FlowWords) -> str:
     if node.code == OTHERS:
         return OTHERS_GREY
-    return flow_words(flow).color if node.kind == "product" else COUNTRY_GREY_BLUE
+    return words.color if node.kind == "product" else COUNTRY_GREY_BLUE
+
+
+_HOVER_CUSTOMDATA = "%{customdata}<extra></extra>"
+_SANKEY_NODE_STYLE: dict[str, object] = {
+    "pad": 10,
+    "thickness": 16,
+    "line": {"width": 0},
+    "hovertemplate": _HOVER_CUSTOMDATA,
+}
+_SANKEY_LINK_STYLE: dict[str, object] = {
+    "hovertemplate": _HOVER_CUSTOMDATA,
+    "hoverlabel": {"bgcolor": "white", "font": {"color": TEXT_GREY}},
+}
+_SANKEY_TEXTFONT = {"family": FONT_FAMILY, "size": 12, "color": TEXT_GREY}
+
+
+def _sankey_node_dict(nodes: list[SankeyNode], words: FlowWords) -> dict[str, object]:
+    """Labels, colours and positions: sources in the left column, targets in the right one."""
+    sources = [n.value for n in nodes if n.side == "source"]
+    targets = [n.value for n in nodes if n.side == "target"]
+    return {
+        "label": [f"{_shorten(n.name)} ({meur(n.value)})" for n in nodes],
+        "color": [_node_color(n, words) for n in nodes],
+        "x": [0.001 if n.side == "source" else 0.999 for n in nodes],
+        "y": _column_positions(sources) + _column_positions(targets),
+        "customdata": [f"{n.name} : {meur(n.value)}" for n in nodes],
+        **_SANKEY_NODE_STYLE,
+    }
+
+
+def _sankey_link_dict(links: _Links, nodes: list[SankeyNode]) -> dict[str, object]:
+    """Node indices, values and hovers (the colours are set apart: see _with_link_colors)."""
+    index = {(node.side, node.code): i for i, node in enumerate(nodes)}
+    sources = [index["source", code] for code in links.sources]
+    targets = [index["target", code] for code in links.targets]
+    values = [float(value) for value in links.values]
+    return {
+        "source": sources,
+        "target": targets,
+        "value": values,
+        "customdata": [
+            f"{nodes[s].name} → {nodes[t].name} : {meur(v)}"
+            for s, t, v in zip(sources, targets, values, strict=True)
+        ],
+        **_SANKEY_LINK_STYLE,
+    }
 
 
 def sankey_figure(links: pd.DataFrame, flow: str, title: str | None = None) -> go.Figure:
@@ -497,47 +679,33 @@ def sankey_figure(links: pd.DataFrame, flow: str, title: str | None = None) -> g
     `links` is queries.sankey: source, target, value_eur, highlight. The five highlighted links
     are red, the others light grey.
     """
-    links = _positive_links(links)
-    if links.empty:
+    rows = _positive_links(links)
+    if not rows.values:
         return empty_figure(title)
-    nodes = _all_nodes(links, flow)
-    index = {(node.side, node.code): i for i, node in enumerate(nodes)}
-    sources = [index["source", code] for code in links["source"]]
-    targets = [index["target", code] for code in links["target"]]
-    values = [float(v) for v in links["value_eur"]]
-    sides = {side: [n for n in nodes if n.side == side] for side in ("source", "target")}
-    fig = go.Figure(
-        go.Sankey(
-            arrangement="snap",
-            node={
-                "label": [f"{_shorten(n.name)} ({meur(n.value)})" for n in nodes],
-                "color": [_node_color(n, flow) for n in nodes],
-                "x": [0.001 if n.side == "source" else 0.999 for n in nodes],
-                "y": _column_positions([n.value for n in sides["source"]])
-                + _column_positions([n.value for n in sides["target"]]),
-                "pad": 10,
-                "thickness": 16,
-                "line": {"width": 0},
-                "customdata": [f"{n.name} : {meur(n.value)}" for n in nodes],
-                "hovertemplate": "%{customdata}<extra></extra>",
-            },
-            link={
-                "source": sources,
-                "target": targets,
-                "value": values,
-                "color": [HIGHLIGHT_LINK if h == 1 else PLAIN_LINK for h in links["highlight"]],
-                "customdata": [
-                    f"{nodes[s].name} → {nodes[t].name} : {meur(v)}"
-                    for s, t, v in zip(sources, targets, values, strict=True)
-                ],
-                "hovertemplate": "%{customdata}<extra></extra>",
-                "hoverlabel": {"bgcolor": "white", "font": {"color": TEXT_GREY}},
-            },
-            textfont={"family": FONT_FAMILY, "size": 12, "color": TEXT_GREY},
-        )
-    )
-    rows = max(len(sides["source"]), len(sides["target"]))
-    return _styled(fig, title, max(440, 120 + 34 * rows), {"l": 10, "r": 10})
+    nodes = _all_nodes(rows, flow)
+    trace = {
+        "type": "sankey",
+        "arrangement": "snap",
+        "node": _sankey_node_dict(nodes, flow_words(flow)),
+        "link": _sankey_link_dict(rows, nodes),
+        "textfont": _SANKEY_TEXTFONT,
+    }
+    column = max(sum(n.side == "source" for n in nodes), sum(n.side == "target" for n in nodes))
+    fig = _figure([trace], title, max(440, 120 + 34 * column), {"l": 10, "r": 10})
+    return _with_link_colors(fig, rows)
+
+
+def _with_link_colors(fig: go.Figure, links: _Links) -> go.Figure:
+    """The highlighted links in red, the others light grey.
+
+    Plotly validates a colour array one element at a time (some 20 µs each: most of a large
+    Sankey's cost). These colours are only ever the two constants, whose validity
+    tests/test_figures.py checks, so the array is set as it is, through Plotly's public
+    restyle operation (which stores without validating), for the same figure JSON.
+    """
+    colors = [HIGHLIGHT_LINK if h == 1 else PLAIN_LINK for h in links.highlights]
+    fig.plotly_restyle({"link.color": [colors]}, 0)
+    return fig
 
 
 # ---------------------------------------------------------------------------------------------

@@ -5,9 +5,11 @@ Bar positions are in millions of euros (M€); treemap and Sankey values stay in
 
 from __future__ import annotations
 
+import json
 import math
 
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 
 from lib import figures, refs
@@ -151,6 +153,19 @@ def test_partners_empty_frame_says_no_data():
     assert_no_data(figures.partners_figure(PARTNERS.iloc[0:0], "Titre"))
 
 
+def test_partners_of_equal_total_keep_the_frame_order():
+    frame = partners_frame(
+        [
+            ("ES", "Espagne", 10 * M, 5 * M),
+            ("DE", "Allemagne", 5 * M, 10 * M),
+            ("IT", "Italie", 20 * M, 0.0),
+            ("BE", "Belgique", 0.0, 15 * M),
+        ]
+    )
+    fig = figures.partners_figure(frame)
+    assert list(fig.layout.yaxis.ticktext) == ["Italie", "Espagne", "Allemagne", "Belgique"]
+
+
 # ----------------------------------------------------------------------------- treemap
 
 
@@ -222,6 +237,25 @@ def test_treemap_leaves_out_non_positive_values_and_says_no_data_when_nothing_is
     assert_no_data(figures.treemap_figure(PRODUCTS.iloc[0:0]))
     only_imports = PRODUCTS[PRODUCTS["flow"] == "import"]
     assert_no_data(figures.treemap_figure(only_imports, flows="export"))
+
+
+def test_treemap_groups_of_equal_value_by_a17_code_and_their_products_in_frame_order():
+    frame = products_frame(
+        [
+            ("export", "C21Z", 100 * M),  # A17 C5
+            ("export", "C10A", 300 * M),  # A17 C1
+            ("export", "C20A", 200 * M),  # A17 C5
+        ]
+    )
+    trace = treemap_trace(figures.treemap_figure(frame))
+    assert list(trace.ids) == [
+        "export",
+        "export/C1",
+        "export/C1/C10A",
+        "export/C5",
+        "export/C5/C21Z",
+        "export/C5/C20A",
+    ]
 
 
 def test_unknown_flow_is_refused():
@@ -307,6 +341,55 @@ def test_sankey_empty_or_non_positive_links_say_no_data():
     assert_no_data(figures.sankey_figure(EXPORT_LINKS.iloc[0:0], "E", "Titre"))
     assert_no_data(figures.sankey_figure(links_frame([("C21Z", "DE", -3.0, 0)]), "E"))
     assert figures.sankey_nodes(EXPORT_LINKS.iloc[0:0], "E") == []
+
+
+# ----------------------------------------------------------------------------- as built
+
+BUILDERS = {
+    "partners": lambda: figures.partners_figure(PARTNERS, "Titre"),
+    "partners-untitled": lambda: figures.partners_figure(PARTNERS),
+    "treemap": lambda: figures.treemap_figure(PRODUCTS),
+    "sankey": lambda: figures.sankey_figure(EXPORT_LINKS, "E", "Titre"),
+    "empty": lambda: figures.empty_figure(),
+}
+
+
+def plotly_json(fig: go.Figure) -> str:
+    """The figure's JSON, keys sorted, less the empty title that Plotly drops on reading."""
+    figure = fig.to_plotly_json()
+    if figure["layout"].get("title") == {}:
+        del figure["layout"]["title"]
+    return json.dumps(figure, sort_keys=True)
+
+
+@pytest.mark.parametrize("build", BUILDERS.values(), ids=BUILDERS.keys())
+def test_figures_are_valid_plotly_that_revalidation_leaves_unchanged(build):
+    # go.Figure(dict) validates every property again, the Sankey link colours included (they
+    # are stored without validation: see figures._with_link_colors).
+    fig = build()
+    assert plotly_json(go.Figure(fig.to_dict())) == plotly_json(fig)
+
+
+@pytest.mark.parametrize("build", BUILDERS.values(), ids=BUILDERS.keys())
+def test_changing_a_figure_leaves_the_next_ones_unchanged(build):
+    # The static parts of the figures are module constants: no figure may share them.
+    expected = plotly_json(build())
+    fig = build()
+    fig.update_layout(
+        title_text="Autre",
+        font_size=30,
+        margin_t=1,
+        hoverlabel_bgcolor="red",
+        legend_x=0.5,
+        xaxis_gridcolor="red",
+        yaxis_showgrid=True,
+    )
+    for annotation in fig.layout.annotations:
+        annotation.font.size = 30
+    fig.update_traces(textfont_size=30, marker_color="red", selector={"type": "bar"})
+    fig.update_traces(textfont_size=30, marker_line_width=5, selector={"type": "treemap"})
+    fig.update_traces(node_pad=1, link_hoverlabel_bgcolor="red", selector={"type": "sankey"})
+    assert plotly_json(build()) == expected
 
 
 # ----------------------------------------------------------------------------- kpis
