@@ -34,23 +34,61 @@ _process: _Process | None = None
 REMOTE_REFRESH_S = 10  # how often a remote manifest is re-read (no cheap stat over HTTP)
 
 
-def _trade_view_sql(location: str, manifest: store.Manifest | None) -> str:
-    if manifest is None or not manifest.files:
-        # An empty view with the canonical types keeps every query valid before any data.
-        return (
-            "CREATE OR REPLACE VIEW trade AS SELECT "
-            "NULL::SMALLINT AS year, NULL::TINYINT AS month, NULL::VARCHAR AS flow, "
-            "NULL::VARCHAR AS dept, NULL::VARCHAR AS product, NULL::VARCHAR AS country, "
-            "NULL::DOUBLE AS value_eur WHERE false"
-        )
-    paths = [_file_path(location, rel).replace("'", "''") for rel in manifest.files.values()]
-    listing = ", ".join(f"'{p}'" for p in paths)
+EMPTY_TRADE = (
+    "SELECT NULL::SMALLINT AS year, NULL::TINYINT AS month, NULL::VARCHAR AS flow, "
+    "NULL::VARCHAR AS dept, NULL::VARCHAR AS product, NULL::VARCHAR AS country, "
+    "NULL::DOUBLE AS value_eur WHERE false"
+)
+# The aggregate views (see store.DERIVED): the file each reads, and the same aggregate computed
+# from `trade` for datasets written before the aggregates existed (layout 1) or empty ones.
+AGGREGATE_VIEWS = {
+    name: (file_name, f"SELECT year, {keys}, sum(value_eur) AS value_eur FROM trade "
+           f"GROUP BY year, {keys}")
+    for name, file_name, keys in (
+        ("trade_annual", "annual.parquet", "flow, dept, product, country"),
+        ("trade_national", "national.parquet", "flow, product, country"),
+        ("trade_totals", "totals.parquet", "flow, dept"),
+    )
+}  # fmt: skip
+
+
+def _parquet_source(paths: list[str]) -> str:
+    listing = ", ".join("'" + p.replace("'", "''") + "'" for p in paths)
     return (
-        "CREATE OR REPLACE VIEW trade AS SELECT "
-        "year, month, flow, dept, product, country, value_eur "
-        f"FROM read_parquet([{listing}], hive_partitioning = true, "
+        f"SELECT * FROM read_parquet([{listing}], hive_partitioning = true, "
         "hive_types = {'year': SMALLINT})"
     )
+
+
+def _views_sql(location: str, manifest: store.Manifest | None) -> list[str]:
+    """CREATE VIEW statements for `trade` and its aggregates over the manifest's files."""
+    has_data = manifest is not None and bool(manifest.files)
+    data_files = [_file_path(location, rel) for rel in manifest.files.values()] if has_data else []
+    statements = [
+        "CREATE OR REPLACE VIEW trade AS "
+        + (
+            "SELECT year, month, flow, dept, product, country, value_eur FROM ("
+            + _parquet_source(data_files)
+            + ")"
+            if has_data
+            else EMPTY_TRADE
+        )
+    ]
+    for view, (file_name, fallback) in AGGREGATE_VIEWS.items():
+        if has_data and manifest.layout >= 2:
+            files = [path.removesuffix(store.DATA_FILE) + file_name for path in data_files]
+            body = _parquet_source(files)
+        else:
+            body = fallback
+        statements.append(f"CREATE OR REPLACE VIEW {view} AS {body}")
+    return statements
+
+
+def _create_views(
+    con: duckdb.DuckDBPyConnection, location: str, manifest: store.Manifest | None
+) -> None:
+    for statement in _views_sql(location, manifest):
+        con.execute(statement)
 
 
 def _file_path(location: str, relative: str) -> str:
@@ -93,12 +131,14 @@ def _load_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
 
 def _open(location: str) -> _Process:
     con = duckdb.connect(":memory:")
+    # Every query opens the same few Parquet files: keep their footers in memory.
+    con.execute("SET parquet_metadata_cache = true")
     _load_reference_tables(con)
     if config.is_remote(location):
         remote.load_httpfs(con)
     stamp = _stamp(location)
     manifest = _read_manifest(con, location)
-    con.execute(_trade_view_sql(location, manifest))
+    _create_views(con, location, manifest)
     return _Process(con, location, stamp, manifest)
 
 
@@ -116,7 +156,7 @@ def _current() -> _Process:
                 manifest = _read_manifest(_process.con, location)
                 if manifest != _process.manifest:
                     _process.manifest = manifest
-                    _process.con.execute(_trade_view_sql(location, manifest))
+                    _create_views(_process.con, location, manifest)
         return _process
 
 

@@ -31,6 +31,19 @@ def _dept_filter(territory: Territory) -> tuple[str, list[str]]:
     return f"dept IN ({placeholders})", list(depts)
 
 
+def _flows_source(territory: Territory) -> tuple[str, str, list[str]]:
+    """The aggregate to read for product × country questions, with the territory's predicate.
+
+    France reads the national aggregate (a few thousand rows per year); a département or a
+    région reads the annual one, whose rows are sorted by département so that row groups of
+    other départements are skipped.
+    """
+    if territory == FRANCE:
+        return "trade_national", "TRUE", []
+    where, params = _dept_filter(territory)
+    return "trade_annual", where, params
+
+
 def _frame(sql: str, params: list[object]) -> pd.DataFrame:
     return db.cursor().execute(sql, params).df()
 
@@ -47,7 +60,8 @@ def flow_totals(territory: Territory, year: int) -> dict[str, float]:
     rows = (
         db.cursor()
         .execute(
-            f"SELECT flow, sum(value_eur) FROM trade WHERE year = ? AND {where} GROUP BY flow",
+            f"SELECT flow, sum(value_eur) FROM trade_totals WHERE year = ? AND {where} "
+            "GROUP BY flow",
             [year, *params],
         )
         .fetchall()
@@ -74,7 +88,7 @@ def _totals_by_scope(territory: Territory, year: int) -> dict[str, dict[str, flo
                    coalesce(sum(value_eur) FILTER (WHERE {own}), 0),
                    coalesce(sum(value_eur) FILTER (WHERE {reg}), 0),
                    coalesce(sum(value_eur), 0)
-            FROM trade WHERE year = ? GROUP BY flow
+            FROM trade_totals WHERE year = ? GROUP BY flow
             """,
             [*own_params, *reg_params, year],
         )
@@ -115,13 +129,13 @@ def kpis(territory: Territory, year: int) -> pd.DataFrame:
 
 def partners(territory: Territory, year: int, top: int) -> pd.DataFrame:
     """The `top` partner countries by imports + exports, with the balance."""
-    where, params = _dept_filter(territory)
+    relation, where, params = _flows_source(territory)
     frame = _frame(
         f"""
         SELECT country,
                coalesce(sum(value_eur) FILTER (WHERE flow = 'I'), 0) AS imports_eur,
                coalesce(sum(value_eur) FILTER (WHERE flow = 'E'), 0) AS exports_eur
-        FROM trade
+        FROM {relation}
         WHERE year = ? AND {where}
         GROUP BY country
         HAVING sum(value_eur) <> 0
@@ -137,14 +151,14 @@ def partners(territory: Territory, year: int, top: int) -> pd.DataFrame:
 
 def products(territory: Territory, year: int) -> pd.DataFrame:
     """Every product with a non-zero value, per flow, with its share of the flow's total."""
-    where, params = _dept_filter(territory)
+    relation, where, params = _flows_source(territory)
     frame = _frame(
         f"""
         SELECT CASE flow WHEN 'E' THEN 'export' ELSE 'import' END AS flow,
                product,
                sum(value_eur) AS value_eur,
                100 * sum(value_eur) / sum(sum(value_eur)) OVER (PARTITION BY flow) AS share_pct
-        FROM trade
+        FROM {relation}
         WHERE year = ? AND {where}
         GROUP BY flow, product
         HAVING sum(value_eur) <> 0
@@ -164,13 +178,13 @@ def sankey(territory: Territory, year: int, flow: str, top: int) -> pd.DataFrame
     """
     if flow not in FLOW_NAMES:
         raise ValueError(f"unknown flow {flow!r}")
-    where, params = _dept_filter(territory)
+    relation, where, params = _flows_source(territory)
     source, target = ("p", "c") if flow == "E" else ("c", "p")
     return _frame(
         f"""
         WITH base AS (
             SELECT product, country, sum(value_eur) AS v
-            FROM trade WHERE year = ? AND flow = ? AND {where}
+            FROM {relation} WHERE year = ? AND flow = ? AND {where}
             GROUP BY product, country
         ),
         top_products AS (
@@ -215,13 +229,13 @@ def map_metrics(year: int) -> pd.DataFrame:
             SELECT dept,
                    coalesce(sum(value_eur) FILTER (WHERE flow = 'E'), 0) AS exports_eur,
                    coalesce(sum(value_eur) FILTER (WHERE flow = 'I'), 0) AS imports_eur
-            FROM trade WHERE year = ? GROUP BY dept
+            FROM trade_totals WHERE year = ? GROUP BY dept
         ),
         prev AS (
             SELECT dept,
                    sum(value_eur) FILTER (WHERE flow = 'E') AS exports_prev,
                    sum(value_eur) FILTER (WHERE flow = 'I') AS imports_prev
-            FROM trade WHERE year = ? - 1 GROUP BY dept
+            FROM trade_totals WHERE year = ? - 1 GROUP BY dept
         )
         SELECT cur.dept, exports_eur, imports_eur, exports_prev, imports_prev
         FROM cur LEFT JOIN prev USING (dept)

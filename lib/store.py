@@ -29,6 +29,17 @@ import duckdb
 from lib import schema
 
 MANIFEST = "dataset.json"
+DATA_FILE = "data.parquet"
+# Aggregates derived from each year's data file and stored beside it, in the same version
+# folder, so that they are replaced by the same atomic commit and can never disagree with it.
+# name -> (SELECT over `src`, the file it reads, sort order). Values are summed over months
+# (annual), over départements (national) or over products and countries (totals).
+DERIVED: dict[str, tuple[str, str, str]] = {
+    "annual.parquet": ("flow, dept, product, country", DATA_FILE, "dept, flow, product, country"),
+    "national.parquet": ("flow, product, country", "annual.parquet", "flow, product, country"),
+    "totals.parquet": ("flow, dept", "annual.parquet", "dept, flow"),
+}
+LAYOUT = 2
 LOCK = ".lock"
 FORMAT_VERSION = 1
 
@@ -45,6 +56,8 @@ class Manifest:
     sources: dict[int, str]  # year -> "demo" or "import"
     rows: int
     inputs: list[str] = field(default_factory=list)
+    # 1: one data.parquet per year; 2: plus the derived aggregates of DERIVED beside it.
+    layout: int = 1
 
     @property
     def years(self) -> list[int]:
@@ -74,6 +87,7 @@ class Manifest:
             "files": {str(y): self.files[y] for y in self.years},
             "sources": {str(y): self.sources[y] for y in self.years},
             "inputs": self.inputs,
+            "layout": self.layout,
         }
         return json.dumps(body, ensure_ascii=False, indent=2)
 
@@ -87,6 +101,7 @@ class Manifest:
             sources={int(y): s for y, s in body["sources"].items()},
             rows=int(body["rows"]),
             inputs=list(body.get("inputs", [])),
+            layout=int(body.get("layout", 1)),
         )
 
 
@@ -148,11 +163,12 @@ def write_years(
             if on_progress:
                 on_progress(done, len(new_years), f"écriture de l'année {year}")
             files[year] = _write_year(con, table, year, staging, version)
+            _derive(con, staging / f"year={year}")
             sources[year] = source
         if previous and not replace_all:
             for year, rel in previous.files.items():
                 if year not in files:
-                    files[year] = _link_year(data_dir / rel, staging, version, year)
+                    files[year] = _link_year(con, data_dir / rel, staging, version, year)
                     sources[year] = previous.sources[year]
         if on_progress:
             on_progress(len(new_years), len(new_years), "validation")
@@ -168,6 +184,7 @@ def write_years(
             sources=sources,
             rows=rows,
             inputs=_merged_inputs(previous, inputs or [], replace_all),
+            layout=LAYOUT,
         )
         _commit(data_dir, manifest)
         _collect_garbage(data_dir, keep={manifest.version, previous.version if previous else ""})
@@ -184,7 +201,7 @@ def _write_year(
 ) -> str:
     folder = staging / f"year={year}"
     folder.mkdir()
-    target = folder / "data.parquet"
+    target = folder / DATA_FILE
     keys = ", ".join(c for c in schema.KEY_COLUMNS if c != "year")
     order = ", ".join(schema.SORT_ORDER)
     # COPY cannot take its target as a bound parameter; the path is ours, not the user's.
@@ -205,15 +222,42 @@ def _write_year(
     return f"v-{version}/year={year}/data.parquet"
 
 
-def _link_year(source_file: Path, staging: Path, version: str, year: int) -> str:
+def _derive(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
+    """Write the aggregates of DERIVED from the year's data file (in dependency order)."""
+    for name, (keys, source, order) in DERIVED.items():
+        con.execute(
+            f"""
+            COPY (
+                SELECT {keys}, CAST(sum(value_eur) AS DOUBLE) AS value_eur
+                FROM read_parquet('{_sql_path(folder / source)}')
+                GROUP BY {keys} ORDER BY {order}
+            ) TO '{_sql_path(folder / name)}'
+            (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {schema.ROW_GROUP_SIZE})
+            """
+        )
+
+
+def _link_year(
+    con: duckdb.DuckDBPyConnection, source_file: Path, staging: Path, version: str, year: int
+) -> str:
+    """Keep a year unchanged: hard-link its files (and derive aggregates an old layout lacks)."""
     folder = staging / f"year={year}"
     folder.mkdir()
-    target = folder / "data.parquet"
+    names = [DATA_FILE, *DERIVED]
+    for name in names:
+        origin = source_file.parent / name
+        if origin.exists():
+            _link_or_copy(origin, folder / name)
+    if not all((folder / name).exists() for name in names):
+        _derive(con, folder)
+    return f"v-{version}/year={year}/{DATA_FILE}"
+
+
+def _link_or_copy(origin: Path, target: Path) -> None:
     try:
-        os.link(source_file, target)
+        os.link(origin, target)
     except OSError:
-        shutil.copy2(source_file, target)
-    return f"v-{version}/year={year}/data.parquet"
+        shutil.copy2(origin, target)
 
 
 def _count_rows(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
@@ -120,3 +122,60 @@ def test_empty_manifest_source() -> None:
 @pytest.mark.parametrize("kind", ["demo", "import"])
 def test_single_source_kinds(tmp_path: Path, kind: str) -> None:
     assert write_dataset(BASE, tmp_path, source=kind).source == kind
+
+
+MONTHLY = rows(
+    [
+        (2024, "E", "53", "C21Z", "DE", 10),
+        (2024, "E", "53", "C21Z", "DE", 5),
+        (2024, "I", "75", "C10A", "US", 7),
+        (2024, "E", "75", "C21Z", "DE", 1),
+        (2023, "E", "53", "C21Z", "DE", 2),
+    ]
+)
+MONTHLY["month"] = pd.array([1, 2, 3, 12, 6], dtype="Int8")
+
+
+def test_aggregates_are_derived_beside_each_year(tmp_path: Path) -> None:
+    manifest = write_dataset(MONTHLY, tmp_path)
+    assert manifest.layout == store.LAYOUT
+    folder = _year_file(tmp_path, 2024).parent
+    annual = pq.read_table(folder / "annual.parquet").to_pandas()
+    expected = (
+        MONTHLY[MONTHLY["year"] == 2024]
+        .groupby(["flow", "dept", "product", "country"], as_index=False)["value_eur"]
+        .sum()
+    )
+    merged = annual.merge(expected, on=["flow", "dept", "product", "country"])
+    assert len(annual) == len(expected) == len(merged) == 3
+    assert (merged["value_eur_x"] == merged["value_eur_y"]).all()
+    national = pq.read_table(folder / "national.parquet").to_pandas()
+    assert national.set_index(["flow", "product", "country"])["value_eur"].to_dict() == {
+        ("E", "C21Z", "DE"): 16.0,
+        ("I", "C10A", "US"): 7.0,
+    }
+    totals = pq.read_table(folder / "totals.parquet").to_pandas()
+    assert totals.set_index(["dept", "flow"])["value_eur"].to_dict() == {
+        ("53", "E"): 15.0,
+        ("75", "E"): 1.0,
+        ("75", "I"): 7.0,
+    }
+
+
+def test_kept_years_of_an_old_layout_get_their_aggregates(tmp_path: Path) -> None:
+    write_dataset(MONTHLY, tmp_path)
+    # Make it look like a dataset written before the aggregates existed.
+    manifest = store.read_manifest(tmp_path)
+    for rel in manifest.files.values():
+        for name in store.DERIVED:
+            (tmp_path / rel).parent.joinpath(name).unlink()
+    old = dataclasses.replace(manifest, layout=1)
+    (tmp_path / store.MANIFEST).write_text(old.to_json(), encoding="utf-8")
+    con = duckdb.connect()
+    con.register("new_rows", rows([(2024, "E", "61", "C10E", "GB", 99)]))
+    store.write_years(tmp_path, con, "new_rows", source="import")
+    kept = _year_file(tmp_path, 2023).parent
+    assert all((kept / name).exists() for name in store.DERIVED)
+    assert pq.read_table(kept / "totals.parquet").to_pylist() == [
+        {"flow": "E", "dept": "53", "value_eur": 2.0}
+    ]
