@@ -344,3 +344,44 @@ def wait_for_unlock(data_dir: Path, timeout_s: float = 30.0) -> bool:
             fcntl.flock(handle, fcntl.LOCK_UN)
             return True
     return False
+
+
+def upgrade(data_dir: str | Path) -> Manifest | None:
+    """Rewrite the manifest of an older layout, deriving the missing aggregates of every year.
+
+    Nothing is replaced: all years are kept (hard-linked) and the swap is as atomic as any write.
+    """
+    previous = read_manifest(data_dir)
+    if previous is None or previous.layout >= LAYOUT:
+        return previous
+    con = duckdb.connect()
+    try:
+        con.execute(
+            "CREATE TEMP TABLE no_rows (year SMALLINT, month TINYINT, flow VARCHAR, "
+            "dept VARCHAR, product VARCHAR, country VARCHAR, value_eur DOUBLE)"
+        )
+        return write_years(data_dir, con, "no_rows", source="import", inputs=[])
+    finally:
+        con.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m lib.store upgrade [--data-dir DIR]`: bring a dataset to the current layout."""
+    import argparse
+
+    from lib import config
+
+    parser = argparse.ArgumentParser(prog="python -m lib.store")
+    parser.add_argument("command", choices=["upgrade"])
+    parser.add_argument("--data-dir")
+    args = parser.parse_args(argv)
+    manifest = upgrade(config.data_dir(args.data_dir))
+    if manifest is None:
+        print("Aucun jeu de données à mettre à jour.")
+    else:
+        print(f"Jeu de données au format {manifest.layout} : {manifest.rows} lignes.")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -179,3 +179,20 @@ def test_kept_years_of_an_old_layout_get_their_aggregates(tmp_path: Path) -> Non
     assert pq.read_table(kept / "totals.parquet").to_pylist() == [
         {"flow": "E", "dept": "53", "value_eur": 2.0}
     ]
+
+
+def test_upgrade_derives_aggregates_and_keeps_everything(tmp_path: Path) -> None:
+    write_dataset(MONTHLY, tmp_path, source="demo")
+    manifest = store.read_manifest(tmp_path)
+    before = {y: _digest(tmp_path / rel) for y, rel in manifest.files.items()}
+    for rel in manifest.files.values():
+        for name in store.DERIVED:
+            (tmp_path / rel).parent.joinpath(name).unlink()
+    (tmp_path / store.MANIFEST).write_text(
+        dataclasses.replace(manifest, layout=1).to_json(), encoding="utf-8"
+    )
+    upgraded = store.upgrade(tmp_path)
+    assert upgraded.layout == store.LAYOUT
+    assert upgraded.sources == manifest.sources and upgraded.rows == manifest.rows
+    assert {y: _digest(tmp_path / rel) for y, rel in upgraded.files.items()} == before
+    assert store.upgrade(tmp_path) == upgraded  # nothing left to do
