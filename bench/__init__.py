@@ -1,0 +1,1 @@
+"""Benchmark of the data layer: `python -m bench.generate`, `python -m bench.run`."""

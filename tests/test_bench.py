@@ -1,0 +1,138 @@
+"""The benchmark, end to end on a smoke dataset generated in a tmp dir. Never asserts times."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from bench import compare, generate, report, run, workload
+from lib import config, store
+
+REQUIRED_KEYS = {
+    "rows",
+    "views",
+    "fiche_p95_ms",
+    "cold_start_s",
+    "peak_rss_mb",
+    "ingest_rows_per_s",
+}
+VIEW_KEYS = {"p50_ms", "p95_ms", "pandas_p50_ms", "speedup"}
+MACHINE_KEYS = {"cpu", "cores", "ram_gib", "python", "duckdb", "pandas", "date"}
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One smoke run: dataset generated in a tmp dir, results and doc written there."""
+    folder = tmp_path_factory.mktemp("bench")
+    doc = folder / "PERFORMANCE.md"
+    doc.write_text("# Performance\n\nHand-written prose.\n", encoding="utf-8")
+    before = os.environ.get(config.ENV_DATA_DIR)
+    status = run.main(
+        [
+            "--smoke",
+            "--data-dir",
+            str(folder / "data"),
+            "--out",
+            str(folder / "latest.json"),
+            "--doc",
+            str(doc),
+            "--repeat",
+            "2",
+        ]
+    )
+    return {
+        "status": status,
+        "results": json.loads((folder / "latest.json").read_text(encoding="utf-8")),
+        "doc": doc,
+        "data_dir": folder / "data",
+        "env_before": before,
+    }
+
+
+def test_smoke_run_succeeds_and_restores_the_environment(smoke: dict[str, Any]) -> None:
+    assert smoke["status"] == 0
+    assert os.environ.get(config.ENV_DATA_DIR) == smoke["env_before"]
+
+
+def test_results_have_every_key_and_view(smoke: dict[str, Any]) -> None:
+    results = smoke["results"]
+    assert set(results) >= REQUIRED_KEYS
+    assert set(results["machine"]) >= MACHINE_KEYS
+    assert list(results["views"]) == list(workload.VIEWS)
+    for view, stats in results["views"].items():
+        assert set(stats) >= VIEW_KEYS, view
+        assert all(math.isfinite(stats[key]) and stats[key] > 0 for key in VIEW_KEYS), view
+    for key in REQUIRED_KEYS - {"views"}:
+        assert math.isfinite(results[key]) and results[key] > 0, key
+
+
+def test_rows_are_those_of_the_generated_dataset(smoke: dict[str, Any]) -> None:
+    manifest = store.read_manifest(smoke["data_dir"])
+    assert manifest is not None
+    assert smoke["results"]["rows"] == manifest.rows
+    assert 1_000 <= manifest.rows <= 100_000
+    assert manifest.years == list(generate.YEARS)
+
+
+def test_duckdb_and_pandas_agree_on_every_view(smoke: dict[str, Any]) -> None:
+    checks = smoke["results"]["checks"]
+    assert set(checks) == set(workload.VIEWS)
+    for view, check in checks.items():
+        assert check["compared"] > 0, view
+        assert check["mismatches"] == 0, (view, check["first"])
+
+
+def test_ingest_reads_every_row_of_the_customs_csv(smoke: dict[str, Any]) -> None:
+    ingest = smoke["results"]["details"]["ingest"]
+    assert ingest["rows"] == run.SMOKE["ingest_rows"]
+    assert 0 < ingest["stored_rows"] <= ingest["rows"]
+
+
+def test_doc_table_is_generated_between_markers(smoke: dict[str, Any]) -> None:
+    doc: Path = smoke["doc"]
+    report.update_doc(doc, smoke["results"])  # a second refresh replaces, never duplicates
+    text = doc.read_text(encoding="utf-8")
+    assert text.startswith("# Performance\n\nHand-written prose.\n")
+    assert text.count(report.BEGIN) == 1 and text.count(report.END) == 1
+    for view in workload.VIEWS:
+        assert f"`{view}`" in text
+
+
+def test_generation_is_deterministic() -> None:
+    first = generate.build_model(generate.SMOKE_ROWS)
+    second = generate.build_model(generate.SMOKE_ROWS)
+    assert generate.year_table(first, 2020).equals(generate.year_table(second, 2020))
+    months = generate.year_table(first, 2024).column("month").to_pylist()
+    assert set(months) <= set(range(1, 13))
+
+
+def test_customs_csv_has_french_headers(tmp_path: Path) -> None:
+    path = tmp_path / "douane.csv"
+    generate.write_customs_csv(path, 500)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "Flux;Année;Mois;Département;Code A129;Code pays;Valeur"
+    assert len(lines) == 501
+
+
+def test_comparison_detects_a_different_value_and_order() -> None:
+    frame = pd.DataFrame({"code": ["A", "B"], "value_eur": [10.0, 5.0]})
+    assert compare.difference(frame, frame.copy()) is None
+    changed = frame.assign(value_eur=[10.0, 5.01])
+    assert compare.difference(frame, changed) is not None
+    assert compare.difference(frame, frame.iloc[::-1]) is not None
+    assert compare.difference({"t": 1.0}, {"t": 1.0 + 1e-12}) is None
+    assert compare.difference({"t": 1.0}, {"t": 2.0}) is not None
+
+
+def test_targets_report_misses_with_their_size() -> None:
+    slow = report.Target("x p95", 45.0, 30.0, True, "ms")
+    assert not slow.met and "1.5×" in slow.verdict
+    weak = report.Target("ingest", 700_000.0, 1_000_000.0, False, "rows/s")
+    assert not weak.met and "30 %" in weak.verdict
+    assert report.Target("fast", 12.0, 30.0, True, "ms").verdict == "met"
