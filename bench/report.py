@@ -113,6 +113,34 @@ def _process_table(results: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _remote_table(results: dict[str, Any]) -> list[str]:
+    """The views over a local HTTP server (range requests), against the same draws locally."""
+    remote = results.get("remote")
+    if not remote:
+        return []
+    settings = results.get("settings", {})
+    lines = [
+        "Same views over HTTP (local server, range requests): the dataset folder served by "
+        "`bench/httpserver.py` on 127.0.0.1, `COMEXT_DATA_DIR` set to its URL, the first "
+        f"{settings.get('remote_draws', '?')} draws × {settings.get('remote_repeat', '?')} "
+        "repeats; local p50 over the same draws.",
+        "",
+        "| View | HTTP p50 (ms) | HTTP p95 (ms) | Local p50 (ms) | Slowdown | Requests/call "
+        "| KiB/call | Same answers as local |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for view, stats in remote.items():
+        compared = stats.get("compared", 0)
+        agreed = f"{compared - stats.get('mismatches', 0)}/{compared}"
+        lines.append(
+            f"| `{view}` | {_num(stats['p50_ms'])} | {_num(stats['p95_ms'])} | "
+            f"{_num(stats['local_p50_ms'])} | {_num(stats['slowdown'])}× | "
+            f"{_num(stats.get('requests_per_call', float('nan')))} | "
+            f"{_num(stats.get('kib_per_call', float('nan')))} | {agreed} |"
+        )
+    return [*lines, ""]
+
+
 def _header(results: dict[str, Any]) -> list[str]:
     machine = results.get("machine", {})
     settings = results.get("settings", {})
@@ -139,6 +167,7 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         *_process_table(results),
         "",
+        *_remote_table(results),
         "Views: " + "; ".join(f"`{name}` = {text}" for name, text in VIEWS.items()) + ".",
     ]
     return "\n".join(lines)

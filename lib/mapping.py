@@ -88,12 +88,13 @@ class Inset:
         return [[self.south, self.west], [self.north, self.east]]
 
 
+# One column in the Bay of Biscay, with room above each frame for its label.
 INSETS = [
-    Inset("971", "Guadeloupe", 46.35, -5.15, 47.0, -4.15),
-    Inset("972", "Martinique", 46.35, -4.05, 47.0, -3.05),
-    Inset("973", "Guyane", 45.45, -5.15, 46.1, -4.15),
-    Inset("974", "La Réunion", 45.45, -4.05, 46.1, -3.05),
-    Inset("976", "Mayotte", 44.55, -5.15, 45.2, -4.15),
+    Inset("971", "Guadeloupe", 46.45, -5.15, 47.05, -4.15),
+    Inset("972", "Martinique", 45.55, -5.15, 46.15, -4.15),
+    Inset("973", "Guyane", 44.65, -5.15, 45.25, -4.15),
+    Inset("974", "La Réunion", 43.75, -5.15, 44.35, -4.15),
+    Inset("976", "Mayotte", 42.85, -5.15, 43.45, -4.15),
 ]
 INSET_FILL = 0.85  # share of the frame the territory may fill
 

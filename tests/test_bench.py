@@ -23,6 +23,7 @@ REQUIRED_KEYS = {
     "ingest_rows_per_s",
 }
 VIEW_KEYS = {"p50_ms", "p95_ms", "pandas_p50_ms", "speedup"}
+REMOTE_KEYS = {"p50_ms", "p95_ms", "local_p50_ms", "slowdown", "compared", "mismatches"}
 MACHINE_KEYS = {"cpu", "cores", "ram_gib", "python", "duckdb", "pandas", "date"}
 
 
@@ -136,3 +137,22 @@ def test_targets_report_misses_with_their_size() -> None:
     weak = report.Target("ingest", 700_000.0, 1_000_000.0, False, "rows/s")
     assert not weak.met and "30 %" in weak.verdict
     assert report.Target("fast", 12.0, 30.0, True, "ms").verdict == "met"
+
+
+def test_remote_views_give_the_local_answers(smoke: dict[str, Any]) -> None:
+    results = smoke["results"]
+    remote = results["remote"]
+    assert list(remote) == list(workload.VIEWS)
+    for view, stats in remote.items():
+        assert set(stats) >= REMOTE_KEYS, view
+        assert stats["compared"] > 0, view
+        assert stats["mismatches"] == 0, (view, stats["first"])
+    assert remote["kpis"]["requests_per_call"] >= 0
+    assert "Same views over HTTP (local server, range requests)" in smoke["doc"].read_text(
+        encoding="utf-8"
+    )
+
+
+def test_no_remote_flag_skips_the_http_measure() -> None:
+    assert run.parse_settings(["--smoke", "--no-remote"]).remote is False
+    assert run.parse_settings(["--smoke"]).remote is True

@@ -3,75 +3,28 @@ loaded from its PyPI package: same answers as the local folder, partial reads, m
 
 from __future__ import annotations
 
-import functools
 import os
-import re
-import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import ClassVar
 
 import pandas as pd
 import pytest
 
+from bench.httpserver import Traffic, serve
 from lib import config, db, queries, remote
 from lib.territory import FRANCE, Territory
 from tests.conftest import write_dataset
 from tests.test_queries import random_trade
 
 
-class RangeHandler(SimpleHTTPRequestHandler):
-    """Static files with HTTP Range support (what S3 and every CDN offer)."""
-
-    requests: ClassVar[list[tuple[str, str, str | None]]] = []
-
-    def log_message(self, *args: object) -> None:  # keep test output quiet
-        pass
-
-    def do_GET(self) -> None:
-        RangeHandler.requests.append(("GET", self.path, self.headers.get("Range")))
-        match = re.fullmatch(r"bytes=(\d+)-(\d*)", self.headers.get("Range") or "")
-        path = Path(self.translate_path(self.path))
-        if not match or not path.is_file():
-            super().do_GET()
-            return
-        data = path.read_bytes()
-        start = int(match.group(1))
-        end = int(match.group(2)) if match.group(2) else len(data) - 1
-        chunk = data[start : end + 1]
-        self.send_response(206)
-        self.send_header("Content-Type", "application/octet-stream")
-        self.send_header("Content-Range", f"bytes {start}-{start + len(chunk) - 1}/{len(data)}")
-        self.send_header("Content-Length", str(len(chunk)))
-        self.send_header("Accept-Ranges", "bytes")
-        self.end_headers()
-        self.wfile.write(chunk)
-
-    def do_HEAD(self) -> None:
-        RangeHandler.requests.append(("HEAD", self.path, None))
-        super().do_HEAD()
-
-    def end_headers(self) -> None:
-        if self.command == "HEAD":
-            self.send_header("Accept-Ranges", "bytes")
-        super().end_headers()
-
-
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[Path, str]]:
+def served(tmp_path: Path) -> Iterator[tuple[Path, str, Traffic]]:
     """A folder served on 127.0.0.1 by a server that stops with the test."""
-    handler = functools.partial(RangeHandler, directory=str(tmp_path))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    RangeHandler.requests = []
-    try:
-        yield tmp_path, f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        db.reset()
+    with serve(tmp_path) as server:
+        try:
+            yield tmp_path, server.url, server.traffic
+        finally:
+            db.reset()
 
 
 def _answers() -> list[pd.DataFrame]:
@@ -93,9 +46,9 @@ def test_the_httpfs_extension_loads_from_its_package() -> None:
 
 
 def test_remote_dataset_gives_the_same_answers_as_the_local_folder(
-    served: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
+    served: tuple[Path, str, Traffic], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    folder, url = served
+    folder, url, traffic = served
     write_dataset(random_trade(3, n=3000), folder)
     monkeypatch.setenv(config.ENV_DATA_DIR, str(folder))
     db.reset()
@@ -106,15 +59,15 @@ def test_remote_dataset_gives_the_same_answers_as_the_local_folder(
     over_http = _answers()
     for mine, theirs in zip(over_http, local, strict=True):
         pd.testing.assert_frame_equal(mine, theirs)
-    parquet_reads = [r for r in RangeHandler.requests if r[1].endswith(".parquet")]
+    parquet_reads = [r for r in traffic.requests if r[1].endswith(".parquet")]
     assert parquet_reads, "the Parquet files were read over HTTP"
     assert any(r[2] for r in parquet_reads), "with range requests"
 
 
 def test_a_server_without_dataset_gives_an_empty_view(
-    served: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
+    served: tuple[Path, str, Traffic], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _, url = served
+    _, url, _ = served
     monkeypatch.setenv(config.ENV_DATA_DIR, url)
     db.reset()
     assert db.manifest() is None
@@ -123,9 +76,9 @@ def test_a_server_without_dataset_gives_an_empty_view(
 
 
 def test_a_new_remote_manifest_is_picked_up(
-    served: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
+    served: tuple[Path, str, Traffic], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    folder, url = served
+    folder, url, _ = served
     write_dataset(random_trade(4, n=200), folder)
     monkeypatch.setenv(config.ENV_DATA_DIR, url)
     monkeypatch.setattr(db, "REMOTE_REFRESH_S", 1e-9)  # re-read the manifest at every access
