@@ -196,3 +196,52 @@ def test_upgrade_derives_aggregates_and_keeps_everything(tmp_path: Path) -> None
     assert upgraded.sources == manifest.sources and upgraded.rows == manifest.rows
     assert {y: _digest(tmp_path / rel) for y, rel in upgraded.files.items()} == before
     assert store.upgrade(tmp_path) == upgraded  # nothing left to do
+
+
+def _monthly_records(n: int) -> pd.DataFrame:
+    """`n` monthly rows with repeated keys (summed on write) and codes not in text order."""
+    frame = pd.DataFrame(
+        {
+            "year": 2024,
+            "month": pd.array([1 + i % 12 for i in range(n)], dtype="Int8"),
+            "flow": ["IE"[i % 2] for i in range(n)],
+            "dept": [["75", "2A", "01", "972", "53"][i % 5] for i in range(n)],
+            "product": [f"P{(i * 7) % 53:03d}" for i in range(n)],
+            "country": [f"C{(i * 5) % 41}" for i in range(n)],
+            "value_eur": [float(i % 1000) for i in range(n)],
+        }
+    )
+    return frame
+
+
+def _grouped(frame: pd.DataFrame, keys: list[str], order: list[str]) -> pd.DataFrame:
+    summed = frame.groupby(keys, as_index=False, dropna=False)["value_eur"].sum()
+    return summed.sort_values(order, kind="stable").reset_index(drop=True)
+
+
+def test_monthly_write_equals_a_pandas_groupby_in_stored_order(tmp_path: Path) -> None:
+    source = _monthly_records(schema.ROW_GROUP_SIZE * 3)
+    write_dataset(source, tmp_path)
+    folder = _year_file(tmp_path, 2024).parent
+    data = pq.read_table(folder / store.DATA_FILE).to_pandas()
+    keys = ["month", "flow", "dept", "product", "country"]
+    expected = _grouped(source.astype({"month": "int8"}), keys, list(schema.SORT_ORDER))
+    pd.testing.assert_frame_equal(data, expected[[*keys, "value_eur"]], check_dtype=False)
+    for name, (columns, origin, order) in store.DERIVED.items():
+        read = pq.read_table(folder / origin).to_pandas()
+        wanted = _grouped(read, columns.split(", "), order.split(", "))
+        derived = pq.read_table(folder / name).to_pandas()
+        pd.testing.assert_frame_equal(derived, wanted, check_dtype=False)
+
+
+def test_write_leaves_no_temporary_table_or_type(tmp_path: Path) -> None:
+    con = duckdb.connect()
+    con.register("fixture_rows", BASE)
+    try:
+        store.write_years(tmp_path, con, "fixture_rows", source="import")
+        tables = con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchone()
+        types = con.execute("SELECT count(*) FROM duckdb_types() WHERE NOT internal").fetchone()
+    finally:
+        con.close()
+    assert tables == (0,)
+    assert types == (0,)
