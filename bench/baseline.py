@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 
 from bench.workload import Draw, comparisons
 from lib import refs, store
-from lib.queries import HIGHLIGHTED_LINKS, OTHERS
+from lib.queries import HIGHLIGHTED_LINKS, OTHERS, kpi_table
 from lib.territory import FRANCE, Territory
 
 CODE_COLUMNS = ["flow", "dept", "product", "country"]
@@ -62,35 +62,17 @@ def _flow_sums(rows: pd.DataFrame, depts: list[str] | None) -> dict[str, float]:
     return {flow: float(sums.get(flow, 0.0)) for flow in ("E", "I")}
 
 
-def _pct(part: float, whole: float) -> float:
-    return 100.0 * part / whole if whole else math.nan
-
-
 def kpis(frame: pd.DataFrame, territory: Territory, year: int) -> pd.DataFrame:
     """The year's rows are selected once; territory, région and France summed from them."""
     year_rows = select(frame, None, year, ["dept", "flow", "value_eur"])
     own = _flow_sums(year_rows, territory.depts)
     national = own if territory == FRANCE else _flow_sums(year_rows, None)
-    rows: list[tuple[str, float]] = [
-        ("exports_eur", own["E"]),
-        ("imports_eur", own["I"]),
-        ("balance_eur", own["E"] - own["I"]),
-        ("coverage_pct", _pct(own["E"], own["I"])),
-        ("national_exports_eur", national["E"]),
-        ("national_imports_eur", national["I"]),
-        ("exports_share_national_pct", _pct(own["E"], national["E"])),
-        ("imports_share_national_pct", _pct(own["I"], national["I"])),
-    ]
     region = territory.region
+    regional = None
     if region is not None:
         regional = own if region == territory else _flow_sums(year_rows, region.depts)
-        rows += [
-            ("region_exports_eur", regional["E"]),
-            ("region_imports_eur", regional["I"]),
-            ("exports_share_region_pct", _pct(own["E"], regional["E"])),
-            ("imports_share_region_pct", _pct(own["I"], regional["I"])),
-        ]
-    return pd.DataFrame(rows, columns=["indicator", "value"])
+    # The sums are pandas'; only the assembly of the rows is shared with lib.queries.
+    return kpi_table(own, national, regional)
 
 
 def partners(frame: pd.DataFrame, territory: Territory, year: int, top: int) -> pd.DataFrame:

@@ -105,7 +105,14 @@ def _totals_by_scope(territory: Territory, year: int) -> dict[str, dict[str, flo
 def kpis(territory: Territory, year: int) -> pd.DataFrame:
     """Key figures: `indicator,value` rows in the order of the export contract."""
     totals = _totals_by_scope(territory, year)
-    own, national = totals["own"], totals["national"]
+    regional = totals["region"] if territory.region is not None else None
+    return kpi_table(totals["own"], totals["national"], regional)
+
+
+def kpi_table(
+    own: dict[str, float], national: dict[str, float], regional: dict[str, float] | None
+) -> pd.DataFrame:
+    """The kpis rows from flow totals ({'E': …, 'I': …}) of the territory, France, its région."""
     rows: list[tuple[str, float]] = [
         ("exports_eur", own["E"]),
         ("imports_eur", own["I"]),
@@ -116,8 +123,7 @@ def kpis(territory: Territory, year: int) -> pd.DataFrame:
         ("exports_share_national_pct", _pct(own["E"], national["E"])),
         ("imports_share_national_pct", _pct(own["I"], national["I"])),
     ]
-    if territory.region is not None:
-        regional = totals["region"]
+    if regional is not None:
         rows += [
             ("region_exports_eur", regional["E"]),
             ("region_imports_eur", regional["I"]),

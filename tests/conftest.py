@@ -59,3 +59,16 @@ def demo_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data_dir = tmp_path_factory.mktemp("demo-data")
     demo.build_demo(data_dir)
     return data_dir
+
+
+def downgrade_to_layout_1(data_dir: Path) -> store.Manifest:
+    """Make a dataset look written before the derived aggregates existed (manifest layout 1)."""
+    import dataclasses
+
+    manifest = store.read_manifest(data_dir)
+    for rel in manifest.files.values():
+        for name in store.DERIVED:
+            (data_dir / rel).parent.joinpath(name).unlink()
+    old = dataclasses.replace(manifest, layout=1)
+    (data_dir / store.MANIFEST).write_text(old.to_json(), encoding="utf-8")
+    return old

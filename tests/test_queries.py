@@ -11,7 +11,7 @@ import pytest
 from lib import queries, refs
 from lib.territory import FRANCE, Territory
 from tests import oracle
-from tests.conftest import rows
+from tests.conftest import downgrade_to_layout_1, rows
 
 # A hand-made year with ties, duplicate keys, a one-partner DROM and two régions.
 HAND_MADE = rows(
@@ -220,9 +220,7 @@ def test_sankey_rejects_an_unknown_flow(use_dataset) -> None:
 def test_datasets_without_aggregate_files_give_the_same_answers(use_dataset) -> None:
     """A dataset written before the aggregates existed (layout 1) is read through views that
     compute them from the data files: same answers."""
-    import dataclasses
-
-    from lib import db, store
+    from lib import db
 
     data_dir = use_dataset(random_trade(11))
 
@@ -238,12 +236,7 @@ def test_datasets_without_aggregate_files_give_the_same_answers(use_dataset) -> 
         return out
 
     with_files = answers()
-    manifest = store.read_manifest(data_dir)
-    for rel in manifest.files.values():
-        for name in store.DERIVED:
-            (data_dir / rel).parent.joinpath(name).unlink()
-    old = dataclasses.replace(manifest, layout=1)
-    (data_dir / store.MANIFEST).write_text(old.to_json(), encoding="utf-8")
+    downgrade_to_layout_1(data_dir)
     db.reset()
     for mine, theirs in zip(answers(), with_files, strict=True):
         pd.testing.assert_frame_equal(mine, theirs, check_exact=False, rtol=1e-12)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from lib import schema, store
-from tests.conftest import rows, write_dataset
+from tests.conftest import downgrade_to_layout_1, rows, write_dataset
 
 BASE = rows(
     [
@@ -164,13 +163,7 @@ def test_aggregates_are_derived_beside_each_year(tmp_path: Path) -> None:
 
 def test_kept_years_of_an_old_layout_get_their_aggregates(tmp_path: Path) -> None:
     write_dataset(MONTHLY, tmp_path)
-    # Make it look like a dataset written before the aggregates existed.
-    manifest = store.read_manifest(tmp_path)
-    for rel in manifest.files.values():
-        for name in store.DERIVED:
-            (tmp_path / rel).parent.joinpath(name).unlink()
-    old = dataclasses.replace(manifest, layout=1)
-    (tmp_path / store.MANIFEST).write_text(old.to_json(), encoding="utf-8")
+    downgrade_to_layout_1(tmp_path)
     con = duckdb.connect()
     con.register("new_rows", rows([(2024, "E", "61", "C10E", "GB", 99)]))
     store.write_years(tmp_path, con, "new_rows", source="import")
@@ -185,12 +178,7 @@ def test_upgrade_derives_aggregates_and_keeps_everything(tmp_path: Path) -> None
     write_dataset(MONTHLY, tmp_path, source="demo")
     manifest = store.read_manifest(tmp_path)
     before = {y: _digest(tmp_path / rel) for y, rel in manifest.files.items()}
-    for rel in manifest.files.values():
-        for name in store.DERIVED:
-            (tmp_path / rel).parent.joinpath(name).unlink()
-    (tmp_path / store.MANIFEST).write_text(
-        dataclasses.replace(manifest, layout=1).to_json(), encoding="utf-8"
-    )
+    downgrade_to_layout_1(tmp_path)
     upgraded = store.upgrade(tmp_path)
     assert upgraded.layout == store.LAYOUT
     assert upgraded.sources == manifest.sources and upgraded.rows == manifest.rows
