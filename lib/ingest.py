@@ -245,6 +245,70 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+# --- Ingest in a child process (the app) -----------------------------------------------------
+
+
+class IngestFailed(RuntimeError):
+    """An ingest run in a child process was refused (the French message of its IngestError)."""
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    summary: str
+    warnings: list[str]
+
+
+def _ingest_child(paths: list[str], data_dir: str, channel: object) -> None:
+    """Runs in the child: reports progress, then the outcome, through `channel` (a Queue)."""
+    try:
+        report = ingest_files(
+            paths, data_dir, on_progress=lambda d, t, m: channel.put(("progress", d, t, m))
+        )
+        channel.put(("done", report.summary, report.warnings))
+    except IngestError as error:
+        channel.put(("refused", str(error)))
+    except Exception as error:  # reported to the parent, which shows it
+        channel.put(("refused", f"l'import a échoué ({type(error).__name__} : {error})."))
+
+
+def ingest_in_child(
+    paths: Sequence[str | Path], data_dir: str | Path, on_progress: Progress | None = None
+) -> IngestOutcome:
+    """`ingest_files` in a fresh process, so that the app's memory never holds the files.
+
+    A 10-million-row file peaks above 1 GB while it is parsed; the app process must stay under
+    that. Progress is relayed to `on_progress` in the calling thread. Raises IngestFailed.
+    """
+    import multiprocessing
+    import queue
+
+    context = multiprocessing.get_context("spawn")  # no fork of a threaded server
+    channel = context.Queue()
+    child = context.Process(
+        target=_ingest_child, args=([str(p) for p in paths], str(data_dir), channel), daemon=True
+    )
+    child.start()
+    try:
+        while True:
+            try:
+                message = channel.get(timeout=0.2)
+            except queue.Empty:
+                if not child.is_alive():
+                    raise IngestFailed(
+                        f"l'import s'est arrêté (code {child.exitcode}) ; rien n'a été modifié."
+                    ) from None
+                continue
+            if message[0] == "progress":
+                if on_progress:
+                    on_progress(*message[1:])
+            elif message[0] == "done":
+                return IngestOutcome(summary=message[1], warnings=list(message[2]))
+            else:
+                raise IngestFailed(message[1])
+    finally:
+        child.join(timeout=30)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     location = config.data_dir(args.data_dir)

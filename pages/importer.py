@@ -9,7 +9,6 @@ from pathlib import Path
 import streamlit as st
 
 from lib import config, db, demo, formatting, ingest
-from lib.readers import IngestError
 from pages import components
 
 SOURCE_LABELS = {
@@ -86,10 +85,11 @@ def upload_form() -> None:
             path.write_bytes(upload.getbuffer())
             paths.append(path)
         try:
-            report = ingest.ingest_files(
+            # In a child process: parsing a large file must not swell the app's memory.
+            report = ingest.ingest_in_child(
                 paths, config.data_dir(), on_progress=_progress_callback(bar)
             )
-        except IngestError as error:
+        except ingest.IngestFailed as error:
             bar.empty()
             st.error(str(error))
             return

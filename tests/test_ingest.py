@@ -617,3 +617,31 @@ def test_forced_progress_in_a_pipe_prints_a_line_per_ten_percent() -> None:
         progress(done, 1000, "lecture")
     lines = stream.getvalue().splitlines()
     assert [line.split(" %")[0] for line in lines] == [f"Import : {p}" for p in range(0, 101, 10)]
+
+
+def test_ingest_in_a_child_process_relays_progress_and_outcome(tmp_path: Path) -> None:
+    source = tmp_path / "douanes.csv"
+    source.write_text(
+        "Flux;Année;Département;Code A129;Code pays;Valeur\nE;2024;53;C21Z;DE;12,5\n"
+        "I;2024;1;C10A;ZZ;7\n",
+        encoding="utf-8",
+    )
+    data_dir = tmp_path / "data"
+    steps: list[tuple[int, int]] = []
+    outcome = ingest.ingest_in_child([source], data_dir, lambda d, t, m: steps.append((d, t)))
+    assert "Import terminé" in outcome.summary
+    assert any("ZZ" in warning for warning in outcome.warnings)
+    assert steps and steps[-1][0] == steps[-1][1]
+    assert read_back(data_dir)["value_eur"].sum() == 19.5
+
+
+def test_ingest_in_a_child_process_refuses_bad_input_and_writes_nothing(tmp_path: Path) -> None:
+    source = tmp_path / "mauvais.csv"
+    source.write_text(
+        "Flux;Année;Département;Code A129;Code pays;Valeur\nE;2024;53;C21Z;DE;douze\n",
+        encoding="utf-8",
+    )
+    data_dir = tmp_path / "data"
+    with pytest.raises(ingest.IngestFailed, match=r"mauvais\.csv, ligne 2 .*douze"):
+        ingest.ingest_in_child([source], data_dir)
+    assert not (data_dir / store.MANIFEST).exists()
