@@ -171,8 +171,14 @@ def same_dataset(demo_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_partner_csv_download_matches_lib_export(page, app_url: str, same_dataset) -> None:
     page.goto(f"{app_url}/fiche?niveau=departement&code=53&annee=2024&top=8")
     wait_for_app(page)
+    page.get_by_text("Méthodologie").first.wait_for()  # the last section: the page is complete
     buttons = page.get_by_role("button", name=re.compile("Télécharger les données"))
-    buttons.nth(1).wait_for()  # 0: chiffres clés, 1: pays
+    # chiffres clés, pays, activités, then 3 Sankeys per flow (territory, région, France)
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('button'))"
+        ".filter(b => b.innerText.includes('Télécharger les données')).length === 9"
+    )
+    assert buttons.count() == 9
     with page.expect_download() as download_info:
         buttons.nth(1).click()
     download = download_info.value
