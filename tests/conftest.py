@@ -72,3 +72,19 @@ def downgrade_to_layout_1(data_dir: Path) -> store.Manifest:
     old = dataclasses.replace(manifest, layout=1)
     (data_dir / store.MANIFEST).write_text(old.to_json(), encoding="utf-8")
     return old
+
+
+def view_answers(territories: list, year: int = 2024) -> list[pd.DataFrame]:
+    """Every view of the explorer for a few territories: to compare two ways of reading data."""
+    from lib import queries
+
+    frames = [queries.map_metrics(year)]
+    for territory in territories:
+        frames += [
+            queries.kpis(territory, year),
+            queries.partners(territory, year, 4),
+            queries.products(territory, year),
+            queries.sankey(territory, year, "E", 3),
+            queries.sankey(territory, year, "I", 3),
+        ]
+    return frames

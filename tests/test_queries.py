@@ -11,7 +11,7 @@ import pytest
 from lib import queries, refs
 from lib.territory import FRANCE, Territory
 from tests import oracle
-from tests.conftest import downgrade_to_layout_1, rows
+from tests.conftest import downgrade_to_layout_1, rows, view_answers
 
 # A hand-made year with ties, duplicate keys, a one-partner DROM and two régions.
 HAND_MADE = rows(
@@ -223,20 +223,8 @@ def test_datasets_without_aggregate_files_give_the_same_answers(use_dataset) -> 
     from lib import db
 
     data_dir = use_dataset(random_trade(11))
-
-    def answers() -> list[pd.DataFrame]:
-        out = [queries.map_metrics(2024)]
-        for territory in TERRITORIES:
-            out += [
-                queries.kpis(territory, 2024),
-                queries.partners(territory, 2024, 4),
-                queries.products(territory, 2024),
-                queries.sankey(territory, 2024, "E", 3),
-            ]
-        return out
-
-    with_files = answers()
+    with_files = view_answers(TERRITORIES)
     downgrade_to_layout_1(data_dir)
     db.reset()
-    for mine, theirs in zip(answers(), with_files, strict=True):
+    for mine, theirs in zip(view_answers(TERRITORIES), with_files, strict=True):
         pd.testing.assert_frame_equal(mine, theirs, check_exact=False, rtol=1e-12)

@@ -13,7 +13,7 @@ import pytest
 from bench.httpserver import Traffic, serve
 from lib import config, db, queries, remote
 from lib.territory import FRANCE, Territory
-from tests.conftest import write_dataset
+from tests.conftest import view_answers, write_dataset
 from tests.test_queries import random_trade
 
 
@@ -27,18 +27,7 @@ def served(tmp_path: Path) -> Iterator[tuple[Path, str, Traffic]]:
             db.reset()
 
 
-def _answers() -> list[pd.DataFrame]:
-    territories = [Territory("dept", "53"), Territory("region", "28"), FRANCE]
-    frames = [queries.map_metrics(2024)]
-    for territory in territories:
-        frames += [
-            queries.kpis(territory, 2024),
-            queries.partners(territory, 2024, 5),
-            queries.products(territory, 2024),
-            queries.sankey(territory, 2024, "E", 4),
-            queries.sankey(territory, 2024, "I", 4),
-        ]
-    return frames
+TERRITORIES = [Territory("dept", "53"), Territory("region", "28"), FRANCE]
 
 
 def test_the_httpfs_extension_loads_from_its_package() -> None:
@@ -52,11 +41,11 @@ def test_remote_dataset_gives_the_same_answers_as_the_local_folder(
     write_dataset(random_trade(3, n=3000), folder)
     monkeypatch.setenv(config.ENV_DATA_DIR, str(folder))
     db.reset()
-    local = _answers()
+    local = view_answers(TERRITORIES)
     monkeypatch.setenv(config.ENV_DATA_DIR, url)
     db.reset()
     assert queries.available_years() == [2023, 2024]
-    over_http = _answers()
+    over_http = view_answers(TERRITORIES)
     for mine, theirs in zip(over_http, local, strict=True):
         pd.testing.assert_frame_equal(mine, theirs)
     parquet_reads = [r for r in traffic.requests if r[1].endswith(".parquet")]
