@@ -89,9 +89,7 @@ def _views_table(results: dict[str, Any]) -> list[str]:
         bound = FICHE_P95_MS if view == "fiche" else VIEW_P95_MS
         p95 = Target("", stats["p95_ms"], bound, True, "ms")
         speed = Target("", stats["speedup"], MIN_SPEEDUP, False, "×")
-        check = checks.get(view, {})
-        compared = check.get("compared", 0)
-        agreed = f"{compared - check.get('mismatches', 0)}/{compared}"
+        agreed = _agreed(checks.get(view, {}))
         lines.append(
             f"| `{view}` | {_num(stats['p50_ms'])} | {_num(stats['p95_ms'])} | "
             f"≤ {bound:.0f} ms: {p95.verdict} | {_num(stats['pandas_p50_ms'])} | "
@@ -130,8 +128,7 @@ def _remote_table(results: dict[str, Any]) -> list[str]:
         "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for view, stats in remote.items():
-        compared = stats.get("compared", 0)
-        agreed = f"{compared - stats.get('mismatches', 0)}/{compared}"
+        agreed = _agreed(stats)
         lines.append(
             f"| `{view}` | {_num(stats['p50_ms'])} | {_num(stats['p95_ms'])} | "
             f"{_num(stats['local_p50_ms'])} | {_num(stats['slowdown'])}× | "
@@ -198,3 +195,9 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def _agreed(check: dict[str, Any]) -> str:
+    """`agreeing/compared` answers of a comparison with the reference (pandas or local)."""
+    compared = check.get("compared", 0)
+    return f"{compared - check.get('mismatches', 0)}/{compared}"

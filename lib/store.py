@@ -17,7 +17,6 @@ import fcntl
 import json
 import os
 import shutil
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -329,21 +328,6 @@ def _fsync_dir(path: Path) -> None:
 
 def _sql_path(path: Path) -> str:
     return str(path).replace("'", "''")
-
-
-def wait_for_unlock(data_dir: Path, timeout_s: float = 30.0) -> bool:
-    """True once no writer holds the lock (used by tests and the importer page)."""
-    deadline = time.monotonic() + timeout_s
-    with open(data_dir / LOCK, "a+") as handle:
-        while time.monotonic() < deadline:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                time.sleep(0.05)
-                continue
-            fcntl.flock(handle, fcntl.LOCK_UN)
-            return True
-    return False
 
 
 def upgrade(data_dir: str | Path) -> Manifest | None:

@@ -14,7 +14,6 @@ from streamlit.delta_generator import DeltaGenerator
 
 from lib import config, db, demo, export, refs
 from lib.territory import FRANCE, Territory
-from lib.urlstate import WORD_OF_LEVEL
 
 DEMO_BANNER = (
     "Données de démonstration synthétiques, calées sur les totaux publiés pour 2024 ; "
@@ -182,13 +181,6 @@ def territory_label(level: str, code: str) -> str:
     if level == "france":
         return "France entière"
     return f"{code} – {Territory(level, code).name}"  # type: ignore[arg-type]
-
-
-def territory_params(territory: Territory) -> dict[str, str]:
-    params = {"niveau": WORD_OF_LEVEL[territory.level]}
-    if territory.level != "france":
-        params["code"] = territory.code
-    return params
 
 
 def moved_territory(current: Territory, level: str) -> Territory:
