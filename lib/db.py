@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from lib import config, remote, store
+from lib import config, remote, schema, store
 
 _lock = threading.Lock()
 _local = threading.local()
@@ -34,53 +34,69 @@ _process: _Process | None = None
 REMOTE_REFRESH_S = 10  # how often a remote manifest is re-read (no cheap stat over HTTP)
 
 
+# The canonical columns of `trade`; older layouts lack quarter, cpf4 and mass_kg (read as NULL).
+TRADE_COLUMNS = ", ".join(schema.COLUMNS)
 EMPTY_TRADE = (
-    "SELECT NULL::SMALLINT AS year, NULL::TINYINT AS month, NULL::VARCHAR AS flow, "
-    "NULL::VARCHAR AS dept, NULL::VARCHAR AS product, NULL::VARCHAR AS country, "
-    "NULL::DOUBLE AS value_eur WHERE false"
+    "SELECT "
+    + ", ".join(f"NULL::{kind} AS {name}" for name, kind in schema.COLUMNS.items())
+    + " WHERE false"
 )
-# The aggregate views (see store.DERIVED): the file each reads, and the same aggregate computed
-# from `trade` for datasets written before the aggregates existed (layout 1) or empty ones.
+# The aggregate views (see store.DERIVED): view name -> the file it reads, and the same
+# aggregate computed from `trade` for datasets written before it existed, or empty ones.
 AGGREGATE_VIEWS = {
-    name: (file_name, f"SELECT year, {keys}, sum(value_eur) AS value_eur FROM trade "
-           f"GROUP BY year, {keys}")
-    for name, file_name, keys in (
-        ("trade_annual", "annual.parquet", "flow, dept, product, country"),
-        ("trade_national", "national.parquet", "flow, product, country"),
-        ("trade_totals", "totals.parquet", "flow, dept"),
+    "trade_" + file_name.removesuffix(".parquet"): (
+        file_name,
+        f"SELECT year, {keys}, sum(value_eur) AS value_eur FROM trade GROUP BY year, {keys}",
     )
-}  # fmt: skip
+    for file_name, (keys, _, _) in store.DERIVED.items()
+}
+# Labels read from the customs' label files, stored with the dataset (see store.LABELS_FILE).
+EMPTY_LABELS = (
+    "SELECT NULL::VARCHAR AS kind, NULL::VARCHAR AS code, NULL::VARCHAR AS name WHERE false"
+)
 
 
 def _parquet_source(paths: list[str]) -> str:
-    listing = ", ".join("'" + p.replace("'", "''") + "'" for p in paths)
+    listing = ", ".join(_literal(p) for p in paths)
     return (
         f"SELECT * FROM read_parquet([{listing}], hive_partitioning = true, "
         "hive_types = {'year': SMALLINT})"
     )
 
 
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _trade_sql(data_files: list[str], layout: int) -> str:
+    if not data_files:
+        return EMPTY_TRADE
+    present = (
+        set(schema.COLUMNS)
+        if layout >= 3
+        else {"year", "month", "flow", "dept", "product", "country", "value_eur"}
+    )
+    return f"SELECT {schema.select_list(present)} FROM ({_parquet_source(data_files)})"
+
+
 def _views_sql(location: str, manifest: store.Manifest | None) -> list[str]:
-    """CREATE VIEW statements for `trade` and its aggregates over the manifest's files."""
+    """CREATE VIEW statements for `trade`, its aggregates and the labels over the manifest."""
     has_data = manifest is not None and bool(manifest.files)
     data_files = [_file_path(location, rel) for rel in manifest.files.values()] if has_data else []
-    statements = [
-        "CREATE OR REPLACE VIEW trade AS "
-        + (
-            "SELECT year, month, flow, dept, product, country, value_eur FROM ("
-            + _parquet_source(data_files)
-            + ")"
-            if has_data
-            else EMPTY_TRADE
-        )
-    ]
+    layout = manifest.layout if manifest is not None else store.LAYOUT
+    statements = [f"CREATE OR REPLACE VIEW trade AS {_trade_sql(data_files, layout)}"]
     for view, (file_name, fallback) in AGGREGATE_VIEWS.items():
-        if has_data and manifest.layout >= 2:
+        if has_data and layout >= store.LAYOUT:
             files = [path.removesuffix(store.DATA_FILE) + file_name for path in data_files]
             body = _parquet_source(files)
         else:
             body = fallback
         statements.append(f"CREATE OR REPLACE VIEW {view} AS {body}")
+    labels = EMPTY_LABELS
+    if manifest is not None and manifest.labels:
+        path = _literal(_file_path(location, manifest.labels))
+        labels = f"SELECT kind, code, name FROM read_parquet({path})"
+    statements.append(f"CREATE OR REPLACE VIEW dataset_labels AS {labels}")
     return statements
 
 
@@ -129,6 +145,23 @@ def _load_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
         )
 
 
+# Names of codes: the committed reference first, then the labels of the customs' files for the
+# codes it lacks (CPF4 codes have no committed table). kind -> reference table or None.
+NAME_VIEWS = {"product": "ref_products", "country": "ref_countries", "cpf4": None}
+
+
+def _create_name_views(con: duckdb.DuckDBPyConnection) -> None:
+    for kind, table in NAME_VIEWS.items():
+        labels = f"SELECT code, name FROM dataset_labels WHERE kind = {_literal(kind)}"
+        body = (
+            labels
+            if table is None
+            else f"SELECT code, name FROM {table} UNION ALL ({labels} AND code NOT IN "
+            f"(SELECT code FROM {table}))"
+        )
+        con.execute(f"CREATE OR REPLACE VIEW names_{kind} AS {body}")
+
+
 def _open(location: str) -> _Process:
     con = duckdb.connect(":memory:")
     # Every query opens the same few Parquet files: keep their footers in memory.
@@ -139,6 +172,7 @@ def _open(location: str) -> _Process:
     stamp = _stamp(location)
     manifest = _read_manifest(con, location)
     _create_views(con, location, manifest)
+    _create_name_views(con)
     return _Process(con, location, stamp, manifest)
 
 

@@ -1,47 +1,173 @@
-"""`python -m lib.ingest FILE... [--data-dir DIR]`: import customs files into the dataset.
+"""`python -m lib.ingest FILE... [--unit eur|keur] [--data-dir DIR]`: import customs files.
 
-Every file is read and validated first (`lib.readers`); only when all of them are good are
-their years written, by `store.write_years`, which replaces exactly those years atomically and
-keeps the others. Bad input exits with status 2 and one French line on stderr; nothing is written.
+An import has two steps, so that the Importer page can show what it will do before doing it:
 
-The app's importer page calls `ingest_files` directly.
+1. `prepare`: every file is read and validated (`lib.readers`), its rows staged in one Parquet
+   file, and a preview drawn up: per file the years, flows, quarters, rows and totals; what each
+   (year, flow) will replace; the checks of `lib.checks` (probable unit errors, unknown codes,
+   départements outside the reference). Bad input raises IngestError: nothing is staged.
+2. `commit`: the staged rows replace exactly their (year, flow) pairs in the dataset
+   (`store.write_years`, atomic); the other pairs, the other flow of a year included, are kept.
+
+The CLI does both in one go; bad input exits with status 2 and one French line on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
+import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn, TextIO
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
-from lib import config, formatting, refs, store
-from lib.readers import IngestError, check_readable, distinct_codes, read_file
+from lib import checks, config, formatting, periods, refs, store
+from lib.readers import (
+    FORMATS_FR,
+    IngestError,
+    Label,
+    check_readable,
+    distinct_codes,
+    read_file,
+)
 
-__all__ = ["IngestError", "IngestReport", "ingest_files", "main"]
+__all__ = ["IngestError", "IngestReport", "Prepared", "commit", "ingest_files", "main", "prepare"]
 
 Progress = store.Progress  # (done, total, message)
 PROGRESS_TOTAL = 1000  # ingest_files reports done out of this many steps
 READ_STEPS = 900  # reading and validating the files; writing the years takes the rest
-LISTED_CODES = 20  # unknown codes listed by name in a warning
+STAGED_FILE = "staged.parquet"
+LABELS_FILE = "labels.parquet"
+SOURCE_WORDS = {"demo": "données de démonstration", "import": "données importées"}
+
+
+@dataclass(frozen=True)
+class FileSummary:
+    """One (year, flow) of one file, for the preview."""
+
+    file: str
+    year: int
+    flow: str
+    quarters: tuple[int, ...]  # () for annual data
+    rows: int
+    value_eur: float
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Files read and validated, their rows staged on disk, and what importing them would do."""
+
+    folder: str  # holds the staged rows (and labels); deleted by `discard` or after `commit`
+    files: list[str]
+    rows: int
+    summaries: list[FileSummary]
+    coverage: dict[tuple[int, str], tuple[int, ...]]  # (year, flow) -> quarters, () annual
+    unknown_products: list[str]
+    unknown_countries: list[str]
+    unknown_cpf4: list[str]
+    unassigned: checks.Unassigned
+    unit_warnings: list[checks.UnitWarning]
+    labels: int  # label rows read from the label files
+
+    @property
+    def pairs(self) -> list[store.Pair]:
+        return sorted(self.coverage)
+
+    @property
+    def warnings(self) -> list[str]:
+        """French warnings: probable unit errors, unknown codes, départements outside."""
+        found = [w.message for w in self.unit_warnings] + [
+            checks.unknown_codes_warning(
+                self.unknown_products, "produit", "de la nomenclature A129"
+            ),
+            checks.unknown_codes_warning(self.unknown_cpf4, "CPF4", "des fichiers de libellés"),
+            checks.unknown_codes_warning(self.unknown_countries, "pays", "du référentiel des pays"),
+            self.unassigned.message,
+        ]
+        return [warning for warning in found if warning]
+
+    def plan(self, previous: store.Manifest | None) -> tuple[list[store.Change], list[store.Pair]]:
+        return store.plan(previous, self.coverage)
+
+    def plan_lines(self, previous: store.Manifest | None) -> list[str]:
+        """`2024 export (T1–T4) : remplace les données de démonstration (2024, année)`, …"""
+        changes, kept = self.plan(previous)
+        lines = [
+            _change_line(change, self.coverage[change.year, change.flow]) for change in changes
+        ]
+        if kept:
+            lines.append("Conservé tel quel : " + _pairs_text(kept) + ".")
+        return lines
+
+
+def _pair_label(year: int, flow: str, quarters: Sequence[int]) -> str:
+    return f"{periods.year_label(year, quarters or ())} {store.FLOWS[flow]}"
+
+
+def _change_line(change: store.Change, quarters: Sequence[int]) -> str:
+    label = _pair_label(change.year, change.flow, quarters)
+    before = change.before
+    if before is None:
+        return f"{label} : nouveau."
+    what = SOURCE_WORDS.get(before.source, before.source)
+    detail = checks.coverage_text(before.quarters)
+    if before.rows is not None and before.value_eur is not None:
+        detail += f", {_count(before.rows)} lignes, {formatting.meur(before.value_eur)}"
+    return f"{label} : remplace les {what} ({detail})."
+
+
+def _pairs_text(pairs: Sequence[store.Pair]) -> str:
+    """`2015–2023 export et import, 2024 import`: years grouped by the flows they keep."""
+    by_year: dict[int, list[str]] = {}
+    for year, flow in pairs:
+        by_year.setdefault(year, []).append(store.FLOWS[flow])
+    groups: list[tuple[list[int], str]] = []
+    for year in sorted(by_year):
+        flows = " et ".join(sorted(by_year[year]))
+        if groups and groups[-1][1] == flows and groups[-1][0][-1] == year - 1:
+            groups[-1][0].append(year)
+        else:
+            groups.append(([year], flows))
+    return ", ".join(
+        (f"{ys[0]}–{ys[-1]}" if len(ys) > 1 else str(ys[0])) + f" {flows}" for ys, flows in groups
+    )
 
 
 @dataclass(frozen=True)
 class IngestReport:
-    """What an ingest did: the files read, the years replaced, the dataset that results."""
+    """What an ingest did: the files read, the pairs replaced and kept, the resulting dataset."""
 
-    files: list[str]
-    rows_read: int
-    years: list[int]
+    prepared: Prepared
     manifest: store.Manifest
-    unknown_products: list[str]
-    unknown_countries: list[str]
+    changes: list[store.Change]
+    kept: list[store.Pair]
+
+    @property
+    def files(self) -> list[str]:
+        return self.prepared.files
+
+    @property
+    def rows_read(self) -> int:
+        return self.prepared.rows
+
+    @property
+    def years(self) -> list[int]:
+        return sorted({year for year, _ in self.prepared.pairs})
+
+    @property
+    def unknown_products(self) -> list[str]:
+        return self.prepared.unknown_products
+
+    @property
+    def unknown_countries(self) -> list[str]:
+        return self.prepared.unknown_countries
 
     @property
     def total_rows(self) -> int:
@@ -49,59 +175,44 @@ class IngestReport:
 
     @property
     def warnings(self) -> list[str]:
-        """French warnings: the codes absent from the reference tables, accepted as they are."""
-        found = [
-            _unknown_codes_warning(self.unknown_products, "produit", "de la nomenclature A129"),
-            _unknown_codes_warning(self.unknown_countries, "pays", "du référentiel des pays"),
-        ]
-        return [warning for warning in found if warning]
+        return self.prepared.warnings
 
     @property
     def summary(self) -> str:
         """The French summary printed on success (several lines)."""
         years = self.manifest.years
         span = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
-        return "\n".join(
-            [
-                "Import terminé.",
-                f"  Fichiers lus : {len(self.files)} ({', '.join(self.files)})",
-                f"  Lignes lues : {_count(self.rows_read)}",
-                f"  Années remplacées : {', '.join(str(y) for y in self.years)}",
-                f"  Jeu de données : {_count(self.total_rows)} lignes, années {span}",
-            ]
-        )
+        coverage = self.prepared.coverage
+        replaced = [c for c in self.changes if c.before is not None]
+        added = [c for c in self.changes if c.before is None]
+        lines = [
+            "Import terminé.",
+            f"  Fichiers lus : {len(self.files)} ({', '.join(self.files)})",
+            f"  Lignes lues : {_count(self.rows_read)}",
+            f"  Années remplacées : {', '.join(str(y) for y in self.years)}",
+        ]
+        for title, group in (("Remplacé", replaced), ("Ajouté", added)):
+            if group:
+                labels = [_pair_label(c.year, c.flow, coverage[c.year, c.flow]) for c in group]
+                lines.append(f"  {title} : {', '.join(labels)}")
+        if self.kept:
+            lines.append(f"  Conservé : {_pairs_text(self.kept)}")
+        lines.append(f"  Jeu de données : {_count(self.total_rows)} lignes, années {span}")
+        return "\n".join(lines)
 
 
 def _count(number: int) -> str:
     return formatting.number(number, decimals=0)
 
 
-def list_codes(codes: Sequence[str], limit: int = LISTED_CODES) -> str:
-    """`A, B, C` — or the first `limit` codes then `… et N autres`."""
-    shown = ", ".join(codes[:limit])
-    rest = len(codes) - limit
-    return shown if rest <= 0 else f"{shown}… et {_count(rest)} autre{'s' if rest > 1 else ''}"
-
-
-def _unknown_codes_warning(codes: list[str], kind: str, reference: str) -> str | None:
-    if not codes:
-        return None
-    plural = "s" if len(codes) > 1 else ""
-    return (
-        f"{_count(len(codes))} code{plural} {kind} inconnu{plural} {reference}, "
-        f"importé{plural} tel{plural} quel{plural} : {list_codes(codes)}."
-    )
-
-
-def _unknown(codes: Iterable[str], is_known: Callable[[object], bool]) -> list[str]:
-    return sorted(code for code in codes if not is_known(code))
-
-
-def _read_all(paths: list[Path], report: Progress) -> pa.Table:
+def _read_all(
+    paths: list[Path], report: Progress, unit: str | None
+) -> tuple[list[pa.Table], list[Label]]:
     """All files validated and in canonical form (IngestError at the first bad one)."""
     sizes = [path.stat().st_size for path in paths]
     total = max(sum(sizes), 1)
-    tables = []
+    tables: list[pa.Table] = []
+    labels: list[Label] = []
     done = 0
     for path, size in zip(paths, sizes, strict=True):
 
@@ -114,50 +225,193 @@ def _read_all(paths: list[Path], report: Progress) -> pa.Table:
                 f"lecture de {name}",
             )
 
-        tables.append(read_file(path, file_progress).table)
+        data = read_file(path, file_progress, unit=unit)
+        tables.append(data.table)
+        labels.extend(data.labels)
         done += size
-    return pa.concat_tables(tables)
+    return tables, labels
 
 
-def _write(table: pa.Table, data_dir: Path, names: list[str], report: Progress) -> store.Manifest:
-    def write_progress(done: int, total: int, message: str) -> None:
-        share = (PROGRESS_TOTAL - READ_STEPS) * done // max(total, 1)
-        report(READ_STEPS + share, PROGRESS_TOTAL, message)
+def _latest_labels(labels: list[Label]) -> pa.Table:
+    """One name per (kind, code): the one valid last (a code may have several periods)."""
+    best: dict[tuple[str, str], Label] = {}
+    for label in labels:
+        key = (label.kind, label.code)
+        if key not in best or (label.end, label.start) >= (best[key].end, best[key].start):
+            best[key] = label
+    rows = sorted(best.values(), key=lambda lab: (lab.kind, lab.code))
+    return pa.table(
+        {
+            "kind": [lab.kind for lab in rows],
+            "code": [lab.code for lab in rows],
+            "name": [lab.name for lab in rows],
+        },
+        schema=pa.schema([("kind", pa.string()), ("code", pa.string()), ("name", pa.string())]),
+    )
 
-    con = duckdb.connect(":memory:")
-    try:
-        con.register("ingest_rows", table)
-        return store.write_years(
-            data_dir, con, "ingest_rows", source="import", inputs=names, on_progress=write_progress
-        )
-    finally:
-        con.close()
+
+def _summaries(name: str, con: duckdb.DuckDBPyConnection) -> list[FileSummary]:
+    rows = con.execute(
+        """
+        SELECT year, flow, list_sort(list_distinct(list(quarter))), bool_or(quarter IS NULL),
+               count(*), sum(value_eur)
+        FROM file_rows GROUP BY year, flow ORDER BY year, flow
+        """
+    ).fetchall()
+    return [
+        FileSummary(name, int(y), f, () if annual else tuple(quarters), int(n), float(v or 0.0))
+        for y, f, quarters, annual, n, v in rows
+    ]
 
 
-def ingest_files(
-    paths: Sequence[str | Path], data_dir: str | Path, on_progress: Progress | None = None
-) -> IngestReport:
-    """Read, validate and import customs files; raises IngestError (nothing written) on bad input.
+def _coverage(summaries: list[FileSummary]) -> dict[tuple[int, str], tuple[int, ...]]:
+    """Quarters of each (year, flow) over all files; () when any file brings it annual."""
+    coverage: dict[tuple[int, str], tuple[int, ...]] = {}
+    for s in summaries:
+        key = (s.year, s.flow)
+        if key in coverage and (not coverage[key] or not s.quarters):
+            coverage[key] = ()
+        else:
+            coverage[key] = tuple(sorted(set(coverage.get(key, ())) | set(s.quarters)))
+    return coverage
 
-    `on_progress(done, total, message)` is called as the work advances (total = PROGRESS_TOTAL).
+
+def prepare(
+    paths: Sequence[str | Path],
+    *,
+    unit: str | None = None,
+    on_progress: Progress | None = None,
+    folder: str | Path | None = None,
+) -> Prepared:
+    """Read, validate and stage customs files; raises IngestError (nothing staged) on bad input.
+
+    `unit` ("eur" or "keur") overrides the unit of every file. The staged rows go to `folder`
+    (a new temporary folder by default), which the caller discards or commits.
     """
     if not paths:
         raise ValueError("no file to ingest")
     report = on_progress or _ignore
     checked = [check_readable(path) for path in paths]  # a missing file fails before any reading
-    table = _read_all(checked, report)
+    tables, labels = _read_all(checked, report, unit)
     names = [path.name for path in checked]
-    manifest = _write(table, Path(data_dir), names, report)
+    if not any(table.num_rows for table in tables):
+        raise IngestError(", ".join(names), None, f"aucun fichier de données ({FORMATS_FR})")
+    staging = Path(folder or tempfile.mkdtemp(prefix="comext-import-"))
+    staging.mkdir(parents=True, exist_ok=True)
+    try:
+        return _stage(staging, names, tables, labels)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _stage(
+    staging: Path, names: list[str], tables: list[pa.Table], labels: list[Label]
+) -> Prepared:
+    con = duckdb.connect(":memory:")
+    try:
+        summaries: list[FileSummary] = []
+        for name, table in zip(names, tables, strict=True):
+            con.register("file_rows", table)
+            summaries += _summaries(name, con)
+            con.unregister("file_rows")
+        table = pa.concat_tables(tables)
+        pq.write_table(table, staging / STAGED_FILE)
+        label_table = _latest_labels(labels)
+        pq.write_table(label_table, staging / LABELS_FILE)
+        con.register("staged", table)
+        coverage = _coverage(summaries)
+        known = _known_labels(label_table)
+        return Prepared(
+            folder=str(staging),
+            files=names,
+            rows=table.num_rows,
+            summaries=summaries,
+            coverage=coverage,
+            unknown_products=_unknown(table, "product", refs.is_product, known["product"]),
+            unknown_countries=_unknown(table, "country", refs.is_country, known["country"]),
+            unknown_cpf4=_unknown(table, "cpf4", lambda _: False, known["cpf4"]),
+            unassigned=checks.unassigned(con, "staged"),
+            unit_warnings=checks.unit_warnings(con, "staged", coverage),
+            labels=label_table.num_rows,
+        )
+    finally:
+        con.close()
+
+
+def _known_labels(labels: pa.Table) -> dict[str, set[str]]:
+    known: dict[str, set[str]] = {"product": set(), "country": set(), "cpf4": set()}
+    kinds, codes = labels.column("kind").to_pylist(), labels.column("code").to_pylist()
+    for kind, code in zip(kinds, codes, strict=True):
+        known.setdefault(kind, set()).add(code)
+    return known
+
+
+def _unknown(table: pa.Table, column: str, is_known, labelled: set[str]) -> list[str]:
+    codes = distinct_codes(table.column(column)) - labelled
+    return checks.unknown_codes(codes, is_known)
+
+
+def commit(
+    prepared: Prepared, data_dir: str | Path, on_progress: Progress | None = None
+) -> IngestReport:
+    """Write the staged rows into the dataset (replacing their (year, flow) pairs), then delete
+    the staging folder."""
+    report = on_progress or _ignore
+
+    def write_progress(done: int, total: int, message: str) -> None:
+        share = (PROGRESS_TOTAL - READ_STEPS) * done // max(total, 1)
+        report(READ_STEPS + share, PROGRESS_TOTAL, message)
+
+    folder = Path(prepared.folder)
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(f"CREATE VIEW staged AS FROM read_parquet({_literal(folder / STAGED_FILE)})")
+        con.execute(
+            f"CREATE VIEW staged_labels AS FROM read_parquet({_literal(folder / LABELS_FILE)})"
+        )
+        previous = store.read_manifest(data_dir)
+        changes, kept = prepared.plan(previous)
+        manifest = store.write_years(
+            data_dir,
+            con,
+            "staged",
+            source="import",
+            inputs=prepared.files,
+            on_progress=write_progress,
+            labels="staged_labels" if prepared.labels else None,
+        )
+    finally:
+        con.close()
+    discard(prepared)
     report(PROGRESS_TOTAL, PROGRESS_TOTAL, "terminé")
-    years = pc.unique(table.column("year")).to_pylist()
-    return IngestReport(
-        files=names,
-        rows_read=table.num_rows,
-        years=sorted(years),
-        manifest=manifest,
-        unknown_products=_unknown(distinct_codes(table.column("product")), refs.is_product),
-        unknown_countries=_unknown(distinct_codes(table.column("country")), refs.is_country),
-    )
+    return IngestReport(prepared, manifest, changes, kept)
+
+
+def _literal(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def discard(prepared: Prepared) -> None:
+    """Delete the staged rows of an import that will not be committed."""
+    shutil.rmtree(prepared.folder, ignore_errors=True)
+
+
+def ingest_files(
+    paths: Sequence[str | Path],
+    data_dir: str | Path,
+    on_progress: Progress | None = None,
+    unit: str | None = None,
+) -> IngestReport:
+    """Read, validate and import customs files; raises IngestError (nothing written) on bad input.
+
+    `on_progress(done, total, message)` is called as the work advances (total = PROGRESS_TOTAL).
+    """
+    prepared = prepare(paths, unit=unit, on_progress=on_progress)
+    try:
+        return commit(prepared, data_dir, on_progress)
+    finally:
+        discard(prepared)
 
 
 def _ignore(done: int, total: int, message: str) -> None:
@@ -225,8 +479,9 @@ def _parser() -> argparse.ArgumentParser:
         add_help=False,
         description=(
             "Importe des statistiques départementales du commerce extérieur (douanes) : "
-            "fichiers CSV, TXT, XLSX, ZIP ou Parquet. Les années présentes dans les fichiers "
-            "remplacent celles du jeu de données ; les autres années sont conservées."
+            "fichiers publiés (ZIP de fichiers texte sans en-tête et de libellés), CSV, TXT, "
+            "XLS, XLSX ou Parquet. Chaque couple (année, flux) présent dans les fichiers "
+            "remplace le même couple du jeu de données ; les autres sont conservés."
         ),
     )
     parser.add_argument("files", nargs="+", metavar="FICHIER", help="fichiers à importer")
@@ -234,6 +489,12 @@ def _parser() -> argparse.ArgumentParser:
         "--data-dir",
         metavar="DOSSIER",
         help=f"dossier du jeu de données (défaut : ${config.ENV_DATA_DIR} ou data/parquet)",
+    )
+    parser.add_argument(
+        "--unit",
+        choices=["eur", "keur"],
+        help="unité des valeurs, pour tous les fichiers : euros ou milliers d'euros "
+        "(défaut : selon l'en-tête ; milliers d'euros pour les classeurs XLS du Kiosque)",
     )
     parser.add_argument(
         "--progress",
@@ -249,32 +510,25 @@ def _parser() -> argparse.ArgumentParser:
 
 
 class IngestFailed(RuntimeError):
-    """An ingest run in a child process was refused (the French message of its IngestError)."""
+    """An ingest step run in a child process was refused (the French message of its error)."""
 
 
-@dataclass(frozen=True)
-class IngestOutcome:
-    summary: str
-    warnings: list[str]
-
-
-def _ingest_child(paths: list[str], data_dir: str, channel: object) -> None:
-    """Runs in the child: reports progress, then the outcome, through `channel` (a Queue)."""
+def _child(task: str, args: tuple, kwargs: dict, channel: object) -> None:
+    """Runs in the child: reports progress, then the result, through `channel` (a Queue)."""
+    function = {"prepare": prepare, "commit": commit, "ingest": ingest_files}[task]
     try:
-        report = ingest_files(
-            paths, data_dir, on_progress=lambda d, t, m: channel.put(("progress", d, t, m))
+        result = function(
+            *args, on_progress=lambda d, t, m: channel.put(("progress", d, t, m)), **kwargs
         )
-        channel.put(("done", report.summary, report.warnings))
+        channel.put(("done", result))
     except IngestError as error:
         channel.put(("refused", str(error)))
     except Exception as error:  # reported to the parent, which shows it
         channel.put(("refused", f"l'import a échoué ({type(error).__name__} : {error})."))
 
 
-def ingest_in_child(
-    paths: Sequence[str | Path], data_dir: str | Path, on_progress: Progress | None = None
-) -> IngestOutcome:
-    """`ingest_files` in a fresh process, so that the app's memory never holds the files.
+def _in_child(task: str, args: tuple, kwargs: dict, on_progress: Progress | None) -> object:
+    """Run an ingest step in a fresh process, so that the app's memory never holds the files.
 
     A 10-million-row file peaks above 1 GB while it is parsed; the app process must stay under
     that. Progress is relayed to `on_progress` in the calling thread. Raises IngestFailed.
@@ -284,9 +538,7 @@ def ingest_in_child(
 
     context = multiprocessing.get_context("spawn")  # no fork of a threaded server
     channel = context.Queue()
-    child = context.Process(
-        target=_ingest_child, args=([str(p) for p in paths], str(data_dir), channel), daemon=True
-    )
+    child = context.Process(target=_child, args=(task, args, kwargs, channel), daemon=True)
     child.start()
     try:
         while True:
@@ -302,11 +554,42 @@ def ingest_in_child(
                 if on_progress:
                     on_progress(*message[1:])
             elif message[0] == "done":
-                return IngestOutcome(summary=message[1], warnings=list(message[2]))
+                return message[1]
             else:
                 raise IngestFailed(message[1])
     finally:
         child.join(timeout=30)
+
+
+def prepare_in_child(
+    paths: Sequence[str | Path],
+    folder: str | Path,
+    unit: str | None = None,
+    on_progress: Progress | None = None,
+) -> Prepared:
+    """`prepare` in a child process (the Importer page's preview)."""
+    kwargs = {"unit": unit, "folder": str(folder)}
+    result = _in_child("prepare", ([str(p) for p in paths],), kwargs, on_progress)
+    assert isinstance(result, Prepared)
+    return result
+
+
+def commit_in_child(
+    prepared: Prepared, data_dir: str | Path, on_progress: Progress | None = None
+) -> IngestReport:
+    """`commit` in a child process (the Importer page's confirmation)."""
+    result = _in_child("commit", (prepared, str(data_dir)), {}, on_progress)
+    assert isinstance(result, IngestReport)
+    return result
+
+
+def ingest_in_child(
+    paths: Sequence[str | Path], data_dir: str | Path, on_progress: Progress | None = None
+) -> IngestReport:
+    """`ingest_files` in a child process."""
+    result = _in_child("ingest", ([str(p) for p in paths], str(data_dir)), {}, on_progress)
+    assert isinstance(result, IngestReport)
+    return result
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -321,7 +604,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     progress = StderrProgress(sys.stderr, args.progress)
     try:
-        report = ingest_files(args.files, location, on_progress=progress)
+        report = ingest_files(args.files, location, on_progress=progress, unit=args.unit)
     except IngestError as error:
         progress.clear()
         print(f"Erreur : {error}", file=sys.stderr)

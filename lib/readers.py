@@ -27,9 +27,8 @@ import threading
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import openpyxl
@@ -37,8 +36,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
+import xlrd
 
-from lib import refs, schema
+from lib import headerless, refs, schema
 
 FileProgress = Callable[[float], None]  # fraction of the current file read, 0..1
 
@@ -59,8 +59,8 @@ PROGRESS_S = 0.2  # how often the progress of a text file is reported
 XLSX_BATCH_ROWS = 1 << 16
 PARQUET_BATCH_ROWS = 1 << 20
 MAX_ZIP_DEPTH = 3
-DATA_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".parquet", ".pq", ".zip")
-FORMATS_FR = "CSV, TXT, XLSX, ZIP ou Parquet"
+DATA_SUFFIXES = (".csv", ".txt", ".tsv", ".xls", ".xlsx", ".xlsm", ".parquet", ".pq", ".zip")
+FORMATS_FR = "CSV, TXT, XLS, XLSX, ZIP ou Parquet"
 NO_DATA = "le fichier ne contient aucune ligne de données"
 
 
@@ -163,6 +163,7 @@ class Field:
 FIELDS = (
     Field("flow", "Flux", ("flux", "flow", "codeflux")),
     Field("year", "Année", ("annee", "year")),
+    Field("quarter", "Trimestre", ("trimestre", "quarter", "trim"), required=False),
     Field("month", "Mois", ("mois", "month"), required=False),
     Field(
         "dept",
@@ -172,15 +173,23 @@ FIELDS = (
     Field(
         "product",
         "Produit (Code A129 ou CPF4)",
-        ("codea129", "a129", "codecpf4", "cpf4", "codeproduit", "produit", "product"),
+        ("codea129", "a129", "codeproduit", "produit", "product"),
     ),
+    Field("cpf4", "Code CPF4", ("codecpf4", "cpf4"), required=False),
     Field("country", "Pays", ("codepays", "pays", "countrycode", "country")),
+    Field(
+        "mass",
+        "Masse",
+        ("massekg", "masseenkg", "masse", "masskg", "mass", "poidskg", "poidsenkg", "poids"),
+        required=False,
+    ),
     Field("value", "Valeur", ()),
 )
 _VALUE_EUR = re.compile(r"(valeur|value)s?(en|in)?(eur|euro|euros)?")
 _VALUE_KEUR = re.compile(
     r"(valeur|value)s?(en|in)?(milliers?(de?)?(eur|euro|euros)?|k(eur|euros?)?)"
 )
+UNITS = {"eur": 1.0, "keur": 1000.0}  # the unit of a file's values -> euros per unit
 
 
 def header_key(text: str) -> str:
@@ -191,15 +200,22 @@ def header_key(text: str) -> str:
 
 @dataclass(frozen=True)
 class Layout:
-    """Where each canonical field sits in a file's header."""
+    """Where each canonical field sits in a file's header (or its recognised columns)."""
 
     positions: dict[str, int]  # field name -> column index
     headers: dict[str, str]  # field name -> the header as written in the file
-    value_scale: float  # 1000 when the header says the values are in thousands of euros
+    unit: str | None  # "eur" or "keur" when the header says so, None when it is silent
 
     @property
     def missing(self) -> list[Field]:
-        return [f for f in FIELDS if f.required and f.name not in self.positions]
+        # A CPF4 column stands for the product when there is no A129 column.
+        present = set(self.positions) | ({"product"} if "cpf4" in self.positions else set())
+        return [f for f in FIELDS if f.required and f.name not in present]
+
+    def value_scale(self, override: str | None, default: str = "eur") -> float:
+        """Euros per unit of the values: the user's choice, else the header's, else the
+        file type's (Le Kiosque's XLS workbooks are in thousands of euros)."""
+        return UNITS[override or self.unit or default]
 
 
 def match_header(header: list[str]) -> Layout:
@@ -211,14 +227,17 @@ def match_header(header: list[str]) -> Layout:
             if alias in keys:
                 positions[spec.name] = keys.index(alias)
                 break
-    scale = 1.0
+    unit = None
     for index, key in enumerate(keys):
         if _VALUE_EUR.fullmatch(key) or _VALUE_KEUR.fullmatch(key):
             positions["value"] = index
-            scale = 1.0 if _VALUE_EUR.fullmatch(key) else 1000.0
+            if _VALUE_KEUR.fullmatch(key):
+                unit = "keur"
+            elif key.removeprefix("valeur").removeprefix("value").strip("s"):
+                unit = "eur"  # `Valeur (euros)`, `Valeur en EUR`: said in so many words
             break
     headers = {name: header[index].strip() for name, index in positions.items()}
-    return Layout(positions, headers, scale)
+    return Layout(positions, headers, unit)
 
 
 def missing_columns(layout: Layout, header: list[str]) -> str | None:
@@ -279,20 +298,39 @@ def _month(raw: str, header: str) -> int | None:
     return _integer(raw, header, "mois", 1, 12) if raw.strip() else None
 
 
+def _quarter(raw: str, header: str) -> int | None:
+    return _integer(raw, header, "trimestre", 1, 4) if raw.strip() else None
+
+
+_DEPT_CODE = re.compile(r"\d{1,3}|\d[AB]")
+_CODE = re.compile(r"[0-9A-Z][0-9A-Z._-]{0,15}")
+
+
 def _dept(raw: str, header: str) -> str:
-    if not raw.strip():
+    """A département of the reference (`1` -> `01`), or another code kept as such (goods the
+    customs assign to no département): counted in France's totals, in no département's."""
+    text = raw.strip().upper()
+    if not text:
         raise _missing(header)
-    code = refs.normalize_dept(raw)
-    if code is None:
-        raise _BadValue(f"département « {raw.strip()} » absent du référentiel des départements")
-    return code
+    code = refs.normalize_dept(text)
+    if code is not None:
+        return code
+    if not _DEPT_CODE.fullmatch(text):
+        raise _BadValue(f"département « {raw.strip()} » invalide dans la colonne « {header} »")
+    return text.zfill(2)
 
 
 def _code(raw: str, header: str) -> str:
     code = raw.strip().upper()
     if not code:
         raise _missing(header)
+    if not _CODE.fullmatch(code):
+        raise _BadValue(f"code « {raw.strip()} » invalide dans la colonne « {header} »")
     return code
+
+
+def _optional_code(raw: str, header: str) -> str | None:
+    return _code(raw, header).replace(".", "") if raw.strip() else None
 
 
 _Problem = tuple[int, str]  # (row in the batch, message)
@@ -308,6 +346,10 @@ class _Recoded:
 
     def numbers(self, kind: pa.DataType) -> pa.Array:
         return pa.array(self.values, type=kind).take(self.indices)
+
+    def optional_codes(self) -> pa.Array:
+        """Codes with nulls where the value was empty."""
+        return pc.dictionary_encode(pa.array(self.values, pa.string()).take(self.indices))
 
     def codes(self) -> pa.DictionaryArray:
         if len(set(self.values)) == len(self.values):  # the usual case: nothing merges
@@ -416,16 +458,27 @@ def _parse_text_numbers(raw: pa.Array) -> tuple[pa.Array, int | None]:
     return pa.nulls(len(raw), pa.float64()), _first_unparsable(text)
 
 
-def _parse_values(column: pa.Array, header: str, scale: float) -> tuple[pa.Array, _Problem | None]:
-    """Euros as float64, and the first row whose value is missing, not a number or negative."""
+def _parse_values(
+    column: pa.Array, header: str, scale: float, optional: bool = False
+) -> tuple[pa.Array, _Problem | None]:
+    """Floats times `scale`, and the first row whose value is missing (unless `optional`: an
+    empty cell is then null), not a number or negative."""
     if pa.types.is_integer(column.type) or pa.types.is_floating(column.type):
         values, unparsable = column.cast(pa.float64()), None
         raw = column
     else:
         raw = pc.fill_null(column.cast(pa.string()), "")
-        values, unparsable = _parse_text_numbers(raw)
+        empty = pc.equal(pc.utf8_trim_whitespace(raw), "") if optional else None
+        values, unparsable = _parse_text_numbers(
+            raw if empty is None else pc.if_else(empty, "0", raw)
+        )
+        if empty is not None:
+            values = pc.if_else(empty, pa.scalar(None, pa.float64()), values)
     problems: list[_Problem] = []
-    missing = _first_true(pc.is_null(values)) if unparsable is None else unparsable
+    if unparsable is not None:
+        missing: int | None = unparsable
+    else:
+        missing = None if optional else _first_true(pc.is_null(values))
     if missing is not None:
         text = "" if raw[missing].as_py() is None else str(raw[missing].as_py()).strip()
         message = (
@@ -460,6 +513,7 @@ class RawBatch:
     columns: dict[str, pa.Array]
     layout: Layout
     locate: Locate
+    scale: float = 1.0  # euros per unit of the value column
 
     @property
     def num_rows(self) -> int:
@@ -468,14 +522,34 @@ class RawBatch:
 
 @dataclass
 class FileData:
-    """A file's rows in canonical form."""
+    """A file's rows in canonical form, and the labels of the label files found with them."""
 
     name: str
     table: pa.Table
+    labels: list[Label] = field(default_factory=list)
 
     @property
     def rows(self) -> int:
         return self.table.num_rows
+
+
+@dataclass(frozen=True)
+class Label:
+    """A row of a customs label file: a code's name over a validity period."""
+
+    kind: str  # "product" (A129), "cpf4" or "country"
+    code: str
+    name: str
+    start: str  # validity dates as `YYYY-MM-DD` (or as written when not a date; may be "")
+    end: str
+
+
+@dataclass
+class ReadContext:
+    """What reading a file needs beyond the file, and what it finds beside the data."""
+
+    unit: str | None = None  # "eur" or "keur" chosen by the user, overriding the file's own
+    labels: list[Label] = field(default_factory=list)
 
 
 def distinct_codes(column: pa.ChunkedArray) -> set[str]:
@@ -486,45 +560,73 @@ def distinct_codes(column: pa.ChunkedArray) -> set[str]:
 _CODE_FIELDS: dict[str, Callable[[str, str], object]] = {
     "flow": _flow,
     "year": _year,
+    "quarter": _quarter,
     "month": _month,
     "dept": _dept,
     "product": _code,
+    "cpf4": _optional_code,
     "country": _code,
 }
 
 
-def canonical_batch(raw: RawBatch) -> pa.RecordBatch:
-    """Validate and convert raw rows; raises the IngestError of the first bad row."""
+def _problems(raw: RawBatch) -> tuple[dict[str, _Recoded], list[tuple[int, int, str]]]:
+    """Every column converted, and its first bad row: (row, column position, message)."""
     layout = raw.layout
     recoded: dict[str, _Recoded] = {}
-    problems: list[tuple[int, int, str]] = []  # (row, column position, message)
+    problems: list[tuple[int, int, str]] = []
     for name, convert in _CODE_FIELDS.items():
         if name in raw.columns:
             recoded[name] = _recode(raw.columns[name], convert, layout.headers[name])
             if recoded[name].problem is not None:
                 row, message = recoded[name].problem
                 problems.append((row, layout.positions[name], message))
-    values, problem = _parse_values(
-        raw.columns["value"], layout.headers["value"], layout.value_scale
-    )
-    if problem is not None:
-        problems.append((problem[0], layout.positions["value"], problem[1]))
+    return recoded, problems
+
+
+def canonical_batch(raw: RawBatch) -> pa.RecordBatch:
+    """Validate and convert raw rows; raises the IngestError of the first bad row.
+
+    A CPF4 column stands for the product when the file has no A129 column; a month gives its
+    quarter when the file has no quarter column.
+    """
+    layout = raw.layout
+    if "product" not in raw.columns and "cpf4" in raw.columns:
+        raw.columns["product"] = raw.columns["cpf4"]
+        layout = replace(layout, headers={**layout.headers, "product": layout.headers["cpf4"]})
+        layout.positions.setdefault("product", layout.positions["cpf4"])
+        raw = replace(raw, layout=layout)
+    recoded, problems = _problems(raw)
+    measures = {}
+    for name, scale, optional in (("value", raw.scale, False), ("mass", 1.0, True)):
+        if name in raw.columns:
+            measures[name], problem = _parse_values(
+                raw.columns[name], layout.headers[name], scale, optional
+            )
+            if problem is not None:
+                problems.append((problem[0], layout.positions[name], problem[1]))
     if problems:
         row, _, message = min(problems)
         raise raw.locate(row, message)
-    month = (
-        recoded["month"].numbers(pa.int8())
-        if "month" in recoded
-        else pa.nulls(raw.num_rows, pa.int8())
-    )
+    nothing = {
+        kind: pa.nulls(raw.num_rows, kind) for kind in (pa.int8(), pa.float64(), pa.string())
+    }
+    month = recoded["month"].numbers(pa.int8()) if "month" in recoded else nothing[pa.int8()]
+    if "quarter" in recoded:
+        quarter = recoded["quarter"].numbers(pa.int8())
+    else:  # (month + 2) // 3, null where the month is
+        quarter = pc.cast(pc.floor(pc.divide(pc.add(month, 2), 3.0)), pa.int8())
+    cpf4 = recoded["cpf4"].optional_codes() if "cpf4" in recoded else nothing[pa.string()]
     arrays = [
         recoded["year"].numbers(pa.int16()),
+        quarter,
         month,
         recoded["flow"].codes(),
         recoded["dept"].codes(),
         recoded["product"].codes(),
+        cpf4.cast(CODES),
         recoded["country"].codes(),
-        values,
+        measures["value"],
+        measures.get("mass", nothing[pa.float64()]),
     ]
     return pa.RecordBatch.from_arrays(arrays, schema=CANONICAL)
 
@@ -535,15 +637,20 @@ def canonical_batch(raw: RawBatch) -> pa.RecordBatch:
 
 @dataclass(frozen=True)
 class TextFormat:
-    """What the first bytes of a text file tell: encoding, field separator, header row."""
+    """What the first bytes of a text file tell: encoding, field separator, header row (or the
+    column names given to a headerless file), and whether it is a label file."""
 
     encoding: str
     delimiter: str
     header: list[str]
     line_bytes: float = 32.0  # mean bytes per line in the first bytes (to estimate progress)
+    has_header: bool = True
+    layout: Layout | None = None  # the recognised columns of a headerless data file
+    labels: bool = False  # a label file (code;libelle;debut;fin), not data
 
 
 _DELIMITERS = (";", "\t", ",")
+SAMPLE_ROWS = 1000  # rows of a headerless file looked at to recognise its columns
 
 
 def _sample_text(sample: bytes, encoding: str, complete: bool) -> str:
@@ -555,8 +662,38 @@ def _split_header(line: str, delimiter: str) -> list[str]:
     return next(csv.reader([line], delimiter=delimiter), [])
 
 
+def _sample_rows(text: str, complete: bool, delimiter: str) -> list[list[str]]:
+    """The first whole, non-empty rows of the sample, split on `delimiter`."""
+    lines = text.splitlines()
+    if not complete and len(lines) > 1:
+        lines = lines[:-1]  # the last line of a cut sample may be cut too
+    rows = csv.reader([line for line in lines if line.strip()][:SAMPLE_ROWS], delimiter=delimiter)
+    try:
+        return list(rows)
+    except csv.Error:
+        return []
+
+
+def _headerless(name: str, text: str, complete: bool, line_bytes: float) -> TextFormat | None:
+    """The format of a file without a recognised header, if it is one of the customs'
+    headerless files: a label file, or a data file whose columns its rows reveal."""
+    for delimiter in _DELIMITERS:
+        rows = _sample_rows(text, complete, delimiter)
+        if headerless.looks_like_labels(Path(name).name, rows):
+            return TextFormat(CP1252_LATIN1, delimiter, [], line_bytes, False, labels=True)
+    for delimiter in _DELIMITERS:
+        found = headerless.recognise_data(_sample_rows(text, complete, delimiter))
+        if found is not None:
+            header = found.header()
+            headers = {field: header[index] for field, index in found.positions.items()}
+            layout = Layout(dict(found.positions), headers, unit=None)
+            return TextFormat("", delimiter, header, line_bytes, False, layout=layout)
+    return None
+
+
 def sniff_text(path: Path, name: str) -> TextFormat:
-    """Encoding, separator and header of a CSV/TXT file, from its first bytes."""
+    """Encoding, separator and header of a CSV/TXT file, from its first bytes; a file without a
+    recognised header is tried as one of the customs' headerless files (data or labels)."""
     with open(path, "rb") as handle:
         sample = handle.read(SAMPLE_BYTES)
     if not sample.strip(b" \t\r\n\x00" + codecs.BOM_UTF8):
@@ -564,7 +701,8 @@ def sniff_text(path: Path, name: str) -> TextFormat:
     encoding = detect_encoding(sample)
     if encoding != "utf-16" and b"\x00" in sample:
         raise IngestError(name, None, f"format non reconnu (formats acceptés : {FORMATS_FR})")
-    text = _sample_text(sample, encoding, complete=len(sample) < SAMPLE_BYTES)
+    complete = len(sample) < SAMPLE_BYTES
+    text = _sample_text(sample, encoding, complete)
     first_line = text.split("\n", 1)[0].rstrip("\r")
     if not first_line.strip():
         raise IngestError(name, 1, "la première ligne (en-tête) est vide")
@@ -575,7 +713,12 @@ def sniff_text(path: Path, name: str) -> TextFormat:
 
     delimiter = max(_DELIMITERS, key=score)
     line_bytes = len(sample) / max(sample.count(b"\n"), 1)
-    return TextFormat(encoding, delimiter, _split_header(first_line, delimiter), line_bytes)
+    header = _split_header(first_line, delimiter)
+    if not match_header(header).positions:
+        found = _headerless(name, text, complete, line_bytes)
+        if found is not None:
+            return replace(found, encoding=encoding)
+    return TextFormat(encoding, delimiter, header, line_bytes)
 
 
 @dataclass(frozen=True)
@@ -599,7 +742,7 @@ def _text_records(
         lines_before = _count_line_breaks(raw, part.start)
         handle = io.TextIOWrapper(raw, encoding=fmt.encoding, errors="replace", newline="")
         reader = csv.reader(handle, delimiter=fmt.delimiter)
-        if part.with_header:
+        if part.with_header and fmt.has_header:
             next(reader, None)
         previous = reader.line_num
         for row in reader:
@@ -644,7 +787,7 @@ def _parts(path: Path, fmt: TextFormat) -> list[_Part]:
     if fmt.encoding == "utf-16" or size < PARALLEL_MIN_BYTES or count < 2:
         return [_Part(0, size, with_header=True)]
     with open(path, "rb") as handle:
-        cuts = [_next_line_start(handle, 0)]
+        cuts = [_next_line_start(handle, 0) if fmt.has_header else 0]
         for k in range(1, count):
             cut = _next_line_start(handle, cuts[0] + k * (size - cuts[0]) // count)
             if cuts[-1] < cut < size:
@@ -698,11 +841,11 @@ def _csv_options(
 ) -> tuple[pa_csv.ReadOptions, pa_csv.ParseOptions, pa_csv.ConvertOptions]:
     names = [f"c{i}" for i in range(len(fmt.header))]
     types = {
-        names[position]: pa.string() if name == "value" else CODES
+        names[position]: pa.string() if name in ("value", "mass") else CODES
         for name, position in layout.positions.items()
     }
     read = pa_csv.ReadOptions(
-        skip_rows=1 if part.with_header else 0,
+        skip_rows=1 if part.with_header and fmt.has_header else 0,
         column_names=names,
         block_size=BLOCK_BYTES,
         encoding=_arrow_encoding(fmt.encoding),
@@ -732,6 +875,7 @@ class _PartJob:
     layout: Layout
     part: _Part
     stop: threading.Event
+    scale: float
     rows: int = 0
 
     @property
@@ -750,7 +894,7 @@ class _PartJob:
                     if self.stop.is_set():
                         break
                     columns = {by_position[int(c[1:])]: batch.column(c) for c in batch.column_names}
-                    raw = RawBatch(columns, self.layout, self._locator(self.rows))
+                    raw = RawBatch(columns, self.layout, self._locator(self.rows), self.scale)
                     batches.append(canonical_batch(raw))
                     self.rows += batch.num_rows
             except pa.ArrowInvalid as error:
@@ -766,7 +910,7 @@ class _PartJob:
 
 
 def _csv_batches(
-    path: Path, name: str, fmt: TextFormat, layout: Layout, progress: FileProgress
+    path: Path, name: str, fmt: TextFormat, layout: Layout, progress: FileProgress, scale: float
 ) -> list[pa.RecordBatch]:
     """All canonical batches of a text file, its parts parsed in parallel threads.
 
@@ -774,7 +918,7 @@ def _csv_batches(
     """
     size = max(path.stat().st_size, 1)
     stop = threading.Event()
-    jobs = [_PartJob(path, name, fmt, layout, part, stop) for part in _parts(path, fmt)]
+    jobs = [_PartJob(path, name, fmt, layout, part, stop, scale) for part in _parts(path, fmt)]
     with concurrent.futures.ThreadPoolExecutor(len(jobs), "ingest") as pool:
         futures = [pool.submit(job.run) for job in jobs]
         try:
@@ -818,24 +962,47 @@ def _csv_error(path: Path, name: str, fmt: TextFormat, error: pa.ArrowInvalid) -
 
 
 def _text_batches(
-    path: Path, name: str, progress: FileProgress, in_archive: bool
+    path: Path, name: str, progress: FileProgress, in_archive: bool, context: ReadContext
 ) -> Iterator[pa.RecordBatch]:
     fmt = sniff_text(path, name)
-    layout = match_header(fmt.header)
+    if fmt.labels:
+        context.labels.extend(_label_rows(path, name, fmt))
+        return
+    layout = fmt.layout or match_header(fmt.header)
     if in_archive and not layout.positions:
         return  # a notice or a readme beside the data
     problem = missing_columns(layout, fmt.header)
     if problem:
         raise IngestError(name, 1, problem)
+    scale = layout.value_scale(context.unit)
     try:
-        batches = _csv_batches(path, name, fmt, layout, progress)
+        batches = _csv_batches(path, name, fmt, layout, progress, scale)
     except _RetryEncoding:
-        batches = _csv_batches(path, name, replace(fmt, encoding=CP1252_LATIN1), layout, progress)
+        latin = replace(fmt, encoding=CP1252_LATIN1)
+        batches = _csv_batches(path, name, latin, layout, progress, scale)
     yield from batches
 
 
+MAX_LABEL_ROWS = 1_000_000  # far more than any label file holds: a bound on a hostile one
+
+
+def _label_rows(path: Path, name: str, fmt: TextFormat) -> Iterator[Label]:
+    """The rows of a label file (code;libelle;debut;fin, the dates optional)."""
+    rows = [row for _, row in itertools.islice(_text_records(path, fmt), MAX_LABEL_ROWS)]
+    if rows and headerless.is_label_header(rows[0]):
+        rows = rows[1:]
+    kind = headerless.label_kind(Path(name).name, [row[0] for row in rows[:SAMPLE_ROWS]])
+    if kind is None:
+        return
+    for row in rows:
+        code = row[0].strip().upper().replace(".", "") if kind == "cpf4" else row[0].strip().upper()
+        if len(row) >= 2 and code and row[1].strip():
+            dates = [headerless.date_key(cell) for cell in row[2:4]] + ["", ""]
+            yield Label(kind, code, row[1].strip(), dates[0], dates[1])
+
+
 # ---------------------------------------------------------------------------------------------
-# XLSX.
+# Workbooks: XLSX (openpyxl) and Le Kiosque's XLS (xlrd), one header row per sheet.
 
 
 def _cell_text(value: object) -> str:
@@ -850,9 +1017,22 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _sheet_batches(sheet: Any, name: str, progress: FileProgress) -> Iterator[pa.RecordBatch]:
+@dataclass(frozen=True)
+class _Sheet:
+    """A worksheet as rows of cell values, whatever the workbook format."""
+
+    title: str
+    rows: Iterator[tuple[object, ...]]
+    last: int  # the number of its last row, to report progress
+    default_unit: str  # "keur" for Le Kiosque's XLS, "eur" otherwise
+    count: int  # sheets in the workbook
+
+
+def _sheet_batches(
+    sheet: _Sheet, name: str, progress: FileProgress, context: ReadContext
+) -> Iterator[pa.RecordBatch]:
     """A worksheet's rows under its header (the first non-empty row); none for a notes sheet."""
-    rows = enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1)
+    rows = enumerate(sheet.rows, start=1)
     header_line, header = next(
         ((n, [_cell_text(v) for v in r]) for n, r in rows if any(_cell_text(v) for v in r)),
         (None, []),
@@ -863,27 +1043,28 @@ def _sheet_batches(sheet: Any, name: str, progress: FileProgress) -> Iterator[pa
     problem = missing_columns(layout, header)
     if problem:
         raise IngestError(name, header_line, problem, sheet=sheet.title)
-    last = max(sheet.max_row or 0, 1)
+    scale = layout.value_scale(context.unit, sheet.default_unit)
+    last = max(sheet.last, 1)
     chunk: list[tuple[int, tuple[object, ...]]] = []
     for number, row in rows:
         if any(_cell_text(v).strip() for v in row):
             chunk.append((number, row))
         if len(chunk) == XLSX_BATCH_ROWS:
-            yield canonical_batch(_xlsx_batch(chunk, layout, name, sheet.title))
+            yield canonical_batch(_sheet_batch(chunk, layout, name, sheet.title, scale))
             progress(min(number / last, 1.0))
             chunk = []
     if chunk:
-        yield canonical_batch(_xlsx_batch(chunk, layout, name, sheet.title))
+        yield canonical_batch(_sheet_batch(chunk, layout, name, sheet.title, scale))
 
 
-def _xlsx_batch(
-    chunk: list[tuple[int, tuple[object, ...]]], layout: Layout, name: str, title: str
+def _sheet_batch(
+    chunk: list[tuple[int, tuple[object, ...]]], layout: Layout, name: str, title: str, scale: float
 ) -> RawBatch:
     lines = [number for number, _ in chunk]
     columns: dict[str, pa.Array] = {}
     for field_name, position in layout.positions.items():
         cells = [row[position] if position < len(row) else None for _, row in chunk]
-        if field_name == "value" and all(_is_number(c) for c in cells):
+        if field_name in ("value", "mass") and all(_is_number(c) for c in cells):
             columns[field_name] = pa.array(cells, pa.float64())
         else:
             columns[field_name] = pa.array([_cell_text(c) for c in cells], pa.string())
@@ -891,31 +1072,52 @@ def _xlsx_batch(
     def locate(row: int, message: str) -> IngestError:
         return IngestError(name, lines[row], message, sheet=title)
 
-    return RawBatch(columns, layout, locate)
+    return RawBatch(columns, layout, locate, scale)
 
 
-def _xlsx_batches(
-    path: Path, name: str, progress: FileProgress, in_archive: bool
+def _xlsx_sheets(path: Path) -> Iterator[_Sheet]:
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        for sheet in book.worksheets:
+            rows = sheet.iter_rows(min_row=1, values_only=True)
+            yield _Sheet(sheet.title, rows, sheet.max_row or 0, "eur", len(book.worksheets))
+    finally:
+        book.close()
+
+
+def _xls_sheets(path: Path) -> Iterator[_Sheet]:
+    """Excel 97-2003 workbooks (Le Kiosque): values in thousands of euros unless said."""
+    book = xlrd.open_workbook(str(path), on_demand=True)
+    try:
+        for index in range(book.nsheets):
+            sheet = book.sheet_by_index(index)
+            rows = (tuple(sheet.row_values(r)) for r in range(sheet.nrows))
+            yield _Sheet(sheet.name, rows, sheet.nrows, "keur", book.nsheets)
+            book.unload_sheet(index)
+    finally:
+        book.release_resources()
+
+
+def _workbook_batches(
+    path: Path, name: str, progress: FileProgress, in_archive: bool, context: ReadContext, kind: str
 ) -> Iterator[pa.RecordBatch]:
     found = False
+    sheets = _xls_sheets if kind == "xls" else _xlsx_sheets
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        try:
-            sheets = book.worksheets
-            for index, sheet in enumerate(sheets):
+        for index, sheet in enumerate(sheets(path)):
 
-                def sheet_progress(fraction: float, index: int = index) -> None:
-                    progress((index + fraction) / len(sheets))
+            def sheet_progress(
+                fraction: float, index: int = index, count: int = sheet.count
+            ) -> None:
+                progress((index + fraction) / count)
 
-                for batch in _sheet_batches(sheet, name, sheet_progress):
-                    found = True
-                    yield batch
-        finally:
-            book.close()
+            for batch in _sheet_batches(sheet, name, sheet_progress, context):
+                found = True
+                yield batch
     except IngestError:
         raise
-    except Exception as error:  # openpyxl raises many kinds on a damaged workbook
-        raise IngestError(name, None, f"classeur XLSX illisible ({error})") from None
+    except Exception as error:  # openpyxl and xlrd raise many kinds on a damaged workbook
+        raise IngestError(name, None, f"classeur {kind.upper()} illisible ({error})") from None
     if not found and not in_archive:
         raise IngestError(
             name, None, "aucune feuille ne contient de données sous un en-tête reconnu"
@@ -926,7 +1128,9 @@ def _xlsx_batches(
 # Parquet.
 
 
-def _parquet_batches(path: Path, name: str, progress: FileProgress) -> Iterator[pa.RecordBatch]:
+def _parquet_batches(
+    path: Path, name: str, progress: FileProgress, context: ReadContext
+) -> Iterator[pa.RecordBatch]:
     try:
         parquet = pq.ParquetFile(path)
         header = parquet.schema_arrow.names
@@ -938,10 +1142,12 @@ def _parquet_batches(path: Path, name: str, progress: FileProgress) -> Iterator[
         if total == 0:
             raise IngestError(name, None, NO_DATA)
         by_column = {header[position]: field for field, position in layout.positions.items()}
+        scale = layout.value_scale(context.unit)
         done = 0
         for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS, columns=list(by_column)):
             columns = {by_column[c]: _decoded(batch.column(c)) for c in batch.schema.names}
-            yield canonical_batch(RawBatch(columns, layout, _record_locator(name, done)))
+            locate = _record_locator(name, done)
+            yield canonical_batch(RawBatch(columns, layout, locate, scale))
             done += batch.num_rows
             progress(done / total)
     except (pa.ArrowException, OSError) as error:
@@ -971,7 +1177,7 @@ def _is_data_member(info: zipfile.ZipInfo) -> bool:
 
 
 def _zip_batches(
-    path: Path, name: str, progress: FileProgress, depth: int
+    path: Path, name: str, progress: FileProgress, depth: int, context: ReadContext
 ) -> Iterator[pa.RecordBatch]:
     try:
         archive = zipfile.ZipFile(path)
@@ -990,7 +1196,7 @@ def _zip_batches(
             def scaled(fraction: float, done: int = done, size: int = info.file_size) -> None:
                 progress((done + fraction * size) / total)
 
-            for batch in _batches(target, member, scaled, depth + 1):
+            for batch in _batches(target, member, scaled, depth + 1, context):
                 found = True
                 yield batch
             target.unlink()
@@ -1029,25 +1235,21 @@ def _kind(path: Path) -> str:
     return "xlsx" if {"[Content_Types].xml", "xl/workbook.xml"} <= names else "zip"
 
 
-def _batches(path: Path, name: str, progress: FileProgress, depth: int) -> Iterator[pa.RecordBatch]:
+def _batches(
+    path: Path, name: str, progress: FileProgress, depth: int, context: ReadContext
+) -> Iterator[pa.RecordBatch]:
     """Canonical batches of one file; `depth` counts the ZIP archives it was found in."""
     kind = _kind(path)
     if kind == "zip" and depth >= MAX_ZIP_DEPTH:
         raise IngestError(name, None, "archives ZIP imbriquées trop profondément")
     if kind == "zip":
-        yield from _zip_batches(path, name, progress, depth)
-    elif kind == "xls":
-        raise IngestError(
-            name,
-            None,
-            "format XLS (Excel 97-2003) non pris en charge : enregistrez-le en XLSX ou CSV",
-        )
-    elif kind == "xlsx":
-        yield from _xlsx_batches(path, name, progress, in_archive=depth > 0)
+        yield from _zip_batches(path, name, progress, depth, context)
+    elif kind in ("xls", "xlsx"):
+        yield from _workbook_batches(path, name, progress, depth > 0, context, kind)
     elif kind == "parquet":
-        yield from _parquet_batches(path, name, progress)
+        yield from _parquet_batches(path, name, progress, context)
     else:
-        yield from _text_batches(path, name, progress, in_archive=depth > 0)
+        yield from _text_batches(path, name, progress, depth > 0, context)
 
 
 def check_readable(path: str | Path) -> Path:
@@ -1068,13 +1270,23 @@ def check_readable(path: str | Path) -> Path:
     return path
 
 
-def read_file(path: str | Path, on_progress: FileProgress | None = None) -> FileData:
-    """Every row of a customs file (CSV, TXT, XLSX, ZIP, Parquet), validated, in canonical form."""
+def read_file(
+    path: str | Path, on_progress: FileProgress | None = None, unit: str | None = None
+) -> FileData:
+    """Every row of a customs file (CSV, TXT, XLS, XLSX, ZIP, Parquet), validated, in canonical
+    form, with the labels of the label files found in it or beside its data.
+
+    `unit` ("eur" or "keur") overrides the unit the file's header or type implies.
+    """
+    if unit not in (None, *UNITS):
+        raise ValueError(f"unknown unit {unit!r}")
     path = check_readable(path)
     progress = on_progress or _ignore
-    batches = list(_batches(path, path.name, progress, depth=0))
+    context = ReadContext(unit=unit)
+    batches = list(_batches(path, path.name, progress, 0, context))
     progress(1.0)
-    return FileData(path.name, pa.Table.from_batches(batches, schema=CANONICAL))
+    table = pa.Table.from_batches(batches, schema=CANONICAL)
+    return FileData(path.name, table, context.labels)
 
 
 def _ignore(fraction: float) -> None:

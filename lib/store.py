@@ -18,62 +18,122 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
 from lib import schema
+from lib.schema import FLOWS, QUARTERS
 
 MANIFEST = "dataset.json"
 DATA_FILE = "data.parquet"
+LABELS_FILE = "labels.parquet"
 # Aggregates derived from each year's data file and stored beside it, in the same version
 # folder, so that they are replaced by the same atomic commit and can never disagree with it.
-# name -> (SELECT over `src`, the file it reads, sort order). Values are summed over months
-# (annual), over départements (national) or over products and countries (totals).
+# name -> (grouping keys, the file it reads, sort order). Values are summed over the periods
+# and CPF4 detail (annual), over départements too (national), over products and countries but
+# per quarter (totals: the map compares the same quarters of two years), over countries
+# (detail: the CPF4 drill-down of the activities treemap).
 DERIVED: dict[str, tuple[str, str, str]] = {
     "annual.parquet": ("flow, dept, product, country", DATA_FILE, "dept, flow, product, country"),
     "national.parquet": ("flow, product, country", "annual.parquet", "flow, product, country"),
-    "totals.parquet": ("flow, dept", "annual.parquet", "dept, flow"),
+    "totals.parquet": ("flow, dept, quarter", DATA_FILE, "dept, flow, quarter"),
+    "detail.parquet": ("flow, dept, product, cpf4", DATA_FILE, "dept, flow, product, cpf4"),
 }
-LAYOUT = 2
+# 1: one data.parquet per year; 2: plus derived aggregates; 3: quarter, cpf4 and mass_kg
+# columns, per-(year, flow) parts in the manifest, the CPF4 aggregate, labels from the files.
+LAYOUT = 3
 LOCK = ".lock"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 Progress = Callable[[int, int, str], None]
+Pair = tuple[int, str]  # (year, flow)
+
+
+@dataclass(frozen=True)
+class Part:
+    """One (year, flow) of the dataset: where it came from and the period it covers."""
+
+    source: str  # "demo" or "import"
+    quarters: tuple[int, ...] = ()  # the quarters present; () for annual data (a whole year)
+    rows: int | None = None
+    value_eur: float | None = None
+    inputs: tuple[str, ...] = ()  # the files it was read from
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "source": self.source,
+            "quarters": list(self.quarters),
+            "rows": self.rows,
+            "value_eur": self.value_eur,
+            "inputs": list(self.inputs),
+        }
+
+    @classmethod
+    def from_json(cls, body: dict[str, object]) -> Part:
+        return cls(
+            source=str(body["source"]),
+            quarters=tuple(int(q) for q in body.get("quarters") or ()),  # type: ignore[union-attr]
+            rows=None if body.get("rows") is None else int(body["rows"]),  # type: ignore[arg-type]
+            value_eur=(
+                None if body.get("value_eur") is None else float(body["value_eur"])  # type: ignore[arg-type]
+            ),
+            inputs=tuple(str(i) for i in body.get("inputs") or ()),  # type: ignore[union-attr]
+        )
 
 
 @dataclass(frozen=True)
 class Manifest:
-    """What `dataset.json` says: which file holds each year, and where the data came from."""
+    """What `dataset.json` says: which file holds each year, and each (year, flow)'s origin."""
 
     version: str
     created: str
     files: dict[int, str]  # year -> path relative to the data folder
-    sources: dict[int, str]  # year -> "demo" or "import"
+    parts: dict[int, dict[str, Part]]  # year -> flow -> part
     rows: int
     inputs: list[str] = field(default_factory=list)
-    # 1: one data.parquet per year; 2: plus the derived aggregates of DERIVED beside it.
     layout: int = 1
+    labels: str | None = None  # labels read from the customs' label files, relative path
 
     @property
     def years(self) -> list[int]:
         return sorted(self.files)
 
     @property
+    def pairs(self) -> list[Pair]:
+        return sorted((year, flow) for year, flows in self.parts.items() for flow in flows)
+
+    def part(self, year: int, flow: str) -> Part | None:
+        return self.parts.get(year, {}).get(flow)
+
+    @property
+    def sources(self) -> dict[int, str]:
+        """year -> "demo", "import", or "mixed" when its two flows came from different places."""
+        return {year: _combined(p.source for p in self.parts[year].values()) for year in self.years}
+
+    @property
     def source(self) -> str:
-        """ "demo", "import", or "mixed" when imported years sit beside demonstration years."""
-        kinds = set(self.sources.values())
-        if not kinds:
-            return "empty"
-        return kinds.pop() if len(kinds) == 1 else "mixed"
+        """ "demo", "import", or "mixed" when imported data sits beside demonstration data."""
+        return _combined(p.source for flows in self.parts.values() for p in flows.values())
 
     @property
     def has_demo(self) -> bool:
-        """True while any year holds synthetic demonstration data (the banner must show)."""
-        return "demo" in self.sources.values()
+        """True while any part holds synthetic demonstration data (the banner must show)."""
+        return any(p.source == "demo" for flows in self.parts.values() for p in flows.values())
+
+    def quarters(self, year: int) -> tuple[int, ...]:
+        """The quarters a year covers: all four unless every flow of it is quarterly and some
+        quarter is missing (the customs' rolling « 5 derniers trimestres » files)."""
+        parts = self.parts.get(year, {}).values()
+        if not parts or any(not p.quarters for p in parts):
+            return QUARTERS
+        return tuple(sorted({q for p in parts for q in p.quarters}))
+
+    def is_partial(self, year: int) -> bool:
+        return self.quarters(year) != QUARTERS
 
     def to_json(self) -> str:
         body = {
@@ -84,24 +144,61 @@ class Manifest:
             "years": self.years,
             "rows": self.rows,
             "files": {str(y): self.files[y] for y in self.years},
-            "sources": {str(y): self.sources[y] for y in self.years},
+            "sources": {str(y): s for y, s in self.sources.items()},
+            "parts": {
+                str(y): {f: p.to_json() for f, p in sorted(self.parts[y].items())}
+                for y in sorted(self.parts)
+            },
             "inputs": self.inputs,
             "layout": self.layout,
+            "labels": self.labels,
         }
         return json.dumps(body, ensure_ascii=False, indent=2)
 
     @classmethod
     def from_json(cls, text: str) -> Manifest:
         body = json.loads(text)
+        if "parts" in body:
+            parts = {
+                int(y): {f: Part.from_json(p) for f, p in flows.items()}
+                for y, flows in body["parts"].items()
+            }
+        else:  # format 1: one source per year, both flows
+            parts = {int(y): {f: Part(s) for f in FLOWS} for y, s in body["sources"].items()}
         return cls(
             version=body["version"],
             created=body["created"],
             files={int(y): f for y, f in body["files"].items()},
-            sources={int(y): s for y, s in body["sources"].items()},
+            parts=parts,
             rows=int(body["rows"]),
             inputs=list(body.get("inputs", [])),
             layout=int(body.get("layout", 1)),
+            labels=body.get("labels"),
         )
+
+
+def _combined(sources: Iterable[str]) -> str:
+    kinds = set(sources)
+    if not kinds:
+        return "empty"
+    return kinds.pop() if len(kinds) == 1 else "mixed"
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a write does to one (year, flow): `before` is None when the pair is new."""
+
+    year: int
+    flow: str
+    before: Part | None
+
+
+def plan(previous: Manifest | None, incoming: Iterable[Pair]) -> tuple[list[Change], list[Pair]]:
+    """The (year, flow) pairs an import replaces or adds, and the pairs it keeps as they are."""
+    incoming = sorted(set(incoming))
+    changes = [Change(y, f, previous.part(y, f) if previous else None) for y, f in incoming]
+    kept = [pair for pair in (previous.pairs if previous else []) if pair not in incoming]
+    return changes, kept
 
 
 def read_manifest(data_dir: str | Path) -> Manifest | None:
@@ -142,35 +239,49 @@ def write_years(
     inputs: list[str] | None = None,
     replace_all: bool = False,
     on_progress: Progress | None = None,
+    labels: str | None = None,
 ) -> Manifest:
-    """Replace, atomically, the years present in `table` (a table, view or registered frame in
-    `con` with the canonical columns). Other years are kept unless `replace_all`.
+    """Replace, atomically, the (year, flow) pairs present in `table` (a table, view or
+    registered frame in `con` with the canonical columns; optional ones may be absent).
 
-    Rows sharing a key are summed, so the stored dataset has one row per key.
+    Other pairs are kept, even the other flow of a replaced year, unless `replace_all`. Rows
+    sharing a key are summed, so the stored dataset has one row per key. `labels` names a
+    relation (kind, code, name) of labels read from the customs' label files: they are merged
+    over the labels already stored.
     """
     data_dir = Path(data_dir)
     with writer_lock(data_dir):
         _remove_leftovers(data_dir)
         previous = read_manifest(data_dir)
-        new_years = _years_in(con, table)
+        base = None if replace_all else previous
+        incoming = _normalized(con, table)
+        new_pairs = _pairs_in(con, incoming)
+        new_years = sorted({year for year, _ in new_pairs})
         version = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
         staging = data_dir / f".tmp-{version}"
         staging.mkdir()
         files: dict[int, str] = {}
-        sources: dict[int, str] = {}
+        parts: dict[int, dict[str, Part]] = {}
         for done, year in enumerate(new_years):
             if on_progress:
                 on_progress(done, len(new_years), f"écriture de l'année {year}")
-            files[year] = _write_year(con, table, year, staging, version)
+            flows = sorted(f for y, f in new_pairs if y == year)
+            kept = _kept_source(con, data_dir, base, year, flows)
+            files[year] = _write_year(con, incoming, kept, year, staging, version)
             _derive(con, staging / f"year={year}")
-            sources[year] = source
-        if previous and not replace_all:
-            for year, rel in previous.files.items():
+            parts[year] = _parts_of(
+                con, staging / f"year={year}" / DATA_FILE, flows, source, inputs
+            )
+            if kept is not None and base is not None:
+                parts[year] |= {f: p for f, p in base.parts.get(year, {}).items() if f not in flows}
+        if base is not None:
+            for year, rel in base.files.items():
                 if year not in files:
-                    files[year] = _link_year(con, data_dir / rel, staging, version, year)
-                    sources[year] = previous.sources[year]
+                    files[year] = _link_year(con, data_dir / rel, staging, version, year, base)
+                    parts[year] = _kept_parts(con, staging / f"year={year}" / DATA_FILE, base, year)
         if on_progress:
             on_progress(len(new_years), len(new_years), "validation")
+        label_file = _write_labels(con, data_dir, base, labels, staging, version)
         rows = _count_rows(con, staging, files, version)
         final = data_dir / f"v-{version}"
         _fsync_tree(staging)
@@ -180,37 +291,80 @@ def write_years(
             version=version,
             created=datetime.now(UTC).isoformat(timespec="seconds"),
             files=files,
-            sources=sources,
+            parts=parts,
             rows=rows,
-            inputs=_merged_inputs(previous, inputs or [], replace_all),
+            inputs=_merged_inputs(base, inputs or []),
             layout=LAYOUT,
+            labels=label_file,
         )
         _commit(data_dir, manifest)
         _collect_garbage(data_dir, keep={manifest.version, previous.version if previous else ""})
         return manifest
 
 
-def _years_in(con: duckdb.DuckDBPyConnection, table: str) -> list[int]:
-    rows = con.execute(f"SELECT DISTINCT year FROM {table} ORDER BY year").fetchall()
-    return [int(r[0]) for r in rows]
+def _columns_of(con: duckdb.DuckDBPyConnection, relation: str) -> set[str]:
+    return {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()}
+
+
+def _normalized(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """A view of `table` with every canonical column, typed; the quarter of a monthly row is
+    derived from its month, so that quarter ranges select monthly data too."""
+    select = schema.select_list(_columns_of(con, table))
+    view = f"incoming_{uuid.uuid4().hex[:8]}"
+    con.execute(f"CREATE TEMP VIEW {view} AS {_with_quarter(f'SELECT {select} FROM {table}')}")
+    return view
+
+
+def _pairs_in(con: duckdb.DuckDBPyConnection, relation: str) -> list[Pair]:
+    rows = con.execute(f"SELECT DISTINCT year, flow FROM {relation} ORDER BY ALL").fetchall()
+    return [(int(year), str(flow)) for year, flow in rows]
+
+
+def _kept_source(
+    con: duckdb.DuckDBPyConnection,
+    data_dir: Path,
+    base: Manifest | None,
+    year: int,
+    flows: list[str],
+) -> str | None:
+    """SELECT of the year's stored rows of the flows an import does not bring, if any."""
+    if base is None or year not in base.files:
+        return None
+    others = [f for f in base.parts.get(year, {}) if f not in flows]
+    if not others:
+        return None
+    path = _sql_path(data_dir / base.files[year])
+    relation = f"read_parquet('{path}')"
+    select = schema.select_list(_columns_of(con, relation) | {"year"})
+    listing = ", ".join(_sql_literal(f) for f in others)
+    return _with_quarter(
+        f"SELECT {select} FROM (SELECT {year} AS year, * FROM {relation}) WHERE flow IN ({listing})"
+    )
 
 
 def _write_year(
-    con: duckdb.DuckDBPyConnection, table: str, year: int, staging: Path, version: str
+    con: duckdb.DuckDBPyConnection,
+    incoming: str,
+    kept: str | None,
+    year: int,
+    staging: Path,
+    version: str,
 ) -> str:
     folder = staging / f"year={year}"
     folder.mkdir()
     target = folder / DATA_FILE
     keys = ", ".join(c for c in schema.KEY_COLUMNS if c != "year")
     order = ", ".join(schema.SORT_ORDER)
+    measures = ", ".join(f"CAST(sum({m}) AS DOUBLE) AS {m}" for m in schema.MEASURES)
+    rows = f"SELECT * FROM {incoming} WHERE year = ?"
+    if kept is not None:
+        rows += f" UNION ALL BY NAME {kept}"
     # COPY cannot take its target as a bound parameter; the path is ours, not the user's.
     con.execute(
         f"""
         COPY (
-            SELECT CAST(month AS TINYINT) AS month, flow, dept, product, country,
-                   CAST(sum(value_eur) AS DOUBLE) AS value_eur
-            FROM {table}
-            WHERE year = ?
+            SELECT {keys}, {measures}
+            FROM ({rows})
             GROUP BY {keys}
             ORDER BY {order}
         ) TO '{_sql_path(target)}'
@@ -218,7 +372,51 @@ def _write_year(
         """,
         [year],
     )
-    return f"v-{version}/year={year}/data.parquet"
+    return f"v-{version}/year={year}/{DATA_FILE}"
+
+
+def _parts_of(
+    con: duckdb.DuckDBPyConnection,
+    data_file: Path,
+    flows: list[str],
+    source: str,
+    inputs: list[str] | None,
+) -> dict[str, Part]:
+    """The parts of the flows just written, read back from the written file."""
+    listing = ", ".join(_sql_literal(f) for f in flows)
+    rows = con.execute(
+        f"""
+        SELECT flow, count(*), sum(value_eur),
+               list_sort(list_distinct(list(quarter))), bool_or(quarter IS NULL)
+        FROM read_parquet('{_sql_path(data_file)}')
+        WHERE flow IN ({listing})
+        GROUP BY flow
+        """
+    ).fetchall()
+    return {
+        flow: Part(
+            source=source,
+            quarters=() if annual else tuple(int(q) for q in quarters),
+            rows=int(count),
+            value_eur=float(total or 0.0),
+            inputs=tuple(inputs or ()),
+        )
+        for flow, count, total, quarters, annual in rows
+    }
+
+
+def _kept_parts(
+    con: duckdb.DuckDBPyConnection, data_file: Path, base: Manifest, year: int
+) -> dict[str, Part]:
+    """A kept year's parts; those of an older layout, which lack counts, are read back."""
+    before = base.parts.get(year, {})
+    if base.layout >= LAYOUT:
+        return dict(before)
+    counted = _parts_of(con, data_file, sorted(before), "import", None)
+    return {
+        flow: replace(part, source=before[flow].source, inputs=before[flow].inputs)
+        for flow, part in counted.items()
+    }
 
 
 def _derive(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
@@ -237,19 +435,70 @@ def _derive(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
 
 
 def _link_year(
-    con: duckdb.DuckDBPyConnection, source_file: Path, staging: Path, version: str, year: int
+    con: duckdb.DuckDBPyConnection,
+    source_file: Path,
+    staging: Path,
+    version: str,
+    year: int,
+    base: Manifest,
 ) -> str:
-    """Keep a year unchanged: hard-link its files (and derive aggregates an old layout lacks)."""
+    """Keep a year unchanged: hard-link its files. A year of an older layout is rewritten with
+    the current columns and aggregates (same rows, same values)."""
     folder = staging / f"year={year}"
     folder.mkdir()
-    names = [DATA_FILE, *DERIVED]
-    for name in names:
-        origin = source_file.parent / name
-        if origin.exists():
-            _link_or_copy(origin, folder / name)
-    if not all((folder / name).exists() for name in names):
+    if base.layout < LAYOUT:
+        relation = f"read_parquet('{_sql_path(source_file)}')"
+        select = schema.select_list(_columns_of(con, relation) | {"year"})
+        order = ", ".join(schema.SORT_ORDER)
+        con.execute(
+            f"""
+            COPY (
+                SELECT * EXCLUDE (year) FROM (SELECT {select} FROM (SELECT {year} AS year, *
+                FROM {relation})) ORDER BY {order}
+            ) TO '{_sql_path(folder / DATA_FILE)}'
+            (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {schema.ROW_GROUP_SIZE})
+            """
+        )
         _derive(con, folder)
+    else:
+        for name in [DATA_FILE, *DERIVED]:
+            _link_or_copy(source_file.parent / name, folder / name)
     return f"v-{version}/year={year}/{DATA_FILE}"
+
+
+def _write_labels(
+    con: duckdb.DuckDBPyConnection,
+    data_dir: Path,
+    base: Manifest | None,
+    labels: str | None,
+    staging: Path,
+    version: str,
+) -> str | None:
+    """The labels file of the new version: the stored labels, overridden by the new ones."""
+    stored = data_dir / base.labels if base is not None and base.labels else None
+    if labels is None and stored is None:
+        return None
+    target = staging / LABELS_FILE
+    if labels is None and stored is not None:
+        _link_or_copy(stored, target)
+    else:
+        old = (
+            f"SELECT kind, code, name FROM read_parquet('{_sql_path(stored)}') "
+            f"WHERE (kind, code) NOT IN (SELECT (kind, code) FROM {labels})"
+            if stored is not None
+            else "SELECT NULL::VARCHAR AS kind, NULL::VARCHAR AS code, NULL::VARCHAR AS name "
+            "WHERE false"
+        )
+        con.execute(
+            f"""
+            COPY (
+                SELECT kind, code, name FROM (
+                    SELECT kind, code, name FROM {labels} UNION ALL {old}
+                ) ORDER BY kind, code
+            ) TO '{_sql_path(target)}' (FORMAT parquet, COMPRESSION zstd)
+            """
+        )
+    return f"v-{version}/{LABELS_FILE}"
 
 
 def _link_or_copy(origin: Path, target: Path) -> None:
@@ -270,8 +519,8 @@ def _count_rows(
     return int(con.execute(f"SELECT count(*) FROM read_parquet([{listing}])").fetchall()[0][0])
 
 
-def _merged_inputs(previous: Manifest | None, inputs: list[str], replace_all: bool) -> list[str]:
-    if previous is None or replace_all:
+def _merged_inputs(previous: Manifest | None, inputs: list[str]) -> list[str]:
+    if previous is None:
         return list(inputs)
     return list(dict.fromkeys([*previous.inputs, *inputs]))
 
@@ -330,10 +579,23 @@ def _sql_path(path: Path) -> str:
     return str(path).replace("'", "''")
 
 
-def upgrade(data_dir: str | Path) -> Manifest | None:
-    """Rewrite the manifest of an older layout, deriving the missing aggregates of every year.
+def _sql_literal(text: str) -> str:
+    """A SQL string literal (for COPY and DDL, which take no bound parameters)."""
+    return "'" + text.replace("'", "''") + "'"
 
-    Nothing is replaced: all years are kept (hard-linked) and the swap is as atomic as any write.
+
+def _with_quarter(select: str) -> str:
+    """Rows of `select` whose quarter, when missing, is derived from the month."""
+    return (
+        "SELECT * REPLACE (coalesce(quarter, CAST((month + 2) // 3 AS TINYINT)) AS quarter) "
+        f"FROM ({select})"
+    )
+
+
+def upgrade(data_dir: str | Path) -> Manifest | None:
+    """Bring a dataset of an older layout to the current one: every year is rewritten with the
+    current columns (the new ones empty) and its aggregates, with the same rows and values.
+    The swap is as atomic as any write.
     """
     previous = read_manifest(data_dir)
     if previous is None or previous.layout >= LAYOUT:
