@@ -195,18 +195,24 @@ def export_csv(frame: pd.DataFrame, draw: Draw, folder: Path) -> Path:
     table = pd.DataFrame(
         {
             "annee": rows["year"],
+            "trimestre": rows["quarter"],
             "mois": rows["month"],
             "flux": codes["flow"].map(FLOW_WORDS),
             "departement": codes["dept"],
             "departement_nom": codes["dept"].map(refs.dept_name),
             "produit": codes["product"],
             "produit_nom": codes["product"].map(refs.product_name),
+            "cpf4": rows["cpf4"],
+            "cpf4_nom": rows["cpf4"].map(refs.cpf4_name, na_action="ignore"),
             "pays": codes["country"],
             "pays_nom": codes["country"].map(refs.country_name),
             "valeur_eur": rows["value_eur"],
+            "masse_kg": rows["mass_kg"],
         }
     )
-    table = table.sort_values(["annee", "departement", "flux", "produit", "pays", "mois"])
+    table = table.sort_values(
+        ["annee", "departement", "flux", "produit", "cpf4", "pays", "trimestre", "mois"]
+    )
     path = folder / "pandas_export.csv"
     table.to_csv(path, index=False)
     return path

@@ -33,7 +33,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
-from lib import config, demo, schema, store
+from lib import config, demo, store
 
 SEED = 20_260_404
 YEARS: tuple[int, ...] = tuple(int(y) for y in demo.YEARS)
@@ -194,17 +194,13 @@ def write_dataset(
 ) -> store.Manifest:
     """Generate the dataset into `out` (replacing any dataset there), one year at a time."""
     model = build_model(rows, seed)
-    casts = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in schema.COLUMNS.items())
     con = duckdb.connect()
     try:
         manifest = None
         for index, year in enumerate(YEARS):
             table = year_table(model, year)
-            con.register(ARROW, table)
-            con.execute(f"CREATE OR REPLACE TEMP VIEW bench_rows AS SELECT {casts} FROM {ARROW}")
-            manifest = store.write_years(
-                out, con, "bench_rows", source=SOURCE, replace_all=index == 0
-            )
+            con.register(ARROW, table)  # the writer types the columns, adds the absent ones
+            manifest = store.write_years(out, con, ARROW, source=SOURCE, replace_all=index == 0)
             con.unregister(ARROW)
             if on_year:
                 on_year(year, table.num_rows)

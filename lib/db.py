@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from lib import config, remote, schema, store
+from lib import config, refs, remote, schema, store
 
 _lock = threading.Lock()
 _local = threading.local()
@@ -105,6 +105,10 @@ def _create_views(
 ) -> None:
     for statement in _views_sql(location, manifest):
         con.execute(statement)
+    labels: dict[str, dict[str, str]] = {}
+    for kind, code, name in con.execute("SELECT kind, code, name FROM dataset_labels").fetchall():
+        labels.setdefault(kind, {})[code] = name
+    refs.use_dataset_labels(labels)
 
 
 def _file_path(location: str, relative: str) -> str:

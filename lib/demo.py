@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from lib import config, refs, schema, store
+from lib import config, refs, store
 
 SEED = 20_250_527
 YEARS = np.arange(2015, 2025)
@@ -707,9 +707,7 @@ def build_demo(data_dir: str | Path, on_progress: store.Progress | None = None) 
     table = generate(reporter)
     con = duckdb.connect()
     try:
-        con.register("demo_arrow", table)
-        columns = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in schema.COLUMNS.items())
-        con.execute(f"CREATE TEMP VIEW demo_rows AS SELECT {columns} FROM demo_arrow")
+        con.register("demo_rows", table)  # the writer types the columns, adds the absent ones
         manifest = store.write_years(
             data_dir,
             con,
@@ -747,8 +745,14 @@ def verify(data_dir: str | Path, manifest: store.Manifest, con: duckdb.DuckDBPyC
 
 
 def ensure_dataset(data_dir: str | Path, on_progress: store.Progress | None = None) -> bool:
-    """Build the demonstration dataset when `data_dir` has none. True when it was built."""
-    if config.is_remote(str(data_dir)) or store.read_manifest(data_dir) is not None:
+    """Build the demonstration dataset when `data_dir` has none, or bring a dataset written by
+    an older version to the current layout. True when the demonstration was built."""
+    if config.is_remote(str(data_dir)):
+        return False
+    manifest = store.read_manifest(data_dir)
+    if manifest is not None:
+        if manifest.layout < store.LAYOUT:
+            store.upgrade(data_dir)
         return False
     build_demo(data_dir, on_progress)
     return True

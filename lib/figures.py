@@ -440,8 +440,49 @@ def _a17_groups(
     return groups, members
 
 
-def _flow_treemap_nodes(rows: list[_Product], words: FlowWords) -> list[TreemapNode]:
-    """The flow's box, its A17 groups (largest first) and their products."""
+# A product's CPF4 boxes are drawn when they account for its value; what they leave of it (rows
+# without CPF4 detail) becomes one « non détaillé » box.
+UNDETAILED_LABEL = "Non détaillé"
+_Details = dict[tuple[str, str], list[tuple[str, str, float]]]  # (flow, product) -> cpf4 rows
+
+
+def _details_by_product(details: pd.DataFrame | None) -> _Details:
+    """queries.product_details as (flow, product) -> [(cpf4, name, value)], positive only."""
+    by_product: _Details = {}
+    if details is None or details.empty:
+        return by_product
+    columns = _columns(details, ("flow", "product", "cpf4", "cpf4_name", "value_eur"))
+    for flow, product, cpf4, name, value in zip(*columns, strict=True):
+        if value > 0:
+            by_product.setdefault((flow, product), []).append((str(cpf4), str(name), value))
+    return by_product
+
+
+def _cpf4_nodes(parent: TreemapNode, rows: list[tuple[str, str, float]]) -> list[TreemapNode]:
+    """A product's CPF4 boxes, or none when they do not fit inside it (negative corrections)."""
+    detailed = math.fsum(value for _, _, value in rows)
+    if not rows or detailed > parent.value * (1 + 1e-9):
+        return []
+    per_euro = parent.share_pct / parent.value if parent.value else 0.0
+    nodes = [
+        TreemapNode(f"{parent.id}/{code}", parent.id, f"{code} – {name}" if name != code else code,
+                    value, value * per_euro, parent.color)
+        for code, name, value in rows
+    ]  # fmt: skip
+    rest = parent.value - detailed
+    if rest > 1e-6 * parent.value:
+        nodes.append(
+            TreemapNode(f"{parent.id}/-", parent.id, UNDETAILED_LABEL, rest, rest * per_euro,
+                        mix(parent.color, "#ffffff", 0.35))
+        )  # fmt: skip
+    return nodes
+
+
+def _flow_treemap_nodes(
+    rows: list[_Product], words: FlowWords, details: _Details | None = None
+) -> list[TreemapNode]:
+    """The flow's box, its A17 groups (largest first), their products and, where the data has
+    it, each product's CPF4 detail."""
     groups, members = _a17_groups(rows)
     sums = {
         key: (math.fsum(r.value for r in group), math.fsum(r.share_pct for r in group))
@@ -460,24 +501,30 @@ def _flow_treemap_nodes(rows: list[_Product], words: FlowWords) -> list[TreemapN
     for (code, name), color in zip(order, _shades(words.color, len(order)), strict=True):
         group_id = f"{words.name}/{code}"
         nodes.append(TreemapNode(group_id, root.id, name, *sums[code, name], color))
-        nodes += [
-            TreemapNode(f"{group_id}/{r.code}", group_id, r.name, r.value, r.share_pct, color)
-            for r in members[code]
-        ]
+        for r in members[code]:
+            product = TreemapNode(
+                f"{group_id}/{r.code}", group_id, r.name, r.value, r.share_pct, color
+            )
+            nodes.append(product)
+            nodes += _cpf4_nodes(product, (details or {}).get((words.name, r.code), []))
     return nodes
 
 
 def treemap_nodes(
-    products: pd.DataFrame, flows: str | Sequence[str] | None = None
+    products: pd.DataFrame,
+    flows: str | Sequence[str] | None = None,
+    details: pd.DataFrame | None = None,
 ) -> list[TreemapNode]:
-    """Every box of the treemap: flows, then A17 groups, then products (positive values only).
+    """Every box of the treemap: flows, then A17 groups, then products, then their CPF4 detail
+    when `details` (queries.product_details) has it (positive values only).
 
     Parents' values are the exact sums of their children's (branchvalues="total").
     """
     nodes: list[TreemapNode] = []
+    by_product = _details_by_product(details)
     for name, rows in _positive_products(products, _flow_names(flows)).items():
         if rows:
-            nodes += _flow_treemap_nodes(rows, flow_words(name))
+            nodes += _flow_treemap_nodes(rows, flow_words(name), by_product)
     return nodes
 
 
@@ -512,18 +559,25 @@ _WHITE_LINE = {"color": "white", "width": 1}
 
 
 def treemap_figure(
-    products: pd.DataFrame, flows: str | Sequence[str] | None = None, title: str | None = None
+    products: pd.DataFrame,
+    flows: str | Sequence[str] | None = None,
+    title: str | None = None,
+    details: pd.DataFrame | None = None,
 ) -> go.Figure:
     """Areas proportional to value: « Importations » in blue, « Exportations » in violet.
 
     `products` is queries.products (flow, product, product_name, value_eur, share_pct);
     `flows` restricts to "export"/"import" (or "E"/"I", or a list of them). Products with a
-    negative or zero value (customs corrections) cannot have an area and are left out.
+    negative or zero value (customs corrections) cannot have an area and are left out. With
+    `details` (queries.product_details), a click on a product drills down to its CPF4 codes:
+    three levels are drawn at a time.
     """
-    nodes = treemap_nodes(products, flows)
+    nodes = treemap_nodes(products, flows, details)
     if not nodes:
         return empty_figure(title)
-    parents = {node.parent for node in nodes}
+    depth = {node.id: node.id.count("/") for node in nodes}
+    # A product is drawn as a leaf (name and value) even when it has CPF4 boxes beneath it.
+    parents = {node.parent for node in nodes if depth[node.id] <= 2}
     total = math.fsum(node.value for node in nodes if not node.parent)
     trace = {
         "type": "treemap",
@@ -536,6 +590,8 @@ def treemap_figure(
         "customdata": [_treemap_hover(n) for n in nodes],
         **_TREEMAP_STYLE,
     }
+    if max(depth.values()) > 2:
+        trace["maxdepth"] = 3
     return _figure([trace], title, 560, {"l": 5, "r": 5, "b": 5})
 
 

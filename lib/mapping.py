@@ -436,10 +436,13 @@ def _outline(features: list[dict[str, Any]], selected: str) -> folium.GeoJson | 
     )
 
 
-def choropleth(metrics: pd.DataFrame, metric_key: str, selected: str | None = None) -> folium.Map:
+def choropleth(
+    metrics: pd.DataFrame, metric_key: str, selected: str | None = None, period: str | None = None
+) -> folium.Map:
     """The départements coloured by `metric_key` (a key of METRICS), `selected` outlined.
 
     `metrics` is queries.map_metrics. No tiles: a plain background, the metropolitan view.
+    `period` (« 2025 (T1–T2) ») is written under the legend's title.
     """
     metric = _metric(metric_key)
     colors = feature_colors(metrics, metric_key)
@@ -485,7 +488,8 @@ def choropleth(metrics: pd.DataFrame, metric_key: str, selected: str | None = No
         outline = _outline(features, selected)
         if outline is not None:
             outline.add_to(m)
-    _Legend(_legend_html(metric.label, legend_rows(metrics, metric_key))).add_to(m)
+    title = f"{metric.label}, {period}" if period else metric.label
+    _Legend(_legend_html(title, legend_rows(metrics, metric_key))).add_to(m)
     m.fit_bounds(METROPOLE_BOUNDS)
     return m
 

@@ -29,6 +29,12 @@ def year_label(year: int, quarters: Sequence[int] = QUARTERS) -> str:
     return f"{year} ({text})" if text else str(year)
 
 
+def year_inline(year: int, quarters: Sequence[int] = QUARTERS) -> str:
+    """`2024`, or `2025, T1–T2` (inside a parenthesis of a title)."""
+    text = quarters_text(quarters)
+    return f"{year}, {text}" if text else str(year)
+
+
 def year_slug(year: int, quarters: Sequence[int] = QUARTERS) -> str:
     """The year in a file name: `2024`, `2025-T1-T2` for a partial year."""
     text = quarters_text(quarters)

@@ -11,7 +11,8 @@ import math
 
 import pandas as pd
 
-from lib import db, refs
+from lib import db, periods, refs
+from lib.schema import QUARTERS
 from lib.territory import FRANCE, Territory
 from lib.urlstate import DataFilter
 
@@ -52,6 +53,33 @@ def available_years() -> list[int]:
     """Years present in the dataset, ascending (read from the manifest: no file scan)."""
     manifest = db.manifest()
     return manifest.years if manifest else []
+
+
+def year_quarters(year: int) -> tuple[int, ...]:
+    """The quarters a year of the dataset covers (all four for a whole year)."""
+    manifest = db.manifest()
+    return manifest.quarters(year) if manifest else QUARTERS
+
+
+def year_label(year: int) -> str:
+    """`2024`, or `2025 (T1–T2)` for a partial year of the dataset."""
+    return periods.year_label(year, year_quarters(year))
+
+
+def comparable_quarters(year: int) -> tuple[int, ...] | None:
+    """The quarters on which `year` is compared with the year before (None: not comparable)."""
+    manifest = db.manifest()
+    return manifest.comparable_quarters(year, year - 1) if manifest else None
+
+
+def year_inline(year: int) -> str:
+    """`2024`, or `2025, T1–T2` inside a title's parenthesis."""
+    return periods.year_inline(year, year_quarters(year))
+
+
+def year_slug(year: int) -> str:
+    """The year in a file name: `2024`, or `2025-T1-T2`."""
+    return periods.year_slug(year, year_quarters(year))
 
 
 def flow_totals(territory: Territory, year: int) -> dict[str, float]:
@@ -176,6 +204,35 @@ def products(territory: Territory, year: int) -> pd.DataFrame:
     return frame
 
 
+def product_details(territory: Territory, year: int) -> pd.DataFrame:
+    """The CPF4 detail of each product, per flow, where the data has it (empty otherwise)."""
+    where, params = _dept_filter(territory)
+    frame = _frame(
+        f"""
+        SELECT CASE flow WHEN 'E' THEN 'export' ELSE 'import' END AS flow,
+               product, cpf4, sum(value_eur) AS value_eur
+        FROM trade_detail
+        WHERE year = ? AND cpf4 IS NOT NULL AND {where}
+        GROUP BY flow, product, cpf4
+        HAVING sum(value_eur) <> 0
+        ORDER BY flow, product, value_eur DESC, cpf4
+        """,
+        [year, *params],
+    )
+    frame.insert(3, "cpf4_name", frame["cpf4"].map(refs.cpf4_name))
+    return frame
+
+
+def cpf4_codes() -> list[str]:
+    """Every CPF4 code present in the dataset, ascending (for the Données filter)."""
+    rows = (
+        db.cursor()
+        .execute("SELECT DISTINCT cpf4 FROM trade_detail WHERE cpf4 IS NOT NULL ORDER BY 1")
+        .fetchall()
+    )
+    return [code for (code,) in rows]
+
+
 def sankey(territory: Territory, year: int, flow: str, top: int) -> pd.DataFrame:
     """Links of the flow's Sankey: the top products and countries named, the rest `AUTRES`.
 
@@ -226,9 +283,11 @@ def sankey(territory: Territory, year: int, flow: str, top: int) -> pd.DataFrame
 def map_metrics(year: int) -> pd.DataFrame:
     """One row per département of the reference table, for the choropleth.
 
-    Shares are of the national flow; changes compare with the previous year and are NaN when
-    that year is absent or zero.
+    Shares are of the national flow (rows outside the 101 départements included); changes
+    compare with the same quarters of the previous year and are NaN when that year is absent,
+    zero, or cannot be compared quarter by quarter (see Manifest.comparable_quarters).
     """
+    quarters = comparable_quarters(year)
     frame = _frame(
         """
         WITH cur AS (
@@ -241,26 +300,33 @@ def map_metrics(year: int) -> pd.DataFrame:
             SELECT dept,
                    sum(value_eur) FILTER (WHERE flow = 'E') AS exports_prev,
                    sum(value_eur) FILTER (WHERE flow = 'I') AS imports_prev
-            FROM trade_totals WHERE year = ? - 1 GROUP BY dept
+            FROM trade_totals
+            WHERE year = ? AND (? OR list_contains(?, quarter))
+            GROUP BY dept
         )
         SELECT cur.dept, exports_eur, imports_eur, exports_prev, imports_prev
         FROM cur LEFT JOIN prev USING (dept)
         """,
-        [year, year],
+        [
+            year,
+            year - 1 if quarters else -1,  # no year -1: nothing to compare with
+            quarters == QUARTERS,
+            list(quarters or ()),
+        ],
     )
     depts = refs.departements()[["code", "name", "region_code"]].rename(columns={"code": "dept"})
     frame = depts.merge(frame, on="dept", how="left")
     for column in ("exports_eur", "imports_eur"):
         frame[column] = frame[column].fillna(0.0)
-    return _with_map_ratios(frame)
+    return _with_map_ratios(frame, flow_totals(FRANCE, year))
 
 
-def _with_map_ratios(frame: pd.DataFrame) -> pd.DataFrame:
+def _with_map_ratios(frame: pd.DataFrame, national: dict[str, float]) -> pd.DataFrame:
     exports, imports = frame["exports_eur"], frame["imports_eur"]
     frame["balance_eur"] = exports - imports
     frame["coverage_pct"] = 100 * exports / imports.where(imports != 0)
-    frame["exports_share_national_pct"] = 100 * exports / (exports.sum() or math.nan)
-    frame["imports_share_national_pct"] = 100 * imports / (imports.sum() or math.nan)
+    frame["exports_share_national_pct"] = 100 * exports / (national["E"] or math.nan)
+    frame["imports_share_national_pct"] = 100 * imports / (national["I"] or math.nan)
     for flow in ("exports", "imports"):
         prev = frame.pop(f"{flow}_prev").astype("float64")
         frame[f"{flow}_change_pct"] = 100 * (frame[f"{flow}_eur"] - prev) / prev.where(prev != 0)
@@ -270,32 +336,52 @@ def _with_map_ratios(frame: pd.DataFrame) -> pd.DataFrame:
 # --- Données page: the underlying rows, filtered -------------------------------------------
 
 ROW_COLUMNS_SQL = """
-    t.year AS annee, t.month AS mois,
+    t.year AS annee, t.quarter AS trimestre, t.month AS mois,
     CASE t.flow WHEN 'E' THEN 'export' ELSE 'import' END AS flux,
     t.dept AS departement, coalesce(d.name, t.dept) AS departement_nom,
     t.product AS produit, coalesce(p.name, t.product) AS produit_nom,
+    t.cpf4 AS cpf4, coalesce(k.name, t.cpf4) AS cpf4_nom,
     t.country AS pays, coalesce(c.name, t.country) AS pays_nom,
-    t.value_eur AS valeur_eur
+    t.value_eur AS valeur_eur, t.mass_kg AS masse_kg
 """
+# A row of a given quarter is selected when its (year, quarter) lies in the chosen period; an
+# annual row (no quarter) only when the period covers its whole year.
+PERIOD_SQL = """
+    t.year BETWEEN ? AND ? AND CASE
+        WHEN t.quarter IS NULL THEN (t.year > ? OR ? = 1) AND (t.year < ? OR ? = 4)
+        ELSE t.year * 4 + t.quarter BETWEEN ? AND ?
+    END
+"""
+
+
+def _period_params(data_filter: DataFilter) -> list[object]:
+    first, last = data_filter.first_year, data_filter.last_year
+    first_q, last_q = data_filter.first_quarter, data_filter.last_quarter
+    return [first, last, first, first_q, last, last_q, first * 4 + first_q, last * 4 + last_q]
 
 
 def _rows_query(data_filter: DataFilter) -> tuple[str, list[object]]:
     """FROM/WHERE of the filtered rows, with names joined from the reference tables."""
     where, params = _dept_filter(data_filter.territory)
-    clauses = [where.replace("dept", "t.dept"), "t.year BETWEEN ? AND ?"]
-    params = [*params, data_filter.first_year, data_filter.last_year]
+    clauses = [where.replace("dept", "t.dept"), PERIOD_SQL]
+    params = [*params, *_period_params(data_filter)]
     if data_filter.flux != "tous":
         clauses.append("t.flow = ?")
         params.append("E" if data_filter.flux == "export" else "I")
-    for column, codes in (("product", data_filter.products), ("country", data_filter.countries)):
+    for column, codes in (
+        ("product", data_filter.products),
+        ("cpf4", data_filter.cpf4),
+        ("country", data_filter.countries),
+    ):
         if codes:
             clauses.append(f"t.{column} IN ({', '.join('?' for _ in codes)})")
             params.extend(codes)
     sql = f"""
         FROM trade t
         LEFT JOIN ref_departements d ON d.code = t.dept
-        LEFT JOIN ref_products p ON p.code = t.product
-        LEFT JOIN ref_countries c ON c.code = t.country
+        LEFT JOIN names_product p ON p.code = t.product
+        LEFT JOIN names_cpf4 k ON k.code = t.cpf4
+        LEFT JOIN names_country c ON c.code = t.country
         WHERE {" AND ".join(clauses)}
     """
     return sql, params
@@ -315,7 +401,8 @@ def rows_preview(data_filter: DataFilter, limit: int) -> pd.DataFrame:
     body, params = _rows_query(data_filter)
     return _frame(
         f"SELECT {ROW_COLUMNS_SQL} {body} "
-        "ORDER BY t.value_eur DESC, t.year, t.dept, t.flow, t.product, t.country LIMIT ?",
+        "ORDER BY t.value_eur DESC, t.year, t.quarter, t.month, t.dept, t.flow, t.product, "
+        "t.cpf4, t.country LIMIT ?",
         [*params, limit],
     )
 
@@ -329,7 +416,7 @@ def write_rows_csv(data_filter: DataFilter, path: str) -> None:
     target = path.replace("'", "''")
     db.cursor().execute(
         f"COPY (SELECT {ROW_COLUMNS_SQL} {body} "
-        "ORDER BY t.year, t.dept, t.flow, t.product, t.country, t.month) "
+        "ORDER BY t.year, t.dept, t.flow, t.product, t.cpf4, t.country, t.quarter, t.month) "
         f"TO '{target}' (FORMAT csv, HEADER true, DELIMITER ',')",
         params,
     )

@@ -101,14 +101,36 @@ def countries() -> pd.DataFrame:
     return _countries().copy()
 
 
+# Names read from the customs' label files of the dataset in use, for codes the committed tables
+# lack (kind -> code -> name): set by lib.db whenever it opens a dataset version. The dataset is
+# the process's, so are its labels.
+_dataset_labels: dict[str, dict[str, str]] = {}
+_LABEL_KINDS = {"products": "product", "countries": "country"}
+
+
+def use_dataset_labels(labels: dict[str, dict[str, str]]) -> None:
+    """Complete the reference names with the dataset's labels (kind: product, cpf4, country)."""
+    global _dataset_labels
+    _dataset_labels = {kind: dict(names) for kind, names in labels.items()}
+
+
 def _name(table: str, code: object, normalized: str | None) -> str:
-    """Name of `code` in `table`, trying `normalized` second; the code itself when unknown."""
+    """Name of `code` in `table`, trying `normalized` second, then the dataset's labels; the
+    code itself when unknown."""
     names = _names(table)
-    if isinstance(code, str) and code in names:
-        return names[code]
-    if normalized is not None and normalized in names:
-        return names[normalized]
+    labels = _dataset_labels.get(_LABEL_KINDS.get(table, ""), {})
+    for candidate in (code, normalized):
+        if isinstance(candidate, str) and candidate in names:
+            return names[candidate]
+    for candidate in (code, normalized):
+        if isinstance(candidate, str) and candidate in labels:
+            return labels[candidate]
     return "" if code is None else str(code)
+
+
+def cpf4_name(code: str) -> str:
+    """Name of a CPF4 code from the dataset's label files; unknown -> the code itself."""
+    return _dataset_labels.get("cpf4", {}).get(code, "" if code is None else str(code))
 
 
 def _upper(code: object) -> str | None:

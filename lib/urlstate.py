@@ -57,14 +57,21 @@ class DataFilter:
     flux: str = "tous"
     products: tuple[str, ...] = field(default_factory=tuple)
     countries: tuple[str, ...] = field(default_factory=tuple)
+    first_quarter: int = 1  # the period runs from (first_year, first_quarter)
+    last_quarter: int = 4  # to (last_year, last_quarter), both included
+    cpf4: tuple[str, ...] = field(default_factory=tuple)
 
     def to_params(self) -> dict[str, str]:
         params = {"niveau": WORD_OF_LEVEL[self.territory.level]}
         if self.territory.level != "france":
             params["code"] = self.territory.code
         params |= {"debut": str(self.first_year), "fin": str(self.last_year), "flux": self.flux}
+        if (self.first_quarter, self.last_quarter) != (1, 4):
+            params |= {"tdebut": str(self.first_quarter), "tfin": str(self.last_quarter)}
         if self.products:
             params["produits"] = ",".join(self.products)
+        if self.cpf4:
+            params["cpf4"] = ",".join(self.cpf4)
         if self.countries:
             params["pays"] = ",".join(self.countries)
         return params
@@ -162,15 +169,31 @@ def _codes(params: Params, key: str, known: set[str], what: str, notices: list[s
     return tuple(dict.fromkeys(c for c in codes if c in known))
 
 
-def parse_data_filter(params: Params, years: Sequence[int]) -> tuple[DataFilter, list[str]]:
+def parse_quarter(params: Params, key: str, default: int, notices: list[str]) -> int:
+    raw = _one(params, key)
+    if raw is None or raw == "":
+        return default
+    if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= 4:
+        return int(raw)
+    notices.append(f"Trimestre « {raw} » invalide (de 1 à 4) : T{default} retenu.")
+    return default
+
+
+def parse_data_filter(
+    params: Params, years: Sequence[int], cpf4_codes: Sequence[str] = ()
+) -> tuple[DataFilter, list[str]]:
+    """The Données filter; `cpf4_codes` are the CPF4 codes of the dataset (none are valid
+    when it has none)."""
     notices: list[str] = []
     first_default = min(years) if years else 0
     last_default = max(years) if years else 0
     first = parse_year(params, "debut", years, first_default, notices)
     last = parse_year(params, "fin", years, last_default, notices)
-    if first > last:
+    first_q = parse_quarter(params, "tdebut", 1, notices)
+    last_q = parse_quarter(params, "tfin", 4, notices)
+    if (first, first_q) > (last, last_q):
         notices.append("Période inversée : les deux bornes ont été échangées.")
-        first, last = last, first
+        first, first_q, last, last_q = last, last_q, first, first_q
     data_filter = DataFilter(
         territory=parse_territory_params(params, notices),
         first_year=first,
@@ -178,6 +201,9 @@ def parse_data_filter(params: Params, years: Sequence[int]) -> tuple[DataFilter,
         flux=parse_flux(params, notices),
         products=_codes(params, "produits", set(refs.products()["code"]), "Produits", notices),
         countries=_codes(params, "pays", set(refs.countries()["code"]), "Pays", notices),
+        first_quarter=first_q,
+        last_quarter=last_q,
+        cpf4=_codes(params, "cpf4", set(cpf4_codes), "Codes CPF4", notices),
     )
     return data_filter, notices
 

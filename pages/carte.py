@@ -11,6 +11,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from lib import mapping, queries, refs, urlstate
+from lib.schema import QUARTERS
 from pages import components
 
 MAP_HEIGHT = 640
@@ -46,6 +47,7 @@ def controls(year: int, metric: str) -> None:
     year_col.selectbox(
         "Année",
         sorted(queries.available_years(), reverse=True),
+        format_func=queries.year_label,
         key="carte-year",
         on_change=_on_year,
     )
@@ -78,6 +80,29 @@ def drom_links(year: int) -> None:
         )
 
 
+def legend_period(state: urlstate.MapState) -> str:
+    """« 2025 (T1–T2) »; for a one-year change of a partial year, the quarters compared."""
+    label = queries.year_label(state.year)
+    quarters = queries.year_quarters(state.year)
+    if state.metric.endswith("_change") and quarters != QUARTERS:
+        return f"{label} / mêmes trimestres de {state.year - 1}"
+    return label
+
+
+def change_notice(year: int) -> None:
+    """Why a one-year change cannot be drawn, when it cannot."""
+    if queries.comparable_quarters(year) is not None:
+        return
+    if year - 1 not in queries.available_years():
+        st.info(f"Pas de données pour {year - 1} : l'évolution sur un an n'est pas disponible.")
+    else:
+        st.info(
+            f"{queries.year_label(year)} et {queries.year_label(year - 1)} ne couvrent pas les "
+            "mêmes trimestres (ou l'une des deux années n'est pas détaillée par trimestre) : "
+            "l'évolution sur un an n'est pas disponible."
+        )
+
+
 def map_clicked_code(state: urlstate.MapState, metrics_frame) -> str | None:
     """Draw the map; return the département just clicked, if any.
 
@@ -85,7 +110,9 @@ def map_clicked_code(state: urlstate.MapState, metrics_frame) -> str | None:
     not rerun the app. A click opens the fiche at once, and the component is mounted anew when
     the user comes back, so a returned feature is always a fresh click.
     """
-    fmap = mapping.choropleth(metrics_frame, state.metric, selected=state.selected)
+    fmap = mapping.choropleth(
+        metrics_frame, state.metric, selected=state.selected, period=legend_period(state)
+    )
     returned = st_folium(
         fmap,
         key=f"carte-{state.year}-{state.metric}-{state.selected}",
@@ -108,7 +135,7 @@ def page() -> None:
         st.error("Le jeu de données est vide : importez des fichiers des Douanes.")
         return
     components.write_url(state.to_params())
-    st.title(f"Commerce extérieur des départements, {year}")
+    st.title(f"Commerce extérieur des départements, {queries.year_label(year)}")
     st.markdown(
         "Cliquez sur un département pour ouvrir sa fiche : chiffres clés, principaux pays "
         "partenaires, principales activités, flux par produit et par pays."
@@ -118,13 +145,15 @@ def page() -> None:
     if searched:
         open_fiche(searched, year)
     metrics_frame = queries.map_metrics(year)
+    if metric.endswith("_change"):
+        change_notice(year)
     clicked = map_clicked_code(state, metrics_frame)
     if clicked:
         open_fiche(clicked, year)
     drom_links(year)
     label = mapping.METRICS[metric].label
-    st.subheader(f"{label} par département, {year}")
-    components.data_table(metrics_frame, f"carte_{metric}_{year}.csv", "map")
+    st.subheader(f"{label} par département, {queries.year_label(year)}")
+    components.data_table(metrics_frame, f"carte_{metric}_{queries.year_slug(year)}.csv", "map")
     with st.expander("Méthodologie"):
         st.markdown(components.METHODOLOGY)
 

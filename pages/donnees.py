@@ -19,7 +19,27 @@ PREVIEW_ROWS = 1_000
 
 
 def _filter_from_url() -> tuple[urlstate.DataFilter, list[str]]:
-    return urlstate.parse_data_filter(components.url_params(), queries.available_years())
+    return urlstate.parse_data_filter(
+        components.url_params(), queries.available_years(), queries.cpf4_codes()
+    )
+
+
+def _periods() -> list[str]:
+    """Every quarter of the dataset, in order (`T1 2024`): the choices of the period slider.
+
+    Plain strings shown as they are, so that the widget's value survives its serialisation."""
+    return [f"T{q} {y}" for y in queries.available_years() for q in queries.year_quarters(y)]
+
+
+def _quarter_of(period: str) -> tuple[int, int]:
+    quarter, year = period.removeprefix("T").split(" ")
+    return int(year), int(quarter)
+
+
+def _clamped(year: int, quarter: int, choices: list[str]) -> str:
+    """The nearest choice to a (year, quarter) (a partial year offers fewer quarters)."""
+    wanted = year * 4 + quarter
+    return min(choices, key=lambda c: abs(_quarter_of(c)[0] * 4 + _quarter_of(c)[1] - wanted))
 
 
 def _go(data_filter: urlstate.DataFilter) -> None:
@@ -35,54 +55,72 @@ def _on_level() -> None:
 def _on_change() -> None:
     data_filter, _ = _filter_from_url()
     state = st.session_state
-    years = state["donnees-years"]
-    # A range whose two ends meet comes back as a single year.
-    first, last = years if isinstance(years, tuple | list) else (years, years)
+    first, last = _quarter_of(state["donnees-from"]), _quarter_of(state["donnees-to"])
     _go(
         replace(
             data_filter,
             territory=Territory(state["donnees-level"], state["donnees-code"]),
-            first_year=first,
-            last_year=last,
+            first_year=first[0],
+            first_quarter=first[1],
+            last_year=last[0],
+            last_quarter=last[1],
             flux=state["donnees-flux"],
             products=tuple(state["donnees-products"]),
+            cpf4=tuple(state["donnees-cpf4"]),
             countries=tuple(state["donnees-countries"]),
         )
     )
 
 
-def controls(data_filter: urlstate.DataFilter) -> None:
+def controls(data_filter: urlstate.DataFilter, cpf4_codes: list[str]) -> None:
     territory = data_filter.territory
+    choices = _periods()
     for key, value in {
         "donnees-level": territory.level,
         "donnees-code": territory.code,
-        "donnees-years": (data_filter.first_year, data_filter.last_year),
+        "donnees-from": _clamped(data_filter.first_year, data_filter.first_quarter, choices),
+        "donnees-to": _clamped(data_filter.last_year, data_filter.last_quarter, choices),
         "donnees-flux": data_filter.flux,
         "donnees-products": list(data_filter.products),
+        "donnees-cpf4": list(data_filter.cpf4),
         "donnees-countries": list(data_filter.countries),
     }.items():
         components.sync_widget(key, value)
-    level_col, code_col, years_col, flux_col = st.columns([1, 2, 2, 2])
+    level_col, code_col, from_col, to_col, flux_col = st.columns([1, 2, 1, 1, 2])
     components.territory_pickers(level_col, code_col, territory, "donnees", _on_level, _on_change)
-    years_col.select_slider(
-        "Années", queries.available_years(), key="donnees-years", on_change=_on_change
+    # Two single choices rather than a range slider: each end is a quarter, and a range
+    # widget whose value comes from the URL does not keep both ends across reruns.
+    period_help = (
+        "Les lignes annuelles (sans trimestre) ne sont retenues que si la période couvre "
+        "toute leur année."
     )
+    from_col.selectbox(
+        "Du trimestre", choices, key="donnees-from", on_change=_on_change, help=period_help
+    )
+    to_col.selectbox("Au trimestre", choices, key="donnees-to", on_change=_on_change)
     components.flux_radio(flux_col, "donnees-flux", _on_change)
-    products_col, countries_col = st.columns(2)
-    for column, key, label, table, name_of, placeholder in (
-        (products_col, "products", "Produits (A129)", refs.products(), refs.product_name,
-         "Tous les produits"),
-        (countries_col, "countries", "Pays partenaires", refs.countries(), refs.country_name,
-         "Tous les pays"),
+    products_col, cpf4_col, countries_col = st.columns(3)
+    for column, key, label, codes, name_of, placeholder in (
+        (products_col, "products", "Produits (A129)", list(refs.products()["code"]),
+         refs.product_name, "Tous les produits"),
+        (cpf4_col, "cpf4", "Produits (CPF4)", cpf4_codes, refs.cpf4_name,
+         "Tous" if cpf4_codes else "Pas de détail CPF4 dans les données"),
+        (countries_col, "countries", "Pays partenaires", list(refs.countries()["code"]),
+         refs.country_name, "Tous les pays"),
     ):  # fmt: skip
         column.multiselect(
             label,
-            list(table["code"]),
-            format_func=lambda code, name_of=name_of: f"{code} – {name_of(code)}",
+            codes,
+            format_func=lambda code, name_of=name_of: _code_label(code, name_of(code)),
             key=f"donnees-{key}",
             on_change=_on_change,
             placeholder=placeholder,
+            disabled=not codes,
         )
+
+
+def _code_label(code: str, name: str) -> str:
+    return f"{code} – {name}" if name != code else code
 
 
 def csv_of(data_filter: urlstate.DataFilter) -> bytes:
@@ -99,10 +137,12 @@ def csv_of(data_filter: urlstate.DataFilter) -> bytes:
 
 def _file_name(data_filter: urlstate.DataFilter) -> str:
     territory = data_filter.territory
-    return (
-        f"donnees_{territory.level}_{territory.code}_{data_filter.first_year}-"
-        f"{data_filter.last_year}_{data_filter.flux}.csv"
-    )
+    f = data_filter
+    if (f.first_quarter, f.last_quarter) == (1, 4):
+        period = f"{f.first_year}-{f.last_year}"
+    else:
+        period = f"{f.first_year}T{f.first_quarter}-{f.last_year}T{f.last_quarter}"
+    return f"donnees_{territory.level}_{territory.code}_{period}_{f.flux}.csv"
 
 
 def page() -> None:
@@ -114,10 +154,10 @@ def page() -> None:
     components.write_url(data_filter.to_params())
     st.title("Données détaillées")
     st.markdown(
-        "Les lignes du jeu de données (année, flux, département, produit, pays, valeur en euros), "
-        "filtrées selon vos choix."
+        "Les lignes du jeu de données (période, flux, département, produit A129 et CPF4, pays, "
+        "valeur en euros, masse en kilogrammes), filtrées selon vos choix."
     )
-    controls(data_filter)
+    controls(data_filter, queries.cpf4_codes())
     count, total = queries.row_summary(data_filter)
     st.markdown(
         f"**{formatting.number(count, 0)} lignes** sélectionnées, pour une valeur totale de "
@@ -143,6 +183,7 @@ def page() -> None:
         column_config={
             **components.localized_columns(preview),
             "annee": st.column_config.NumberColumn("année", format="plain"),
+            "trimestre": st.column_config.NumberColumn(format="plain"),
             "mois": st.column_config.NumberColumn(format="plain"),
         },
     )

@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from lib import figures, formatting, queries, urlstate
+from lib.schema import QUARTERS
 from lib.territory import FRANCE, Territory
 from pages import components
 
@@ -77,7 +78,12 @@ def controls(state: urlstate.FicheState) -> None:
     level_col, code_col, year_col, top_col, flux_col = st.columns([1.1, 2, 0.8, 1.6, 1.8])
     components.territory_pickers(level_col, code_col, territory, "fiche", _on_level, _on_territory)
     year_col.selectbox(
-        "Année", years, key="fiche-year", on_change=_on_setting, args=("fiche-year", "year")
+        "Année",
+        years,
+        format_func=queries.year_label,
+        key="fiche-year",
+        on_change=_on_setting,
+        args=("fiche-year", "year"),
     )
     top_col.slider(
         "Nombre de postes (top N)",
@@ -113,7 +119,10 @@ def key_figures(state: urlstate.FicheState, kpis: pd.DataFrame) -> None:
 
 
 def partners_section(state: urlstate.FicheState) -> None:
-    st.subheader(f"Principaux pays à l'import et à l'export, {state.territory.name} ({state.year})")
+    st.subheader(
+        f"Principaux pays à l'import et à l'export, {state.territory.name} "
+        f"({queries.year_inline(state.year)})"
+    )
     table = queries.partners(state.territory, state.year, state.top)
     components.chart_with_data(
         figures.partners_figure(table),
@@ -128,29 +137,43 @@ def partners_section(state: urlstate.FicheState) -> None:
 
 def products_section(state: urlstate.FicheState) -> None:
     st.subheader(
-        f"Principales activités à l'import et à l'export, {state.territory.name} ({state.year})"
+        f"Principales activités à l'import et à l'export, {state.territory.name} "
+        f"({queries.year_inline(state.year)})"
     )
     table = queries.products(state.territory, state.year)
+    details = queries.product_details(state.territory, state.year)
     shown = [
         flow
         for flow, on in (("export", state.shows_exports), ("import", state.shows_imports))
         if on
     ]
     table = table[table["flow"].isin(shown)].reset_index(drop=True)
+    details = details[details["flow"].isin(shown)].reset_index(drop=True)
+    caption = (
+        "*En bleu les biens importés, en violet les biens exportés ; l'aire de chaque "
+        "compartiment est proportionnelle à sa valeur.*"
+    )
+    if not details.empty:
+        caption += (
+            " *Cliquez sur un groupe d'activités pour voir le détail de ses produits en "
+            "nomenclature CPF4 ; cliquez sur le bandeau du haut pour remonter.*"
+        )
     components.chart_with_data(
-        figures.treemap_figure(table, flows=shown),
+        figures.treemap_figure(table, flows=shown, details=details),
         table,
         _file("produits", state),
         "products",
-        caption="*En bleu les biens importés, en violet les biens exportés ; l'aire de chaque "
-        "compartiment est proportionnelle à sa valeur.*",
+        caption=caption,
     )
+    if not details.empty:
+        st.markdown("**Détail des produits en nomenclature CPF4**")
+        components.data_table(details, _file("produits_cpf4", state), "products-cpf4")
 
 
 def flow_section(state: urlstate.FicheState, flow: str, kpis: pd.DataFrame) -> None:
     title, short = FLOW_SECTIONS[flow]
     territory = state.territory
-    st.subheader(f"{title}, {territory.name} (en valeur, {state.year})")
+    st.subheader(f"{title}, {territory.name} (en valeur, {queries.year_inline(state.year)})")
     links = queries.sankey(territory, state.year, flow, state.top)
     region = territory.region
     region_name = _region_name(territory)
@@ -181,11 +204,12 @@ def _comparison_sankey(
 ) -> None:
     links = queries.sankey(other, state.year, flow, state.top)
     word = "exportations" if flow == "E" else "importations"
-    st.markdown(f"**{short}, {other.name} (en valeur, {state.year})**")
+    st.markdown(f"**{short}, {other.name} (en valeur, {queries.year_inline(state.year)})**")
     components.chart_with_data(
         figures.sankey_figure(links, flow),
         links,
-        f"sankey_{_flow_word(flow)}_{other.level}_{other.code}_{state.year}_top{state.top}.csv",
+        f"sankey_{_flow_word(flow)}_{other.level}_{other.code}_{queries.year_slug(state.year)}"
+        f"_top{state.top}.csv",
         f"sankey-{flow}-{other.level}",
         caption=f"Total des {word} : {formatting.meur(total)}",
     )
@@ -198,7 +222,7 @@ def _flow_word(flow: str) -> str:
 def _file(stem: str, state: urlstate.FicheState) -> str:
     territory = state.territory
     code = "FR" if territory.level == "france" else territory.code
-    return f"{stem}_{territory.level}_{code}_{state.year}_top{state.top}.csv"
+    return f"{stem}_{territory.level}_{code}_{queries.year_slug(state.year)}_top{state.top}.csv"
 
 
 def page() -> None:
@@ -210,6 +234,12 @@ def page() -> None:
         )
         return
     st.title(f"Les indicateurs clés : commerce extérieur — {state.territory.label}")
+    if queries.year_quarters(state.year) != QUARTERS:
+        st.info(
+            f"Année {queries.year_label(state.year)} incomplète : les chiffres ne couvrent que "
+            "ces trimestres.",
+            icon="ℹ️",
+        )
     controls(state)
     kpis = queries.kpis(state.territory, state.year)
     key_figures(state, kpis)

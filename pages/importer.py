@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from datetime import datetime
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
-from lib import config, db, demo, formatting, ingest
+from lib import checks, config, db, demo, formatting, ingest
+from lib.schema import FLOWS
 from pages import components
 
 SOURCE_LABELS = {
@@ -17,7 +20,7 @@ SOURCE_LABELS = {
     "mixed": "fichiers importés et années de démonstration",
     "empty": "aucune donnée",
 }
-ACCEPTED = ["csv", "txt", "xlsx", "zip", "parquet"]
+ACCEPTED = ["csv", "txt", "xls", "xlsx", "zip", "parquet"]
 FLASH = "importer-flash"  # messages of the last action, shown once after the rerun
 
 
@@ -40,11 +43,35 @@ def status() -> None:
         f"- **Lignes** : {formatting.number(manifest.rows, 0)}\n"
         f"- **Mis à jour** : {_french_datetime(manifest.created)}"
     )
-    demo_years = [y for y in years if manifest.sources[y] == "demo"]
-    if manifest.source == "mixed":
-        st.markdown(f"- **Années de démonstration** : {', '.join(map(str, demo_years))}")
-    if manifest.inputs:
-        st.markdown("- **Fichiers** : " + ", ".join(f"`{name}`" for name in manifest.inputs))
+    with st.expander("Détail par année et par flux"):
+        st.dataframe(
+            _parts_table(manifest),
+            hide_index=True,
+            width="stretch",
+            column_config={"Année": st.column_config.NumberColumn(format="plain")},
+        )
+
+
+PART_SOURCES = {"demo": "démonstration", "import": "importé"}
+
+
+def _parts_table(manifest) -> pd.DataFrame:
+    """One row per (year, flow): its origin, the quarters it covers, its size and total."""
+    rows = []
+    for year, flow in manifest.pairs:
+        part = manifest.part(year, flow)
+        rows.append(
+            {
+                "Année": year,
+                "Flux": FLOWS[flow],
+                "Source": PART_SOURCES.get(part.source, part.source),
+                "Trimestres": checks.coverage_text(part.quarters),
+                "Lignes": "" if part.rows is None else formatting.number(part.rows, 0),
+                "Valeur": "" if part.value_eur is None else formatting.meur(part.value_eur),
+                "Fichiers": ", ".join(part.inputs),
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def _french_datetime(iso: str) -> str:
@@ -63,41 +90,134 @@ def _progress_callback(bar):
     return report
 
 
+UNIT_CHOICES = {
+    None: "Détecter (euros, sauf en-tête en milliers ou classeur XLS du Kiosque)",
+    "eur": "Euros",
+    "keur": "Milliers d'euros",
+}
+PREPARED = "importer-prepared"  # the analysed files awaiting confirmation (ingest.Prepared)
+ROUND = "importer-round"  # how many imports this session has made (renews the uploader)
+
+
 def upload_form() -> None:
     st.subheader("Importer des fichiers des Douanes")
     st.markdown(
-        "Fichiers départementaux du commerce extérieur téléchargés sur le portail open data des "
-        "Douanes : CSV ou TXT (séparateur `;`, `,` ou tabulation), XLSX, ZIP ou Parquet. Les "
-        "colonnes sont reconnues par leur en-tête (Flux, Année, Mois, Département, Code A129, "
-        "Code pays, Valeur). Les années importées remplacent les mêmes années du jeu en place ; "
-        "en cas d'erreur, rien n'est modifié."
+        "Fichiers « Statistiques régionales et départementales du commerce extérieur » tels "
+        "que les Douanes les publient : un ZIP par année et par flux (fichier texte sans "
+        "en-tête et fichiers de libellés), ou les classeurs XLS du Kiosque ; aussi des fichiers "
+        "CSV, TXT, XLSX ou Parquet avec en-tête (Flux, Année, Trimestre ou Mois, Département, "
+        "Code A129, Code CPF4, Code pays, Valeur, Masse). Déposez plusieurs fichiers à la fois "
+        "(les deux flux d'une année, plusieurs années). Chaque couple (année, flux) importé "
+        "remplace le même couple du jeu en place ; les autres sont conservés. Un aperçu est "
+        "présenté avant toute écriture ; en cas d'erreur, rien n'est modifié."
     )
+    # A new key after each import empties the uploader: the files imported are not offered
+    # for analysis a second time.
     uploads = st.file_uploader(
-        "Fichiers", type=ACCEPTED, accept_multiple_files=True, key="importer-files"
+        "Fichiers",
+        type=ACCEPTED,
+        accept_multiple_files=True,
+        key=f"importer-files-{st.session_state.get(ROUND, 0)}",
     )
-    if not st.button("Importer", type="primary", disabled=not uploads, key="importer-run"):
+    unit = st.radio(
+        "Unité des valeurs",
+        list(UNIT_CHOICES),
+        format_func=UNIT_CHOICES.get,
+        key="importer-unit",
+        horizontal=True,
+    )
+    if not st.button(
+        "Analyser les fichiers", type="primary", disabled=not uploads, key="importer-run"
+    ):
         return
+    _discard_prepared()
     bar = st.progress(0.0, text="Lecture des fichiers…")
+    staging = tempfile.mkdtemp(prefix="comext-import-")
     with tempfile.TemporaryDirectory(prefix="import-") as tmp:
         paths = []
-        for upload in uploads:
-            path = Path(tmp) / Path(upload.name).name
+        for index, upload in enumerate(uploads):
+            # One folder per upload: two files may share a name; the name itself is kept
+            # (messages quote it) but never used as a path component of ours.
+            folder = Path(tmp) / str(index)
+            folder.mkdir()
+            path = folder / (Path(upload.name).name or "fichier")
             path.write_bytes(upload.getbuffer())
             paths.append(path)
         try:
             # In a child process: parsing a large file must not swell the app's memory.
-            report = ingest.ingest_in_child(
-                paths, config.data_dir(), on_progress=_progress_callback(bar)
+            prepared = ingest.prepare_in_child(
+                paths, staging, unit=unit, on_progress=_progress_callback(bar)
+            )
+        except ingest.IngestFailed as error:
+            bar.empty()
+            shutil.rmtree(staging, ignore_errors=True)
+            st.error(str(error))
+            return
+    bar.empty()
+    st.session_state[PREPARED] = prepared
+
+
+def _discard_prepared() -> None:
+    prepared = st.session_state.pop(PREPARED, None)
+    if prepared is not None:
+        ingest.discard(prepared)
+
+
+def preview() -> None:
+    """What the analysed files hold and what importing them will replace; confirm or cancel."""
+    prepared = st.session_state.get(PREPARED)
+    if prepared is None:
+        return
+    st.subheader("Aperçu avant import")
+    st.dataframe(
+        _summary_table(prepared),
+        hide_index=True,
+        width="stretch",
+        column_config={"Année": st.column_config.NumberColumn(format="plain")},
+    )
+    st.markdown("**Ce que l'import va faire**")
+    for line in prepared.plan_lines(db.manifest()):
+        st.text(line)
+    for warning in prepared.warnings:
+        st.warning(warning)
+    confirm_col, cancel_col = st.columns(2)
+    if confirm_col.button("Confirmer l'import", type="primary", key="importer-confirm-import"):
+        bar = st.progress(0.9, text="Écriture…")
+        try:
+            report = ingest.commit_in_child(
+                prepared, config.data_dir(), on_progress=_progress_callback(bar)
             )
         except ingest.IngestFailed as error:
             bar.empty()
             st.error(str(error))
             return
-    # Rerun so that the status above, the banner and every page read the new dataset.
-    st.session_state[FLASH] = [("success", report.summary)] + [
-        ("warning", warning) for warning in report.warnings
-    ]
-    st.rerun()
+        finally:
+            _discard_prepared()
+        # Rerun so that the status above, the banner and every page read the new dataset.
+        st.session_state[FLASH] = [("success", report.summary)] + [
+            ("warning", warning) for warning in report.warnings
+        ]
+        st.session_state[ROUND] = st.session_state.get(ROUND, 0) + 1
+        st.rerun()
+    if cancel_col.button("Annuler", key="importer-cancel"):
+        _discard_prepared()
+        st.rerun()
+
+
+def _summary_table(prepared: ingest.Prepared) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "Fichier": s.file,
+                "Année": s.year,
+                "Flux": FLOWS[s.flow],
+                "Trimestres": checks.coverage_text(s.quarters),
+                "Lignes": formatting.number(s.rows, 0),
+                "Valeur": formatting.meur(s.value_eur),
+            }
+            for s in prepared.summaries
+        ]
+    )
 
 
 def back_to_demo() -> None:
@@ -120,6 +240,7 @@ def page() -> None:
     flash_messages()
     status()
     upload_form()
+    preview()
     back_to_demo()
 
 
