@@ -4,7 +4,8 @@
                          --year YYYY [--top N] --out DIR [--all]
 
 Files (UTF-8, comma-separated, `.` decimals, header row, euros unrounded): kpis.csv,
-partners.csv, products.csv, sankey_export.csv, sankey_import.csv. The app's downloads are built
+partners.csv, products.csv, products_cpf4.csv (header only when the data has no CPF4 detail),
+sankey_export.csv, sankey_import.csv. The app's downloads are built
 by `tables()` and `to_csv_bytes()` below, so a download and an export are byte-identical.
 """
 
@@ -27,6 +28,7 @@ TABLES: dict[str, TableBuilder] = {
     "kpis.csv": lambda t, year, top: queries.kpis(t, year),
     "partners.csv": queries.partners,
     "products.csv": lambda t, year, top: queries.products(t, year),
+    "products_cpf4.csv": lambda t, year, top: queries.product_details(t, year),
     "sankey_export.csv": lambda t, year, top: queries.sankey(t, year, "E", top),
     "sankey_import.csv": lambda t, year, top: queries.sankey(t, year, "I", top),
 }

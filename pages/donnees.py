@@ -99,6 +99,8 @@ def controls(data_filter: urlstate.DataFilter, cpf4_codes: list[str]) -> None:
     )
     to_col.selectbox("Au trimestre", choices, key="donnees-to", on_change=_on_change)
     components.flux_radio(flux_col, "donnees-flux", _on_change)
+    if (data_filter.first_quarter, data_filter.last_quarter) != (1, 4):
+        st.caption(period_help)
     products_col, cpf4_col, countries_col = st.columns(3)
     for column, key, label, codes, name_of, placeholder in (
         (products_col, "products", "Produits (A129)", list(refs.products()["code"]),

@@ -9,15 +9,16 @@ import duckdb
 import pandas as pd
 import pytest
 
-from lib import config, db, store
+from lib import config, db, schema, store
 
 CANONICAL = ["year", "month", "flow", "dept", "product", "country", "value_eur"]
 
 
 def write_dataset(frame: pd.DataFrame, data_dir: Path, source: str = "import") -> store.Manifest:
-    """Write `frame` (canonical columns) to `data_dir` with the project's writer."""
+    """Write `frame` (canonical columns; quarter, cpf4 and mass_kg optional) to `data_dir` with
+    the project's writer."""
     con = duckdb.connect()
-    con.register("fixture_rows", frame[CANONICAL])
+    con.register("fixture_rows", frame[[c for c in schema.COLUMNS if c in frame.columns]])
     try:
         return store.write_years(data_dir, con, "fixture_rows", source=source, replace_all=True)
     finally:

@@ -12,7 +12,10 @@ from lib import export, refs
 from tests import oracle
 from tests.test_queries import HAND_MADE, random_trade
 
-FILES = ["kpis.csv", "partners.csv", "products.csv", "sankey_export.csv", "sankey_import.csv"]
+FILES = [
+    "kpis.csv", "partners.csv", "products.csv", "products_cpf4.csv", "sankey_export.csv",
+    "sankey_import.csv",
+]  # fmt: skip
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
@@ -72,6 +75,25 @@ def test_export_files_match_pandas(
         links = read(out / name)
         want = oracle.sankey(frame, depts, 2024, flow, top)
         pd.testing.assert_frame_equal(links, want, check_dtype=False)
+
+
+def test_cpf4_detail_file_matches_pandas(use_dataset, tmp_path: Path, capsys) -> None:
+    from tests.test_quarters import ROWS
+
+    data_dir = use_dataset(ROWS)
+    run(capsys, "--data-dir", str(data_dir), "--level", "dept", "--code", "53", "--year", "2024",
+        "--out", str(tmp_path))  # fmt: skip
+    got = pd.read_csv(tmp_path / "products_cpf4.csv", dtype={"cpf4": str})
+    assert list(got.columns) == ["flow", "product", "cpf4", "cpf4_name", "value_eur"]
+    rows = ROWS[(ROWS["year"] == 2024) & (ROWS["dept"] == "53")]
+    want = rows.groupby(["flow", "product", "cpf4"], as_index=False)["value_eur"].sum()
+    want["flow"] = want["flow"].map({"E": "export", "I": "import"})
+    want = want.sort_values(["flow", "product", "value_eur", "cpf4"],
+                            ascending=[True, True, False, True])  # fmt: skip
+    assert list(zip(got["flow"], got["cpf4"], strict=True)) == list(
+        zip(want["flow"], want["cpf4"], strict=True)
+    )
+    assert got["value_eur"].to_numpy() == pytest.approx(want["value_eur"].to_numpy())
 
 
 def test_csv_dialect_is_plain_utf8_comma_and_point(use_dataset, tmp_path: Path, capsys) -> None:

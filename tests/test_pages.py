@@ -204,3 +204,52 @@ def test_importer_page_shows_the_status() -> None:
     text = _texts(at)
     assert "données de démonstration synthétiques" in text
     assert "2015 à 2024" in text
+
+
+@pytest.fixture
+def partial_year(use_dataset) -> pd.DataFrame:
+    """2024 whole and 2025 T1–T2, quarter by quarter, with CPF4 detail."""
+    from tests.test_quarters import ROWS
+
+    use_dataset(ROWS)
+    return ROWS
+
+
+def test_partial_year_is_labelled_on_every_page(partial_year: pd.DataFrame) -> None:
+    at = open_page("fiche", niveau="departement", code="53", annee="2025")
+    assert at.selectbox(key="fiche-year").format_func(2025) == "2025 (T1–T2)"
+    assert any("2025 (T1–T2) incomplète" in m.value for m in at.info)
+    assert any("(2025, T1–T2)" in h.value for h in at.subheader)
+    carte = open_page("carte", annee="2025", indicateur="exports_change")
+    assert "2025 (T1–T2)" in carte.title[0].value
+
+
+def test_fiche_shows_the_cpf4_detail_table(partial_year: pd.DataFrame) -> None:
+    at = open_page("fiche", niveau="departement", code="53", annee="2024")
+    frames = [frame.value for frame in at.dataframe]
+    details = next(f for f in frames if "cpf4" in f.columns)
+    rows = partial_year[(partial_year["year"] == 2024) & (partial_year["dept"] == "53")]
+    assert details["value_eur"].sum() == pytest.approx(rows["value_eur"].sum())
+
+
+def test_donnees_period_comes_from_the_url(partial_year: pd.DataFrame) -> None:
+    at = open_page(
+        "donnees", niveau="departement", code="53", debut="2024", tdebut="3", fin="2025",
+        tfin="1", flux="export",
+    )  # fmt: skip
+    assert at.selectbox(key="donnees-from").value == "T3 2024"
+    assert at.selectbox(key="donnees-to").value == "T1 2025"
+    rows = partial_year[(partial_year["dept"] == "53") & (partial_year["flow"] == "E")]
+    index = rows["year"] * 4 + rows["quarter"].astype(int)
+    chosen = rows[(index >= 2024 * 4 + 3) & (index <= 2025 * 4 + 1)]
+    assert f"**{len(chosen)} lignes**" in _texts(at)
+    at.selectbox(key="donnees-to").set_value("T2 2025").run()
+    assert at.query_params["tfin"] == "2" and at.query_params["fin"] == "2025"
+
+
+@pytest.mark.parametrize("quarter", ["5", "0", "²", "x"])
+def test_donnees_bad_quarter_falls_back_with_a_notice(
+    partial_year: pd.DataFrame, quarter: str
+) -> None:
+    at = open_page("donnees", niveau="departement", code="53", tdebut=quarter)
+    assert any("Trimestre" in m.value for m in at.info)

@@ -7,6 +7,7 @@ import hashlib
 import re
 from pathlib import Path
 
+from tests import customs_files
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_explorer import NB, _text, wait_for_app
 
@@ -27,10 +28,17 @@ def _digests(folder: Path) -> dict[str, str]:
     }
 
 
-def _upload_and_run(page, path: Path) -> None:
-    page.locator(UPLOAD).set_input_files(str(path))
-    page.get_by_text(path.name).first.wait_for()
-    page.get_by_role("button", name="Importer", exact=True).click()
+def _upload_and_run(page, *paths: Path) -> None:
+    """Upload, analyse, and confirm the preview when there is one (not after an error)."""
+    page.locator(UPLOAD).set_input_files([str(p) for p in paths])
+    for path in paths:
+        page.get_by_text(path.name).first.wait_for()
+    page.get_by_role("button", name="Analyser les fichiers").click()
+    preview = page.get_by_text("Aperçu avant import")
+    error = page.locator("[data-testid='stAlertContentError']")
+    preview.or_(error).first.wait_for(timeout=60_000)
+    if preview.count():
+        page.get_by_role("button", name="Confirmer l'import").click()
 
 
 def test_import_a_file_then_go_back_to_the_demo(
@@ -80,3 +88,42 @@ def test_import_a_file_then_go_back_to_the_demo(
     page.goto(f"{own_app_url}/fiche?niveau=departement&code=53&annee=2024")
     wait_for_app(page)
     page.get_by_text(_text(f"1{NB}773,5{NB}M€")).first.wait_for()
+
+
+def _meur(value_eur: float) -> str:
+    """French M€ with one decimal, written independently of lib.formatting."""
+    whole, decimal = f"{value_eur / 1e6:,.1f}".split(".")
+    return f"{whole.replace(',', NB)},{decimal}{NB}M€"
+
+
+def test_import_the_published_zips_of_a_partial_year(
+    page, own_app_url: str, own_data_dir: Path, tmp_path: Path
+) -> None:
+    """The two ZIPs of 2025 as the customs publish them (headerless, labels beside, T1–T2):
+    preview, confirm, then the fiche shows their figures, the year labelled as partial."""
+    rows = customs_files.sample_rows(seed=7, years=(2025,), quarters=(1, 2), n=400)
+    rows["value_eur"] = rows["value_eur"] * 1000  # millions of euros, to read on the fiche
+    zips = [
+        customs_files.write_published_zip(
+            tmp_path / customs_files.published_zip_name(year, flow), part, year=year, flow=flow
+        )
+        for (year, flow), part in customs_files.split_by_year_flow(rows).items()
+    ]
+    exports = rows[rows["flow"] == "E"].groupby("dept")["value_eur"].sum()
+    dept = str(exports.idxmax())
+
+    page.goto(f"{own_app_url}/importer")
+    wait_for_app(page)
+    page.locator(UPLOAD).set_input_files([str(p) for p in zips])
+    page.get_by_role("button", name="Analyser les fichiers").click()
+    page.get_by_text("Aperçu avant import").wait_for(timeout=60_000)
+    page.get_by_text("2025 (T1–T2) export : nouveau.").wait_for()
+    screenshot(page, "13-importer-apercu")
+    page.get_by_role("button", name="Confirmer l'import").click()
+    page.get_by_text("Import terminé").first.wait_for(timeout=60_000)
+
+    page.goto(f"{own_app_url}/fiche?niveau=departement&code={dept}&annee=2025")
+    wait_for_app(page)
+    page.get_by_text("Année 2025 (T1–T2) incomplète").first.wait_for()
+    page.get_by_text(_text(_meur(exports[dept]))).first.wait_for()
+    screenshot(page, "14-fiche-annee-partielle")
