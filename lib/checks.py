@@ -98,23 +98,25 @@ def unit_warnings(
     `coverage` gives the quarters each imported (year, flow) holds (() for annual data): a
     partial year is compared with the same share of the published annual total.
     """
+    # One scan: totals per (year, flow, département); territories are sums of these.
+    totals: dict[tuple[int, str], dict[str, float]] = {}
+    for year, flow, dept, value in con.execute(
+        f"SELECT year, flow, dept, sum(value_eur) FROM {relation} GROUP BY ALL"
+    ).fetchall():
+        totals.setdefault((int(year), flow), {})[dept] = float(value or 0.0)
     warnings = []
     for row in published_totals().itertuples(index=False):
         for flow, column in (("E", "exports_meur"), ("I", "imports_meur")):
-            if (row.year, flow) not in coverage or not getattr(row, column):
+            by_dept = totals.get((row.year, flow))
+            if by_dept is None or not getattr(row, column):
                 continue
-            quarters = coverage[row.year, flow] or QUARTERS
+            quarters = coverage.get((row.year, flow)) or QUARTERS
             published = float(getattr(row, column)) * 1e6 * len(quarters) / len(QUARTERS)
             depts = _depts_of(row.level, row.code)
-            where = "TRUE" if depts is None else "dept IN (SELECT unnest(?))"
-            params: list[object] = [row.year, flow] + ([] if depts is None else [depts])
-            total, count = con.execute(
-                f"SELECT sum(value_eur), count(*) FROM {relation} "
-                f"WHERE year = ? AND flow = ? AND {where}",
-                params,
-            ).fetchone()
-            if count and _near_thousand(float(total or 0.0) / published):
-                warnings.append(UnitWarning(row.name, row.year, flow, float(total), published))
+            present = [d for d in (by_dept if depts is None else depts) if d in by_dept]
+            total = math.fsum(by_dept[d] for d in present)
+            if present and _near_thousand(total / published):
+                warnings.append(UnitWarning(row.name, row.year, flow, total, published))
     return warnings
 
 

@@ -15,12 +15,15 @@ the sample must not hide the layout, it must be reported later with its line by 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from lib import refs, schema
 
 FIT = 0.9  # share of a column's sampled values that must fit its kind
+# Columns of the narrowest data file: flow, year, département, product, country, value.
+MIN_DATA_COLUMNS = 6
 LABEL_HEADER = ("code", "libelle", "debut", "fin")
 
 _FLOW = re.compile(r"[EI]")
@@ -65,13 +68,24 @@ def _first(columns: list[list[str]], free: list[int], pattern: re.Pattern[str]) 
     return next((i for i in free if _fits(columns[i], pattern)), None)
 
 
+MAX_YEARS = 30  # distinct years a year column may hold (files joined end to end included)
+
+
 def _is_year(values: list[str]) -> bool:
-    years = {v for v in values if v}
-    return (
-        _fits(values, _YEAR)
-        and len(years) <= 3
-        and all(schema.MIN_YEAR <= int(v) <= schema.MAX_YEAR for v in years if v.isdigit())
-    )
+    """Nearly all values are years of the accepted range, and few distinct ones: a year out of
+    range is reported by validation."""
+    filled = [v for v in values if v]
+    years = [
+        v for v in filled if _YEAR.fullmatch(v) and schema.MIN_YEAR <= int(v) <= schema.MAX_YEAR
+    ]
+    return bool(filled) and len(years) >= FIT * len(filled) and len(set(years)) <= MAX_YEARS
+
+
+def _year_column(columns: list[list[str]], free: list[int]) -> int | None:
+    """The year column: of the columns of years, the one with the fewest distinct values (a
+    CPF4 column may hold codes such as 2011 too, but many more of them), the first on a tie."""
+    candidates = [i for i in free if _is_year(columns[i])]
+    return min(candidates, key=lambda i: (len(set(columns[i])), i), default=None)
 
 
 def _region_agreement(columns: list[list[str]], dept: int, region: int) -> int:
@@ -127,9 +141,15 @@ def recognise_data(rows: Sequence[Sequence[str]]) -> Recognised | None:
     Needs at least a flow, a year, a département, a product (A129 or CPF4), a country and a
     value; a quarter, a région, a CPF4 beside the A129 and a mass are recognised when present.
     """
-    if not rows or len(rows[0]) < 6 or any(len(row) != len(rows[0]) for row in rows):
+    if not rows:
         return None
-    columns = _columns(rows)
+    # The usual width: a short or long line must not hide the layout (it is reported later,
+    # with its line, by the parser).
+    width = Counter(len(row) for row in rows).most_common(1)[0][0]
+    regular = [row for row in rows if len(row) == width]
+    if width < MIN_DATA_COLUMNS or len(regular) < FIT * len(rows):
+        return None
+    columns = _columns(regular)
     free = list(range(len(columns)))
     positions: dict[str, int] = {}
 
@@ -139,7 +159,7 @@ def recognise_data(rows: Sequence[Sequence[str]]) -> Recognised | None:
             free.remove(index)
 
     take("flow", _first(columns, free, _FLOW))
-    take("year", next((i for i in free if _is_year(columns[i])), None))
+    take("year", _year_column(columns, free))
     take("quarter", _first(columns, free, _QUARTER))
     take("product", _first(columns, free, _A129))
     take("cpf4", _first(columns, free, _CPF4))

@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NoReturn, TextIO
 
@@ -75,10 +75,23 @@ class Prepared:
     unassigned: checks.Unassigned
     unit_warnings: list[checks.UnitWarning]
     labels: int  # label rows read from the label files
+    # The rows themselves when the import runs in one process (the CLI): no need to read them
+    # back from the staged file. Never set on a Prepared handed between processes.
+    rows_in_memory: pa.Table | None = field(default=None, repr=False, compare=False)
 
     @property
     def pairs(self) -> list[store.Pair]:
         return sorted(self.coverage)
+
+    @property
+    def part_inputs(self) -> dict[store.Pair, list[str]]:
+        """The files each (year, flow) is read from, in the order given."""
+        found: dict[store.Pair, list[str]] = {}
+        for s in self.summaries:
+            files = found.setdefault((s.year, s.flow), [])
+            if s.file not in files:
+                files.append(s.file)
+        return found
 
     @property
     def warnings(self) -> list[str]:
@@ -119,7 +132,8 @@ def _change_line(change: store.Change, quarters: Sequence[int]) -> str:
     what = SOURCE_WORDS.get(before.source, before.source)
     detail = checks.coverage_text(before.quarters)
     if before.rows is not None and before.value_eur is not None:
-        detail += f", {_count(before.rows)} lignes, {formatting.meur(before.value_eur)}"
+        lines = "ligne" if before.rows <= 1 else "lignes"
+        detail += f", {_count(before.rows)} {lines}, {formatting.meur(before.value_eur)}"
     return f"{label} : remplace les {what} ({detail})."
 
 
@@ -189,7 +203,7 @@ class IngestReport:
             "Import terminé.",
             f"  Fichiers lus : {len(self.files)} ({', '.join(self.files)})",
             f"  Lignes lues : {_count(self.rows_read)}",
-            f"  Années remplacées : {', '.join(str(y) for y in self.years)}",
+            f"  Années importées : {', '.join(str(y) for y in self.years)}",
         ]
         for title, group in (("Remplacé", replaced), ("Ajouté", added)):
             if group:
@@ -232,21 +246,31 @@ def _read_all(
     return tables, labels
 
 
+def _validity(label: Label) -> tuple[str, str]:
+    """Sort key of a label's validity period: by end date (empty: still valid), then start."""
+    return (label.end or store.LABEL_OPEN_END, label.start)
+
+
 def _latest_labels(labels: list[Label]) -> pa.Table:
-    """One name per (kind, code): the one valid last (a code may have several periods)."""
+    """One name per (kind, code): the one valid last (a code may have several periods; on a
+    tie, the last one read), with its validity dates (the store compares them with the
+    labels it holds)."""
     best: dict[tuple[str, str], Label] = {}
     for label in labels:
         key = (label.kind, label.code)
-        if key not in best or (label.end, label.start) >= (best[key].end, best[key].start):
+        if key not in best or _validity(label) >= _validity(best[key]):
             best[key] = label
     rows = sorted(best.values(), key=lambda lab: (lab.kind, lab.code))
+    columns = ("kind", "code", "name", "valid_from", "valid_to")
     return pa.table(
         {
             "kind": [lab.kind for lab in rows],
             "code": [lab.code for lab in rows],
             "name": [lab.name for lab in rows],
+            "valid_from": [lab.start for lab in rows],
+            "valid_to": [lab.end for lab in rows],
         },
-        schema=pa.schema([("kind", pa.string()), ("code", pa.string()), ("name", pa.string())]),
+        schema=pa.schema([(name, pa.string()) for name in columns]),
     )
 
 
@@ -282,11 +306,13 @@ def prepare(
     unit: str | None = None,
     on_progress: Progress | None = None,
     folder: str | Path | None = None,
+    in_memory: bool = False,
 ) -> Prepared:
     """Read, validate and stage customs files; raises IngestError (nothing staged) on bad input.
 
     `unit` ("eur" or "keur") overrides the unit of every file. The staged rows go to `folder`
-    (a new temporary folder by default), which the caller discards or commits.
+    (a new temporary folder by default), which the caller discards or commits; `in_memory`
+    keeps them in the Prepared instead, for a commit in the same process.
     """
     if not paths:
         raise ValueError("no file to ingest")
@@ -299,14 +325,14 @@ def prepare(
     staging = Path(folder or tempfile.mkdtemp(prefix="comext-import-"))
     staging.mkdir(parents=True, exist_ok=True)
     try:
-        return _stage(staging, names, tables, labels)
+        return _stage(staging, names, tables, labels, in_memory)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
 
 
 def _stage(
-    staging: Path, names: list[str], tables: list[pa.Table], labels: list[Label]
+    staging: Path, names: list[str], tables: list[pa.Table], labels: list[Label], in_memory: bool
 ) -> Prepared:
     con = duckdb.connect(":memory:")
     try:
@@ -316,7 +342,8 @@ def _stage(
             summaries += _summaries(name, con)
             con.unregister("file_rows")
         table = pa.concat_tables(tables)
-        pq.write_table(table, staging / STAGED_FILE)
+        if not in_memory:
+            pq.write_table(table, staging / STAGED_FILE)
         label_table = _latest_labels(labels)
         pq.write_table(label_table, staging / LABELS_FILE)
         con.register("staged", table)
@@ -334,6 +361,7 @@ def _stage(
             unassigned=checks.unassigned(con, "staged"),
             unit_warnings=checks.unit_warnings(con, "staged", coverage),
             labels=label_table.num_rows,
+            rows_in_memory=table if in_memory else None,
         )
     finally:
         con.close()
@@ -366,7 +394,12 @@ def commit(
     folder = Path(prepared.folder)
     con = duckdb.connect(":memory:")
     try:
-        con.execute(f"CREATE VIEW staged AS FROM read_parquet({_literal(folder / STAGED_FILE)})")
+        if prepared.rows_in_memory is not None:
+            con.register("staged", prepared.rows_in_memory)
+        else:
+            con.execute(
+                f"CREATE VIEW staged AS FROM read_parquet({_literal(folder / STAGED_FILE)})"
+            )
         con.execute(
             f"CREATE VIEW staged_labels AS FROM read_parquet({_literal(folder / LABELS_FILE)})"
         )
@@ -380,12 +413,13 @@ def commit(
             inputs=prepared.files,
             on_progress=write_progress,
             labels="staged_labels" if prepared.labels else None,
+            part_inputs=prepared.part_inputs,
         )
     finally:
         con.close()
     discard(prepared)
     report(PROGRESS_TOTAL, PROGRESS_TOTAL, "terminé")
-    return IngestReport(prepared, manifest, changes, kept)
+    return IngestReport(replace(prepared, rows_in_memory=None), manifest, changes, kept)
 
 
 def _literal(path: Path) -> str:
@@ -407,7 +441,7 @@ def ingest_files(
 
     `on_progress(done, total, message)` is called as the work advances (total = PROGRESS_TOTAL).
     """
-    prepared = prepare(paths, unit=unit, on_progress=on_progress)
+    prepared = prepare(paths, unit=unit, on_progress=on_progress, in_memory=True)
     try:
         return commit(prepared, data_dir, on_progress)
     finally:

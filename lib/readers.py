@@ -62,6 +62,11 @@ MAX_ZIP_DEPTH = 3
 DATA_SUFFIXES = (".csv", ".txt", ".tsv", ".xls", ".xlsx", ".xlsm", ".parquet", ".pq", ".zip")
 FORMATS_FR = "CSV, TXT, XLS, XLSX, ZIP ou Parquet"
 NO_DATA = "le fichier ne contient aucune ligne de données"
+UNRECOGNISED = (
+    "disposition non reconnue : ni un en-tête de colonnes connu (Flux, Année, Département, "
+    "Code A129, Code pays, Valeur…), ni les colonnes des fichiers publiés par les Douanes sans "
+    "en-tête (flux;trimestre;annee;code_dep;code_reg;code_A129;code_CPF4;code_pays;valeur;masse)"
+)
 
 
 class IngestError(Exception):
@@ -969,8 +974,10 @@ def _text_batches(
         context.labels.extend(_label_rows(path, name, fmt))
         return
     layout = fmt.layout or match_header(fmt.header)
-    if in_archive and not layout.positions:
+    if in_archive and not layout.positions and not _looks_like_data(path, fmt):
         return  # a notice or a readme beside the data
+    if not layout.positions:
+        raise IngestError(name, 1, UNRECOGNISED)
     problem = missing_columns(layout, fmt.header)
     if problem:
         raise IngestError(name, 1, problem)
@@ -981,6 +988,21 @@ def _text_batches(
         latin = replace(fmt, encoding=CP1252_LATIN1)
         batches = _csv_batches(path, name, latin, layout, progress, scale)
     yield from batches
+
+
+def _looks_like_data(path: Path, fmt: TextFormat) -> bool:
+    """A table as wide as a data file: its first line and the rows after it all have the same
+    number of fields, at least as many as the narrowest data file. Inside an archive, such a
+    file whose columns are not recognised is refused (skipping it would import the archive
+    without its rows); a readme's prose is not a table, and is skipped."""
+    width = len(fmt.header)
+    if width < headerless.MIN_DATA_COLUMNS:
+        return False
+    try:
+        rows = [row for _, row in itertools.islice(_text_records(path, fmt), SAMPLE_ROWS)]
+    except csv.Error:
+        return False
+    return bool(rows) and all(len(row) == width for row in rows)
 
 
 MAX_LABEL_ROWS = 1_000_000  # far more than any label file holds: a bound on a hostile one

@@ -135,6 +135,19 @@ class Manifest:
     def is_partial(self, year: int) -> bool:
         return self.quarters(year) != QUARTERS
 
+    def comparable_quarters(self, year: int, earlier: int) -> tuple[int, ...] | None:
+        """The quarters on which `year` can be compared with `earlier`: all four when both are
+        whole years, the quarters of a partial `year` when `earlier` holds them quarter by
+        quarter; None when the two cannot be compared (absent, or annual data against a
+        partial year)."""
+        if year not in self.parts or earlier not in self.parts:
+            return None
+        quarters = self.quarters(year)
+        if quarters == QUARTERS:
+            return QUARTERS if not self.is_partial(earlier) else None
+        detailed = all(p.quarters for p in self.parts[earlier].values())
+        return quarters if detailed and set(quarters) <= set(self.quarters(earlier)) else None
+
     def to_json(self) -> str:
         body = {
             "format": FORMAT_VERSION,
@@ -240,6 +253,7 @@ def write_years(
     replace_all: bool = False,
     on_progress: Progress | None = None,
     labels: str | None = None,
+    part_inputs: dict[Pair, list[str]] | None = None,
 ) -> Manifest:
     """Replace, atomically, the (year, flow) pairs present in `table` (a table, view or
     registered frame in `con` with the canonical columns; optional ones may be absent).
@@ -247,7 +261,8 @@ def write_years(
     Other pairs are kept, even the other flow of a replaced year, unless `replace_all`. Rows
     sharing a key are summed, so the stored dataset has one row per key. `labels` names a
     relation (kind, code, name) of labels read from the customs' label files: they are merged
-    over the labels already stored.
+    over the labels already stored. `part_inputs` gives the files each (year, flow) was read
+    from (default: all of `inputs`).
     """
     data_dir = Path(data_dir)
     with writer_lock(data_dir):
@@ -270,7 +285,11 @@ def write_years(
             files[year] = _write_year(con, incoming, kept, year, staging, version)
             _derive(con, staging / f"year={year}")
             parts[year] = _parts_of(
-                con, staging / f"year={year}" / DATA_FILE, flows, source, inputs
+                con,
+                staging / f"year={year}" / DATA_FILE,
+                flows,
+                source,
+                {f: (part_inputs or {}).get((year, f), inputs or []) for f in flows},
             )
             if kept is not None and base is not None:
                 parts[year] |= {f: p for f, p in base.parts.get(year, {}).items() if f not in flows}
@@ -380,9 +399,10 @@ def _parts_of(
     data_file: Path,
     flows: list[str],
     source: str,
-    inputs: list[str] | None,
+    inputs: dict[str, list[str]] | None,
 ) -> dict[str, Part]:
-    """The parts of the flows just written, read back from the written file."""
+    """The parts of the flows just written, read back from the written file; `inputs` gives
+    the files each flow was read from."""
     listing = ", ".join(_sql_literal(f) for f in flows)
     rows = con.execute(
         f"""
@@ -399,7 +419,7 @@ def _parts_of(
             quarters=() if annual else tuple(int(q) for q in quarters),
             rows=int(count),
             value_eur=float(total or 0.0),
-            inputs=tuple(inputs or ()),
+            inputs=tuple((inputs or {}).get(flow, ())),
         )
         for flow, count, total, quarters, annual in rows
     }
@@ -466,6 +486,20 @@ def _link_year(
     return f"v-{version}/year={year}/{DATA_FILE}"
 
 
+LABEL_OPEN_END = "9999-12-31"  # a label whose end of validity is empty is still valid
+
+
+def _label_rows(con: duckdb.DuckDBPyConnection, relation: str, rank: int) -> str:
+    """SELECT of (kind, code, name, valid_from, valid_to, rank) from a labels relation; the
+    validity dates are "" when the relation lacks them (labels stored without them)."""
+    columns = _columns_of(con, relation)
+    dates = [
+        f"CAST({name} AS VARCHAR) AS {name}" if name in columns else f"'' AS {name}"
+        for name in ("valid_from", "valid_to")
+    ]
+    return f"SELECT kind, code, name, {', '.join(dates)}, {rank} AS rank FROM {relation}"
+
+
 def _write_labels(
     con: duckdb.DuckDBPyConnection,
     data_dir: Path,
@@ -474,30 +508,33 @@ def _write_labels(
     staging: Path,
     version: str,
 ) -> str | None:
-    """The labels file of the new version: the stored labels, overridden by the new ones."""
+    """The labels file of the new version: per (kind, code), the stored or the new label valid
+    last (by end, then start of validity), the new one on a tie. Importing files in any order
+    thus gives the same labels."""
     stored = data_dir / base.labels if base is not None and base.labels else None
     if labels is None and stored is None:
         return None
     target = staging / LABELS_FILE
     if labels is None and stored is not None:
         _link_or_copy(stored, target)
-    else:
-        old = (
-            f"SELECT kind, code, name FROM read_parquet('{_sql_path(stored)}') "
-            f"WHERE (kind, code) NOT IN (SELECT (kind, code) FROM {labels})"
-            if stored is not None
-            else "SELECT NULL::VARCHAR AS kind, NULL::VARCHAR AS code, NULL::VARCHAR AS name "
-            "WHERE false"
-        )
-        con.execute(
-            f"""
-            COPY (
-                SELECT kind, code, name FROM (
-                    SELECT kind, code, name FROM {labels} UNION ALL {old}
-                ) ORDER BY kind, code
-            ) TO '{_sql_path(target)}' (FORMAT parquet, COMPRESSION zstd)
-            """
-        )
+        return f"v-{version}/{LABELS_FILE}"
+    sources = [_label_rows(con, labels, 1)]
+    if stored is not None:
+        sources.append(_label_rows(con, f"read_parquet('{_sql_path(stored)}')", 0))
+    con.execute(
+        f"""
+        COPY (
+            SELECT kind, code, name, valid_from, valid_to FROM (
+                SELECT *, row_number() OVER (
+                    PARTITION BY kind, code
+                    ORDER BY coalesce(nullif(valid_to, ''), '{LABEL_OPEN_END}') DESC,
+                             valid_from DESC, rank DESC
+                ) AS n
+                FROM ({" UNION ALL ".join(sources)})
+            ) WHERE n = 1 ORDER BY kind, code
+        ) TO '{_sql_path(target)}' (FORMAT parquet, COMPRESSION zstd)
+        """
+    )
     return f"v-{version}/{LABELS_FILE}"
 
 

@@ -203,13 +203,24 @@ def test_schema_of_the_files(demo_dir: Path) -> None:
     ).fetchall()
     types = {name: kind for name, kind, *_ in described}
     assert types == {
+        "quarter": "TINYINT",
         "month": "TINYINT",
         "flow": "VARCHAR",
         "dept": "VARCHAR",
         "product": "VARCHAR",
+        "cpf4": "VARCHAR",
         "country": "VARCHAR",
         "value_eur": "DOUBLE",
+        "mass_kg": "DOUBLE",
     }
+    # The demonstration is annual, without CPF4 detail or masses: those columns are empty.
+    filled = con.execute(
+        "SELECT count(quarter), count(month), count(cpf4), count(mass_kg) "
+        "FROM read_parquet(?, hive_partitioning = false)",
+        [str(demo_dir / manifest.files[2024])],
+    ).fetchone()
+    assert filled == (0, 0, 0, 0)
+    assert manifest.quarters(2024) == (1, 2, 3, 4) and not manifest.is_partial(2024)
 
 
 def test_sparsity_is_realistic(con: duckdb.DuckDBPyConnection) -> None:

@@ -175,8 +175,10 @@ BAD_INPUTS: list[tuple[str, str, Callable[[Path], Path] | None, int | None, str]
     ("year not a year", "an3.csv", text_case(12, "E;20x4;1;01;C10A;DE;1"), 12, "« 20x4 »"),
     ("month 13", "mois.csv", text_case(6, "E;2024;13;01;C10A;DE;1"), 6, "« 13 » hors de la plage"),
     ("month 0", "mois0.csv", text_case(6, "E;2024;0;01;C10A;DE;1"), 6, "mois « 0 »"),
-    ("unknown dept", "dep.csv", text_case(10, "E;2024;1;99;C10A;DE;1"), 10, "département « 99 »"),
-    ("dept 20", "dep20.csv", text_case(11, "E;2024;1;20;C10A;DE;1"), 11, "département « 20 »"),
+    # A département code outside the 101 is kept (see below); a malformed one is refused.
+    ("malformed dept", "dep.csv", text_case(10, "E;2024;1;9-9;C10A;DE;1"), 10, "« 9-9 » invalide"),
+    ("malformed product", "pro.csv", text_case(11, "E;2024;1;01;C1 0A;DE;1"), 11, "« C1 0A »"),
+    ("malformed country", "pays.csv", text_case(12, "E;2024;1;01;C10A;N/A;1"), 12, "« N/A »"),
     ("zip without data", "vide.zip", zip_without_data, None, "aucun fichier de données"),
     ("zip bad member", "lot.zip", zip_with_bad_member, 6, "lot.zip/a/b/bad.csv, ligne 6 :"),
     ("xlsx bad row", "classeur.xlsx", xlsx_with_bad_row, 5, "feuille « Données », ligne 5"),
@@ -305,7 +307,7 @@ def test_success_prints_a_french_summary(
     assert out.startswith("Import terminé.")
     assert "Fichiers lus : 1 (export.csv)" in out
     assert "Lignes lues : 5" in out
-    assert "Années remplacées : 2023, 2024" in out
+    assert "Années importées : 2023, 2024" in out
     # 2022 kept (1 row) + 2023 (2 rows) + 2024 (2 distinct keys out of 3 rows)
     assert "Jeu de données : 5 lignes, années 2022–2024" in out
 
@@ -344,7 +346,8 @@ def test_duplicate_keys_are_summed_within_and_across_files(tmp_path: Path) -> No
     assert got["value_eur"].iloc[0] == 100.0 + 100.0 + 0.5 + 1000.0
 
 
-def test_replacing_2024_keeps_2023_byte_for_byte(tmp_path: Path) -> None:
+def test_replacing_2024_imports_keeps_2024_exports_and_2023_byte_for_byte(tmp_path: Path) -> None:
+    """An import replaces the (year, flow) pairs it brings: here 2024 imports only."""
     data_dir = tmp_path / "dataset"
     ingest_files([write_text(tmp_path / "both.csv")], data_dir)
     first = store.read_manifest(data_dir)
@@ -352,14 +355,53 @@ def test_replacing_2024_keeps_2023_byte_for_byte(tmp_path: Path) -> None:
     bytes_2023 = (data_dir / first.files[2023]).read_bytes()
 
     new_2024 = [["I", 2024, 7, "13", "C30A", "CN", 42.0]]
-    ingest_files([write_text(tmp_path / "new2024.csv", rows=new_2024)], data_dir)
+    report = ingest_files([write_text(tmp_path / "new2024.csv", rows=new_2024)], data_dir)
     second = store.read_manifest(data_dir)
     assert second is not None and second.years == [2023, 2024]
     assert (data_dir / second.files[2023]).read_bytes() == bytes_2023
     got = read_back(data_dir)
-    assert got[got["year"] == 2024][["dept", "value_eur"]].values.tolist() == [["13", 42.0]]
+    in_2024 = got[got["year"] == 2024].sort_values("flow")
+    # 2024 exports of both.csv (01 C10A DE: 1234.5 + 65.5) kept, 2024 imports replaced.
+    assert in_2024[["flow", "dept", "value_eur"]].values.tolist() == [
+        ["E", "01", 1300.0],
+        ["I", "13", 42.0],
+    ]
     assert len(got[got["year"] == 2023]) == 2
     assert second.inputs == ["both.csv", "new2024.csv"]
+    assert [(c.year, c.flow, c.before is not None) for c in report.changes] == [(2024, "I", True)]
+    assert report.kept == [(2023, "E"), (2023, "I"), (2024, "E")]
+
+    both_2024 = [["E", 2024, 2, "53", "C21Z", "BE", 7.0], ["I", 2024, 2, "53", "C21Z", "BE", 8.0]]
+    ingest_files([write_text(tmp_path / "both2024.csv", rows=both_2024)], data_dir)
+    got = read_back(data_dir)
+    in_2024 = got[got["year"] == 2024].sort_values("flow")
+    assert in_2024[["flow", "dept", "value_eur"]].values.tolist() == [
+        ["E", "53", 7.0],
+        ["I", "53", 8.0],
+    ]
+    third = store.read_manifest(data_dir)
+    assert third is not None and (data_dir / third.files[2023]).read_bytes() == bytes_2023
+
+
+def test_departement_codes_outside_the_reference_are_kept_and_reported(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [
+        ["E", 2024, 1, "99", "C10A", "DE", 1_500_000.0],
+        ["E", 2024, 2, "99", "C10A", "BE", 500_000.0],
+        ["I", 2024, 1, "20", "C10A", "DE", 300_000.0],
+        ["E", 2024, 1, "53", "C10A", "DE", 7.0],
+    ]
+    code, out, err = run(capsys, write_text(tmp_path / "hors.csv", rows=rows), data_dir=data_dir)
+    assert code == 0 and out.startswith("Import terminé.")
+    (warning,) = err.splitlines()
+    # 3 rows, 2.3 M€, codes 20 and 99: figures computed by hand from `rows`.
+    assert warning.replace("\u00a0", " ").startswith("Attention : 3 lignes (2,3 M€)"), warning
+    assert "20, 99" in warning and "hors des 101 départements" in warning
+    got = read_back(data_dir)
+    got = got[got["year"] == 2024]
+    assert sorted(got["dept"]) == ["20", "53", "99", "99"]
+    assert got["value_eur"].sum() == 2_300_007.0
 
 
 def test_previous_demo_years_are_kept_and_marked(

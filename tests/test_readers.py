@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+import xlwt
 
 from lib import readers
 from lib.readers import IngestError
@@ -34,12 +35,15 @@ ROWS: list[list[object]] = [
 EXPECTED = pd.DataFrame(
     {
         "year": [2024, 2024, 2023, 2023, 2024],
+        "quarter": [1, None, 4, 1, 1],  # derived from the month
         "month": [1, None, 12, 3, 1],
         "flow": ["E", "I", "E", "I", "E"],
         "dept": ["01", "2A", "971", "75", "01"],
         "product": ["C10A", "C21Z", "A01Z", "C10A", "C10A"],
+        "cpf4": [None] * 5,  # these files carry no CPF4 column
         "country": ["DE", "US", "BE", "ES", "DE"],
         "value_eur": [1234.5, 1_000_000.25, 0.0, 987_654_321.0, 65.5],
+        "mass_kg": [None] * 5,  # nor any mass
     }
 )
 
@@ -135,19 +139,26 @@ def write_zip(path: Path, members: dict[str, bytes]) -> Path:
     return path
 
 
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """Comparable dtypes: codes as objects (None when missing), numbers as nullable floats."""
+    frame = frame.copy()
+    for column in ("flow", "dept", "product", "cpf4", "country"):
+        values = frame[column].astype(object)
+        frame[column] = values.where(values.notna(), None)
+    frame["year"] = frame["year"].astype(int)
+    for column in ("quarter", "month", "mass_kg"):
+        frame[column] = frame[column].astype("Float64")
+    return frame
+
+
 def canonical(table: pa.Table) -> pd.DataFrame:
     """A canonical table as plain pandas, sorted, for comparison with expected rows."""
-    frame = table.to_pandas()
-    for column in ("flow", "dept", "product", "country"):
-        frame[column] = frame[column].astype(str)
-    frame["year"] = frame["year"].astype(int)
-    frame["month"] = frame["month"].astype("Float64")
+    frame = _plain(table.to_pandas())
     return frame.sort_values(list(frame.columns)).reset_index(drop=True)
 
 
 def assert_rows(table: pa.Table, expected: pd.DataFrame = EXPECTED) -> None:
-    expected = expected.copy()
-    expected["month"] = expected["month"].astype("Float64")
+    expected = _plain(expected)[list(readers.CANONICAL.names)]
     expected = expected.sort_values(list(expected.columns)).reset_index(drop=True)
     pd.testing.assert_frame_equal(canonical(table), expected, check_dtype=False)
 
@@ -206,7 +217,8 @@ def test_cp1252_euro_sign_in_header_and_latin1_only_bytes_in_a_label_column(
     path = tmp_path / "export.csv"
     path.write_bytes(raw)
     assert readers.detect_encoding(raw) == readers.CP1252_LATIN1
-    assert_rows(readers.read_file(path).table)
+    # The CPF4 column stands for the product (no A129 column) and is kept as the CPF4 too.
+    assert_rows(readers.read_file(path).table, EXPECTED.assign(cpf4=EXPECTED["product"]))
 
 
 def test_latin1_bytes_after_the_sniffed_sample_are_reread_as_windows_1252(tmp_path: Path) -> None:
@@ -276,22 +288,51 @@ HEADER_VARIANTS = {
 def test_header_spellings(tmp_path: Path, position: int, spelling: str) -> None:
     header = list(HEADER)
     header[position] = spelling
-    assert_rows(readers.read_file(write_text(tmp_path / "h.csv", header)).table)
+    # A CPF4 column stands for the product when there is no A129 column, and is kept as such.
+    is_cpf4 = "cpf4" in spelling.lower().replace(" ", "")
+    expected = EXPECTED.assign(cpf4=EXPECTED["product"]) if is_cpf4 else EXPECTED
+    assert_rows(readers.read_file(write_text(tmp_path / "h.csv", header)).table, expected)
 
 
 def test_columns_in_any_order_with_extra_columns(tmp_path: Path) -> None:
     order = [6, 5, 4, 3, 2, 1, 0]
-    header = ["Libellé", *[HEADER[i] for i in order], "Poids (kg)"]
-    cells = [["libellé", *[row[i] for i in order], "12"] for row in text_rows(ROWS)]
-    assert_rows(readers.read_file(write_cells(tmp_path / "order.csv", header, cells)).table)
+    header = ["Libellé", *[HEADER[i] for i in order], "Poids (kg)", "Commentaire"]
+    cells = [["libellé", *[row[i] for i in order], "12,5", "x"] for row in text_rows(ROWS)]
+    table = readers.read_file(write_cells(tmp_path / "order.csv", header, cells)).table
+    assert_rows(table, EXPECTED.assign(mass_kg=[12.5] * len(EXPECTED)))  # `Poids (kg)`: the mass
+
+
+def test_an_empty_mass_is_null_and_a_bad_mass_is_refused(tmp_path: Path) -> None:
+    header = [*HEADER, "Masse (kg)"]
+    masses = ["3", "", "0", "1 000,5", "2"]
+    cells = [[*row, mass] for row, mass in zip(text_rows(ROWS), masses, strict=True)]
+    table = readers.read_file(write_cells(tmp_path / "m.csv", header, cells)).table
+    assert_rows(table, EXPECTED.assign(mass_kg=[3.0, None, 0.0, 1000.5, 2.0]))
+    cells[3][-1] = "lourd"
+    error = read_error(write_cells(tmp_path / "bad.csv", header, cells))
+    assert (error.line, error.message) == (
+        5,
+        "valeur « lourd » non numérique dans la colonne « Masse (kg) »",
+    )
 
 
 def test_month_column_is_optional(tmp_path: Path) -> None:
     header = [h for h in HEADER if h != "Mois"]
     rows = [[*r[:2], *r[3:]] for r in ROWS]
     table = readers.read_file(write_text(tmp_path / "annual.csv", header, rows)).table
-    expected = EXPECTED.assign(month=[None] * len(EXPECTED))
+    expected = EXPECTED.assign(month=[None] * len(EXPECTED), quarter=[None] * len(EXPECTED))
     assert_rows(table, expected)
+
+
+def test_a_quarter_column_is_kept_without_a_month(tmp_path: Path) -> None:
+    quarters = [1, 2, 4, 1, 3]
+    header = ["Trimestre" if h == "Mois" else h for h in HEADER]
+    rows = [[*r[:2], q, *r[3:]] for r, q in zip(ROWS, quarters, strict=True)]
+    table = readers.read_file(write_text(tmp_path / "quarterly.csv", header, rows)).table
+    assert_rows(table, EXPECTED.assign(month=[None] * len(EXPECTED), quarter=quarters))
+    rows[2][2] = 5
+    error = read_error(write_text(tmp_path / "bad.csv", header, rows))
+    assert (error.line, error.message) == (4, "trimestre « 5 » hors de la plage 1–4")
 
 
 @pytest.mark.parametrize(
@@ -337,6 +378,34 @@ def test_departement_codes_are_normalised(tmp_path: Path, raw: str, code: str) -
     rows = [["E", 2024, 1, raw, "C10A", "DE", 5.0]]
     table = readers.read_file(write_text(tmp_path / "d.csv", rows=rows)).table
     assert table.column("dept").to_pylist() == [code]
+
+
+@pytest.mark.parametrize(("raw", "code"), [("96", "96"), ("99", "99"), ("0", "00"), ("978", "978")])
+def test_departement_codes_outside_the_reference_are_kept(
+    tmp_path: Path, raw: str, code: str
+) -> None:
+    """Goods the customs assign to no département: kept (France's totals), not refused."""
+    rows = [["E", 2024, 1, raw, "C10A", "DE", 5.0], ["E", 2024, 1, "53", "C10A", "DE", 1.0]]
+    table = readers.read_file(write_text(tmp_path / "d.csv", rows=rows)).table
+    assert table.column("dept").to_pylist() == [code, "53"]
+
+
+@pytest.mark.parametrize(
+    ("column", "raw", "message"),
+    [
+        (3, "9-6", "département « 9-6 » invalide dans la colonne « Département »"),
+        (3, "Mayenne", "département « Mayenne » invalide dans la colonne « Département »"),
+        (4, "C10 A", "code « C10 A » invalide dans la colonne « Code A129 »"),
+        (5, "N/A", "code « N/A » invalide dans la colonne « Code Pays »"),
+    ],
+)
+def test_malformed_codes_are_refused_with_their_line(
+    tmp_path: Path, column: int, raw: str, message: str
+) -> None:
+    rows = [list(r) for r in ROWS]
+    rows[2][column] = raw
+    error = read_error(write_text(tmp_path / "bad.csv", rows=rows))
+    assert (error.file, error.line, error.message) == ("bad.csv", 4, message)
 
 
 @pytest.mark.parametrize(
@@ -458,10 +527,40 @@ def test_zip_member_errors_name_the_member(tmp_path: Path) -> None:
     assert str(read_error(path)).startswith("a.zip/sub/bad.csv, ligne 5 : valeur « 7x »")
 
 
-def test_an_old_xls_file_is_refused_with_advice(tmp_path: Path) -> None:
+def write_xls(
+    path: Path, header: Sequence[str] = HEADER, rows: Sequence[Sequence[object]] = ROWS
+) -> Path:
+    """An Excel 97-2003 workbook (what Le Kiosque distributes), one sheet."""
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("Données")
+    for r, row in enumerate([list(header), *rows]):
+        for c, value in enumerate(row):
+            if value is not None:
+                sheet.write(r, c, value)
+    book.save(str(path))
+    return path
+
+
+def test_an_xls_workbook_is_read_in_the_unit_its_header_states(tmp_path: Path) -> None:
+    """Excel 97-2003 is read (it used to be refused); `Valeur (euros)` says euros."""
+    assert_rows(readers.read_file(write_xls(tmp_path / "kiosque.xls")).table)
+
+
+def test_an_xls_workbook_with_a_bare_value_header_is_in_thousands(tmp_path: Path) -> None:
+    """Le Kiosque's XLS hold k€: a header silent about the unit means thousands, unless the
+    user says otherwise."""
+    path = write_xls(tmp_path / "kiosque.xls", [*HEADER[:-1], "Valeur"])
+    thousands = EXPECTED.assign(value_eur=EXPECTED["value_eur"] * 1000)
+    assert_rows(readers.read_file(path).table, thousands)
+    assert_rows(readers.read_file(path, unit="eur").table)
+
+
+def test_a_damaged_xls_file_is_refused_cleanly(tmp_path: Path) -> None:
     path = tmp_path / "vieux.xls"
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100)
-    assert "XLSX ou CSV" in read_error(path).message
+    error = read_error(path)
+    assert (error.file, error.line) == ("vieux.xls", None)
+    assert error.message.startswith("classeur XLS illisible")
 
 
 # --- large text files are cut into parts parsed in parallel -------------------------------------
@@ -504,11 +603,11 @@ def test_parts_report_the_line_of_an_error_in_a_late_part(tmp_path: Path) -> Non
 def test_parts_report_the_first_error_of_the_file(tmp_path: Path) -> None:
     lines = numbered_lines(5000)
     lines[4900 - 1] = "E;2024;1;01;C10A;DE;-1"
-    lines[300 - 1] = "E;2024;1;96;C10A;DE;1"
+    lines[300 - 1] = "E;2024;1;9-6;C10A;DE;1"
     error = read_error(write_lines(tmp_path / "big.csv", lines))
     assert (error.line, error.message) == (
         300,
-        "département « 96 » absent du référentiel des départements",
+        "département « 9-6 » invalide dans la colonne « Département »",
     )
 
 

@@ -48,21 +48,54 @@ def test_manifest_round_trip(tmp_path: Path) -> None:
     assert again.source == "demo" and again.has_demo
 
 
-def test_replacing_a_year_keeps_the_others_byte_identical(tmp_path: Path) -> None:
+def test_replacing_a_year_flow_keeps_the_other_flow_and_other_years_byte_identical(
+    tmp_path: Path,
+) -> None:
     write_dataset(BASE, tmp_path, source="demo")
     before_2023 = _digest(_year_file(tmp_path, 2023))
     con = duckdb.connect()
     con.register("new_rows", rows([(2024, "E", "61", "C10E", "GB", 99)]))
     manifest = store.write_years(tmp_path, con, "new_rows", source="import", inputs=["a.csv"])
     assert manifest.years == [2023, 2024]
-    assert manifest.sources == {2023: "demo", 2024: "import"}
+    # 2024 exports replaced; 2024 imports (demo) kept beside them.
+    assert manifest.sources == {2023: "demo", 2024: "mixed"}
+    assert manifest.part(2024, "E").source == "import"
+    assert manifest.part(2024, "I").source == "demo"
+    assert manifest.part(2024, "E").rows == 1 and manifest.part(2024, "E").value_eur == 99.0
+    assert manifest.part(2024, "E").inputs == ("a.csv",)
     assert manifest.source == "mixed" and manifest.has_demo
     assert manifest.inputs == ["a.csv"]
     assert _digest(_year_file(tmp_path, 2023)) == before_2023
     got = con.execute(
-        f"SELECT dept, value_eur FROM read_parquet('{_year_file(tmp_path, 2024)}')"
+        f"SELECT flow, dept, value_eur FROM read_parquet('{_year_file(tmp_path, 2024)}') "
+        "ORDER BY flow"
     ).fetchall()
-    assert got == [("61", 99.0)]
+    assert got == [("E", "61", 99.0), ("I", "972", 1.0)]
+
+
+def test_replacing_both_flows_of_a_year_replaces_the_year(tmp_path: Path) -> None:
+    write_dataset(BASE, tmp_path, source="demo")
+    con = duckdb.connect()
+    new = rows([(2024, "E", "61", "C10E", "GB", 99), (2024, "I", "61", "C10E", "GB", 3)])
+    con.register("new_rows", new)
+    manifest = store.write_years(tmp_path, con, "new_rows", source="import")
+    assert manifest.sources == {2023: "demo", 2024: "import"}
+    got = con.execute(
+        f"SELECT flow, dept, value_eur FROM read_parquet('{_year_file(tmp_path, 2024)}') "
+        "ORDER BY flow"
+    ).fetchall()
+    assert got == [("E", "61", 99.0), ("I", "61", 3.0)]
+
+
+def test_plan_lists_what_an_import_replaces_adds_and_keeps(tmp_path: Path) -> None:
+    previous = write_dataset(BASE, tmp_path, source="demo")
+    changes, kept = store.plan(previous, [(2024, "I"), (2025, "E"), (2024, "I")])
+    assert [(c.year, c.flow) for c in changes] == [(2024, "I"), (2025, "E")]
+    assert changes[0].before == previous.part(2024, "I") and changes[0].before.source == "demo"
+    assert changes[1].before is None
+    assert kept == [(2023, "E"), (2023, "I"), (2024, "E")]
+    changes, kept = store.plan(None, [(2024, "E")])
+    assert [(c.year, c.flow, c.before) for c in changes] == [(2024, "E", None)] and kept == []
 
 
 def test_replace_all_drops_other_years(tmp_path: Path) -> None:
@@ -114,7 +147,7 @@ def test_partition_is_sorted_and_split_in_row_groups(tmp_path: Path) -> None:
 
 
 def test_empty_manifest_source() -> None:
-    empty = store.Manifest(version="x", created="now", files={}, sources={}, rows=0)
+    empty = store.Manifest(version="x", created="now", files={}, parts={}, rows=0)
     assert empty.source == "empty" and not empty.has_demo
 
 
@@ -169,8 +202,9 @@ def test_kept_years_of_an_old_layout_get_their_aggregates(tmp_path: Path) -> Non
     store.write_years(tmp_path, con, "new_rows", source="import")
     kept = _year_file(tmp_path, 2023).parent
     assert all((kept / name).exists() for name in store.DERIVED)
+    # MONTHLY's 2023 row: month 6, i.e. the second quarter.
     assert pq.read_table(kept / "totals.parquet").to_pylist() == [
-        {"flow": "E", "dept": "53", "value_eur": 2.0}
+        {"flow": "E", "dept": "53", "quarter": 2, "value_eur": 2.0}
     ]
 
 
@@ -212,9 +246,18 @@ def test_monthly_write_equals_a_pandas_groupby_in_stored_order(tmp_path: Path) -
     write_dataset(source, tmp_path)
     folder = _year_file(tmp_path, 2024).parent
     data = pq.read_table(folder / store.DATA_FILE).to_pandas()
-    keys = ["month", "flow", "dept", "product", "country"]
-    expected = _grouped(source.astype({"month": "int8"}), keys, list(schema.SORT_ORDER))
-    pd.testing.assert_frame_equal(data, expected[[*keys, "value_eur"]], check_dtype=False)
+    source = source.astype({"month": "int8"})
+    source["quarter"] = (source["month"] - 1) // 3 + 1  # derived from the month
+    source["cpf4"] = None  # absent from the source: stored as nulls
+    keys = ["quarter", "month", "flow", "dept", "product", "cpf4", "country"]
+    expected = _grouped(source, keys, list(schema.SORT_ORDER))
+    assert list(data.columns) == list(schema.FILE_COLUMNS)
+    assert data["cpf4"].isna().all() and data["mass_kg"].isna().all()
+    pd.testing.assert_frame_equal(
+        data.drop(columns=["cpf4", "mass_kg"]),
+        expected[[*keys, "value_eur"]].drop(columns=["cpf4"]),
+        check_dtype=False,
+    )
     for name, (columns, origin, order) in store.DERIVED.items():
         read = pq.read_table(folder / origin).to_pandas()
         wanted = _grouped(read, columns.split(", "), order.split(", "))
