@@ -785,6 +785,8 @@ def labels_only(folder: Path) -> Path:
     return rewrite_member(path, MEMBER, None)
 
 
+UNRECOGNISED = "disposition non reconnue"
+
 IN_ZIP = f"{ZIP_NAME}/{MEMBER}"
 BAD_PUBLISHED = [
     # id, builder, file named by the message, line, expected message part
@@ -828,8 +830,8 @@ BAD_PUBLISHED = [
         10,
         "valeur « douze » non numérique",
     ),
-    ("unrecognised layout in a ZIP", unrecognised_in_zip, IN_ZIP, 1, "disposition non reconnue"),
-    ("unrecognised bare file", unrecognised_bare, "Region_2024_Export.txt", 1, "disposition non reconnue"),
+    ("unrecognised layout in a ZIP", unrecognised_in_zip, IN_ZIP, 1, UNRECOGNISED),
+    ("unrecognised bare file", unrecognised_bare, "Region_2024_Export.txt", 1, UNRECOGNISED),
     ("labels only", labels_only, ZIP_NAME, None, "l'archive ne contient aucun fichier de données"),
 ]
 
