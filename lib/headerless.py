@@ -170,10 +170,9 @@ def recognise_data(rows: Sequence[Sequence[str]]) -> Recognised | None:
     numbers = [i for i in free if _fits(columns[i], _NUMBER)]
     take("value", numbers[0] if numbers else None)
     take("mass", numbers[1] if len(numbers) > 1 else None)
-    if "product" not in positions and "cpf4" in positions:
-        positions["product"] = positions["cpf4"]
-    required = ("flow", "year", "dept", "product", "country", "value")
-    if not all(name in positions for name in required):
+    required = ("flow", "year", "dept", "country", "value")
+    # A CPF4 column stands for the product when there is no A129 column (readers does it).
+    if not all(name in positions for name in required) or not {"product", "cpf4"} & set(positions):
         return None
     positions.pop("region", None)  # a région is derived from the département, never read
     return Recognised(positions, len(columns))

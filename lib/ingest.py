@@ -322,7 +322,7 @@ def prepare(
     names = [path.name for path in checked]
     if not any(table.num_rows for table in tables):
         raise IngestError(", ".join(names), None, f"aucun fichier de données ({FORMATS_FR})")
-    staging = Path(folder or tempfile.mkdtemp(prefix="comext-import-"))
+    staging = Path(folder or tempfile.mkdtemp(prefix=STAGING_PREFIX))
     staging.mkdir(parents=True, exist_ok=True)
     try:
         return _stage(staging, names, tables, labels, in_memory)
@@ -424,6 +424,25 @@ def commit(
 
 def _literal(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
+
+
+STAGING_PREFIX = "comext-import-"
+STALE_STAGING_S = 24 * 3600  # a preview nobody confirmed or cancelled within a day
+
+
+def remove_stale_staging(now: float | None = None) -> int:
+    """Delete the staging folders of previews abandoned for a day (a visitor who analysed files
+    and left): they would otherwise stay in the temporary folder. Returns how many."""
+    now = time.time() if now is None else now
+    removed = 0
+    for folder in Path(tempfile.gettempdir()).glob(f"{STAGING_PREFIX}*"):
+        try:
+            if folder.is_dir() and now - folder.stat().st_mtime > STALE_STAGING_S:
+                shutil.rmtree(folder, ignore_errors=True)
+                removed += 1
+        except OSError:
+            continue
+    return removed
 
 
 def discard(prepared: Prepared) -> None:

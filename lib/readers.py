@@ -596,10 +596,13 @@ def canonical_batch(raw: RawBatch) -> pa.RecordBatch:
     """
     layout = raw.layout
     if "product" not in raw.columns and "cpf4" in raw.columns:
-        raw.columns["product"] = raw.columns["cpf4"]
-        layout = replace(layout, headers={**layout.headers, "product": layout.headers["cpf4"]})
-        layout.positions.setdefault("product", layout.positions["cpf4"])
-        raw = replace(raw, layout=layout)
+        # New dicts: the layout and its positions are shared by the batches of every part.
+        layout = replace(
+            layout,
+            headers={**layout.headers, "product": layout.headers["cpf4"]},
+            positions={**layout.positions, "product": layout.positions["cpf4"]},
+        )
+        raw = replace(raw, columns={**raw.columns, "product": raw.columns["cpf4"]}, layout=layout)
     recoded, problems = _problems(raw)
     measures = {}
     for name, scale, optional in (("value", raw.scale, False), ("mass", 1.0, True)):

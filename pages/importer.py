@@ -131,8 +131,9 @@ def upload_form() -> None:
     ):
         return
     _discard_prepared()
+    ingest.remove_stale_staging()
     bar = st.progress(0.0, text="Lecture des fichiers…")
-    staging = tempfile.mkdtemp(prefix="comext-import-")
+    staging = tempfile.mkdtemp(prefix=ingest.STAGING_PREFIX)
     with tempfile.TemporaryDirectory(prefix="import-") as tmp:
         paths = []
         for index, upload in enumerate(uploads):

@@ -32,6 +32,7 @@ from lib.ingest import ingest_files
 from lib.territory import FRANCE, Territory
 from tests import customs_files as cf
 from tests.test_ingest import committed_state, snapshot, wait_for
+from tests.test_ingest import run as run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 REF_DIR = ROOT / "data" / "ref"
@@ -144,14 +145,6 @@ def without_label(path: Path, member: str, code: str, encoding: str) -> Path:
     kept = "".join(line for line in lines if not line.startswith(code + ";"))
     assert len(kept) < len("".join(lines)), f"{code} is not in {member}"
     return rewrite_member(path, member, kept.encode(encoding))
-
-
-def run_cli(
-    capsys: pytest.CaptureFixture[str], *args: str | Path, data_dir: Path
-) -> tuple[int, str, str]:
-    code = ingest.main([*map(str, args), "--data-dir", str(data_dir)])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def plain(text: str) -> str:
@@ -961,3 +954,22 @@ def test_sigkill_during_a_published_zip_import_leaves_the_previous_dataset_intac
     rows = stored_file(data_dir, store.DATA_FILE)
     assert len(rows[(rows["year"] == 2024) & (rows["flow"] == "E")]) == len(BAD_PART)
     assert len(rows) == len(BAD_PART) + 3  # and the three other demonstration rows
+
+
+def test_abandoned_previews_are_removed_after_a_day(tmp_path: Path, monkeypatch) -> None:
+    import os
+    import tempfile
+    import time
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    old = tmp_path / f"{ingest.STAGING_PREFIX}old"
+    fresh = tmp_path / f"{ingest.STAGING_PREFIX}fresh"
+    other = tmp_path / "something-else"
+    for folder in (old, fresh, other):
+        folder.mkdir()
+        (folder / "staged.parquet").write_bytes(b"x")
+    day_ago = time.time() - 25 * 3600
+    os.utime(old, (day_ago, day_ago))
+    os.utime(other, (day_ago, day_ago))
+    assert ingest.remove_stale_staging() == 1
+    assert not old.exists() and fresh.exists() and other.exists()
