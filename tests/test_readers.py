@@ -710,3 +710,20 @@ def test_namibia_na_is_a_country_not_a_missing_value(tmp_path: Path, suffix: str
     write = write_text if suffix == ".csv" else write_xlsx
     path = write(tmp_path / f"na{suffix}", rows=rows)
     assert readers.read_file(path).table.column("country").to_pylist() == ["NA"]
+
+
+def test_a_cpf4_only_file_read_in_parallel_parts_keeps_its_cpf4(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CPF4 column stands for the product in every part and batch, and stays the CPF4."""
+    monkeypatch.setattr(readers, "PARALLEL_MIN_BYTES", 1)
+    monkeypatch.setattr(readers, "BLOCK_BYTES", 1 << 10)
+    monkeypatch.setattr(readers.os, "cpu_count", lambda: 4)
+    lines = [f"E;2024;53;{1000 + i % 90};DE;{i + 1}" for i in range(3000)]
+    path = tmp_path / "cpf4.csv"
+    path.write_text("Flux;Année;Département;Code CPF4;Code pays;Valeur\n" + "\n".join(lines) + "\n")
+    frame = readers.read_file(path).table.to_pandas()
+    assert len(frame) == 3000
+    assert frame["cpf4"].notna().all()
+    assert (frame["product"].astype(str) == frame["cpf4"].astype(str)).all()
+    assert frame["value_eur"].sum() == sum(range(1, 3001))
