@@ -9,7 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from pages import components
+from pages import access, components
 
 st.set_page_config(
     page_title="Commerce extérieur des territoires",
@@ -17,6 +17,7 @@ st.set_page_config(
     layout="wide",
 )
 components.dataset_ready()
+access.announce()  # the one-time administrator token, in the log, when no password is set
 
 navigation = st.navigation(
     [

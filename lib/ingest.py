@@ -212,6 +212,11 @@ class IngestReport:
         if self.kept:
             lines.append(f"  Conservé : {_pairs_text(self.kept)}")
         lines.append(f"  Jeu de données : {_count(self.total_rows)} lignes, années {span}")
+        base = self.manifest.based_on
+        lines.append(
+            f"  Version : {self.manifest.version}"
+            + (f" (remplace la version {base})" if base else " (premier jeu de données)")
+        )
         return "\n".join(lines)
 
 
@@ -381,10 +386,16 @@ def _unknown(table: pa.Table, column: str, is_known, labelled: set[str]) -> list
 
 
 def commit(
-    prepared: Prepared, data_dir: str | Path, on_progress: Progress | None = None
+    prepared: Prepared,
+    data_dir: str | Path,
+    on_progress: Progress | None = None,
+    by: str | None = None,
 ) -> IngestReport:
     """Write the staged rows into the dataset (replacing their (year, flow) pairs), then delete
-    the staging folder."""
+    the staging folder. `by` (who imports, when known) goes into the dataset's history.
+
+    Imports are serialised by the store; the report describes the changes against the version
+    the write was actually based on (another import may have landed since the preview)."""
     report = on_progress or _ignore
 
     def write_progress(done: int, total: int, message: str) -> None:
@@ -403,8 +414,6 @@ def commit(
         con.execute(
             f"CREATE VIEW staged_labels AS FROM read_parquet({_literal(folder / LABELS_FILE)})"
         )
-        previous = store.read_manifest(data_dir)
-        changes, kept = prepared.plan(previous)
         manifest = store.write_years(
             data_dir,
             con,
@@ -414,12 +423,22 @@ def commit(
             on_progress=write_progress,
             labels="staged_labels" if prepared.labels else None,
             part_inputs=prepared.part_inputs,
+            by=by,
         )
     finally:
         con.close()
     discard(prepared)
+    changes, kept = prepared.plan(_base_of(data_dir, manifest))
     report(PROGRESS_TOTAL, PROGRESS_TOTAL, "terminé")
     return IngestReport(replace(prepared, rows_in_memory=None), manifest, changes, kept)
+
+
+def _base_of(data_dir: str | Path, manifest: store.Manifest) -> store.Manifest | None:
+    """The manifest a write replaced (kept beside it for a rollback)."""
+    if manifest.based_on is None:
+        return None
+    previous = store.read_previous(data_dir)
+    return previous if previous is not None and previous.version == manifest.based_on else None
 
 
 def _literal(path: Path) -> str:
@@ -455,6 +474,7 @@ def ingest_files(
     data_dir: str | Path,
     on_progress: Progress | None = None,
     unit: str | None = None,
+    by: str | None = None,
 ) -> IngestReport:
     """Read, validate and import customs files; raises IngestError (nothing written) on bad input.
 
@@ -462,7 +482,7 @@ def ingest_files(
     """
     prepared = prepare(paths, unit=unit, on_progress=on_progress, in_memory=True)
     try:
-        return commit(prepared, data_dir, on_progress)
+        return commit(prepared, data_dir, on_progress, by=by)
     finally:
         discard(prepared)
 
@@ -628,10 +648,13 @@ def prepare_in_child(
 
 
 def commit_in_child(
-    prepared: Prepared, data_dir: str | Path, on_progress: Progress | None = None
+    prepared: Prepared,
+    data_dir: str | Path,
+    on_progress: Progress | None = None,
+    by: str | None = None,
 ) -> IngestReport:
     """`commit` in a child process (the Importer page's confirmation)."""
-    result = _in_child("commit", (prepared, str(data_dir)), {}, on_progress)
+    result = _in_child("commit", (prepared, str(data_dir)), {"by": by}, on_progress)
     assert isinstance(result, IngestReport)
     return result
 
@@ -643,6 +666,16 @@ def ingest_in_child(
     result = _in_child("ingest", ([str(p) for p in paths], str(data_dir)), {}, on_progress)
     assert isinstance(result, IngestReport)
     return result
+
+
+def _cli_user() -> str | None:
+    """Who runs the CLI, for the dataset's history (`alice (ligne de commande)`)."""
+    import getpass
+
+    try:
+        return f"{getpass.getuser()} (ligne de commande)"
+    except (OSError, KeyError):
+        return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -657,7 +690,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     progress = StderrProgress(sys.stderr, args.progress)
     try:
-        report = ingest_files(args.files, location, on_progress=progress, unit=args.unit)
+        report = ingest_files(
+            args.files, location, on_progress=progress, unit=args.unit, by=_cli_user()
+        )
     except IngestError as error:
         progress.clear()
         print(f"Erreur : {error}", file=sys.stderr)

@@ -29,6 +29,7 @@ from lib import schema
 from lib.schema import FLOWS, QUARTERS
 
 MANIFEST = "dataset.json"
+PREVIOUS_MANIFEST = "dataset.previous.json"  # the manifest replaced by the last write
 DATA_FILE = "data.parquet"
 LABELS_FILE = "labels.parquet"
 # Aggregates derived from each year's data file and stored beside it, in the same version
@@ -85,6 +86,57 @@ class Part:
         )
 
 
+HISTORY_MAX = 200  # events kept in the manifest (the oldest are dropped)
+ACTIONS = {
+    "import": "import",
+    "demo": "jeu de démonstration",
+    "rollback": "retour à la version précédente",
+    "upgrade": "mise à jour du format",
+}
+
+
+@dataclass(frozen=True)
+class Event:
+    """One change of the dataset: when, what, from which files, by whom, over which version."""
+
+    version: str  # the version it produced
+    created: str
+    action: str  # a key of ACTIONS
+    pairs: tuple[Pair, ...] = ()  # the (year, flow) pairs written
+    files: tuple[str, ...] = ()
+    rows: int = 0  # rows of the pairs written
+    value_eur: float = 0.0
+    by: str | None = None  # who, when known
+    based_on: str | None = None  # the version it replaced
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "version": self.version,
+            "created": self.created,
+            "action": self.action,
+            "pairs": [[year, flow] for year, flow in self.pairs],
+            "files": list(self.files),
+            "rows": self.rows,
+            "value_eur": self.value_eur,
+            "by": self.by,
+            "based_on": self.based_on,
+        }
+
+    @classmethod
+    def from_json(cls, body: dict) -> Event:
+        return cls(
+            version=str(body["version"]),
+            created=str(body["created"]),
+            action=str(body["action"]),
+            pairs=tuple((int(y), str(f)) for y, f in body.get("pairs") or ()),
+            files=tuple(str(f) for f in body.get("files") or ()),
+            rows=int(body.get("rows") or 0),
+            value_eur=float(body.get("value_eur") or 0.0),
+            by=body.get("by"),
+            based_on=body.get("based_on"),
+        )
+
+
 @dataclass(frozen=True)
 class Manifest:
     """What `dataset.json` says: which file holds each year, and each (year, flow)'s origin."""
@@ -97,6 +149,12 @@ class Manifest:
     inputs: list[str] = field(default_factory=list)
     layout: int = 1
     labels: str | None = None  # labels read from the customs' label files, relative path
+    history: tuple[Event, ...] = ()  # every change, oldest first (the last is this version's)
+
+    @property
+    def based_on(self) -> str | None:
+        """The version this one replaced (None for a first write)."""
+        return self.history[-1].based_on if self.history else None
 
     @property
     def years(self) -> list[int]:
@@ -165,6 +223,7 @@ class Manifest:
             "inputs": self.inputs,
             "layout": self.layout,
             "labels": self.labels,
+            "history": [event.to_json() for event in self.history],
         }
         return json.dumps(body, ensure_ascii=False, indent=2)
 
@@ -187,6 +246,7 @@ class Manifest:
             inputs=list(body.get("inputs", [])),
             layout=int(body.get("layout", 1)),
             labels=body.get("labels"),
+            history=tuple(Event.from_json(e) for e in body.get("history") or ()),
         )
 
 
@@ -254,6 +314,8 @@ def write_years(
     on_progress: Progress | None = None,
     labels: str | None = None,
     part_inputs: dict[Pair, list[str]] | None = None,
+    action: str | None = None,
+    by: str | None = None,
 ) -> Manifest:
     """Replace, atomically, the (year, flow) pairs present in `table` (a table, view or
     registered frame in `con` with the canonical columns; optional ones may be absent).
@@ -262,8 +324,13 @@ def write_years(
     sharing a key are summed, so the stored dataset has one row per key. `labels` names a
     relation (kind, code, name) of labels read from the customs' label files: they are merged
     over the labels already stored. `part_inputs` gives the files each (year, flow) was read
-    from (default: all of `inputs`).
+    from (default: all of `inputs`). The change is recorded in the manifest's history as
+    `action` (default: "demo" or "import", from `source`) made `by` whom, when known.
+
+    Writers are serialised (a lock on the folder); each bases its version on the manifest it
+    reads once it holds the lock. A remote dataset is read-only: ReadOnlyDataset.
     """
+    _refuse_remote(data_dir)
     data_dir = Path(data_dir)
     with writer_lock(data_dir):
         _remove_leftovers(data_dir)
@@ -306,17 +373,31 @@ def write_years(
         _fsync_tree(staging)
         os.rename(staging, final)
         _fsync_dir(data_dir)
+        created = datetime.now(UTC).isoformat(timespec="seconds")
+        written = [parts[y][f] for y, f in new_pairs]
+        event = Event(
+            version=version,
+            created=created,
+            action=action or ("demo" if source == "demo" else "import"),
+            pairs=tuple(new_pairs),
+            files=tuple(inputs or ()),
+            rows=sum(p.rows or 0 for p in written),
+            value_eur=sum(p.value_eur or 0.0 for p in written),
+            by=by,
+            based_on=previous.version if previous else None,
+        )
         manifest = Manifest(
             version=version,
-            created=datetime.now(UTC).isoformat(timespec="seconds"),
+            created=created,
             files=files,
             parts=parts,
             rows=rows,
             inputs=_merged_inputs(base, inputs or []),
             layout=LAYOUT,
             labels=label_file,
+            history=_history(previous, event),
         )
-        _commit(data_dir, manifest)
+        _commit(data_dir, manifest, previous)
         _collect_garbage(data_dir, keep={manifest.version, previous.version if previous else ""})
         return manifest
 
@@ -562,13 +643,26 @@ def _merged_inputs(previous: Manifest | None, inputs: list[str]) -> list[str]:
     return list(dict.fromkeys([*previous.inputs, *inputs]))
 
 
-def _commit(data_dir: Path, manifest: Manifest) -> None:
-    tmp = data_dir / f"{MANIFEST}.tmp"
+def _history(previous: Manifest | None, event: Event) -> tuple[Event, ...]:
+    return ((*(previous.history if previous else ()), event))[-HISTORY_MAX:]
+
+
+def _write_durably(path: Path, text: str) -> None:
+    """Write `text` to `path` through a fsynced temporary file and an atomic rename."""
+    tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write(manifest.to_json())
+        handle.write(text)
         handle.flush()
         os.fsync(handle.fileno())
-    os.replace(tmp, data_dir / MANIFEST)
+    os.replace(tmp, path)
+
+
+def _commit(data_dir: Path, manifest: Manifest, previous: Manifest | None) -> None:
+    """Keep the manifest being replaced (for a rollback), then swap in the new one: the swap of
+    `dataset.json` is the commit point."""
+    if previous is not None:
+        _write_durably(data_dir / PREVIOUS_MANIFEST, previous.to_json())
+    _write_durably(data_dir / MANIFEST, manifest.to_json())
     _fsync_dir(data_dir)
 
 
@@ -592,6 +686,7 @@ def _remove_leftovers(data_dir: Path) -> None:
     for entry in data_dir.glob(".tmp-*"):
         shutil.rmtree(entry, ignore_errors=True)
     (data_dir / f"{MANIFEST}.tmp").unlink(missing_ok=True)
+    (data_dir / f"{PREVIOUS_MANIFEST}.tmp").unlink(missing_ok=True)
 
 
 def _fsync_tree(root: Path) -> None:
@@ -643,27 +738,116 @@ def upgrade(data_dir: str | Path) -> Manifest | None:
             "CREATE TEMP TABLE no_rows (year SMALLINT, month TINYINT, flow VARCHAR, "
             "dept VARCHAR, product VARCHAR, country VARCHAR, value_eur DOUBLE)"
         )
-        return write_years(data_dir, con, "no_rows", source="import", inputs=[])
+        return write_years(data_dir, con, "no_rows", source="import", inputs=[], action="upgrade")
     finally:
         con.close()
 
 
+class ReadOnlyDataset(Exception):
+    """A write was asked of a dataset that cannot be written here (French message)."""
+
+
+class NothingToRestore(Exception):
+    """No previous version to go back to (French message)."""
+
+
+def _refuse_remote(data_dir: str | Path) -> None:
+    from lib import config
+
+    if config.is_remote(str(data_dir)):
+        raise ReadOnlyDataset(
+            f"le jeu de données « {data_dir} » est distant, donc en lecture seule : on importe "
+            "dans un dossier local, que l'on publie ensuite."
+        )
+
+
+def read_previous(data_dir: str | Path) -> Manifest | None:
+    """The manifest the last write replaced, while its files are still kept (else None)."""
+    path = Path(data_dir) / PREVIOUS_MANIFEST
+    try:
+        manifest = Manifest.from_json(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    files = [Path(data_dir) / rel for rel in manifest.files.values()]
+    return manifest if all(f.exists() for f in files) else None
+
+
+def rollback(data_dir: str | Path, by: str | None = None) -> Manifest:
+    """Restore the version the last write replaced (its files are kept one generation).
+
+    The restored version becomes current with the whole history plus a rollback event; the
+    version it replaces becomes the previous one, so a rollback can itself be undone.
+    """
+    _refuse_remote(data_dir)
+    data_dir = Path(data_dir)
+    with writer_lock(data_dir):
+        _remove_leftovers(data_dir)
+        current = read_manifest(data_dir)
+        previous = read_previous(data_dir)
+        if current is None or previous is None or previous.version == current.version:
+            raise NothingToRestore("aucune version précédente à restaurer.")
+        event = Event(
+            version=previous.version,
+            created=datetime.now(UTC).isoformat(timespec="seconds"),
+            action="rollback",
+            pairs=tuple(previous.pairs),
+            files=(),
+            rows=previous.rows,
+            value_eur=sum(p.value_eur or 0.0 for f in previous.parts.values() for p in f.values()),
+            by=by,
+            based_on=current.version,
+        )
+        restored = replace(previous, history=_history(current, event))
+        _commit(data_dir, restored, current)
+        _collect_garbage(data_dir, keep={restored.version, current.version})
+        return restored
+
+
 def main(argv: list[str] | None = None) -> int:
-    """`python -m lib.store upgrade [--data-dir DIR]`: bring a dataset to the current layout."""
+    """`python -m lib.store upgrade|rollback|history [--data-dir DIR]`."""
     import argparse
+    import getpass
+    import sys
 
     from lib import config
 
-    parser = argparse.ArgumentParser(prog="python -m lib.store")
-    parser.add_argument("command", choices=["upgrade"])
+    parser = argparse.ArgumentParser(
+        prog="python -m lib.store",
+        description="upgrade : met le jeu de données au format courant ; rollback : restaure la "
+        "version précédente ; history : liste les changements.",
+    )
+    parser.add_argument("command", choices=["upgrade", "rollback", "history"])
     parser.add_argument("--data-dir")
     args = parser.parse_args(argv)
-    manifest = upgrade(config.data_dir(args.data_dir))
+    location = config.data_dir(args.data_dir)
+    try:
+        if args.command == "rollback":
+            manifest = rollback(location, by=getpass.getuser())
+            print(f"Version {manifest.version} restaurée : {manifest.rows} lignes.")
+            return 0
+        if args.command == "history":
+            manifest = read_manifest(location)
+            for event in manifest.history if manifest else ():
+                print(event_line(event))
+            return 0
+        manifest = upgrade(location)
+    except (ReadOnlyDataset, NothingToRestore) as error:
+        print(f"Erreur : {error}", file=sys.stderr)
+        return 2
     if manifest is None:
         print("Aucun jeu de données à mettre à jour.")
     else:
         print(f"Jeu de données au format {manifest.layout} : {manifest.rows} lignes.")
     return 0
+
+
+def event_line(event: Event) -> str:
+    """`2026-11-29T23:38:04+00:00 import 2025 E, 2025 I (a.zip) par alice, sur 2026…`."""
+    pairs = ", ".join(f"{y} {f}" for y, f in event.pairs)
+    files = f" ({', '.join(event.files)})" if event.files else ""
+    by = f" par {event.by}" if event.by else ""
+    base = f", sur {event.based_on}" if event.based_on else ""
+    return f"{event.created} {ACTIONS.get(event.action, event.action)} {pairs}{files}{by}{base}"
 
 
 if __name__ == "__main__":

@@ -1,4 +1,6 @@
-"""Importer des données: upload customs files, run the same ingest as the CLI, see the status."""
+"""Importer des données: the dataset's status and history for everyone; for the administrator
+only (pages/access.py, lib/admin.py), the import of customs files, the restoration of the
+previous version and the return to the demonstration data."""
 
 from __future__ import annotations
 
@@ -10,9 +12,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from lib import checks, config, db, demo, formatting, ingest
+from lib import admin, checks, config, db, demo, formatting, ingest, store
 from lib.schema import FLOWS
-from pages import components
+from pages import access, components
 
 SOURCE_LABELS = {
     "demo": "données de démonstration synthétiques",
@@ -186,7 +188,7 @@ def preview() -> None:
         bar = st.progress(0.9, text="Écriture…")
         try:
             report = ingest.commit_in_child(
-                prepared, config.data_dir(), on_progress=_progress_callback(bar)
+                prepared, config.data_dir(), on_progress=_progress_callback(bar), by=access.WHO
             )
         except ingest.IngestFailed as error:
             bar.empty()
@@ -221,6 +223,68 @@ def _summary_table(prepared: ingest.Prepared) -> pd.DataFrame:
     )
 
 
+def history() -> None:
+    """Every change of the dataset, the latest first."""
+    manifest = db.manifest()
+    if manifest is None or not manifest.history:
+        return
+    with st.expander(f"Historique des changements ({len(manifest.history)})"):
+        st.dataframe(_history_table(manifest), hide_index=True, width="stretch")
+
+
+def _history_table(manifest: store.Manifest) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "Date": _french_datetime(event.created),
+                "Action": store.ACTIONS.get(event.action, event.action),
+                "Années et flux": _pairs_text(event.pairs),
+                "Fichiers": ", ".join(event.files),
+                "Lignes": formatting.number(event.rows, 0),
+                "Valeur": formatting.meur(event.value_eur),
+                "Par": event.by or "",
+                "Version": event.version,
+                "Remplace": event.based_on or "",
+            }
+            for event in reversed(manifest.history)
+        ]
+    )
+
+
+def _pairs_text(pairs) -> str:
+    years: dict[int, list[str]] = {}
+    for year, flow in pairs:
+        years.setdefault(year, []).append(FLOWS[flow])
+    return ", ".join(f"{year} {' et '.join(flows)}" for year, flows in sorted(years.items()))
+
+
+def restore_previous() -> None:
+    """Go back to the version the last change replaced (its files are kept one generation)."""
+    previous = store.read_previous(config.data_dir())
+    if previous is None:
+        return
+    st.subheader("Restaurer la version précédente")
+    st.markdown(
+        f"Version du {_french_datetime(previous.created)} : "
+        f"{formatting.number(previous.rows, 0)} lignes, années "
+        f"{previous.years[0]} à {previous.years[-1]}."
+        if previous.years
+        else "Version précédente : aucune donnée."
+    )
+    confirm = st.checkbox("Je confirme la restauration", key="importer-restore-confirm")
+    if st.button("Restaurer", disabled=not confirm, key="importer-restore"):
+        try:
+            restored = store.rollback(config.data_dir(), by=access.WHO)
+        except (store.NothingToRestore, store.ReadOnlyDataset) as error:
+            st.error(str(error).capitalize())
+            return
+        st.session_state[FLASH] = [
+            ("success", f"Version {restored.version} restaurée : "
+                        f"{formatting.number(restored.rows, 0)} lignes.")
+        ]  # fmt: skip
+        st.rerun()
+
+
 def back_to_demo() -> None:
     st.subheader("Revenir aux données de démonstration")
     st.markdown(
@@ -240,8 +304,21 @@ def page() -> None:
     st.title("Importer des données")
     flash_messages()
     status()
+    history()
+    if admin.read_only():
+        st.info("Ce site est en lecture seule : l'import de données y est désactivé.")
+        return
+    access.token_from_url()
+    if not access.is_admin():
+        access.login_form()
+        return
+    access.logout_button()
+    weak = admin.weak_password_warning()
+    if weak:
+        st.warning(weak)
     upload_form()
     preview()
+    restore_previous()
     back_to_demo()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 from pathlib import Path
 
 import duckdb
@@ -276,3 +277,111 @@ def test_write_leaves_no_temporary_table_or_type(tmp_path: Path) -> None:
         con.close()
     assert tables == (0,)
     assert types == (0,)
+
+
+# --- History, rollback, read-only remote datasets -----------------------------------------
+
+
+def _import(data_dir: Path, frame: pd.DataFrame, by: str | None = None) -> store.Manifest:
+    con = duckdb.connect()
+    con.register("incoming", frame)
+    try:
+        return store.write_years(
+            data_dir, con, "incoming", source="import", inputs=["f.csv"], by=by
+        )
+    finally:
+        con.close()
+
+
+def _stored(data_dir: Path) -> pd.DataFrame:
+    manifest = store.read_manifest(data_dir)
+    frames = [
+        pd.read_parquet(data_dir / rel).assign(year=year) for year, rel in manifest.files.items()
+    ]
+    return pd.concat(frames).sort_values(["year", "flow", "dept", "product", "country"])
+
+
+def test_every_write_is_recorded_in_the_history(tmp_path: Path) -> None:
+    first = write_dataset(BASE, tmp_path, source="demo")
+    second = _import(tmp_path, rows([(2024, "I", "53", "C10A", "BE", 40)]), by="alice")
+    assert [e.action for e in second.history] == ["demo", "import"]
+    event = second.history[-1]
+    assert event.version == second.version and event.based_on == first.version
+    assert event.pairs == ((2024, "I"),)
+    assert event.files == ("f.csv",)
+    assert (event.rows, event.value_eur, event.by) == (1, 40.0, "alice")
+    assert second.based_on == first.version
+    assert store.read_manifest(tmp_path).history == second.history
+
+
+def test_rollback_restores_the_previous_version_and_can_be_undone(tmp_path: Path) -> None:
+    write_dataset(BASE, tmp_path, source="demo")
+    before = _stored(tmp_path)
+    after_import = _import(tmp_path, rows([(2024, "I", "53", "C10A", "BE", 40)]))
+    assert not _stored(tmp_path).equals(before)
+    restored = store.rollback(tmp_path, by="bob")
+    pd.testing.assert_frame_equal(_stored(tmp_path).reset_index(drop=True),
+                                  before.reset_index(drop=True))  # fmt: skip
+    assert restored.history[-1].action == "rollback"
+    assert restored.history[-1].based_on == after_import.version
+    assert restored.history[-1].by == "bob"
+    assert [e.action for e in restored.history] == ["demo", "import", "rollback"]
+    assert restored.source == "demo"
+    # Undo: the version rolled back from is the previous one now.
+    again = store.rollback(tmp_path)
+    assert again.version == after_import.version
+    assert _stored(tmp_path)["value_eur"].sum() == pytest.approx(
+        BASE["value_eur"].sum() - 1 + 40  # 2024 imports of 1 replaced by 40
+    )
+
+
+def test_rollback_without_a_previous_version_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(store.NothingToRestore):
+        store.rollback(tmp_path)
+    write_dataset(BASE, tmp_path, source="demo")
+    with pytest.raises(store.NothingToRestore):
+        store.rollback(tmp_path)
+
+
+def test_a_remote_dataset_is_read_only_in_the_store(tmp_path: Path) -> None:
+    con = duckdb.connect()
+    con.register("incoming", BASE)
+    for location in ("https://example.org/donnees/", "s3://bucket/donnees/"):
+        with pytest.raises(store.ReadOnlyDataset):
+            store.write_years(location, con, "incoming", source="import")
+        with pytest.raises(store.ReadOnlyDataset):
+            store.rollback(location)
+    con.close()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_concurrent_writes_are_serialised_each_on_the_version_before_it(tmp_path: Path) -> None:
+    import threading
+
+    write_dataset(BASE, tmp_path, source="demo")
+    frames = [rows([(2024, "I", "53", "C10A", code, 10 + i)]) for i, code in enumerate("ABCD")]
+    done: list[store.Manifest] = []
+    threads = [
+        threading.Thread(target=lambda f=f: done.append(_import(tmp_path, f))) for f in frames
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    history = store.read_manifest(tmp_path).history
+    assert len(history) == 5
+    # A chain: each import is based on the version written just before it.
+    for earlier, later in itertools.pairwise(history):
+        assert later.based_on == earlier.version
+    assert {m.version for m in done} == {e.version for e in history[1:]}
+
+
+def test_the_store_cli_lists_the_history_and_rolls_back(tmp_path: Path, capsys) -> None:
+    write_dataset(BASE, tmp_path, source="demo")
+    _import(tmp_path, rows([(2024, "I", "53", "C10A", "BE", 40)]), by="alice")
+    assert store.main(["history", "--data-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 2 and "import 2024 I (f.csv) par alice" in out[1]
+    assert store.main(["rollback", "--data-dir", str(tmp_path)]) == 0
+    assert "restaurée" in capsys.readouterr().out
+    assert store.read_manifest(tmp_path).history[-1].action == "rollback"

@@ -74,15 +74,24 @@ def own_data_dir(demo_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) 
     return target
 
 
+ADMIN_PASSWORD = "mot-de-passe-des-tests-e2e"
+
+
 @pytest.fixture(scope="module")
 def own_app_url(own_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """An app of its own over `own_data_dir`, so that imports do not disturb other tests."""
-    yield from _serve(own_data_dir, tmp_path_factory)
+    """An app of its own over `own_data_dir`, so that imports do not disturb other tests; its
+    administrator password is ADMIN_PASSWORD."""
+    yield from _serve(own_data_dir, tmp_path_factory, {"COMEXT_ADMIN_PASSWORD": ADMIN_PASSWORD})
 
 
-def _serve(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def _serve(
+    data_dir: Path, tmp_path_factory: pytest.TempPathFactory, extra_env: dict | None = None
+) -> Iterator[str]:
     port = _free_port()
-    env = {**os.environ, config.ENV_DATA_DIR: str(data_dir)}
+    env = {**os.environ, config.ENV_DATA_DIR: str(data_dir), **(extra_env or {})}
+    for name in ("COMEXT_ADMIN_PASSWORD", "COMEXT_READ_ONLY"):
+        if name not in (extra_env or {}):
+            env.pop(name, None)
     log = tmp_path_factory.mktemp("streamlit-log") / "streamlit.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(

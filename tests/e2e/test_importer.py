@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from tests import customs_files
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import ADMIN_PASSWORD, screenshot
 from tests.e2e.test_explorer import NB, _text, wait_for_app
 
 UPLOAD = "[data-testid='stFileUploader'] input[type='file']"
@@ -26,6 +26,13 @@ def _digests(folder: Path) -> dict[str, str]:
         for p in sorted(folder.rglob("*"))
         if p.is_file() and p.name != ".lock"
     }
+
+
+def _login(page) -> None:
+    """Become administrator on the Importer page (the form, as a person would)."""
+    page.get_by_label("Mot de passe ou jeton").fill(ADMIN_PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("button", name="Se déconnecter").wait_for()
 
 
 def _upload_and_run(page, *paths: Path) -> None:
@@ -47,6 +54,12 @@ def test_import_a_file_then_go_back_to_the_demo(
     page.goto(f"{own_app_url}/importer")
     wait_for_app(page)
     page.get_by_text("données de démonstration synthétiques").first.wait_for()
+    # An anonymous visitor sees the status, no upload: a wrong password is refused.
+    assert page.locator(UPLOAD).count() == 0
+    page.get_by_label("Mot de passe ou jeton").fill("pas le bon")
+    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_text("Mot de passe ou jeton incorrect").first.wait_for()
+    _login(page)
     screenshot(page, "10-importer")
 
     # A bad file: one French line naming the file and the line, nothing written.
@@ -66,6 +79,7 @@ def test_import_a_file_then_go_back_to_the_demo(
     )
     page.goto(f"{own_app_url}/importer")
     wait_for_app(page)
+    _login(page)
     _upload_and_run(page, good)
     page.get_by_text("Import terminé").first.wait_for(timeout=60_000)
     page.get_by_text("fichiers importés et années de démonstration").first.wait_for()
@@ -80,6 +94,7 @@ def test_import_a_file_then_go_back_to_the_demo(
     # Back to the demonstration data.
     page.goto(f"{own_app_url}/importer")
     wait_for_app(page)
+    _login(page)
     page.get_by_text("Je confirme le remplacement").click()
     page.get_by_role("button", name="Revenir aux données de démonstration").click()
     page.get_by_text("Le jeu de démonstration est de nouveau en place").first.wait_for(
@@ -114,6 +129,7 @@ def test_import_the_published_zips_of_a_partial_year(
 
     page.goto(f"{own_app_url}/importer")
     wait_for_app(page)
+    _login(page)
     page.locator(UPLOAD).set_input_files([str(p) for p in zips])
     page.get_by_role("button", name="Analyser les fichiers").click()
     page.get_by_text("Aperçu avant import").wait_for(timeout=60_000)

@@ -1,0 +1,96 @@
+"""Administrator sessions on the Importer page (the rules live in lib/admin.py).
+
+A session becomes administrator with the configured password, or with the process's one-time
+token (`/importer?jeton=…`, removed from the address at once), and stays so while it is active
+within admin.SESSION_S. Not a page: st.navigation lists the pages explicitly.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import streamlit as st
+
+from lib import admin
+
+SEEN = "admin-seen"  # monotonic time of the administrator's last action in this session
+SESSION_KEY = "admin-session-key"  # a random id of this browser session, for the limiter
+WHO = "administrateur (page Importer)"
+PASSWORD_KEY = "admin-password"
+REFUSAL = "admin-refusal"  # the refusal of the last attempt, shown once
+
+
+def _session_key() -> str:
+    if SESSION_KEY not in st.session_state:
+        st.session_state[SESSION_KEY] = uuid.uuid4().hex
+    return st.session_state[SESSION_KEY]
+
+
+def announce() -> None:
+    """Print the one-time token in the server log, once per process, when no password is set."""
+    admin.announce(st.get_option("server.port"))
+
+
+def is_admin() -> bool:
+    """True while this session is administrator; each call counts as activity."""
+    if not admin.still_admin(st.session_state.get(SEEN)):
+        st.session_state.pop(SEEN, None)
+        return False
+    st.session_state[SEEN] = time.monotonic()
+    return True
+
+
+def _try(candidate: str) -> str | None:
+    """Admit this session with `candidate`; the French refusal otherwise."""
+    login = admin.attempt(_session_key(), candidate)
+    if login.admitted:
+        st.session_state[SEEN] = time.monotonic()
+        return None
+    return login.message
+
+
+def token_from_url() -> None:
+    """Use, then remove, a token carried by the address (so it stays in no history)."""
+    token = st.query_params.get(admin.TOKEN_PARAM)
+    if token is None:
+        return
+    del st.query_params[admin.TOKEN_PARAM]
+    refusal = _try(token)
+    if refusal:
+        st.error(refusal)
+
+
+def login_form() -> None:
+    st.subheader("Administration")
+    st.markdown(
+        "Importer des fichiers, restaurer une version ou revenir aux données de démonstration "
+        "change les données de tous les visiteurs : c'est réservé à l'administrateur du site."
+    )
+    if admin.configured_password() is None:
+        st.caption(
+            "Aucun mot de passe n'est configuré : le jeton à usage unique de ce serveur est "
+            "écrit dans son journal au démarrage, avec l'adresse à ouvrir."
+        )
+    st.text_input("Mot de passe ou jeton", type="password", key=PASSWORD_KEY)
+    st.button("Se connecter", key="admin-login", on_click=_on_login)
+    refusal = st.session_state.pop(REFUSAL, None)
+    if refusal:
+        st.error(refusal)
+
+
+def _on_login() -> None:
+    """Try the typed secret, then forget it (a callback: it runs before the widgets exist)."""
+    candidate = st.session_state.get(PASSWORD_KEY) or ""
+    st.session_state[PASSWORD_KEY] = ""
+    refusal = _try(candidate)
+    if refusal:
+        st.session_state[REFUSAL] = refusal
+
+
+def logout_button() -> None:
+    st.button("Se déconnecter", key="admin-logout", on_click=_on_logout)
+
+
+def _on_logout() -> None:
+    st.session_state.pop(SEEN, None)
