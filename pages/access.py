@@ -69,10 +69,11 @@ def login_form() -> None:
     )
     if admin.configured_password() is None:
         st.caption(
-            "Aucun mot de passe n'est configuré : le jeton à usage unique de ce serveur est "
-            "écrit dans son journal au démarrage, avec l'adresse à ouvrir."
+            "Aucun mot de passe n'est configuré : le jeton de ce serveur est écrit dans son "
+            "journal, avec l'adresse à ouvrir."
         )
-    st.text_input("Mot de passe ou jeton", type="password", key=PASSWORD_KEY)
+    field, _ = st.columns([2, 3])
+    field.text_input("Mot de passe ou jeton", type="password", key=PASSWORD_KEY)
     st.button("Se connecter", key="admin-login", on_click=_on_login)
     refusal = st.session_state.pop(REFUSAL, None)
     if refusal:
@@ -89,6 +90,10 @@ def _on_login() -> None:
 
 
 def logout_button() -> None:
+    st.caption(
+        f"Session d'administration : elle prend fin après {admin.SESSION_S // 60} min "
+        "d'inactivité, à la fermeture de l'onglet ou avec ce bouton."
+    )
     st.button("Se déconnecter", key="admin-logout", on_click=_on_logout)
 
 
