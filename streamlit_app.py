@@ -1,6 +1,8 @@
-"""Commerce extérieur des territoires — entry point (`streamlit run streamlit_app.py`).
+"""Commerce extérieur des territoires — the app's script (`streamlit run streamlit_app.py`, or
+`streamlit run serve.py` for the same app behind the security headers of lib/webguard.py).
 
-Pages live at stable paths: / (Carte), /fiche, /donnees, /importer.
+Pages live at stable paths: / (Carte), /fiche, /donnees, /importer. Each page runs within
+components.query_time_limit: a query interrupted after 10 s ends it with a French message.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from lib import admin
 from pages import access, components
 
 st.set_page_config(
@@ -16,6 +19,7 @@ st.set_page_config(
     page_icon=str(Path(__file__).parent / "static" / "favicon.png"),  # local: no icon CDN
     layout="wide",
 )
+components.install_query_string_guard()  # an address too long for Streamlit gets a notice
 components.dataset_ready()
 access.announce()  # the one-time administrator token, in the log, when no password is set
 
@@ -39,4 +43,7 @@ navigation = st.navigation(
     position="top",
 )
 components.banner()
-navigation.run()
+if navigation.url_path == "importer":  # the one page without URL state reads only the token
+    components.unexpected_url_params(allowed=(admin.TOKEN_PARAM,))
+with components.query_time_limit():
+    navigation.run()

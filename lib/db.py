@@ -5,14 +5,20 @@ shared between threads, but cursors of one connection may each live in one threa
 `trade` exposes the canonical columns over the files named by the current manifest and is
 rebuilt when the manifest changes (an ingest in this or another process). A remote dataset
 (https://, s3://; see lib/remote.py) is checked for a new manifest every few seconds.
+
+Queries run through `run()`, which bounds their time: after QUERY_TIMEOUT_S a timer thread
+interrupts the thread's cursor (DuckDB's `interrupt()`, which stops only what that cursor runs)
+and `run()` raises QueryTimeout, whose French message the pages show.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
@@ -207,6 +213,70 @@ def cursor() -> duckdb.DuckDBPyConnection:
         _local.cursor = cur
         _local.owner = process.con
     return cur
+
+
+QUERY_TIMEOUT_S = 10.0  # a query running longer is interrupted
+T = TypeVar("T")
+
+
+class QueryTimeout(RuntimeError):
+    """A query ran longer than QUERY_TIMEOUT_S and was interrupted; the message is French."""
+
+    def __init__(self, seconds: float) -> None:
+        shown = f"{seconds:g}".replace(".", ",")
+        super().__init__(
+            f"La requête a dépassé {shown} s et a été interrompue. Réduisez la sélection "
+            "(territoire, période, produits, pays) ou réessayez dans un instant."
+        )
+        self.seconds = seconds
+
+
+class _Watch:
+    """Interrupts a cursor once, unless the query it watches has finished first."""
+
+    def __init__(self, cur: duckdb.DuckDBPyConnection) -> None:
+        self._cur = cur
+        self._lock = threading.Lock()
+        self._finished = False
+        self.fired = False
+
+    def fire(self) -> None:
+        with self._lock:
+            if not self._finished:
+                self.fired = True
+                self._cur.interrupt()
+
+    def finish(self) -> None:
+        with self._lock:
+            self._finished = True
+
+
+def run(
+    sql: str,
+    params: Sequence[object],
+    fetch: Callable[[duckdb.DuckDBPyConnection], T],
+) -> T:
+    """`fetch(cursor.execute(sql, params))` on this thread's cursor, in at most QUERY_TIMEOUT_S.
+
+    The timer covers the fetch too (a result may be computed as it is fetched). An interrupt
+    that lands just after the query finished hits an idle cursor, which DuckDB ignores.
+    Raises QueryTimeout when the timer interrupted the query.
+    """
+    cur = cursor()
+    seconds = QUERY_TIMEOUT_S
+    watch = _Watch(cur)
+    timer = threading.Timer(seconds, watch.fire)
+    timer.daemon = True
+    timer.start()
+    try:
+        return fetch(cur.execute(sql, list(params)))
+    except duckdb.Error as error:
+        if watch.fired:
+            raise QueryTimeout(seconds) from error
+        raise
+    finally:
+        watch.finish()
+        timer.cancel()
 
 
 def manifest() -> store.Manifest | None:

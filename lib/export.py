@@ -7,6 +7,9 @@ Files (UTF-8, comma-separated, `.` decimals, header row, euros unrounded): kpis.
 partners.csv, products.csv, products_cpf4.csv (header only when the data has no CPF4 detail),
 sankey_export.csv, sankey_import.csv. The app's downloads are built
 by `tables()` and `to_csv_bytes()` below, so a download and an export are byte-identical.
+
+A text cell that a spreadsheet would read as a formula (`=…`, `+…`, `-…`, `@…`, tab, carriage
+return; see lib.text.is_formula_like) is written with a leading single quote, and quoted.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from lib import config, demo, queries, refs
+from lib import config, demo, queries, refs, text
 from lib.territory import InvalidTerritory, Territory, parse_territory
 
 DEFAULT_TOP = 10
@@ -40,8 +43,42 @@ def tables(territory: Territory, year: int, top: int = DEFAULT_TOP) -> dict[str,
 
 
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
-    """The one CSV dialect of the project: UTF-8, comma, `.` decimals, full precision."""
-    return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    """The one CSV dialect of the project: UTF-8, comma, `.` decimals, full precision, `\n`
+    line ends, minimal quoting; formula-like text cells neutralised (see the module docstring).
+
+    Numbers are written as pandas writes them (each numeric column goes through `to_csv`), text
+    cells by `_csv_field`, the one place where a cell is neutralised.
+    """
+    columns = [_column_fields(frame[name]) for name in frame.columns]
+    header = ",".join(_csv_field(str(name)) for name in frame.columns)
+    lines = [header] + [",".join(row) for row in zip(*columns, strict=True)]
+    if len(frame.columns) == 1:  # as the csv module: a lone empty field is written ""
+        lines = [line if line else '""' for line in lines]
+    return "".join(line + "\n" for line in lines).encode("utf-8")
+
+
+def _column_fields(column: pd.Series) -> list[str]:
+    """The CSV fields of one column: text neutralised and quoted as needed, numbers as pandas
+    writes them, missing values empty."""
+    types = pd.api.types
+    if types.is_numeric_dtype(column) or types.is_datetime64_any_dtype(column):
+        written = column.to_frame().to_csv(index=False, header=False, lineterminator="\n")
+        return [field if field != '""' else "" for field in written.split("\n")[:-1]]
+    return ["" if _missing(value) else _csv_field(str(value)) for value in column.tolist()]
+
+
+def _missing(value: object) -> bool:
+    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
+
+
+def _csv_field(cell: str) -> str:
+    """One text cell: a formula-like cell gets a leading quote and is quoted (OWASP); any other
+    is quoted only when it holds a comma, a double quote or a line break."""
+    if text.is_formula_like(cell):
+        return '"' + text.neutralised(cell).replace('"', '""') + '"'
+    if any(char in cell for char in ',"\n\r'):
+        return '"' + cell.replace('"', '""') + '"'
+    return cell
 
 
 def write_tables(territory: Territory, year: int, top: int, out: Path) -> list[Path]:

@@ -4,6 +4,10 @@ Every number the user reads (axis ticks, bar texts, annotations, hovers) is pre-
 French by lib.formatting: Plotly's own number formatting (`1.2B`, `k`) is never shown. Bars and
 labels are in millions of euros (M€); treemap and Sankey values stay in euros (areas and widths
 only depend on proportions) and are labelled in M€.
+
+Names and codes come from the data (unknown codes, the customs' label files): they go into a
+figure through lib.text.plotly_text, so that Plotly shows them as written and never reads a tag
+(`<a href>`…) in them.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import plotly.graph_objects as go
 from lib import refs
 from lib.formatting import meur, number, pct, share_decimals
 from lib.queries import OTHERS
+from lib.text import plotly_text
 
 # DSFR-like palette.
 BLUE_FRANCE = "#000091"
@@ -301,7 +306,7 @@ def _partner_columns(
     names, imports, exports, balances = _columns(partners, _PARTNER_COLUMNS)
     order = _largest_first([i + e for i, e in zip(imports, exports, strict=True)])
     return (
-        [str(names[row]) for row in order],
+        [plotly_text(names[row]) for row in order],
         [float(imports[row]) for row in order],
         [float(exports[row]) for row in order],
         [float(balances[row]) for row in order],
@@ -533,11 +538,12 @@ def _treemap_text(node: TreemapNode, is_leaf: bool, total: float) -> str:
 
     Plotly draws a parent's text in its header band, where the name alone fits best.
     """
+    label = plotly_text(node.label)
     if not is_leaf:
-        return node.label
+        return label
     if node.value < MIN_LABELLED_SHARE * total:
         return ""
-    return f"<b>{_wrapped(node.label)}</b><br>{meur(node.value)}"
+    return f"<b>{_wrapped(label)}</b><br>{meur(node.value)}"
 
 
 def _treemap_hover(node: TreemapNode) -> list[str]:
@@ -583,7 +589,7 @@ def treemap_figure(
         "type": "treemap",
         "ids": [n.id for n in nodes],
         "parents": [n.parent for n in nodes],
-        "labels": [n.label for n in nodes],
+        "labels": [plotly_text(n.label) for n in nodes],
         "text": [_treemap_text(n, n.id not in parents, total) for n in nodes],
         "values": [n.value for n in nodes],
         "marker": {"colors": [n.color for n in nodes], "line": _WHITE_LINE},
@@ -702,11 +708,11 @@ def _sankey_node_dict(nodes: list[SankeyNode], words: FlowWords) -> dict[str, ob
     sources = [n.value for n in nodes if n.side == "source"]
     targets = [n.value for n in nodes if n.side == "target"]
     return {
-        "label": [f"{_shorten(n.name)} ({meur(n.value)})" for n in nodes],
+        "label": [f"{plotly_text(_shorten(n.name))} ({meur(n.value)})" for n in nodes],
         "color": [_node_color(n, words) for n in nodes],
         "x": [0.001 if n.side == "source" else 0.999 for n in nodes],
         "y": _column_positions(sources) + _column_positions(targets),
-        "customdata": [f"{n.name} : {meur(n.value)}" for n in nodes],
+        "customdata": [f"{plotly_text(n.name)} : {meur(n.value)}" for n in nodes],
         **_SANKEY_NODE_STYLE,
     }
 
@@ -722,7 +728,7 @@ def _sankey_link_dict(links: _Links, nodes: list[SankeyNode]) -> dict[str, objec
         "target": targets,
         "value": values,
         "customdata": [
-            f"{nodes[s].name} → {nodes[t].name} : {meur(v)}"
+            f"{plotly_text(nodes[s].name)} → {plotly_text(nodes[t].name)} : {meur(v)}"
             for s, t, v in zip(sources, targets, values, strict=True)
         ],
         **_SANKEY_LINK_STYLE,

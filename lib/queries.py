@@ -3,6 +3,9 @@
 Each function takes an already validated Territory (see lib.territory) and a year, binds every
 value as a parameter, and returns a pandas frame shaped as the CSV contract of `lib.export`
 (docs/DATA.md): values in euros, unrounded; ranks break ties by code, ascending.
+
+Every query runs through `db.run`, which interrupts it after db.QUERY_TIMEOUT_S and raises
+db.QueryTimeout.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import math
 
 import pandas as pd
 
-from lib import db, periods, refs
+from lib import db, periods, refs, text
 from lib.schema import QUARTERS
 from lib.territory import FRANCE, Territory
 from lib.urlstate import DataFilter
@@ -46,7 +49,11 @@ def _flows_source(territory: Territory) -> tuple[str, str, list[str]]:
 
 
 def _frame(sql: str, params: list[object]) -> pd.DataFrame:
-    return db.cursor().execute(sql, params).df()
+    return db.run(sql, params, lambda result: result.df())
+
+
+def _rows(sql: str, params: list[object]) -> list[tuple]:
+    return db.run(sql, params, lambda result: result.fetchall())
 
 
 def available_years() -> list[int]:
@@ -85,14 +92,9 @@ def year_slug(year: int) -> str:
 def flow_totals(territory: Territory, year: int) -> dict[str, float]:
     """Total value per flow: {'E': exports, 'I': imports} (0.0 when absent)."""
     where, params = _dept_filter(territory)
-    rows = (
-        db.cursor()
-        .execute(
-            f"SELECT flow, sum(value_eur) FROM trade_totals WHERE year = ? AND {where} "
-            "GROUP BY flow",
-            [year, *params],
-        )
-        .fetchall()
+    rows = _rows(
+        f"SELECT flow, sum(value_eur) FROM trade_totals WHERE year = ? AND {where} GROUP BY flow",
+        [year, *params],
     )
     totals = {"E": 0.0, "I": 0.0}
     totals.update({flow: float(value) for flow, value in rows})
@@ -108,19 +110,15 @@ def _totals_by_scope(territory: Territory, year: int) -> dict[str, dict[str, flo
     own, own_params = _dept_filter(territory)
     region = territory.region or FRANCE
     reg, reg_params = _dept_filter(region)
-    rows = (
-        db.cursor()
-        .execute(
-            f"""
-            SELECT flow,
-                   coalesce(sum(value_eur) FILTER (WHERE {own}), 0),
-                   coalesce(sum(value_eur) FILTER (WHERE {reg}), 0),
-                   coalesce(sum(value_eur), 0)
-            FROM trade_totals WHERE year = ? GROUP BY flow
-            """,
-            [*own_params, *reg_params, year],
-        )
-        .fetchall()
+    rows = _rows(
+        f"""
+        SELECT flow,
+               coalesce(sum(value_eur) FILTER (WHERE {own}), 0),
+               coalesce(sum(value_eur) FILTER (WHERE {reg}), 0),
+               coalesce(sum(value_eur), 0)
+        FROM trade_totals WHERE year = ? GROUP BY flow
+        """,
+        [*own_params, *reg_params, year],
     )
     totals = {scope: {"E": 0.0, "I": 0.0} for scope in ("own", "region", "national")}
     for flow, own_value, region_value, national_value in rows:
@@ -225,11 +223,7 @@ def product_details(territory: Territory, year: int) -> pd.DataFrame:
 
 def cpf4_codes() -> list[str]:
     """Every CPF4 code present in the dataset, ascending (for the Données filter)."""
-    rows = (
-        db.cursor()
-        .execute("SELECT DISTINCT cpf4 FROM trade_detail WHERE cpf4 IS NOT NULL ORDER BY 1")
-        .fetchall()
-    )
+    rows = _rows("SELECT DISTINCT cpf4 FROM trade_detail WHERE cpf4 IS NOT NULL ORDER BY 1", [])
     return [code for (code,) in rows]
 
 
@@ -335,15 +329,63 @@ def _with_map_ratios(frame: pd.DataFrame, national: dict[str, float]) -> pd.Data
 
 # --- Données page: the underlying rows, filtered -------------------------------------------
 
-ROW_COLUMNS_SQL = """
-    t.year AS annee, t.quarter AS trimestre, t.month AS mois,
-    CASE t.flow WHEN 'E' THEN 'export' ELSE 'import' END AS flux,
-    t.dept AS departement, coalesce(d.name, t.dept) AS departement_nom,
-    t.product AS produit, coalesce(p.name, t.product) AS produit_nom,
-    t.cpf4 AS cpf4, coalesce(k.name, t.cpf4) AS cpf4_nom,
-    t.country AS pays, coalesce(c.name, t.country) AS pays_nom,
-    t.value_eur AS valeur_eur, t.mass_kg AS masse_kg
-"""
+# The columns of the Données rows: (name, SQL expression, is text).
+ROW_COLUMNS: tuple[tuple[str, str, bool], ...] = (
+    ("annee", "t.year", False),
+    ("trimestre", "t.quarter", False),
+    ("mois", "t.month", False),
+    ("flux", "CASE t.flow WHEN 'E' THEN 'export' ELSE 'import' END", True),
+    ("departement", "t.dept", True),
+    ("departement_nom", "coalesce(d.name, t.dept)", True),
+    ("produit", "t.product", True),
+    ("produit_nom", "coalesce(p.name, t.product)", True),
+    ("cpf4", "t.cpf4", True),
+    ("cpf4_nom", "coalesce(k.name, t.cpf4)", True),
+    ("pays", "t.country", True),
+    ("pays_nom", "coalesce(c.name, t.country)", True),
+    ("valeur_eur", "t.value_eur", False),
+    ("masse_kg", "t.mass_kg", False),
+)
+ROW_COLUMNS_SQL = ", ".join(f"{sql} AS {name}" for name, sql, _ in ROW_COLUMNS)
+
+
+def _sql_text(value: str) -> str:
+    """A SQL string literal (for what cannot be bound: COPY's target, constant patterns)."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+_TRIGGERS_SQL = ", ".join(f"chr({ord(char)})" for char in text.FORMULA_TRIGGERS)
+_NUMBER_SQL = _sql_text(text.NUMBER_PATTERN)
+_QUOTED_SQL = """'"' || replace({v}, '"', '""') || '"'"""
+_NEUTRALISED_SQL = """'"''' || replace({v}, '"', '""') || '"'"""
+_NEEDS_QUOTES_SQL = (
+    "{v} = '' OR contains({v}, ',') OR contains({v}, '\"') OR contains({v}, chr(10)) "
+    "OR contains({v}, chr(13))"
+)
+
+
+def csv_field_sql(expression: str) -> str:
+    """SQL: the text `expression` as the CSV field that COPY … (QUOTE '') writes as it is.
+
+    The rules of lib.export for pandas frames: a formula-like value (lib.text) gets a leading
+    single quote and is quoted; any other value is quoted only when it holds a comma, a double
+    quote or a line break, or is empty (as DuckDB's own writer does, so that an empty string
+    stays apart from NULL, written as an empty field).
+    """
+    v = f"({expression})"
+    return (
+        f"CASE WHEN left({v}, 1) IN ({_TRIGGERS_SQL}) "
+        f"THEN CASE WHEN regexp_full_match({v}, {_NUMBER_SQL}) THEN {v} "
+        f"ELSE {_NEUTRALISED_SQL.format(v=v)} END "
+        f"WHEN {_NEEDS_QUOTES_SQL.format(v=v)} THEN {_QUOTED_SQL.format(v=v)} "
+        f"ELSE {v} END"
+    )
+
+
+# The Données CSV: every text column through csv_field_sql.
+CSV_ROW_COLUMNS_SQL = ", ".join(
+    f"{csv_field_sql(sql) if is_text else sql} AS {name}" for name, sql, is_text in ROW_COLUMNS
+)
 # A row of a given quarter is selected when its (year, quarter) lies in the chosen period; an
 # annual row (no quarter) only when the period covers its whole year.
 PERIOD_SQL = """
@@ -390,9 +432,7 @@ def _rows_query(data_filter: DataFilter) -> tuple[str, list[object]]:
 def row_summary(data_filter: DataFilter) -> tuple[int, float]:
     """How many rows the filter selects and their total value."""
     body, params = _rows_query(data_filter)
-    count, total = (
-        db.cursor().execute(f"SELECT count(*), sum(t.value_eur) {body}", params).fetchall()[0]
-    )
+    count, total = _rows(f"SELECT count(*), sum(t.value_eur) {body}", params)[0]
     return int(count), float(total or 0.0)
 
 
@@ -410,13 +450,15 @@ def rows_preview(data_filter: DataFilter, limit: int) -> pd.DataFrame:
 def write_rows_csv(data_filter: DataFilter, path: str) -> None:
     """Every filtered row to a CSV file, written by DuckDB itself (no pandas in between).
 
-    COPY cannot bind its target; `path` is a temporary file name of ours, never user input.
+    Text columns go through csv_field_sql (formula-like cells neutralised, quoting done in the
+    SELECT), so COPY writes every field as it is. COPY cannot bind its target; `path` is a
+    temporary file name of ours, never user input.
     """
     body, params = _rows_query(data_filter)
-    target = path.replace("'", "''")
-    db.cursor().execute(
-        f"COPY (SELECT {ROW_COLUMNS_SQL} {body} "
+    db.run(
+        f"COPY (SELECT {CSV_ROW_COLUMNS_SQL} {body} "
         "ORDER BY t.year, t.dept, t.flow, t.product, t.cpf4, t.country, t.quarter, t.month) "
-        f"TO '{target}' (FORMAT csv, HEADER true, DELIMITER ',')",
+        f"TO {_sql_text(path)} (FORMAT csv, HEADER true, DELIMITER ',', QUOTE '')",
         params,
+        lambda result: None,
     )

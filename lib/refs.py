@@ -23,9 +23,10 @@ import pandas as pd
 
 from lib.config import REF_DIR
 
-_CORSICA = re.compile(r"^0*(2[AB])$")
-_DIGITS = re.compile(r"^\d+$")
-_INTEGRAL_DECIMAL = re.compile(r"^(\d+)\.0*$")
+_CORSICA = re.compile(r"0*(2[AB])")
+# ASCII digits only (`\d` would also accept other scripts' digits), few enough for int().
+_DIGITS = re.compile(r"[0-9]{1,9}")
+_INTEGRAL_DECIMAL = re.compile(r"([0-9]+)\.0*")
 
 
 def _read(name: str) -> pd.DataFrame:
@@ -145,7 +146,7 @@ def dept_name(code: str) -> str:
 def region_name(code: str) -> str:
     """Name of a région ("52" -> "Pays de la Loire"); unknown -> the code itself."""
     normalized = _upper(code)
-    if normalized is not None and _DIGITS.match(normalized):
+    if normalized is not None and _DIGITS.fullmatch(normalized):
         normalized = normalized.zfill(2)
     return _name("regions", code, normalized)
 
@@ -199,13 +200,13 @@ def normalize_dept(raw: object) -> str | None:
     if not isinstance(raw, str):
         return None
     text = raw.strip().upper()
-    corsica = _CORSICA.match(text)
+    corsica = _CORSICA.fullmatch(text)
     if corsica:
         return corsica.group(1)
-    decimal = _INTEGRAL_DECIMAL.match(text)
+    decimal = _INTEGRAL_DECIMAL.fullmatch(text)
     if decimal:
         text = decimal.group(1)
-    if not _DIGITS.match(text):
+    if not _DIGITS.fullmatch(text):
         return None
     return _from_number(int(text))
 

@@ -4,15 +4,34 @@ Every page reads its parameters through these functions, so a shared link always
 the view, and a parameter that is unknown or malformed falls back to its default with a
 French notice instead of an error. Codes are checked against the reference tables here,
 before anything reaches a query.
+
+Rules shared by every page (the pages render the notices as plain text: see lib.text.plain):
+
+- A number is ASCII digits only (`²`, `①`, `٣` are not numbers: the default is shown, with a
+  notice), of a bounded length.
+- A parameter given several times (`top=5&top=12`): the last value is kept and a notice says so
+  (« Paramètre « top » répété : la dernière valeur est retenue. »); the URL written back has it
+  once.
+- A parameter the page does not read is ignored with a notice naming it, and dropped from the
+  URL written back.
+- A value quoted in a notice is cut after QUOTE_MAX characters (its length is then given), its
+  control characters shown as « � »; at most LIST_MAX values are listed.
+- A query string Streamlit would discard whole before the page runs (more than 1 000
+  parameters or 512 Ki characters: the page would silently show its defaults) is first reduced
+  by `reduced_query_string` (installed by pages/components.py): each parameter keeps its last
+  two values, so that the rules above still apply (« Paramètre « top » répété… »). When even
+  that is too long, the page receives DISCARDED_KEY alone and says the address was ignored.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import re
+import unicodedata
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from lib import refs
-from lib.territory import FRANCE, InvalidTerritory, Level, Territory, parse_territory
+from lib import formatting, refs
+from lib.territory import FRANCE, FRANCE_CODE, InvalidTerritory, Level, Territory, parse_territory
 
 # URL words (French, as users share them) <-> internal levels.
 LEVEL_WORDS: dict[str, Level] = {"departement": "dept", "region": "region", "france": "france"}
@@ -21,7 +40,95 @@ FLUX_CHOICES = ("export", "import", "tous")
 TOP_MIN, TOP_MAX, TOP_DEFAULT = 3, 25, 10
 MAP_METRIC_DEFAULT = "exports"
 
+# The parameters each page reads.
+FICHE_KEYS = ("niveau", "code", "annee", "top", "flux")
+DATA_KEYS = ("niveau", "code", "debut", "fin", "tdebut", "tfin", "flux", "produits", "cpf4", "pays")
+MAP_KEYS = ("annee", "indicateur", "code")
+# What the page receives instead of a query string too long to be read at all.
+DISCARDED_KEY = "adresse_ignoree"
+QUOTE_MAX = 40  # characters of a value quoted in a notice
+LIST_MAX = 5  # values listed in one notice
+
+_ASCII_INT = re.compile(r"[0-9]{1,9}")
+_DISCARDED = re.compile(r"([0-9]{1,12})-([0-9]{1,12})")
+
 Params = Mapping[str, str | Sequence[str]]
+
+
+def quote(raw: str) -> str:
+    """`raw` as a notice quotes it: « … », shortened past QUOTE_MAX characters."""
+    shown = "".join(
+        "\ufffd" if unicodedata.category(char).startswith("C") else char for char in raw[:QUOTE_MAX]
+    )
+    if len(raw) > QUOTE_MAX:
+        shown += f"… ({formatting.number(len(raw), 0)} caractères)"
+    return f"« {shown} »"
+
+
+def _listing(values: Sequence[str]) -> str:
+    """« a », « b » … et 3 autres."""
+    unique = list(dict.fromkeys(values))
+    listed = ", ".join(quote(value) for value in unique[:LIST_MAX])
+    rest = len(unique) - LIST_MAX
+    return listed + (f" et {formatting.number(rest, 0)} autres" if rest > 0 else "")
+
+
+def check_params(params: Params, known: Collection[str], notices: list[str]) -> None:
+    """Notices for what the page will not read as given: a discarded address, unknown
+    parameters, repeated ones (of which the last value is read)."""
+    if DISCARDED_KEY in params:
+        notices.append(_discarded_notice(params[DISCARDED_KEY]))
+    unknown = [key for key in params if key not in known and key != DISCARDED_KEY]
+    if len(unknown) == 1:
+        notices.append(f"Paramètre {quote(unknown[0])} inconnu : ignoré.")
+    elif unknown:
+        notices.append(f"Paramètres inconnus ignorés : {_listing(unknown)}.")
+    for key in known:
+        value = params.get(key)
+        if value is not None and not isinstance(value, str) and len(value) > 1:
+            notices.append(f"Paramètre « {key} » répété : la dernière valeur est retenue.")
+
+
+def _discarded_notice(value: str | Sequence[str]) -> str:
+    raw = value if isinstance(value, str) else (value[-1] if len(value) else "")
+    sizes = _DISCARDED.fullmatch(raw)
+    detail = (
+        f" ({formatting.number(int(sizes[1]), 0)} paramètres, "
+        f"{formatting.number(int(sizes[2]), 0)} caractères)"
+        if sizes
+        else ""
+    )
+    return f"Adresse trop longue pour être lue{detail} : elle a été ignorée, affichage par défaut."
+
+
+def reduced_query_string(query: str, max_fields: int, max_length: int) -> str:
+    """A query string Streamlit would discard whole (over `max_fields` fields or `max_length`
+    characters), made readable: each parameter keeps its last two values, in their order, so
+    that it still reads as repeated; DISCARDED_KEY with the sizes when even that is too much."""
+    if len(query) <= max_length:
+        counts: dict[str, int] = {}
+        kept: list[str] = []
+        for item in reversed(query.split("&")):
+            key = item.split("=", 1)[0]
+            counts[key] = counts.get(key, 0) + 1
+            if counts[key] <= 2:
+                kept.append(item)
+        if len(kept) <= max_fields:
+            return "&".join(reversed(kept))
+    return f"{DISCARDED_KEY}={query.count('&') + 1}-{len(query)}"
+
+
+def unexpected_params(params: Params, allowed: Collection[str] = ()) -> list[str]:
+    """Notices for a page that reads no parameter but `allowed` (Importer): the others, and
+    repetitions."""
+    notices: list[str] = []
+    check_params(params, allowed, notices)
+    return notices
+
+
+def _is_number(raw: str) -> bool:
+    """ASCII digits only, of a bounded length (`str.isdigit` also accepts `²` or `①`)."""
+    return _ASCII_INT.fullmatch(raw) is not None
 
 
 @dataclass(frozen=True)
@@ -89,37 +196,48 @@ def _one(params: Params, key: str) -> str | None:
 
 def parse_territory_params(params: Params, notices: list[str]) -> Territory:
     word = _one(params, "niveau")
-    if word is None:
-        return FRANCE if _one(params, "code") is None else _territory_from_code(params, notices)
+    code = _one(params, "code")
+    if not word:
+        return FRANCE if not code else _territory("dept", code, notices)  # `code=53`: a dept
     level = LEVEL_WORDS.get(word.lower())
     if level is None:
-        notices.append(f"Niveau « {word} » inconnu : affichage de la France entière.")
+        notices.append(f"Niveau {quote(word)} inconnu : affichage de la France entière.")
         return FRANCE
-    try:
-        return parse_territory(level, _one(params, "code"))
-    except InvalidTerritory as error:
-        notices.append(f"{error} Affichage de la France entière.")
+    if level == "france":
+        if code and code.upper() != FRANCE_CODE:
+            notices.append(f"Code {quote(code)} ignoré : la France entière n'en a pas.")
         return FRANCE
+    return _territory(level, code, notices)
 
 
-def _territory_from_code(params: Params, notices: list[str]) -> Territory:
-    """A bare `code=53` (no niveau) is read as a département, the common case."""
+def _territory(level: Level, code: str | None, notices: list[str]) -> Territory:
+    what = "Département" if level == "dept" else "Région"
+    if not code:
+        missing = "non précisé" if level == "dept" else "non précisée"
+        notices.append(f"{what} {missing} : affichage de la France entière.")
+        return FRANCE
     try:
-        return parse_territory("dept", _one(params, "code"))
-    except InvalidTerritory as error:
-        notices.append(f"{error} Affichage de la France entière.")
+        return parse_territory(level, code)
+    except InvalidTerritory:
+        unknown = "inconnu" if level == "dept" else "inconnue"
+        notices.append(f"{what} {unknown} : {quote(code)}. Affichage de la France entière.")
         return FRANCE
 
 
 def parse_year(
-    params: Params, key: str, years: Sequence[int], default: int, notices: list[str]
+    params: Params,
+    key: str,
+    years: Sequence[int],
+    default: int,
+    notices: list[str],
+    label: str = "Année",
 ) -> int:
     raw = _one(params, key)
     if raw is None or raw == "":
         return default
-    if raw.isdigit() and int(raw) in years:
+    if _is_number(raw) and int(raw) in years:
         return int(raw)
-    notices.append(f"Année « {raw} » indisponible : affichage de {default}.")
+    notices.append(f"{label} {quote(raw)} indisponible : affichage de {default}.")
     return default
 
 
@@ -127,10 +245,11 @@ def parse_top(params: Params, notices: list[str]) -> int:
     raw = _one(params, "top")
     if raw is None or raw == "":
         return TOP_DEFAULT
-    if raw.isdigit() and TOP_MIN <= int(raw) <= TOP_MAX:
+    if _is_number(raw) and TOP_MIN <= int(raw) <= TOP_MAX:
         return int(raw)
     notices.append(
-        f"Nombre de postes « {raw} » invalide (de {TOP_MIN} à {TOP_MAX}) : {TOP_DEFAULT} affichés."
+        f"Nombre de postes {quote(raw)} invalide (de {TOP_MIN} à {TOP_MAX}) : "
+        f"{TOP_DEFAULT} affichés."
     )
     return TOP_DEFAULT
 
@@ -141,13 +260,14 @@ def parse_flux(params: Params, notices: list[str]) -> str:
         return "tous"
     if raw.lower() in FLUX_CHOICES:
         return raw.lower()
-    notices.append(f"Flux « {raw} » inconnu : exportations et importations affichées.")
+    notices.append(f"Flux {quote(raw)} inconnu : exportations et importations affichées.")
     return "tous"
 
 
 def parse_fiche(params: Params, years: Sequence[int]) -> tuple[FicheState, list[str]]:
     """The fiche's state from its URL, and the notices for every parameter set aside."""
     notices: list[str] = []
+    check_params(params, FICHE_KEYS, notices)
     latest = max(years) if years else 0
     state = FicheState(
         territory=parse_territory_params(params, notices),
@@ -159,23 +279,28 @@ def parse_fiche(params: Params, years: Sequence[int]) -> tuple[FicheState, list[
 
 
 def _codes(params: Params, key: str, known: set[str], what: str, notices: list[str]) -> tuple:
+    """The known codes of a comma-separated list, in order, once each (ASCII codes are read in
+    upper case); a notice lists the others."""
     raw = _one(params, key)
     if not raw:
         return ()
-    codes = [c.strip().upper() for c in raw.split(",") if c.strip()]
-    unknown = [c for c in codes if c not in known]
+    tokens = [token.strip() for token in raw.split(",") if token.strip()]
+    codes = [token.upper() if token.isascii() else token for token in tokens]
+    unknown = [code for code in codes if code not in known]
     if unknown:
-        notices.append(f"{what} inconnus ignorés : {', '.join(unknown)}.")
-    return tuple(dict.fromkeys(c for c in codes if c in known))
+        notices.append(f"{what} inconnus ignorés : {_listing(unknown)}.")
+    return tuple(dict.fromkeys(code for code in codes if code in known))
 
 
-def parse_quarter(params: Params, key: str, default: int, notices: list[str]) -> int:
+def parse_quarter(
+    params: Params, key: str, default: int, notices: list[str], label: str = "Trimestre"
+) -> int:
     raw = _one(params, key)
     if raw is None or raw == "":
         return default
-    if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= 4:
+    if _is_number(raw) and 1 <= int(raw) <= 4:
         return int(raw)
-    notices.append(f"Trimestre « {raw} » invalide (de 1 à 4) : T{default} retenu.")
+    notices.append(f"{label} {quote(raw)} invalide (de 1 à 4) : T{default} retenu.")
     return default
 
 
@@ -185,12 +310,13 @@ def parse_data_filter(
     """The Données filter; `cpf4_codes` are the CPF4 codes of the dataset (none are valid
     when it has none)."""
     notices: list[str] = []
+    check_params(params, DATA_KEYS, notices)
     first_default = min(years) if years else 0
     last_default = max(years) if years else 0
-    first = parse_year(params, "debut", years, first_default, notices)
-    last = parse_year(params, "fin", years, last_default, notices)
-    first_q = parse_quarter(params, "tdebut", 1, notices)
-    last_q = parse_quarter(params, "tfin", 4, notices)
+    first = parse_year(params, "debut", years, first_default, notices, "Année de début")
+    last = parse_year(params, "fin", years, last_default, notices, "Année de fin")
+    first_q = parse_quarter(params, "tdebut", 1, notices, "Trimestre de début")
+    last_q = parse_quarter(params, "tfin", 4, notices, "Trimestre de fin")
     if (first, first_q) > (last, last_q):
         notices.append("Période inversée : les deux bornes ont été échangées.")
         first, first_q, last, last_q = last, last_q, first, first_q
@@ -227,15 +353,16 @@ def parse_map(
     params: Params, years: Sequence[int], metrics: Sequence[str]
 ) -> tuple[MapState, list[str]]:
     notices: list[str] = []
+    check_params(params, MAP_KEYS, notices)
     year = parse_year(params, "annee", years, max(years) if years else 0, notices)
     metric = _one(params, "indicateur") or MAP_METRIC_DEFAULT
     if metric not in metrics:
-        notices.append(f"Indicateur « {metric} » inconnu : exportations affichées.")
+        notices.append(f"Indicateur {quote(metric)} inconnu : exportations affichées.")
         metric = MAP_METRIC_DEFAULT
     raw_code = _one(params, "code")
     selected = refs.normalize_dept(raw_code) if raw_code else None
     if raw_code and selected is None:
-        notices.append(f"Département inconnu : « {raw_code} ».")
+        notices.append(f"Département inconnu : {quote(raw_code)}.")
     return MapState(year, metric, selected), notices
 
 

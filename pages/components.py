@@ -1,19 +1,23 @@
-"""Streamlit pieces shared by the pages: banner, notices, URL sync, charts with their data.
+"""Streamlit pieces shared by the pages: banner, notices, URL sync, charts with their data,
+the time limit of queries.
 
-Kept thin: everything computed lives in lib/; this module only renders.
+Kept thin: everything computed lives in lib/; this module only renders. Text that comes from a
+URL, an upload or the data is rendered through lib.text.plain (never as Markdown).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
+from contextlib import contextmanager
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from lib import config, db, demo, export, refs
+from lib import config, db, demo, export, refs, urlstate
 from lib.territory import FRANCE, Territory
+from lib.text import plain
 
 DEMO_BANNER = (
     "Données de démonstration synthétiques, calées sur les totaux publiés pour 2024 ; "
@@ -68,8 +72,9 @@ def banner() -> None:
 
 
 def notices(messages: list[str]) -> None:
+    """The notices of urlstate, which quote what the URL said: plain text, never Markdown."""
     for message in messages:
-        st.info(message, icon="ℹ️")
+        st.info(plain(message), icon="ℹ️")
 
 
 def url_params() -> dict[str, list[str]]:
@@ -78,10 +83,62 @@ def url_params() -> dict[str, list[str]]:
 
 
 def write_url(params: Mapping[str, str]) -> None:
-    """Make the URL say exactly `params` (only touched when it differs, to avoid reruns)."""
-    current = {key: st.query_params.get(key) for key in st.query_params}
-    if current != dict(params):
+    """Make the URL say exactly `params`, each once (only touched when it differs, to avoid
+    reruns)."""
+    current = {key: st.query_params.get_all(key) for key in st.query_params}
+    if current != {key: [value] for key, value in params.items()}:
         st.query_params.from_dict(dict(params))
+
+
+def unexpected_url_params(allowed: Collection[str] = ()) -> None:
+    """For a page without URL state (Importer): a notice for every other parameter (and for a
+    repeated one), which the URL then loses; the `allowed` ones stay, once each."""
+    params = url_params()
+    notices(urlstate.unexpected_params(params, allowed))
+    write_url({key: params[key][-1] for key in allowed if params.get(key)})
+
+
+@contextmanager
+def query_time_limit() -> Iterator[None]:
+    """Run a page: a query interrupted after db.QUERY_TIMEOUT_S (db.QueryTimeout) ends it with
+    a French message where it stopped, instead of a hanging page or a generic error."""
+    try:
+        yield
+    except db.QueryTimeout as timeout:
+        st.error(str(timeout), icon="⏱️")  # our own text: no user value in it
+
+
+def install_query_string_guard() -> None:
+    """Let the pages say why they ignore an address that Streamlit would drop whole.
+
+    Streamlit (1.67, runtime/state/query_params.py) replaces a query string of more than 1 000
+    parameters or 512 Ki characters by an empty one before the page runs, with a line in the
+    server log only: the page shows its defaults and says nothing (issue: « 2 000 repeated
+    top= parameters silently show France »). Its `sanitize_query_string` is wrapped, where it
+    is used (the rerun request of app_session.py and the parser of query_params.py), so that
+    such a string becomes urlstate.reduced_query_string's instead, which the pages read and
+    report. Idempotent; called by serve.py before the server starts (first visitors included)
+    and by streamlit_app.py. tests/test_url_fuzz.py checks it on Streamlit's own parsing.
+    """
+    from streamlit.runtime import app_session
+    from streamlit.runtime.state import query_params
+
+    original = query_params.sanitize_query_string
+    if getattr(original, "keeps_notices", False):
+        return
+
+    max_fields = query_params.CLIENT_STATE_QUERY_STRING_MAX_FIELDS
+    max_length = query_params.CLIENT_STATE_QUERY_STRING_MAX_LENGTH
+
+    def sanitize(query_string: str) -> str:
+        # Streamlit's own test, without its log line (« Ignoring query string… »): not ignored.
+        if len(query_string) > max_length or query_string.count("&") + 1 > max_fields:
+            return urlstate.reduced_query_string(query_string, max_fields, max_length)
+        return original(query_string)
+
+    sanitize.keeps_notices = True  # type: ignore[attr-defined]
+    query_params.sanitize_query_string = sanitize
+    app_session.sanitize_query_string = sanitize
 
 
 def sync_widget(key: str, value: object) -> None:

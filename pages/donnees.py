@@ -9,9 +9,10 @@ import os
 import tempfile
 from dataclasses import replace
 
+import pandas as pd
 import streamlit as st
 
-from lib import formatting, queries, refs, urlstate
+from lib import db, export, formatting, queries, refs, urlstate
 from lib.territory import Territory
 from pages import components
 
@@ -126,13 +127,16 @@ def _code_label(code: str, name: str) -> str:
 
 
 def csv_of(data_filter: urlstate.DataFilter) -> bytes:
-    """Every selected row, as CSV written by DuckDB (called only when the button is clicked)."""
+    """Every selected row, as CSV written by DuckDB (called only when the button is clicked,
+    outside the page's run: a query interrupted after 10 s gives a file saying so)."""
     handle, path = tempfile.mkstemp(suffix=".csv", prefix="donnees-")
     os.close(handle)
     try:
         queries.write_rows_csv(data_filter, path)
         with open(path, "rb") as file:
             return file.read()
+    except db.QueryTimeout as timeout:
+        return export.to_csv_bytes(pd.DataFrame({"erreur": [str(timeout)]}))
     finally:
         os.unlink(path)
 

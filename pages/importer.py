@@ -14,6 +14,7 @@ import streamlit as st
 
 from lib import admin, checks, config, db, demo, formatting, ingest, store
 from lib.schema import FLOWS
+from lib.text import plain
 from pages import access, components
 
 SOURCE_LABELS = {
@@ -28,7 +29,8 @@ FLASH = "importer-flash"  # messages of the last action, shown once after the re
 
 def flash_messages() -> None:
     for kind, message in st.session_state.pop(FLASH, []):
-        (st.success if kind == "success" else st.warning)(message.replace("\n", "  \n"))
+        # File names and codes come from the uploads: escaped before the line breaks are added.
+        (st.success if kind == "success" else st.warning)(plain(message).replace("\n", "  \n"))
 
 
 def status() -> None:
@@ -87,7 +89,7 @@ def _french_datetime(iso: str) -> str:
 
 def _progress_callback(bar):
     def report(done: int, total: int, message: str) -> None:
-        bar.progress(min(done / total, 1.0) if total else 0.0, text=message)
+        bar.progress(min(done / total, 1.0) if total else 0.0, text=plain(message))
 
     return report
 
@@ -154,7 +156,7 @@ def upload_form() -> None:
         except ingest.IngestFailed as error:
             bar.empty()
             shutil.rmtree(staging, ignore_errors=True)
-            st.error(str(error))
+            st.error(plain(error))
             return
     bar.empty()
     st.session_state[PREPARED] = prepared
@@ -182,7 +184,7 @@ def preview() -> None:
     for line in prepared.plan_lines(db.manifest()):
         st.text(line)
     for warning in prepared.warnings:
-        st.warning(warning)
+        st.warning(plain(warning))
     confirm_col, cancel_col = st.columns(2)
     if confirm_col.button("Confirmer l'import", type="primary", key="importer-confirm-import"):
         bar = st.progress(0.9, text="Écriture…")
@@ -192,7 +194,7 @@ def preview() -> None:
             )
         except ingest.IngestFailed as error:
             bar.empty()
-            st.error(str(error))
+            st.error(plain(error))
             return
         finally:
             _discard_prepared()
@@ -276,7 +278,7 @@ def restore_previous() -> None:
         try:
             restored = store.rollback(config.data_dir(), by=access.WHO)
         except (store.NothingToRestore, store.ReadOnlyDataset) as error:
-            st.error(str(error).capitalize())
+            st.error(plain(str(error).capitalize()))
             return
         st.session_state[FLASH] = [
             ("success", f"Version {restored.version} restaurée : "

@@ -106,3 +106,120 @@ def test_map_parameters() -> None:
 def test_no_years_at_all_does_not_crash() -> None:
     state, _ = urlstate.parse_fiche({"annee": "2024"}, [])
     assert state.year == 0
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "expected"),
+    [
+        ({"top": "²"}, "top", 10),
+        ({"top": "①"}, "top", 10),
+        ({"top": "١٢"}, "top", 10),  # Arabic-Indic digits: int() reads them, the URL does not
+        ({"annee": "²⁰²⁴"}, "year", 2024),
+        ({"annee": "٢٠٢٢"}, "year", 2024),
+        ({"code": "٥٣"}, "territory", FRANCE),
+        ({"niveau": "departement", "code": "５３"}, "territory", FRANCE),  # fullwidth digits
+        ({"top": "1" * 5000}, "top", 10),  # more digits than int() accepts
+        ({"code": "1" * 5000}, "territory", FRANCE),
+    ],
+)
+def test_only_ascii_digits_are_numbers(
+    params: dict[str, str], field: str, expected: object
+) -> None:
+    state, notices = urlstate.parse_fiche(params, YEARS)
+    assert getattr(state, field) == expected
+    assert len(notices) == 1
+
+
+@pytest.mark.parametrize("key", ["debut", "fin", "tdebut", "tfin"])
+@pytest.mark.parametrize("raw", ["²", "①", "٣"])
+def test_donnees_numbers_are_ascii_digits(key: str, raw: str) -> None:
+    data_filter, notices = urlstate.parse_data_filter({key: raw}, YEARS)
+    assert (data_filter.first_year, data_filter.last_year) == (2015, 2024)
+    assert (data_filter.first_quarter, data_filter.last_quarter) == (1, 4)
+    assert len(notices) == 1 and f"« {raw} »" in notices[0]
+
+
+def test_map_year_is_ascii_digits() -> None:
+    state, notices = urlstate.parse_map({"annee": "²"}, YEARS, ["exports"])
+    assert state.year == 2024 and len(notices) == 1
+
+
+def test_repeated_parameter_is_named_in_a_notice() -> None:
+    state, notices = urlstate.parse_fiche({"top": ["5", "12"], "code": "53"}, YEARS)
+    assert state.top == 12 and state.territory == Territory("dept", "53")
+    assert notices == ["Paramètre « top » répété : la dernière valeur est retenue."]
+    again, notices = urlstate.parse_fiche(state.to_params(), YEARS)
+    assert again == state and notices == []
+
+
+def test_unknown_parameters_are_named_in_a_notice() -> None:
+    state, notices = urlstate.parse_fiche({"code": "53", "utm_source": "x"}, YEARS)
+    assert state.territory == Territory("dept", "53")
+    assert notices == ["Paramètre « utm_source » inconnu : ignoré."]
+    many = {f"p{i}": "x" for i in range(8)}
+    _, notices = urlstate.parse_map(many, YEARS, ["exports"])
+    assert notices == [
+        "Paramètres inconnus ignorés : « p0 », « p1 », « p2 », « p3 », « p4 » et 3 autres."
+    ]
+
+
+def test_a_huge_value_is_quoted_shortened() -> None:
+    code = "x" * 100_000
+    state, notices = urlstate.parse_fiche({"niveau": "departement", "code": code}, YEARS)
+    assert state.territory == FRANCE
+    assert len(notices) == 1
+    assert "« " + "x" * urlstate.QUOTE_MAX + "… (100\u00a0000 caractères) »" in notices[0]
+    assert len(notices[0]) < 200
+
+
+def test_control_characters_are_not_quoted_as_they_are() -> None:
+    _, notices = urlstate.parse_fiche({"flux": "a\nb\u202ec\x00"}, YEARS)
+    assert notices == [
+        "Flux « a\ufffdb\ufffdc\ufffd » inconnu : exportations et importations affichées."
+    ]
+
+
+def test_unknown_codes_are_listed_shortly() -> None:
+    codes = ",".join(f"Z{i:03d}" for i in range(100))
+    data_filter, notices = urlstate.parse_data_filter({"produits": codes + ",C21Z"}, YEARS)
+    assert data_filter.products == ("C21Z",)
+    assert notices == [
+        "Produits inconnus ignorés : « Z000 », « Z001 », « Z002 », « Z003 », « Z004 » et 95 autres."
+    ]
+
+
+def test_france_with_a_code_says_the_code_is_ignored() -> None:
+    state, notices = urlstate.parse_fiche({"niveau": "france", "code": "53"}, YEARS)
+    assert state.territory == FRANCE and len(notices) == 1 and "« 53 »" in notices[0]
+    _, notices = urlstate.parse_fiche({"niveau": "france", "code": "FR"}, YEARS)
+    assert notices == []
+
+
+def test_reduced_query_string_keeps_the_last_two_values_of_each_parameter() -> None:
+    query = "niveau=departement&code=53&" + "&".join(f"top={i % 20 + 3}" for i in range(2000))
+    reduced = urlstate.reduced_query_string(query, max_fields=1000, max_length=512 * 1024)
+    assert reduced == "niveau=departement&code=53&top=21&top=22"
+
+
+def test_reduced_query_string_gives_up_on_too_many_different_parameters() -> None:
+    query = "&".join(f"p{i}=x" for i in range(1500))
+    reduced = urlstate.reduced_query_string(query, max_fields=1000, max_length=512 * 1024)
+    assert reduced == f"{urlstate.DISCARDED_KEY}=1500-{len(query)}"
+    state, notices = urlstate.parse_fiche({urlstate.DISCARDED_KEY: "1500-9000"}, YEARS)
+    assert state == urlstate.FicheState(FRANCE, 2024)
+    assert notices == [
+        "Adresse trop longue pour être lue (1\u00a0500 paramètres, 9\u00a0000 caractères) : "
+        "elle a été ignorée, affichage par défaut."
+    ]
+    too_long = "code=" + "x" * 100
+    reduced = urlstate.reduced_query_string(too_long, max_fields=1000, max_length=50)
+    assert reduced == f"{urlstate.DISCARDED_KEY}=1-105"
+
+
+def test_page_without_state_names_every_parameter() -> None:
+    assert urlstate.unexpected_params({}, ("jeton",)) == []
+    assert urlstate.unexpected_params({"jeton": "abc"}, ("jeton",)) == []
+    assert urlstate.unexpected_params({"jeton": ["a", "b"], "x": "1"}, ("jeton",)) == [
+        "Paramètre « x » inconnu : ignoré.",
+        "Paramètre « jeton » répété : la dernière valeur est retenue.",
+    ]

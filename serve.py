@@ -1,0 +1,29 @@
+"""The app as served on a network: `streamlit run serve.py` (same options as streamlit_app.py).
+
+`streamlit run` finds the `st.App` below and serves streamlit_app.py through it, with
+lib/webguard.py in front of every request: security headers (no framing by another site, no
+MIME sniffing) and a French page for the URLs refused as too long (414, or uvicorn's own 400).
+`uvicorn serve:app` works too.
+
+Streamlit's query-string guard is also installed here, before the first request is served, so
+that even the first visitor of an address too long for Streamlit gets a notice
+(see pages/components.install_query_string_guard).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+from starlette.middleware import Middleware
+
+from lib.webguard import SecurityHeaders, install_french_refusals
+from pages import components
+
+components.install_query_string_guard()
+install_french_refusals()
+
+app = st.App(
+    Path(__file__).with_name("streamlit_app.py"),
+    middleware=[Middleware(SecurityHeaders)],
+)
