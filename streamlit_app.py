@@ -21,6 +21,7 @@ st.set_page_config(
 )
 components.install_query_string_guard()  # an address too long for Streamlit gets a notice
 components.dataset_ready()
+components.release_abandoned_uploads()
 access.announce()  # the one-time administrator token, in the log, when no password is set
 
 navigation = st.navigation(

@@ -10,19 +10,27 @@ An import has two steps, so that the Importer page can show what it will do befo
    (`store.write_years`, atomic); the other pairs, the other flow of a year included, are kept.
 
 The CLI does both in one go; bad input exits with status 2 and one French line on stderr.
+
+Limits: the ZIP limits (`config.ZipLimits`: uncompressed size, compression ratio, entries) hold
+for all the files of one `prepare` together, nested archives included. The Importer page also
+bounds each file and their total (`config.UploadLimits`): `save_uploads` writes the uploaded
+files to disk by chunks within them, and `prepare(limits=…)` checks them again before reading.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import shutil
 import sys
 import tempfile
 import time
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import NoReturn, Protocol, TextIO
 
 import duckdb
 import pyarrow as pa
@@ -30,15 +38,27 @@ import pyarrow.parquet as pq
 
 from lib import checks, config, formatting, periods, refs, store
 from lib.readers import (
+    EXTRACT_PREFIX,
     FORMATS_FR,
     IngestError,
     Label,
+    ZipBudget,
     check_readable,
     distinct_codes,
     read_file,
 )
 
-__all__ = ["IngestError", "IngestReport", "Prepared", "commit", "ingest_files", "main", "prepare"]
+__all__ = [
+    "IngestError",
+    "IngestReport",
+    "Prepared",
+    "check_sizes",
+    "commit",
+    "ingest_files",
+    "main",
+    "prepare",
+    "save_uploads",
+]
 
 Progress = store.Progress  # (done, total, message)
 PROGRESS_TOTAL = 1000  # ingest_files reports done out of this many steps
@@ -225,9 +245,10 @@ def _count(number: int) -> str:
 
 
 def _read_all(
-    paths: list[Path], report: Progress, unit: str | None
+    paths: list[Path], report: Progress, unit: str | None, budget: ZipBudget
 ) -> tuple[list[pa.Table], list[Label]]:
-    """All files validated and in canonical form (IngestError at the first bad one)."""
+    """All files validated and in canonical form (IngestError at the first bad one); the ZIP
+    limits of `budget` hold for all of them together."""
     sizes = [path.stat().st_size for path in paths]
     total = max(sum(sizes), 1)
     tables: list[pa.Table] = []
@@ -244,7 +265,7 @@ def _read_all(
                 f"lecture de {name}",
             )
 
-        data = read_file(path, file_progress, unit=unit)
+        data = read_file(path, file_progress, unit=unit, budget=budget)
         tables.append(data.table)
         labels.extend(data.labels)
         done += size
@@ -312,18 +333,27 @@ def prepare(
     on_progress: Progress | None = None,
     folder: str | Path | None = None,
     in_memory: bool = False,
+    limits: config.UploadLimits | None = None,
 ) -> Prepared:
     """Read, validate and stage customs files; raises IngestError (nothing staged) on bad input.
 
     `unit` ("eur" or "keur") overrides the unit of every file. The staged rows go to `folder`
     (a new temporary folder by default), which the caller discards or commits; `in_memory`
     keeps them in the Prepared instead, for a commit in the same process.
+
+    The ZIP limits (`config.ZipLimits`) hold for all the files together. `limits` (the
+    Importer page's) also bounds each file's size and their total, checked before any reading;
+    without it, the ZIP limits are the configured ones and file sizes are not bounded (the
+    command line is for whoever has the machine).
     """
     if not paths:
         raise ValueError("no file to ingest")
     report = on_progress or _ignore
     checked = [check_readable(path) for path in paths]  # a missing file fails before any reading
-    tables, labels = _read_all(checked, report, unit)
+    if limits is not None:
+        check_sizes(checked, limits)
+    budget = ZipBudget(limits.zip if limits is not None else None)
+    tables, labels = _read_all(checked, report, unit, budget)
     names = [path.name for path in checked]
     if not any(table.num_rows for table in tables):
         raise IngestError(", ".join(names), None, f"aucun fichier de données ({FORMATS_FR})")
@@ -451,17 +481,142 @@ STALE_STAGING_S = 24 * 3600  # a preview nobody confirmed or cancelled within a 
 
 def remove_stale_staging(now: float | None = None) -> int:
     """Delete the staging folders of previews abandoned for a day (a visitor who analysed files
-    and left): they would otherwise stay in the temporary folder. Returns how many."""
+    and left), and the folders members of archives were extracted to by a process that no
+    longer runs (an import killed while reading): they would otherwise stay in the temporary
+    folder. Returns how many."""
     now = time.time() if now is None else now
     removed = 0
-    for folder in Path(tempfile.gettempdir()).glob(f"{STAGING_PREFIX}*"):
+    temporary = Path(tempfile.gettempdir())
+    for folder in [*temporary.glob(f"{STAGING_PREFIX}*"), *temporary.glob(f"{EXTRACT_PREFIX}*")]:
         try:
-            if folder.is_dir() and now - folder.stat().st_mtime > STALE_STAGING_S:
+            if not folder.is_dir():
+                continue
+            stale = now - folder.stat().st_mtime > STALE_STAGING_S
+            if stale or (folder.name.startswith(EXTRACT_PREFIX) and _orphaned(folder.name)):
                 shutil.rmtree(folder, ignore_errors=True)
                 removed += 1
         except OSError:
             continue
     return removed
+
+
+def _orphaned(extract_folder: str) -> bool:
+    """True when the process whose id an extraction folder's name holds no longer runs."""
+    pid_text = extract_folder.removeprefix(EXTRACT_PREFIX).split("-", 1)[0]
+    if not pid_text.isascii() or not pid_text.isdigit():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # another user's process, or no such check here: assume it runs
+        return False
+    return False
+
+
+# --- Uploads (the Importer page) -------------------------------------------------------------
+
+UPLOAD_CHUNK_BYTES = 1 << 20
+MAX_NAME_BYTES = 200  # a file name's length on disk (file systems allow 255 bytes)
+
+
+class Upload(Protocol):
+    """An uploaded file: Streamlit's UploadedFile, or any binary stream with a name."""
+
+    name: str
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+def upload_name(raw: str) -> str:
+    """The name an uploaded file is saved (and quoted) under: its last path component, without
+    control or formatting characters (line breaks, bidirectional overrides), not `.` or `..`,
+    short enough for any file system."""
+    name = raw.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip()
+    if name in ("", ".", ".."):
+        return "fichier"
+    stem, suffix = os.path.splitext(name)
+    while len((stem + suffix).encode()) > MAX_NAME_BYTES and stem:
+        stem = stem[:-1]
+    return (stem + suffix) if stem else "fichier" + suffix[:20]
+
+
+def _too_big_file(name: str, limits: config.UploadLimits, size: int | None) -> IngestError:
+    limit = config.size_text(limits.max_file_bytes)
+    found = f"{config.size_text(size)} " if size is not None else ""
+    return IngestError(
+        name, None, f"fichier trop volumineux : {found}(limite : {limit} par fichier)"
+    )
+
+
+def _too_big_import(name: str, limits: config.UploadLimits, total: int | None) -> IngestError:
+    limit = config.size_text(limits.max_import_bytes)
+    found = f"{config.size_text(total)} " if total is not None else "plus "
+    return IngestError(
+        name,
+        None,
+        f"import trop volumineux : {found}avec ce fichier (limite : {limit} par import)",
+    )
+
+
+def check_sizes(paths: Sequence[Path], limits: config.UploadLimits) -> None:
+    """Refuse a file over the per-file limit, or files over the per-import limit together."""
+    total = 0
+    for path in paths:
+        size = path.stat().st_size
+        total += size
+        if size > limits.max_file_bytes:
+            raise _too_big_file(path.name, limits, size)
+        if total > limits.max_import_bytes:
+            raise _too_big_import(path.name, limits, total)
+
+
+def save_uploads(
+    uploads: Sequence[Upload], folder: str | Path, limits: config.UploadLimits
+) -> list[Path]:
+    """Write uploaded files under `folder` (one sub-folder each: two may share a name) by
+    chunks, never holding a whole file; the paths written, in order.
+
+    A file over the per-file limit, or one that takes the files over the per-import limit,
+    raises IngestError as soon as its copy passes the limit (or at once when its declared
+    `size` does); everything written is then deleted.
+    """
+    folder = Path(folder)
+    paths: list[Path] = []
+    total = 0
+    try:
+        for index, upload in enumerate(uploads):
+            name = upload_name(upload.name)
+            declared = getattr(upload, "size", None)
+            if isinstance(declared, int):
+                if declared > limits.max_file_bytes:
+                    raise _too_big_file(name, limits, declared)
+                if total + declared > limits.max_import_bytes:
+                    raise _too_big_import(name, limits, total + declared)
+            seek = getattr(upload, "seek", None)
+            if callable(seek):
+                seek(0)
+            target = folder / str(index) / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            paths.append(target)
+            size = 0
+            with open(target, "wb") as sink:
+                while chunk := upload.read(UPLOAD_CHUNK_BYTES):
+                    size += len(chunk)
+                    total += len(chunk)
+                    if size > limits.max_file_bytes:
+                        raise _too_big_file(name, limits, None)
+                    if total > limits.max_import_bytes:
+                        raise _too_big_import(name, limits, None)
+                    sink.write(chunk)
+    except BaseException:
+        for path in paths:
+            path.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                path.parent.rmdir()
+        raise
+    return paths
 
 
 def discard(prepared: Prepared) -> None:
@@ -639,9 +794,10 @@ def prepare_in_child(
     folder: str | Path,
     unit: str | None = None,
     on_progress: Progress | None = None,
+    limits: config.UploadLimits | None = None,
 ) -> Prepared:
-    """`prepare` in a child process (the Importer page's preview)."""
-    kwargs = {"unit": unit, "folder": str(folder)}
+    """`prepare` in a child process (the Importer page's preview), with the page's limits."""
+    kwargs = {"unit": unit, "folder": str(folder), "limits": limits}
     result = _in_child("prepare", ([str(p) for p in paths],), kwargs, on_progress)
     assert isinstance(result, Prepared)
     return result

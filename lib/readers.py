@@ -9,26 +9,50 @@ parsed in parallel threads. Every check is vectorised: a column's distinct value
 once (codes repeat a lot), numbers are parsed by Arrow casts. Only when a problem is found is
 the file read again, line by line, to tell the user on which line it is.
 
+ZIP archives (and XLSX workbooks, which are ZIP files too) are hostile input until proven
+otherwise. The limits of `config.ZipLimits` hold for a whole import, nested archives and every
+file included (`ZipBudget`): total uncompressed size, compression ratio per member, number of
+entries; a member whose path is absolute or climbs out with `..` is refused. They are checked
+from the archive's directory before anything is read out of it: the entries are counted from
+their fixed-size headers before zipfile builds an object for each, and a member's compressed
+size is bounded by where the next one starts, whatever the directory declares. They are checked
+again while reading, every byte counted as it is decompressed (`_Meter`): zipfile itself never
+lets a member yield more than its declared size (it then fails the checksum), so the count is a
+second line, not the only one.
+
+Members are read as streams where the reader allows: a label file's rows and a notice (skipped
+after its first rows) never touch the disk. A data file, workbook, Parquet file or nested
+archive is copied to a temporary file first, because its reader needs a seekable file: Arrow's
+CSV reader parses a large text file in byte ranges in parallel threads and reads it again to
+locate an error's line; openpyxl, xlrd, Parquet and zipfile (whose directory is at the end)
+seek too. The copy is counted chunk by chunk before each is written: it stops as soon as a
+limit is passed and the partial file is deleted. The temporary folders are named after the
+process (`extract_prefix`), so that those of a process killed mid-import can be removed.
+
 Bad input raises `IngestError`, whose text is the French message shown to the user.
 """
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import concurrent.futures
+import contextlib
 import csv
 import io
 import itertools
 import os
 import re
-import shutil
+import struct
 import tempfile
 import threading
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 import openpyxl
@@ -38,7 +62,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import xlrd
 
-from lib import headerless, refs, schema
+from lib import config, formatting, headerless, refs, schema
 
 FileProgress = Callable[[float], None]  # fraction of the current file read, 0..1
 
@@ -555,6 +579,7 @@ class ReadContext:
 
     unit: str | None = None  # "eur" or "keur" chosen by the user, overriding the file's own
     labels: list[Label] = field(default_factory=list)
+    budget: ZipBudget = field(default_factory=lambda: ZipBudget())  # the import's ZIP limits
 
 
 def distinct_codes(column: pa.ChunkedArray) -> set[str]:
@@ -704,7 +729,15 @@ def sniff_text(path: Path, name: str) -> TextFormat:
     recognised header is tried as one of the customs' headerless files (data or labels)."""
     with open(path, "rb") as handle:
         sample = handle.read(SAMPLE_BYTES)
-    if not sample.strip(b" \t\r\n\x00" + codecs.BOM_UTF8):
+    return _sniff_sample(sample, name)
+
+
+def _sniff_sample(sample: bytes, name: str) -> TextFormat:
+    """`sniff_text` of a file whose first `SAMPLE_BYTES` bytes (or all, if fewer) are `sample`.
+
+    Only spaces and line breaks make a file empty: one of NUL bytes is not text.
+    """
+    if not sample.strip(b" \t\r\n" + codecs.BOM_UTF8):
         raise IngestError(name, None, "le fichier est vide")
     encoding = detect_encoding(sample)
     if encoding != "utf-16" and b"\x00" in sample:
@@ -738,15 +771,23 @@ class _Part:
     with_header: bool  # the range starts with the header row (it is then skipped)
 
 
+TextSource = Path | Callable[[], IO[bytes]]  # a file, or what opens a stream of it (a ZIP member)
+
+
+def _open_source(source: TextSource) -> IO[bytes]:
+    return open(source, "rb") if isinstance(source, Path) else source()
+
+
 def _text_records(
-    path: Path, fmt: TextFormat, part: _Part | None = None
+    source: TextSource, fmt: TextFormat, part: _Part | None = None
 ) -> Iterator[tuple[int, list[str]]]:
     """(first physical line, fields) of each non-empty data record, as `csv` reads them.
 
-    From the start of the file, or of `part` (whose first line number is then counted).
+    From the start of the file, or of `part` (whose first line number is then counted; a
+    stream is only read from its start).
     """
     part = part or _Part(0, -1, with_header=True)
-    with open(path, "rb") as raw:
+    with _open_source(source) as raw:
         lines_before = _count_line_breaks(raw, part.start)
         handle = io.TextIOWrapper(raw, encoding=fmt.encoding, errors="replace", newline="")
         reader = csv.reader(handle, delimiter=fmt.delimiter)
@@ -759,9 +800,11 @@ def _text_records(
             previous = reader.line_num
 
 
-def _count_line_breaks(raw: io.BufferedReader, end: int) -> int:
+def _count_line_breaks(raw: IO[bytes], end: int) -> int:
     """Line breaks in the first `end` bytes; leaves `raw` positioned at `end`."""
     count = 0
+    if end <= 0:
+        return count  # nothing to count (and a stream cannot tell its position)
     while raw.tell() < end:
         count += raw.read(min(1 << 24, end - raw.tell())).count(b"\n")
     return count
@@ -993,7 +1036,7 @@ def _text_batches(
     yield from batches
 
 
-def _looks_like_data(path: Path, fmt: TextFormat) -> bool:
+def _looks_like_data(source: TextSource, fmt: TextFormat) -> bool:
     """A table as wide as a data file: its first line and the rows after it all have the same
     number of fields, at least as many as the narrowest data file. Inside an archive, such a
     file whose columns are not recognised is refused (skipping it would import the archive
@@ -1002,7 +1045,7 @@ def _looks_like_data(path: Path, fmt: TextFormat) -> bool:
     if width < headerless.MIN_DATA_COLUMNS:
         return False
     try:
-        rows = [row for _, row in itertools.islice(_text_records(path, fmt), SAMPLE_ROWS)]
+        rows = [row for _, row in itertools.islice(_text_records(source, fmt), SAMPLE_ROWS)]
     except csv.Error:
         return False
     return bool(rows) and all(len(row) == width for row in rows)
@@ -1011,9 +1054,9 @@ def _looks_like_data(path: Path, fmt: TextFormat) -> bool:
 MAX_LABEL_ROWS = 1_000_000  # far more than any label file holds: a bound on a hostile one
 
 
-def _label_rows(path: Path, name: str, fmt: TextFormat) -> Iterator[Label]:
+def _label_rows(source: TextSource, name: str, fmt: TextFormat) -> Iterator[Label]:
     """The rows of a label file (code;libelle;debut;fin, the dates optional)."""
-    rows = [row for _, row in itertools.islice(_text_records(path, fmt), MAX_LABEL_ROWS)]
+    rows = [row for _, row in itertools.islice(_text_records(source, fmt), MAX_LABEL_ROWS)]
     if rows and headerless.is_label_header(rows[0]):
         rows = rows[1:]
     kind = headerless.label_kind(Path(name).name, [row[0] for row in rows[:SAMPLE_ROWS]])
@@ -1193,6 +1236,252 @@ def _decoded(column: pa.Array) -> pa.Array:
 
 # ---------------------------------------------------------------------------------------------
 # ZIP, format detection, entry point.
+#
+# An archive's directory is checked before anything is read out of it (entries, paths, declared
+# sizes, compression ratios), and what is read out is counted again while it is read: the limits
+# of `config.ZipLimits` hold for the whole import, every archive and nested archive together.
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # Excel 97-2003 workbooks
+ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
+COPY_BYTES = 1 << 20  # a member is copied to disk by chunks of this size
+# A member this small is never refused for its compression ratio: a short, repetitive file may
+# compress far beyond the limit and is harmless; the total size bounds many of them together.
+RATIO_MIN_BYTES = 1 << 20
+_CENTRAL_ENTRY = 46  # bytes of a central directory entry before its name, extra field, comment
+
+
+@dataclass(frozen=True)
+class _Words:
+    """How the messages name a ZIP container: an archive, or an XLSX workbook (also a ZIP)."""
+
+    too_big: str
+    too_compressed: str
+    too_many: str
+    refused: str
+
+
+_ARCHIVE = _Words(
+    "archive trop volumineuse une fois décompressée",
+    "archive trop compressée",
+    "archive de trop de fichiers",
+    "archive refusée",
+)
+_WORKBOOK = _Words(
+    "classeur XLSX trop volumineux une fois décompressé",
+    "classeur XLSX trop compressé",
+    "classeur XLSX de trop de fichiers",
+    "classeur XLSX refusé",
+)
+
+
+class ZipBudget:
+    """What the ZIP containers of one import may still hold: entries, and bytes read out of
+    them, counted over every archive, nested archive and workbook of the import."""
+
+    def __init__(self, limits: config.ZipLimits | None = None) -> None:
+        self.limits = limits or config.zip_limits()
+        self.members = 0  # entries of the containers opened so far
+        self.uncompressed = 0  # bytes read out of them so far (declared sizes for workbooks)
+
+    def _scope(self, before: int, total: str) -> str:
+        """`, 2,5 Go avec les fichiers déjà lus` when earlier containers count too."""
+        return f", {total} avec les fichiers déjà lus" if before else ""
+
+    def check_entries(self, count: int, capped: bool, name: str, words: _Words) -> None:
+        """Refuse a container of `count` entries (at least, when `capped`) when the import may
+        not hold that many more."""
+        limit = self.limits.max_members
+        if self.members + count <= limit:
+            return
+        found = f"plus de {_count(count - 1)}" if capped else _count(count)
+        scope = self._scope(self.members, _count(self.members + count))
+        message = f"{words.too_many} : {found}{scope} (limite : {_count(limit)})"
+        raise IngestError(name, None, message)
+
+    def check_directory(self, archive: zipfile.ZipFile, name: str, words: _Words) -> list[int]:
+        """Refuse a container whose directory breaks a limit; else count its entries and return
+        what each member (in directory order) may yield before its ratio is refused."""
+        infos = archive.infolist()
+        for info in infos:
+            if _escapes(info.filename):
+                raise IngestError(
+                    name,
+                    None,
+                    f"{words.refused} : chemin « {info.filename[:200]} » hors de l'archive "
+                    "(chemin absolu ou remontant avec « .. »)",
+                )
+        limits = self.limits
+        declared = sum(info.file_size for info in infos)
+        if self.uncompressed + declared > limits.max_uncompressed_bytes:
+            scope = self._scope(self.uncompressed, config.size_text(self.uncompressed + declared))
+            raise IngestError(
+                name,
+                None,
+                f"{words.too_big} : {config.size_text(declared)}{scope} "
+                f"(limite : {config.size_text(limits.max_uncompressed_bytes)})",
+            )
+        allowances: list[int] = []
+        for info, compressed in zip(infos, _compressed_sizes(archive, infos), strict=True):
+            allowance = max(int(limits.max_ratio * compressed), RATIO_MIN_BYTES)
+            if info.file_size > allowance:
+                ratio = _count(info.file_size / max(compressed, 1))
+                raise IngestError(
+                    name,
+                    None,
+                    f"{words.too_compressed} : « {info.filename[:200]} » se décompresse à "
+                    f"{ratio}:1 (limite : {_count(limits.max_ratio)}:1)",
+                )
+            allowances.append(allowance)
+        self.members += len(infos)
+        return allowances
+
+
+def _count(number: float) -> str:
+    return formatting.number(number, 0)
+
+
+def _escapes(filename: str) -> bool:
+    """An absolute member path, or one climbing out of the archive with `..`."""
+    path = filename.replace("\\", "/")
+    absolute = path.startswith("/") or re.match(r"[A-Za-z]:", path) is not None
+    return absolute or ".." in path.split("/")
+
+
+_WORKBOOK_PARTS = frozenset({b"[Content_Types].xml", b"xl/workbook.xml"})
+
+
+def _directory_summary(path: Path, cap: int) -> tuple[int, bool]:
+    """How many entries a ZIP's central directory holds (`cap` at most) and whether it is an
+    XLSX workbook, read from the entries' headers before zipfile builds an object for each: a
+    directory of millions of tiny entries would take gigabytes of memory.
+
+    (0, False) when the directory cannot be found: zipfile then says why the file is unreadable.
+    """
+    with open(path, "rb") as handle:
+        try:
+            end = zipfile._EndRecData(handle)  # type: ignore[attr-defined]
+        except (OSError, zipfile.BadZipFile, struct.error):
+            end = None
+        if not end:
+            return 0, False
+        size = end[zipfile._ECD_SIZE]  # type: ignore[attr-defined]
+        start = end[zipfile._ECD_LOCATION] - size  # type: ignore[attr-defined]
+        if end[zipfile._ECD_SIGNATURE] == zipfile.stringEndArchive64:  # type: ignore[attr-defined]
+            start -= zipfile.sizeEndCentDir64 + zipfile.sizeEndCentDir64Locator  # type: ignore[attr-defined]
+        if start < 0:
+            return 0, False
+        handle.seek(start)
+        count = read = 0
+        parts: set[bytes] = set()
+        while read < size and count < cap:
+            head = handle.read(_CENTRAL_ENTRY)
+            if len(head) < _CENTRAL_ENTRY or not head.startswith(b"PK\x01\x02"):
+                break
+            name_size, extra_size, comment_size = struct.unpack_from("<3H", head, 28)
+            entry_name = handle.read(name_size)
+            if entry_name in _WORKBOOK_PARTS:
+                parts.add(entry_name)
+            handle.seek(extra_size + comment_size, io.SEEK_CUR)
+            read += _CENTRAL_ENTRY + name_size + extra_size + comment_size
+            count += 1
+    return count, parts == _WORKBOOK_PARTS
+
+
+def _compressed_sizes(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> list[int]:
+    """Each member's compressed size, as the archive's layout bounds it: its data lies between
+    its header and the next header (or the directory), whatever size the directory declares
+    (a directory claiming a large compressed size would hide a member's true ratio)."""
+    end = getattr(archive, "start_dir", None)
+    offsets = sorted({info.header_offset for info in infos})
+    sizes = []
+    for info in infos:
+        after = bisect.bisect_right(offsets, info.header_offset)
+        following = offsets[after] if after < len(offsets) else end
+        extent = info.compress_size if following is None else following - info.header_offset
+        sizes.append(max(min(info.compress_size, extent), 0))
+    return sizes
+
+
+@dataclass
+class _Meter:
+    """The bytes read out of one member, over every pass, counted against the import's budget
+    while they are read (declared sizes can lie)."""
+
+    budget: ZipBudget
+    archive: str  # the archive's name, for the messages
+    member: str  # the member's path in the archive
+    allowance: int  # what it may yield before its compression ratio is refused
+    seen: int = 0  # the furthest any pass has read
+
+    def reached(self, position: int) -> None:
+        """A pass has read `position` bytes of the member: refuse it past a limit."""
+        if position <= self.seen:
+            return
+        self.budget.uncompressed += position - self.seen
+        self.seen = position
+        limits = self.budget.limits
+        if self.budget.uncompressed > limits.max_uncompressed_bytes:
+            raise IngestError(
+                self.archive,
+                None,
+                f"{_ARCHIVE.too_big} : limite de "
+                f"{config.size_text(limits.max_uncompressed_bytes)} dépassée à la lecture de "
+                f"« {self.member[:200]} »",
+            )
+        if position > self.allowance:
+            raise IngestError(
+                self.archive,
+                None,
+                f"{_ARCHIVE.too_compressed} : « {self.member[:200]} » dépasse "
+                f"{_count(limits.max_ratio)}:1 à la lecture",
+            )
+
+
+class _MemberStream(io.RawIOBase):
+    """A member of an archive read as a stream, every byte counted by its meter."""
+
+    def __init__(self, source: IO[bytes], meter: _Meter) -> None:
+        super().__init__()
+        self._source = source
+        self._meter = meter
+        self._position = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        data = self._source.read(len(buffer))
+        self._position += len(data)
+        self._meter.reached(self._position)
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        self._source.close()
+        super().close()
+
+
+@contextlib.contextmanager
+def _member_errors(member: str) -> Iterator[None]:
+    """zipfile's errors on a member, as the IngestError that names it."""
+    try:
+        yield
+    except NotImplementedError as error:  # a compression method zipfile lacks
+        raise IngestError(member, None, f"fichier de l'archive illisible ({error})") from None
+    except RuntimeError:  # an encrypted member
+        raise IngestError(member, None, "fichier protégé par un mot de passe") from None
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as error:
+        raise IngestError(member, None, f"fichier de l'archive illisible ({error})") from None
+
+
+EXTRACT_PREFIX = "comext-extract-"
+
+
+def extract_prefix(pid: int | None = None) -> str:
+    """The prefix of the temporary folders a process extracts members to: its process id says
+    whose they are, so that those of a process that was killed can be removed
+    (`ingest.remove_stale_staging`)."""
+    return f"{EXTRACT_PREFIX}{os.getpid() if pid is None else pid}-"
 
 
 def _is_data_member(info: zipfile.ZipInfo) -> bool:
@@ -1201,30 +1490,59 @@ def _is_data_member(info: zipfile.ZipInfo) -> bool:
     return not info.is_dir() and not hidden and info.filename.lower().endswith(DATA_SUFFIXES)
 
 
-def _zip_batches(
-    path: Path, name: str, progress: FileProgress, depth: int, context: ReadContext
-) -> Iterator[pa.RecordBatch]:
+@dataclass
+class _Container:
+    """An open ZIP container whose directory passed the checks."""
+
+    archive: zipfile.ZipFile
+    allowances: list[int]  # per member in directory order: what it may yield (its ratio)
+    workbook: bool  # an XLSX workbook rather than an archive of files
+
+
+def _open_container(path: Path, name: str, budget: ZipBudget) -> _Container:
+    """A ZIP container opened once its directory is within the import's limits (entries,
+    paths, declared sizes, compression ratios). Nothing is read out of it yet."""
+    cap = 10 * budget.limits.max_members + 1
+    count, workbook = _directory_summary(path, cap)
+    words = _WORKBOOK if workbook else _ARCHIVE
+    budget.check_entries(count, count >= cap, name, words)
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as error:
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
         raise IngestError(name, None, f"archive ZIP illisible ({error})") from None
+    try:
+        budget.check_entries(len(archive.infolist()), False, name, words)
+        allowances = budget.check_directory(archive, name, words)
+    except BaseException:
+        archive.close()
+        raise
+    return _Container(archive, allowances, workbook)
+
+
+def _zip_batches(
+    container: _Container, name: str, progress: FileProgress, depth: int, context: ReadContext
+) -> Iterator[pa.RecordBatch]:
+    archive = container.archive
     found = False
-    with archive, tempfile.TemporaryDirectory(prefix="ingest-") as folder:
-        members = [info for info in archive.infolist() if _is_data_member(info)]
-        total = max(sum(info.file_size for info in members), 1)
+    with archive, tempfile.TemporaryDirectory(prefix=extract_prefix()) as folder:
+        infos = archive.infolist()
+        members = [(i, info) for i, info in enumerate(infos) if _is_data_member(info)]
+        total = max(sum(info.file_size for _, info in members), 1)
         done = 0
-        for index, info in enumerate(members):
+        for index, info in members:
             member = f"{name}/{info.filename}"
-            target = Path(folder) / f"{index}{Path(info.filename).suffix.lower()}"
-            _extract(archive, info, target, member)
+            meter = _Meter(context.budget, name, info.filename, container.allowances[index])
+            if not _streamed(archive, info, member, meter, context):
+                target = Path(folder) / f"{index}{Path(info.filename).suffix.lower()}"
+                _extract(archive, info, target, member, meter)
 
-            def scaled(fraction: float, done: int = done, size: int = info.file_size) -> None:
-                progress((done + fraction * size) / total)
+                def scaled(fraction: float, done: int = done, size: int = info.file_size) -> None:
+                    progress((done + fraction * size) / total)
 
-            for batch in _batches(target, member, scaled, depth + 1, context):
-                found = True
-                yield batch
-            target.unlink()
+                for batch in _batches(target, member, scaled, depth + 1, context):
+                    found = True
+                    yield batch
+                target.unlink()
             done += info.file_size
     if not found:
         raise IngestError(
@@ -1232,44 +1550,85 @@ def _zip_batches(
         )
 
 
-def _extract(archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, member: str) -> None:
+def _streamed(
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    member: str,
+    meter: _Meter,
+    context: ReadContext,
+) -> bool:
+    """True when a member was dealt with from the archive's stream, never written to disk: a
+    label file (its rows read as they are decompressed) or a notice (skipped). Data files,
+    workbooks, Parquet files and nested archives are extracted (see the module docstring)."""
+
+    def reopen() -> IO[bytes]:
+        with _member_errors(member):
+            source = archive.open(info)
+        return io.BufferedReader(_MemberStream(source, meter), SAMPLE_BYTES)
+
+    with _member_errors(member):
+        with reopen() as stream:
+            sample = stream.read(SAMPLE_BYTES)
+        if _head_kind(sample) != "text":
+            return False
+        fmt = _sniff_sample(sample, member)
+        if fmt.labels:
+            context.labels.extend(_label_rows(reopen, member, fmt))
+            return True
+        layout = fmt.layout or match_header(fmt.header)
+        return not layout.positions and not _looks_like_data(reopen, fmt)
+
+
+def _extract(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, member: str, meter: _Meter
+) -> None:
+    """Copy a member to `target` by chunks, each counted before it is written: the copy stops
+    as soon as a limit is passed, and the partial file is deleted."""
     try:
-        with archive.open(info) as source, open(target, "wb") as sink:
-            shutil.copyfileobj(source, sink, 1 << 20)
-    except RuntimeError:  # an encrypted member
-        raise IngestError(member, None, "fichier protégé par un mot de passe") from None
-    except (zipfile.BadZipFile, OSError, EOFError) as error:
-        raise IngestError(member, None, f"fichier de l'archive illisible ({error})") from None
+        with _member_errors(member), archive.open(info) as source, open(target, "wb") as sink:
+            position = 0
+            while chunk := source.read(COPY_BYTES):
+                position += len(chunk)
+                meter.reached(position)
+                sink.write(chunk)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
 
 
-def _kind(path: Path) -> str:
-    """`zip`, `xlsx`, `parquet`, `xls` or `text`, from the file's first bytes."""
-    with open(path, "rb") as handle:
-        head = handle.read(8)
+def _head_kind(head: bytes) -> str | None:
+    """`parquet`, `xls` or `text` from a file's first bytes; None for a ZIP container (an
+    archive or an XLSX workbook: its directory tells which)."""
     if head.startswith(b"PAR1"):
         return "parquet"
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
+    if head.startswith(OLE_MAGIC):
         return "xls"
-    if not head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
-        return "text"
-    try:
-        with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
-    except (zipfile.BadZipFile, OSError):
-        return "zip"
-    return "xlsx" if {"[Content_Types].xml", "xl/workbook.xml"} <= names else "zip"
+    if head.startswith(ZIP_MAGICS):
+        return None
+    return "text"
 
 
 def _batches(
     path: Path, name: str, progress: FileProgress, depth: int, context: ReadContext
 ) -> Iterator[pa.RecordBatch]:
     """Canonical batches of one file; `depth` counts the ZIP archives it was found in."""
-    kind = _kind(path)
-    if kind == "zip" and depth >= MAX_ZIP_DEPTH:
-        raise IngestError(name, None, "archives ZIP imbriquées trop profondément")
-    if kind == "zip":
-        yield from _zip_batches(path, name, progress, depth, context)
-    elif kind in ("xls", "xlsx"):
+    with open(path, "rb") as handle:
+        kind = _head_kind(handle.read(8))
+    if kind is None:
+        container = _open_container(path, name, context.budget)
+        if container.workbook:
+            # openpyxl reads the workbook's parts itself: count them at their declared sizes,
+            # which zipfile never reads past.
+            with container.archive as archive:
+                context.budget.uncompressed += sum(i.file_size for i in archive.infolist())
+            kind = "xlsx"
+        elif depth >= MAX_ZIP_DEPTH:
+            container.archive.close()
+            raise IngestError(name, None, "archives ZIP imbriquées trop profondément")
+        else:
+            yield from _zip_batches(container, name, progress, depth, context)
+            return
+    if kind in ("xls", "xlsx"):
         yield from _workbook_batches(path, name, progress, depth > 0, context, kind)
     elif kind == "parquet":
         yield from _parquet_batches(path, name, progress, context)
@@ -1296,18 +1655,23 @@ def check_readable(path: str | Path) -> Path:
 
 
 def read_file(
-    path: str | Path, on_progress: FileProgress | None = None, unit: str | None = None
+    path: str | Path,
+    on_progress: FileProgress | None = None,
+    unit: str | None = None,
+    budget: ZipBudget | None = None,
 ) -> FileData:
     """Every row of a customs file (CSV, TXT, XLS, XLSX, ZIP, Parquet), validated, in canonical
     form, with the labels of the label files found in it or beside its data.
 
-    `unit` ("eur" or "keur") overrides the unit the file's header or type implies.
+    `unit` ("eur" or "keur") overrides the unit the file's header or type implies. `budget`
+    holds the ZIP limits of the import the file belongs to (shared by its files); a new one,
+    with the configured limits, by default.
     """
     if unit not in (None, *UNITS):
         raise ValueError(f"unknown unit {unit!r}")
     path = check_readable(path)
     progress = on_progress or _ignore
-    context = ReadContext(unit=unit)
+    context = ReadContext(unit=unit, budget=budget or ZipBudget())
     batches = list(_batches(path, path.name, progress, 0, context))
     progress(1.0)
     table = pa.Table.from_batches(batches, schema=CANONICAL)

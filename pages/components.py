@@ -251,3 +251,26 @@ def moved_territory(current: Territory, level: str) -> Territory:
     if current.level == "region" and depts:
         return Territory("dept", depts[0])
     return Territory("dept", "75")
+
+
+def release_abandoned_uploads() -> None:
+    """Free the uploaded files of sessions that are gone.
+
+    Streamlit keeps every uploaded file in memory until its session is shut down, and a
+    session whose browser left is only dropped from a cache, never shut down: anybody could
+    park files in the server's memory through the upload endpoint and leave. Each script run
+    sweeps the files of inactive sessions (Streamlit internals, checked before use, as its own
+    chat_input does).
+    """
+    from streamlit.runtime import Runtime
+    from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
+
+    if not Runtime.exists():
+        return
+    runtime = Runtime.instance()
+    manager = runtime.uploaded_file_mgr
+    if not isinstance(manager, MemoryUploadedFileManager):
+        return
+    for session_id in list(manager.file_storage):
+        if not runtime.is_active_session(session_id):
+            manager.remove_session_files(session_id)

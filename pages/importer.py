@@ -7,7 +7,6 @@ from __future__ import annotations
 import shutil
 import tempfile
 from datetime import datetime
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -27,10 +26,13 @@ ACCEPTED = ["csv", "txt", "xls", "xlsx", "zip", "parquet"]
 FLASH = "importer-flash"  # messages of the last action, shown once after the rerun
 
 
+FLASH_KINDS = {"success": st.success, "warning": st.warning, "error": st.error}
+
+
 def flash_messages() -> None:
     for kind, message in st.session_state.pop(FLASH, []):
         # File names and codes come from the uploads: escaped before the line breaks are added.
-        (st.success if kind == "success" else st.warning)(plain(message).replace("\n", "  \n"))
+        FLASH_KINDS[kind](plain(message).replace("\n", "  \n"))
 
 
 def status() -> None:
@@ -115,12 +117,15 @@ def upload_form() -> None:
         "remplace le même couple du jeu en place ; les autres sont conservés. Un aperçu est "
         "présenté avant toute écriture ; en cas d'erreur, rien n'est modifié."
     )
-    # A new key after each import empties the uploader: the files imported are not offered
-    # for analysis a second time.
+    limits = config.upload_limits(st.get_option("server.maxUploadSize"))
+    st.caption(limits.text())
+    # A new key after each analysis empties the uploader: the files are on disk by then, and
+    # are not offered a second time.
     uploads = st.file_uploader(
         "Fichiers",
         type=ACCEPTED,
         accept_multiple_files=True,
+        max_upload_size=limits.max_file_mb,
         key=f"importer-files-{st.session_state.get(ROUND, 0)}",
     )
     unit = st.radio(
@@ -138,28 +143,35 @@ def upload_form() -> None:
     ingest.remove_stale_staging()
     bar = st.progress(0.0, text="Lecture des fichiers…")
     staging = tempfile.mkdtemp(prefix=ingest.STAGING_PREFIX)
-    with tempfile.TemporaryDirectory(prefix="import-") as tmp:
-        paths = []
-        for index, upload in enumerate(uploads):
-            # One folder per upload: two files may share a name; the name itself is kept
-            # (messages quote it) but never used as a path component of ours.
-            folder = Path(tmp) / str(index)
-            folder.mkdir()
-            path = folder / (Path(upload.name).name or "fichier")
-            path.write_bytes(upload.getbuffer())
-            paths.append(path)
-        try:
+    try:
+        with tempfile.TemporaryDirectory(prefix=ingest.STAGING_PREFIX) as tmp:
+            try:
+                paths = ingest.save_uploads(uploads, tmp, limits)  # by chunks, bounded
+            finally:
+                _release(uploads)
             # In a child process: parsing a large file must not swell the app's memory.
-            prepared = ingest.prepare_in_child(
-                paths, staging, unit=unit, on_progress=_progress_callback(bar)
+            st.session_state[PREPARED] = ingest.prepare_in_child(
+                paths, staging, unit=unit, on_progress=_progress_callback(bar), limits=limits
             )
-        except ingest.IngestFailed as error:
-            bar.empty()
-            shutil.rmtree(staging, ignore_errors=True)
-            st.error(plain(error))
-            return
-    bar.empty()
-    st.session_state[PREPARED] = prepared
+    except (ingest.IngestError, ingest.IngestFailed) as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        st.session_state[FLASH] = [("error", str(error))]
+    # Rerun on every path: only then does Streamlit drop the widget's cached copies of the
+    # uploaded files, and the memory they held comes back.
+    st.session_state[ROUND] = st.session_state.get(ROUND, 0) + 1
+    st.rerun()
+
+
+def _release(uploads) -> None:
+    """Drop the uploaded bytes from Streamlit's memory: nothing else ever frees them (neither a
+    new widget key nor the end of the visit; see lib/ingest.save_uploads)."""
+    from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    if ctx is not None and isinstance(ctx.uploaded_file_mgr, MemoryUploadedFileManager):
+        for upload in uploads:
+            ctx.uploaded_file_mgr.remove_file(session_id=ctx.session_id, file_id=upload.file_id)
 
 
 def _discard_prepared() -> None:
@@ -202,7 +214,6 @@ def preview() -> None:
         st.session_state[FLASH] = [("success", report.summary)] + [
             ("warning", warning) for warning in report.warnings
         ]
-        st.session_state[ROUND] = st.session_state.get(ROUND, 0) + 1
         st.rerun()
     if cancel_col.button("Annuler", key="importer-cancel"):
         _discard_prepared()

@@ -88,3 +88,26 @@ def test_read_only_removes_the_import(monkeypatch) -> None:
     assert _uploaders(at) == 0
     assert "Se connecter" not in {b.label for b in at.button}
     assert any("lecture seule" in i.value for i in at.info)
+
+
+def test_uploads_of_sessions_that_are_gone_are_freed(monkeypatch) -> None:
+    from streamlit.runtime import Runtime
+    from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
+    from streamlit.runtime.uploaded_file_manager import UploadedFileRec
+
+    from pages import components
+
+    manager = MemoryUploadedFileManager("/_stcore/upload_file")
+    for session in ("present", "gone"):
+        manager.add_file(session, UploadedFileRec("f1", "a.zip", "application/zip", b"x" * 10))
+
+    class FakeRuntime:
+        uploaded_file_mgr = manager
+
+        def is_active_session(self, session_id: str) -> bool:
+            return session_id == "present"
+
+    monkeypatch.setattr(Runtime, "exists", classmethod(lambda cls: True))
+    monkeypatch.setattr(Runtime, "instance", classmethod(lambda cls: FakeRuntime()))
+    components.release_abandoned_uploads()
+    assert set(manager.file_storage) == {"present"}
