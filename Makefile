@@ -6,8 +6,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 PORT   ?= 8501
+N      ?= 2
 
-.PHONY: run test data lint format bench chromium venv e2e
+.PHONY: run test data lint format bench chromium venv e2e nginx load serve
 
 venv: $(STAMP)
 
@@ -40,7 +41,10 @@ format: venv
 chromium:
 	@bash scripts/ensure_chromium.sh
 
-test: venv chromium lint
+nginx:
+	@bash scripts/ensure_nginx.sh
+
+test: venv chromium nginx lint
 	$(PY) -m pytest
 
 e2e: venv chromium
@@ -48,3 +52,11 @@ e2e: venv chromium
 
 bench: venv
 	$(PY) -m bench.run
+
+# Load test: protocol-level sessions against 1 app process, then 2 behind nginx (docs/RELIABILITY.md).
+load: venv nginx
+	$(PY) -m bench.load
+
+# N app processes on the ports after PORT, nginx on PORT with sticky sessions (docs/DEPLOY.md).
+serve: dataset nginx
+	$(PY) -m bench.cluster --backends $(N) --port $(PORT)

@@ -96,7 +96,7 @@ def _serve(
     with open(log, "wb") as out:
         process = subprocess.Popen(
             [
-                sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
+                sys.executable, "-m", "streamlit", "run", "serve.py",
                 "--server.port", str(port), "--server.address", "127.0.0.1",
                 "--server.headless", "true", "--browser.gatherUsageStats", "false",
             ],

@@ -1,0 +1,163 @@
+"""The load test's short version: a few protocol-level sessions at once against `streamlit run`
+(one process; two behind nginx over one dataset folder; two reading it over HTTP), each visit
+opening a fiche, moving the top-N slider, switching the flow and downloading CSVs.
+
+Asserts that nothing failed and that every session only ever received its own state — never a
+time (bench/load.py measures those; docs/RELIABILITY.md). Bounded by counts: sessions × visits.
+nginx comes from Debian (`make nginx`, a prerequisite of `make test`): missing in CI it is an
+error, elsewhere the tests that need it are skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bench import cluster as clusters
+from bench import httpserver, load
+from bench.streamlit_client import HttpResponse, Run, StreamlitSession
+from lib import urlstate
+from lib.territory import FRANCE, Territory
+
+
+def _need_nginx() -> str:
+    binary = clusters.nginx_binary()
+    if binary is None:
+        if os.environ.get("CI"):
+            pytest.fail("nginx is missing in CI: `make test` should have installed it.")
+        pytest.skip("nginx is not installed (run `make nginx`).")
+    return binary
+
+
+@pytest.fixture(scope="module")
+def one_process(demo_data_dir: Path) -> Iterator[clusters.Cluster]:
+    with clusters.running(demo_data_dir, 1, proxy=False) as running:
+        yield running
+        assert running.log_problems() == []
+
+
+@pytest.fixture(scope="module")
+def two_processes(demo_data_dir: Path) -> Iterator[clusters.Cluster]:
+    _need_nginx()
+    with clusters.running(demo_data_dir, 2) as running:
+        yield running
+        assert running.log_problems() == []
+
+
+def _assert_clean(recorder: load.Recorder, sessions: int, visits: int) -> None:
+    assert [e for _, e in recorder.errors] == []
+    assert [v for _, v in recorder.violations] == []
+    # every step of every visit happened (and was checked)
+    assert recorder.visits == sessions * visits
+    for action in load.FICHE_ACTIONS:
+        assert recorder.count(action) == sessions * visits, action
+    assert recorder.count("csv") == 2 * sessions * visits
+
+
+def _connects(running: clusters.Cluster) -> list[int]:
+    return asyncio.run(load.session_counts(running))
+
+
+def test_sessions_on_one_process_see_only_their_own_state(one_process: clusters.Cluster) -> None:
+    before = _connects(one_process)
+    recorder = load.run_visits(one_process.url, sessions=3, visits=2, seed=11)
+    _assert_clean(recorder, 3, 2)
+    # a visit is a tab of its own: one session each (+1 for the years probe)
+    assert _connects(one_process)[0] - before[0] == 3 * 2 + 1
+
+
+def test_sessions_behind_nginx_stick_to_one_process(two_processes: clusters.Cluster) -> None:
+    before = _connects(two_processes)
+    recorder = load.run_visits(two_processes.url, sessions=4, visits=4, seed=12)
+    # every download succeeded: each reached the process holding its session (the files of a
+    # session's download buttons live in that process only)
+    _assert_clean(recorder, 4, 4)
+    opened = [b - a for a, b in zip(before, _connects(two_processes), strict=True)]
+    assert sum(opened) == 4 * 4 + 1
+    # 17 tabs, each with a random route cookie hashed onto a process: both processes served
+    # some (all on one process has a probability of 2 × 0.5^17 ≈ 1.5e-5)
+    assert min(opened) >= 1, opened
+
+
+def test_the_proxy_sets_a_route_cookie_once(two_processes: clusters.Cluster) -> None:
+    async def _visit() -> tuple[dict[str, str], dict[str, str]]:
+        async with StreamlitSession(two_processes.url) as session:
+            await session.open("/fiche", "niveau=france&annee=2024")
+            first = dict(session.cookies)
+            again = await session.download("/fiche")
+            return first, again.set_cookies
+
+    first, again = asyncio.run(_visit())
+    assert set(first) == {clusters.ROUTE_COOKIE}
+    assert len(first[clusters.ROUTE_COOKIE]) == 32  # nginx's $request_id
+    assert again == {}  # a browser that has the cookie keeps it
+
+
+def test_processes_share_a_dataset_served_over_http(demo_data_dir: Path) -> None:
+    _need_nginx()
+    with httpserver.serve(demo_data_dir) as served:
+        with clusters.running(served.url, 2) as running:
+            recorder = load.run_visits(running.url, sessions=2, visits=1, seed=13)
+            assert running.log_problems() == []
+        assert served.traffic.snapshot()[0] > 0  # the processes did read over HTTP
+    _assert_clean(recorder, 2, 1)
+
+
+def test_the_checks_catch_a_page_of_another_session(one_process: clusters.Cluster) -> None:
+    """The isolation checks are not vacuous: a fiche, a CSV or key figures that belong to another
+    state are reported."""
+    mayenne = urlstate.FicheState(Territory("dept", "53"), 2024, 10, "tous")
+
+    async def _open() -> tuple[Run, StreamlitSession, HttpResponse]:
+        session = StreamlitSession(one_process.url)
+        run = await session.open("/fiche", "niveau=departement&code=53&annee=2024&top=10")
+        response = await session.download(run.downloads()["csv-partners"])
+        await session.close()
+        return run, session, response
+
+    run, session, response = asyncio.run(_open())
+    assert load.check_fiche(run, mayenne, session) == ([], [])
+    assert load.check_csv(response, "csv-partners", mayenne) == ([], [])
+
+    finistere = urlstate.FicheState(Territory("dept", "29"), 2024, 10, "tous")
+    errors, violations = load.check_fiche(run, finistere, session)
+    assert errors == []
+    assert any("URL written back" in v for v in violations)
+    assert any("title" in v for v in violations)
+    assert any("heading" in v for v in violations)
+    top_15 = urlstate.FicheState(Territory("dept", "53"), 2024, 15, "export")
+    violations = load.check_fiche(run, top_15, session)[1]
+    assert any("top-N slider at 10" in v for v in violations)
+    assert any("flow choice" in v for v in violations)
+    assert load.check_csv(response, "csv-partners", top_15)[1] != []
+    france = urlstate.FicheState(FRANCE, 2024, 10, "tous")
+    assert load.check_csv(response, "csv-partners", france)[1] != []
+
+    fingerprints = load.Fingerprints()
+    assert load.check_fiche(run, mayenne, session, fingerprints)[1] == []
+    run.elements[next(p for p, e in run.elements.items() if e.kind == "metric")].proto.body = "1"
+    assert any("key figures" in v for v in load.check_fiche(run, mayenne, session, fingerprints)[1])
+
+
+def test_nginx_configuration_is_valid(tmp_path: Path) -> None:
+    rendered = clusters.render_nginx(tmp_path, "127.0.0.1:1", [2, 3, 4])
+    assert re.search(r"@[A-Z_]+@", rendered) is None
+    assert rendered.count("server 127.0.0.1:") == 3
+    assert f"hash $cookie_{clusters.ROUTE_COOKIE}" not in rendered  # hashed through the map
+    assert "hash $comext_route;" in rendered
+    assert f"client_max_body_size {clusters.max_upload_mb()}m;" in rendered
+    binary = _need_nginx()
+    (tmp_path / "nginx.conf").write_text(rendered, encoding="utf-8")
+    tmp_path.chmod(0o755)
+    checked = subprocess.run(
+        [binary, "-t", "-p", str(tmp_path), "-e", str(tmp_path / "error.log"),
+         "-c", str(tmp_path / "nginx.conf")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert checked.returncode == 0, checked.stderr
