@@ -28,7 +28,7 @@ data: venv
 	$(PY) -m lib.demo
 
 run: dataset
-	$(VENV)/bin/streamlit run streamlit_app.py --server.port $(PORT)
+	$(VENV)/bin/streamlit run serve.py --server.port $(PORT)
 
 lint: venv
 	$(VENV)/bin/ruff check .
