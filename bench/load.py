@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import contextlib
 import json
 import os
@@ -319,7 +320,18 @@ def run_visits(
         )
         return recorder
 
-    return asyncio.run(_all())
+    return run_sync(_all())
+
+
+def run_sync(coroutine):
+    """`asyncio.run`, in a thread of its own when this thread already runs an event loop (the
+    Playwright sync API of the e2e tests leaves one running in the test process)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 # --- The ramp -----------------------------------------------------------------------------------
@@ -574,7 +586,7 @@ def run_configuration(
     busy = wait_quiet(args.wait_quiet) if args.wait_quiet else None
     cluster = clusters.start(data_dir, backends, proxy=proxy, app_dir=app_dir)
     try:
-        levels, recorder = asyncio.run(
+        levels, recorder = run_sync(
             ramp(
                 cluster,
                 args.levels,

@@ -10,7 +10,6 @@ error, elsewhere the tests that need it are skipped.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import subprocess
@@ -21,6 +20,7 @@ import pytest
 
 from bench import cluster as clusters
 from bench import httpserver, load
+from bench.load import run_sync
 from bench.streamlit_client import HttpResponse, Run, StreamlitSession
 from lib import urlstate
 from lib.territory import FRANCE, Territory
@@ -61,7 +61,7 @@ def _assert_clean(recorder: load.Recorder, sessions: int, visits: int) -> None:
 
 
 def _connects(running: clusters.Cluster) -> list[int]:
-    return asyncio.run(load.session_counts(running))
+    return run_sync(load.session_counts(running))
 
 
 def test_sessions_on_one_process_see_only_their_own_state(one_process: clusters.Cluster) -> None:
@@ -93,7 +93,7 @@ def test_the_proxy_sets_a_route_cookie_once(two_processes: clusters.Cluster) -> 
             again = await session.download("/fiche")
             return first, again.set_cookies
 
-    first, again = asyncio.run(_visit())
+    first, again = run_sync(_visit())
     assert set(first) == {clusters.ROUTE_COOKIE}
     assert len(first[clusters.ROUTE_COOKIE]) == 32  # nginx's $request_id
     assert again == {}  # a browser that has the cookie keeps it
@@ -121,7 +121,7 @@ def test_the_checks_catch_a_page_of_another_session(one_process: clusters.Cluste
         await session.close()
         return run, session, response
 
-    run, session, response = asyncio.run(_open())
+    run, session, response = run_sync(_open())
     assert load.check_fiche(run, mayenne, session) == ([], [])
     assert load.check_csv(response, "csv-partners", mayenne) == ([], [])
 

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import socket
 import subprocess
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.load import run_sync
 from lib import config, webguard
 
 EXPECTED = {
@@ -54,7 +54,7 @@ def _call(scope: dict) -> tuple[list[dict], bool]:
     async def receive() -> dict:
         return {"type": "http.request"}
 
-    asyncio.run(webguard.SecurityHeaders(app)(scope, receive, send))
+    run_sync(webguard.SecurityHeaders(app)(scope, receive, send))
     return sent, bool(reached)
 
 
