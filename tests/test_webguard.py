@@ -3,21 +3,18 @@
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from bench.load import run_sync
-from lib import config, webguard
+from lib import webguard
+from tests.servers import streamlit_server
 
 EXPECTED = {
     "x-frame-options": "SAMEORIGIN",
@@ -105,47 +102,9 @@ def test_websockets_pass_through() -> None:
 # --- a real server ----------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def serving(data_dir: Path, log: Path) -> Iterator[str]:
-    """`streamlit run serve.py` over `data_dir` on a free port: its URL, until the block ends."""
-    port = _free_port()
-    env = {**os.environ, config.ENV_DATA_DIR: str(data_dir)}
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true"],
-            cwd=config.ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 90
-            while True:
-                assert process.poll() is None, log.read_text(errors="replace")
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                        break
-                except OSError:
-                    assert time.monotonic() < deadline, "streamlit did not start"
-                    time.sleep(0.3)
-            yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-    assert "Traceback" not in log.read_text(errors="replace")
-
-
 @pytest.fixture(scope="module")
 def server(demo_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with serving(demo_data_dir, tmp_path_factory.mktemp("serve-log") / "serve.log") as url:
+    with streamlit_server(demo_data_dir, tmp_path_factory.mktemp("serve-log") / "serve.log") as url:
         yield url
 
 

@@ -9,17 +9,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from lib import config
+from tests.servers import streamlit_server
 
 ROOT = config.ROOT
 SCREENSHOTS = ROOT / "tests" / "e2e" / "screenshots"
@@ -39,26 +35,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/e2e/" in str(item.path):
             item.add_marker(pytest.mark.e2e)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_healthy(url: str, process: subprocess.Popen, timeout_s: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError("streamlit did not become healthy")
 
 
 @pytest.fixture(scope="session")
@@ -87,33 +63,9 @@ def own_app_url(own_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) ->
 def _serve(
     data_dir: Path, tmp_path_factory: pytest.TempPathFactory, extra_env: dict | None = None
 ) -> Iterator[str]:
-    port = _free_port()
-    env = {**os.environ, config.ENV_DATA_DIR: str(data_dir), **(extra_env or {})}
-    for name in ("COMEXT_ADMIN_PASSWORD", "COMEXT_READ_ONLY"):
-        if name not in (extra_env or {}):
-            env.pop(name, None)
     log = tmp_path_factory.mktemp("streamlit-log") / "streamlit.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(
-            [
-                sys.executable, "-m", "streamlit", "run", "serve.py",
-                "--server.port", str(port), "--server.address", "127.0.0.1",
-                "--server.headless", "true", "--browser.gatherUsageStats", "false",
-            ],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        url = f"http://127.0.0.1:{port}"
-        try:
-            _wait_healthy(url, process)
-            yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-    text = log.read_text(errors="replace")
-    assert "Traceback" not in text, text[-4000:]
+    with streamlit_server(data_dir, log, extra_env) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
