@@ -13,7 +13,7 @@ from urllib.parse import quote
 import pytest
 
 from tests.e2e.test_explorer import MAP_FRAME, wait_for_app
-from tests.test_webguard import serving
+from tests.servers import streamlit_server
 
 # Elements that would mean the text was read as Markdown or HTML.
 MARKUP = "a, img, strong, em, b, h1, h2, li, code, del, table, .katex, span[style], span.emoji"
@@ -78,7 +78,7 @@ def test_importer_notice_is_plain_text(page, app_url: str, evil_server) -> None:
 def test_map_works_behind_the_security_headers(
     browser, demo_data_dir: Path, tmp_path: Path
 ) -> None:
-    with serving(demo_data_dir, tmp_path / "serve.log") as url:
+    with streamlit_server(demo_data_dir, tmp_path / "serve.log") as url:
         context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="fr-FR")
         page = context.new_page()
         page.set_default_timeout(30_000)
