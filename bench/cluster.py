@@ -2,8 +2,9 @@
 
     python -m bench.cluster --backends 2 --port 8501 [--host 127.0.0.1] [--data-dir DIR]
 
-(`make serve N=2` runs it through scripts/serve.sh) starts N `streamlit run streamlit_app.py`
-processes on the ports following `--port` (8502, 8503, …), all reading the same dataset
+(`make serve N=2`) starts N `streamlit run serve.py` processes (the app as `make run` serves it:
+streamlit_app.py behind lib/webguard.py) on the ports following `--port` (8502, 8503, …), all
+reading the same dataset
 (`COMEXT_DATA_DIR`: a folder, or an https:// or s3:// location), and nginx on `--port` in front
 of them, configured from deploy/nginx.conf.template: websocket upgrade, and a cookie that pins
 each browser to one process (see the template). It stays in the foreground until Ctrl-C and
@@ -34,6 +35,7 @@ from lib import config
 ROOT = config.ROOT
 NGINX_TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
 ROUTE_COOKIE = "comext_route"
+APP_SCRIPT = "serve.py"  # what `make run` serves: streamlit_app.py with its web guard
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 START_TIMEOUT_S = 90.0
@@ -239,7 +241,7 @@ def snapshot(dest: Path) -> Path:
 
 def streamlit_command(port: int, address: str = "127.0.0.1") -> list[str]:
     return [
-        sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
+        sys.executable, "-m", "streamlit", "run", APP_SCRIPT,
         "--server.port", str(port), "--server.address", address,
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
     ]  # fmt: skip

@@ -21,7 +21,7 @@ import pytest
 from bench import cluster as clusters
 from bench import httpserver, load
 from bench.load import run_sync
-from bench.streamlit_client import HttpResponse, Run, StreamlitSession
+from bench.streamlit_client import HttpResponse, Run, StreamlitSession, http_get
 from lib import urlstate
 from lib.territory import FRANCE, Territory
 
@@ -97,6 +97,18 @@ def test_the_proxy_sets_a_route_cookie_once(two_processes: clusters.Cluster) -> 
     assert set(first) == {clusters.ROUTE_COOKIE}
     assert len(first[clusters.ROUTE_COOKIE]) == 32  # nginx's $request_id
     assert again == {}  # a browser that has the cookie keeps it
+
+
+def test_the_proxy_sends_each_security_header_once(two_processes: clusters.Cluster) -> None:
+    async def _get() -> HttpResponse:
+        return await http_get(f"{two_processes.url}/fiche")
+
+    response = run_sync(_get())
+    assert response.status == 200
+    # repeated headers are joined with ", " by http_get: each must come once, from nginx or app
+    assert response.headers["x-frame-options"] == "SAMEORIGIN"
+    assert response.headers["content-security-policy"] == "frame-ancestors 'self'"
+    assert response.headers["x-content-type-options"] == "nosniff"
 
 
 def test_processes_share_a_dataset_served_over_http(demo_data_dir: Path) -> None:
