@@ -30,9 +30,11 @@ data: venv
 run: dataset
 	$(VENV)/bin/streamlit run serve.py --server.port $(PORT)
 
+# ruff everywhere; mypy --strict on lib/ (configured in pyproject.toml).
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 format: venv
 	$(VENV)/bin/ruff format .

@@ -3,6 +3,8 @@
 `streamlit run` finds the `st.App` below and serves streamlit_app.py through it, with
 lib/webguard.py in front of every request: security headers (no framing by another site, no
 MIME sniffing) and a French page for the URLs refused as too long (414, or uvicorn's own 400).
+It also serves the Données CSV from a route of its own (lib/download.py: streamed from a file
+DuckDB writes, never held in memory); the Données page links to it.
 `uvicorn serve:app` works too.
 
 Streamlit's query-string guard is also installed here, before the first request is served, so
@@ -17,6 +19,7 @@ from pathlib import Path
 import streamlit as st
 from starlette.middleware import Middleware
 
+from lib import download
 from lib.webguard import SecurityHeaders, install_french_refusals
 from pages import components
 
@@ -25,5 +28,6 @@ install_french_refusals()
 
 app = st.App(
     Path(__file__).with_name("streamlit_app.py"),
+    routes=download.routes(),
     middleware=[Middleware(SecurityHeaders)],
 )

@@ -19,12 +19,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from bench.workload import Draw, comparisons
-from lib import refs, store
-from lib.queries import HIGHLIGHTED_LINKS, OTHERS, kpi_table
+from lib import flows, refs, store
+from lib.domain import OTHERS
+from lib.queries import HIGHLIGHTED_LINKS, kpi_table
 from lib.territory import FRANCE, Territory
 
 CODE_COLUMNS = ["flow", "dept", "product", "country"]
-FLOW_WORDS = {"E": "export", "I": "import"}
+NAME_OF_CODE = {flow.code: flow.name for flow in flows.FLOWS}  # `flow` of the outputs
+SANKEY_COLUMNS = {"product": "p", "country": "c"}  # the links' columns of each node kind
 
 
 def load_frame(data_dir: str | Path) -> pd.DataFrame:
@@ -59,7 +61,7 @@ def _flow_sums(rows: pd.DataFrame, depts: list[str] | None) -> dict[str, float]:
     if depts is not None:
         rows = rows[rows["dept"].isin(depts)]
     sums = rows.groupby("flow", observed=True)["value_eur"].sum()
-    return {flow: float(sums.get(flow, 0.0)) for flow in ("E", "I")}
+    return {flow: float(sums.get(flow, 0.0)) for flow in flows.CODES}
 
 
 def kpis(frame: pd.DataFrame, territory: Territory, year: int) -> pd.DataFrame:
@@ -101,7 +103,7 @@ def products(frame: pd.DataFrame, territory: Territory, year: int) -> pd.DataFra
     sums = sums[sums["value_eur"] != 0]
     table = pd.DataFrame(
         {
-            "flow": sums["flow"].astype(str).map(FLOW_WORDS).to_numpy(),
+            "flow": sums["flow"].astype(str).map(NAME_OF_CODE).to_numpy(),
             "product": sums["product"].astype(str).to_numpy(),
             "value_eur": sums["value_eur"].to_numpy(),
         }
@@ -135,7 +137,7 @@ def sankey(
     base["c"] = base["country"].where(base["country"].isin(named_countries), OTHERS)
     links = base.groupby(["p", "c"], as_index=False)["value_eur"].sum()
     links = links[links["value_eur"] != 0]
-    source, target = ("p", "c") if flow == "E" else ("c", "p")
+    source, target = (SANKEY_COLUMNS[kind] for kind in flows.flow_of(flow).sankey_ends)
     links = links.rename(columns={source: "source", target: "target"})
     links = links[["source", "target", "value_eur"]].sort_values(
         ["value_eur", "source", "target"], ascending=[False, True, True]
@@ -168,10 +170,9 @@ def map_metrics(frame: pd.DataFrame, year: int) -> pd.DataFrame:
     table["coverage_pct"] = 100 * exports / imports.where(imports != 0)
     table["exports_share_national_pct"] = 100 * exports / (exports.sum() or math.nan)
     table["imports_share_national_pct"] = 100 * imports / (imports.sum() or math.nan)
-    for flow, now in (("E", exports), ("I", imports)):
-        before = table["dept"].map(previous[flow]).astype("float64")
-        word = "exports" if flow == "E" else "imports"
-        table[f"{word}_change_pct"] = 100 * (now - before) / before.where(before != 0)
+    for flow, now in ((flows.EXPORT, exports), (flows.IMPORT, imports)):
+        before = table["dept"].map(previous[flow.code]).astype("float64")
+        table[f"{flow.key}_change_pct"] = 100 * (now - before) / before.where(before != 0)
     return table
 
 
@@ -181,7 +182,7 @@ def fiche(frame: pd.DataFrame, territory: Territory, year: int, top: int) -> dic
     out["kpis"] = kpis(frame, territory, year)
     out["partners"] = partners(frame, territory, year, top)
     out["products"] = products(frame, territory, year)
-    for flow in ("E", "I"):
+    for flow in flows.CODES:
         out[f"sankey_{flow}"] = sankey(frame, territory, year, flow, top)
         for other in comparisons(territory):
             out[f"sankey_{flow}_{other.level}"] = sankey(frame, other, year, flow, top)
@@ -197,7 +198,7 @@ def export_csv(frame: pd.DataFrame, draw: Draw, folder: Path) -> Path:
             "annee": rows["year"],
             "trimestre": rows["quarter"],
             "mois": rows["month"],
-            "flux": codes["flow"].map(FLOW_WORDS),
+            "flux": codes["flow"].map(NAME_OF_CODE),
             "departement": codes["dept"],
             "departement_nom": codes["dept"].map(refs.dept_name),
             "produit": codes["product"],

@@ -3,22 +3,19 @@
     python -m bench.child coldstart LEVEL CODE     import lib, compute one full fiche
     python -m bench.child ingest CSV DATA_DIR      lib.ingest.ingest_files on one file
 
-Each prints one JSON line with its timings and its peak resident memory (ru_maxrss). Nothing
-but the standard library is imported at module level: `coldstart` measures importing lib.
+Each prints one JSON line with its timings and its own peak resident memory (VmHWM, see
+bench.procstat: not ru_maxrss, which carries the parent's peak over). Nothing but the standard
+library is imported at module level: `coldstart` measures importing lib.
 """
 
 from __future__ import annotations
 
 import json
-import resource
 import sys
 import time
 from typing import Any
 
-
-def peak_rss_mb() -> float:
-    """This process's peak resident set size, MB (Linux reports ru_maxrss in KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+from bench.procstat import peak_rss_mb
 
 
 def coldstart(level: str, code: str) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.procstat import memory_bytes
 from lib import config
 
 ROOT = config.ROOT
@@ -101,18 +102,6 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
 
-def memory_bytes(pid: int) -> tuple[int, int]:
-    """(resident now, peak resident) of a process, from /proc/PID/status (VmRSS, VmHWM)."""
-    rss = hwm = 0
-    with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as handle:
-        for line in handle:
-            if line.startswith("VmRSS:"):
-                rss = int(line.split()[1]) * 1024
-            elif line.startswith("VmHWM:"):
-                hwm = int(line.split()[1]) * 1024
-    return rss, hwm
-
-
 def children(pid: int) -> list[int]:
     """Direct children of a process (nginx's workers), from /proc/*/stat."""
     found = []
@@ -158,6 +147,9 @@ class Proc:
                 now, peak = memory_bytes(pid)
                 rss, hwm = rss + now, hwm + peak
         return rss, hwm
+
+    def wait_healthy(self, url: str) -> None:
+        wait_healthy(url, self.popen, self.name, self.log)
 
     def stop(self) -> None:
         if self.popen.poll() is None:
@@ -208,20 +200,27 @@ def _read(path: Path) -> str:
         return ""
 
 
-def _wait_healthy(url: str, proc: Proc, timeout_s: float = START_TIMEOUT_S) -> None:
+def wait_healthy(
+    url: str,
+    popen: subprocess.Popen,
+    name: str = "streamlit",
+    log: Path | None = None,
+    timeout_s: float = START_TIMEOUT_S,
+) -> None:
+    """Return once `url` answers its health check; raise when the process exits first (with the
+    end of its `log`) or after `timeout_s`. Used by the tests' servers too (tests/servers.py)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        if proc.popen.poll() is not None:
-            raise RuntimeError(
-                f"{proc.name} exited with {proc.popen.returncode}:\n{_read(proc.log)[-3000:]}"
-            )
+        if popen.poll() is not None:
+            tail = _read(log)[-3000:] if log else ""
+            raise RuntimeError(f"{name} exited with {popen.returncode}:\n{tail}")
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
                 if response.status == 200:
                     return
         except OSError:
             time.sleep(0.2)
-    raise TimeoutError(f"{proc.name} did not answer on {url} within {timeout_s:.0f} s")
+    raise TimeoutError(f"{name} did not answer on {url} within {timeout_s:.0f} s")
 
 
 # What a copy of the app needs (snapshot): everything but these.
@@ -293,7 +292,7 @@ def start(
                 )
             cluster.backends.append(Proc(f"app-{index + 1}", popen, backend_port, log))
         for backend in cluster.backends:
-            _wait_healthy(f"http://127.0.0.1:{backend.port}", backend)
+            backend.wait_healthy(f"http://127.0.0.1:{backend.port}")
         if not proxy:
             cluster.url = f"http://127.0.0.1:{ports[0]}"
             return cluster
@@ -315,7 +314,7 @@ def start(
         cluster.proxy = Proc("nginx", popen, front, log)
         visible = "127.0.0.1" if host in ("0.0.0.0", "", "*") else host
         cluster.url = f"http://{visible}:{front}"
-        _wait_healthy(cluster.url, cluster.proxy)
+        cluster.proxy.wait_healthy(cluster.url)
         return cluster
     except BaseException:
         cluster.stop()

@@ -138,6 +138,35 @@ def _remote_table(results: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
+BROWSER_MEASURES = {
+    "fiche_load": "fiche load: shared URL opened → last chart drawn",
+    "slider": "top-N slider moved → Sankeys redrawn",
+}
+
+
+def _browser_table(results: dict[str, Any]) -> list[str]:
+    """What a person waits for in Chromium (bench.browser); the target applies to the p95."""
+    found = results.get("browser")
+    if not found:
+        return []
+    lines = [
+        f"In Chromium (`bench/browser.py`): `{found['url']}` opened in a fresh browser context "
+        f"until its {found['charts']} charts are drawn, then the top-N slider moved until its "
+        f"Sankeys are redrawn; {found['fiche_load_samples']} and {found['slider_samples']} "
+        "samples after a warm-up, one app process (`streamlit run serve.py`) on 127.0.0.1.",
+        "",
+        "| Measure | p50 (ms) | p95 (ms) | p95 target | Verdict |",
+        "|---|---:|---:|---|---|",
+    ]
+    for name, text in BROWSER_MEASURES.items():
+        p95 = Target(text, found[f"{name}_p95_ms"], found[f"{name}_target_ms"], True, "ms")
+        lines.append(
+            f"| {text} | {_num(found[f'{name}_p50_ms'])} | {_num(p95.value)} | "
+            f"≤ {_num(p95.bound)} ms | {p95.verdict} |"
+        )
+    return [*lines, ""]
+
+
 def _header(results: dict[str, Any]) -> list[str]:
     machine = results.get("machine", {})
     settings = results.get("settings", {})
@@ -165,6 +194,7 @@ def markdown(results: dict[str, Any]) -> str:
         *_process_table(results),
         "",
         *_remote_table(results),
+        *_browser_table(results),
         "Views: " + "; ".join(f"`{name}` = {text}" for name, text in VIEWS.items()) + ".",
     ]
     return "\n".join(lines)

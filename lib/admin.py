@@ -27,6 +27,7 @@ import tomllib
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 from lib import config
 
@@ -83,7 +84,7 @@ def process_token() -> str:
         return _token
 
 
-def announce(port: int | str, stream=None) -> str | None:
+def announce(port: int | str, stream: TextIO | None = None) -> str | None:
     """Print, once per process, how to become administrator when no password is configured:
     the token and the address that carries it. Returns the line printed (None otherwise)."""
     global _announced

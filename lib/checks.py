@@ -12,14 +12,14 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 
 import duckdb
 import pandas as pd
 
-from lib import config, formatting, periods, refs
+from lib import config, flows, formatting, periods, refs
 from lib.schema import QUARTERS
 
 PUBLISHED_FILE = "published_totals_2024.csv"
@@ -28,7 +28,6 @@ UNIT_FACTOR = 1000.0
 # are rounded to 0.1 M€ and a file may miss a few rows, but not half of them.
 UNIT_TOLERANCE = 2.0
 LISTED_CODES = 20  # unknown codes listed by name in a warning
-FLOW_WORDS = {"E": "exportations", "I": "importations"}
 
 
 @cache
@@ -71,7 +70,7 @@ class UnitWarning:
         )
         option = "keur" if self.ratio < 1 else "eur"
         return (
-            f"Unité probablement erronée : {FLOW_WORDS[self.flow]} {self.year} de "
+            f"Unité probablement erronée : {flows.flow_of(self.flow).plural} {self.year} de "
             f"{self.territory} : {formatting.meur(self.imported_eur)} dans les fichiers contre "
             f"{formatting.meur(self.published_eur)} publiés (rapport ≈ "
             f"{_ratio_text(self.ratio)}) ; valeurs {unit} ? Choisissez l'unité "
@@ -91,7 +90,7 @@ def _near_thousand(ratio: float) -> bool:
 
 
 def unit_warnings(
-    con: duckdb.DuckDBPyConnection, relation: str, coverage: dict[tuple[int, str], Sequence[int]]
+    con: duckdb.DuckDBPyConnection, relation: str, coverage: Mapping[tuple[int, str], Sequence[int]]
 ) -> list[UnitWarning]:
     """Published territories whose imported total is off by a factor near 1 000.
 
@@ -105,18 +104,18 @@ def unit_warnings(
     ).fetchall():
         totals.setdefault((int(year), flow), {})[dept] = float(value or 0.0)
     warnings = []
-    for row in published_totals().itertuples(index=False):
-        for flow, column in (("E", "exports_meur"), ("I", "imports_meur")):
-            by_dept = totals.get((row.year, flow))
-            if by_dept is None or not getattr(row, column):
+    for row in published_totals().to_dict("records"):
+        for flow, column in ((f.code, f"{f.key}_meur") for f in flows.FLOWS):
+            by_dept = totals.get((row["year"], flow))
+            if by_dept is None or not row[column]:
                 continue
-            quarters = coverage.get((row.year, flow)) or QUARTERS
-            published = float(getattr(row, column)) * 1e6 * len(quarters) / len(QUARTERS)
-            depts = _depts_of(row.level, row.code)
+            quarters = coverage.get((row["year"], flow)) or QUARTERS
+            published = float(row[column]) * 1e6 * len(quarters) / len(QUARTERS)
+            depts = _depts_of(row["level"], row["code"])
             present = [d for d in (by_dept if depts is None else depts) if d in by_dept]
             total = math.fsum(by_dept[d] for d in present)
             if present and _near_thousand(total / published):
-                warnings.append(UnitWarning(row.name, row.year, flow, total, published))
+                warnings.append(UnitWarning(row["name"], row["year"], flow, total, published))
     return warnings
 
 
@@ -177,7 +176,7 @@ def unassigned(con: duckdb.DuckDBPyConnection, relation: str) -> Unassigned:
     rows, value = con.execute(
         f"SELECT count(*), sum(value_eur) FROM {relation} WHERE dept IN (SELECT unnest(?))",
         [codes],
-    ).fetchone()
+    ).fetchone() or (0, 0.0)
     return Unassigned(tuple(codes), int(rows), float(value or 0.0))
 
 

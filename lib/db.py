@@ -23,6 +23,7 @@ from typing import TypeVar
 import duckdb
 
 from lib import config, refs, remote, schema, store
+from lib.sql import literal
 
 _lock = threading.Lock()
 _local = threading.local()
@@ -62,33 +63,32 @@ EMPTY_LABELS = (
 )
 
 
+# The year of a data file comes from its hive path, typed as schema.COLUMNS types it.
+_HIVE_TYPES = f"{{'year': {schema.COLUMNS['year']}}}"
+
+
 def _parquet_source(paths: list[str]) -> str:
-    listing = ", ".join(_literal(p) for p in paths)
+    listing = ", ".join(literal(p) for p in paths)
     return (
         f"SELECT * FROM read_parquet([{listing}], hive_partitioning = true, "
-        "hive_types = {'year': SMALLINT})"
+        f"hive_types = {_HIVE_TYPES})"
     )
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _trade_sql(data_files: list[str], layout: int) -> str:
     if not data_files:
         return EMPTY_TRADE
-    present = (
-        set(schema.COLUMNS)
-        if layout >= 3
-        else {"year", "month", "flow", "dept", "product", "country", "value_eur"}
-    )
+    present = set(schema.COLUMNS)
+    if layout < 3:
+        present -= set(store.LAYOUT_3_COLUMNS)
     return f"SELECT {schema.select_list(present)} FROM ({_parquet_source(data_files)})"
 
 
 def _views_sql(location: str, manifest: store.Manifest | None) -> list[str]:
     """CREATE VIEW statements for `trade`, its aggregates and the labels over the manifest."""
-    has_data = manifest is not None and bool(manifest.files)
-    data_files = [_file_path(location, rel) for rel in manifest.files.values()] if has_data else []
+    manifest_files = manifest.files if manifest is not None else {}
+    has_data = bool(manifest_files)
+    data_files = [_file_path(location, rel) for rel in manifest_files.values()]
     layout = manifest.layout if manifest is not None else store.LAYOUT
     statements = [f"CREATE OR REPLACE VIEW trade AS {_trade_sql(data_files, layout)}"]
     for view, (file_name, fallback) in AGGREGATE_VIEWS.items():
@@ -100,7 +100,7 @@ def _views_sql(location: str, manifest: store.Manifest | None) -> list[str]:
         statements.append(f"CREATE OR REPLACE VIEW {view} AS {body}")
     labels = EMPTY_LABELS
     if manifest is not None and manifest.labels:
-        path = _literal(_file_path(location, manifest.labels))
+        path = literal(_file_path(location, manifest.labels))
         labels = f"SELECT kind, code, name FROM read_parquet({path})"
     statements.append(f"CREATE OR REPLACE VIEW dataset_labels AS {labels}")
     return statements
@@ -147,10 +147,10 @@ REF_TABLES = {
 
 def _load_reference_tables(con: duckdb.DuckDBPyConnection) -> None:
     for table, file_name in REF_TABLES.items():
-        path = str(config.REF_DIR / file_name).replace("'", "''")
+        path = literal(str(config.REF_DIR / file_name))
         # all_varchar keeps codes such as "01" or "NA" (Namibia) as written.
         con.execute(
-            f"CREATE TABLE {table} AS SELECT * FROM read_csv('{path}', header = true, "
+            f"CREATE TABLE {table} AS SELECT * FROM read_csv({path}, header = true, "
             "all_varchar = true)"
         )
 
@@ -162,7 +162,7 @@ NAME_VIEWS = {"product": "ref_products", "country": "ref_countries", "cpf4": Non
 
 def _create_name_views(con: duckdb.DuckDBPyConnection) -> None:
     for kind, table in NAME_VIEWS.items():
-        labels = f"SELECT code, name FROM dataset_labels WHERE kind = {_literal(kind)}"
+        labels = f"SELECT code, name FROM dataset_labels WHERE kind = {literal(kind)}"
         body = (
             labels
             if table is None

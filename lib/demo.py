@@ -42,12 +42,12 @@ import pandas as pd
 import pyarrow as pa
 
 from lib import config, refs, store
+from lib.flows import CODES as FLOWS  # the flow axis of the generated arrays, in this order
 
 SEED = 20_250_527
 YEARS = np.arange(2015, 2025)
 CALIBRATION_YEAR = 2024
 N_PARTNERS = 180
-FLOWS = ("E", "I")
 SOURCE = "demo"
 TOLERANCE_EUR = 50_000  # 0.05 M€: a published total rounded to 0.1 M€ must come out unchanged
 MIN_VALUE_EUR = 1_000  # the smallest row of the dataset (customs publish values in euros)
@@ -460,7 +460,7 @@ def spread(total: int, weights: np.ndarray) -> np.ndarray:
         raise ValueError(f"cannot share a non-positive total ({total})")
     shares = np.floor(total * weights / weights.sum()).astype(np.int64)
     shares[np.argmax(weights)] += total - shares.sum()
-    return shares
+    return np.asarray(shares)
 
 
 # --- weights ------------------------------------------------------------------------------
@@ -483,7 +483,7 @@ def product_base(r: Refs, rng: np.random.Generator) -> np.ndarray:
         base[:, members] = rest[:, None] * part / part.sum(axis=1, keepdims=True)
     unknown = base.sum(axis=0) == 0  # positions outside A38_SHARE: small
     base[:, unknown] = 0.05 * draws[:, unknown]
-    return base / base.sum(axis=1, keepdims=True)
+    return np.asarray(base / base.sum(axis=1, keepdims=True))
 
 
 def dept_affinity(r: Refs, rng: np.random.Generator) -> np.ndarray:
@@ -585,7 +585,7 @@ def dept_index(n_df: int, rng: np.random.Generator) -> np.ndarray:
     noise = _ar1(rng.normal(0.0, 0.04, size=(n_df, len(YEARS))), 0.6)
     log_index = slope * (YEARS - CALIBRATION_YEAR)[None, :] + noise
     macro = np.array([MACRO[f] for f in FLOWS])  # (2, Y)
-    return np.exp(log_index) * np.tile(macro, (n_df // 2, 1))
+    return np.asarray(np.exp(log_index) * np.tile(macro, (n_df // 2, 1)))
 
 
 def _ar1(shocks: np.ndarray, phi: float) -> np.ndarray:
@@ -594,7 +594,7 @@ def _ar1(shocks: np.ndarray, phi: float) -> np.ndarray:
     paths[:, 0] = shocks[:, 0] / np.sqrt(1.0 - phi**2)  # start in the stationary law
     for y in range(1, shocks.shape[1]):
         paths[:, y] = phi * paths[:, y - 1] + shocks[:, y]
-    return paths - paths[:, -1:]
+    return np.asarray(paths - paths[:, -1:])
 
 
 def sector_index(r: Refs) -> np.ndarray:
@@ -623,7 +623,7 @@ def pair_noise(p: Pairs, rng: np.random.Generator) -> np.ndarray:
     """(N, Y) multiplicative AR(1) noise of each pair, 1 in 2024; small pairs move more."""
     sigma = 0.05 + 0.12 * np.minimum(p.rank_ratio, CANDIDATE_FACTOR)
     shocks = rng.standard_normal((len(sigma), len(YEARS))) * sigma[:, None]
-    return np.exp(_ar1(shocks, PAIR_PERSISTENCE))
+    return np.asarray(np.exp(_ar1(shocks, PAIR_PERSISTENCE)))
 
 
 def raw_values(r: Refs, p: Pairs, rng: np.random.Generator) -> np.ndarray:

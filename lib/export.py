@@ -15,6 +15,7 @@ return; see lib.text.is_formula_like) is written with a leading single quote, an
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from collections.abc import Callable
@@ -22,18 +23,24 @@ from pathlib import Path
 
 import pandas as pd
 
-from lib import config, demo, queries, refs, text
+from lib import config, db, queries, refs, text
+from lib.flows import FLOWS
 from lib.territory import InvalidTerritory, Territory, parse_territory
 
 DEFAULT_TOP = 10
 TableBuilder = Callable[[Territory, int, int], pd.DataFrame]
+
+
+def _sankey_table(code: str) -> TableBuilder:
+    return lambda t, year, top: queries.sankey(t, year, code, top)
+
+
 TABLES: dict[str, TableBuilder] = {
     "kpis.csv": lambda t, year, top: queries.kpis(t, year),
     "partners.csv": queries.partners,
     "products.csv": lambda t, year, top: queries.products(t, year),
     "products_cpf4.csv": lambda t, year, top: queries.product_details(t, year),
-    "sankey_export.csv": lambda t, year, top: queries.sankey(t, year, "E", top),
-    "sankey_import.csv": lambda t, year, top: queries.sankey(t, year, "I", top),
+    **{f"sankey_{flow.name}.csv": _sankey_table(flow.code) for flow in FLOWS},
 }
 
 
@@ -68,7 +75,12 @@ def _column_fields(column: pd.Series) -> list[str]:
 
 
 def _missing(value: object) -> bool:
-    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
+    return (
+        value is None
+        or value is pd.NA
+        or value is pd.NaT
+        or (isinstance(value, float) and math.isnan(value))
+    )
 
 
 def _csv_field(cell: str) -> str:
@@ -115,12 +127,26 @@ def _targets(args: argparse.Namespace) -> list[tuple[Territory, Path]]:
     return [(parse_territory(args.level, args.code), args.out)]
 
 
+class NoDataset(Exception):
+    """The data folder holds no dataset (French message): nothing is built in its place."""
+
+
+def _require_dataset(location: str) -> None:
+    """An export reads the dataset there is; it never builds the demonstration one silently."""
+    if db.manifest() is None:
+        raise NoDataset(
+            f"aucun jeu de données dans « {location} ». Importez les fichiers des Douanes "
+            f"(python -m lib.ingest --data-dir {location} FICHIERS…) ou construisez le jeu de "
+            f"démonstration (python -m lib.demo --data-dir {location})."
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.data_dir:
         os.environ[config.ENV_DATA_DIR] = args.data_dir
-    demo.ensure_dataset(config.data_dir())
     try:
+        _require_dataset(config.data_dir())
         targets = _targets(args)
         if args.top < 1:
             raise InvalidTerritory("--top doit être un entier positif.")
@@ -131,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
                 if years
                 else "Le jeu de données est vide."
             )
-    except InvalidTerritory as error:
+    except (NoDataset, InvalidTerritory) as error:
         print(f"Erreur : {error}", file=sys.stderr)
         return 2
     for territory, out in targets:

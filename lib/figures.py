@@ -24,23 +24,24 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from lib import refs
+from lib.domain import OTHERS
+from lib.flows import EXPORT, FLOWS, IMPORT, Flow, flow_of
 from lib.formatting import meur, number, pct, share_decimals
-from lib.queries import OTHERS
 from lib.text import plotly_text
+from lib.theme import (
+    BLUE_FRANCE,
+    COUNTRY_GREY_BLUE,
+    FONT_FAMILY,
+    GRID_GREY,
+    HIGHLIGHT_LINK,
+    NEGATIVE_RED,
+    OTHERS_GREY,
+    PLAIN_LINK,
+    POSITIVE_GREEN,
+    TEXT_GREY,
+    mix,
+)
 
-# DSFR-like palette.
-BLUE_FRANCE = "#000091"
-TEXT_GREY = "#3A3A3A"
-GRID_GREY = "#E5E5E5"
-IMPORT_BLUE = "#6A6AF4"
-EXPORT_VIOLET = "#A558A0"
-NEGATIVE_RED = "#CE0500"
-POSITIVE_GREEN = "#18753C"
-COUNTRY_GREY_BLUE = "#7F8FAE"
-OTHERS_GREY = "#A6A6A6"
-HIGHLIGHT_LINK = "rgba(206, 5, 0, 0.55)"
-PLAIN_LINK = "rgba(150, 150, 160, 0.30)"
-FONT_FAMILY = "Marianne, Arial, sans-serif"
 SEPARATORS = ", "  # decimal comma, space as thousands separator
 
 NO_DATA = "Aucune donnée"
@@ -51,53 +52,6 @@ AXIS_PADDING = 1.4  # room for the bar texts drawn outside the bars
 WRAP_WIDTH = 24  # characters per line of a treemap label
 MIN_LABELLED_SHARE = 0.015  # of the treemap's area, for a product box to be labelled
 MAX_NODE_LABEL = 42  # characters of a Sankey node name before it is shortened
-
-
-@dataclass(frozen=True)
-class FlowWords:
-    """How the fiche speaks of a flow."""
-
-    code: str  # "E" / "I", as in queries.sankey
-    name: str  # "export" / "import", as in queries.products
-    key: str  # "exports" / "imports", as in the kpi indicators
-    title: str  # « Exportations »
-    singular: str  # « exportation »
-    plural: str  # « exportations »
-    participle: str  # « exportée »
-    color: str
-
-
-FLOWS: dict[str, FlowWords] = {
-    "E": FlowWords(
-        "E",
-        "export",
-        "exports",
-        "Exportations",
-        "exportation",
-        "exportations",
-        "exportée",
-        EXPORT_VIOLET,
-    ),
-    "I": FlowWords(
-        "I",
-        "import",
-        "imports",
-        "Importations",
-        "importation",
-        "importations",
-        "importée",
-        IMPORT_BLUE,
-    ),
-}
-_FLOW_ALIASES = {alias: words for words in FLOWS.values() for alias in (words.code, words.name)}
-
-
-def flow_words(flow: str) -> FlowWords:
-    """The flow `E`/`I` (queries.sankey) or `export`/`import` (queries.products)."""
-    try:
-        return _FLOW_ALIASES[flow]
-    except (KeyError, TypeError):
-        raise ValueError(f"unknown flow {flow!r}") from None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -246,7 +200,7 @@ _PARTNER_COLUMNS = ("country_name", "imports_eur", "exports_eur", "balance_eur")
 
 
 def _partner_bar(
-    words: FlowWords, x: list[float], texts: list[str], customdata: list[list[str]]
+    words: Flow, x: list[float], texts: list[str], customdata: list[list[str]]
 ) -> dict[str, object]:
     return {
         "type": "bar",
@@ -334,13 +288,13 @@ def partners_figure(partners: pd.DataFrame, title: str | None = None) -> go.Figu
     return _figure(
         [
             _partner_bar(
-                FLOWS["I"],
+                IMPORT,
                 [-v / MILLION for v in imports],
                 _bar_texts(imports, import_texts),
                 customdata,
             ),
             _partner_bar(
-                FLOWS["E"],
+                EXPORT,
                 [v / MILLION for v in exports],
                 _bar_texts(exports, export_texts),
                 customdata,
@@ -390,13 +344,6 @@ _PRODUCT_COLUMNS = ("flow", "product", "product_name", "value_eur", "share_pct")
 _NO_A17 = (OTHERS, OTHER_PRODUCTS_GROUP)
 
 
-def mix(color: str, other: str, weight: float) -> str:
-    """`color` moved towards `other` by `weight` (0 → color, 1 → other), as #rrggbb."""
-    a = [int(color[i : i + 2], 16) for i in (1, 3, 5)]
-    b = [int(other[i : i + 2], 16) for i in (1, 3, 5)]
-    return "#" + "".join(f"{round(x + (y - x) * weight):02x}" for x, y in zip(a, b, strict=True))
-
-
 @cache
 def _shades(base: str, count: int) -> tuple[str, ...]:
     """`count` shades of `base`, from darker to `base` itself (white text stays readable)."""
@@ -405,13 +352,16 @@ def _shades(base: str, count: int) -> tuple[str, ...]:
     return tuple(mix(base, "#000000", 0.45 * (1 - i / (count - 1))) for i in range(count))
 
 
-def _flow_names(flows: str | Sequence[str] | None) -> list[str]:
-    """The `export`/`import` names to draw, imports first as in the fiche's title."""
-    if flows is None:
-        return ["import", "export"]
-    wanted = [flows] if isinstance(flows, str) else list(flows)
-    names = {flow_words(flow).name for flow in wanted}
-    return [name for name in ("import", "export") if name in names]
+# The treemap's order, imports first as in the fiche's title.
+_TREEMAP_ORDER = (IMPORT, EXPORT)
+
+
+def _flow_names(wanted: str | Sequence[str] | None) -> list[str]:
+    """The `export`/`import` names to draw (any alias of lib.flows), in the treemap's order."""
+    if wanted is None:
+        return [flow.name for flow in _TREEMAP_ORDER]
+    chosen = {flow_of(alias) for alias in ([wanted] if isinstance(wanted, str) else wanted)}
+    return [flow.name for flow in _TREEMAP_ORDER if flow in chosen]
 
 
 @cache
@@ -484,7 +434,7 @@ def _cpf4_nodes(parent: TreemapNode, rows: list[tuple[str, str, float]]) -> list
 
 
 def _flow_treemap_nodes(
-    rows: list[_Product], words: FlowWords, details: _Details | None = None
+    rows: list[_Product], words: Flow, details: _Details | None = None
 ) -> list[TreemapNode]:
     """The flow's box, its A17 groups (largest first), their products and, where the data has
     it, each product's CPF4 detail."""
@@ -529,7 +479,7 @@ def treemap_nodes(
     by_product = _details_by_product(details)
     for name, rows in _positive_products(products, _flow_names(flows)).items():
         if rows:
-            nodes += _flow_treemap_nodes(rows, flow_words(name), by_product)
+            nodes += _flow_treemap_nodes(rows, flow_of(name), by_product)
     return nodes
 
 
@@ -548,7 +498,7 @@ def _treemap_text(node: TreemapNode, is_leaf: bool, total: float) -> str:
 
 def _treemap_hover(node: TreemapNode) -> list[str]:
     """Value in M€ and share of the flow (the flow is the first part of the node's id)."""
-    plural = flow_words(node.id.split("/")[0]).plural
+    plural = flow_of(node.id.split("/")[0]).plural
     return [meur(node.value), f"{pct(node.share_pct, share_decimals(node.share_pct))} des {plural}"]
 
 
@@ -657,15 +607,15 @@ def _side_nodes(codes: list[str], values: list[float], side: str, kind: str) -> 
     return [SankeyNode(side, kind, code, _node_name(kind, code), totals[code]) for code in order]
 
 
-def _all_nodes(links: _Links, flow: str) -> list[SankeyNode]:
+def _all_nodes(links: _Links, flow: str | Flow) -> list[SankeyNode]:
     """Sources then targets, each side by decreasing value with « Autres » last."""
-    kinds = ("product", "country") if flow_words(flow).code == "E" else ("country", "product")
+    kinds = flow_of(flow).sankey_ends
     return _side_nodes(links.sources, links.values, "source", kinds[0]) + _side_nodes(
         links.targets, links.values, "target", kinds[1]
     )
 
 
-def sankey_nodes(links: pd.DataFrame, flow: str) -> list[str]:
+def sankey_nodes(links: pd.DataFrame, flow: str | Flow) -> list[str]:
     """The node names in the figure's order (the two « Autres » nodes are distinct)."""
     return [node.name for node in _all_nodes(_positive_links(links), flow)]
 
@@ -683,7 +633,7 @@ def _column_positions(values: list[float]) -> list[float]:
     return positions
 
 
-def _node_color(node: SankeyNode, words: FlowWords) -> str:
+def _node_color(node: SankeyNode, words: Flow) -> str:
     if node.code == OTHERS:
         return OTHERS_GREY
     return words.color if node.kind == "product" else COUNTRY_GREY_BLUE
@@ -703,7 +653,7 @@ _SANKEY_LINK_STYLE: dict[str, object] = {
 _SANKEY_TEXTFONT = {"family": FONT_FAMILY, "size": 12, "color": TEXT_GREY}
 
 
-def _sankey_node_dict(nodes: list[SankeyNode], words: FlowWords) -> dict[str, object]:
+def _sankey_node_dict(nodes: list[SankeyNode], words: Flow) -> dict[str, object]:
     """Labels, colours and positions: sources in the left column, targets in the right one."""
     sources = [n.value for n in nodes if n.side == "source"]
     targets = [n.value for n in nodes if n.side == "target"]
@@ -735,7 +685,7 @@ def _sankey_link_dict(links: _Links, nodes: list[SankeyNode]) -> dict[str, objec
     }
 
 
-def sankey_figure(links: pd.DataFrame, flow: str, title: str | None = None) -> go.Figure:
+def sankey_figure(links: pd.DataFrame, flow: str | Flow, title: str | None = None) -> go.Figure:
     """Products → countries (exports) or countries → products (imports), in M€.
 
     `links` is queries.sankey: source, target, value_eur, highlight. The five highlighted links
@@ -748,7 +698,7 @@ def sankey_figure(links: pd.DataFrame, flow: str, title: str | None = None) -> g
     trace = {
         "type": "sankey",
         "arrangement": "snap",
-        "node": _sankey_node_dict(nodes, flow_words(flow)),
+        "node": _sankey_node_dict(nodes, flow_of(flow)),
         "link": _sankey_link_dict(rows, nodes),
         "textfont": _SANKEY_TEXTFONT,
     }
@@ -775,7 +725,7 @@ def _with_link_colors(fig: go.Figure, links: _Links) -> go.Figure:
 
 
 def kpi_sentences(
-    kpis: pd.DataFrame, territory_label: str, region_name: str | None, flow: str
+    kpis: pd.DataFrame, territory_label: str, region_name: str | None, flow: str | Flow
 ) -> list[str]:
     """The fiche's sentences under a Sankey, e.g.
 
@@ -788,7 +738,7 @@ def kpi_sentences(
     nothing); the national sentence is skipped for France (its kpis have no région rows).
     A territory without this flow gets a sentence naming it instead of shares.
     """
-    words = flow_words(flow)
+    words = flow_of(flow)
     values = {str(k): float(v) for k, v in zip(kpis["indicator"], kpis["value"], strict=True)}
     total = values.get(f"{words.key}_eur", math.nan)
     sentences = [f"Total des {words.plural} : {meur(total)}"]
@@ -797,7 +747,7 @@ def kpi_sentences(
     has_region = f"region_{words.key}_eur" in values
     whole_region = has_region and all(
         math.isclose(values.get(f"region_{key}_eur", math.nan), values.get(f"{key}_eur", math.nan))
-        for key in ("exports", "imports")
+        for key in (f.key for f in FLOWS)
     )
     if region_name and has_region and not whole_region:
         share = values[f"{words.key}_share_region_pct"]

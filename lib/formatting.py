@@ -41,6 +41,19 @@ def pct(value: float | None, decimals: int = 1, signed: bool = False) -> str:
     return f"{number(value, decimals, signed)}{NBSP}%"
 
 
+NATIONAL_SHARE_DECIMALS = 2  # as the published fiches: « 1,85 % », « 0,93 % »
+
+
 def share_decimals(value: float) -> int:
     """Small shares need more digits to say anything: 0,31 % rather than 0,3 %."""
     return 2 if abs(value) < 1 else 1
+
+
+def share(value: float | None) -> str:
+    """A share of a région or of a flow: `6,6 %`, two decimals below 1 % (`0,31 %`)."""
+    return pct(value, share_decimals(value or 0.0))
+
+
+def national_share(value: float | None) -> str:
+    """A share of the national total, always with two decimals as published: `1,85 %`."""
+    return pct(value, NATIONAL_SHARE_DECIMALS)

@@ -179,7 +179,7 @@ def recognise_data(rows: Sequence[Sequence[str]]) -> Recognised | None:
 
 
 def is_label_header(row: Sequence[str]) -> bool:
-    from lib.readers import header_key
+    from lib.readers.headers import header_key
 
     return tuple(header_key(cell) for cell in row[:4]) == LABEL_HEADER
 

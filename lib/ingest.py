@@ -27,16 +27,17 @@ import sys
 import tempfile
 import time
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from multiprocessing import Queue
 from pathlib import Path
-from typing import NoReturn, Protocol, TextIO
+from typing import Any, NoReturn, Protocol, TextIO
 
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from lib import checks, config, formatting, periods, refs, store
+from lib import checks, config, flows, formatting, periods, refs, store
 from lib.readers import (
     EXTRACT_PREFIX,
     FORMATS_FR,
@@ -47,6 +48,7 @@ from lib.readers import (
     distinct_codes,
     read_file,
 )
+from lib.sql import literal
 
 __all__ = [
     "IngestError",
@@ -56,6 +58,7 @@ __all__ = [
     "commit",
     "ingest_files",
     "main",
+    "pairs_text",
     "prepare",
     "save_uploads",
 ]
@@ -136,12 +139,12 @@ class Prepared:
             _change_line(change, self.coverage[change.year, change.flow]) for change in changes
         ]
         if kept:
-            lines.append("Conservé tel quel : " + _pairs_text(kept) + ".")
+            lines.append("Conservé tel quel : " + pairs_text(kept) + ".")
         return lines
 
 
 def _pair_label(year: int, flow: str, quarters: Sequence[int]) -> str:
-    return f"{periods.year_label(year, quarters or ())} {store.FLOWS[flow]}"
+    return f"{periods.year_label(year, quarters or ())} {flows.flow_of(flow).name}"
 
 
 def _change_line(change: store.Change, quarters: Sequence[int]) -> str:
@@ -157,20 +160,21 @@ def _change_line(change: store.Change, quarters: Sequence[int]) -> str:
     return f"{label} : remplace les {what} ({detail})."
 
 
-def _pairs_text(pairs: Sequence[store.Pair]) -> str:
-    """`2015–2023 export et import, 2024 import`: years grouped by the flows they keep."""
+def pairs_text(pairs: Sequence[store.Pair]) -> str:
+    """`2015–2023 export et import, 2024 import`: (year, flow) pairs, years grouped by their
+    flows (the plan of an import, the history of the dataset)."""
     by_year: dict[int, list[str]] = {}
     for year, flow in pairs:
-        by_year.setdefault(year, []).append(store.FLOWS[flow])
+        by_year.setdefault(year, []).append(flows.flow_of(flow).name)
     groups: list[tuple[list[int], str]] = []
     for year in sorted(by_year):
-        flows = " et ".join(sorted(by_year[year]))
-        if groups and groups[-1][1] == flows and groups[-1][0][-1] == year - 1:
+        names = " et ".join(sorted(by_year[year]))
+        if groups and groups[-1][1] == names and groups[-1][0][-1] == year - 1:
             groups[-1][0].append(year)
         else:
-            groups.append(([year], flows))
+            groups.append(([year], names))
     return ", ".join(
-        (f"{ys[0]}–{ys[-1]}" if len(ys) > 1 else str(ys[0])) + f" {flows}" for ys, flows in groups
+        (f"{ys[0]}–{ys[-1]}" if len(ys) > 1 else str(ys[0])) + f" {names}" for ys, names in groups
     )
 
 
@@ -230,7 +234,7 @@ class IngestReport:
                 labels = [_pair_label(c.year, c.flow, coverage[c.year, c.flow]) for c in group]
                 lines.append(f"  {title} : {', '.join(labels)}")
         if self.kept:
-            lines.append(f"  Conservé : {_pairs_text(self.kept)}")
+            lines.append(f"  Conservé : {pairs_text(self.kept)}")
         lines.append(f"  Jeu de données : {_count(self.total_rows)} lignes, années {span}")
         base = self.manifest.based_on
         lines.append(
@@ -410,7 +414,9 @@ def _known_labels(labels: pa.Table) -> dict[str, set[str]]:
     return known
 
 
-def _unknown(table: pa.Table, column: str, is_known, labelled: set[str]) -> list[str]:
+def _unknown(
+    table: pa.Table, column: str, is_known: Callable[[str], bool], labelled: set[str]
+) -> list[str]:
     codes = distinct_codes(table.column(column)) - labelled
     return checks.unknown_codes(codes, is_known)
 
@@ -439,10 +445,10 @@ def commit(
             con.register("staged", prepared.rows_in_memory)
         else:
             con.execute(
-                f"CREATE VIEW staged AS FROM read_parquet({_literal(folder / STAGED_FILE)})"
+                f"CREATE VIEW staged AS FROM read_parquet({literal(str(folder / STAGED_FILE))})"
             )
         con.execute(
-            f"CREATE VIEW staged_labels AS FROM read_parquet({_literal(folder / LABELS_FILE)})"
+            f"CREATE VIEW staged_labels AS FROM read_parquet({literal(str(folder / LABELS_FILE))})"
         )
         manifest = store.write_years(
             data_dir,
@@ -469,10 +475,6 @@ def _base_of(data_dir: str | Path, manifest: store.Manifest) -> store.Manifest |
         return None
     previous = store.read_previous(data_dir)
     return previous if previous is not None and previous.version == manifest.based_on else None
-
-
-def _literal(path: Path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
 
 
 STAGING_PREFIX = "comext-import-"
@@ -741,9 +743,16 @@ class IngestFailed(RuntimeError):
     """An ingest step run in a child process was refused (the French message of its error)."""
 
 
-def _child(task: str, args: tuple, kwargs: dict, channel: object) -> None:
-    """Runs in the child: reports progress, then the result, through `channel` (a Queue)."""
-    function = {"prepare": prepare, "commit": commit, "ingest": ingest_files}[task]
+def _child(
+    task: str, args: tuple[Any, ...], kwargs: dict[str, Any], channel: Queue[tuple[Any, ...]]
+) -> None:
+    """Runs in the child: reports progress, then the result, through `channel`."""
+    steps: dict[str, Callable[..., object]] = {
+        "prepare": prepare,
+        "commit": commit,
+        "ingest": ingest_files,
+    }
+    function = steps[task]
     try:
         result = function(
             *args, on_progress=lambda d, t, m: channel.put(("progress", d, t, m)), **kwargs
@@ -755,7 +764,9 @@ def _child(task: str, args: tuple, kwargs: dict, channel: object) -> None:
         channel.put(("refused", f"l'import a échoué ({type(error).__name__} : {error})."))
 
 
-def _in_child(task: str, args: tuple, kwargs: dict, on_progress: Progress | None) -> object:
+def _in_child(
+    task: str, args: tuple[Any, ...], kwargs: dict[str, Any], on_progress: Progress | None
+) -> object:
     """Run an ingest step in a fresh process, so that the app's memory never holds the files.
 
     A 10-million-row file peaks above 1 GB while it is parsed; the app process must stay under

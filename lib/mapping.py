@@ -25,8 +25,9 @@ import pandas as pd
 from branca.element import Element, MacroElement, Template
 
 from lib.config import GEO_DIR
-from lib.figures import BLUE_FRANCE, FONT_FAMILY, TEXT_GREY, mix
+from lib.flows import EXPORT, IMPORT, Flow
 from lib.formatting import meur, pct, share_decimals
+from lib.theme import BLUE_FRANCE, BLUE_RAMP, FONT_FAMILY, GREEN_RAMP, RED_RAMP, TEXT_GREY, mix
 
 DROM = ["971", "972", "973", "974", "976"]
 METROPOLE_BOUNDS = [[41.3, -5.2], [51.1, 9.6]]  # [[south, west], [north, east]]
@@ -40,12 +41,6 @@ NAN_COLOR = "#BDBDBD"
 CENTER_COLOR = "#E5E5E5"
 NAN_LABEL = "Données non disponibles"
 FILL_OPACITY = 0.9
-
-# Ramps run from light to dark; the diverging ones from the centre outwards.
-VIOLET_RAMP = ("#E8CFE5", "#5E2A5A")
-BLUE_RAMP = ("#D6D6FA", BLUE_FRANCE)
-RED_RAMP = ("#FBD3CE", "#A30400")
-GREEN_RAMP = ("#D3EDD7", "#0E4A25")
 SEQUENTIAL_CLASSES = 5
 DIVERGING_CLASSES = 4  # on each side of the centre
 
@@ -163,21 +158,22 @@ def _signed_pct(value: float) -> str:
     return pct(value, signed=True)
 
 
-def _flow_metrics(flow: str, noun: str, ramp: tuple[str, str]) -> list[Metric]:
-    """Total, national share and one-year change of `flow` ("exports"/"imports")."""
+def _flow_metrics(flow: Flow) -> list[Metric]:
+    """Total, national share and one-year change of `flow`, keyed `exports`, `exports_share`…"""
+    key, noun, ramp = flow.key, flow.plural, flow.ramp
     return [
-        Metric(flow, noun.capitalize(), f"{flow}_eur", meur, ramp),
+        Metric(key, flow.title, f"{key}_eur", meur, ramp),
         Metric(
-            f"{flow}_share",
+            f"{key}_share",
             f"Part des {noun} nationales",
-            f"{flow}_share_national_pct",
+            f"{key}_share_national_pct",
             _share,
             ramp,
         ),
         Metric(
-            f"{flow}_change",
+            f"{key}_change",
             f"Évolution des {noun} sur un an",
-            f"{flow}_change_pct",
+            f"{key}_change_pct",
             _signed_pct,
             center=0.0,
         ),
@@ -185,8 +181,8 @@ def _flow_metrics(flow: str, noun: str, ramp: tuple[str, str]) -> list[Metric]:
 
 
 _ALL_METRICS = [
-    *_flow_metrics("exports", "exportations", VIOLET_RAMP),
-    *_flow_metrics("imports", "importations", BLUE_RAMP),
+    *_flow_metrics(EXPORT),
+    *_flow_metrics(IMPORT),
     Metric("balance", "Solde commercial", "balance_eur", _signed_meur, center=0.0),
     Metric("coverage", "Taux de couverture", "coverage_pct", pct, center=100.0),
 ]

@@ -39,3 +39,10 @@ def year_slug(year: int, quarters: Sequence[int] = QUARTERS) -> str:
     """The year in a file name: `2024`, `2025-T1-T2` for a partial year."""
     text = quarters_text(quarters)
     return f"{year}-{text.replace('–', '-').replace(', ', '-')}" if text else str(year)
+
+
+def range_slug(first_year: int, first_quarter: int, last_year: int, last_quarter: int) -> str:
+    """A run of quarters in a file name: `2020-2024` from whole years, else `2024T2-2025T4`."""
+    if (first_quarter, last_quarter) == (1, 4):
+        return f"{first_year}-{last_year}"
+    return f"{first_year}T{first_quarter}-{last_year}T{last_quarter}"

@@ -11,17 +11,17 @@ db.QueryTimeout.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pandas as pd
 
-from lib import db, periods, refs, text
+from lib import db, flows, periods, refs, text
+from lib.domain import OTHERS, DataFilter
 from lib.schema import QUARTERS
+from lib.sql import literal
 from lib.territory import FRANCE, Territory
-from lib.urlstate import DataFilter
 
-OTHERS = "AUTRES"  # the node that merges products or countries beyond the top N
 HIGHLIGHTED_LINKS = 5
-FLOW_NAMES = {"E": "export", "I": "import"}
 
 
 def _dept_filter(territory: Territory) -> tuple[str, list[str]]:
@@ -52,7 +52,7 @@ def _frame(sql: str, params: list[object]) -> pd.DataFrame:
     return db.run(sql, params, lambda result: result.df())
 
 
-def _rows(sql: str, params: list[object]) -> list[tuple]:
+def _rows(sql: str, params: list[object]) -> list[tuple[Any, ...]]:
     return db.run(sql, params, lambda result: result.fetchall())
 
 
@@ -96,7 +96,7 @@ def flow_totals(territory: Territory, year: int) -> dict[str, float]:
         f"SELECT flow, sum(value_eur) FROM trade_totals WHERE year = ? AND {where} GROUP BY flow",
         [year, *params],
     )
-    totals = {"E": 0.0, "I": 0.0}
+    totals = dict.fromkeys(flows.CODES, 0.0)
     totals.update({flow: float(value) for flow, value in rows})
     return totals
 
@@ -120,7 +120,7 @@ def _totals_by_scope(territory: Territory, year: int) -> dict[str, dict[str, flo
         """,
         [*own_params, *reg_params, year],
     )
-    totals = {scope: {"E": 0.0, "I": 0.0} for scope in ("own", "region", "national")}
+    totals = {scope: dict.fromkeys(flows.CODES, 0.0) for scope in ("own", "region", "national")}
     for flow, own_value, region_value, national_value in rows:
         totals["own"][flow] = float(own_value)
         totals["region"][flow] = float(region_value)
@@ -186,7 +186,7 @@ def products(territory: Territory, year: int) -> pd.DataFrame:
     relation, where, params = _flows_source(territory)
     frame = _frame(
         f"""
-        SELECT CASE flow WHEN 'E' THEN 'export' ELSE 'import' END AS flow,
+        SELECT {flows.name_sql("flow")} AS flow,
                product,
                sum(value_eur) AS value_eur,
                100 * sum(value_eur) / sum(sum(value_eur)) OVER (PARTITION BY flow) AS share_pct
@@ -207,7 +207,7 @@ def product_details(territory: Territory, year: int) -> pd.DataFrame:
     where, params = _dept_filter(territory)
     frame = _frame(
         f"""
-        SELECT CASE flow WHEN 'E' THEN 'export' ELSE 'import' END AS flow,
+        SELECT {flows.name_sql("flow")} AS flow,
                product, cpf4, sum(value_eur) AS value_eur
         FROM trade_detail
         WHERE year = ? AND cpf4 IS NOT NULL AND {where}
@@ -227,16 +227,20 @@ def cpf4_codes() -> list[str]:
     return [code for (code,) in rows]
 
 
+# The columns of the links below holding each kind of Sankey node.
+_SANKEY_ALIASES = {"product": "p", "country": "c"}
+
+
 def sankey(territory: Territory, year: int, flow: str, top: int) -> pd.DataFrame:
     """Links of the flow's Sankey: the top products and countries named, the rest `AUTRES`.
 
-    Exports run from products (sources) to countries (targets); imports from countries to
-    products. `highlight` marks the five largest links whose two ends are both named.
+    `flow` is a code or a name (lib.flows). Exports run from products (sources) to countries
+    (targets); imports from countries to products. `highlight` marks the five largest links
+    whose two ends are both named.
     """
-    if flow not in FLOW_NAMES:
-        raise ValueError(f"unknown flow {flow!r}")
+    drawn = flows.flow_of(flow)
     relation, where, params = _flows_source(territory)
-    source, target = ("p", "c") if flow == "E" else ("c", "p")
+    source, target = (_SANKEY_ALIASES[kind] for kind in drawn.sankey_ends)
     return _frame(
         f"""
         WITH base AS (
@@ -270,7 +274,7 @@ def sankey(territory: Territory, year: int, flow: str, top: int) -> pd.DataFrame
         FROM ranked
         ORDER BY value_eur DESC, source, target
         """,
-        [year, flow, *params, top, top],
+        [year, drawn.code, *params, top, top],
     )
 
 
@@ -334,7 +338,7 @@ ROW_COLUMNS: tuple[tuple[str, str, bool], ...] = (
     ("annee", "t.year", False),
     ("trimestre", "t.quarter", False),
     ("mois", "t.month", False),
-    ("flux", "CASE t.flow WHEN 'E' THEN 'export' ELSE 'import' END", True),
+    ("flux", flows.name_sql("t.flow"), True),
     ("departement", "t.dept", True),
     ("departement_nom", "coalesce(d.name, t.dept)", True),
     ("produit", "t.product", True),
@@ -351,7 +355,7 @@ ROW_COLUMNS_SQL = ", ".join(f"{sql} AS {name}" for name, sql, _ in ROW_COLUMNS)
 
 def _sql_text(value: str) -> str:
     """A SQL string literal (for what cannot be bound: COPY's target, constant patterns)."""
-    return "'" + value.replace("'", "''") + "'"
+    return literal(value)
 
 
 _TRIGGERS_SQL = ", ".join(f"chr({ord(char)})" for char in text.FORMULA_TRIGGERS)
@@ -404,12 +408,12 @@ def _period_params(data_filter: DataFilter) -> list[object]:
 
 def _rows_query(data_filter: DataFilter) -> tuple[str, list[object]]:
     """FROM/WHERE of the filtered rows, with names joined from the reference tables."""
-    where, params = _dept_filter(data_filter.territory)
+    where, depts = _dept_filter(data_filter.territory)
     clauses = [where.replace("dept", "t.dept"), PERIOD_SQL]
-    params = [*params, *_period_params(data_filter)]
-    if data_filter.flux != "tous":
+    params: list[object] = [*depts, *_period_params(data_filter)]
+    if data_filter.flux != flows.BOTH:
         clauses.append("t.flow = ?")
-        params.append("E" if data_filter.flux == "export" else "I")
+        params.append(flows.flow_of(data_filter.flux).code)
     for column, codes in (
         ("product", data_filter.products),
         ("cpf4", data_filter.cpf4),

@@ -216,15 +216,16 @@ def _from_number(number: int) -> str | None:
     return code if code in _dept_region() else None
 
 
-def depts_of_region(region_code: str) -> list[str]:
-    """Sorted département codes of a région; [] for an unknown région."""
+def depts_of_region(region_code: object) -> list[str]:
+    """Sorted département codes of a région; [] for an unknown région (or not a code at all)."""
     if not isinstance(region_code, str):
         return []
     return list(_region_depts().get(region_code, []))
 
 
-def region_of_dept(dept_code: str) -> str | None:
-    """Région code of a département ("53" -> "52"); None for an unknown département."""
+def region_of_dept(dept_code: object) -> str | None:
+    """Région code of a département ("53" -> "52"); None for an unknown département (or not a
+    code at all)."""
     if not isinstance(dept_code, str):
         return None
     return _dept_region().get(dept_code)

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from lib import store
+from lib.sql import literal
 
 # Environment variables that configure S3 access (the usual AWS names).
 S3_SETTINGS = {
@@ -46,7 +47,7 @@ def httpfs_extension_path() -> Path:
 
 def load_httpfs(con: duckdb.DuckDBPyConnection) -> None:
     """Load httpfs from its file (no download) and configure S3 from the environment."""
-    con.execute(f"LOAD {_quote(str(httpfs_extension_path()))}")
+    con.execute(f"LOAD {literal(str(httpfs_extension_path()))}")
     secret = s3_secret_sql(os.environ)
     if secret:
         con.execute(secret)
@@ -58,17 +59,13 @@ def s3_secret_sql(env: Mapping[str, str]) -> str | None:
     if not options:
         return None
     endpoint = options.pop("ENDPOINT", None)
-    parts = [f"{name} {_quote(value)}" for name, value in options.items()]
+    parts = [f"{name} {literal(value)}" for name, value in options.items()]
     if endpoint:
         host = endpoint.split("://", 1)[-1].rstrip("/")
-        parts += [f"ENDPOINT {_quote(host)}", "URL_STYLE 'path'"]
+        parts += [f"ENDPOINT {literal(host)}", "URL_STYLE 'path'"]
         if endpoint.startswith("http://"):
             parts.append("USE_SSL false")
     return f"CREATE OR REPLACE SECRET comext_s3 (TYPE s3, {', '.join(parts)})"
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def join(location: str, relative: str) -> str:

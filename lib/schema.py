@@ -30,11 +30,15 @@ FILE_COLUMNS = tuple(c for c in COLUMNS if c != "year")
 # Sort order inside a partition: a département's rows are contiguous, so a
 # one-département query reads only the few row groups whose min/max cover it.
 SORT_ORDER = ("dept", "flow", "product", "cpf4", "country", "quarter", "month")
-FLOWS = {"E": "export", "I": "import"}
 QUARTERS = (1, 2, 3, 4)
 MIN_YEAR, MAX_YEAR = 1990, 2100
 # Rows per Parquet row group: small enough that one département spans few groups.
 ROW_GROUP_SIZE = 16_384
+
+
+def column_definitions() -> str:
+    """`year SMALLINT, quarter TINYINT, …`: the canonical columns, typed, for a CREATE TABLE."""
+    return ", ".join(f"{name} {kind}" for name, kind in COLUMNS.items())
 
 
 def select_list(present: set[str] | list[str]) -> str:

@@ -22,11 +22,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 import duckdb
 
 from lib import schema
-from lib.schema import FLOWS, QUARTERS
+from lib.flows import CODES as FLOW_CODES
+from lib.schema import QUARTERS
+from lib.sql import literal
 
 MANIFEST = "dataset.json"
 PREVIOUS_MANIFEST = "dataset.previous.json"  # the manifest replaced by the last write
@@ -47,11 +50,13 @@ DERIVED: dict[str, tuple[str, str, str]] = {
 # 1: one data.parquet per year; 2: plus derived aggregates; 3: quarter, cpf4 and mass_kg
 # columns, per-(year, flow) parts in the manifest, the CPF4 aggregate, labels from the files.
 LAYOUT = 3
+LAYOUT_3_COLUMNS = ("quarter", "cpf4", "mass_kg")  # absent from the files of older layouts
 LOCK = ".lock"
 FORMAT_VERSION = 2
 
 Progress = Callable[[int, int, str], None]
 Pair = tuple[int, str]  # (year, flow)
+_Number = TypeVar("_Number", int, float)
 
 
 @dataclass(frozen=True)
@@ -77,13 +82,21 @@ class Part:
     def from_json(cls, body: dict[str, object]) -> Part:
         return cls(
             source=str(body["source"]),
-            quarters=tuple(int(q) for q in body.get("quarters") or ()),  # type: ignore[union-attr]
-            rows=None if body.get("rows") is None else int(body["rows"]),  # type: ignore[arg-type]
-            value_eur=(
-                None if body.get("value_eur") is None else float(body["value_eur"])  # type: ignore[arg-type]
-            ),
-            inputs=tuple(str(i) for i in body.get("inputs") or ()),  # type: ignore[union-attr]
+            quarters=tuple(int(q) for q in _json_list(body.get("quarters"))),
+            rows=_json_number(body.get("rows"), int),
+            value_eur=_json_number(body.get("value_eur"), float),
+            inputs=tuple(str(i) for i in _json_list(body.get("inputs"))),
         )
+
+
+def _json_list(value: object) -> list[Any]:
+    """A manifest list (absent or null: empty)."""
+    return list(value) if isinstance(value, list | tuple) else []
+
+
+def _json_number(value: object, kind: Callable[[Any], _Number]) -> _Number | None:
+    """A manifest number (absent or null: None)."""
+    return None if value is None else kind(value)
 
 
 HISTORY_MAX = 200  # events kept in the manifest (the oldest are dropped)
@@ -123,7 +136,7 @@ class Event:
         }
 
     @classmethod
-    def from_json(cls, body: dict) -> Event:
+    def from_json(cls, body: dict[str, Any]) -> Event:
         return cls(
             version=str(body["version"]),
             created=str(body["created"]),
@@ -236,7 +249,7 @@ class Manifest:
                 for y, flows in body["parts"].items()
             }
         else:  # format 1: one source per year, both flows
-            parts = {int(y): {f: Part(s) for f in FLOWS} for y, s in body["sources"].items()}
+            parts = {int(y): {f: Part(s) for f in FLOW_CODES} for y, s in body["sources"].items()}
         return cls(
             version=body["version"],
             created=body["created"],
@@ -433,10 +446,9 @@ def _kept_source(
     others = [f for f in base.parts.get(year, {}) if f not in flows]
     if not others:
         return None
-    path = _sql_path(data_dir / base.files[year])
-    relation = f"read_parquet('{path}')"
+    relation = f"read_parquet({_path_literal(data_dir / base.files[year])})"
     select = schema.select_list(_columns_of(con, relation) | {"year"})
-    listing = ", ".join(_sql_literal(f) for f in others)
+    listing = ", ".join(literal(f) for f in others)
     return _with_quarter(
         f"SELECT {select} FROM (SELECT {year} AS year, * FROM {relation}) WHERE flow IN ({listing})"
     )
@@ -467,7 +479,7 @@ def _write_year(
             FROM ({rows})
             GROUP BY {keys}
             ORDER BY {order}
-        ) TO '{_sql_path(target)}'
+        ) TO {_path_literal(target)}
         (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {schema.ROW_GROUP_SIZE})
         """,
         [year],
@@ -484,12 +496,12 @@ def _parts_of(
 ) -> dict[str, Part]:
     """The parts of the flows just written, read back from the written file; `inputs` gives
     the files each flow was read from."""
-    listing = ", ".join(_sql_literal(f) for f in flows)
+    listing = ", ".join(literal(f) for f in flows)
     rows = con.execute(
         f"""
         SELECT flow, count(*), sum(value_eur),
                list_sort(list_distinct(list(quarter))), bool_or(quarter IS NULL)
-        FROM read_parquet('{_sql_path(data_file)}')
+        FROM read_parquet({_path_literal(data_file)})
         WHERE flow IN ({listing})
         GROUP BY flow
         """
@@ -527,9 +539,9 @@ def _derive(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
             f"""
             COPY (
                 SELECT {keys}, CAST(sum(value_eur) AS DOUBLE) AS value_eur
-                FROM read_parquet('{_sql_path(folder / source)}')
+                FROM read_parquet({_path_literal(folder / source)})
                 GROUP BY {keys} ORDER BY {order}
-            ) TO '{_sql_path(folder / name)}'
+            ) TO {_path_literal(folder / name)}
             (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {schema.ROW_GROUP_SIZE})
             """
         )
@@ -548,7 +560,7 @@ def _link_year(
     folder = staging / f"year={year}"
     folder.mkdir()
     if base.layout < LAYOUT:
-        relation = f"read_parquet('{_sql_path(source_file)}')"
+        relation = f"read_parquet({_path_literal(source_file)})"
         select = schema.select_list(_columns_of(con, relation) | {"year"})
         order = ", ".join(schema.SORT_ORDER)
         con.execute(
@@ -556,7 +568,7 @@ def _link_year(
             COPY (
                 SELECT * EXCLUDE (year) FROM (SELECT {select} FROM (SELECT {year} AS year, *
                 FROM {relation})) ORDER BY {order}
-            ) TO '{_sql_path(folder / DATA_FILE)}'
+            ) TO {_path_literal(folder / DATA_FILE)}
             (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {schema.ROW_GROUP_SIZE})
             """
         )
@@ -593,15 +605,15 @@ def _write_labels(
     last (by end, then start of validity), the new one on a tie. Importing files in any order
     thus gives the same labels."""
     stored = data_dir / base.labels if base is not None and base.labels else None
-    if labels is None and stored is None:
-        return None
     target = staging / LABELS_FILE
-    if labels is None and stored is not None:
+    if labels is None:
+        if stored is None:
+            return None
         _link_or_copy(stored, target)
         return f"v-{version}/{LABELS_FILE}"
     sources = [_label_rows(con, labels, 1)]
     if stored is not None:
-        sources.append(_label_rows(con, f"read_parquet('{_sql_path(stored)}')", 0))
+        sources.append(_label_rows(con, f"read_parquet({_path_literal(stored)})", 0))
     con.execute(
         f"""
         COPY (
@@ -613,7 +625,7 @@ def _write_labels(
                 ) AS n
                 FROM ({" UNION ALL ".join(sources)})
             ) WHERE n = 1 ORDER BY kind, code
-        ) TO '{_sql_path(target)}' (FORMAT parquet, COMPRESSION zstd)
+        ) TO {_path_literal(target)} (FORMAT parquet, COMPRESSION zstd)
         """
     )
     return f"v-{version}/{LABELS_FILE}"
@@ -633,7 +645,7 @@ def _count_rows(
     if not files:
         return 0
     paths = [staging / rel.removeprefix(f"v-{version}/") for rel in files.values()]
-    listing = ", ".join(f"'{_sql_path(p)}'" for p in paths)
+    listing = ", ".join(_path_literal(p) for p in paths)
     return int(con.execute(f"SELECT count(*) FROM read_parquet([{listing}])").fetchall()[0][0])
 
 
@@ -707,13 +719,9 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")
-
-
-def _sql_literal(text: str) -> str:
-    """A SQL string literal (for COPY and DDL, which take no bound parameters)."""
-    return "'" + text.replace("'", "''") + "'"
+def _path_literal(path: Path) -> str:
+    """A file of the dataset in SQL (COPY … TO and read_parquet take no bound parameters)."""
+    return literal(str(path))
 
 
 def _with_quarter(select: str) -> str:
@@ -734,10 +742,7 @@ def upgrade(data_dir: str | Path) -> Manifest | None:
         return previous
     con = duckdb.connect()
     try:
-        con.execute(
-            "CREATE TEMP TABLE no_rows (year SMALLINT, month TINYINT, flow VARCHAR, "
-            "dept VARCHAR, product VARCHAR, country VARCHAR, value_eur DOUBLE)"
-        )
+        con.execute(f"CREATE TEMP TABLE no_rows ({schema.column_definitions()})")
         return write_years(data_dir, con, "no_rows", source="import", inputs=[], action="upgrade")
     finally:
         con.close()
@@ -822,22 +827,22 @@ def main(argv: list[str] | None = None) -> int:
     location = config.data_dir(args.data_dir)
     try:
         if args.command == "rollback":
-            manifest = rollback(location, by=getpass.getuser())
-            print(f"Version {manifest.version} restaurée : {manifest.rows} lignes.")
+            restored = rollback(location, by=getpass.getuser())
+            print(f"Version {restored.version} restaurée : {restored.rows} lignes.")
             return 0
         if args.command == "history":
-            manifest = read_manifest(location)
-            for event in manifest.history if manifest else ():
+            current = read_manifest(location)
+            for event in current.history if current else ():
                 print(event_line(event))
             return 0
-        manifest = upgrade(location)
+        upgraded = upgrade(location)
     except (ReadOnlyDataset, NothingToRestore) as error:
         print(f"Erreur : {error}", file=sys.stderr)
         return 2
-    if manifest is None:
+    if upgraded is None:
         print("Aucun jeu de données à mettre à jour.")
     else:
-        print(f"Jeu de données au format {manifest.layout} : {manifest.rows} lignes.")
+        print(f"Jeu de données au format {upgraded.layout} : {upgraded.rows} lignes.")
     return 0
 
 

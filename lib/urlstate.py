@@ -28,18 +28,28 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from urllib.parse import urlencode
 
-from lib import formatting, refs
+from lib import flows, formatting, refs
+
+# The states and their bounds are lib.domain's (the data layer reads them without this module);
+# they stay importable from here for the pages that name them urlstate.FicheState….
+from lib.domain import (
+    MAP_METRIC_DEFAULT,
+    TOP_DEFAULT,
+    TOP_MAX,
+    TOP_MIN,
+    DataFilter,
+    FicheState,
+    MapState,
+)
 from lib.territory import FRANCE, FRANCE_CODE, InvalidTerritory, Level, Territory, parse_territory
 
 # URL words (French, as users share them) <-> internal levels.
 LEVEL_WORDS: dict[str, Level] = {"departement": "dept", "region": "region", "france": "france"}
 WORD_OF_LEVEL: dict[Level, str] = {v: k for k, v in LEVEL_WORDS.items()}
-FLUX_CHOICES = ("export", "import", "tous")
-TOP_MIN, TOP_MAX, TOP_DEFAULT = 3, 25, 10
-MAP_METRIC_DEFAULT = "exports"
 
+FICHE_PATH = "/fiche"  # the fiche's address (streamlit_app.py's url_path for pages/fiche.py)
 # The parameters each page reads.
 FICHE_KEYS = ("niveau", "code", "annee", "top", "flux")
 DATA_KEYS = ("niveau", "code", "debut", "fin", "tdebut", "tfin", "flux", "produits", "cpf4", "pays")
@@ -131,59 +141,6 @@ def _is_number(raw: str) -> bool:
     return _ASCII_INT.fullmatch(raw) is not None
 
 
-@dataclass(frozen=True)
-class FicheState:
-    territory: Territory
-    year: int
-    top: int = TOP_DEFAULT
-    flux: str = "tous"
-
-    def to_params(self) -> dict[str, str]:
-        params = {"niveau": WORD_OF_LEVEL[self.territory.level]}
-        if self.territory.level != "france":
-            params["code"] = self.territory.code
-        params |= {"annee": str(self.year), "top": str(self.top), "flux": self.flux}
-        return params
-
-    @property
-    def shows_exports(self) -> bool:
-        return self.flux in ("export", "tous")
-
-    @property
-    def shows_imports(self) -> bool:
-        return self.flux in ("import", "tous")
-
-
-@dataclass(frozen=True)
-class DataFilter:
-    """The Données page: a territory, a year range, a flow, products and countries."""
-
-    territory: Territory
-    first_year: int
-    last_year: int
-    flux: str = "tous"
-    products: tuple[str, ...] = field(default_factory=tuple)
-    countries: tuple[str, ...] = field(default_factory=tuple)
-    first_quarter: int = 1  # the period runs from (first_year, first_quarter)
-    last_quarter: int = 4  # to (last_year, last_quarter), both included
-    cpf4: tuple[str, ...] = field(default_factory=tuple)
-
-    def to_params(self) -> dict[str, str]:
-        params = {"niveau": WORD_OF_LEVEL[self.territory.level]}
-        if self.territory.level != "france":
-            params["code"] = self.territory.code
-        params |= {"debut": str(self.first_year), "fin": str(self.last_year), "flux": self.flux}
-        if (self.first_quarter, self.last_quarter) != (1, 4):
-            params |= {"tdebut": str(self.first_quarter), "tfin": str(self.last_quarter)}
-        if self.products:
-            params["produits"] = ",".join(self.products)
-        if self.cpf4:
-            params["cpf4"] = ",".join(self.cpf4)
-        if self.countries:
-            params["pays"] = ",".join(self.countries)
-        return params
-
-
 def _one(params: Params, key: str) -> str | None:
     """A parameter's value (the last one when repeated), stripped; None when absent."""
     value = params.get(key)
@@ -257,11 +214,11 @@ def parse_top(params: Params, notices: list[str]) -> int:
 def parse_flux(params: Params, notices: list[str]) -> str:
     raw = _one(params, "flux")
     if raw is None or raw == "":
-        return "tous"
-    if raw.lower() in FLUX_CHOICES:
+        return flows.BOTH
+    if raw.lower() in flows.CHOICES:
         return raw.lower()
     notices.append(f"Flux {quote(raw)} inconnu : exportations et importations affichées.")
-    return "tous"
+    return flows.BOTH
 
 
 def parse_fiche(params: Params, years: Sequence[int]) -> tuple[FicheState, list[str]]:
@@ -278,7 +235,9 @@ def parse_fiche(params: Params, years: Sequence[int]) -> tuple[FicheState, list[
     return state, notices
 
 
-def _codes(params: Params, key: str, known: set[str], what: str, notices: list[str]) -> tuple:
+def _codes(
+    params: Params, key: str, known: set[str], what: str, notices: list[str]
+) -> tuple[str, ...]:
     """The known codes of a comma-separated list, in order, once each (ASCII codes are read in
     upper case); a notice lists the others."""
     raw = _one(params, key)
@@ -334,21 +293,6 @@ def parse_data_filter(
     return data_filter, notices
 
 
-@dataclass(frozen=True)
-class MapState:
-    """The Carte page: its year, the metric colouring the départements, the one outlined."""
-
-    year: int
-    metric: str = MAP_METRIC_DEFAULT
-    selected: str | None = None
-
-    def to_params(self) -> dict[str, str]:
-        params = {"annee": str(self.year), "indicateur": self.metric}
-        if self.selected:
-            params["code"] = self.selected
-        return params
-
-
 def parse_map(
     params: Params, years: Sequence[int], metrics: Sequence[str]
 ) -> tuple[MapState, list[str]]:
@@ -357,7 +301,8 @@ def parse_map(
     year = parse_year(params, "annee", years, max(years) if years else 0, notices)
     metric = _one(params, "indicateur") or MAP_METRIC_DEFAULT
     if metric not in metrics:
-        notices.append(f"Indicateur {quote(metric)} inconnu : exportations affichées.")
+        shown = flows.flow_of(MAP_METRIC_DEFAULT).plural
+        notices.append(f"Indicateur {quote(metric)} inconnu : {shown} affichées.")
         metric = MAP_METRIC_DEFAULT
     raw_code = _one(params, "code")
     selected = refs.normalize_dept(raw_code) if raw_code else None
@@ -366,5 +311,41 @@ def parse_map(
     return MapState(year, metric, selected), notices
 
 
-def with_territory(state: FicheState, territory: Territory) -> FicheState:
-    return replace(state, territory=territory)
+def params_of(state: FicheState | DataFilter | MapState) -> dict[str, str]:
+    """The URL parameters that reproduce `state`: every page writes its URL, and every link to
+    a page, with them (parse_fiche, parse_data_filter, parse_map read them back)."""
+    if isinstance(state, FicheState):
+        return _territory_params(state.territory) | {
+            "annee": str(state.year),
+            "top": str(state.top),
+            "flux": state.flux,
+        }
+    if isinstance(state, DataFilter):
+        return _data_params(state)
+    params = {"annee": str(state.year), "indicateur": state.metric}
+    if state.selected:
+        params["code"] = state.selected
+    return params
+
+
+def _territory_params(territory: Territory) -> dict[str, str]:
+    params = {"niveau": WORD_OF_LEVEL[territory.level]}
+    if territory.level != "france":
+        params["code"] = territory.code
+    return params
+
+
+def _data_params(f: DataFilter) -> dict[str, str]:
+    params = _territory_params(f.territory)
+    params |= {"debut": str(f.first_year), "fin": str(f.last_year), "flux": f.flux}
+    if (f.first_quarter, f.last_quarter) != (1, 4):
+        params |= {"tdebut": str(f.first_quarter), "tfin": str(f.last_quarter)}
+    for key, codes in (("produits", f.products), ("cpf4", f.cpf4), ("pays", f.countries)):
+        if codes:
+            params[key] = ",".join(codes)
+    return params
+
+
+def fiche_url(state: FicheState) -> str:
+    """The fiche's shared link, `/fiche?niveau=departement&code=53&annee=2024&top=10&flux=tous`."""
+    return f"{FICHE_PATH}?{urlencode(params_of(state))}"

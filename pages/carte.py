@@ -11,6 +11,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from lib import mapping, queries, refs, urlstate
+from lib.domain import MapState
 from lib.schema import QUARTERS
 from pages import components
 
@@ -80,7 +81,7 @@ def drom_links(year: int) -> None:
         )
 
 
-def legend_period(state: urlstate.MapState) -> str:
+def legend_period(state: MapState) -> str:
     """« 2025 (T1–T2) »; for a one-year change of a partial year, the quarters compared."""
     label = queries.year_label(state.year)
     quarters = queries.year_quarters(state.year)
@@ -103,7 +104,7 @@ def change_notice(year: int) -> None:
         )
 
 
-def map_clicked_code(state: urlstate.MapState, metrics_frame) -> str | None:
+def map_clicked_code(state: MapState, metrics_frame) -> str | None:
     """Draw the map; return the département just clicked, if any.
 
     Only the clicked feature is asked back from the component, so that panning and zooming do

@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from lib import config, db, demo, export, refs, urlstate
+from lib import config, db, demo, export, flows, refs, urlstate
 from lib.territory import FRANCE, Territory
 from lib.text import plain
 
@@ -141,12 +141,6 @@ def install_query_string_guard() -> None:
     app_session.sanitize_query_string = sanitize
 
 
-def sync_widget(key: str, value: object) -> None:
-    """Align a widget's state on the URL before the widget is drawn (the URL wins)."""
-    if st.session_state.get(key) != value:
-        st.session_state[key] = value
-
-
 def chart_with_data(
     fig: go.Figure, table: pd.DataFrame, file_name: str, key: str, caption: str | None = None
 ) -> None:
@@ -210,15 +204,12 @@ def territory_pickers(
     )
 
 
-FLUX_LABELS = {"export": "Exportations", "import": "Importations", "tous": "Les deux"}
-
-
 def flux_radio(column: DeltaGenerator, key: str, on_change: Callable[..., None], **kwargs) -> None:
     """Exportations / Importations / Les deux, stored as `export` / `import` / `tous`."""
     column.radio(
         "Flux",
-        list(FLUX_LABELS),
-        format_func=FLUX_LABELS.get,
+        list(flows.CHOICES),
+        format_func=flows.CHOICES.get,
         key=key,
         horizontal=True,
         on_change=on_change,
@@ -238,19 +229,6 @@ def territory_label(level: str, code: str) -> str:
     if level == "france":
         return "France entière"
     return f"{code} – {Territory(level, code).name}"  # type: ignore[arg-type]
-
-
-def moved_territory(current: Territory, level: str) -> Territory:
-    """Where a change of level leads: a département's région, a région's first département."""
-    if level == "france":
-        return FRANCE
-    if level == "region":
-        region = current.region
-        return region if region is not None else Territory("region", "11")
-    depts = current.depts
-    if current.level == "region" and depts:
-        return Territory("dept", depts[0])
-    return Territory("dept", "75")
 
 
 def release_abandoned_uploads() -> None:

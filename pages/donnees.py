@@ -5,14 +5,12 @@ URL: /donnees?niveau=departement&code=53&debut=2020&fin=2024&flux=export&produit
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import replace
 
-import pandas as pd
 import streamlit as st
 
-from lib import db, export, formatting, queries, refs, urlstate
+from lib import download as lib_download
+from lib import formatting, gridtext, queries, refs, urlstate
 from lib.territory import Territory
 from pages import components
 
@@ -126,29 +124,48 @@ def _code_label(code: str, name: str) -> str:
     return f"{code} – {name}" if name != code else code
 
 
-def csv_of(data_filter: urlstate.DataFilter) -> bytes:
-    """Every selected row, as CSV written by DuckDB (called only when the button is clicked,
-    outside the page's run: a query interrupted after 10 s gives a file saying so)."""
-    handle, path = tempfile.mkstemp(suffix=".csv", prefix="donnees-")
-    os.close(handle)
-    try:
-        queries.write_rows_csv(data_filter, path)
-        with open(path, "rb") as file:
-            return file.read()
-    except db.QueryTimeout as timeout:
-        return export.to_csv_bytes(pd.DataFrame({"erreur": [str(timeout)]}))
-    finally:
-        os.unlink(path)
+# The preview's numbers as French text (lib/gridtext.py): name → decimals, or PLAIN digits.
+PREVIEW_NUMBERS: dict[str, int | None] = {
+    "annee": gridtext.PLAIN,
+    "trimestre": gridtext.PLAIN,
+    "mois": gridtext.PLAIN,
+    "valeur_eur": 0,
+    "masse_kg": 0,
+}
 
 
-def _file_name(data_filter: urlstate.DataFilter) -> str:
-    territory = data_filter.territory
-    f = data_filter
-    if (f.first_quarter, f.last_quarter) == (1, 4):
-        period = f"{f.first_year}-{f.last_year}"
-    else:
-        period = f"{f.first_year}T{f.first_quarter}-{f.last_year}T{f.last_quarter}"
-    return f"donnees_{territory.level}_{territory.code}_{period}_{f.flux}.csv"
+def download(data_filter: urlstate.DataFilter, count: int) -> None:
+    """A link to the CSV route when this process serves it (serve.py), else a button holding
+    the file, built when clicked (plain `streamlit run streamlit_app.py`)."""
+    label, icon = "Télécharger les lignes filtrées (CSV)", ":material/download:"
+    if lib_download.mounted():
+        st.link_button(label, lib_download.url(data_filter), icon=icon, disabled=count == 0)
+        return
+    st.download_button(
+        label,
+        lambda: lib_download.csv_bytes(data_filter),
+        file_name=lib_download.file_name(data_filter),
+        mime="text/csv",
+        on_click="ignore",
+        icon=icon,
+        key="donnees-csv",
+        disabled=count == 0,
+    )
+
+
+def preview_grid(data_filter: urlstate.DataFilter) -> None:
+    preview = gridtext.french_text(queries.rows_preview(data_filter, PREVIEW_ROWS), PREVIEW_NUMBERS)
+    st.dataframe(
+        preview,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            name: st.column_config.TextColumn(
+                "année" if name == "annee" else None, alignment="right"
+            )
+            for name in PREVIEW_NUMBERS
+        },
+    )
 
 
 def page() -> None:
@@ -169,30 +186,10 @@ def page() -> None:
         f"**{formatting.number(count, 0)} lignes** sélectionnées, pour une valeur totale de "
         f"**{formatting.meur(total)}**."
     )
-    st.download_button(
-        "Télécharger les lignes filtrées (CSV)",
-        lambda: csv_of(data_filter),
-        file_name=_file_name(data_filter),
-        mime="text/csv",
-        on_click="ignore",
-        icon=":material/download:",
-        key="donnees-csv",
-        disabled=count == 0,
-    )
+    download(data_filter, count)
     shown = min(count, PREVIEW_ROWS)
     st.caption(f"Aperçu : les {formatting.number(shown, 0)} plus grandes lignes.")
-    preview = queries.rows_preview(data_filter, PREVIEW_ROWS)
-    st.dataframe(
-        preview,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            **components.localized_columns(preview),
-            "annee": st.column_config.NumberColumn("année", format="plain"),
-            "trimestre": st.column_config.NumberColumn(format="plain"),
-            "mois": st.column_config.NumberColumn(format="plain"),
-        },
-    )
+    preview_grid(data_filter)
 
 
 components.ensure_navigation()

@@ -10,90 +10,63 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from lib import figures, formatting, queries, urlstate
+from lib import figures, filenames, formatting, queries, urlstate
+from lib.domain import TOP_MAX, TOP_MIN, FicheState
+from lib.flows import EXPORT, IMPORT, Flow
 from lib.schema import QUARTERS
 from lib.territory import FRANCE, Territory
-from pages import components
+from pages import components, wiring
 
 FLOW_SECTIONS = {
-    "E": ("Flux à l'export par produit et par pays", "Flux à l'export"),
-    "I": ("Flux à l'import par pays et par produit", "Flux à l'import"),
+    EXPORT: ("Flux à l'export par produit et par pays", "Flux à l'export"),
+    IMPORT: ("Flux à l'import par pays et par produit", "Flux à l'import"),
 }
 FLOW_READING = {
-    "E": "Figurent à gauche **les principaux biens exportés**, à droite **les pays de "
+    EXPORT: "Figurent à gauche **les principaux biens exportés**, à droite **les pays de "
     "destination**. Les cinq principaux flux sont en **rouge** ; « Autres » regroupe les "
     "biens et pays au-delà du classement.",
-    "I": "Figurent à gauche **les principaux pays d'origine**, à droite **les biens "
+    IMPORT: "Figurent à gauche **les principaux pays d'origine**, à droite **les biens "
     "importés**. Les cinq principaux flux sont en **rouge** ; « Autres » regroupe les pays "
     "et biens au-delà du classement.",
 }
 
 
-def current_state() -> urlstate.FicheState:
-    years = queries.available_years()
-    state, messages = urlstate.parse_fiche(components.url_params(), years)
-    components.notices(messages)
-    components.write_url(state.to_params())
+URL = wiring.PageUrl(
+    "fiche", lambda params: urlstate.parse_fiche(params, queries.available_years())
+)
+
+
+def current_state() -> FicheState:
+    state = URL.shown()
+    URL.write(state)
     if state.territory.level == "dept":
         st.session_state[components.SELECTED_DEPT] = state.territory.code
     return state
 
 
-def _go(state: urlstate.FicheState) -> None:
-    st.query_params.from_dict(state.to_params())
-
-
-def _on_level() -> None:
-    state = _state_from_url()
-    level = st.session_state["fiche-level"]
-    _go(urlstate.with_territory(state, components.moved_territory(state.territory, level)))
-
-
-def _on_territory() -> None:
-    state = _state_from_url()
-    level = st.session_state["fiche-level"]
-    _go(urlstate.with_territory(state, Territory(level, st.session_state["fiche-code"])))
-
-
-def _on_setting(key: str, field: str) -> None:
-    state = _state_from_url()
-    value = st.session_state[key]
-    _go(replace(state, **{field: value}))
-
-
-def _state_from_url() -> urlstate.FicheState:
-    state, _ = urlstate.parse_fiche(components.url_params(), queries.available_years())
-    return state
-
-
-def controls(state: urlstate.FicheState) -> None:
+def controls(state: FicheState) -> None:
     """Level, territory, year, top N and flow; each writes the URL, which drives the page."""
     years = sorted(queries.available_years(), reverse=True)
     territory = state.territory
-    components.sync_widget("fiche-level", territory.level)
-    components.sync_widget("fiche-code", territory.code)
-    components.sync_widget("fiche-year", state.year)
-    components.sync_widget("fiche-top", state.top)
-    components.sync_widget("fiche-flux", state.flux)
+    URL.sync(
+        level=territory.level, code=territory.code, year=state.year, top=state.top, flux=state.flux
+    )
     level_col, code_col, year_col, top_col, flux_col = st.columns([1.1, 2, 0.8, 1.6, 1.8])
-    components.territory_pickers(level_col, code_col, territory, "fiche", _on_level, _on_territory)
+    on_territory = URL.on(lambda state: replace(state, territory=URL.picked_territory()))
+    components.territory_pickers(
+        level_col, code_col, territory, "fiche", URL.on_level(), on_territory
+    )
     year_col.selectbox(
         "Année",
         years,
         format_func=queries.year_label,
         key="fiche-year",
-        on_change=_on_setting,
-        args=("fiche-year", "year"),
+        on_change=URL.on_fields("year"),
     )
     top_col.slider(
-        "Nombre de postes (top N)",
-        urlstate.TOP_MIN,
-        urlstate.TOP_MAX,
-        key="fiche-top",
-        on_change=_on_setting,
-        args=("fiche-top", "top"),
+        "Nombre de postes (top N)", TOP_MIN, TOP_MAX, key="fiche-top", on_change=URL.on_fields("top")
     )
-    components.flux_radio(flux_col, "fiche-flux", _on_setting, args=("fiche-flux", "flux"))
+    components.flux_radio(flux_col, "fiche-flux", URL.on_fields("flux"))
 
 
 def _region_name(territory: Territory) -> str | None:
@@ -102,7 +75,7 @@ def _region_name(territory: Territory) -> str | None:
     return region.name if region is not None and region != territory else None
 
 
-def key_figures(state: urlstate.FicheState, kpis: pd.DataFrame) -> None:
+def key_figures(state: FicheState, kpis: pd.DataFrame) -> None:
     territory = state.territory
     values = kpis.set_index("indicator")["value"]
     st.subheader("Chiffres clés")
@@ -111,14 +84,13 @@ def key_figures(state: urlstate.FicheState, kpis: pd.DataFrame) -> None:
     cols[1].metric("Importations", formatting.meur(values["imports_eur"]))
     cols[2].metric("Solde commercial", formatting.meur(values["balance_eur"], signed=True))
     cols[3].metric("Taux de couverture", formatting.pct(values["coverage_pct"]))
-    for flow in ("E", "I"):
-        if (flow == "E" and state.shows_exports) or (flow == "I" and state.shows_imports):
-            sentences = figures.kpi_sentences(kpis, territory.label, _region_name(territory), flow)
-            st.markdown("  \n".join(sentences))
+    for flow in state.shown_flows:
+        sentences = figures.kpi_sentences(kpis, territory.label, _region_name(territory), flow)
+        st.markdown("  \n".join(sentences))
     components.data_table(kpis, _file("chiffres_cles", state), "kpis")
 
 
-def partners_section(state: urlstate.FicheState) -> None:
+def partners_section(state: FicheState) -> None:
     st.subheader(
         f"Principaux pays à l'import et à l'export, {state.territory.name} "
         f"({queries.year_inline(state.year)})"
@@ -135,18 +107,14 @@ def partners_section(state: urlstate.FicheState) -> None:
     )
 
 
-def products_section(state: urlstate.FicheState) -> None:
+def products_section(state: FicheState) -> None:
     st.subheader(
         f"Principales activités à l'import et à l'export, {state.territory.name} "
         f"({queries.year_inline(state.year)})"
     )
     table = queries.products(state.territory, state.year)
     details = queries.product_details(state.territory, state.year)
-    shown = [
-        flow
-        for flow, on in (("export", state.shows_exports), ("import", state.shows_imports))
-        if on
-    ]
+    shown = [flow.name for flow in state.shown_flows]
     table = table[table["flow"].isin(shown)].reset_index(drop=True)
     details = details[details["flow"].isin(shown)].reset_index(drop=True)
     caption = (
@@ -170,18 +138,18 @@ def products_section(state: urlstate.FicheState) -> None:
         components.data_table(details, _file("produits_cpf4", state), "products-cpf4")
 
 
-def flow_section(state: urlstate.FicheState, flow: str, kpis: pd.DataFrame) -> None:
+def flow_section(state: FicheState, flow: Flow, kpis: pd.DataFrame) -> None:
     title, short = FLOW_SECTIONS[flow]
     territory = state.territory
     st.subheader(f"{title}, {territory.name} (en valeur, {queries.year_inline(state.year)})")
-    links = queries.sankey(territory, state.year, flow, state.top)
+    links = queries.sankey(territory, state.year, flow.code, state.top)
     region = territory.region
     region_name = _region_name(territory)
     components.chart_with_data(
         figures.sankey_figure(links, flow),
         links,
-        _file(f"sankey_{_flow_word(flow)}", state),
-        f"sankey-{flow}",
+        _file(f"sankey_{flow.name}", state),
+        f"sankey-{flow.code}",
         caption="  \n".join(figures.kpi_sentences(kpis, territory.label, region_name, flow))
         + "\n\n"
         + FLOW_READING[flow],
@@ -192,37 +160,30 @@ def flow_section(state: urlstate.FicheState, flow: str, kpis: pd.DataFrame) -> N
     if comparisons:
         st.markdown("La situation peut être comparée à celle de la région et du pays :")
         values = kpis.set_index("indicator")["value"]
-        word = "exports" if flow == "E" else "imports"
         for column, other in zip(st.columns(len(comparisons)), comparisons, strict=True):
             scope = "national" if other == FRANCE else "region"
             with column:
-                _comparison_sankey(state, other, flow, short, values[f"{scope}_{word}_eur"])
+                _comparison_sankey(state, other, flow, short, values[f"{scope}_{flow.key}_eur"])
 
 
 def _comparison_sankey(
-    state: urlstate.FicheState, other: Territory, flow: str, short: str, total: float
+    state: FicheState, other: Territory, flow: Flow, short: str, total: float
 ) -> None:
-    links = queries.sankey(other, state.year, flow, state.top)
-    word = "exportations" if flow == "E" else "importations"
+    links = queries.sankey(other, state.year, flow.code, state.top)
     st.markdown(f"**{short}, {other.name} (en valeur, {queries.year_inline(state.year)})**")
     components.chart_with_data(
         figures.sankey_figure(links, flow),
         links,
-        f"sankey_{_flow_word(flow)}_{other.level}_{other.code}_{queries.year_slug(state.year)}"
-        f"_top{state.top}.csv",
-        f"sankey-{flow}-{other.level}",
-        caption=f"Total des {word} : {formatting.meur(total)}",
+        _file(f"sankey_{flow.name}", state, other),
+        f"sankey-{flow.code}-{other.level}",
+        caption=f"Total des {flow.plural} : {formatting.meur(total)}",
     )
 
 
-def _flow_word(flow: str) -> str:
-    return "export" if flow == "E" else "import"
-
-
-def _file(stem: str, state: urlstate.FicheState) -> str:
-    territory = state.territory
-    code = "FR" if territory.level == "france" else territory.code
-    return f"{stem}_{territory.level}_{code}_{queries.year_slug(state.year)}_top{state.top}.csv"
+def _file(table: str, state: FicheState, territory: Territory | None = None) -> str:
+    """`pays_dept_53_2024_top10.csv`: the fiche's territory unless another is drawn."""
+    shown = territory or state.territory
+    return filenames.csv_name(table, shown, queries.year_slug(state.year), f"top{state.top}")
 
 
 def page() -> None:
@@ -245,10 +206,8 @@ def page() -> None:
     key_figures(state, kpis)
     partners_section(state)
     products_section(state)
-    if state.shows_exports:
-        flow_section(state, "E", kpis)
-    if state.shows_imports:
-        flow_section(state, "I", kpis)
+    for flow in state.shown_flows:
+        flow_section(state, flow, kpis)
     with st.expander("Méthodologie"):
         st.markdown(components.METHODOLOGY)
 

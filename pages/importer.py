@@ -11,8 +11,7 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from lib import admin, checks, config, db, demo, formatting, ingest, store
-from lib.schema import FLOWS
+from lib import admin, checks, config, db, demo, flows, formatting, ingest, store
 from lib.text import plain
 from pages import access, components
 
@@ -69,7 +68,7 @@ def _parts_table(manifest) -> pd.DataFrame:
         rows.append(
             {
                 "Année": year,
-                "Flux": FLOWS[flow],
+                "Flux": flows.flow_of(flow).name,
                 "Source": PART_SOURCES.get(part.source, part.source),
                 "Trimestres": checks.coverage_text(part.quarters),
                 "Lignes": "" if part.rows is None else formatting.number(part.rows, 0),
@@ -226,7 +225,7 @@ def _summary_table(prepared: ingest.Prepared) -> pd.DataFrame:
             {
                 "Fichier": s.file,
                 "Année": s.year,
-                "Flux": FLOWS[s.flow],
+                "Flux": flows.flow_of(s.flow).name,
                 "Trimestres": checks.coverage_text(s.quarters),
                 "Lignes": formatting.number(s.rows, 0),
                 "Valeur": formatting.meur(s.value_eur),
@@ -251,7 +250,7 @@ def _history_table(manifest: store.Manifest) -> pd.DataFrame:
             {
                 "Date": _french_datetime(event.created),
                 "Action": store.ACTIONS.get(event.action, event.action),
-                "Années et flux": _pairs_text(event.pairs),
+                "Années et flux": ingest.pairs_text(event.pairs),
                 "Fichiers": ", ".join(event.files),
                 "Lignes": formatting.number(event.rows, 0),
                 "Valeur": formatting.meur(event.value_eur),
@@ -262,13 +261,6 @@ def _history_table(manifest: store.Manifest) -> pd.DataFrame:
             for event in reversed(manifest.history)
         ]
     )
-
-
-def _pairs_text(pairs) -> str:
-    years: dict[int, list[str]] = {}
-    for year, flow in pairs:
-        years.setdefault(year, []).append(FLOWS[flow])
-    return ", ".join(f"{year} {' et '.join(flows)}" for year, flows in sorted(years.items()))
 
 
 def restore_previous() -> None:

@@ -1,7 +1,9 @@
-"""The benchmark, end to end on a smoke dataset generated in a tmp dir. Never asserts times."""
+"""The benchmark, end to end on a smoke dataset generated in a tmp dir. Never asserts times.
+The browser timings (Chromium) are tested on their own, marked e2e."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import math
 import os
@@ -11,7 +13,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from bench import compare, generate, report, run, workload
+from bench import browser, compare, generate, procstat, report, run, workload
 from lib import config, store
 
 REQUIRED_KEYS = {
@@ -45,6 +47,7 @@ def smoke(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             str(doc),
             "--repeat",
             "2",
+            "--no-browser",
         ]
     )
     return {
@@ -156,3 +159,45 @@ def test_remote_views_give_the_local_answers(smoke: dict[str, Any]) -> None:
 def test_no_remote_flag_skips_the_http_measure() -> None:
     assert run.parse_settings(["--smoke", "--no-remote"]).remote is False
     assert run.parse_settings(["--smoke"]).remote is True
+
+
+def test_no_browser_flag_skips_the_browser_measure(smoke: dict[str, Any]) -> None:
+    assert run.parse_settings(["--smoke", "--no-browser"]).browser is False
+    assert run.parse_settings(["--smoke"]).browser is True
+    assert "browser" not in smoke["results"]
+
+
+BALLAST_MB = 768
+
+
+def test_a_child_reports_its_own_peak_memory_not_its_parents(smoke: dict[str, Any]) -> None:
+    """ru_maxrss carries the parent's peak over across fork and exec: a cold start of 232 MB
+    spawned by a benchmark holding 1.5 GB reported 1 587 MB."""
+    ballast = b"x" * (BALLAST_MB * 2**20)  # written, so resident in this process
+    parent_mb = procstat.peak_rss_mb()
+    cold = run.cold_start(smoke["data_dir"], 1)
+    del ballast
+    assert parent_mb > BALLAST_MB
+    assert 0 < cold["peak_rss_mb"] < parent_mb - BALLAST_MB / 2
+
+
+@pytest.mark.e2e
+def test_browser_timings_wait_for_every_chart(smoke: dict[str, Any]) -> None:
+    if not Path(browser.CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing in CI: `make test` should have installed it.")
+        pytest.skip("Chromium is not installed (run `make chromium`).")
+    # Playwright's sync API wants a thread without an event loop; the e2e tests' may run here.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        found = pool.submit(browser.measure, smoke["data_dir"], 2, lambda _: None).result()
+    for name, target in (("fiche_load", 1500), ("slider", 300)):
+        assert found[f"{name}_samples"] == 2
+        assert found[f"{name}_target_ms"] == target
+        for stat in ("p50", "p95"):
+            value = found[f"{name}_{stat}_ms"]
+            assert math.isfinite(value) and value > 0, (name, stat)
+    assert found["charts"] == found["expected_charts"] == 8  # partners, products, 6 Sankeys
+    assert found["sankeys"] == 6
+    assert found["sankeys_redrawn_by_slider"] > 0
+    text = report.markdown({**smoke["results"], "browser": found})
+    assert "top-N slider moved → Sankeys redrawn" in text

@@ -18,8 +18,8 @@ import pandas as pd
 import pytest
 
 from lib import config, export, figures, queries
+from lib.domain import DataFilter
 from lib.territory import FRANCE, Territory
-from lib.urlstate import DataFilter
 from tests.test_quarters import quarterly
 
 HOSTILE = [

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +14,7 @@ from lib import export, refs
 from tests import oracle
 from tests.test_queries import HAND_MADE, random_trade
 
+ROOT = Path(__file__).resolve().parents[1]
 FILES = [
     "kpis.csv", "partners.csv", "products.csv", "products_cpf4.csv", "sankey_export.csv",
     "sankey_import.csv",
@@ -141,3 +144,19 @@ def test_bad_arguments_exit_2_with_a_french_message(
     assert status == 2
     assert message in err and "Traceback" not in err
     assert not (tmp_path / "x").exists()
+
+
+def test_empty_data_folder_fails_clearly_and_builds_nothing(tmp_path: Path) -> None:
+    # Run as a user would: the exit code and the message of the command itself.
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = subprocess.run(
+        [sys.executable, "-m", "lib.export", "--data-dir", str(empty), "--level", "france",
+         "--year", "2024", "--out", str(tmp_path / "out")],
+        capture_output=True, text=True, timeout=120, cwd=ROOT,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "aucun jeu de données" in result.stderr and "Traceback" not in result.stderr
+    assert f"python -m lib.demo --data-dir {empty}" in result.stderr
+    assert list(empty.iterdir()) == []
+    assert not (tmp_path / "out").exists()

@@ -12,8 +12,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from lib import figures, refs
-from lib.figures import HIGHLIGHT_LINK, NEGATIVE_RED, NO_DATA, POSITIVE_GREEN, TEXT_GREY
+from lib import figures, refs, theme
+from lib.figures import NO_DATA
+from lib.theme import HIGHLIGHT_LINK, NEGATIVE_RED, POSITIVE_GREEN, TEXT_GREY
 
 NB = "\u00a0"  # no-break space of lib.formatting
 M = 1e6
@@ -98,8 +99,8 @@ def test_partner_bars_are_minus_imports_and_plus_exports_in_millions_largest_fir
     assert list(imports.y) == list(exports.y) == [0, 1, 2, 3]
     assert list(fig.layout.yaxis.ticktext) == ["Allemagne", "Espagne", "Chine", "Suisse"]
     assert fig.layout.yaxis.autorange == "reversed"  # row 0 (the largest) on top
-    assert imports.marker.color == figures.IMPORT_BLUE
-    assert exports.marker.color == figures.EXPORT_VIOLET
+    assert imports.marker.color == theme.IMPORT_BLUE
+    assert exports.marker.color == theme.EXPORT_VIOLET
 
 
 def test_partner_balances_are_signed_and_coloured_at_the_right():
@@ -218,8 +219,8 @@ def test_treemap_hover_shows_millions_and_share_of_the_flow():
 def test_treemap_colours_blue_for_imports_violet_for_exports():
     trace = treemap_trace(figures.treemap_figure(PRODUCTS))
     color_of = dict(zip(trace.ids, trace.marker.colors, strict=True))
-    assert color_of["import"] == figures.IMPORT_BLUE
-    assert color_of["export"] == figures.EXPORT_VIOLET
+    assert color_of["import"] == theme.IMPORT_BLUE
+    assert color_of["export"] == theme.EXPORT_VIOLET
 
 
 @pytest.mark.parametrize("flows", ["export", "E", ["export"]])
@@ -319,15 +320,15 @@ def test_sankey_import_runs_from_countries_to_products():
     ]
     trace = sankey_trace(figures.sankey_figure(links, "import"))
     colors = list(trace.node.color)
-    assert colors[:2] == [figures.COUNTRY_GREY_BLUE] * 2
-    assert colors[2] == figures.OTHERS_GREY
-    assert colors[3:] == [figures.IMPORT_BLUE] * 2
+    assert colors[:2] == [theme.COUNTRY_GREY_BLUE] * 2
+    assert colors[2] == theme.OTHERS_GREY
+    assert colors[3:] == [theme.IMPORT_BLUE] * 2
     assert trace.link.customdata[0] == f"Chine → {refs.product_name('C26A')} : 80,0{NB}M€"
 
 
 def test_sankey_export_products_are_violet():
     trace = sankey_trace(figures.sankey_figure(EXPORT_LINKS, "E"))
-    assert list(trace.node.color[:2]) == [figures.EXPORT_VIOLET] * 2
+    assert list(trace.node.color[:2]) == [theme.EXPORT_VIOLET] * 2
 
 
 def test_sankey_long_names_are_shortened_in_labels_only():

@@ -11,7 +11,6 @@ import io
 import math
 import os
 import re
-import signal
 import subprocess
 import sys
 import tempfile
@@ -27,6 +26,7 @@ from hypothesis import strategies as st
 
 from lib import ingest, refs, store
 from lib.ingest import IngestError, ingest_files
+from tests.processes import sigkill_when, wait_for
 from tests.test_readers import (
     HEADER,
     ROWS,
@@ -145,6 +145,35 @@ def ragged_with_blank_lines(path: Path) -> Path:
     return write_lines(path, lines)
 
 
+def text_cases(table: str) -> list[tuple[str, str, Callable[[Path], Path], int, str]]:
+    """BAD_INPUTS entries from a table of `id | file name | line | row | expected message part`:
+    the file holds good rows and `row` on file line `line`."""
+    cases = []
+    for text in table.strip().splitlines():
+        case, name, line, row, expected = (cell.strip() for cell in text.split("|"))
+        cases.append((case, name, text_case(int(line), row), int(line), expected))
+    return cases
+
+
+# Malformed codes are refused (a département code outside the 101 is kept: see below).
+BAD_ROWS = text_cases("""
+    short line        | court.csv       |  4 | E;2024;1;01;C10A;DE        | 6 champs au lieu de 7
+    long line         | long.csv        |  7 | E;2024;1;01;C10A;DE;12,5;x | 8 champs au lieu de 7
+    not a number      | export_2024.csv | 17 | E;2024;1;01;C10A;DE;12a    | « 12a »
+    negative          | neg.csv         |  5 | E;2024;1;01;C10A;DE;-5     | valeur négative « -5 »
+    empty value       | vide2.csv       |  3 | E;2024;1;01;C10A;DE;       | valeur manquante
+    nan               | nan.csv         |  8 | E;2024;1;01;C10A;DE;NaN    | « NaN » non numérique
+    unknown flow      | flux.csv        |  9 | Z;2024;1;01;C10A;DE;1      | flux « Z » inconnu
+    year too old      | an.csv          |  2 | E;1989;1;01;C10A;DE;1      | 1990–2100
+    year too far      | an2.csv         | 21 | E;2101;1;01;C10A;DE;1      | « 2101 » hors
+    year not a year   | an3.csv         | 12 | E;20x4;1;01;C10A;DE;1      | « 20x4 »
+    month 13          | mois.csv        |  6 | E;2024;13;01;C10A;DE;1     | « 13 » hors de la plage
+    month 0           | mois0.csv       |  6 | E;2024;0;01;C10A;DE;1      | mois « 0 »
+    malformed dept    | dep.csv         | 10 | E;2024;1;9-9;C10A;DE;1     | « 9-9 » invalide
+    malformed product | pro.csv         | 11 | E;2024;1;01;C1 0A;DE;1     | « C1 0A »
+    malformed country | pays.csv        | 12 | E;2024;1;01;C10A;N/A;1     | « N/A »
+""")
+
 BAD_INPUTS: list[tuple[str, str, Callable[[Path], Path] | None, int | None, str]] = [
     # id, file name, builder (None: the file does not exist), line, expected message part
     ("absent", "absent.csv", None, None, "fichier introuvable"),
@@ -162,23 +191,8 @@ BAD_INPUTS: list[tuple[str, str, Callable[[Path], Path] | None, int | None, str]
         1,
         "colonne « Valeur » introuvable",
     ),
-    ("short line", "court.csv", text_case(4, "E;2024;1;01;C10A;DE"), 4, "6 champs au lieu de 7"),
-    ("long line", "long.csv", text_case(7, GOOD + ";x"), 7, "8 champs au lieu de 7"),
     ("ragged after blank lines", "trous.csv", ragged_with_blank_lines, 11, "6 champs"),
-    ("not a number", "export_2024.csv", text_case(17, "E;2024;1;01;C10A;DE;12a"), 17, "« 12a »"),
-    ("negative", "neg.csv", text_case(5, "E;2024;1;01;C10A;DE;-5"), 5, "valeur négative « -5 »"),
-    ("empty value", "vide2.csv", text_case(3, "E;2024;1;01;C10A;DE;"), 3, "valeur manquante"),
-    ("nan", "nan.csv", text_case(8, "E;2024;1;01;C10A;DE;NaN"), 8, "« NaN » non numérique"),
-    ("unknown flow", "flux.csv", text_case(9, "Z;2024;1;01;C10A;DE;1"), 9, "flux « Z » inconnu"),
-    ("year too old", "an.csv", text_case(2, "E;1989;1;01;C10A;DE;1"), 2, "1990–2100"),
-    ("year too far", "an2.csv", text_case(21, "E;2101;1;01;C10A;DE;1"), 21, "« 2101 » hors"),
-    ("year not a year", "an3.csv", text_case(12, "E;20x4;1;01;C10A;DE;1"), 12, "« 20x4 »"),
-    ("month 13", "mois.csv", text_case(6, "E;2024;13;01;C10A;DE;1"), 6, "« 13 » hors de la plage"),
-    ("month 0", "mois0.csv", text_case(6, "E;2024;0;01;C10A;DE;1"), 6, "mois « 0 »"),
-    # A département code outside the 101 is kept (see below); a malformed one is refused.
-    ("malformed dept", "dep.csv", text_case(10, "E;2024;1;9-9;C10A;DE;1"), 10, "« 9-9 » invalide"),
-    ("malformed product", "pro.csv", text_case(11, "E;2024;1;01;C1 0A;DE;1"), 11, "« C1 0A »"),
-    ("malformed country", "pays.csv", text_case(12, "E;2024;1;01;C10A;N/A;1"), 12, "« N/A »"),
+    *BAD_ROWS,
     ("zip without data", "vide.zip", zip_without_data, None, "aucun fichier de données"),
     ("zip bad member", "lot.zip", zip_with_bad_member, 6, "lot.zip/a/b/bad.csv, ligne 6 :"),
     ("xlsx bad row", "classeur.xlsx", xlsx_with_bad_row, 5, "feuille « Données », ligne 5"),
@@ -536,17 +550,6 @@ def committed_state(data_dir: Path) -> dict[str, str]:
     return {name: hashlib.sha256((data_dir / name).read_bytes()).hexdigest() for name in names}
 
 
-def wait_for(
-    condition: Callable[[], bool], process: subprocess.Popen[bytes], timeout: float
-) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and process.poll() is None:
-        if condition():
-            return True
-        time.sleep(0.01)
-    return False
-
-
 @pytest.fixture(scope="module")
 def big_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return big_csv(tmp_path_factory.mktemp("big") / "gros.csv", 4_000_000)
@@ -565,18 +568,16 @@ def test_sigkill_leaves_the_previous_dataset_intact(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    try:
+
+    def moment_reached() -> None:
         if moment == "reading":
             time.sleep(1.0)
         else:
             pattern = ".tmp-*" if moment == "staging appears" else ".tmp-*/year=*/data.parquet"
             started = wait_for(lambda: any(data_dir.glob(pattern)), process, timeout=120)
             assert started, "the writer never started"
-        assert process.poll() is None, "the ingest finished before it could be killed"
-        process.send_signal(signal.SIGKILL)
-    finally:
-        process.wait(timeout=60)
-    assert process.returncode == -signal.SIGKILL
+
+    sigkill_when(process, moment_reached)
     assert committed_state(data_dir) == before
     assert len(read_back(data_dir)) == previous.rows
 

@@ -253,3 +253,49 @@ def test_donnees_bad_quarter_falls_back_with_a_notice(
 ) -> None:
     at = open_page("donnees", niveau="departement", code="53", tdebut=quarter)
     assert any("Trimestre" in m.value for m in at.info)
+
+
+def _link_buttons(at: AppTest) -> list:
+    return [element.proto for element in at.get("link_button")]
+
+
+def test_donnees_links_to_the_csv_route_when_served(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under serve.py the download is a link to the route, built from the validated state."""
+    from lib import download
+
+    monkeypatch.setattr(download, "_mounted", True)
+    at = open_page(
+        "donnees", niveau="departement", code="53", debut="2024", fin="2024", flux="export",
+        pays="de,ZZ",
+    )  # fmt: skip
+    (link,) = _link_buttons(at)
+    assert link.url == (
+        "/telecharger/donnees.csv?niveau=departement&code=53&debut=2024&fin=2024&flux=export"
+        "&pays=DE"
+    )
+    assert not at.download_button
+
+
+def test_donnees_falls_back_to_a_download_button(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under plain `streamlit run streamlit_app.py` (no route), the button holds the file."""
+    from lib import download
+
+    monkeypatch.setattr(download, "_mounted", False)
+    at = open_page("donnees", niveau="departement", code="53", debut="2024", fin="2024")
+    assert not _link_buttons(at)
+    (button,) = at.download_button
+    assert button.proto.label == "Télécharger les lignes filtrées (CSV)"
+
+
+def test_donnees_preview_is_french_text(demo_data_dir: Path) -> None:
+    at = open_page(
+        "donnees", niveau="departement", code="53", debut="2024", fin="2024", flux="export"
+    )
+    preview = at.dataframe[0].value
+    (path,) = demo_data_dir.glob("v-*/year=2024/data.parquet")
+    rows = pd.read_parquet(path, filters=[("dept", "==", "53"), ("flow", "==", "E")])
+    largest = round(rows["value_eur"].max())
+    assert preview["valeur_eur"].iloc[0].strip() == f"{largest:,}".replace(",", NB)
+    assert set(preview["annee"]) == {"2024"}
+    assert all(isinstance(cell, str) for column in preview for cell in preview[column])
+    assert "None" not in set(preview["mois"]) | set(preview["cpf4"])

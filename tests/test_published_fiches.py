@@ -124,7 +124,7 @@ def test_csv_exports_equal_pandas_and_carry_codes_and_mass(
         key = ("E" if row.flow == "export" else "I", row.product, row.cpf4)
         assert row.value_eur == pytest.approx(want[key])
     # The Données CSV: both codes, the quarter and the mass, row for row.
-    from lib.urlstate import DataFilter
+    from lib.domain import DataFilter
 
     csv_path = tmp_path / "donnees.csv"
     queries.write_rows_csv(DataFilter(territory, 2023, 2024), str(csv_path))

@@ -12,7 +12,6 @@ from __future__ import annotations
 import itertools
 import math
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -31,7 +30,8 @@ from lib import config, db, ingest, store
 from lib.ingest import ingest_files
 from lib.territory import FRANCE, Territory
 from tests import customs_files as cf
-from tests.test_ingest import committed_state, snapshot, wait_for
+from tests.processes import sigkill_when, wait_for
+from tests.test_ingest import committed_state, snapshot
 from tests.test_ingest import run as run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -929,7 +929,8 @@ def test_sigkill_during_a_published_zip_import_leaves_the_previous_dataset_intac
         stderr=subprocess.PIPE,
         text=True,
     )
-    try:
+
+    def moment_reached() -> None:
         if moment == "reading":  # killed once the ZIPs are being read, by the progress lines
             for line in process.stderr:
                 if "lecture de big_" in line and not line.startswith("Import : 0 %"):
@@ -938,12 +939,9 @@ def test_sigkill_during_a_published_zip_import_leaves_the_previous_dataset_intac
             pattern = ".tmp-*/year=*/data.parquet"
             started = wait_for(lambda: any(data_dir.glob(pattern)), process, timeout=120)
             assert started, "the writer never started"
-        assert process.poll() is None, "the ingest finished before it could be killed"
-        process.send_signal(signal.SIGKILL)
-    finally:
-        process.wait(timeout=60)
-        process.stderr.close()
-    assert process.returncode == -signal.SIGKILL
+
+    with process:  # its stderr is closed on the way out
+        sigkill_when(process, moment_reached)
     assert committed_state(data_dir) == before
     assert stored_file(data_dir, store.DATA_FILE)["value_eur"].tolist() == [1.0, 2.0, 3.0, 4.0]
     assert manifest_of(data_dir) == previous

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 from lib import db, periods, queries, refs, store
+from lib.domain import DataFilter
 from lib.territory import FRANCE, Territory
-from lib.urlstate import DataFilter
 
 MAYENNE = Territory("dept", "53")
 ORNE = Territory("dept", "61")

@@ -1,4 +1,4 @@
-"""lib/readers.py: every accepted format, encoding and header spelling gives the same rows.
+"""lib/readers/: every accepted format, encoding and header spelling gives the same rows.
 
 Files are generated in temporary folders from one logical content (`HEADER`, `ROWS`); the
 expected canonical rows (`EXPECTED`) are written out by hand. The helpers below are shared with
@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import subprocess
+import sys
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +25,7 @@ import xlwt
 
 from lib import readers
 from lib.readers import IngestError
+from lib.readers import text as text_reader
 
 HEADER = ["Flux", "Année", "Mois", "Département", "Code A129", "Code Pays", "Valeur (euros)"]
 # flow, year, month, département, product, country, value (as numbers: formatted per test)
@@ -444,7 +448,7 @@ def test_quoted_fields_and_trailing_separator(tmp_path: Path) -> None:
 
 
 def test_several_batches_keep_every_row(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(readers, "BLOCK_BYTES", 1 << 10)
+    monkeypatch.setattr(text_reader, "BLOCK_BYTES", 1 << 10)
     path = write_text(tmp_path / "many.csv", rows=ROWS * 200)
     seen: list[float] = []
     table = readers.read_file(path, seen.append).table
@@ -487,7 +491,7 @@ def test_line_numbers_count_blank_lines(tmp_path: Path) -> None:
 
 
 def test_line_numbers_across_batches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(readers, "BLOCK_BYTES", 1 << 10)
+    monkeypatch.setattr(text_reader, "BLOCK_BYTES", 1 << 10)
     lines = [";".join(HEADER)] + ["E;2024;1;01;C10A;DE;12,5"] * 2000
     lines[1500 - 1] = "E;2024;1;01;C10A;DE;-3"
     error = read_error(write_lines(tmp_path / "long.csv", lines))
@@ -569,9 +573,9 @@ def test_a_damaged_xls_file_is_refused_cleanly(tmp_path: Path) -> None:
 @pytest.fixture
 def parallel(monkeypatch: pytest.MonkeyPatch) -> None:
     """Cut even small files into 4 parts, with small Arrow blocks."""
-    monkeypatch.setattr(readers, "PARALLEL_MIN_BYTES", 1)
-    monkeypatch.setattr(readers, "BLOCK_BYTES", 1 << 12)
-    monkeypatch.setattr(readers.os, "cpu_count", lambda: 4)
+    monkeypatch.setattr(text_reader, "PARALLEL_MIN_BYTES", 1)
+    monkeypatch.setattr(text_reader, "BLOCK_BYTES", 1 << 12)
+    monkeypatch.setattr(text_reader.os, "cpu_count", lambda: 4)
 
 
 def numbered_lines(count: int) -> list[str]:
@@ -582,40 +586,48 @@ def numbered_lines(count: int) -> list[str]:
 @pytest.mark.usefixtures("parallel")
 def test_parts_keep_every_row_in_order(tmp_path: Path) -> None:
     path = write_lines(tmp_path / "big.csv", numbered_lines(5000))
-    assert len(readers._parts(path, readers.sniff_text(path, "big.csv"))) == 4
+    assert len(text_reader._parts(path, readers.sniff_text(path, "big.csv"))) == 4
     values = readers.read_file(path).table.column("value_eur").to_pylist()
     assert values == [float(n) for n in range(2, 5002)]
 
 
 @pytest.mark.usefixtures("parallel")
-def test_parts_report_the_line_of_an_error_in_a_late_part(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("bad_rows", "blank_lines", "line", "message"),
+    [
+        pytest.param(
+            {4700: "E;2024;1;01;C10A;DE;oops"},
+            3,  # blank lines in the first part: the bad row is now line 4703
+            4703,
+            "valeur « oops » non numérique dans la colonne « Valeur (euros) »",
+            id="an error in a late part",
+        ),
+        pytest.param(
+            {4900: "E;2024;1;01;C10A;DE;-1", 300: "E;2024;1;9-6;C10A;DE;1"},
+            0,
+            300,
+            "département « 9-6 » invalide dans la colonne « Département »",
+            id="the first error of the file",
+        ),
+        pytest.param(
+            {3999: "E;2024;1;01;C10A"},
+            0,
+            3999,
+            "5 champs au lieu de 7 (séparateur « ; »)",
+            id="a ragged line",
+        ),
+    ],
+)
+def test_parts_report_the_line_of_the_first_error(
+    tmp_path: Path, bad_rows: dict[int, str], blank_lines: int, line: int, message: str
+) -> None:
+    """`bad_rows` replace the rows on those file lines; then `blank_lines` go after line 100."""
     lines = numbered_lines(5000)
-    lines[4700 - 1] = "E;2024;1;01;C10A;DE;oops"
-    lines[100:100] = ["", "", ""]  # blank lines in the first part: the bad row is now line 4703
+    for number, row in bad_rows.items():
+        lines[number - 1] = row
+    lines[100:100] = [""] * blank_lines
     error = read_error(write_lines(tmp_path / "big.csv", lines))
-    assert (error.line, error.message) == (
-        4703,
-        "valeur « oops » non numérique dans la colonne « Valeur (euros) »",
-    )
-
-
-@pytest.mark.usefixtures("parallel")
-def test_parts_report_the_first_error_of_the_file(tmp_path: Path) -> None:
-    lines = numbered_lines(5000)
-    lines[4900 - 1] = "E;2024;1;01;C10A;DE;-1"
-    lines[300 - 1] = "E;2024;1;9-6;C10A;DE;1"
-    error = read_error(write_lines(tmp_path / "big.csv", lines))
-    assert (error.line, error.message) == (
-        300,
-        "département « 9-6 » invalide dans la colonne « Département »",
-    )
-
-
-@pytest.mark.usefixtures("parallel")
-def test_parts_report_a_ragged_line(tmp_path: Path) -> None:
-    lines = numbered_lines(5000)
-    lines[3999 - 1] = "E;2024;1;01;C10A"
-    assert read_error(write_lines(tmp_path / "big.csv", lines)).line == 3999
+    assert (error.line, error.message) == (line, message)
 
 
 # --- more XLSX and Parquet cases ------------------------------------------------------------------
@@ -700,8 +712,48 @@ def test_detect_encoding(raw: bytes, encoding: str) -> None:
 
 
 def test_windows_1252_with_latin1_fallback_decodes_every_byte() -> None:
+    readers.ensure_codec()
     decoded = bytes(range(256)).decode(readers.CP1252_LATIN1)
     assert decoded[0x80] == "€" and decoded[0x81] == "\x81" and decoded[0xE9] == "é"
+
+
+CODEC_PROBE = """
+import codecs, json
+
+
+def known(lookup, name):
+    try:
+        lookup(name)
+    except LookupError:
+        return False
+    return True
+
+
+name = "cp1252_latin1"
+before = [known(codecs.lookup, name), known(codecs.lookup_error, name)]
+import lib.readers as readers
+after_import = [known(codecs.lookup, name), known(codecs.lookup_error, name)]
+readers.ensure_codec()
+readers.ensure_codec()
+decoded = bytes(range(256)).decode(name)
+print(json.dumps([before, after_import, known(codecs.lookup, name), decoded]))
+"""
+
+
+def test_importing_the_readers_registers_no_codec() -> None:
+    """The codec is registered when a file is decoded (`ensure_codec`), not by an import: a
+    fresh interpreter, so that no other test has registered it already."""
+    root = Path(__file__).resolve().parent.parent
+    probe = subprocess.run(
+        [sys.executable, "-c", CODEC_PROBE], cwd=root, capture_output=True, text=True, check=True
+    )
+    before, after_import, registered, decoded = json.loads(probe.stdout)
+    assert before == after_import == [False, False]
+    assert readers.CP1252_LATIN1 == "cp1252_latin1" and registered
+    # Windows-1252 where it defines the byte, Latin-1 for its five holes (0x81, 0x8D…).
+    cp1252 = [bytes([b]).decode("cp1252", "replace") for b in range(256)]
+    assert list(decoded) == [chr(b) if c == "\ufffd" else c for b, c in enumerate(cp1252)]
+    assert sum(c == "\ufffd" for c in cp1252) == 5
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
@@ -712,13 +764,9 @@ def test_namibia_na_is_a_country_not_a_missing_value(tmp_path: Path, suffix: str
     assert readers.read_file(path).table.column("country").to_pylist() == ["NA"]
 
 
-def test_a_cpf4_only_file_read_in_parallel_parts_keeps_its_cpf4(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.mark.usefixtures("parallel")
+def test_a_cpf4_only_file_read_in_parallel_parts_keeps_its_cpf4(tmp_path: Path) -> None:
     """The CPF4 column stands for the product in every part and batch, and stays the CPF4."""
-    monkeypatch.setattr(readers, "PARALLEL_MIN_BYTES", 1)
-    monkeypatch.setattr(readers, "BLOCK_BYTES", 1 << 10)
-    monkeypatch.setattr(readers.os, "cpu_count", lambda: 4)
     lines = [f"E;2024;53;{1000 + i % 90};DE;{i + 1}" for i in range(3000)]
     path = tmp_path / "cpf4.csv"
     path.write_text("Flux;Année;Département;Code CPF4;Code pays;Valeur\n" + "\n".join(lines) + "\n")

@@ -15,8 +15,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib import config, db, export, queries
+from lib.domain import DataFilter
 from lib.territory import FRANCE, Territory
-from lib.urlstate import DataFilter
 
 SLOW_SQL = "SELECT count(*) FROM range(100000) a, range(100000) b WHERE a.range + b.range = -1"
 MAYENNE = Territory("dept", "53")

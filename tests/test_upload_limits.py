@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from lib import config, ingest, readers
-from lib.readers import IngestError
+from lib.readers import IngestError, archives
 from tests import customs_files as cf
 from tests.test_ingest import committed_state, previous_dataset
 from tests.test_readers import write_xlsx, write_zip
@@ -95,13 +95,13 @@ def leftovers(folder: Path) -> list[str]:
 def extracted(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The members the readers write to disk, in order."""
     names: list[str] = []
-    real = readers._extract
+    real = archives._extract
 
     def spy(archive, info, target, member, meter) -> None:
         names.append(info.filename)
         real(archive, info, target, member, meter)
 
-    monkeypatch.setattr(readers, "_extract", spy)
+    monkeypatch.setattr(archives, "_extract", spy)
     return names
 
 
@@ -267,7 +267,7 @@ def test_members_are_counted_in_a_zip64_directory_too(
             for index in range(2000):
                 archive.writestr(f"f/{index}.csv", b"x")
     assert zipfile.stringEndArchive64 in path.read_bytes()[-200:]
-    assert readers._directory_summary(path, 5000) == (2000, False)
+    assert archives._directory_summary(path, 5000) == (2000, False)
     monkeypatch.setenv("COMEXT_ZIP_MAX_MEMBERS", "100")
     assert (
         refusal(path)
@@ -355,7 +355,7 @@ def fooled_directory(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, int]
         return [allowance["bytes"]] * len(infos)
 
     monkeypatch.setattr(readers.ZipBudget, "check_directory", check_directory)
-    monkeypatch.setattr(readers, "COPY_BYTES", 64 << 10)
+    monkeypatch.setattr(archives, "COPY_BYTES", 64 << 10)
     yield allowance
 
 
@@ -367,7 +367,7 @@ def test_the_total_size_is_enforced_while_reading(
     assert len(content) > 3 * MB
     path = write_zip(tmp_path / "gros.zip", {"gros.csv": content})
     partial: list[bool] = []
-    real = readers._extract
+    real = archives._extract
 
     def extract(archive, info, target, member, meter) -> None:
         try:
@@ -376,14 +376,14 @@ def test_the_total_size_is_enforced_while_reading(
             partial.append(target.exists())  # before the temporary folder's own clean-up
             raise
 
-    monkeypatch.setattr(readers, "_extract", extract)
+    monkeypatch.setattr(archives, "_extract", extract)
     budget = readers.ZipBudget()
     assert refusal(path, budget) == (
         "gros.zip : archive trop volumineuse une fois décompressée : limite de 1\u00a0Mo "
         "dépassée à la lecture de « gros.csv »."
     )
     # Stopped at the first chunk past the limit: not one more was read, the partial copy is gone.
-    assert MB < budget.uncompressed <= MB + readers.COPY_BYTES
+    assert MB < budget.uncompressed <= MB + archives.COPY_BYTES
     assert partial == [False]
     assert leftovers(scratch) == []
 
@@ -397,7 +397,7 @@ def test_the_ratio_is_enforced_while_reading(
     assert refusal(path, budget) == (
         "bombe.zip : archive trop compressée : « zeros.parquet » dépasse 100:1 à la lecture."
     )
-    assert 2 * MB < budget.uncompressed <= 2 * MB + readers.COPY_BYTES
+    assert 2 * MB < budget.uncompressed <= 2 * MB + archives.COPY_BYTES
     assert leftovers(scratch) == []
 
 
@@ -492,7 +492,7 @@ def test_label_files_and_notices_are_streamed_not_extracted(
     assert len(files) == 5 and streamed.labels
     # The same archive with every member extracted, as before, reads the same.
     extracted.clear()
-    monkeypatch.setattr(readers, "_streamed", lambda *args: False)
+    monkeypatch.setattr(archives, "_streamed", lambda *args: False)
     on_disk = readers.read_file(path)
     assert sorted(extracted) == sorted(files)
     assert streamed.table.equals(on_disk.table)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lib import urlstate
+from lib.domain import FicheState, MapState
 from lib.territory import FRANCE, Territory
 
 YEARS = list(range(2015, 2025))
@@ -14,7 +15,7 @@ def test_full_fiche_url_round_trips() -> None:
     params = {"niveau": "departement", "code": "53", "annee": "2022", "top": "7", "flux": "export"}
     state, notices = urlstate.parse_fiche(params, YEARS)
     assert notices == []
-    assert state == urlstate.FicheState(Territory("dept", "53"), 2022, 7, "export")
+    assert state == FicheState(Territory("dept", "53"), 2022, 7, "export")
     assert state.to_params() == params
     assert state.shows_exports and not state.shows_imports
 
@@ -22,7 +23,7 @@ def test_full_fiche_url_round_trips() -> None:
 def test_defaults_without_parameters() -> None:
     state, notices = urlstate.parse_fiche({}, YEARS)
     assert notices == []
-    assert state == urlstate.FicheState(FRANCE, 2024, 10, "tous")
+    assert state == FicheState(FRANCE, 2024, 10, "tous")
     assert state.to_params() == {"niveau": "france", "annee": "2024", "top": "10", "flux": "tous"}
 
 
@@ -95,10 +96,10 @@ def test_map_parameters() -> None:
         {"annee": "2020", "indicateur": "balance", "code": "1"}, YEARS, metrics
     )
     assert notices == []
-    assert state == urlstate.MapState(2020, "balance", "01")
+    assert state == MapState(2020, "balance", "01")
     assert state.to_params() == {"annee": "2020", "indicateur": "balance", "code": "01"}
     state, notices = urlstate.parse_map({"indicateur": "x", "code": "999"}, YEARS, metrics)
-    assert state == urlstate.MapState(2024, "exports", None)
+    assert state == MapState(2024, "exports", None)
     assert len(notices) == 2
     assert state.to_params() == {"annee": "2024", "indicateur": "exports"}
 
@@ -206,7 +207,7 @@ def test_reduced_query_string_gives_up_on_too_many_different_parameters() -> Non
     reduced = urlstate.reduced_query_string(query, max_fields=1000, max_length=512 * 1024)
     assert reduced == f"{urlstate.DISCARDED_KEY}=1500-{len(query)}"
     state, notices = urlstate.parse_fiche({urlstate.DISCARDED_KEY: "1500-9000"}, YEARS)
-    assert state == urlstate.FicheState(FRANCE, 2024)
+    assert state == FicheState(FRANCE, 2024)
     assert notices == [
         "Adresse trop longue pour être lue (1\u00a0500 paramètres, 9\u00a0000 caractères) : "
         "elle a été ignorée, affichage par défaut."

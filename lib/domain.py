@@ -1,0 +1,65 @@
+"""What a page shows, as plain data: the state of the fiche, of the Données filter, of the map.
+
+lib.urlstate parses these states from a URL (with its French notices) and writes the URL of
+each (`urlstate.params_of`): the URL's words are urlstate's alone. lib.queries and the figures
+read the states. This module depends on nothing above the territory and the flows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lib import flows
+from lib.flows import Flow
+from lib.territory import Territory
+
+OTHERS = "AUTRES"  # the code merging the products or countries beyond a top N
+TOP_MIN, TOP_MAX, TOP_DEFAULT = 3, 25, 10
+MAP_METRIC_DEFAULT = flows.EXPORT.key
+
+
+@dataclass(frozen=True)
+class FicheState:
+    """The fiche: a territory, a year, the top N, a flow choice (flows.CHOICES)."""
+
+    territory: Territory
+    year: int
+    top: int = TOP_DEFAULT
+    flux: str = flows.BOTH
+
+    @property
+    def shown_flows(self) -> tuple[Flow, ...]:
+        """The flows shown, exports first."""
+        return flows.chosen(self.flux)
+
+    @property
+    def shows_exports(self) -> bool:
+        return flows.EXPORT in self.shown_flows
+
+    @property
+    def shows_imports(self) -> bool:
+        return flows.IMPORT in self.shown_flows
+
+
+@dataclass(frozen=True)
+class DataFilter:
+    """The Données page: a territory, a year range, a flow, products and countries."""
+
+    territory: Territory
+    first_year: int
+    last_year: int
+    flux: str = flows.BOTH
+    products: tuple[str, ...] = field(default_factory=tuple)
+    countries: tuple[str, ...] = field(default_factory=tuple)
+    first_quarter: int = 1  # the period runs from (first_year, first_quarter)
+    last_quarter: int = 4  # to (last_year, last_quarter), both included
+    cpf4: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class MapState:
+    """The Carte page: its year, the metric colouring the départements, the one outlined."""
+
+    year: int
+    metric: str = MAP_METRIC_DEFAULT
+    selected: str | None = None

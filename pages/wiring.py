@@ -1,0 +1,93 @@
+"""How a page's widgets drive its URL, which is the page's state (lib/urlstate.py).
+
+A widget's callback reads the state the URL holds, changes what the widget changed and writes
+the whole URL back; the page then reruns from the URL alone, so that a shared link always shows
+what its author saw. Each page with URL state declares one `PageUrl` (the prefix of its widget
+keys and its parser) and builds its callbacks from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any, Generic, TypeVar
+
+import streamlit as st
+
+from lib import urlstate
+from lib.domain import DataFilter, FicheState, MapState
+from lib.territory import FRANCE, Territory
+from pages import components
+
+S = TypeVar("S", FicheState, DataFilter, MapState)
+Callback = Callable[[], None]
+
+
+@dataclass(frozen=True)
+class PageUrl(Generic[S]):
+    """A page's URL state: `prefix` names its widgets (`fiche-year`), `parse` reads its URL."""
+
+    prefix: str
+    parse: Callable[[urlstate.Params], tuple[S, list[str]]]
+
+    def key(self, name: str) -> str:
+        return f"{self.prefix}-{name}"
+
+    def widget(self, name: str) -> Any:
+        """The value of the widget `<prefix>-<name>`."""
+        return st.session_state[self.key(name)]
+
+    def shown(self) -> S:
+        """The state the page shows, with the notices of what its URL said wrong."""
+        state, messages = self.parse(components.url_params())
+        components.notices(messages)
+        return state
+
+    def write(self, state: S) -> None:
+        """The URL, made to say exactly `state` (a shared link then reproduces the view)."""
+        components.write_url(urlstate.params_of(state))
+
+    def sync(self, **values: object) -> None:
+        """Align each widget `<prefix>-<name>` on the URL's value before it is drawn (the URL
+        wins over what the session remembers)."""
+        for name, value in values.items():
+            if st.session_state.get(self.key(name)) != value:
+                st.session_state[self.key(name)] = value
+
+    def on(self, change: Callable[[S], S]) -> Callback:
+        """A widget callback: the URL's state, changed by `change`, becomes the URL."""
+
+        def callback() -> None:
+            state, _ = self.parse(components.url_params())  # its notices were shown already
+            st.query_params.from_dict(urlstate.params_of(change(state)))
+
+        return callback
+
+    def on_fields(self, *names: str) -> Callback:
+        """A callback setting each field `name` of the state to its widget `<prefix>-<name>`."""
+        return self.on(lambda state: replace(state, **{name: self.widget(name) for name in names}))
+
+    def picked_territory(self) -> Territory:
+        """The territory of the level and territory pickers (components.territory_pickers)."""
+        return Territory(self.widget("level"), self.widget("code"))
+
+    def on_level(self) -> Callback:
+        """The level picker's callback: the territory moves to the chosen level."""
+        return self.on(
+            lambda state: replace(
+                state, territory=moved_territory(state.territory, self.widget("level"))
+            )
+        )
+
+
+def moved_territory(current: Territory, level: str) -> Territory:
+    """Where a change of level leads: a département's région, a région's first département."""
+    if level == "france":
+        return FRANCE
+    if level == "region":
+        region = current.region
+        return region if region is not None else Territory("region", "11")
+    depts = current.depts
+    if current.level == "region" and depts:
+        return Territory("dept", depts[0])
+    return Territory("dept", "75")

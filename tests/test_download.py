@@ -1,0 +1,212 @@
+"""The Données CSV route (lib/download.py) behind the middleware of serve.py, served by
+uvicorn on a free 127.0.0.1 port (in a thread) and fetched over HTTP.
+
+Expected rows and totals come from the fixture frame with plain pandas, and the bytes from
+`queries.write_rows_csv`, never from the route's code.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from email.message import Message
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import uvicorn
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+
+from bench.cluster import free_port
+from lib import db, download, queries, webguard
+from lib.domain import DataFilter
+from lib.territory import Territory
+from tests.test_quarters import ROWS
+
+MAYENNE = Territory("dept", "53")
+
+
+@dataclass
+class Answer:
+    status_code: int
+    headers: Message
+    content: bytes
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8")
+
+
+class Client:
+    """GET over HTTP, any status kept (urllib raises on 4xx/5xx)."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+
+    def get(self, target: str, chunks: list[bytes] | None = None) -> Answer:
+        try:
+            response = urllib.request.urlopen(self.base + target, timeout=30)
+        except urllib.error.HTTPError as error:
+            return Answer(error.code, error.headers, error.read())
+        with response:
+            body = b"".join(iter(lambda: response.read(download.CHUNK_BYTES), b""))
+            if chunks is not None:
+                chunks.append(body)
+            return Answer(response.status, response.headers, body)
+
+
+@pytest.fixture
+def client(use_dataset) -> Iterator[Client]:
+    """The route as serve.py mounts it, with lib/webguard.py in front, over the ROWS dataset."""
+    use_dataset(ROWS)
+    app = Starlette(routes=download.routes(), middleware=[Middleware(webguard.SecurityHeaders)])
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    try:
+        yield Client(f"http://127.0.0.1:{port}")
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def _expected(data_filter: DataFilter, tmp_path: Path) -> bytes:
+    path = tmp_path / "expected.csv"
+    queries.write_rows_csv(data_filter, str(path))
+    return path.read_bytes()
+
+
+def test_the_route_sends_the_bytes_of_write_rows_csv(client: Client, tmp_path: Path) -> None:
+    data_filter = DataFilter(MAYENNE, 2024, 2025, flux="export", first_quarter=2)
+    response = client.get(download.url(data_filter))
+    assert response.status_code == 200
+    assert response.content == _expected(data_filter, tmp_path)
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert response.headers["content-disposition"] == (
+        'attachment; filename="donnees_dept_53_2024T2-2025T4_export.csv"'
+    )
+    assert response.headers["x-content-type-options"] == "nosniff"  # the middleware's headers
+    assert response.headers["x-frame-options"] == "SAMEORIGIN"
+    # Independently: Mayenne's exports from 2024 T2 to 2025 T4 in the fixture frame.
+    rows = ROWS[(ROWS["dept"] == "53") & (ROWS["flow"] == "E")]
+    index = rows["year"] * 4 + rows["quarter"].astype(int)
+    chosen = rows[index >= 2024 * 4 + 2]
+    read = pd.read_csv(io.BytesIO(response.content), dtype={"departement": str})
+    assert len(read) == len(chosen) > 0
+    assert read["valeur_eur"].sum() == pytest.approx(chosen["value_eur"].sum())
+    assert set(read["departement"]) == {"53"} and set(read["flux"]) == {"export"}
+
+
+def test_france_over_every_year_arrives_whole(client: Client, tmp_path: Path) -> None:
+    data_filter = DataFilter(Territory("france", "FR"), 2024, 2025)
+    response = client.get(download.url(data_filter))
+    assert response.content == _expected(data_filter, tmp_path)
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert len(rows) == len(ROWS)
+    assert sum(float(row["valeur_eur"]) for row in rows) == pytest.approx(ROWS["value_eur"].sum())
+
+
+@pytest.mark.parametrize(
+    ("query", "said"),
+    [
+        ("niveau=departement&code=999", "Département inconnu : « 999 »"),
+        ("niveau=departement&code=53&produits=C10A,ZZZ", "Produits inconnus ignorés : « ZZZ »"),
+        ("niveau=departement&code=53&pays=DE&pays=US", "Paramètre « pays » répété"),
+        ("niveau=departement&code=53&debut=1990", "Année de début « 1990 » indisponible"),
+        ("niveau=departement&code=53&flux=%3DCMD()", "Flux « =CMD() » inconnu"),
+        ("niveau=departement&code=53&couleur=rouge", "Paramètre « couleur » inconnu"),
+    ],
+)
+def test_bad_parameters_are_refused_in_french_before_any_row_query(
+    client: Client, monkeypatch: pytest.MonkeyPatch, query: str, said: str
+) -> None:
+    def never(*args: object) -> None:
+        raise AssertionError("a refused address reached the rows query")
+
+    monkeypatch.setattr(queries, "write_rows_csv", never)
+    response = client.get(f"{download.PATH}?{query}")
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "text/plain; charset=utf-8"
+    assert response.text.startswith(download.REFUSED)
+    assert said in response.text
+
+
+def test_an_over_long_address_is_refused_by_the_middleware(client: Client) -> None:
+    long_list = ",".join(["C10A"] * 2000)
+    response = client.get(f"{download.PATH}?niveau=france&produits={long_list}")
+    assert response.status_code == 414
+    assert "text/html" in response.headers["content-type"]
+    assert response.content == webguard.REFUSED_PAGE.read_bytes()
+
+
+def test_beyond_the_concurrency_limit_the_answer_is_503(
+    client: Client, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """MAX_CONCURRENT downloads being written hold every slot: the next one gets 503; once
+    they are done, a download is served again (slots are released)."""
+    writing, finish = threading.Barrier(download.MAX_CONCURRENT + 1), threading.Event()
+    original = queries.write_rows_csv
+
+    def slow(data_filter: DataFilter, path: str) -> None:
+        writing.wait(timeout=20)
+        finish.wait(timeout=20)
+        original(data_filter, path)
+
+    monkeypatch.setattr(queries, "write_rows_csv", slow)
+    url = download.url(DataFilter(MAYENNE, 2024, 2024))
+    results: list[int] = []
+    threads = [
+        threading.Thread(target=lambda: results.append(client.get(url).status_code))
+        for _ in range(download.MAX_CONCURRENT)
+    ]
+    for thread in threads:
+        thread.start()
+    writing.wait(timeout=20)  # every slot is taken, the files are being written
+    busy = client.get(url)
+    assert busy.status_code == 503
+    assert busy.text == download.BUSY
+    assert busy.headers["x-content-type-options"] == "nosniff"
+    finish.set()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert results == [200] * download.MAX_CONCURRENT
+    monkeypatch.setattr(queries, "write_rows_csv", original)
+    assert client.get(url).status_code == 200
+
+
+def test_no_temporary_file_is_left_behind(
+    client: Client, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(download.tempfile, "tempdir", str(tmp_path))
+    for query in (download.url(DataFilter(MAYENNE, 2024, 2024)), f"{download.PATH}?code=999"):
+        client.get(query)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_fallback_bytes_are_the_same(use_dataset, tmp_path: Path) -> None:
+    use_dataset(ROWS)
+    data_filter = DataFilter(MAYENNE, 2024, 2024)
+    assert download.csv_bytes(data_filter) == _expected(data_filter, tmp_path)
+
+
+def test_a_query_interrupted_by_the_time_limit_is_a_french_503(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def timeout(*args: object) -> None:
+        raise db.QueryTimeout(db.QUERY_TIMEOUT_S)
+
+    monkeypatch.setattr(queries, "write_rows_csv", timeout)
+    response = client.get(download.url(DataFilter(MAYENNE, 2024, 2024)))
+    assert response.status_code == 503
+    assert response.text == str(db.QueryTimeout(db.QUERY_TIMEOUT_S))
