@@ -43,6 +43,7 @@ navigation = st.navigation(
     ],
     position="top",
 )
+components.layout_css()
 components.banner()
 if navigation.url_path == "importer":  # the one page without URL state reads only the token
     components.unexpected_url_params(allowed=(admin.TOKEN_PARAM,))

@@ -222,6 +222,10 @@ def measure(
             session = Session(browser, server.url, path, expected)
             try:
                 results = _sample(session, samples, log)
+            except Exception as exc:  # a timeout says little: what the page and the app showed
+                state = session.page.evaluate(PAGE_STATE_JS) if session.page else None
+                problems = "\n".join(server.log_problems())
+                raise RuntimeError(f"{exc}\npage: {state}\napp log: {problems}") from exc
             finally:
                 session.close()
                 browser.close()

@@ -126,7 +126,7 @@ def check_fiche(
         return errors, []
     violations = []
     territory = expected.territory
-    params = expected.to_params()
+    params = urlstate.params_of(expected)
     got = dict(parse_qsl(run.query_string, keep_blank_values=True))
     if got != params:
         violations.append(f"URL written back {run.query_string!r}, asked {urlencode(params)!r}")
@@ -236,7 +236,7 @@ async def visit(
     session = StreamlitSession(base_url, timeout_s=ACTION_TIMEOUT_S)
     try:
         started = time.perf_counter()
-        run = await session.open("/fiche", urlencode(state.to_params()))
+        run = await session.open("/fiche", urlencode(urlstate.params_of(state)))
         recorder.sample("open", time.perf_counter() - started, run.bytes_received)
         recorder.problems(*check_fiche(run, state, session, recorder.fingerprints))
         await think()

@@ -149,6 +149,11 @@ def _browser_table(results: dict[str, Any]) -> list[str]:
     found = results.get("browser")
     if not found:
         return []
+    if "error" in found:
+        return [
+            f"In Chromium (`bench/browser.py`): the measure failed ({found['error'][:200]}).",
+            "",
+        ]
     lines = [
         f"In Chromium (`bench/browser.py`): `{found['url']}` opened in a fresh browser context "
         f"until its {found['charts']} charts are drawn, then the top-N slider moved until its "

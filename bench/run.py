@@ -485,8 +485,7 @@ def benchmark(settings: Settings, data_dir: Path, scratch: Path) -> dict[str, An
         )
         results["settings"]["remote_draws"] = len(remote_draws)
     if settings.browser:
-        results["browser"] = browser.measure(data_dir, settings.browser_samples, log)
-        log(browser.summary(results["browser"]))
+        results["browser"] = measure_browser(data_dir, settings.browser_samples)
     results["details"] = {
         "dataset": dataset,
         "cold_start": cold,
@@ -498,6 +497,17 @@ def benchmark(settings: Settings, data_dir: Path, scratch: Path) -> dict[str, An
         "draws": [d.label + f" export:{d.export_dept}" for d in draws],
     }
     return results
+
+
+def measure_browser(data_dir: Path, samples: int) -> dict[str, Any]:
+    """bench.browser's timings; its failure is reported (key `error`), not lost with the run."""
+    try:
+        found = browser.measure(data_dir, samples, log)
+    except Exception as exc:
+        log(f"browser: failed: {exc}")
+        return {"error": str(exc)[:4000]}
+    log(browser.summary(found))
+    return found
 
 
 def mismatches(results: dict[str, Any]) -> int:
@@ -521,7 +531,8 @@ def main(argv: list[str] | None = None) -> int:
     bad = mismatches(results)
     if bad:
         log(f"{bad} answers differ (see 'checks' and 'remote' in the JSON)")
-    return 1 if bad else 0
+    failed = "error" in results.get("browser", {})
+    return 1 if bad or failed else 0
 
 
 if __name__ == "__main__":

@@ -99,6 +99,16 @@ def _env_number(name: str, default: float) -> float:
     return value
 
 
+# DuckDB's memory, per app process (it spills sorts and joins to TEMP_DIR beyond it). Its own
+# default is 80 % of the machine's memory: a France × ten years CSV sorted 2.9 M rows at 1.1 GB.
+ENV_DUCKDB_MEMORY_MB = "COMEXT_DUCKDB_MEMORY_MB"
+DUCKDB_MEMORY_MB = 400.0
+
+
+def duckdb_memory_mb() -> float:
+    return _env_number(ENV_DUCKDB_MEMORY_MB, DUCKDB_MEMORY_MB)
+
+
 def zip_limits() -> ZipLimits:
     """The ZIP limits: `$COMEXT_ZIP_MAX_UNCOMPRESSED_MB`, `$COMEXT_ZIP_MAX_RATIO`,
     `$COMEXT_ZIP_MAX_MEMBERS`, or their defaults (2 048 MB, 100:1, 1 000)."""

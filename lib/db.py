@@ -13,6 +13,8 @@ and `run()` raises QueryTimeout, whose French message the pages show.
 
 from __future__ import annotations
 
+import os
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -172,10 +174,17 @@ def _create_name_views(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"CREATE OR REPLACE VIEW names_{kind} AS {body}")
 
 
+def _spill_dir() -> Path:
+    return Path(tempfile.gettempdir()) / f"comext-duckdb-{os.getpid()}"
+
+
 def _open(location: str) -> _Process:
     con = duckdb.connect(":memory:")
     # Every query opens the same few Parquet files: keep their footers in memory.
     con.execute("SET parquet_metadata_cache = true")
+    # Bounded, spilling to a folder of its own beyond (see config.duckdb_memory_mb).
+    con.execute(f"SET memory_limit = '{config.duckdb_memory_mb():.0f}MB'")
+    con.execute(f"SET temp_directory = {literal(str(_spill_dir()))}")
     _load_reference_tables(con)
     if config.is_remote(location):
         remote.load_httpfs(con)

@@ -26,7 +26,7 @@ import plotly.graph_objects as go
 from lib import refs
 from lib.domain import OTHERS
 from lib.flows import EXPORT, FLOWS, IMPORT, Flow, flow_of
-from lib.formatting import meur, number, pct, share_decimals
+from lib.formatting import meur, national_share, number, share
 from lib.text import plotly_text
 from lib.theme import (
     BLUE_FRANCE,
@@ -48,7 +48,6 @@ NO_DATA = "Aucune donnée"
 OTHERS_LABEL = "Autres"
 OTHER_PRODUCTS_GROUP = "Autres produits"
 MILLION = 1e6
-AXIS_PADDING = 1.4  # room for the bar texts drawn outside the bars
 WRAP_WIDTH = 24  # characters per line of a treemap label
 MIN_LABELLED_SHARE = 0.015  # of the treemap's area, for a product box to be labelled
 MAX_NODE_LABEL = 42  # characters of a Sankey node name before it is shortened
@@ -143,9 +142,10 @@ def _decimals(step: float) -> int:
     return next((d for d in range(7) if round(step, d) == step), 6)
 
 
-def _symmetric_ticks(half_range: float) -> tuple[list[float], list[str]]:
-    """Ticks from −half_range to +half_range, labelled by their absolute value."""
-    step = _nice_step(half_range / 5)
+def _symmetric_ticks(half_range: float, per_side: int = 5) -> tuple[list[float], list[str]]:
+    """Ticks from −half_range to +half_range, labelled by their absolute value, about
+    `per_side` on each side."""
+    step = _nice_step(half_range / per_side)
     count = math.floor(half_range / step + 1e-9)
     values = [k * step for k in range(-count, count + 1)]
     decimals = _decimals(step)
@@ -169,12 +169,53 @@ def _columns(frame: pd.DataFrame, names: Sequence[str]) -> list[list[Any]]:
 
 # ---------------------------------------------------------------------------------------------
 # « Principaux pays à l'import et à l'export »
+#
+# Two looks of one chart: the wide one of the seed fiches, and a narrow one for a phone (the page
+# shows whichever fits its width: .streamlit/layout.css), where the values lose their unit (named
+# by the axis and the « Solde (M€) » header), the names are shortened (full in the hover), the
+# axis has three ticks and the bars leave more room to the values beside them.
+
+
+@dataclass(frozen=True)
+class _PartnersLook:
+    padding: float  # axis half-range over the largest bar: room for the texts beside the bars
+    ticks_per_side: int
+    with_unit: bool  # « 1 720,4 M€ » beside the bars and in the balances, else « 1 720,4 »
+    axis_title: str
+    balance_header: str
+    name_limit: int  # characters of a country name on the axis
+    row_height: int  # px
+    text_size: int
+    right_margin: int  # px, for the balances
+
+
+_WIDE_PARTNERS = _PartnersLook(
+    padding=1.4,
+    ticks_per_side=5,
+    with_unit=True,
+    axis_title="millions d'euros (importations à gauche, exportations à droite)",
+    balance_header="<b>Solde</b>",
+    name_limit=60,
+    row_height=34,
+    text_size=11,
+    right_margin=110,
+)
+_NARROW_PARTNERS = _PartnersLook(
+    padding=2.1,
+    ticks_per_side=2,
+    with_unit=False,
+    axis_title="millions d'euros",
+    balance_header="<b>Solde (M€)</b>",
+    name_limit=13,
+    row_height=30,
+    text_size=10,
+    right_margin=84,
+)
 
 _PARTNER_HOVER = (
     "<b>%{customdata[0]}</b><br>Importations : %{customdata[1]}"
     "<br>Exportations : %{customdata[2]}<br>Solde : %{customdata[3]}<extra></extra>"
 )
-_PARTNER_TEXTFONT = {"size": 11, "color": TEXT_GREY}
 _PARTNERS_LEGEND = {
     "orientation": "h",
     "x": 0,
@@ -183,12 +224,12 @@ _PARTNERS_LEGEND = {
     "traceorder": "normal",
 }
 _PARTNERS_XAXIS = {
-    "title": {"text": "millions d'euros (importations à gauche, exportations à droite)"},
     "gridcolor": GRID_GREY,
     "zeroline": True,
     "zerolinecolor": TEXT_GREY,
     "zerolinewidth": 1,
     "fixedrange": True,
+    "tickangle": 0,
 }
 _PARTNERS_YAXIS = {
     "autorange": "reversed",
@@ -200,7 +241,7 @@ _PARTNER_COLUMNS = ("country_name", "imports_eur", "exports_eur", "balance_eur")
 
 
 def _partner_bar(
-    words: Flow, x: list[float], texts: list[str], customdata: list[list[str]]
+    words: Flow, x: list[float], texts: list[str], customdata: list[list[str]], size: int
 ) -> dict[str, object]:
     return {
         "type": "bar",
@@ -212,7 +253,7 @@ def _partner_bar(
         "text": texts,
         "textposition": "outside",
         "cliponaxis": False,
-        "textfont": _PARTNER_TEXTFONT,
+        "textfont": {"size": size, "color": TEXT_GREY},
         "customdata": customdata,
         "hovertemplate": _PARTNER_HOVER,
     }
@@ -232,14 +273,15 @@ def _right_note(text: str, y: float, **extra: object) -> dict[str, object]:
     }
 
 
-def _balance_annotations(balances: list[float], texts: list[str]) -> list[dict[str, object]]:
-    """« Solde » over the right margin, then each country's signed, coloured balance."""
-    header = _right_note("<b>Solde</b>", 1, yref="paper", yanchor="bottom")
+def _balance_annotations(
+    balances: list[float], texts: list[str], header: str
+) -> list[dict[str, object]]:
+    """`header` over the right margin, then each country's signed, coloured balance."""
     rows = [
         _right_note(text, row, yref="y", font={"color": _sign_color(b)})
         for row, (b, text) in enumerate(zip(balances, texts, strict=True))
     ]
-    return [header, *rows]
+    return [_right_note(header, 1, yref="paper", yanchor="bottom"), *rows]
 
 
 def _bar_texts(values_eur: list[float], texts: list[str]) -> list[str]:
@@ -256,64 +298,83 @@ def _largest_first(totals: list[float]) -> list[int]:
 def _partner_columns(
     partners: pd.DataFrame,
 ) -> tuple[list[str], list[float], list[float], list[float]]:
-    """Names, imports, exports and balances, largest imports + exports first."""
+    """Names (as in the data), imports, exports and balances, largest imports + exports first."""
     names, imports, exports, balances = _columns(partners, _PARTNER_COLUMNS)
     order = _largest_first([i + e for i, e in zip(imports, exports, strict=True)])
     return (
-        [plotly_text(names[row]) for row in order],
+        [str(names[row]) for row in order],
         [float(imports[row]) for row in order],
         [float(exports[row]) for row in order],
         [float(balances[row]) for row in order],
     )
 
 
-def partners_figure(partners: pd.DataFrame, title: str | None = None) -> go.Figure:
+def _millions(value_eur: float, look: _PartnersLook, signed: bool = False) -> str:
+    return (
+        meur(value_eur, signed=signed) if look.with_unit else number(value_eur / MILLION, 1, signed)
+    )
+
+
+def _partner_bars(
+    imports: list[float], exports: list[float], customdata: list[list[str]], look: _PartnersLook
+) -> list[dict[str, object]]:
+    """Imports to the left, exports to the right, in M€, each with its value beside it."""
+
+    def texts(values: list[float]) -> list[str]:
+        return _bar_texts(values, [_millions(v, look) for v in values])
+
+    return [
+        _partner_bar(
+            IMPORT, [-v / MILLION for v in imports], texts(imports), customdata, look.text_size
+        ),
+        _partner_bar(
+            EXPORT, [v / MILLION for v in exports], texts(exports), customdata, look.text_size
+        ),
+    ]
+
+
+def partners_figure(
+    partners: pd.DataFrame, title: str | None = None, narrow: bool = False
+) -> go.Figure:
     """Butterfly bars: imports to the left, exports to the right (M€), balance on the right.
 
     `partners` is queries.partners: country, country_name, imports_eur, exports_eur, balance_eur.
     Countries keep the frame's order (largest imports + exports first) and are drawn top down.
+    `narrow`: the phone's look (see _NARROW_PARTNERS), the same bars and hovers.
     """
     if partners.empty:
         return empty_figure(title)
+    look = _NARROW_PARTNERS if narrow else _WIDE_PARTNERS
     names, imports, exports, balances = _partner_columns(partners)
-    import_texts = [meur(v) for v in imports]
-    export_texts = [meur(v) for v in exports]
-    balance_texts = [meur(b, signed=True) for b in balances]
     customdata = [
-        list(row) for row in zip(names, import_texts, export_texts, balance_texts, strict=True)
+        [plotly_text(name), meur(i), meur(e), meur(b, signed=True)]
+        for name, i, e, b in zip(names, imports, exports, balances, strict=True)
     ]
     extent = max(max(map(abs, imports)), max(map(abs, exports))) / MILLION or 1.0
-    half_range = extent * AXIS_PADDING
-    tick_values, tick_texts = _symmetric_ticks(half_range)
+    half_range = extent * look.padding
+    tick_values, tick_texts = _symmetric_ticks(half_range, look.ticks_per_side)
+    balance_texts = [_millions(b, look, signed=True) for b in balances]
     return _figure(
-        [
-            _partner_bar(
-                IMPORT,
-                [-v / MILLION for v in imports],
-                _bar_texts(imports, import_texts),
-                customdata,
-            ),
-            _partner_bar(
-                EXPORT,
-                [v / MILLION for v in exports],
-                _bar_texts(exports, export_texts),
-                customdata,
-            ),
-        ],
+        _partner_bars(imports, exports, customdata, look),
         title,
-        140 + 34 * len(names),
-        {"r": 110, "b": 60},
+        140 + look.row_height * len(names),
+        {"r": look.right_margin, "b": 60},
         barmode="relative",
         bargap=0.3,
-        annotations=_balance_annotations(balances, balance_texts),
+        annotations=_balance_annotations(balances, balance_texts, look.balance_header),
         legend=_PARTNERS_LEGEND,
         xaxis={
             **_PARTNERS_XAXIS,
+            "title": {"text": look.axis_title},
             "range": [-half_range, half_range],
             "tickvals": tick_values,
             "ticktext": tick_texts,
         },
-        yaxis={**_PARTNERS_YAXIS, "tickvals": list(range(len(names))), "ticktext": names},
+        yaxis={
+            **_PARTNERS_YAXIS,
+            "tickvals": list(range(len(names))),
+            "ticktext": [plotly_text(_shorten(name, look.name_limit)) for name in names],
+        },
     )
 
 
@@ -374,9 +435,9 @@ def _a17_of() -> dict[str, tuple[str, str]]:
 def _positive_products(products: pd.DataFrame, names: list[str]) -> dict[str, list[_Product]]:
     """The products of each flow of `names` with a positive value, in the frame's order."""
     by_flow: dict[str, list[_Product]] = {name: [] for name in names}
-    for flow, code, name, value, share in zip(*_columns(products, _PRODUCT_COLUMNS), strict=True):
+    for flow, code, name, value, pct in zip(*_columns(products, _PRODUCT_COLUMNS), strict=True):
         if value > 0 and flow in by_flow:
-            by_flow[flow].append(_Product(code, str(name), float(value), float(share)))
+            by_flow[flow].append(_Product(code, str(name), float(value), float(pct)))
     return by_flow
 
 
@@ -499,7 +560,7 @@ def _treemap_text(node: TreemapNode, is_leaf: bool, total: float) -> str:
 def _treemap_hover(node: TreemapNode) -> list[str]:
     """Value in M€ and share of the flow (the flow is the first part of the node's id)."""
     plural = flow_of(node.id.split("/")[0]).plural
-    return [meur(node.value), f"{pct(node.share_pct, share_decimals(node.share_pct))} des {plural}"]
+    return [meur(node.value), f"{share(node.share_pct)} des {plural}"]
 
 
 _TREEMAP_STYLE: dict[str, object] = {
@@ -620,10 +681,11 @@ def sankey_nodes(links: pd.DataFrame, flow: str | Flow) -> list[str]:
     return [node.name for node in _all_nodes(_positive_links(links), flow)]
 
 
-def _column_positions(values: list[float]) -> list[float]:
-    """Vertical centres (0 = top) stacking the nodes of one column in order, with gaps."""
+def _column_positions(values: list[float], max_gap: float = 0.03) -> list[float]:
+    """Vertical centres (0 = top) stacking the nodes of one column in order, with gaps of at
+    most `max_gap` of the height (and at most 30 % of it in all)."""
     total = math.fsum(values) or 1.0
-    gap = min(0.03, 0.3 / max(len(values) - 1, 1))
+    gap = min(max_gap, 0.3 / max(len(values) - 1, 1))
     room = 1 - gap * (len(values) - 1)
     positions, start = [], 0.0
     for value in values:
@@ -650,18 +712,45 @@ _SANKEY_LINK_STYLE: dict[str, object] = {
     "hovertemplate": _HOVER_CUSTOMDATA,
     "hoverlabel": {"bgcolor": "white", "font": {"color": TEXT_GREY}},
 }
-_SANKEY_TEXTFONT = {"family": FONT_FAMILY, "size": 12, "color": TEXT_GREY}
 
 
-def _sankey_node_dict(nodes: list[SankeyNode], words: Flow) -> dict[str, object]:
+@dataclass(frozen=True)
+class _SankeyLook:
+    """The wide look of the seed fiches, or the narrow one of a phone: there the two columns'
+    labels share some 340 px, so names are shorter, values on a second line, smaller, with
+    more room between the nodes."""
+
+    label: str  # format of a node's label, from its name and value
+    name_limit: int  # characters of a name in a label (the hover has it whole)
+    abbreviations: tuple[tuple[str, str], ...]  # words shortened in a label
+    text_size: int
+    max_gap: float  # between two nodes of a column, share of the height
+    row_height: int  # px per node of the longest column
+    min_height: int  # px
+
+
+_WIDE_SANKEY = _SankeyLook("{name} ({value})", MAX_NODE_LABEL, (), 12, 0.03, 34, 440)
+_NARROW_SANKEY = _SankeyLook("{name}<br>{value}", 22, (("Fabrication", "Fab."),), 10, 0.06, 44, 520)
+
+
+def _node_label(node: SankeyNode, look: _SankeyLook) -> str:
+    name = node.name
+    for word, short in look.abbreviations:
+        name = name.replace(word, short)
+    return look.label.format(
+        name=plotly_text(_shorten(name, look.name_limit)), value=meur(node.value)
+    )
+
+
+def _sankey_node_dict(nodes: list[SankeyNode], words: Flow, look: _SankeyLook) -> dict[str, object]:
     """Labels, colours and positions: sources in the left column, targets in the right one."""
     sources = [n.value for n in nodes if n.side == "source"]
     targets = [n.value for n in nodes if n.side == "target"]
     return {
-        "label": [f"{plotly_text(_shorten(n.name))} ({meur(n.value)})" for n in nodes],
+        "label": [_node_label(n, look) for n in nodes],
         "color": [_node_color(n, words) for n in nodes],
         "x": [0.001 if n.side == "source" else 0.999 for n in nodes],
-        "y": _column_positions(sources) + _column_positions(targets),
+        "y": _column_positions(sources, look.max_gap) + _column_positions(targets, look.max_gap),
         "customdata": [f"{plotly_text(n.name)} : {meur(n.value)}" for n in nodes],
         **_SANKEY_NODE_STYLE,
     }
@@ -685,25 +774,29 @@ def _sankey_link_dict(links: _Links, nodes: list[SankeyNode]) -> dict[str, objec
     }
 
 
-def sankey_figure(links: pd.DataFrame, flow: str | Flow, title: str | None = None) -> go.Figure:
+def sankey_figure(
+    links: pd.DataFrame, flow: str | Flow, title: str | None = None, narrow: bool = False
+) -> go.Figure:
     """Products → countries (exports) or countries → products (imports), in M€.
 
     `links` is queries.sankey: source, target, value_eur, highlight. The five highlighted links
-    are red, the others light grey.
+    are red, the others light grey. `narrow`: the phone's look (see _SankeyLook).
     """
     rows = _positive_links(links)
     if not rows.values:
         return empty_figure(title)
+    look = _NARROW_SANKEY if narrow else _WIDE_SANKEY
     nodes = _all_nodes(rows, flow)
     trace = {
         "type": "sankey",
         "arrangement": "snap",
-        "node": _sankey_node_dict(nodes, flow_of(flow)),
+        "node": _sankey_node_dict(nodes, flow_of(flow), look),
         "link": _sankey_link_dict(rows, nodes),
-        "textfont": _SANKEY_TEXTFONT,
+        "textfont": {"family": FONT_FAMILY, "size": look.text_size, "color": TEXT_GREY},
     }
     column = max(sum(n.side == "source" for n in nodes), sum(n.side == "target" for n in nodes))
-    fig = _figure([trace], title, max(440, 120 + 34 * column), {"l": 10, "r": 10})
+    height = max(look.min_height, 120 + look.row_height * column)
+    fig = _figure([trace], title, height, {"l": 10, "r": 10})
     return _with_link_colors(fig, rows)
 
 
@@ -733,6 +826,9 @@ def kpi_sentences(
     « soit 6,6 % de la valeur exportée par la région Pays de la Loire »,
     « soit 0,31 % de la valeur exportée au niveau national ».
 
+    National shares always have two decimals (« 1,85 % »), as the published fiches; régional
+    ones one, two below 1 % (lib.formatting.share).
+
     `kpis` is queries.kpis. The région sentence needs `region_name` and is skipped when the
     territory is the whole région (a région itself, or a one-département région: 100 % says
     nothing); the national sentence is skipped for France (its kpis have no région rows).
@@ -750,15 +846,11 @@ def kpi_sentences(
         for key in (f.key for f in FLOWS)
     )
     if region_name and has_region and not whole_region:
-        share = values[f"{words.key}_share_region_pct"]
+        regional = share(values[f"{words.key}_share_region_pct"])
         sentences.append(
-            f"soit {_share(share)} de la valeur {words.participle} par la région {region_name}"
+            f"soit {regional} de la valeur {words.participle} par la région {region_name}"
         )
     if has_region:
-        share = values[f"{words.key}_share_national_pct"]
-        sentences.append(f"soit {_share(share)} de la valeur {words.participle} au niveau national")
+        national = national_share(values[f"{words.key}_share_national_pct"])
+        sentences.append(f"soit {national} de la valeur {words.participle} au niveau national")
     return sentences
-
-
-def _share(value: float) -> str:
-    return pct(value, share_decimals(value))

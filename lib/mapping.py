@@ -26,7 +26,7 @@ from branca.element import Element, MacroElement, Template
 
 from lib.config import GEO_DIR
 from lib.flows import EXPORT, IMPORT, Flow
-from lib.formatting import meur, pct, share_decimals
+from lib.formatting import meur, national_share, pct
 from lib.theme import BLUE_FRANCE, BLUE_RAMP, FONT_FAMILY, GREEN_RAMP, RED_RAMP, TEXT_GREY, mix
 
 DROM = ["971", "972", "973", "974", "976"]
@@ -146,10 +146,6 @@ class Metric:
     center: float | None = None  # set for diverging metrics (red below, green above)
 
 
-def _share(value: float) -> str:
-    return pct(value, share_decimals(value))
-
-
 def _signed_meur(value: float) -> str:
     return meur(value, signed=True)
 
@@ -167,7 +163,7 @@ def _flow_metrics(flow: Flow) -> list[Metric]:
             f"{key}_share",
             f"Part des {noun} nationales",
             f"{key}_share_national_pct",
-            _share,
+            national_share,
             ramp,
         ),
         Metric(
@@ -318,19 +314,38 @@ def _legend_html(title: str, rows: list[tuple[str, str]]) -> str:
     )
 
 
+# On a narrow map (a phone), the legend would cover a good part of France: the map is made
+# shorter (_CSS) and the legend goes below it, back into the map's corner on a wider one.
+NARROW_MAP = "(max-width: 560px)"
+LEGEND_ROOM = 240  # px under a narrow map
+
+
 class _Legend(MacroElement):
-    """A Leaflet control holding the legend (rendered inside the map's own script)."""
+    """A Leaflet control holding the legend (rendered inside the map's own script), or the
+    same box under the map when the map is narrow."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = L.control({position: "topright"});
-        {{ this.get_name() }}.onAdd = function () {
+        (function (control, map) {
             var div = L.DomUtil.create("div", "comext-legend");
             div.innerHTML = {{ this.content|tojson }};
-            return div;
-        };
-        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+            control.onAdd = function () { return div; };
+            var narrow = window.matchMedia({{ this.narrow|tojson }});
+            function place() {
+                control.remove();
+                if (narrow.matches) {
+                    map.getContainer().after(div);
+                } else {
+                    control.addTo(map);
+                }
+                div.classList.toggle("comext-legend-below", narrow.matches);
+                map.invalidateSize();
+            }
+            place();
+            narrow.addEventListener("change", place);
+        })({{ this.get_name() }}, {{ this._parent.get_name() }});
         {% endmacro %}
         """
     )
@@ -339,6 +354,7 @@ class _Legend(MacroElement):
         super().__init__()
         self._name = "Legend"
         self.content = content
+        self.narrow = NARROW_MAP
 
 
 _CSS = f"""<style>
@@ -347,6 +363,11 @@ div.leaflet-container {{ background: {BACKGROUND}; font-family: {FONT_FAMILY}; }
   line-height: 18px; border-radius: 4px; box-shadow: 0 1px 4px rgba(0, 0, 0, 0.3); }}
 .comext-inset-label {{ color: #666666; font-size: 10px; font-family: {FONT_FAMILY};
   white-space: nowrap; }}
+@media {NARROW_MAP} {{
+  .leaflet-container {{ height: calc(100vh - {LEGEND_ROOM}px) !important; }}
+  .comext-legend-below {{ box-shadow: none; padding: 6px 0 0; font-size: 11px;
+    line-height: 16px; font-family: {FONT_FAMILY}; }}
+}}
 </style>"""
 
 

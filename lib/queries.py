@@ -333,33 +333,8 @@ def _with_map_ratios(frame: pd.DataFrame, national: dict[str, float]) -> pd.Data
 
 # --- Données page: the underlying rows, filtered -------------------------------------------
 
-# The columns of the Données rows: (name, SQL expression, is text).
-ROW_COLUMNS: tuple[tuple[str, str, bool], ...] = (
-    ("annee", "t.year", False),
-    ("trimestre", "t.quarter", False),
-    ("mois", "t.month", False),
-    ("flux", flows.name_sql("t.flow"), True),
-    ("departement", "t.dept", True),
-    ("departement_nom", "coalesce(d.name, t.dept)", True),
-    ("produit", "t.product", True),
-    ("produit_nom", "coalesce(p.name, t.product)", True),
-    ("cpf4", "t.cpf4", True),
-    ("cpf4_nom", "coalesce(k.name, t.cpf4)", True),
-    ("pays", "t.country", True),
-    ("pays_nom", "coalesce(c.name, t.country)", True),
-    ("valeur_eur", "t.value_eur", False),
-    ("masse_kg", "t.mass_kg", False),
-)
-ROW_COLUMNS_SQL = ", ".join(f"{sql} AS {name}" for name, sql, _ in ROW_COLUMNS)
-
-
-def _sql_text(value: str) -> str:
-    """A SQL string literal (for what cannot be bound: COPY's target, constant patterns)."""
-    return literal(value)
-
-
 _TRIGGERS_SQL = ", ".join(f"chr({ord(char)})" for char in text.FORMULA_TRIGGERS)
-_NUMBER_SQL = _sql_text(text.NUMBER_PATTERN)
+_NUMBER_SQL = literal(text.NUMBER_PATTERN)
 _QUOTED_SQL = """'"' || replace({v}, '"', '""') || '"'"""
 _NEUTRALISED_SQL = """'"''' || replace({v}, '"', '""') || '"'"""
 _NEEDS_QUOTES_SQL = (
@@ -386,10 +361,52 @@ def csv_field_sql(expression: str) -> str:
     )
 
 
-# The Données CSV: every text column through csv_field_sql.
-CSV_ROW_COLUMNS_SQL = ", ".join(
-    f"{csv_field_sql(sql) if is_text else sql} AS {name}" for name, sql, is_text in ROW_COLUMNS
+_ALPHANUMERIC_SQL = literal("[0-9A-Za-z]+")
+
+
+def _code_csv_sql(code: str) -> str:
+    """SQL: a code as its CSV field. An alphanumeric code (almost every one) has nothing to
+    quote or neutralise: written as it is, without evaluating csv_field_sql on every row."""
+    plain = f"regexp_full_match({code}, {_ALPHANUMERIC_SQL})"
+    return f"CASE WHEN {plain} THEN {code} ELSE {csv_field_sql(code)} END"
+
+
+def _name_csv_sql(alias: str, code: str) -> str:
+    """SQL: a name as its CSV field, already written in its names table (`csv`, see _NAMES_SQL:
+    a few hundred names rather than every row); the code's field where the table lacks it."""
+    return f"coalesce({alias}.csv, {csv_field_sql(code)})"
+
+
+# The columns of the Données rows: (name, SQL expression, the same as its CSV field).
+_NAMED = (  # (column prefix, code, alias of its names table in _rows_query)
+    ("departement", "t.dept", "d"),
+    ("produit", "t.product", "p"),
+    ("cpf4", "t.cpf4", "k"),
+    ("pays", "t.country", "c"),
 )
+ROW_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("annee", "t.year", "t.year"),
+    ("trimestre", "t.quarter", "t.quarter"),
+    ("mois", "t.month", "t.month"),
+    ("flux", flows.name_sql("t.flow"), flows.name_sql("t.flow")),  # lib.flows' names: plain
+    *(
+        column
+        for prefix, code, alias in _NAMED
+        for column in (
+            (prefix, code, _code_csv_sql(code)),
+            (f"{prefix}_nom", f"coalesce({alias}.name, {code})", _name_csv_sql(alias, code)),
+        )
+    ),
+    ("valeur_eur", "t.value_eur", "t.value_eur"),
+    ("masse_kg", "t.mass_kg", "t.mass_kg"),
+)
+ROW_COLUMNS_SQL = ", ".join(f"{sql} AS {name}" for name, sql, _ in ROW_COLUMNS)
+
+
+# The Données CSV: every text column written as csv_field_sql writes it.
+CSV_ROW_COLUMNS_SQL = ", ".join(f"{csv_sql} AS {name}" for name, _, csv_sql in ROW_COLUMNS)
+# A names table with each name also as its CSV field.
+_NAMES_SQL = f"(SELECT code, name, {csv_field_sql('name')} AS csv FROM {{table}})"
 # A row of a given quarter is selected when its (year, quarter) lies in the chosen period; an
 # annual row (no quarter) only when the period covers its whole year.
 PERIOD_SQL = """
@@ -424,10 +441,10 @@ def _rows_query(data_filter: DataFilter) -> tuple[str, list[object]]:
             params.extend(codes)
     sql = f"""
         FROM trade t
-        LEFT JOIN ref_departements d ON d.code = t.dept
-        LEFT JOIN names_product p ON p.code = t.product
-        LEFT JOIN names_cpf4 k ON k.code = t.cpf4
-        LEFT JOIN names_country c ON c.code = t.country
+        LEFT JOIN {_NAMES_SQL.format(table="ref_departements")} d ON d.code = t.dept
+        LEFT JOIN {_NAMES_SQL.format(table="names_product")} p ON p.code = t.product
+        LEFT JOIN {_NAMES_SQL.format(table="names_cpf4")} k ON k.code = t.cpf4
+        LEFT JOIN {_NAMES_SQL.format(table="names_country")} c ON c.code = t.country
         WHERE {" AND ".join(clauses)}
     """
     return sql, params
@@ -462,7 +479,7 @@ def write_rows_csv(data_filter: DataFilter, path: str) -> None:
     db.run(
         f"COPY (SELECT {CSV_ROW_COLUMNS_SQL} {body} "
         "ORDER BY t.year, t.dept, t.flow, t.product, t.cpf4, t.country, t.quarter, t.month) "
-        f"TO {_sql_text(path)} (FORMAT csv, HEADER true, DELIMITER ',', QUOTE '')",
+        f"TO {literal(path)} (FORMAT csv, HEADER true, DELIMITER ',', QUOTE '')",
         params,
         lambda result: None,
     )

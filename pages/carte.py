@@ -10,28 +10,28 @@ from dataclasses import replace
 import streamlit as st
 from streamlit_folium import st_folium
 
-from lib import mapping, queries, refs, urlstate
-from lib.domain import MapState
+from lib import filenames, mapping, queries, refs, urlstate
+from lib.domain import FicheState, MapState
 from lib.schema import QUARTERS
-from pages import components
+from lib.territory import Territory
+from pages import components, wiring
 
 MAP_HEIGHT = 640
 
 
+URL = wiring.PageUrl(
+    "carte",
+    lambda params: urlstate.parse_map(params, queries.available_years(), list(mapping.METRICS)),
+)
+
+
 def _fiche_params(code: str, year: int) -> dict[str, str]:
-    return {"niveau": "departement", "code": code, "annee": str(year)}
+    """The fiche of a département, the year of the map (its other settings by default)."""
+    return urlstate.params_of(FicheState(Territory("dept", code), year))
 
 
 def open_fiche(code: str, year: int) -> None:
     st.switch_page("pages/fiche.py", query_params=_fiche_params(code, year))
-
-
-def _on_year() -> None:
-    st.query_params["annee"] = str(st.session_state["carte-year"])
-
-
-def _on_metric() -> None:
-    st.query_params["indicateur"] = st.session_state["carte-metric"]
 
 
 def _on_search() -> None:
@@ -42,22 +42,21 @@ def _on_search() -> None:
 
 def controls(year: int, metric: str) -> None:
     """Year, metric and a searchable list of départements (for keyboard users)."""
-    components.sync_widget("carte-year", year)
-    components.sync_widget("carte-metric", metric)
+    URL.sync({"year": year, "metric": metric})
     year_col, metric_col, search_col = st.columns([1, 2, 3])
     year_col.selectbox(
         "Année",
         sorted(queries.available_years(), reverse=True),
         format_func=queries.year_label,
         key="carte-year",
-        on_change=_on_year,
+        on_change=URL.on_fields("year"),
     )
     metric_col.selectbox(
         "Indicateur",
         list(mapping.METRICS),
         format_func=lambda key: mapping.METRICS[key].label,
         key="carte-metric",
-        on_change=_on_metric,
+        on_change=URL.on_fields("metric"),
     )
     search_col.selectbox(
         "Rechercher un département",
@@ -126,8 +125,7 @@ def map_clicked_code(state: MapState, metrics_frame) -> str | None:
 
 def page() -> None:
     years = queries.available_years()
-    state, messages = urlstate.parse_map(components.url_params(), years, list(mapping.METRICS))
-    components.notices(messages)
+    state = URL.shown()
     if state.selected is None and st.session_state.get(components.SELECTED_DEPT):
         # Coming back from a fiche: outline the département the user was reading.
         state = replace(state, selected=st.session_state[components.SELECTED_DEPT])
@@ -135,7 +133,7 @@ def page() -> None:
     if not years:
         st.error("Le jeu de données est vide : importez des fichiers des Douanes.")
         return
-    components.write_url(state.to_params())
+    URL.write(state)
     st.title(f"Commerce extérieur des départements, {queries.year_label(year)}")
     st.markdown(
         "Cliquez sur un département pour ouvrir sa fiche : chiffres clés, principaux pays "
@@ -154,7 +152,8 @@ def page() -> None:
     drom_links(year)
     label = mapping.METRICS[metric].label
     st.subheader(f"{label} par département, {queries.year_label(year)}")
-    components.data_table(metrics_frame, f"carte_{metric}_{queries.year_slug(year)}.csv", "map")
+    file_name = filenames.csv_name(f"carte_{metric}", None, queries.year_slug(year))
+    components.data_table(metrics_frame, file_name, "map")
     with st.expander("Méthodologie"):
         st.markdown(components.METHODOLOGY)
 

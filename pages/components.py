@@ -36,6 +36,8 @@ et régionales du commerce extérieur.
 """
 SELECTED_DEPT = "selected-dept"  # session key: the département last shown, outlined on the map
 LEVEL_LABELS = {"dept": "Département", "region": "Région", "france": "France entière"}
+FLASH = "flash-messages"  # session key: the messages of the last action, shown after its rerun
+FLASH_KINDS = {"success": st.success, "warning": st.warning, "error": st.error}
 
 
 def ensure_navigation() -> None:
@@ -141,11 +143,34 @@ def install_query_string_guard() -> None:
     app_session.sanitize_query_string = sanitize
 
 
+def layout_css() -> None:
+    """The app's CSS (.streamlit/layout.css): which look of a chart fits its width."""
+    st.html(config.ROOT / ".streamlit" / "layout.css")
+
+
+def _chart(fig: go.Figure, key: str) -> None:
+    st.plotly_chart(fig, width="stretch", key=key, config={"displaylogo": False})
+
+
 def chart_with_data(
-    fig: go.Figure, table: pd.DataFrame, file_name: str, key: str, caption: str | None = None
+    fig: go.Figure,
+    table: pd.DataFrame,
+    file_name: str,
+    key: str,
+    caption: str | None = None,
+    narrow: go.Figure | None = None,
 ) -> None:
-    """A chart, then its data: a table on demand and a CSV of exactly the rows drawn."""
-    st.plotly_chart(fig, width="stretch", key=f"chart-{key}", config={"displaylogo": False})
+    """A chart, then its data: a table on demand and a CSV of exactly the rows drawn.
+
+    With `narrow`, the chart's look for a narrow width is sent too: the CSS shows one of the
+    two, the one that fits the chart's width (layout_css)."""
+    if narrow is None:
+        _chart(fig, f"chart-{key}")
+    else:
+        with st.container(key=f"charts-{key}"):
+            for look, figure in (("wide", fig), ("narrow", narrow)):
+                with st.container(key=f"{look}-{key}"):
+                    _chart(figure, f"chart-{look}-{key}")
     if caption:
         st.markdown(caption)
     data_table(table, file_name, key)
@@ -229,6 +254,27 @@ def territory_label(level: str, code: str) -> str:
     if level == "france":
         return "France entière"
     return f"{code} – {Territory(level, code).name}"  # type: ignore[arg-type]
+
+
+def flash(messages: list[tuple[str, str]]) -> None:
+    """Messages (kind: success, warning or error; text) shown once, after the rerun that an
+    action ends with (flash_messages)."""
+    st.session_state[FLASH] = messages
+
+
+def flash_messages() -> None:
+    for kind, message in st.session_state.pop(FLASH, []):
+        # File names and codes come from the uploads: escaped before the line breaks are added.
+        FLASH_KINDS[kind](plain(message).replace("\n", "  \n"))
+
+
+def progress_reporter(bar: DeltaGenerator) -> Callable[[int, int, str], None]:
+    """The `on_progress(done, total, message)` of lib.ingest and lib.demo, drawn on `bar`."""
+
+    def report(done: int, total: int, message: str) -> None:
+        bar.progress(min(done / total, 1.0) if total else 0.0, text=plain(message))
+
+    return report
 
 
 def release_abandoned_uploads() -> None:

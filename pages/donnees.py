@@ -11,16 +11,17 @@ import streamlit as st
 
 from lib import download as lib_download
 from lib import formatting, gridtext, queries, refs, urlstate
-from lib.territory import Territory
-from pages import components
+from pages import components, wiring
 
 PREVIEW_ROWS = 1_000
 
 
-def _filter_from_url() -> tuple[urlstate.DataFilter, list[str]]:
-    return urlstate.parse_data_filter(
-        components.url_params(), queries.available_years(), queries.cpf4_codes()
-    )
+URL = wiring.PageUrl(
+    "donnees",
+    lambda params: urlstate.parse_data_filter(
+        params, queries.available_years(), queries.cpf4_codes()
+    ),
+)
 
 
 def _periods() -> list[str]:
@@ -41,52 +42,45 @@ def _clamped(year: int, quarter: int, choices: list[str]) -> str:
     return min(choices, key=lambda c: abs(_quarter_of(c)[0] * 4 + _quarter_of(c)[1] - wanted))
 
 
-def _go(data_filter: urlstate.DataFilter) -> None:
-    st.query_params.from_dict(data_filter.to_params())
-
-
-def _on_level() -> None:
-    data_filter, _ = _filter_from_url()
-    level = st.session_state["donnees-level"]
-    _go(replace(data_filter, territory=components.moved_territory(data_filter.territory, level)))
-
-
-def _on_change() -> None:
-    data_filter, _ = _filter_from_url()
-    state = st.session_state
-    first, last = _quarter_of(state["donnees-from"]), _quarter_of(state["donnees-to"])
-    _go(
-        replace(
-            data_filter,
-            territory=Territory(state["donnees-level"], state["donnees-code"]),
-            first_year=first[0],
-            first_quarter=first[1],
-            last_year=last[0],
-            last_quarter=last[1],
-            flux=state["donnees-flux"],
-            products=tuple(state["donnees-products"]),
-            cpf4=tuple(state["donnees-cpf4"]),
-            countries=tuple(state["donnees-countries"]),
-        )
+def _from_widgets(data_filter: urlstate.DataFilter) -> urlstate.DataFilter:
+    """The filter the widgets say (the callback of every widget but the level)."""
+    first, last = _quarter_of(URL.widget("from")), _quarter_of(URL.widget("to"))
+    return replace(
+        data_filter,
+        territory=URL.picked_territory(),
+        first_year=first[0],
+        first_quarter=first[1],
+        last_year=last[0],
+        last_quarter=last[1],
+        flux=URL.widget("flux"),
+        products=tuple(URL.widget("products")),
+        cpf4=tuple(URL.widget("cpf4")),
+        countries=tuple(URL.widget("countries")),
     )
+
+
+_on_change = URL.on(_from_widgets)
 
 
 def controls(data_filter: urlstate.DataFilter, cpf4_codes: list[str]) -> None:
     territory = data_filter.territory
     choices = _periods()
-    for key, value in {
-        "donnees-level": territory.level,
-        "donnees-code": territory.code,
-        "donnees-from": _clamped(data_filter.first_year, data_filter.first_quarter, choices),
-        "donnees-to": _clamped(data_filter.last_year, data_filter.last_quarter, choices),
-        "donnees-flux": data_filter.flux,
-        "donnees-products": list(data_filter.products),
-        "donnees-cpf4": list(data_filter.cpf4),
-        "donnees-countries": list(data_filter.countries),
-    }.items():
-        components.sync_widget(key, value)
+    URL.sync(
+        {
+            "level": territory.level,
+            "code": territory.code,
+            "from": _clamped(data_filter.first_year, data_filter.first_quarter, choices),
+            "to": _clamped(data_filter.last_year, data_filter.last_quarter, choices),
+            "flux": data_filter.flux,
+            "products": list(data_filter.products),
+            "cpf4": list(data_filter.cpf4),
+            "countries": list(data_filter.countries),
+        }
+    )
     level_col, code_col, from_col, to_col, flux_col = st.columns([1, 2, 1, 1, 2])
-    components.territory_pickers(level_col, code_col, territory, "donnees", _on_level, _on_change)
+    components.territory_pickers(
+        level_col, code_col, territory, URL.prefix, URL.on_level(), _on_change
+    )
     # Two single choices rather than a range slider: each end is a quarter, and a range
     # widget whose value comes from the URL does not keep both ends across reruns.
     period_help = (
@@ -169,12 +163,11 @@ def preview_grid(data_filter: urlstate.DataFilter) -> None:
 
 
 def page() -> None:
-    data_filter, messages = _filter_from_url()
-    components.notices(messages)
+    data_filter = URL.shown()
     if not queries.available_years():
         st.error("Le jeu de données est vide : importez des fichiers des Douanes.")
         return
-    components.write_url(data_filter.to_params())
+    URL.write(data_filter)
     st.title("Données détaillées")
     st.markdown(
         "Les lignes du jeu de données (période, flux, département, produit A129 et CPF4, pays, "

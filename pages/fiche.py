@@ -5,8 +5,6 @@ URL: /fiche?niveau=departement&code=53&annee=2024&top=10&flux=export
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pandas as pd
 import streamlit as st
 
@@ -49,12 +47,17 @@ def controls(state: FicheState) -> None:
     years = sorted(queries.available_years(), reverse=True)
     territory = state.territory
     URL.sync(
-        level=territory.level, code=territory.code, year=state.year, top=state.top, flux=state.flux
+        {
+            "level": territory.level,
+            "code": territory.code,
+            "year": state.year,
+            "top": state.top,
+            "flux": state.flux,
+        }
     )
     level_col, code_col, year_col, top_col, flux_col = st.columns([1.1, 2, 0.8, 1.6, 1.8])
-    on_territory = URL.on(lambda state: replace(state, territory=URL.picked_territory()))
     components.territory_pickers(
-        level_col, code_col, territory, "fiche", URL.on_level(), on_territory
+        level_col, code_col, territory, URL.prefix, URL.on_level(), URL.on_territory()
     )
     year_col.selectbox(
         "Année",
@@ -64,7 +67,11 @@ def controls(state: FicheState) -> None:
         on_change=URL.on_fields("year"),
     )
     top_col.slider(
-        "Nombre de postes (top N)", TOP_MIN, TOP_MAX, key="fiche-top", on_change=URL.on_fields("top")
+        "Nombre de postes (top N)",
+        TOP_MIN,
+        TOP_MAX,
+        key="fiche-top",
+        on_change=URL.on_fields("top"),
     )
     components.flux_radio(flux_col, "fiche-flux", URL.on_fields("flux"))
 
@@ -101,6 +108,7 @@ def partners_section(state: FicheState) -> None:
         table,
         _file("pays", state),
         "partners",
+        narrow=figures.partners_figure(table, narrow=True),
         caption="*Clé de lecture : pour chaque pays, figurent à gauche les importations et à "
         "droite les exportations ; le solde est indiqué en vert (+) s'il est positif, en rouge "
         "(−) s'il est négatif.*",
@@ -150,6 +158,7 @@ def flow_section(state: FicheState, flow: Flow, kpis: pd.DataFrame) -> None:
         links,
         _file(f"sankey_{flow.name}", state),
         f"sankey-{flow.code}",
+        narrow=figures.sankey_figure(links, flow, narrow=True),
         caption="  \n".join(figures.kpi_sentences(kpis, territory.label, region_name, flow))
         + "\n\n"
         + FLOW_READING[flow],
@@ -176,6 +185,7 @@ def _comparison_sankey(
         links,
         _file(f"sankey_{flow.name}", state, other),
         f"sankey-{flow.code}-{other.level}",
+        narrow=figures.sankey_figure(links, flow, narrow=True),
         caption=f"Total des {flow.plural} : {formatting.meur(total)}",
     )
 

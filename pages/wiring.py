@@ -8,7 +8,7 @@ keys and its parser) and builds its callbacks from it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
@@ -47,7 +47,7 @@ class PageUrl(Generic[S]):
         """The URL, made to say exactly `state` (a shared link then reproduces the view)."""
         components.write_url(urlstate.params_of(state))
 
-    def sync(self, **values: object) -> None:
+    def sync(self, values: Mapping[str, object]) -> None:
         """Align each widget `<prefix>-<name>` on the URL's value before it is drawn (the URL
         wins over what the session remembers)."""
         for name, value in values.items():
@@ -70,6 +70,10 @@ class PageUrl(Generic[S]):
     def picked_territory(self) -> Territory:
         """The territory of the level and territory pickers (components.territory_pickers)."""
         return Territory(self.widget("level"), self.widget("code"))
+
+    def on_territory(self) -> Callback:
+        """The territory picker's callback: the territory picked, at the level shown."""
+        return self.on(lambda state: replace(state, territory=self.picked_territory()))
 
     def on_level(self) -> Callback:
         """The level picker's callback: the territory moves to the chosen level."""

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
+from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from lib import figures, refs, theme
+from lib import config, db, figures, queries, refs, theme
 from lib.figures import NO_DATA
+from lib.territory import Territory
 from lib.theme import HIGHLIGHT_LINK, NEGATIVE_RED, POSITIVE_GREEN, TEXT_GREY
 
 NB = "\u00a0"  # no-break space of lib.formatting
@@ -446,7 +449,7 @@ def test_kpi_sentences_of_a_region_skip_the_region_sentence():
     )
     assert figures.kpi_sentences(region, "Pays de la Loire (52)", "Pays de la Loire", "E") == [
         f"Total des exportations : 27{NB}075,2{NB}M€",
-        f"soit 4,7{NB}% de la valeur exportée au niveau national",
+        f"soit 4,67{NB}% de la valeur exportée au niveau national",  # national: two decimals
     ]
     # Without a région name, no région sentence either.
     assert len(figures.kpi_sentences(MAYENNE_KPIS, "Mayenne (53)", None, "E")) == 2
@@ -471,4 +474,46 @@ def test_kpi_sentences_without_the_flow_name_the_territory():
     assert figures.kpi_sentences(empty, "Mayotte (976)", "Mayotte", "E") == [
         f"Total des exportations : 0,0{NB}M€",
         "Aucune exportation enregistrée pour Mayotte (976).",
+    ]
+
+
+# The seed fiches' figures as the project received them (the demo is calibrated on them).
+SEED_TOTALS = config.ROOT.parent / "shared" / "reference" / "published_totals_2024.csv"
+SEED_FLOWS = {"E": ("exports", "exportée"), "I": ("imports", "importée")}
+
+
+def _seed_share(value: float, decimals: int) -> str:
+    """A share as the seed fiches print it, formatted here without lib.formatting."""
+    return f"{value:.{decimals}f}".replace(".", ",") + f"{NB}%"
+
+
+def _seed_departements() -> list[dict[str, object]]:
+    path = SEED_TOTALS if SEED_TOTALS.exists() else config.REF_DIR / SEED_TOTALS.name
+    table = pd.read_csv(path, dtype={"code": str, "region_code": str})
+    return table[table["level"] == "dept"].to_dict("records")
+
+
+@pytest.fixture
+def demo_dataset(demo_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv(config.ENV_DATA_DIR, str(demo_data_dir))
+    db.reset()
+    yield
+    db.reset()
+
+
+@pytest.mark.usefixtures("demo_dataset")
+@pytest.mark.parametrize("seed", _seed_departements(), ids=lambda seed: str(seed["code"]))
+@pytest.mark.parametrize("flow", ["E", "I"])
+def test_kpi_shares_read_as_in_the_seed_fiches(seed: dict[str, object], flow: str) -> None:
+    """National shares with two decimals (« 1,85 % »), régional ones with one (« 6,6 % »)."""
+    territory = Territory("dept", str(seed["code"]))
+    kpis = queries.kpis(territory, 2024)
+    region = refs.region_name(str(seed["region_code"]))
+    key, participle = SEED_FLOWS[flow]
+    sentences = figures.kpi_sentences(kpis, territory.label, region, flow)
+    regional = _seed_share(float(seed[f"{key}_share_region_pct"]), 1)
+    national = _seed_share(float(seed[f"{key}_share_national_pct"]), 2)
+    assert sentences[1:] == [
+        f"soit {regional} de la valeur {participle} par la région {region}",
+        f"soit {national} de la valeur {participle} au niveau national",
     ]

@@ -54,6 +54,23 @@ def test_share_decimals() -> None:
     assert formatting.share_decimals(6.6) == 1
 
 
+@pytest.mark.parametrize(
+    ("value", "regional", "national"),
+    [
+        (1.85, f"1,9{NB}%", f"1,85{NB}%"),
+        (0.925, f"0,93{NB}%", f"0,93{NB}%"),
+        (47.52, f"47,5{NB}%", f"47,52{NB}%"),
+        (0.04, f"0,04{NB}%", f"0,04{NB}%"),  # a tiny share never reads 0,0 %
+        (100.0, f"100,0{NB}%", f"100,00{NB}%"),
+        (math.nan, "–", "–"),
+    ],
+)
+def test_shares(value: float, regional: str, national: str) -> None:
+    """National shares always with two decimals, as the seed fiches; others with one."""
+    assert formatting.share(value) == regional
+    assert formatting.national_share(value) == national
+
+
 @given(st.floats(min_value=-1e15, max_value=1e15, allow_nan=False))
 def test_number_round_trips_to_the_rounded_value(value: float) -> None:
     text = formatting.number(value, 2)

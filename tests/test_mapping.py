@@ -51,7 +51,7 @@ def rgb(color: str) -> tuple[int, int, int]:
 def legend_html(m: folium.Map) -> str:
     """The legend control's HTML (the rendered page carries it escaped in the map's script)."""
     (legend,) = [c for c in m._children.values() if isinstance(c, mapping._Legend)]
-    assert f"{legend.get_name()}.addTo(" in rendered(m)
+    assert f"({legend.get_name()}, {m.get_name()});" in rendered(m)  # placed on this map
     return legend.content
 
 
@@ -119,6 +119,13 @@ def test_metric_labels_are_french():
     assert METRICS["imports_change"].label == "Évolution des importations sur un an"
     columns = set(METRICS_FRAME.columns)
     assert all(metric.column in columns for metric in METRICS.values())
+
+
+def test_national_shares_read_as_in_the_fiche():
+    """Two decimals whatever the share, as the fiche's « au niveau national » sentence."""
+    assert METRICS["imports_share"].format(1.85) == "1,85\u00a0%"
+    assert METRICS["exports_share"].format(12.0) == "12,00\u00a0%"
+    assert METRICS["exports_share"].format(0.308) == "0,31\u00a0%"
 
 
 def test_view_is_metropolitan_france_without_tiles():

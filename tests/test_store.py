@@ -67,11 +67,7 @@ def test_replacing_a_year_flow_keeps_the_other_flow_and_other_years_byte_identic
     assert manifest.source == "mixed" and manifest.has_demo
     assert manifest.inputs == ["a.csv"]
     assert _digest(_year_file(tmp_path, 2023)) == before_2023
-    got = con.execute(
-        f"SELECT flow, dept, value_eur FROM read_parquet('{_year_file(tmp_path, 2024)}') "
-        "ORDER BY flow"
-    ).fetchall()
-    assert got == [("E", "61", 99.0), ("I", "972", 1.0)]
+    assert _stored_2024(con, tmp_path) == [("E", "61", 99.0), ("I", "972", 1.0)]
 
 
 def test_replacing_both_flows_of_a_year_replaces_the_year(tmp_path: Path) -> None:
@@ -81,11 +77,15 @@ def test_replacing_both_flows_of_a_year_replaces_the_year(tmp_path: Path) -> Non
     con.register("new_rows", new)
     manifest = store.write_years(tmp_path, con, "new_rows", source="import")
     assert manifest.sources == {2023: "demo", 2024: "import"}
-    got = con.execute(
-        f"SELECT flow, dept, value_eur FROM read_parquet('{_year_file(tmp_path, 2024)}') "
-        "ORDER BY flow"
+    assert _stored_2024(con, tmp_path) == [("E", "61", 99.0), ("I", "61", 3.0)]
+
+
+def _stored_2024(con: duckdb.DuckDBPyConnection, data_dir: Path) -> list[tuple[object, ...]]:
+    """(flow, dept, value) of the stored 2024 file, by flow."""
+    return con.execute(
+        "SELECT flow, dept, value_eur FROM read_parquet(?) ORDER BY flow",
+        [str(_year_file(data_dir, 2024))],
     ).fetchall()
-    assert got == [("E", "61", 99.0), ("I", "61", 3.0)]
 
 
 def test_plan_lists_what_an_import_replaces_adds_and_keeps(tmp_path: Path) -> None:

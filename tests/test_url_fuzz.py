@@ -179,7 +179,7 @@ def _written_back_is_valid(page: str, at: AppTest, years: list[int]) -> None:
         assert admin.TOKEN_PARAM not in written
         return
     assert notices == [], (_short(written), notices)
-    assert state.to_params() == written
+    assert urlstate.params_of(state) == written
 
 
 def _check(page: str, params: dict[str, list[str]]) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl
+
 import pytest
 
 from lib import urlstate
-from lib.domain import FicheState, MapState
+from lib.domain import DataFilter, FicheState, MapState
 from lib.territory import FRANCE, Territory
 
 YEARS = list(range(2015, 2025))
@@ -16,7 +18,7 @@ def test_full_fiche_url_round_trips() -> None:
     state, notices = urlstate.parse_fiche(params, YEARS)
     assert notices == []
     assert state == FicheState(Territory("dept", "53"), 2022, 7, "export")
-    assert state.to_params() == params
+    assert urlstate.params_of(state) == params
     assert state.shows_exports and not state.shows_imports
 
 
@@ -24,7 +26,12 @@ def test_defaults_without_parameters() -> None:
     state, notices = urlstate.parse_fiche({}, YEARS)
     assert notices == []
     assert state == FicheState(FRANCE, 2024, 10, "tous")
-    assert state.to_params() == {"niveau": "france", "annee": "2024", "top": "10", "flux": "tous"}
+    assert urlstate.params_of(state) == {
+        "niveau": "france",
+        "annee": "2024",
+        "top": "10",
+        "flux": "tous",
+    }
 
 
 @pytest.mark.parametrize(
@@ -86,7 +93,7 @@ def test_data_filter_checks_codes_and_orders_years() -> None:
     assert data_filter.products == ("C21Z", "C10A")
     assert data_filter.countries == ("DE",)
     assert len(notices) == 3
-    again, _ = urlstate.parse_data_filter(data_filter.to_params(), YEARS)
+    again, _ = urlstate.parse_data_filter(urlstate.params_of(data_filter), YEARS)
     assert again == data_filter
 
 
@@ -97,11 +104,11 @@ def test_map_parameters() -> None:
     )
     assert notices == []
     assert state == MapState(2020, "balance", "01")
-    assert state.to_params() == {"annee": "2020", "indicateur": "balance", "code": "01"}
+    assert urlstate.params_of(state) == {"annee": "2020", "indicateur": "balance", "code": "01"}
     state, notices = urlstate.parse_map({"indicateur": "x", "code": "999"}, YEARS, metrics)
     assert state == MapState(2024, "exports", None)
     assert len(notices) == 2
-    assert state.to_params() == {"annee": "2024", "indicateur": "exports"}
+    assert urlstate.params_of(state) == {"annee": "2024", "indicateur": "exports"}
 
 
 def test_no_years_at_all_does_not_crash() -> None:
@@ -149,7 +156,7 @@ def test_repeated_parameter_is_named_in_a_notice() -> None:
     state, notices = urlstate.parse_fiche({"top": ["5", "12"], "code": "53"}, YEARS)
     assert state.top == 12 and state.territory == Territory("dept", "53")
     assert notices == ["Paramètre « top » répété : la dernière valeur est retenue."]
-    again, notices = urlstate.parse_fiche(state.to_params(), YEARS)
+    again, notices = urlstate.parse_fiche(urlstate.params_of(state), YEARS)
     assert again == state and notices == []
 
 
@@ -224,3 +231,39 @@ def test_page_without_state_names_every_parameter() -> None:
         "Paramètre « x » inconnu : ignoré.",
         "Paramètre « jeton » répété : la dernière valeur est retenue.",
     ]
+
+
+@pytest.mark.parametrize(
+    ("state", "url"),
+    [
+        (
+            FicheState(Territory("dept", "2A"), 2022, 7, "export"),
+            "/fiche?niveau=departement&code=2A&annee=2022&top=7&flux=export",
+        ),
+        (FicheState(FRANCE, 2024), "/fiche?niveau=france&annee=2024&top=10&flux=tous"),
+        (
+            FicheState(Territory("region", "28"), 2015, 25, "import"),
+            "/fiche?niveau=region&code=28&annee=2015&top=25&flux=import",
+        ),
+    ],
+)
+def test_fiche_url_is_the_shared_link_and_reads_back(state: FicheState, url: str) -> None:
+    assert urlstate.fiche_url(state) == url
+    path, query = urlstate.fiche_url(state).split("?")
+    again, notices = urlstate.parse_fiche(dict(parse_qsl(query)), YEARS)
+    assert (path, again, notices) == ("/fiche", state, [])
+
+
+def test_data_filter_params_name_only_what_is_chosen() -> None:
+    whole = DataFilter(Territory("dept", "53"), 2020, 2024)
+    assert urlstate.params_of(whole) == {
+        "niveau": "departement", "code": "53", "debut": "2020", "fin": "2024", "flux": "tous"
+    }  # fmt: skip
+    chosen = DataFilter(
+        FRANCE, 2024, 2025, "export", products=("C21Z",), countries=("DE", "US"),
+        first_quarter=2, last_quarter=1, cpf4=("2110",),
+    )  # fmt: skip
+    assert urlstate.params_of(chosen) == {
+        "niveau": "france", "debut": "2024", "fin": "2025", "flux": "export", "tdebut": "2",
+        "tfin": "1", "produits": "C21Z", "cpf4": "2110", "pays": "DE,US",
+    }  # fmt: skip
