@@ -32,12 +32,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import numpy as np
 
 from bench import cluster, generate, report
-from lib import store
+from lib import store, urlstate
 from lib.domain import FicheState
 from lib.territory import FRANCE, parse_territory
 
@@ -55,11 +54,13 @@ FICHE_LOAD_TARGET_MS = 1500.0
 SLIDER_TARGET_MS = 300.0
 TIMEOUT_MS = 60_000
 
-# The charts of the page: how many, how many drawn (SVG and traces), the node counts of the
-# Sankeys and which of them were marked before a slider move (MARK_JS); whether the script has
-# finished (stApp's data-test-script-state).
+# The visible charts of the page (a chart may exist in two layouts, one hidden by CSS at this
+# width): how many, how many drawn (SVG and traces), the node counts of the Sankeys and which of
+# them were marked before a slider move (MARK_JS); whether the script has finished (stApp's
+# data-test-script-state).
 PAGE_STATE_JS = """() => {
-  const plots = Array.from(document.querySelectorAll('.js-plotly-plot'));
+  const plots = Array.from(document.querySelectorAll('.js-plotly-plot'))
+                     .filter(p => p.checkVisibility());
   const drawn = plots.filter(p => p.querySelector('.main-svg')
                                   && p.querySelector('.trace, .sankey-node'));
   const sankeys = plots.filter(p => p.querySelector('.sankey'));
@@ -209,7 +210,7 @@ def measure(
     if manifest is None:
         raise FileNotFoundError(f"no dataset in {data_dir}")
     state = FicheState(parse_territory(*TERRITORY), max(manifest.years))  # both flows, top 10
-    path = "/fiche?" + urlencode(state.to_params())  # the shared URL, as pages/fiche.py writes it
+    path = urlstate.fiche_url(state)  # the shared link, as the pages write it
     expected = expected_charts(state)
     with tempfile.TemporaryDirectory(prefix="comext-browser-") as tmp:
         app_dir = cluster.snapshot(Path(tmp) / "app")  # the tree may change during the run

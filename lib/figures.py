@@ -681,11 +681,10 @@ def sankey_nodes(links: pd.DataFrame, flow: str | Flow) -> list[str]:
     return [node.name for node in _all_nodes(_positive_links(links), flow)]
 
 
-def _column_positions(values: list[float], max_gap: float = 0.03) -> list[float]:
-    """Vertical centres (0 = top) stacking the nodes of one column in order, with gaps of at
-    most `max_gap` of the height (and at most 30 % of it in all)."""
+def _column_positions(values: list[float]) -> list[float]:
+    """Vertical centres (0 = top) stacking the nodes of one column in order, with gaps."""
     total = math.fsum(values) or 1.0
-    gap = min(max_gap, 0.3 / max(len(values) - 1, 1))
+    gap = min(0.03, 0.3 / max(len(values) - 1, 1))
     room = 1 - gap * (len(values) - 1)
     positions, start = [], 0.0
     for value in values:
@@ -712,45 +711,57 @@ _SANKEY_LINK_STYLE: dict[str, object] = {
     "hovertemplate": _HOVER_CUSTOMDATA,
     "hoverlabel": {"bgcolor": "white", "font": {"color": TEXT_GREY}},
 }
+_SANKEY_TEXTFONT = {"family": FONT_FAMILY, "size": 12, "color": TEXT_GREY}
 
 
-@dataclass(frozen=True)
-class _SankeyLook:
-    """The wide look of the seed fiches, or the narrow one of a phone: there the two columns'
-    labels share some 340 px, so names are shorter, values on a second line, smaller, with
-    more room between the nodes."""
-
-    label: str  # format of a node's label, from its name and value
-    name_limit: int  # characters of a name in a label (the hover has it whole)
-    abbreviations: tuple[tuple[str, str], ...]  # words shortened in a label
-    text_size: int
-    max_gap: float  # between two nodes of a column, share of the height
-    row_height: int  # px per node of the longest column
-    min_height: int  # px
+# A node's label in the two looks of the chart, in one text: the wide look of the seed fiches
+# (« Fabrication de textiles (872,8 M€) ») and the narrow one of a phone, where the two columns'
+# labels share some 300 px (« Fab. de textiles… 872,8 M€ »). What differs is wrapped in spans
+# marked `--look:wide` / `--look:narrow` (a CSS variable: no effect on its own), and the CSS
+# hides the look that does not fit the chart's width (.streamlit/layout.css): one figure, drawn
+# once, whatever the width.
+WIDE_ONLY = "--look:wide"
+NARROW_ONLY = "--look:narrow"
+NARROW_NAME_LIMIT = 17  # characters of a name in the narrow look
+NARROW_ABBREVIATIONS = (("Fabrication", "Fab."),)
 
 
-_WIDE_SANKEY = _SankeyLook("{name} ({value})", MAX_NODE_LABEL, (), 12, 0.03, 34, 440)
-_NARROW_SANKEY = _SankeyLook("{name}<br>{value}", 22, (("Fabrication", "Fab."),), 10, 0.06, 44, 520)
+def _marked(text: str, look: str) -> str:
+    return f'<span style="{look}">{plotly_text(text)}</span>' if text else ""
 
 
-def _node_label(node: SankeyNode, look: _SankeyLook) -> str:
-    name = node.name
-    for word, short in look.abbreviations:
-        name = name.replace(word, short)
-    return look.label.format(
-        name=plotly_text(_shorten(name, look.name_limit)), value=meur(node.value)
+def _two_looks(wide: str, narrow: str) -> str:
+    """One label reading `wide` or `narrow`: their common start, then each one's rest."""
+    pairs = zip(wide, narrow, strict=False)
+    rest = next((i for i, (w, n) in enumerate(pairs) if w != n), min(len(wide), len(narrow)))
+    return (
+        plotly_text(wide[:rest])
+        + _marked(wide[rest:], WIDE_ONLY)
+        + _marked(narrow[rest:], NARROW_ONLY)
     )
 
 
-def _sankey_node_dict(nodes: list[SankeyNode], words: Flow, look: _SankeyLook) -> dict[str, object]:
+def _narrow_name(name: str) -> str:
+    for word, short in NARROW_ABBREVIATIONS:
+        name = name.replace(word, short)
+    return _shorten(name, NARROW_NAME_LIMIT)
+
+
+def _node_label(node: SankeyNode) -> str:
+    value = meur(node.value)
+    wide = f"{_shorten(node.name)} ({value})"
+    return _two_looks(wide, f"{_narrow_name(node.name)} {value}")
+
+
+def _sankey_node_dict(nodes: list[SankeyNode], words: Flow) -> dict[str, object]:
     """Labels, colours and positions: sources in the left column, targets in the right one."""
     sources = [n.value for n in nodes if n.side == "source"]
     targets = [n.value for n in nodes if n.side == "target"]
     return {
-        "label": [_node_label(n, look) for n in nodes],
+        "label": [_node_label(n) for n in nodes],
         "color": [_node_color(n, words) for n in nodes],
         "x": [0.001 if n.side == "source" else 0.999 for n in nodes],
-        "y": _column_positions(sources, look.max_gap) + _column_positions(targets, look.max_gap),
+        "y": _column_positions(sources) + _column_positions(targets),
         "customdata": [f"{plotly_text(n.name)} : {meur(n.value)}" for n in nodes],
         **_SANKEY_NODE_STYLE,
     }
@@ -774,29 +785,26 @@ def _sankey_link_dict(links: _Links, nodes: list[SankeyNode]) -> dict[str, objec
     }
 
 
-def sankey_figure(
-    links: pd.DataFrame, flow: str | Flow, title: str | None = None, narrow: bool = False
-) -> go.Figure:
+def sankey_figure(links: pd.DataFrame, flow: str | Flow, title: str | None = None) -> go.Figure:
     """Products → countries (exports) or countries → products (imports), in M€.
 
     `links` is queries.sankey: source, target, value_eur, highlight. The five highlighted links
-    are red, the others light grey. `narrow`: the phone's look (see _SankeyLook).
+    are red, the others light grey. The node labels read in a wide or a narrow look, whichever
+    fits the chart (_two_looks).
     """
     rows = _positive_links(links)
     if not rows.values:
         return empty_figure(title)
-    look = _NARROW_SANKEY if narrow else _WIDE_SANKEY
     nodes = _all_nodes(rows, flow)
-    trace = {
+    trace: dict[str, object] = {
         "type": "sankey",
         "arrangement": "snap",
-        "node": _sankey_node_dict(nodes, flow_of(flow), look),
+        "node": _sankey_node_dict(nodes, flow_of(flow)),
         "link": _sankey_link_dict(rows, nodes),
-        "textfont": {"family": FONT_FAMILY, "size": look.text_size, "color": TEXT_GREY},
+        "textfont": _SANKEY_TEXTFONT,
     }
     column = max(sum(n.side == "source" for n in nodes), sum(n.side == "target" for n in nodes))
-    height = max(look.min_height, 120 + look.row_height * column)
-    fig = _figure([trace], title, height, {"l": 10, "r": 10})
+    fig = _figure([trace], title, max(440, 120 + 34 * column), {"l": 10, "r": 10})
     return _with_link_colors(fig, rows)
 
 

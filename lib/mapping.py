@@ -22,7 +22,8 @@ from typing import Any
 import folium
 import numpy as np
 import pandas as pd
-from branca.element import Element, MacroElement, Template
+from branca.element import Element, MacroElement
+from jinja2 import Template
 
 from lib.config import GEO_DIR
 from lib.flows import EXPORT, IMPORT, Flow
@@ -61,7 +62,8 @@ LEAFLET_CSS = "/app/static/leaflet/leaflet.css"
 def load_departements_geojson() -> dict[str, Any]:
     """geo/departements.geojson parsed (cached and shared: callers must not mutate it)."""
     with open(GEO_DIR / "departements.geojson", encoding="utf-8") as handle:
-        return json.load(handle)
+        geojson: dict[str, Any] = json.load(handle)
+    return geojson
 
 
 @cache
@@ -265,7 +267,8 @@ def _metric(metric_key: str) -> Metric:
 
 
 def _by_code(metrics: pd.DataFrame) -> dict[str, dict[str, Any]]:
-    return {str(row["dept"]): row for row in metrics.to_dict("records")}
+    records: list[dict[str, Any]] = metrics.to_dict("records")  # type: ignore[assignment]
+    return {str(row["dept"]): row for row in records}
 
 
 def feature_colors(metrics: pd.DataFrame, metric_key: str) -> dict[str, str]:
@@ -315,9 +318,8 @@ def _legend_html(title: str, rows: list[tuple[str, str]]) -> str:
 
 
 # On a narrow map (a phone), the legend would cover a good part of France: the map is made
-# shorter (_CSS) and the legend goes below it, back into the map's corner on a wider one.
+# shorter and the legend goes below it, back into the map's corner on a wider one.
 NARROW_MAP = "(max-width: 560px)"
-LEGEND_ROOM = 240  # px under a narrow map
 
 
 class _Legend(MacroElement):
@@ -333,28 +335,37 @@ class _Legend(MacroElement):
             div.innerHTML = {{ this.content|tojson }};
             control.onAdd = function () { return div; };
             var narrow = window.matchMedia({{ this.narrow|tojson }});
+            var box = map.getContainer();
+            var height = box.style.height || box.offsetHeight + "px";
             function place() {
                 control.remove();
+                div.classList.toggle("comext-legend-below", narrow.matches);
                 if (narrow.matches) {
-                    map.getContainer().after(div);
+                    box.after(div);
+                    var room = Math.ceil(div.getBoundingClientRect().height);
+                    box.style.height = "calc(" + height + " - " + room + "px)";
                 } else {
+                    box.style.height = height;
                     control.addTo(map);
                 }
-                div.classList.toggle("comext-legend-below", narrow.matches);
                 map.invalidateSize();
             }
             place();
-            narrow.addEventListener("change", place);
+            narrow.addEventListener("change", function () {
+                place();
+                map.fitBounds({{ this.bounds|tojson }});
+            });
         })({{ this.get_name() }}, {{ this._parent.get_name() }});
         {% endmacro %}
         """
     )
 
     def __init__(self, content: str) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self._name = "Legend"
         self.content = content
         self.narrow = NARROW_MAP
+        self.bounds = METROPOLE_BOUNDS
 
 
 _CSS = f"""<style>
@@ -363,11 +374,8 @@ div.leaflet-container {{ background: {BACKGROUND}; font-family: {FONT_FAMILY}; }
   line-height: 18px; border-radius: 4px; box-shadow: 0 1px 4px rgba(0, 0, 0, 0.3); }}
 .comext-inset-label {{ color: #666666; font-size: 10px; font-family: {FONT_FAMILY};
   white-space: nowrap; }}
-@media {NARROW_MAP} {{
-  .leaflet-container {{ height: calc(100vh - {LEGEND_ROOM}px) !important; }}
-  .comext-legend-below {{ box-shadow: none; padding: 6px 0 0; font-size: 11px;
-    line-height: 16px; font-family: {FONT_FAMILY}; }}
-}}
+.comext-legend-below {{ box-shadow: none; padding: 8px 0 4px; font-size: 11px;
+  line-height: 16px; font-family: {FONT_FAMILY}; }}
 </style>"""
 
 
@@ -481,7 +489,7 @@ def choropleth(
     )
     m.default_js = [("leaflet", LEAFLET_JS)]
     m.default_css = [("leaflet_css", LEAFLET_CSS)]
-    m.get_root().header.add_child(Element(_CSS))
+    m.get_root().header.add_child(Element(_CSS))  # type: ignore[attr-defined]
 
     def style(feature: dict[str, Any]) -> dict[str, Any]:
         code = feature["properties"]["code"]

@@ -158,7 +158,6 @@ def flow_section(state: FicheState, flow: Flow, kpis: pd.DataFrame) -> None:
         links,
         _file(f"sankey_{flow.name}", state),
         f"sankey-{flow.code}",
-        narrow=figures.sankey_figure(links, flow, narrow=True),
         caption="  \n".join(figures.kpi_sentences(kpis, territory.label, region_name, flow))
         + "\n\n"
         + FLOW_READING[flow],
@@ -185,7 +184,6 @@ def _comparison_sankey(
         links,
         _file(f"sankey_{flow.name}", state, other),
         f"sankey-{flow.code}-{other.level}",
-        narrow=figures.sankey_figure(links, flow, narrow=True),
         caption=f"Total des {flow.plural} : {formatting.meur(total)}",
     )
 

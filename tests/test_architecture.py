@@ -46,7 +46,9 @@ def test_every_module_is_described(layer: str) -> None:
 @pytest.mark.parametrize("layer", LAYERS)
 def test_every_described_module_exists(layer: str) -> None:
     ghosts = described(layer_section(DOC.read_text("utf-8"), layer)) - modules_of(layer)
-    assert not ghosts, f"docs/ARCHITECTURE.md describes {layer}/ modules that do not exist: {ghosts}"
+    assert not ghosts, (
+        f"docs/ARCHITECTURE.md describes {layer}/ modules that do not exist: {ghosts}"
+    )
 
 
 def test_sections_are_found_in_a_sample_document() -> None:

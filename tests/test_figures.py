@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -153,6 +154,34 @@ def test_partner_small_values_get_decimal_ticks():
     assert fig.layout.annotations[1].text == f"−0,2{NB}M€"
 
 
+def test_partners_narrow_look_keeps_the_bars_and_leaves_room_for_the_values():
+    """On a phone: values without their unit (named once in the header and the axis), three
+    horizontal ticks, long names shortened on the axis only, the hover unchanged."""
+    frame = partners_frame(
+        [
+            ("AE", "Émirats arabes unis", 304.2 * M, 141.1 * M),
+            ("ES", "Espagne", 140.5 * M, 230.6 * M),
+            ("CN", "Chine", 224.6 * M, 0.0),
+        ]
+    )
+    wide, narrow = figures.partners_figure(frame), figures.partners_figure(frame, narrow=True)
+    for wide_bar, narrow_bar in zip(wide.data, narrow.data, strict=True):
+        assert list(narrow_bar.x) == list(wide_bar.x)
+        assert narrow_bar.customdata == wide_bar.customdata
+    assert narrow.data[0].customdata[0][0] == "Émirats arabes unis"
+    assert list(narrow.data[0].text) == ["304,2", "140,5", "224,6"]
+    header, *balances = narrow.layout.annotations
+    assert header.text == "<b>Solde (M€)</b>"
+    assert [a.text for a in balances] == ["−163,1", "+90,1", "−224,6"]
+    assert list(narrow.layout.yaxis.ticktext) == ["Émirats arab…", "Espagne", "Chine"]
+    assert wide.layout.yaxis.ticktext[0] == "Émirats arabes unis"
+    assert narrow.layout.xaxis.title.text == "millions d'euros"
+    assert len(narrow.layout.xaxis.tickvals) == 3
+    assert narrow.layout.xaxis.tickangle == wide.layout.xaxis.tickangle == 0
+    # The largest bar leaves more of the half axis to its value than in the wide look.
+    assert narrow.layout.xaxis.range[1] > wide.layout.xaxis.range[1]
+
+
 def test_partners_empty_frame_says_no_data():
     assert_no_data(figures.partners_figure(PARTNERS.iloc[0:0], "Titre"))
 
@@ -277,6 +306,14 @@ def sankey_trace(fig):
     return trace
 
 
+def reading(label: str, look: str) -> str:
+    """A node label as the page's CSS shows it in `look` ("wide" or "narrow"): the other look's
+    spans hidden, the tags gone."""
+    other = {"wide": "narrow", "narrow": "wide"}[look]
+    label = re.sub(rf'<span style="--look:{other}">[^<]*</span>', "", label)
+    return re.sub(r"</?span[^>]*>", "", label)
+
+
 def test_sankey_nodes_by_value_with_two_distinct_autres_last():
     names = figures.sankey_nodes(EXPORT_LINKS, "E")
     assert names == [
@@ -289,9 +326,10 @@ def test_sankey_nodes_by_value_with_two_distinct_autres_last():
     ]
     trace = sankey_trace(figures.sankey_figure(EXPORT_LINKS, "E"))
     assert len(trace.node.label) == 6
-    assert trace.node.label[0] == f"Industrie pharmaceutique (150,0{NB}M€)"
-    assert trace.node.label[2] == f"Autres (80,0{NB}M€)"
-    assert trace.node.label[5] == f"Autres (50,0{NB}M€)"
+    labels = [reading(label, "wide") for label in trace.node.label]
+    assert labels[0] == f"Industrie pharmaceutique (150,0{NB}M€)"
+    assert labels[2] == f"Autres (80,0{NB}M€)"
+    assert labels[5] == f"Autres (50,0{NB}M€)"
     assert trace.arrangement == "snap"
 
 
@@ -337,8 +375,40 @@ def test_sankey_export_products_are_violet():
 def test_sankey_long_names_are_shortened_in_labels_only():
     links = links_frame([("C20A", "DE", 10 * M, 1)])
     trace = sankey_trace(figures.sankey_figure(links, "E"))
-    assert trace.node.label[0].split(" (")[0].endswith("…")
+    assert reading(trace.node.label[0], "wide") == (
+        f"Fabrication de produits chimiques de base… (10,0{NB}M€)"
+    )
     assert trace.node.customdata[0].startswith(refs.product_name("C20A"))
+
+
+def test_sankey_labels_read_shorter_in_the_narrow_look():
+    """On a phone the two columns' labels share some 300 px: short names, no brackets."""
+    links = links_frame([("C13Z", "DE", 10 * M, 1), ("C21Z", "AUTRES", 1_234.5 * M, 0)])
+    trace = sankey_trace(figures.sankey_figure(links, "E"))
+    assert [reading(label, "narrow") for label in trace.node.label] == [
+        f"Industrie pharma… 1{NB}234,5{NB}M€",
+        f"Fab. de textiles 10,0{NB}M€",
+        f"Allemagne 10,0{NB}M€",
+        f"Autres 1{NB}234,5{NB}M€",
+    ]
+    assert [reading(label, "wide") for label in trace.node.label] == [
+        f"Industrie pharmaceutique (1{NB}234,5{NB}M€)",
+        f"Fabrication de textiles (10,0{NB}M€)",
+        f"Allemagne (10,0{NB}M€)",
+        f"Autres (1{NB}234,5{NB}M€)",
+    ]
+
+
+def test_the_page_css_hides_the_other_look_of_the_labels():
+    css = (config.ROOT / ".streamlit" / "layout.css").read_text(encoding="utf-8")
+    assert f'tspan[style*="{figures.WIDE_ONLY}"]' in css
+    assert f'tspan[style*="{figures.NARROW_ONLY}"]' in css
+
+
+def test_sankey_label_text_from_the_data_stays_text_in_both_looks():
+    label = figures._two_looks("<b>Fabrication</b> (1 M€)", "<b>Fab.</b> 1 M€")
+    assert "<b>" not in label
+    assert reading(label, "wide") == figures.plotly_text("<b>Fabrication</b> (1 M€)")
 
 
 def test_sankey_empty_or_non_positive_links_say_no_data():
@@ -352,6 +422,7 @@ def test_sankey_empty_or_non_positive_links_say_no_data():
 BUILDERS = {
     "partners": lambda: figures.partners_figure(PARTNERS, "Titre"),
     "partners-untitled": lambda: figures.partners_figure(PARTNERS),
+    "partners-narrow": lambda: figures.partners_figure(PARTNERS, narrow=True),
     "treemap": lambda: figures.treemap_figure(PRODUCTS),
     "sankey": lambda: figures.sankey_figure(EXPORT_LINKS, "E", "Titre"),
     "empty": lambda: figures.empty_figure(),
