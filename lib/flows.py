@@ -85,3 +85,20 @@ def name_sql(column: str) -> str:
     """
     cases = " ".join(f"WHEN {literal(f.code)} THEN {literal(f.name)}" for f in FLOWS)
     return f"CASE {column} {cases} END"
+
+
+def sums_sql(
+    order: tuple[Flow, ...] = FLOWS, suffix: str = "_eur", zero_when_absent: bool = True
+) -> str:
+    """SQL: one `sum(value_eur)` per flow, named by its key (`exports_eur`, `imports_eur`).
+
+    `order` gives the columns' order (the partners' CSV has imports first); without
+    `zero_when_absent`, a flow absent from the group sums to NULL (nothing to compare with).
+    """
+    columns = []
+    for flow in order:
+        total = f"sum(value_eur) FILTER (WHERE flow = {literal(flow.code)})"
+        if zero_when_absent:
+            total = f"coalesce({total}, 0)"
+        columns.append(f"{total} AS {flow.key}{suffix}")
+    return ", ".join(columns)

@@ -90,7 +90,7 @@ def year_slug(year: int) -> str:
 
 
 def flow_totals(territory: Territory, year: int) -> dict[str, float]:
-    """Total value per flow: {'E': exports, 'I': imports} (0.0 when absent)."""
+    """Total value per flow code: {'E': exports, 'I': imports} (0.0 when absent)."""
     where, params = _dept_filter(territory)
     rows = _rows(
         f"SELECT flow, sum(value_eur) FROM trade_totals WHERE year = ? AND {where} GROUP BY flow",
@@ -138,23 +138,25 @@ def kpis(territory: Territory, year: int) -> pd.DataFrame:
 def kpi_table(
     own: dict[str, float], national: dict[str, float], regional: dict[str, float] | None
 ) -> pd.DataFrame:
-    """The kpis rows from flow totals ({'E': …, 'I': …}) of the territory, France, its région."""
+    """The kpis rows from flow totals by code ({'E': …, 'I': …}) of the territory, France, its
+    région."""
+    e, i = flows.EXPORT.code, flows.IMPORT.code
     rows: list[tuple[str, float]] = [
-        ("exports_eur", own["E"]),
-        ("imports_eur", own["I"]),
-        ("balance_eur", own["E"] - own["I"]),
-        ("coverage_pct", _pct(own["E"], own["I"])),
-        ("national_exports_eur", national["E"]),
-        ("national_imports_eur", national["I"]),
-        ("exports_share_national_pct", _pct(own["E"], national["E"])),
-        ("imports_share_national_pct", _pct(own["I"], national["I"])),
+        ("exports_eur", own[e]),
+        ("imports_eur", own[i]),
+        ("balance_eur", own[e] - own[i]),
+        ("coverage_pct", _pct(own[e], own[i])),
+        ("national_exports_eur", national[e]),
+        ("national_imports_eur", national[i]),
+        ("exports_share_national_pct", _pct(own[e], national[e])),
+        ("imports_share_national_pct", _pct(own[i], national[i])),
     ]
     if regional is not None:
         rows += [
-            ("region_exports_eur", regional["E"]),
-            ("region_imports_eur", regional["I"]),
-            ("exports_share_region_pct", _pct(own["E"], regional["E"])),
-            ("imports_share_region_pct", _pct(own["I"], regional["I"])),
+            ("region_exports_eur", regional[e]),
+            ("region_imports_eur", regional[i]),
+            ("exports_share_region_pct", _pct(own[e], regional[e])),
+            ("imports_share_region_pct", _pct(own[i], regional[i])),
         ]
     return pd.DataFrame(rows, columns=["indicator", "value"])
 
@@ -164,9 +166,7 @@ def partners(territory: Territory, year: int, top: int) -> pd.DataFrame:
     relation, where, params = _flows_source(territory)
     frame = _frame(
         f"""
-        SELECT country,
-               coalesce(sum(value_eur) FILTER (WHERE flow = 'I'), 0) AS imports_eur,
-               coalesce(sum(value_eur) FILTER (WHERE flow = 'E'), 0) AS exports_eur
+        SELECT country, {flows.sums_sql(order=(flows.IMPORT, flows.EXPORT))}
         FROM {relation}
         WHERE year = ? AND {where}
         GROUP BY country
@@ -287,17 +287,12 @@ def map_metrics(year: int) -> pd.DataFrame:
     """
     quarters = comparable_quarters(year)
     frame = _frame(
-        """
+        f"""
         WITH cur AS (
-            SELECT dept,
-                   coalesce(sum(value_eur) FILTER (WHERE flow = 'E'), 0) AS exports_eur,
-                   coalesce(sum(value_eur) FILTER (WHERE flow = 'I'), 0) AS imports_eur
-            FROM trade_totals WHERE year = ? GROUP BY dept
+            SELECT dept, {flows.sums_sql()} FROM trade_totals WHERE year = ? GROUP BY dept
         ),
         prev AS (
-            SELECT dept,
-                   sum(value_eur) FILTER (WHERE flow = 'E') AS exports_prev,
-                   sum(value_eur) FILTER (WHERE flow = 'I') AS imports_prev
+            SELECT dept, {flows.sums_sql(suffix="_prev", zero_when_absent=False)}
             FROM trade_totals
             WHERE year = ? AND (? OR list_contains(?, quarter))
             GROUP BY dept
@@ -323,8 +318,8 @@ def _with_map_ratios(frame: pd.DataFrame, national: dict[str, float]) -> pd.Data
     exports, imports = frame["exports_eur"], frame["imports_eur"]
     frame["balance_eur"] = exports - imports
     frame["coverage_pct"] = 100 * exports / imports.where(imports != 0)
-    frame["exports_share_national_pct"] = 100 * exports / (national["E"] or math.nan)
-    frame["imports_share_national_pct"] = 100 * imports / (national["I"] or math.nan)
+    frame["exports_share_national_pct"] = 100 * exports / (national[flows.EXPORT.code] or math.nan)
+    frame["imports_share_national_pct"] = 100 * imports / (national[flows.IMPORT.code] or math.nan)
     for flow in ("exports", "imports"):
         prev = frame.pop(f"{flow}_prev").astype("float64")
         frame[f"{flow}_change_pct"] = 100 * (frame[f"{flow}_eur"] - prev) / prev.where(prev != 0)

@@ -43,3 +43,14 @@ def test_name_sql_gives_the_names_of_the_codes() -> None:
         f"SELECT {flows.name_sql('flow')} FROM (VALUES ('E'), ('I'), ('Z')) t(flow)"
     ).fetchall()
     assert rows == [("export",), ("import",), (None,)]
+
+
+def test_sums_sql_sums_each_flow_under_its_key() -> None:
+    values = "(VALUES ('a', 'E', 2.0), ('a', 'E', 3.0), ('a', 'I', 7.0), ('b', 'I', 1.0))"
+    sql = f"SELECT g, {{}} FROM {values} t(g, flow, value_eur) GROUP BY g ORDER BY g"
+    zero = duckdb.sql(sql.format(flows.sums_sql(order=(flows.IMPORT, flows.EXPORT))))
+    assert zero.columns == ["g", "imports_eur", "exports_eur"]
+    assert zero.fetchall() == [("a", 7.0, 5.0), ("b", 1.0, 0.0)]
+    absent = duckdb.sql(sql.format(flows.sums_sql(suffix="_prev", zero_when_absent=False)))
+    assert absent.columns == ["g", "exports_prev", "imports_prev"]
+    assert absent.fetchall() == [("a", 5.0, 7.0), ("b", None, 1.0)]
