@@ -1,8 +1,8 @@
 """Commerce extérieur des territoires — the app's script (`streamlit run streamlit_app.py`, or
 `streamlit run serve.py` for the same app behind the security headers of lib/webguard.py).
 
-Pages live at stable paths: / (Carte), /fiche, /donnees, /importer. Each page runs within
-components.query_time_limit: a query interrupted after 10 s ends it with a French message.
+Pages live at stable paths: / (Carte), /fiche, /exposition, /donnees, /importer. Each page runs
+within components.query_time_limit: a query interrupted after 10 s ends it with a French message.
 """
 
 from __future__ import annotations
@@ -32,6 +32,12 @@ navigation = st.navigation(
             title="Fiche territoire",
             icon=":material/description:",
             url_path="fiche",
+        ),
+        st.Page(
+            "pages/exposition.py",
+            title="Exposition",
+            icon=":material/public:",
+            url_path="exposition",
         ),
         st.Page("pages/donnees.py", title="Données", icon=":material/table:", url_path="donnees"),
         st.Page(

@@ -1,4 +1,5 @@
-"""What a page shows, as plain data: the state of the fiche, of the Données filter, of the map.
+"""What a page shows, as plain data: the state of the fiche, of the Données filter, of the map,
+of the Exposition page.
 
 lib.urlstate parses these states from a URL (with its French notices) and writes the URL of
 each (`urlstate.params_of`): the URL's words are urlstate's alone. lib.queries and the figures
@@ -16,6 +17,9 @@ from lib.territory import Territory
 OTHERS = "AUTRES"  # the code merging the products or countries beyond a top N
 TOP_MIN, TOP_MAX, TOP_DEFAULT = 3, 25, 10
 MAP_METRIC_DEFAULT = flows.EXPORT.key
+# The Exposition page's additional tariff (whole %) and trade elasticity bounds.
+TARIFF_MIN, TARIFF_MAX, TARIFF_DEFAULT = 0, 100, 10
+ELASTICITY_MIN, ELASTICITY_MAX = 0.5, 20.0
 
 
 @dataclass(frozen=True)
@@ -63,3 +67,15 @@ class MapState:
     year: int
     metric: str = MAP_METRIC_DEFAULT
     selected: str | None = None
+
+
+@dataclass(frozen=True)
+class ExpositionState:
+    """The Exposition page: a territory, a year, a partner (country or group code of
+    lib.partners), an additional tariff in whole % and the trade elasticity of the scenario."""
+
+    territory: Territory
+    year: int
+    partner: str
+    rate_pct: int
+    elasticity: float

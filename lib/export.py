@@ -1,12 +1,14 @@
 """`python -m lib.export`: the CSV tables of a territory's fiche — the contract every view follows.
 
     python -m lib.export [--data-dir DIR] --level {dept,region,france} [--code CODE]
-                         --year YYYY [--top N] --out DIR [--all]
+                         --year YYYY [--top N] --out DIR [--all] [--exposure PARTNER]
 
 Files (UTF-8, comma-separated, `.` decimals, header row, euros unrounded): kpis.csv,
 partners.csv, products.csv, products_cpf4.csv (header only when the data has no CPF4 detail),
 sankey_export.csv, sankey_import.csv. The app's downloads are built
 by `tables()` and `to_csv_bytes()` below, so a download and an export are byte-identical.
+With `--exposure PARTNER` (a country or group code of lib.partners), also exposure.csv and
+dependency.csv, the Exposition page's tables (`lib.exposure.tables`).
 
 A text cell that a spreadsheet would read as a formula (`=…`, `+…`, `-…`, `@…`, tab, carriage
 return; see lib.text.is_formula_like) is written with a leading single quote, and quoted.
@@ -23,7 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from lib import config, db, queries, refs, text
+from lib import config, db, exposure, partners, queries, refs, text
 from lib.flows import FLOWS
 from lib.territory import InvalidTerritory, Territory, parse_territory
 
@@ -93,10 +95,16 @@ def _csv_field(cell: str) -> str:
     return cell
 
 
-def write_tables(territory: Territory, year: int, top: int, out: Path) -> list[Path]:
+def write_tables(
+    territory: Territory, year: int, top: int, out: Path, partner: str | None = None
+) -> list[Path]:
+    """The fiche's CSV files in `out`; with a partner, also its exposure and dependency."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, frame in tables(territory, year, top).items():
+    frames = tables(territory, year, top)
+    if partner is not None:
+        frames |= exposure.tables(territory, year, partner)
+    for name, frame in frames.items():
         path = out / name
         path.write_bytes(to_csv_bytes(frame))
         written.append(path)
@@ -114,6 +122,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--top", type=int, default=DEFAULT_TOP, help="nombre N (défaut : 10)")
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("--all", action="store_true", help="un dossier par département")
+    parser.add_argument(
+        "--exposure",
+        metavar="PARTENAIRE",
+        help="écrit aussi exposure.csv et dependency.csv pour ce pays ou groupe (US, UE27…)",
+    )
     return parser
 
 
@@ -125,6 +138,19 @@ def _targets(args: argparse.Namespace) -> list[tuple[Territory, Path]]:
     if args.level != "france" and not args.code:
         raise InvalidTerritory("--code est obligatoire pour --level dept ou region.")
     return [(parse_territory(args.level, args.code), args.out)]
+
+
+def _partner(raw: str | None) -> str | None:
+    """The `--exposure` partner code, validated (" us " → "US"); None without the option."""
+    if raw is None:
+        return None
+    code = partners.normalize_partner(raw)
+    if code is None:
+        raise exposure.InvalidPartner(
+            f"Partenaire inconnu : « {raw} » (attendu : un pays comme US, CN, GB, ou un groupe "
+            "comme UE27, HORS_UE, ZONE_EURO, GOLFE)."
+        )
+    return code
 
 
 class NoDataset(Exception):
@@ -148,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         _require_dataset(config.data_dir())
         targets = _targets(args)
+        partner = _partner(args.exposure)
         if args.top < 1:
             raise InvalidTerritory("--top doit être un entier positif.")
         if args.year not in queries.available_years():
@@ -157,12 +184,15 @@ def main(argv: list[str] | None = None) -> int:
                 if years
                 else "Le jeu de données est vide."
             )
-    except (NoDataset, InvalidTerritory) as error:
+    except (NoDataset, InvalidTerritory, exposure.InvalidPartner) as error:
         print(f"Erreur : {error}", file=sys.stderr)
         return 2
-    for territory, out in targets:
-        write_tables(territory, args.year, args.top, out)
-    print(f"{len(targets) * len(TABLES)} fichiers écrits dans {args.out}", file=sys.stderr)
+    written = [
+        path
+        for territory, out in targets
+        for path in write_tables(territory, args.year, args.top, out, partner)
+    ]
+    print(f"{len(written)} fichiers écrits dans {args.out}", file=sys.stderr)
     return 0
 
 

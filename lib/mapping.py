@@ -14,7 +14,7 @@ import html
 import itertools
 import json
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -259,7 +259,10 @@ def scale_for(metrics: pd.DataFrame, metric: Metric) -> Scale:
     return Scale(tuple(below + above), metric.center)
 
 
-def _metric(metric_key: str) -> Metric:
+def _metric(metric_key: str | Metric) -> Metric:
+    """A key of METRICS, or a metric of another page's own (lib.exposure_map)."""
+    if isinstance(metric_key, Metric):
+        return metric_key
     try:
         return METRICS[metric_key]
     except KeyError:
@@ -271,7 +274,7 @@ def _by_code(metrics: pd.DataFrame) -> dict[str, dict[str, Any]]:
     return {str(row["dept"]): row for row in records}
 
 
-def feature_colors(metrics: pd.DataFrame, metric_key: str) -> dict[str, str]:
+def feature_colors(metrics: pd.DataFrame, metric_key: str | Metric) -> dict[str, str]:
     """Fill colour of every département of the GeoJSON (NaN or absent → neutral grey)."""
     metric = _metric(metric_key)
     scale = scale_for(metrics, metric)
@@ -284,7 +287,7 @@ def _value(row: dict[str, Any] | None, metric: Metric) -> float:
     return math.nan if value is None or pd.isna(value) else float(value)
 
 
-def legend_rows(metrics: pd.DataFrame, metric_key: str) -> list[tuple[str, str]]:
+def legend_rows(metrics: pd.DataFrame, metric_key: str | Metric) -> list[tuple[str, str]]:
     """(colour, French label) per class, then the centre and « Données non disponibles »."""
     metric = _metric(metric_key)
     scale = scale_for(metrics, metric)
@@ -383,18 +386,20 @@ div.leaflet-container {{ background: {BACKGROUND}; font-family: {FONT_FAMILY}; }
 # The map
 
 
-def _properties(code: str, name: str, row: dict[str, Any] | None) -> dict[str, str]:
-    formatted = {key: metric.format(_value(row, metric)) for key, metric in METRICS.items()}
+def _properties(
+    code: str, name: str, row: dict[str, Any] | None, shown: Sequence[Metric]
+) -> dict[str, str]:
+    formatted = {metric.key: metric.format(_value(row, metric)) for metric in shown}
     return {"code": code, "name": name, "label": f"{name} ({code})", **formatted}
 
 
-def _features(metrics: pd.DataFrame) -> list[dict[str, Any]]:
+def _features(metrics: pd.DataFrame, shown: Sequence[Metric]) -> list[dict[str, Any]]:
     """Fresh features (the cached GeoJSON is untouched): every département, then the insets."""
     rows = _by_code(metrics)
     features = []
     for feature in load_departements_geojson()["features"]:
         code, name = feature["properties"]["code"], feature["properties"]["name"]
-        properties = {**feature["properties"], **_properties(code, name, rows.get(code))}
+        properties = {**feature["properties"], **_properties(code, name, rows.get(code), shown)}
         features.append(
             {
                 "type": "Feature",
@@ -417,11 +422,16 @@ def _features(metrics: pd.DataFrame) -> list[dict[str, Any]]:
     return features
 
 
-def _tooltip(metric: Metric) -> folium.GeoJsonTooltip:
+def _tooltip_metrics(metric: Metric) -> list[Metric]:
+    """The Carte's tooltip: the four key figures, and the metric shown when it is another."""
     keys = TOOLTIP_KEYS + ([] if metric.key in TOOLTIP_KEYS else [metric.key])
+    return [METRICS[key] for key in keys]
+
+
+def _tooltip(shown: Sequence[Metric]) -> folium.GeoJsonTooltip:
     return folium.GeoJsonTooltip(
-        fields=["label", *keys],
-        aliases=["Département", *(METRICS[key].label for key in keys)],
+        fields=["label", *(metric.key for metric in shown)],
+        aliases=["Département", *(metric.label for metric in shown)],
         localize=False,
         sticky=True,
         style=f"font-family: {FONT_FAMILY}; font-size: 13px; color: {TEXT_GREY};",
@@ -462,16 +472,23 @@ def _outline(features: list[dict[str, Any]], selected: str) -> folium.GeoJson | 
 
 
 def choropleth(
-    metrics: pd.DataFrame, metric_key: str, selected: str | None = None, period: str | None = None
+    metrics: pd.DataFrame,
+    metric_key: str | Metric,
+    selected: str | None = None,
+    period: str | None = None,
+    tooltip: Sequence[Metric] | None = None,
 ) -> folium.Map:
-    """The départements coloured by `metric_key` (a key of METRICS), `selected` outlined.
+    """The départements coloured by `metric_key` (a key of METRICS, or a Metric of another
+    page's own), `selected` outlined; `tooltip` lists the metrics the tooltip shows (by default
+    the Carte's: the four key figures and the metric).
 
     `metrics` is queries.map_metrics. No tiles: a plain background, the metropolitan view.
     `period` (« 2025 (T1–T2) ») is written under the legend's title.
     """
     metric = _metric(metric_key)
-    colors = feature_colors(metrics, metric_key)
-    features = _features(metrics)
+    shown = list(tooltip) if tooltip is not None else _tooltip_metrics(metric)
+    colors = feature_colors(metrics, metric)
+    features = _features(metrics, [*METRICS.values()] if tooltip is None else shown)
 
     m = folium.Map(
         location=[46.4, 2.4],
@@ -505,7 +522,7 @@ def choropleth(
         name="departements",
         style_function=style,
         highlight_function=lambda _feature: {"color": HOVER_OUTLINE, "weight": 2},
-        tooltip=_tooltip(metric),
+        tooltip=_tooltip(shown),
         control=False,
     ).add_to(m)
     _draw_insets(m)
@@ -514,7 +531,7 @@ def choropleth(
         if outline is not None:
             outline.add_to(m)
     title = f"{metric.label}, {period}" if period else metric.label
-    _Legend(_legend_html(title, legend_rows(metrics, metric_key))).add_to(m)
+    _Legend(_legend_html(title, legend_rows(metrics, metric))).add_to(m)
     m.fit_bounds(METROPOLE_BOUNDS)
     return m
 

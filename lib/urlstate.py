@@ -30,19 +30,26 @@ import unicodedata
 from collections.abc import Collection, Mapping, Sequence
 from urllib.parse import urlencode
 
-from lib import flows, formatting, refs
+from lib import flows, formatting, partners, refs
 
 # The states and their bounds are lib.domain's (the data layer reads them without this module);
 # they stay importable from here for the pages that name them urlstate.FicheState….
 from lib.domain import (
+    ELASTICITY_MAX,
+    ELASTICITY_MIN,
     MAP_METRIC_DEFAULT,
+    TARIFF_DEFAULT,
+    TARIFF_MAX,
+    TARIFF_MIN,
     TOP_DEFAULT,
     TOP_MAX,
     TOP_MIN,
     DataFilter,
+    ExpositionState,
     FicheState,
     MapState,
 )
+from lib.exposure import DEFAULT_ELASTICITY
 from lib.territory import FRANCE, FRANCE_CODE, InvalidTerritory, Level, Territory, parse_territory
 
 # URL words (French, as users share them) <-> internal levels.
@@ -50,16 +57,19 @@ LEVEL_WORDS: dict[str, Level] = {"departement": "dept", "region": "region", "fra
 WORD_OF_LEVEL: dict[Level, str] = {v: k for k, v in LEVEL_WORDS.items()}
 
 FICHE_PATH = "/fiche"  # the fiche's address (streamlit_app.py's url_path for pages/fiche.py)
+EXPOSITION_PATH = "/exposition"  # pages/exposition.py's
 # The parameters each page reads.
 FICHE_KEYS = ("niveau", "code", "annee", "top", "flux")
 DATA_KEYS = ("niveau", "code", "debut", "fin", "tdebut", "tfin", "flux", "produits", "cpf4", "pays")
 MAP_KEYS = ("annee", "indicateur", "code")
+EXPOSITION_KEYS = ("niveau", "code", "annee", "partenaire", "taux", "elasticite")
 # What the page receives instead of a query string too long to be read at all.
 DISCARDED_KEY = "adresse_ignoree"
 QUOTE_MAX = 40  # characters of a value quoted in a notice
 LIST_MAX = 5  # values listed in one notice
 
 _ASCII_INT = re.compile(r"[0-9]{1,9}")
+_ASCII_DECIMAL = re.compile(r"[0-9]{1,3}(?:[.,][0-9]{1,2})?")  # `5`, `2.5`, `2,5`
 _DISCARDED = re.compile(r"([0-9]{1,12})-([0-9]{1,12})")
 
 Params = Mapping[str, str | Sequence[str]]
@@ -198,17 +208,30 @@ def parse_year(
     return default
 
 
-def parse_top(params: Params, notices: list[str]) -> int:
-    raw = _one(params, "top")
-    if raw is None or raw == "":
-        return TOP_DEFAULT
-    if _is_number(raw) and TOP_MIN <= int(raw) <= TOP_MAX:
+def _bounded_int(
+    params: Params, key: str, bounds: tuple[int, int, int], notices: list[str], words: str
+) -> int:
+    """The whole number of `key` within bounds (low, high, default); the default when absent,
+    and with a notice « <words> « raw » invalide… » when out of bounds or no number. `words`
+    is a template of {raw}, {low}, {high}, {default}."""
+    low, high, default = bounds
+    raw = _one(params, key)
+    if not raw:
+        return default
+    if _is_number(raw) and low <= int(raw) <= high:
         return int(raw)
-    notices.append(
-        f"Nombre de postes {quote(raw)} invalide (de {TOP_MIN} à {TOP_MAX}) : "
-        f"{TOP_DEFAULT} affichés."
+    notices.append(words.format(raw=quote(raw), low=low, high=high, default=default))
+    return default
+
+
+def parse_top(params: Params, notices: list[str]) -> int:
+    return _bounded_int(
+        params,
+        "top",
+        (TOP_MIN, TOP_MAX, TOP_DEFAULT),
+        notices,
+        "Nombre de postes {raw} invalide (de {low} à {high}) : {default} affichés.",
     )
-    return TOP_DEFAULT
 
 
 def parse_flux(params: Params, notices: list[str]) -> str:
@@ -221,14 +244,24 @@ def parse_flux(params: Params, notices: list[str]) -> str:
     return flows.BOTH
 
 
+def _territory_and_year(
+    params: Params, keys: Collection[str], years: Sequence[int]
+) -> tuple[list[str], Territory, int]:
+    """What the fiche and the Exposition page read first: the notices of the parameters the
+    page does not read, then its territory and year (the latest by default)."""
+    notices: list[str] = []
+    check_params(params, keys, notices)
+    territory = parse_territory_params(params, notices)
+    year = parse_year(params, "annee", years, max(years) if years else 0, notices)
+    return notices, territory, year
+
+
 def parse_fiche(params: Params, years: Sequence[int]) -> tuple[FicheState, list[str]]:
     """The fiche's state from its URL, and the notices for every parameter set aside."""
-    notices: list[str] = []
-    check_params(params, FICHE_KEYS, notices)
-    latest = max(years) if years else 0
+    notices, territory, year = _territory_and_year(params, FICHE_KEYS, years)
     state = FicheState(
-        territory=parse_territory_params(params, notices),
-        year=parse_year(params, "annee", years, latest, notices),
+        territory=territory,
+        year=year,
         top=parse_top(params, notices),
         flux=parse_flux(params, notices),
     )
@@ -311,7 +344,69 @@ def parse_map(
     return MapState(year, metric, selected), notices
 
 
-def params_of(state: FicheState | DataFilter | MapState) -> dict[str, str]:
+def parse_partner(params: Params, notices: list[str]) -> str:
+    """A country or group code of lib.partners (`us` reads `US`); unknown → the default."""
+    raw = _one(params, "partenaire")
+    if raw is None or raw == "":
+        return partners.DEFAULT_PARTNER
+    code = partners.normalize_partner(raw)
+    if code is not None:
+        return code
+    shown = partners.partner_label(partners.DEFAULT_PARTNER)
+    notices.append(f"Partenaire {quote(raw)} inconnu : affichage de « {shown} ».")
+    return partners.DEFAULT_PARTNER
+
+
+def parse_rate(params: Params, notices: list[str]) -> int:
+    """The additional tariff, in whole %, from TARIFF_MIN to TARIFF_MAX."""
+    return _bounded_int(
+        params,
+        "taux",
+        (TARIFF_MIN, TARIFF_MAX, TARIFF_DEFAULT),
+        notices,
+        "Droit de douane additionnel {raw} invalide (de {low} à {high}\u00a0%) : "
+        "{default}\u00a0% retenu.",
+    )
+
+
+def parse_elasticity(params: Params, notices: list[str]) -> float:
+    """The trade elasticity, a decimal number (point or comma) within the domain's bounds."""
+    raw = _one(params, "elasticite")
+    if raw is None or raw == "":
+        return DEFAULT_ELASTICITY
+    if _ASCII_DECIMAL.fullmatch(raw):
+        value = float(raw.replace(",", "."))
+        if ELASTICITY_MIN <= value <= ELASTICITY_MAX:
+            return value
+    notices.append(
+        f"Élasticité {quote(raw)} invalide (de {formatting.number(ELASTICITY_MIN)} à "
+        f"{formatting.number(ELASTICITY_MAX, 0)}) : {formatting.number(DEFAULT_ELASTICITY)} "
+        "retenue."
+    )
+    return DEFAULT_ELASTICITY
+
+
+def parse_exposition(params: Params, years: Sequence[int]) -> tuple[ExpositionState, list[str]]:
+    """The Exposition page's state from its URL, and the notices for every parameter set aside."""
+    notices, territory, year = _territory_and_year(params, EXPOSITION_KEYS, years)
+    state = ExpositionState(
+        territory=territory,
+        year=year,
+        partner=parse_partner(params, notices),
+        rate_pct=parse_rate(params, notices),
+        elasticity=parse_elasticity(params, notices),
+    )
+    return state, notices
+
+
+def default_exposition(territory: Territory, year: int) -> ExpositionState:
+    """The Exposition page of `territory` and `year`, its other settings by default."""
+    return ExpositionState(
+        territory, year, partners.DEFAULT_PARTNER, TARIFF_DEFAULT, DEFAULT_ELASTICITY
+    )
+
+
+def params_of(state: FicheState | DataFilter | MapState | ExpositionState) -> dict[str, str]:
     """The URL parameters that reproduce `state`: every page writes its URL, and every link to
     a page, with them (parse_fiche, parse_data_filter, parse_map read them back)."""
     if isinstance(state, FicheState):
@@ -322,6 +417,13 @@ def params_of(state: FicheState | DataFilter | MapState) -> dict[str, str]:
         }
     if isinstance(state, DataFilter):
         return _data_params(state)
+    if isinstance(state, ExpositionState):
+        return _territory_params(state.territory) | {
+            "annee": str(state.year),
+            "partenaire": state.partner,
+            "taux": str(state.rate_pct),
+            "elasticite": format(state.elasticity, "g"),  # 5.0 → `5`, 2.5 → `2.5`
+        }
     params = {"annee": str(state.year), "indicateur": state.metric}
     if state.selected:
         params["code"] = state.selected
@@ -349,3 +451,9 @@ def _data_params(f: DataFilter) -> dict[str, str]:
 def fiche_url(state: FicheState) -> str:
     """The fiche's shared link, `/fiche?niveau=departement&code=53&annee=2024&top=10&flux=tous`."""
     return f"{FICHE_PATH}?{urlencode(params_of(state))}"
+
+
+def exposition_url(state: ExpositionState) -> str:
+    """The Exposition page's shared link,
+    `/exposition?niveau=departement&code=42&annee=2024&partenaire=US&taux=10&elasticite=5`."""
+    return f"{EXPOSITION_PATH}?{urlencode(params_of(state))}"

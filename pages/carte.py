@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from lib import filenames, mapping, queries, refs, urlstate
 from lib.domain import FicheState, MapState
@@ -106,21 +105,14 @@ def change_notice(year: int) -> None:
 def map_clicked_code(state: MapState, metrics_frame) -> str | None:
     """Draw the map; return the département just clicked, if any.
 
-    Only the clicked feature is asked back from the component, so that panning and zooming do
-    not rerun the app. A click opens the fiche at once, and the component is mounted anew when
-    the user comes back, so a returned feature is always a fresh click.
+    A click opens the fiche at once, and the component is mounted anew when the user comes
+    back, so a returned feature is always a fresh click.
     """
     fmap = mapping.choropleth(
         metrics_frame, state.metric, selected=state.selected, period=legend_period(state)
     )
-    returned = st_folium(
-        fmap,
-        key=f"carte-{state.year}-{state.metric}-{state.selected}",
-        height=MAP_HEIGHT,
-        use_container_width=True,
-        returned_objects=["last_active_drawing"],
-    )
-    return mapping.feature_code(returned)
+    key = f"carte-{state.year}-{state.metric}-{state.selected}"
+    return components.clicked_departement(fmap, key, MAP_HEIGHT)
 
 
 def page() -> None:

@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 
+import folium
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from lib import config, db, demo, export, flows, refs, urlstate
+from lib import config, db, demo, export, flows, mapping, queries, refs, urlstate
+from lib.schema import QUARTERS
 from lib.territory import FRANCE, Territory
 from lib.text import plain
 
@@ -77,6 +79,52 @@ def notices(messages: list[str]) -> None:
     """The notices of urlstate, which quote what the URL said: plain text, never Markdown."""
     for message in messages:
         st.info(plain(message), icon="ℹ️")
+
+
+def remember_selected(territory: Territory) -> None:
+    """A département shown is the one the Carte outlines when the user comes back to it."""
+    if territory.level == "dept":
+        st.session_state[SELECTED_DEPT] = territory.code
+
+
+def clicked_departement(fmap: folium.Map, key: str, height: int) -> str | None:
+    """Draw a map of lib.mapping; return the département just clicked on it, if any.
+
+    Only the clicked feature is asked back from the component, so that panning and zooming do
+    not rerun the app."""
+    # Imported here, in the page's run: importing streamlit_folium declares its component, which
+    # must happen once the runtime exists (serve.py imports this module before it starts; the
+    # component declared earlier is unknown to the runtime's registry and its files are a 404).
+    from streamlit_folium import st_folium
+
+    returned = st_folium(
+        fmap,
+        key=key,
+        height=height,
+        use_container_width=True,
+        returned_objects=["last_active_drawing"],
+    )
+    return mapping.feature_code(returned)
+
+
+def no_year(year: int) -> bool:
+    """True, with the error saying so, when the dataset is empty (its state's year is 0)."""
+    if not year:
+        st.error(
+            "Le jeu de données est vide : importez des fichiers ou revenez aux données de "
+            "démonstration."
+        )
+    return not year
+
+
+def partial_year_notice(year: int) -> None:
+    """The notice of a year of the dataset that misses quarters."""
+    if queries.year_quarters(year) != QUARTERS:
+        st.info(
+            f"Année {queries.year_label(year)} incomplète : les chiffres ne couvrent que "
+            "ces trimestres.",
+            icon="ℹ️",
+        )
 
 
 def url_params() -> dict[str, list[str]]:

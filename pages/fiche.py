@@ -11,9 +11,9 @@ import streamlit as st
 from lib import figures, filenames, formatting, queries, urlstate
 from lib.domain import TOP_MAX, TOP_MIN, FicheState
 from lib.flows import EXPORT, IMPORT, Flow
-from lib.schema import QUARTERS
 from lib.territory import FRANCE, Territory
-from pages import components, wiring
+from pages import components, fiche_texts, wiring
+from pages.fiche_situation import situation_section
 
 FLOW_SECTIONS = {
     EXPORT: ("Flux à l'export par produit et par pays", "Flux à l'export"),
@@ -196,28 +196,26 @@ def _file(table: str, state: FicheState, territory: Territory | None = None) -> 
 
 def page() -> None:
     state = current_state()
-    if not state.year:
-        st.error(
-            "Le jeu de données est vide : importez des fichiers ou revenez aux données de "
-            "démonstration."
-        )
+    if components.no_year(state.year):
         return
     st.title(f"Les indicateurs clés : commerce extérieur — {state.territory.label}")
-    if queries.year_quarters(state.year) != QUARTERS:
-        st.info(
-            f"Année {queries.year_label(state.year)} incomplète : les chiffres ne couvrent que "
-            "ces trimestres.",
-            icon="ℹ️",
-        )
+    components.partial_year_notice(state.year)
+    fiche_texts.opening(state)
     controls(state)
     kpis = queries.kpis(state.territory, state.year)
     key_figures(state, kpis)
+    situation_section(state, kpis)
     partners_section(state)
     products_section(state)
     for flow in state.shown_flows:
         flow_section(state, flow, kpis)
-    with st.expander("Méthodologie"):
-        st.markdown(components.METHODOLOGY)
+    st.page_link(
+        "pages/exposition.py",
+        label="Exposition à un partenaire et dépendances à l'import de ce territoire",
+        icon=":material/public:",
+        query_params=urlstate.params_of(urlstate.default_exposition(state.territory, state.year)),
+    )
+    fiche_texts.closing(state)  # « Contexte et méthodologie », « Informations pratiques »
 
 
 components.ensure_navigation()

@@ -10,7 +10,7 @@ import tempfile
 import pandas as pd
 import streamlit as st
 
-from lib import checks, config, db, flows, formatting, ingest
+from lib import admin, checks, config, db, flows, formatting, industry_territories, ingest, store
 from lib.text import plain
 from pages import access, components
 
@@ -22,9 +22,18 @@ UNIT_CHOICES = {
 }
 PREPARED = "importer-prepared"  # the analysed files awaiting confirmation (ingest.Prepared)
 ROUND = "importer-round"  # how many imports this session has made (renews the uploader)
+ANCT_ROUND = "importer-anct-round"  # the same, for the ANCT file's uploader
 
 
 def upload_form() -> None:
+    """The administrator's uploads: customs files, then the ANCT's Territoires d'industrie
+    (left out while analysed customs files await confirmation: their preview follows)."""
+    customs_form()
+    if PREPARED not in st.session_state:
+        industry_territories_form()
+
+
+def customs_form() -> None:
     st.subheader("Importer des fichiers des Douanes")
     st.markdown(
         "Fichiers « Statistiques régionales et départementales du commerce extérieur » tels "
@@ -85,6 +94,56 @@ def _analyse(uploads, unit: str | None, limits: config.UploadLimits) -> None:
     # uploaded files, and the memory they held comes back.
     st.session_state[ROUND] = st.session_state.get(ROUND, 0) + 1
     st.rerun()
+
+
+def industry_territories_form() -> None:
+    """The ANCT's list of Territoires d'industrie: an uploader shown on demand (one uploader on
+    the page otherwise), read and stored by the button's callback (lib.industry_territories),
+    reported by a one-shot message."""
+    st.subheader("Territoires d'industrie (ANCT)")
+    st.markdown(
+        "La liste officielle des Territoires d'industrie est publiée par l'ANCT sous la forme "
+        "d'un fichier CSV des communes (séparateur `;`, colonnes `insee_com`, `lib_com`, "
+        "`id_ti`, `lib_ti`). Chaque fiche de département en retient les territoires qui y "
+        f"comptent au moins {industry_territories.MIN_COMMUNES} communes ; le fichier importé "
+        "remplace les listes des fiches publiées, pour tous les départements."
+    )
+    st.caption(plain(industry_territories.in_place(config.data_dir())))
+    if not st.toggle("Importer le fichier de l'ANCT", key="importer-anct-open"):
+        return
+    limit = industry_territories.max_bytes(
+        config.upload_limits(st.get_option("server.maxUploadSize"))
+    )
+    key = f"importer-anct-{st.session_state.get(ANCT_ROUND, 0)}"
+    upload = st.file_uploader(
+        "Fichier de l'ANCT (CSV)",
+        type=["csv", "txt"],
+        max_upload_size=max(limit // config.MB, 1),
+        key=key,
+    )
+    st.button(
+        "Importer la liste",
+        disabled=upload is None,
+        key="importer-anct-run",
+        on_click=_import_anct,
+        args=(key, limit),
+    )
+
+
+def _import_anct(key: str, limit: int) -> None:
+    """Store the uploaded ANCT file's lists (a callback: before the page is drawn again)."""
+    upload = st.session_state.get(key)
+    if upload is None or admin.read_only() or not access.is_admin():
+        return
+    try:
+        name = ingest.upload_name(upload.name)
+        imported = industry_territories.import_file(upload, name, config.data_dir(), limit)
+        components.flash([("success", imported.summary)])
+    except (industry_territories.AnctFileError, store.ReadOnlyDataset) as error:
+        components.flash([("error", str(error))])
+    finally:
+        _release([upload])
+    st.session_state[ANCT_ROUND] = st.session_state.get(ANCT_ROUND, 0) + 1
 
 
 def _release(uploads) -> None:

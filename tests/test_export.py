@@ -160,3 +160,60 @@ def test_empty_data_folder_fails_clearly_and_builds_nothing(tmp_path: Path) -> N
     assert f"python -m lib.demo --data-dir {empty}" in result.stderr
     assert list(empty.iterdir()) == []
     assert not (tmp_path / "out").exists()
+
+
+EXPOSURE_COLUMNS = ["product", "exports_eur", "to_partner_eur", "share_pct"]
+DEPENDENCY_COLUMNS = [
+    "product", "imports_eur", "first_supplier", "first_supplier_share_pct", "hhi",
+    "outside_eu_share_pct",
+]  # fmt: skip
+
+
+def test_exposure_option_writes_the_two_tables(use_dataset, tmp_path: Path, capsys) -> None:
+    data_dir = use_dataset(HAND_MADE)
+    status, err = run(capsys, "--data-dir", str(data_dir), "--level", "dept", "--code", "53",
+                      "--year", "2024", "--exposure", "us", "--out", str(tmp_path))  # fmt: skip
+    assert status == 0 and "8 fichiers écrits" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [*FILES, "exposure.csv", "dependency.csv"]
+    )
+    # Mayenne 2024 exports: C21Z 150 (30 to US), C10A 110 (none to US); hand-computed.
+    got = read(tmp_path / "exposure.csv")
+    assert list(got.columns) == EXPOSURE_COLUMNS
+    assert list(got["product"]) == ["C21Z", "C10A"]
+    assert list(got["exports_eur"]) == [150.0, 110.0]
+    assert list(got["to_partner_eur"]) == [30.0, 0.0]
+    assert got["share_pct"].tolist() == pytest.approx([20.0, 0.0])
+    # Imports: C26A 80 from CN alone; C21Z 25 from DE alone.
+    deps = read(tmp_path / "dependency.csv")
+    assert list(deps.columns) == DEPENDENCY_COLUMNS
+    assert deps.to_dict("list") == {
+        "product": ["C26A", "C21Z"], "imports_eur": [80.0, 25.0], "first_supplier": ["CN", "DE"],
+        "first_supplier_share_pct": [100.0, 100.0], "hhi": [1.0, 1.0],
+        "outside_eu_share_pct": [100.0, 0.0],
+    }  # fmt: skip
+    text = (tmp_path / "exposure.csv").read_text(encoding="utf-8")
+    assert text.splitlines()[0] == ",".join(EXPOSURE_COLUMNS)
+
+
+def test_exposure_option_with_all_and_a_group(use_dataset, tmp_path: Path, capsys) -> None:
+    data_dir = use_dataset(HAND_MADE)
+    status, _ = run(capsys, "--data-dir", str(data_dir), "--all", "--year", "2024",
+                    "--exposure", "UE27", "--out", str(tmp_path))  # fmt: skip
+    assert status == 0
+    got = read(tmp_path / "72" / "exposure.csv")
+    assert got.to_dict("list") == {
+        "product": ["C29A"], "exports_eur": [400.0], "to_partner_eur": [400.0],
+        "share_pct": [100.0],
+    }  # fmt: skip
+    assert read(tmp_path / "01" / "dependency.csv").empty
+
+
+@pytest.mark.parametrize("partner", ["XX", "FR", "UE", "=1+1"])
+def test_unknown_exposure_partner_exits_2(use_dataset, tmp_path: Path, capsys, partner) -> None:
+    data_dir = use_dataset(HAND_MADE)
+    args = ["--level", "dept", "--code", "53", "--year", "2024", "--exposure", partner]
+    status, err = run(capsys, "--data-dir", str(data_dir), *args, "--out", str(tmp_path / "x"))
+    assert status == 2
+    assert f"Partenaire inconnu : « {partner} »" in err and "Traceback" not in err
+    assert not (tmp_path / "x").exists()

@@ -1,0 +1,75 @@
+"""The fiche's texts (lib/fiche_text.py) and a département's Territoires d'industrie
+(lib/industry_territories.py), rendered: `opening` under the title, `closing` at the end.
+
+Every paragraph goes through lib.text.plain (names may come from an imported file); only the
+project's own constants (titles, links, contact) are written as Markdown.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from lib import config, fiche_text, industry_territories, queries
+from lib.domain import FicheState
+from lib.territory import Territory
+from lib.text import plain
+
+
+def _paragraphs(paragraphs: tuple[str, ...]) -> None:
+    for paragraph in paragraphs:
+        st.markdown(plain(paragraph))
+
+
+def _bullets(items: list[str] | tuple[str, ...]) -> None:
+    if items:
+        st.markdown("\n".join(f"- {plain(item)}" for item in items))
+
+
+def _section(section: fiche_text.Section, titled: bool = True) -> None:
+    if titled:  # not when the expander already says it
+        st.markdown(f"**{section.title}**")
+    _paragraphs(section.paragraphs)
+    _bullets(section.bullets)
+    _paragraphs(section.closing)
+
+
+def industry_territories_box(dept: str) -> None:
+    """The département's list, its footnote and source; or why there is none."""
+    names, source = industry_territories.for_dept(dept, config.data_dir())
+    with st.container(border=True, key="fiche-industry-territories"):
+        note = "\\*" if names else ""  # the footnote's call, when there is a list
+        st.markdown(f"**{fiche_text.TI_TITLE}{note}**")
+        if names:
+            _bullets(names)
+            st.caption(plain(fiche_text.TI_FOOTNOTE))
+        else:
+            st.markdown(plain(fiche_text.TI_NONE if source else fiche_text.TI_MISSING))
+        if source:
+            st.caption(plain(f"Source : {source}."))
+
+
+def opening(state: FicheState) -> None:
+    """The introduction; beside it, for a département, its Territoires d'industrie."""
+    territory: Territory = state.territory
+    if territory.level != "dept":
+        _paragraphs(fiche_text.introduction(territory))
+        return
+    text_col, list_col = st.columns([2, 1])
+    with text_col:
+        _paragraphs(fiche_text.introduction(territory))
+    with list_col:
+        industry_territories_box(territory.code)
+
+
+def closing(state: FicheState) -> None:
+    """« Contexte et méthodologie » and « Informations pratiques », at the end of the fiche."""
+    territory, year = state.territory, state.year
+    quarters = queries.year_quarters(year)
+    with st.expander("Contexte et méthodologie"):
+        _section(fiche_text.context(territory, year, quarters))
+        _section(fiche_text.methodology(territory, year, quarters))
+    with st.expander("Informations pratiques"):
+        _section(fiche_text.practical_information(territory, year, quarters), titled=False)
+        contact = fiche_text.CONTACT
+        links = "\n".join(f"- [{label}]({url})" for label, url in fiche_text.LINKS)
+        st.markdown(f"[{contact}](mailto:{contact})\n\nPour aller plus loin :\n\n{links}")

@@ -1,0 +1,177 @@
+"""AppTest of the Exposition page: it renders for a département, a région and France; its URL
+is parsed, validated and written back; its widgets change the URL; the numbers it shows are
+lib.exposure's on the demonstration dataset (lib.exposure itself is checked against pandas in
+its own tests), and its tables are the CLI's.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from lib import config, db, exposure, formatting
+from lib.territory import FRANCE, Territory
+from tests.test_pages import _same, open_page
+
+NB = "\u00a0"
+LOIRE = Territory("dept", "42")
+
+
+@pytest.fixture(autouse=True)
+def _demo_data(demo_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(config.ENV_DATA_DIR, str(demo_data_dir))
+    db.reset()
+
+
+def _texts(at) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def _metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def _frames(at) -> list[pd.DataFrame]:
+    return [df.value for df in at.dataframe]
+
+
+def test_a_departement_shows_its_exposure_to_the_united_states() -> None:
+    at = open_page("exposition", niveau="departement", code="42", annee="2024", partenaire="US")
+    assert at.query_params == {
+        "niveau": "departement",
+        "code": "42",
+        "annee": "2024",
+        "partenaire": "US",
+        "taux": "10",
+        "elasticite": "5",
+    }
+    headers = [h.value for h in at.header]
+    assert headers == [
+        "Exposition à l'export",
+        "Carte",
+        "Scénario de droits de douane",
+        "Dépendances à l'import",
+    ]
+    shares = exposure.exposure_shares(LOIRE, 2024, "US").set_index("scope")
+    text = _texts(at)
+    # « Loire : 9,4 % » then the région's and France's shares, as exposure_shares gives them.
+    assert f"Loire : {formatting.pct(shares.loc['territory', 'share_pct'])}" in text
+    assert f"France entière : {formatting.pct(shares.loc['france', 'share_pct'])}" in text
+    region_name = shares.loc["region", "name"].replace("-", "\\-")  # plain() escapes
+    assert f"{region_name} : {formatting.pct(shares.loc['region', 'share_pct'])}" in text
+    assert any("Ordre de grandeur, pas une prévision" in i.value for i in at.info)
+
+
+def test_the_tables_are_lib_exposure_s() -> None:
+    at = open_page("exposition", niveau="departement", code="42", annee="2024", partenaire="CN")
+    frames = _frames(at)
+    expected = exposure.tables(LOIRE, 2024, "CN")
+    assert any(_same(frame, expected["exposure.csv"]) for frame in frames)
+    by_dept = exposure.exposure_by_dept(2024, "CN")
+    assert any(_same(frame, by_dept) for frame in frames)
+    scenario = exposure.tariff_scenario(LOIRE, 2024, "CN", 10, 5.0)
+    assert any(_same(frame, scenario) for frame in frames)
+    # The dependency grid: one row per product of the CLI's dependency.csv, in its order.
+    dependency = expected["dependency.csv"]
+    grid = next(frame for frame in frames if "Premier fournisseur" in frame.columns)
+    assert list(grid["Produit"]) == list(dependency["product"])
+    strong = exposure.strong_dependency(dependency)
+    assert list(grid["Dépendance"] == "forte") == list(strong)
+    labels = [button.proto.label for button in at.download_button]
+    assert "Télécharger le tableau des dépendances (CSV)" in labels
+
+
+def test_scenario_figures_are_scenario_summary_s() -> None:
+    at = open_page(
+        "exposition", niveau="departement", code="42", annee="2024", taux="20", elasticite="4"
+    )
+    summary = exposure.scenario_summary(LOIRE, 2024, "US", 20, 4.0)
+    metrics = _metrics(at)
+    assert metrics["Variation des exportations vers le partenaire"] == formatting.meur(
+        summary["change_eur"], signed=True
+    )
+    assert metrics["Valeur en jeu, en part des exportations du territoire"] == formatting.pct(
+        summary["share_of_exports_pct"], 2, signed=True
+    )
+    assert metrics["Même calcul pour la France entière"] == formatting.pct(
+        summary["france_share_of_exports_pct"], 2, signed=True
+    )
+    # The formula by hand: X·((1+t)^(−ε) − 1) with t = 0.20 and ε = 4.
+    assert summary["change_eur"] == pytest.approx(summary["to_partner_eur"] * (1.2**-4 - 1))
+
+
+@pytest.mark.parametrize(
+    ("params", "shown"),
+    [
+        ({"niveau": "region", "code": "84"}, "Auvergne\\-Rhône\\-Alpes : "),
+        ({"niveau": "france"}, "France entière : "),
+    ],
+)
+def test_a_region_and_france_render(params: dict[str, str], shown: str) -> None:
+    at = open_page("exposition", annee="2024", partenaire="UE27", **params)
+    assert not at.exception
+    assert shown in _texts(at)
+    assert at.query_params["partenaire"] == "UE27"
+
+
+def test_france_is_compared_with_nothing_but_itself() -> None:
+    at = open_page("exposition", niveau="france", annee="2024")
+    sentence = next(
+        t for t in (m.value for m in at.markdown) if t.startswith("En 2024, part des exportations")
+    )
+    assert sentence.count("France entière") == 1
+    share = exposure.exposure_shares(FRANCE, 2024, "US")["share_pct"].iloc[0]
+    assert formatting.pct(share) in sentence
+
+
+def test_unknown_partner_shows_a_notice_and_the_default() -> None:
+    at = open_page("exposition", niveau="departement", code="42", partenaire="ZZ", taux="300")
+    notices = [i.value for i in at.info]
+    assert any("Partenaire « ZZ » inconnu" in n for n in notices)
+    assert any("Droit de douane additionnel « 300 » invalide" in n for n in notices)
+    assert at.query_params["partenaire"] == "US"
+    assert at.query_params["taux"] == "10"
+    assert not at.exception
+
+
+def test_changing_the_partner_and_the_rate_updates_the_url_and_the_figures() -> None:
+    at = open_page("exposition", niveau="departement", code="42", annee="2024")
+    at.selectbox(key="exposition-partner").set_value("CN").run()
+    assert at.query_params["partenaire"] == "CN"
+    share = exposure.exposure_shares(LOIRE, 2024, "CN")["share_pct"].iloc[0]
+    assert f"Loire : {formatting.pct(share)}" in _texts(at)
+    at.slider(key="exposition-rate_pct").set_value(50).run()
+    assert at.query_params["taux"] == "50"
+    at.number_input(key="exposition-elasticity").set_value(2.5).run()
+    assert at.query_params["elasticite"] == "2.5"
+    summary = exposure.scenario_summary(LOIRE, 2024, "CN", 50, 2.5)
+    assert _metrics(at)["Variation des exportations vers le partenaire"] == formatting.meur(
+        summary["change_eur"], signed=True
+    )
+    assert not at.exception
+
+
+def test_level_change_moves_to_the_region() -> None:
+    at = open_page("exposition", niveau="departement", code="42", partenaire="GB")
+    at.selectbox(key="exposition-level").set_value("region").run()
+    assert at.query_params["niveau"] == "region" and at.query_params["code"] == "84"
+    assert at.query_params["partenaire"] == "GB"
+
+
+def test_group_members_are_listed_in_the_methodology() -> None:
+    at = open_page("exposition", niveau="france", annee="2024", partenaire="GOLFE")
+    text = _texts(at)
+    assert "Pays du Golfe \\(CCG\\) en 2024** (6 pays)" in text
+    members = "Arabie saoudite, Bahreïn, Émirats arabes unis, Koweït, Oman, Qatar."
+    assert members.replace(",", "\\,") in text  # plain() escapes the names
+    assert "(1 + t)^(−ε)" in text
+
+
+def test_the_fiche_links_to_the_exposition() -> None:
+    at = open_page("fiche", niveau="departement", code="53", annee="2024")
+    links = [link for link in at.get("page_link") if "Exposition" in link.proto.label]
+    (link,) = links
+    assert link.proto.page == "exposition"
+    assert "code=53" in link.proto.query_string and "partenaire=US" in link.proto.query_string

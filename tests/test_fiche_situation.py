@@ -1,0 +1,98 @@
+"""AppTest of the fiche's « Situer le territoire » section on the demonstration dataset.
+
+Expected ranks come from plain pandas over the dataset's Parquet files, not from lib.indicators.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from lib import refs, store
+from tests.test_pages import _demo_data, _texts, open_page  # noqa: F401  (autouse fixture)
+
+NB = "\u00a0"
+
+
+def _exports_by_dept(data_dir: Path, year: int) -> pd.Series:
+    manifest = store.read_manifest(data_dir)
+    frame = pd.read_parquet(data_dir / manifest.files[year], columns=["dept", "flow", "value_eur"])
+    frame = frame[frame["dept"].isin(set(refs.departements()["code"]))]
+    return frame[frame["flow"] == "E"].groupby("dept")["value_eur"].sum()
+
+
+def _places(change: int) -> str:
+    if change == 0:
+        return "stable"
+    sign = "+" if change > 0 else "\u2212"
+    return f"{sign}{abs(change)} place{'s' if abs(change) > 1 else ''}"
+
+
+def test_mayenne_shows_its_ranks(demo_data_dir: Path) -> None:
+    now = _exports_by_dept(demo_data_dir, 2024).rank(method="min", ascending=False)
+    before = _exports_by_dept(demo_data_dir, 2023).rank(method="min", ascending=False)
+    rank, previous = int(now["53"]), int(before["53"])
+    at = open_page("fiche", niveau="departement", code="53", annee="2024")
+    assert any("Situer le territoire, Mayenne (2024)" in h.value for h in at.subheader)
+    text = _texts(at)
+    assert "Rang parmi les 101 départements" in text
+    expected = (
+        f"{rank}e département exportateur sur 101 (1{NB}773,5{NB}M€), "
+        f"{_places(previous - rank)} par rapport à 2023"
+    )
+    assert expected in text
+    for words in ("département importateur", "solde commercial des 101", "taux de couverture"):
+        assert words in text
+    assert "Indice de Balassa" in text
+    assert "| Produits exportés |" in text
+
+
+def test_mayenne_shows_its_specialisations(demo_data_dir: Path) -> None:
+    at = open_page("fiche", niveau="departement", code="53", annee="2024")
+    bars = [
+        trace
+        for chart in at.get("plotly_chart")
+        for trace in json.loads(chart.proto.spec)["data"]
+        if trace.get("type") == "bar"
+        and trace.get("hovertemplate", "").startswith("<b>%{customdata[0]}</b><br>Indice")
+    ]
+    assert bars, "no specialisation chart"
+    assert 1 <= len(bars[0]["x"]) <= 5
+    assert bars[0]["x"] == sorted(bars[0]["x"], reverse=True)
+    frames = [frame.value for frame in at.dataframe]
+    assert any("rca" in frame.columns for frame in frames)
+    ranks = next(frame for frame in frames if "previous_rank" in frame.columns)
+    assert list(ranks["indicator"]) == ["exports_eur", "imports_eur", "balance_eur", "coverage_pct"]
+
+
+def test_france_has_no_rank_sentence() -> None:
+    at = open_page("fiche", niveau="france", annee="2024")
+    assert any("Situer le territoire" in h.value for h in at.subheader)
+    text = _texts(at)
+    assert "Rang parmi" not in text
+    assert "département exportateur" not in text
+    assert "sans objet pour la France entière" in text
+    assert "| Pays clients |" in text
+
+
+@pytest.mark.parametrize("code", ["52"])
+def test_region_ranks_among_the_regions(code: str) -> None:
+    at = open_page("fiche", niveau="region", code=code, annee="2024")
+    text = _texts(at)
+    assert "Rang parmi les 18 régions" in text
+    assert "région exportatrice sur 18" in text
+
+
+def test_partial_year_compares_the_same_quarters(use_dataset) -> None:
+    from tests.test_quarters import ROWS
+
+    # 2025 T1–T2: exports 53 130 + 260 = 390, 61 20 + 40 = 60; 2024 T1–T2: 53 450, 61 210.
+    use_dataset(ROWS)
+    at = open_page("fiche", niveau="departement", code="53", annee="2025")
+    assert (
+        f"1er département exportateur sur 2 (0,0{NB}M€), stable par rapport à 2024 (T1–T2)"
+        in _texts(at)
+    )
