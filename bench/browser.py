@@ -101,12 +101,14 @@ REDRAWN_JS = f"""([charts, before]) => {{
 
 
 def expected_charts(state: FicheState) -> tuple[int, int]:
-    """(Plotly charts, of which Sankeys) of a fiche: partners, products, and for each flow shown
-    the territory's Sankey, then its région's and France's when they differ from it."""
+    """(Plotly charts, of which Sankeys) of a fiche: the specialisations (not for France, the
+    reference of the index), partners, products, and for each flow shown the territory's Sankey,
+    then its région's and France's when they differ from it."""
     territory = state.territory
     others = {t for t in (territory.region, FRANCE) if t is not None and t != territory}
     sankeys = len(state.shown_flows) * (1 + len(others))
-    return 2 + sankeys, sankeys
+    specialisations = 0 if territory.level == "france" else 1  # pages/fiche_situation.py
+    return specialisations + 2 + sankeys, sankeys
 
 
 def _percentile(values: list[float], q: float) -> float:

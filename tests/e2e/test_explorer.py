@@ -172,16 +172,13 @@ def same_dataset(demo_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_partner_csv_download_matches_lib_export(page, app_url: str, same_dataset) -> None:
     page.goto(f"{app_url}/fiche?niveau=departement&code=53&annee=2024&top=8")
     wait_for_app(page)
-    page.get_by_text("Méthodologie").first.wait_for()  # the last section: the page is complete
-    buttons = page.get_by_role("button", name=re.compile("Télécharger les données"))
-    # chiffres clés, pays, activités, then 3 Sankeys per flow (territory, région, France)
-    page.wait_for_function(
-        "() => Array.from(document.querySelectorAll('button'))"
-        ".filter(b => b.innerText.includes('Télécharger les données')).length === 9"
+    page.get_by_text("Informations pratiques").first.wait_for()  # the last section
+    # The partners chart's download button (components.data_table: key `csv-partners`).
+    button = page.locator(".st-key-csv-partners").get_by_role(
+        "button", name=re.compile("Télécharger les données")
     )
-    assert buttons.count() == 9
     with page.expect_download() as download_info:
-        buttons.nth(1).click()
+        button.click()
     download = download_info.value
     content = Path(download.path()).read_bytes()
     expected = export.to_csv_bytes(export.tables(Territory("dept", "53"), 2024, 8)["partners.csv"])

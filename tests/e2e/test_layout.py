@@ -48,16 +48,20 @@ CHART_DRAWN_JS = f"""(min) => {{
   return app && app.dataset.testScriptState === 'notRunning' && plots.length >= min
     && plots.every(p => p.querySelector('.main-svg') && p.querySelector('.trace, .sankey-node'));
 }}"""
-PARTNERS_JS = f"""() => {{
-  const plot = ({VISIBLE_PLOTS_JS})().find(p => p.querySelector('.barlayer .trace'));
-  const svg = plot.querySelector('.main-svg').getBoundingClientRect();
-  const texts = [...plot.querySelectorAll('text')].filter(t => t.textContent.trim());
-  const cut = texts.filter(t => {{
-    const b = t.getBoundingClientRect();
-    return b.left < svg.left - 1 || b.right > svg.right + 1;
-  }}).map(t => t.textContent);
-  return {{overlaps: ({OVERLAPS_JS})(texts), cut: cut}};
-}}"""
+# Every bar chart drawn (the partners chart, the specialisations): its texts, none over another,
+# none cut at the chart's edges.
+BARS_JS = f"""() => ({VISIBLE_PLOTS_JS})()
+  .filter(p => p.querySelector('.barlayer .trace'))
+  .map(plot => {{
+    const svg = plot.querySelector('.main-svg').getBoundingClientRect();
+    const texts = [...plot.querySelectorAll('text')].filter(t => t.textContent.trim());
+    const cut = texts.filter(t => {{
+      const b = t.getBoundingClientRect();
+      return b.left < svg.left - 1 || b.right > svg.right + 1;
+    }}).map(t => t.textContent);
+    return {{overlaps: ({OVERLAPS_JS})(texts), cut: cut,
+             partners: plot.closest('.st-key-charts-partners') !== null}};
+  }})"""
 ROTATED_JS = f"""() => ({VISIBLE_PLOTS_JS})()
   .flatMap(p => [...p.querySelectorAll('.xtick text, .ytick text')])
   .filter(t => (t.getAttribute('transform') || '').includes('rotate'))
@@ -114,16 +118,17 @@ def test_fiche_reads_without_overlap(sized_page, layout_url: str) -> None:
     page.goto(layout_url + FICHE)
     page.wait_for_function(CHART_DRAWN_JS, arg=MIN_CHARTS, polling=200)
     page.wait_for_timeout(1000)  # the layout settles (fonts, resize observers)
-    partners, sankeys = page.evaluate(PARTNERS_JS), page.evaluate(SANKEY_JS)
+    bars, sankeys = page.evaluate(BARS_JS), page.evaluate(SANKEY_JS)
     problems = {
-        "partners: overlapping texts": partners["overlaps"],
-        "partners: texts cut at the edge": partners["cut"],
+        "bar charts: overlapping texts": [pair for bar in bars for pair in bar["overlaps"]],
+        "bar charts: texts cut at the edge": [text for bar in bars for text in bar["cut"]],
         "axis labels turned sideways": page.evaluate(ROTATED_JS),
         "Sankeys: overlapping node labels": [pair for pairs in sankeys for pair in pairs],
         "horizontal scroll (px)": {k: v for k, v in page.evaluate(SCROLL_JS).items() if v},
     }
     whole_page_screenshot(page, "layout-fiche-val-de-marne")
     assert len(sankeys) == 6  # the territory's, its région's and France's, for each flow
+    assert [bar["partners"] for bar in bars].count(True) == 1  # the partners chart is checked
     assert not any(problems.values()), problems
 
 
