@@ -66,9 +66,11 @@ def _partial(year: int, quarters: Sequence[int]) -> tuple[str, ...]:
 
 
 def _of(territory: Territory) -> str:
-    """« du département Mayenne », « de la région Bretagne », « de la France entière »."""
+    """« du département (Mayenne) », « de la région Bretagne », « de la France entière ».
+    A département's name takes an article that the reference tables do not give (« de la
+    Mayenne », « du Loiret »): it stands in parentheses rather than being misspelt."""
     if territory.level == "dept":
-        return f"du département {territory.name}"
+        return f"du département ({territory.name})"
     if territory.level == "region":
         return f"de la région {territory.name}"
     return "de la France entière"

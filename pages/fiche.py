@@ -200,8 +200,8 @@ def page() -> None:
         return
     st.title(f"Les indicateurs clés : commerce extérieur — {state.territory.label}")
     components.partial_year_notice(state.year)
+    controls(state)  # first: on a phone the introduction would push them a screen down
     fiche_texts.opening(state)
-    controls(state)
     kpis = queries.kpis(state.territory, state.year)
     key_figures(state, kpis)
     situation_section(state, kpis)

@@ -44,7 +44,7 @@ def test_a_departement_in_2024_reads_as_the_seed_fiche() -> None:
     assert context.paragraphs[:2] == tuple(seed_context[:2])
     assert context.paragraphs[3] == seed_context[3]
     assert "fondée sur les données douanières de 2024" in context.paragraphs[2]
-    assert "un état des lieux du département Mayenne" in context.paragraphs[2]
+    assert "un état des lieux du département (Mayenne)" in context.paragraphs[2]
     seed_limits = _between(seed, "Précisions méthodologiques", "Balance commerciale territoriale")
     assert methodology.paragraphs == (seed_limits[0],)
     assert methodology.bullets == tuple(line.removeprefix("- ") for line in seed_limits[1:4])
@@ -57,7 +57,7 @@ def test_a_departement_in_2024_reads_as_the_seed_fiche() -> None:
     )
     assert any("Territoires d'industrie du département" in b for b in practical.bullets)
     intro = fiche_text.introduction(MAYENNE)
-    assert "à l'échelle du département Mayenne — l'échelon le plus fin disponible" in intro[1]
+    assert "à l'échelle du département (Mayenne) — l'échelon le plus fin disponible" in intro[1]
 
 
 def test_a_region_leaves_out_what_only_fits_a_departement() -> None:

@@ -44,10 +44,13 @@ def test_mayenne_shows_its_five_territoires_d_industrie_with_their_source() -> N
     assert _unescaped(listed) == "\n".join(f"- {name}" for name in MAYENNE_TI)
     captions = _unescaped(_captions(at))
     assert "moins de 5 communes dans le département ont été retirés" in captions
-    assert "Source : Les indicateurs clés : commerce extérieur, ANCT–DGE, 2025" in captions
+    assert (
+        "Source : « Les indicateurs clés : commerce extérieur — Territoires d'industrie - "
+        "Mayenne », ANCT–DGE, 2025." in captions
+    )
     assert MISSING not in text
     # The introduction under the title, the closing texts in their expanders.
-    assert "à l'échelle du département Mayenne" in text
+    assert "à l'échelle du département (Mayenne)" in text
     labels = [e.label for e in at.expander]
     assert "Contexte et méthodologie" in labels and "Informations pratiques" in labels
     assert "Méthodologie" not in labels  # merged into « Contexte et méthodologie »

@@ -157,7 +157,7 @@ def test_departement_of_a_commune() -> None:
 
 def _seed_lists() -> dict[str, tuple[list[str], str]]:
     """Each seed fiche's list as printed, parsed here from the text files: département code →
-    (names, file name)."""
+    (names, the fiche's title)."""
     codes = pd.read_csv(config.REF_DIR / "departements.csv", dtype=str).set_index("name")["code"]
     result = {}
     for path in sorted(SEEDS_DIR.glob("*.txt")):
@@ -170,17 +170,17 @@ def _seed_lists() -> dict[str, tuple[list[str], str]]:
                 break
             if line:
                 names.append(re.sub(r"^- ", "", line))
-        result[codes[title.split(" - ", 1)[1]]] = (names, path.name)
+        result[codes[title.split(" - ", 1)[1]]] = (names, title)
     return result
 
 
 def test_the_seed_lists_are_the_seed_fiches_text(tmp_path: Path) -> None:
     seeds = _seed_lists()
     assert sorted(seeds) == ["42", "45", "53", "61", "94"]
-    for dept, (names, file_name) in seeds.items():
+    for dept, (names, title) in seeds.items():
         shown, source = ti.for_dept(dept, tmp_path)  # no ANCT file there: the seeds
         assert shown == names, dept
-        assert source == f"Les indicateurs clés : commerce extérieur, ANCT–DGE, 2025 ({file_name})"
+        assert source == f"« Les indicateurs clés : commerce extérieur — {title} », ANCT–DGE, 2025"
     assert ti.lists(tmp_path) == {dept: names for dept, (names, _) in seeds.items()}
     assert ti.for_dept("01", tmp_path) == ([], "")
 
