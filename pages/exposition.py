@@ -183,6 +183,24 @@ def exposure_section(state: ExpositionState) -> None:
             narrow=exposure_figures.exposed_figure(table, by, narrow=True),
             caption=caption,
         )
+    cpf4_section(state)
+
+
+def cpf4_section(state: ExpositionState) -> None:
+    """The same exposure per CPF4 product, when the imported files carry that detail."""
+    if not queries.cpf4_codes():
+        return
+    table = exposure.exposure(state.territory, state.year, state.partner, detail="cpf4")
+    if table.empty:
+        return
+    st.subheader(f"Le détail par produit CPF4 ({queries.year_inline(state.year)})")
+    st.markdown(
+        "Les mêmes parts pour chaque produit à quatre chiffres de la CPF, sous les produits "
+        "A129 : exportations du territoire, dont vers le partenaire, et leur part."
+    )
+    named = table.copy()
+    named.insert(1, "product_name", named["product"].map(refs.cpf4_name))
+    components.data_table(named, _file("exposition_cpf4", state), "exposure-cpf4")
 
 
 # ---------------------------------------------------------------------------------------------

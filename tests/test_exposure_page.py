@@ -13,6 +13,7 @@ import pytest
 
 from lib import config, db, exposure, formatting
 from lib.territory import FRANCE, Territory
+from tests.conftest import rows
 from tests.test_pages import _same, open_page
 
 NB = "\u00a0"
@@ -175,3 +176,28 @@ def test_the_fiche_links_to_the_exposition() -> None:
     (link,) = links
     assert link.proto.page == "exposition"
     assert "code=53" in link.proto.query_string and "partenaire=US" in link.proto.query_string
+
+
+def test_the_cpf4_detail_is_shown_only_when_the_data_has_it(use_dataset) -> None:
+    """Hand-computed: Mayenne's C10A splits into CPF4 1061 (30 of 100 € to the US) and 1062
+    (nothing of 50 € to the US)."""
+    frame = rows(
+        [
+            (2024, "E", "53", "C10A", "US", 30.0),
+            (2024, "E", "53", "C10A", "DE", 70.0),
+            (2024, "E", "53", "C10A", "DE", 50.0),
+            (2024, "I", "53", "C10A", "DE", 5.0),
+        ]
+    )
+    frame["cpf4"] = ["1061", "1061", "1062", "1061"]
+    use_dataset(frame)
+    at = open_page("exposition", niveau="departement", code="53", annee="2024", partenaire="US")
+    assert "Le détail par produit CPF4 (2024)" in [s.value for s in at.subheader]
+    detail = next(f for f in _frames(at) if "product_name" in f.columns)
+    assert detail[["product", "exports_eur", "to_partner_eur", "share_pct"]].values.tolist() == [
+        ["1061", 100.0, 30.0, 30.0],
+        ["1062", 50.0, 0.0, 0.0],
+    ]
+    use_dataset(rows([(2024, "E", "53", "C10A", "US", 30.0)]))  # no CPF4 column: no detail
+    at = open_page("exposition", niveau="departement", code="53", annee="2024", partenaire="US")
+    assert not any("CPF4" in s.value for s in at.subheader)
