@@ -8,7 +8,7 @@ import pytest
 from lib import fiche_text
 from lib.territory import FRANCE, Territory
 
-SEED = fiche_text.industry_territories.config.ROOT.parent / "shared" / "seeds"
+SEED = fiche_text.industry_territories.config.ROOT / "tests" / "seeds"  # see its README
 MAYENNE = Territory("dept", "53")
 PAYS_DE_LA_LOIRE = Territory("region", "52")
 

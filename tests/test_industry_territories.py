@@ -17,7 +17,8 @@ import pytest
 from lib import config, store
 from lib import industry_territories as ti
 
-SEEDS_DIR = config.ROOT.parent / "shared" / "seeds"
+SEEDS_DIR = config.ROOT / "tests" / "seeds"  # the seed fiches as received (see its README)
+SHARED_SEEDS = config.ROOT.parent / "shared" / "seeds"
 HEADER = "insee_com;lib_com;id_ti;lib_ti"
 
 
@@ -217,3 +218,10 @@ def test_cli_errors_exit_2_in_french(tmp_path: Path, capsys: pytest.CaptureFixtu
     good.write_text(_anct_file(), encoding="utf-8")
     assert ti.main([str(good), *remote]) == 2
     assert "lecture seule" in capsys.readouterr().err
+
+
+def test_the_seed_copy_is_the_one_received() -> None:
+    if not SHARED_SEEDS.exists():
+        pytest.skip(f"{SHARED_SEEDS} is not available here")
+    received = {path.name: path.read_bytes() for path in SHARED_SEEDS.glob("*.txt")}
+    assert {path.name: path.read_bytes() for path in SEEDS_DIR.glob("*.txt")} == received
