@@ -39,6 +39,22 @@ navigation = st.navigation(
             icon=":material/public:",
             url_path="exposition",
         ),
+        st.Page(
+            "pages/evolution.py",
+            title="Évolution",
+            icon=":material/trending_up:",
+            url_path="evolution",
+        ),
+        st.Page(
+            "pages/produit.py", title="Produit", icon=":material/category:", url_path="produit"
+        ),
+        st.Page("pages/pays.py", title="Pays", icon=":material/flag:", url_path="pays"),
+        st.Page(
+            "pages/comparer.py",
+            title="Comparer",
+            icon=":material/compare_arrows:",
+            url_path="comparer",
+        ),
         st.Page("pages/donnees.py", title="Données", icon=":material/table:", url_path="donnees"),
         st.Page(
             "pages/importer.py",

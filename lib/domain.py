@@ -9,10 +9,11 @@ read the states. This module depends on nothing above the territory and the flow
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from lib import flows
 from lib.flows import Flow
-from lib.territory import Territory
+from lib.territory import FRANCE, Territory
 
 OTHERS = "AUTRES"  # the code merging the products or countries beyond a top N
 TOP_MIN, TOP_MAX, TOP_DEFAULT = 3, 25, 10
@@ -79,3 +80,61 @@ class ExpositionState:
     partner: str
     rate_pct: int
     elasticity: float
+
+
+# The Comparer page: how many territories it sets side by side.
+COMPARE_MIN, COMPARE_MAX = 2, 4
+ComparedLevel = Literal["dept", "region"]
+
+
+@dataclass(frozen=True)
+class ComparisonState:
+    """The Comparer page: départements or régions (`level`), their codes (valid, once each, at
+    most COMPARE_MAX, in the order given; fewer than COMPARE_MIN: nothing compared yet), a
+    year."""
+
+    level: ComparedLevel
+    codes: tuple[str, ...]
+    year: int
+
+    @property
+    def territories(self) -> tuple[Territory, ...]:
+        return tuple(Territory(self.level, code) for code in self.codes)
+
+
+@dataclass(frozen=True)
+class CountryState:
+    """The Pays page: a partner country (a country code of the reference, not France), a year,
+    the flow colouring its map of départements (`flows.EXPORT.name` or `flows.IMPORT.name`)."""
+
+    country: str
+    year: int
+    flux: str = flows.EXPORT.name
+
+
+@dataclass(frozen=True)
+class EvolutionState:
+    """The Évolution page: a territory, the base year of its index (a whole year), the two
+    years whose change is broken down (`start` before `end`), and the flow of the index and of
+    that breakdown (`flows.EXPORT.name` or `flows.IMPORT.name`)."""
+
+    territory: Territory
+    base: int
+    start: int
+    end: int
+    flux: str = flows.EXPORT.name
+
+
+DEFAULT_PRODUCT = "C21Z"  # the Produit page without a product: pharmaceuticals (issue 11's)
+
+
+@dataclass(frozen=True)
+class ProductState:
+    """The Produit page: a product (an A129 code of the reference, or a CPF4 code of the
+    dataset), a year, the flow of its map (`flows.EXPORT.name` or `flows.IMPORT.name`), and the
+    territory whose share of France is shown (FRANCE: none chosen)."""
+
+    product: str
+    year: int
+    flux: str = flows.EXPORT.name
+    territory: Territory = FRANCE

@@ -35,6 +35,8 @@ from lib import flows, formatting, partners, refs
 # The states and their bounds are lib.domain's (the data layer reads them without this module);
 # they stay importable from here for the pages that name them urlstate.FicheState….
 from lib.domain import (
+    COMPARE_MAX,
+    DEFAULT_PRODUCT,
     ELASTICITY_MAX,
     ELASTICITY_MIN,
     MAP_METRIC_DEFAULT,
@@ -44,10 +46,15 @@ from lib.domain import (
     TOP_DEFAULT,
     TOP_MAX,
     TOP_MIN,
+    ComparedLevel,
+    ComparisonState,
+    CountryState,
     DataFilter,
+    EvolutionState,
     ExpositionState,
     FicheState,
     MapState,
+    ProductState,
 )
 from lib.exposure import DEFAULT_ELASTICITY
 from lib.territory import FRANCE, FRANCE_CODE, InvalidTerritory, Level, Territory, parse_territory
@@ -58,11 +65,20 @@ WORD_OF_LEVEL: dict[Level, str] = {v: k for k, v in LEVEL_WORDS.items()}
 
 FICHE_PATH = "/fiche"  # the fiche's address (streamlit_app.py's url_path for pages/fiche.py)
 EXPOSITION_PATH = "/exposition"  # pages/exposition.py's
+PAYS_PATH = "/pays"  # pages/pays.py's
+PRODUIT_PATH = "/produit"  # pages/produit.py's
+COMPARER_PATH = "/comparer"  # pages/comparer.py's
+EVOLUTION_PATH = "/evolution"  # pages/evolution.py's
 # The parameters each page reads.
 FICHE_KEYS = ("niveau", "code", "annee", "top", "flux")
 DATA_KEYS = ("niveau", "code", "debut", "fin", "tdebut", "tfin", "flux", "produits", "cpf4", "pays")
 MAP_KEYS = ("annee", "indicateur", "code")
 EXPOSITION_KEYS = ("niveau", "code", "annee", "partenaire", "taux", "elasticite")
+PAYS_KEYS = ("code", "annee", "flux")
+PRODUIT_KEYS = ("code", "annee", "flux", "niveau", "territoire")
+TERRITORY_WORDS = {"niveau": "niveau", "code": "territoire"}  # the Produit page's territory
+COMPARER_KEYS = ("niveau", "codes", "annee")
+EVOLUTION_KEYS = ("niveau", "code", "base", "debut", "fin", "flux")
 # What the page receives instead of a query string too long to be read at all.
 DISCARDED_KEY = "adresse_ignoree"
 QUOTE_MAX = 40  # characters of a value quoted in a notice
@@ -406,7 +422,134 @@ def default_exposition(territory: Territory, year: int) -> ExpositionState:
     )
 
 
-def params_of(state: FicheState | DataFilter | MapState | ExpositionState) -> dict[str, str]:
+def _compared_level(params: Params, notices: list[str]) -> ComparedLevel:
+    """`departement` (the default) or `region`; France or anything else: départements."""
+    word = (_one(params, "niveau") or "departement").lower()
+    level = LEVEL_WORDS.get(word)
+    if level == "dept" or level == "region":
+        return level
+    notices.append(
+        f"Niveau {quote(word)} non comparable (départements ou régions) : départements comparés."
+    )
+    return "dept"
+
+
+def _compared_code(level: ComparedLevel, token: str) -> str | None:
+    """The reference code of a département or région token (`1` → `01`), None when unknown."""
+    try:
+        return parse_territory(level, token).code
+    except InvalidTerritory:
+        return None
+
+
+def _compared_codes(params: Params, level: ComparedLevel, notices: list[str]) -> tuple[str, ...]:
+    """The known codes of `codes=53,61,72`, once each, the first COMPARE_MAX; notices list the
+    unknown ones and say when some were left out."""
+    raw = _one(params, "codes") or ""
+    tokens = [token.strip() for token in raw.split(",") if token.strip()]
+    known = {token: _compared_code(level, token) for token in dict.fromkeys(tokens)}
+    unknown = [token for token, code in known.items() if code is None]
+    if unknown:
+        what = "Départements inconnus ignorés" if level == "dept" else "Régions inconnues ignorées"
+        notices.append(f"{what} : {_listing(unknown)}.")
+    codes = tuple(dict.fromkeys(code for code in known.values() if code is not None))
+    if len(codes) > COMPARE_MAX:
+        notices.append(
+            f"{formatting.number(len(codes), 0)} territoires demandés : les {COMPARE_MAX} "
+            "premiers sont comparés."
+        )
+    return codes[:COMPARE_MAX]
+
+
+def parse_comparison(params: Params, years: Sequence[int]) -> tuple[ComparisonState, list[str]]:
+    """The Comparer page's state from its URL, and the notices for every parameter set aside."""
+    notices: list[str] = []
+    check_params(params, COMPARER_KEYS, notices)
+    level = _compared_level(params, notices)
+    codes = _compared_codes(params, level, notices)
+    year = parse_year(params, "annee", years, max(years) if years else 0, notices)
+    return ComparisonState(level, codes, year), notices
+
+
+def default_comparison(territory: Territory, year: int) -> ComparisonState:
+    """The Comparer page starting from `territory` (France: the régions, none chosen yet)."""
+    if territory.level == "dept" or territory.level == "region":
+        return ComparisonState(territory.level, (territory.code,), year)
+    return ComparisonState("region", (), year)
+
+
+def parse_country(params: Params, years: Sequence[int]) -> tuple[CountryState, list[str]]:
+    """The Pays page's state: a country of the reference but France (`us` reads `US`; unknown
+    or missing: the default partner, with a notice when unknown), a year, the map's flow."""
+    notices: list[str] = []
+    check_params(params, PAYS_KEYS, notices)
+    raw = _one(params, "code")
+    country = partners.normalize_partner(raw) if raw else partners.DEFAULT_PARTNER
+    if country is None or not refs.is_country(country):
+        shown = refs.country_name(partners.DEFAULT_PARTNER)
+        notices.append(f"Pays {quote(raw or '')} inconnu : affichage de « {shown} ».")
+        country = partners.DEFAULT_PARTNER
+    year = parse_year(params, "annee", years, max(years) if years else 0, notices)
+    flux = parse_flux(params, notices)
+    if flux == flows.BOTH:  # one flow colours the map: exports unless imports are asked
+        flux = flows.EXPORT.name
+    return CountryState(country, year, flux), notices
+
+
+def country_url(country: str, year: int) -> str:
+    """The Pays page of `country` in `year`, `/pays?code=US&annee=2024&flux=export`."""
+    return f"{PAYS_PATH}?{urlencode(params_of(CountryState(country, year)))}"
+
+
+def parse_product(
+    params: Params, years: Sequence[int], cpf4_codes: Collection[str] = ()
+) -> tuple[ProductState, list[str]]:
+    """The Produit page's state: an A129 code of the reference (`c21z` reads `C21Z`) or a CPF4
+    code of the dataset (`cpf4_codes`), else DEFAULT_PRODUCT with a notice; a year; the map's
+    flow (exports unless imports are asked); the territory of `niveau` and `territoire`
+    (optional: none is France)."""
+    notices: list[str] = []
+    check_params(params, PRODUIT_KEYS, notices)
+    raw = _one(params, "code") or DEFAULT_PRODUCT
+    product = raw.upper() if refs.is_product(raw.upper()) else raw
+    if not refs.is_product(product) and product not in cpf4_codes:
+        shown = refs.product_name(DEFAULT_PRODUCT)
+        notices.append(f"Produit {quote(raw)} inconnu : affichage de « {shown} ».")
+        product = DEFAULT_PRODUCT
+    year = parse_year(params, "annee", years, max(years) if years else 0, notices)
+    flux = parse_flux(params, notices)
+    if flux == flows.BOTH:  # one flow colours the map: exports unless imports are asked
+        flux = flows.EXPORT.name
+    # The territory is read as the fiche's `niveau` and `code`, its code under `territoire`.
+    place = {key: params[word] for key, word in TERRITORY_WORDS.items() if word in params}
+    territory = parse_territory_params(place, notices)
+    return ProductState(product, year, flux, territory), notices
+
+
+def _product_params(state: ProductState) -> dict[str, str]:
+    params = {"code": state.product, "annee": str(state.year), "flux": state.flux}
+    if state.territory != FRANCE:
+        level = WORD_OF_LEVEL[state.territory.level]
+        params |= {"niveau": level, "territoire": state.territory.code}
+    return params
+
+
+def product_url(state: ProductState) -> str:
+    """The Produit page's shared link, `/produit?code=C21Z&annee=2024&flux=export` (with
+    `niveau=departement&territoire=53` when a territory is chosen)."""
+    return f"{PRODUIT_PATH}?{urlencode(params_of(state))}"
+
+
+def params_of(
+    state: FicheState
+    | DataFilter
+    | MapState
+    | ExpositionState
+    | ComparisonState
+    | CountryState
+    | EvolutionState
+    | ProductState,
+) -> dict[str, str]:
     """The URL parameters that reproduce `state`: every page writes its URL, and every link to
     a page, with them (parse_fiche, parse_data_filter, parse_map read them back)."""
     if isinstance(state, FicheState):
@@ -417,6 +560,15 @@ def params_of(state: FicheState | DataFilter | MapState | ExpositionState) -> di
         }
     if isinstance(state, DataFilter):
         return _data_params(state)
+    if isinstance(state, EvolutionState):
+        return _evolution_params(state)
+    if isinstance(state, ComparisonState):
+        codes = {"codes": ",".join(state.codes)} if state.codes else {}
+        return {"niveau": WORD_OF_LEVEL[state.level], **codes, "annee": str(state.year)}
+    if isinstance(state, ProductState):
+        return _product_params(state)
+    if isinstance(state, CountryState):
+        return {"code": state.country, "annee": str(state.year), "flux": state.flux}
     if isinstance(state, ExpositionState):
         return _territory_params(state.territory) | {
             "annee": str(state.year),
@@ -457,3 +609,64 @@ def exposition_url(state: ExpositionState) -> str:
     """The Exposition page's shared link,
     `/exposition?niveau=departement&code=42&annee=2024&partenaire=US&taux=10&elasticite=5`."""
     return f"{EXPOSITION_PATH}?{urlencode(params_of(state))}"
+
+
+# --- Évolution ------------------------------------------------------------------------------
+
+
+def _evolution_years(params: Params, years: Sequence[int], notices: list[str]) -> tuple[int, int]:
+    """The two years compared: `fin` (the latest by default), `debut` (the year before it);
+    swapped when inverted, the year before `fin` when equal."""
+    last = max(years) if years else 0
+    end = parse_year(params, "fin", years, last, notices, "Année de fin")
+    before = [year for year in years if year < end]
+    start_default = max(before) if before else end
+    start = parse_year(params, "debut", years, start_default, notices, "Année de début")
+    if start > end:
+        notices.append("Années inversées : les deux années ont été échangées.")
+        start, end = end, start
+    elif start == end and before:
+        notices.append(
+            f"Deux fois l'année {end} : comparaison avec {start_default}, l'année précédente."
+        )
+        start = start_default
+    return start, end
+
+
+def parse_evolution(
+    params: Params, years: Sequence[int], whole_years: Sequence[int]
+) -> tuple[EvolutionState, list[str]]:
+    """The Évolution page's state from its URL, and the notices for every parameter set aside.
+    `whole_years` are the years covering four quarters, of which the index's base must be one
+    (the first by default)."""
+    notices: list[str] = []
+    check_params(params, EVOLUTION_KEYS, notices)
+    territory = parse_territory_params(params, notices)
+    bases = whole_years or years
+    base = parse_year(params, "base", bases, min(bases) if bases else 0, notices, "Année de base")
+    start, end = _evolution_years(params, years, notices)
+    flux = parse_flux(params, notices)
+    if flux == flows.BOTH:  # one flow is indexed and broken down: exports unless imports
+        flux = flows.EXPORT.name
+    return EvolutionState(territory, base, start, end, flux), notices
+
+
+def default_evolution(territory: Territory, years: Sequence[int]) -> EvolutionState:
+    """The Évolution page of `territory` with its defaults (no parameter but the territory)."""
+    state, _ = parse_evolution(_territory_params(territory), years, years)
+    return state
+
+
+def _evolution_params(state: EvolutionState) -> dict[str, str]:
+    return _territory_params(state.territory) | {
+        "base": str(state.base),
+        "debut": str(state.start),
+        "fin": str(state.end),
+        "flux": state.flux,
+    }
+
+
+def evolution_url(state: EvolutionState) -> str:
+    """The Évolution page's shared link,
+    `/evolution?niveau=departement&code=53&base=2015&debut=2023&fin=2024&flux=export`."""
+    return f"{EVOLUTION_PATH}?{urlencode(params_of(state))}"

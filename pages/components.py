@@ -7,8 +7,9 @@ URL, an upload or the data is rendered through lib.text.plain (never as Markdown
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 import folium
 import pandas as pd
@@ -40,6 +41,10 @@ SELECTED_DEPT = "selected-dept"  # session key: the département last shown, out
 LEVEL_LABELS = {"dept": "Département", "region": "Région", "france": "France entière"}
 FLASH = "flash-messages"  # session key: the messages of the last action, shown after its rerun
 FLASH_KINDS = {"success": st.success, "warning": st.warning, "error": st.error}
+# plotly.js fetches its base map for any geo chart, even one drawing only its own GeoJSON with
+# no base layer (lib.country_figures.world_figure): an empty topology served from static/plotly/
+# instead of its CDN, so that the browser calls no server but the app's.
+PLOTLY_CONFIG = {"displaylogo": False, "topojsonURL": "/app/static/plotly/"}
 
 
 def ensure_navigation() -> None:
@@ -196,8 +201,21 @@ def layout_css() -> None:
     st.html(config.ROOT / ".streamlit" / "layout.css")
 
 
-def _chart(fig: go.Figure, key: str) -> None:
-    st.plotly_chart(fig, width="stretch", key=key, config={"displaylogo": False})
+def _chart(fig: go.Figure, key: str, clickable: bool = False) -> list[dict[str, Any]]:
+    """Draw `fig`; with `clickable`, return the point just clicked (Streamlit reports clicks
+    on treemap boxes, with their `id`, but not on Sankey nodes)."""
+    if not clickable:
+        st.plotly_chart(fig, width="stretch", key=key, config=PLOTLY_CONFIG)
+        return []
+    event = st.plotly_chart(
+        fig,
+        width="stretch",
+        key=key,
+        config=PLOTLY_CONFIG,
+        on_select="rerun",
+        selection_mode="points",
+    )
+    return list(event.selection.points)
 
 
 def chart_with_data(
@@ -207,21 +225,28 @@ def chart_with_data(
     key: str,
     caption: str | None = None,
     narrow: go.Figure | None = None,
-) -> None:
+    column_config: Mapping[str, object] | None = None,
+    links: Mapping[str, Sequence[str]] | None = None,
+    clickable: bool = False,
+) -> list[dict[str, Any]]:
     """A chart, then its data: a table on demand and a CSV of exactly the rows drawn.
 
     With `narrow`, the chart's look for a narrow width is sent too: the CSS shows one of the
-    two, the one that fits the chart's width (layout_css)."""
+    two, the one that fits the chart's width (layout_css). `column_config` adds to the table's
+    columns (a link column…); `links` too (data_table). With `clickable`, the points just
+    clicked are returned."""
+    clicked: list[dict[str, Any]] = []
     if narrow is None:
-        _chart(fig, f"chart-{key}")
+        clicked = _chart(fig, f"chart-{key}", clickable)
     else:
         with st.container(key=f"charts-{key}"):
             for look, figure in (("wide", fig), ("narrow", narrow)):
                 with st.container(key=f"{look}-{key}"):
-                    _chart(figure, f"chart-{look}-{key}")
+                    clicked += _chart(figure, f"chart-{look}-{key}", clickable)
     if caption:
         st.markdown(caption)
-    data_table(table, file_name, key)
+    data_table(table, file_name, key, column_config, links)
+    return clicked
 
 
 def localized_columns(table: pd.DataFrame) -> dict[str, object]:
@@ -233,12 +258,28 @@ def localized_columns(table: pd.DataFrame) -> dict[str, object]:
     }
 
 
-def data_table(table: pd.DataFrame, file_name: str, key: str) -> None:
+def link_columns(links: Mapping[str, Sequence[str]] | None) -> dict[str, object]:
+    """Each column of `links` as a link showing the `code=` of its address."""
+    return {
+        name: st.column_config.LinkColumn(name, display_text=r"code=([^&]*)")
+        for name in links or {}
+    }
+
+
+def data_table(
+    table: pd.DataFrame,
+    file_name: str,
+    key: str,
+    column_config: Mapping[str, object] | None = None,
+    links: Mapping[str, Sequence[str]] | None = None,
+) -> None:
+    """The table in an expander, its CSV beside. `links` (column name → one URL per row, e.g.
+    urlstate.product_url's) are shown as link columns after the table's own, not in the CSV."""
     left, right = st.columns([3, 1])
     with left, st.expander("Voir les données"):
-        st.dataframe(
-            table, hide_index=True, width="stretch", column_config=localized_columns(table)
-        )
+        columns = localized_columns(table) | dict(column_config or {}) | link_columns(links)
+        shown = table.assign(**links) if links else table
+        st.dataframe(shown, hide_index=True, width="stretch", column_config=columns)
     with right:
         st.download_button(
             "Télécharger les données (CSV)",
@@ -288,6 +329,30 @@ def flux_radio(column: DeltaGenerator, key: str, on_change: Callable[..., None],
         on_change=on_change,
         **kwargs,
     )
+
+
+def year_select(column: DeltaGenerator, key: str, on_change: Callable[[], None]) -> None:
+    """The dataset's years, latest first, partial ones labelled (« 2025 (T1–T2) »)."""
+    column.selectbox(
+        "Année",
+        sorted(queries.available_years(), reverse=True),
+        format_func=queries.year_label,
+        key=key,
+        on_change=on_change,
+    )
+
+
+ONE_FLOW = {flow.name: flow.title for flow in flows.FLOWS}  # a map shows one flow at a time
+
+
+def one_flow_radio(
+    column: DeltaGenerator, label: str, key: str, on_change: Callable[[], None]
+) -> None:
+    """Exportations / Importations, stored as `export` / `import` (a map's flow)."""
+    column.radio(
+        label, list(ONE_FLOW), format_func=ONE_FLOW.get, key=key, horizontal=True,
+        on_change=on_change,
+    )  # fmt: skip
 
 
 def territory_options(level: str) -> list[str]:

@@ -12,7 +12,7 @@ from lib import figures, filenames, formatting, queries, urlstate
 from lib.domain import TOP_MAX, TOP_MIN, FicheState
 from lib.flows import EXPORT, IMPORT, Flow
 from lib.territory import FRANCE, Territory
-from pages import components, fiche_texts, wiring
+from pages import components, fiche_texts, fiche_world, product_links, wiring
 from pages.fiche_situation import situation_section
 
 FLOW_SECTIONS = {
@@ -109,6 +109,7 @@ def partners_section(state: FicheState) -> None:
         _file("pays", state),
         "partners",
         narrow=figures.partners_figure(table, narrow=True),
+        links={"Page du pays": fiche_world.country_links(table["country"], state.year)},
         caption="*Clé de lecture : pour chaque pays, figurent à gauche les importations et à "
         "droite les exportations ; le solde est indiqué en vert (+) s'il est positif, en rouge "
         "(−) s'il est négatif.*",
@@ -134,16 +135,22 @@ def products_section(state: FicheState) -> None:
             " *Cliquez sur un groupe d'activités pour voir le détail de ses produits en "
             "nomenclature CPF4 ; cliquez sur le bandeau du haut pour remonter.*"
         )
-    components.chart_with_data(
+    clicked = components.chart_with_data(
         figures.treemap_figure(table, flows=shown, details=details),
         table,
         _file("produits", state),
         "products",
-        caption=caption,
+        caption=caption + " *Cliquez sur un produit pour ouvrir sa page.*",
+        links={product_links.COLUMN: product_links.links(table["product"], table["flow"], state)},
+        clickable=True,
     )
+    product_links.open_clicked(clicked, state)
     if not details.empty:
         st.markdown("**Détail des produits en nomenclature CPF4**")
-        components.data_table(details, _file("produits_cpf4", state), "products-cpf4")
+        cpf4 = product_links.cpf4_links(details["cpf4"], details["flow"], state)
+        components.data_table(
+            details, _file("produits_cpf4", state), "products-cpf4", links={"Page du code": cpf4}
+        )
 
 
 def flow_section(state: FicheState, flow: Flow, kpis: pd.DataFrame) -> None:
@@ -158,6 +165,7 @@ def flow_section(state: FicheState, flow: Flow, kpis: pd.DataFrame) -> None:
         links,
         _file(f"sankey_{flow.name}", state),
         f"sankey-{flow.code}",
+        links=product_links.sankey_links(links, flow, state),
         caption="  \n".join(figures.kpi_sentences(kpis, territory.label, region_name, flow))
         + "\n\n"
         + FLOW_READING[flow],
@@ -184,6 +192,7 @@ def _comparison_sankey(
         links,
         _file(f"sankey_{flow.name}", state, other),
         f"sankey-{flow.code}-{other.level}",
+        links=product_links.sankey_links(links, flow, state, other),
         caption=f"Total des {flow.plural} : {formatting.meur(total)}",
     )
 
@@ -206,6 +215,7 @@ def page() -> None:
     key_figures(state, kpis)
     situation_section(state, kpis)
     partners_section(state)
+    fiche_world.world_section(state)
     products_section(state)
     for flow in state.shown_flows:
         flow_section(state, flow, kpis)
@@ -214,6 +224,20 @@ def page() -> None:
         label="Exposition à un partenaire et dépendances à l'import de ce territoire",
         icon=":material/public:",
         query_params=urlstate.params_of(urlstate.default_exposition(state.territory, state.year)),
+    )
+    st.page_link(
+        "pages/comparer.py",
+        label="Comparer avec…",
+        icon=":material/compare_arrows:",
+        query_params=urlstate.params_of(urlstate.default_comparison(state.territory, state.year)),
+    )
+    st.page_link(
+        "pages/evolution.py",
+        label="Évolution de ce territoire sur toutes les années, et ce qui l'a portée",
+        icon=":material/trending_up:",
+        query_params=urlstate.params_of(
+            urlstate.default_evolution(state.territory, queries.available_years())
+        ),
     )
     fiche_texts.closing(state)  # « Contexte et méthodologie », « Informations pratiques »
 

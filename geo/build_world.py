@@ -1,0 +1,222 @@
+"""Build geo/countries.geojson (the world's countries, ISO 3166-1 alpha-2 codes) from Natural Earth.
+
+Source: Natural Earth 1:50m admin-0 countries (public domain), as shipped in TopoJSON by the npm
+package `world-atlas` 2.0.2 (ISC) in `package/countries-50m.json` (ids: ISO 3166-1 numeric).
+
+Usage:
+    python geo/build_world.py [path/to/world-atlas-2.0.2.tgz]
+
+Without an argument the script runs `npm pack world-atlas@2.0.2` in a temporary directory (the
+build's only network access; the app and the tests read the committed file).
+
+Steps: decode the TopoJSON arcs, simplify each arc once (shared borders stay shared: neighbours
+keep matching edges), assemble each country from its arcs, map the numeric ids to alpha-2 codes
+with pycountry (Kosovo → XK; Northern Cyprus and Somaliland, without an id, join CY and SO; the
+features without a code of data/ref/countries.csv are left out), dissolve by code, round the
+coordinates, wind the rings as d3-geo wants them (exteriors clockwise, for plotly.js) and
+name each country from data/ref/countries.csv. Deterministic: the same input
+gives byte-identical output (for a given GEOS version).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import subprocess
+import sys
+import tarfile
+import tempfile
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pycountry
+import shapely
+from shapely.geometry import LineString, MultiPolygon, Polygon
+from shapely.geometry.base import BaseGeometry
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from build_geo import feature_line, polygonal, write_collection
+
+ROOT = Path(__file__).resolve().parent.parent
+REF_DIR = ROOT / "data" / "ref"
+GEO_DIR = ROOT / "geo"
+
+PACKAGE_SPEC = "world-atlas@2.0.2"
+PACKAGE_VERSION = "2.0.2"
+MEMBER = "package/countries-50m.json"
+OUTPUT = "countries.geojson"
+
+# Douglas-Peucker tolerance per arc, in degrees (0.1° ≈ 10 km): a world map a page wide.
+TOLERANCE = 0.1
+DECIMALS = 2  # ≈ 1 km, below what the map can show
+FALLBACK_DECIMALS = 3  # the few countries smaller than the simplification
+MIN_AREA = 0.05  # square degrees: smaller islands vanish at this scale (whole countries stay)
+# Natural Earth features without an ISO numeric id, by their name in world-atlas.
+UNNUMBERED = {"Kosovo": "XK", "N. Cyprus": "CY", "Somaliland": "SO"}
+LEFT_OUT = {"AQ"}  # Antarctica: no trade, and a continent's width of empty map
+
+
+class WorldBuildError(RuntimeError):
+    """The source is not the expected package or yields an unexpected set of countries."""
+
+
+def npm_pack(dest: Path) -> Path:
+    """Run `npm pack world-atlas@2.0.2` in `dest` and return the tarball path."""
+    result = subprocess.run(
+        ["npm", "pack", PACKAGE_SPEC, "--silent"],
+        cwd=dest,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    tarball = dest / result.stdout.strip().splitlines()[-1]
+    if not tarball.is_file():
+        raise WorldBuildError(f"npm pack did not produce {tarball}")
+    return tarball
+
+
+def read_topology(tarball: Path) -> dict[str, Any]:
+    """The countries TopoJSON inside a world-atlas tarball (read in memory)."""
+    with tarfile.open(tarball, "r:gz") as tar:
+        pkg = tar.extractfile("package/package.json")
+        if pkg is None or json.load(pkg).get("version") != PACKAGE_VERSION:
+            raise WorldBuildError(f"{tarball}: not world-atlas {PACKAGE_VERSION}")
+        member = tar.extractfile(MEMBER)
+        if member is None:
+            raise WorldBuildError(f"{tarball}: no {MEMBER}")
+        raw = member.read()
+    print(f"{MEMBER}: {len(raw)} bytes, sha256 {hashlib.sha256(raw).hexdigest()}")
+    topology: dict[str, Any] = json.loads(raw)
+    return topology
+
+
+def decode_arcs(topology: dict[str, Any]) -> list[np.ndarray]:
+    """Each arc as absolute (lon, lat) points: quantized deltas summed, then transformed."""
+    scale = np.asarray(topology["transform"]["scale"], dtype=float)
+    translate = np.asarray(topology["transform"]["translate"], dtype=float)
+    return [
+        np.cumsum(np.asarray(arc, dtype=float), axis=0) * scale + translate
+        for arc in topology["arcs"]
+    ]
+
+
+def simplify_arcs(arcs: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """Each arc simplified once, its ends kept: the borders two countries share stay equal."""
+    out = []
+    for points in arcs:
+        if len(points) > 2:
+            line = LineString(points).simplify(TOLERANCE, preserve_topology=False)
+            points = np.asarray(line.coords)
+        out.append(np.round(points, DECIMALS) + 0.0)
+    return out
+
+
+def ring(indexes: Sequence[int], arcs: Sequence[np.ndarray]) -> np.ndarray:
+    """A ring from its arcs (`~i` is arc i reversed); each arc starts where the last ended."""
+    parts = []
+    for position, index in enumerate(indexes):
+        points = arcs[index] if index >= 0 else arcs[~index][::-1]
+        parts.append(points if position == 0 else points[1:])
+    return np.concatenate(parts)
+
+
+def polygon(rings: Sequence[Sequence[int]], arcs: Sequence[np.ndarray]) -> BaseGeometry | None:
+    """A polygon of the topology, valid, or None when simplification left too little of it."""
+    coords = [ring(r, arcs) for r in rings]
+    if len(np.unique(coords[0], axis=0)) < 3:
+        return None
+    holes = [c for c in coords[1:] if len(np.unique(c, axis=0)) >= 3]
+    shape = Polygon(coords[0], holes)
+    if not shape.is_valid:
+        shape = polygonal(shapely.make_valid(shape), "polygon")
+    return shape if shape.area >= MIN_AREA else None
+
+
+def geometry(
+    item: dict[str, Any], arcs: Sequence[np.ndarray], raw: Sequence[np.ndarray]
+) -> BaseGeometry | None:
+    """A country feature's geometry from the simplified `arcs`; a country they would erase
+    (Malta, Singapore) keeps its largest part from the `raw` arcs, at FALLBACK_DECIMALS."""
+    polys = item["arcs"] if item["type"] == "MultiPolygon" else [item["arcs"]]
+    shapes = [p for p in (polygon(rings, arcs) for rings in polys) if p is not None]
+    if not shapes:
+        candidates = [Polygon(ring(rings[0], raw)) for rings in polys]
+        largest = max(candidates, key=lambda c: c.area)
+        shapes = [shapely.set_precision(largest, 10.0**-FALLBACK_DECIMALS)]
+    return shapely.union_all(shapes) if len(shapes) > 1 else shapes[0]
+
+
+def alpha2(item: dict[str, Any]) -> str | None:
+    """The ISO 3166-1 alpha-2 code of a world-atlas feature (id: ISO numeric), if any."""
+    name = item.get("properties", {}).get("name", "")
+    if name in UNNUMBERED:
+        return UNNUMBERED[name]
+    numeric = item.get("id")
+    country = pycountry.countries.get(numeric=numeric) if numeric else None
+    return country.alpha_2 if country is not None else None
+
+
+def countries(topology: dict[str, Any], known: set[str]) -> dict[str, BaseGeometry]:
+    """The countries of the topology with a code of `known`, dissolved by code."""
+    raw = decode_arcs(topology)
+    arcs = simplify_arcs(raw)
+    parts: dict[str, list[BaseGeometry]] = defaultdict(list)
+    for item in topology["objects"]["countries"]["geometries"]:
+        code = alpha2(item)
+        if code is None or code not in known or code in LEFT_OUT:
+            print(f"left out: {item.get('properties', {}).get('name')} ({code})")
+            continue
+        shape = geometry(item, arcs, raw)
+        if shape is not None:
+            parts[code].append(shape)
+    return {
+        code: d3_wound(polygonal(shapely.union_all(geoms), code))
+        for code, geoms in sorted(parts.items())
+    }
+
+
+def d3_wound(geom: BaseGeometry) -> BaseGeometry:
+    """Deterministic vertex order, exteriors clockwise: the winding of d3-geo, which plotly.js
+    draws with (the reverse of RFC 7946: a counter-clockwise ring would fill the whole globe)."""
+    return shapely.orient_polygons(shapely.normalize(geom), exterior_cw=True)
+
+
+def build(tarball: Path, ref_dir: Path = REF_DIR, out_dir: Path = GEO_DIR) -> None:
+    refs = pd.read_csv(ref_dir / "countries.csv", dtype=str, keep_default_na=False)
+    names = dict(zip(refs["code"], refs["name"], strict=True))
+    shapes = countries(read_topology(tarball), set(names))
+    for code in ("US", "CN", "DE", "XK", "CY"):
+        if code not in shapes:
+            raise WorldBuildError(f"{code} missing from the output")
+    lines = []
+    for code, shape in shapes.items():
+        if shape.is_empty or not isinstance(shape, Polygon | MultiPolygon):
+            raise WorldBuildError(f"{code}: empty or not polygonal")
+        lines.append(feature_line({"code": code, "name": names[code]}, shape))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_collection(out_dir / OUTPUT, lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("tarball", nargs="?", type=Path, help=f"from `npm pack {PACKAGE_SPEC}`")
+    parser.add_argument("--ref-dir", type=Path, default=REF_DIR)
+    parser.add_argument("--out-dir", type=Path, default=GEO_DIR)
+    args = parser.parse_args(argv)
+    # Without a tarball, npm pack runs in a temporary folder that outlives the build.
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            build(args.tarball or npm_pack(Path(tmp)), args.ref_dir, args.out_dir)
+        except WorldBuildError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

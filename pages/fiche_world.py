@@ -1,0 +1,56 @@
+"""The fiche's world map: the territory's partner countries coloured by its exports or imports
+to each (lib.country_figures.world_figure), every partner in the table with a link to its Pays
+page.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from lib import country_figures, country_view, filenames, flows, queries, urlstate
+from lib.domain import CountryState, FicheState
+from pages import components
+
+
+def country_links(countries: pd.Series, year: int) -> list[str | None]:
+    """The Pays page of each partner country (`/pays?code=US&annee=2024&flux=export`); none
+    for the codes that are no country (undetermined or confidential partners)."""
+    pages = set(country_view.country_choices())
+    return [urlstate.country_url(code, year) if code in pages else None for code in countries]
+
+
+def world_section(state: FicheState) -> None:
+    """« Les pays partenaires dans le monde »: one flow at a time (the fiche's, or a choice)."""
+    st.subheader(
+        f"Les pays partenaires dans le monde, {state.territory.name} "
+        f"({queries.year_inline(state.year)})"
+    )
+    shown = state.shown_flows
+    flow = shown[0]
+    if len(shown) > 1:
+        choice = st.radio(
+            "Flux de la carte du monde",
+            [f.name for f in shown],
+            format_func=lambda name: flows.flow_of(name).title,
+            horizontal=True,
+            key="fiche-world-flow",
+        )
+        flow = flows.flow_of(choice)
+    table = country_view.territory_partners(state.territory, state.year)
+    clicked = components.chart_with_data(
+        country_figures.world_figure(table, flow.name),
+        table,
+        filenames.csv_name(
+            f"pays_monde_{flow.name}", state.territory, queries.year_slug(state.year)
+        ),
+        "world",  # one look for every width: the map's geometry is sent once
+        caption=f"*{country_figures.world_legend(table, flow.name)}* "
+        "*Cliquez sur un pays pour ouvrir sa page.*",
+        links={"Page du pays": country_links(table["country"], state.year)},
+        clickable=True,
+    )
+    code = next((point.get("location") for point in clicked if point.get("location")), None)
+    if code in country_view.country_choices():
+        target = CountryState(code, state.year, flow.name)
+        st.switch_page("pages/pays.py", query_params=urlstate.params_of(target))

@@ -1,0 +1,63 @@
+"""Links from the fiche's product names to the Produit page: a click on a box of the treemap,
+and a link column beside the products of its tables (the Sankeys report no click on a node:
+Streamlit 1.67 returns clicks on treemap boxes only, those that carry an `id`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from lib import product_figures, refs, urlstate
+from lib.domain import FicheState, ProductState
+from lib.flows import Flow
+from lib.territory import Territory
+
+COLUMN = "Page du produit"
+
+
+def product_state(state: FicheState, product: str, flux: str) -> ProductState:
+    """The Produit page of `product` in the fiche's year, showing the fiche's territory."""
+    return ProductState(product, state.year, flux, state.territory)
+
+
+def links(products: Iterable[str], flows: Iterable[str], state: FicheState) -> list[str | None]:
+    """The Produit page of each A129 product (none for « Autres » or a country)."""
+    return [
+        urlstate.product_url(product_state(state, str(code), flux))
+        if refs.is_product(code)
+        else None
+        for code, flux in zip(products, flows, strict=True)
+    ]
+
+
+def cpf4_links(codes: Iterable[str], flows: Iterable[str], state: FicheState) -> list[str]:
+    """The Produit page of each CPF4 code of the dataset (the fiche's detail table)."""
+    return [
+        urlstate.product_url(product_state(state, str(code), flux))
+        for code, flux in zip(codes, flows, strict=True)
+    ]
+
+
+def open_clicked(points: Sequence[dict[str, Any]], state: FicheState) -> None:
+    """Open the Produit page of the treemap box just clicked (a product or a CPF4 code)."""
+    for point in points:
+        clicked = product_figures.treemap_product(point.get("id", ""))
+        if clicked is not None:
+            flux, product = clicked
+            target = product_state(state, product, flux)
+            st.switch_page("pages/produit.py", query_params=urlstate.params_of(target))
+
+
+def sankey_links(
+    table: pd.DataFrame, flow: Flow, state: FicheState, territory: Territory | None = None
+) -> dict[str, list[str | None]]:
+    """The `links` of a Sankey's table (queries.sankey): its products' column (the sources of
+    the exports, the targets of the imports) linked to their Produit pages, showing `territory`
+    (by default the fiche's)."""
+    column = "source" if flow.sankey_ends[0] == "product" else "target"
+    shown = replace(state, territory=territory or state.territory)
+    return {COLUMN: links(table[column], [flow.name] * len(table), shown)}

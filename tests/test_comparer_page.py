@@ -1,0 +1,103 @@
+"""AppTest of the Comparer page: it renders départements and régions side by side; its URL is
+parsed, validated and written back; its widgets change the URL; the numbers and tables it shows
+are lib.comparison's on the demonstration dataset (lib.comparison itself is checked against
+pandas in tests/test_comparison.py); the fiche links to it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from lib import comparison, config, db, formatting
+from lib.territory import Territory
+from tests.test_pages import _same, open_page
+
+DEPTS = [Territory("dept", "53"), Territory("dept", "61"), Territory("dept", "72")]
+
+
+@pytest.fixture(autouse=True)
+def _demo_data(demo_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(config.ENV_DATA_DIR, str(demo_data_dir))
+    db.reset()
+
+
+def _frames(at) -> list[pd.DataFrame]:
+    return [df.value for df in at.dataframe]
+
+
+def _metric_values(at, label: str) -> list[str]:
+    return [m.value for m in at.metric if m.label == label]
+
+
+def test_three_departements_side_by_side() -> None:
+    at = open_page("comparer", niveau="departement", codes="53,61,72", annee="2024")
+    assert at.query_params == {"niveau": "departement", "codes": "53,61,72", "annee": "2024"}
+    assert [h.value for h in at.header] == [
+        "Chiffres clés (2024)",
+        "Principaux pays partenaires (2024)",
+        "Principaux produits (2024)",
+        "Évolution des échanges",
+    ]
+    figures = comparison.key_figures(DEPTS, 2024)
+    assert _metric_values(at, "Exportations") == [
+        formatting.meur(v) for v in figures["exports_eur"]
+    ]
+    assert _metric_values(at, "Solde commercial") == [
+        formatting.meur(v, signed=True) for v in figures["balance_eur"]
+    ]
+    frames = _frames(at)
+    assert any(_same(frame, figures) for frame in frames)
+    partners = comparison.top_partners(DEPTS, 2024)
+    exports = partners[partners["flow"] == "export"].reset_index(drop=True)
+    assert any(_same(frame, exports) for frame in frames)
+    assert any(_same(frame, comparison.evolution(DEPTS)) for frame in frames)
+
+
+def test_every_panel_shares_one_value_axis() -> None:
+    at = open_page("comparer", niveau="region", codes="52,28,11,84", annee="2024")
+    specs = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    panels = [spec for spec in specs if "xaxis4" in spec["layout"]]
+    assert panels, "no chart of four panels"
+    for spec in panels:
+        ranges = {tuple(spec["layout"][f"xaxis{s}"]["range"]) for s in ("", "2", "3", "4")}
+        assert len(ranges) == 1
+        assert all(spec["layout"][f"xaxis{s}"]["matches"] == "x" for s in ("2", "3", "4"))
+
+
+def test_fewer_than_two_asks_for_more() -> None:
+    at = open_page("comparer", codes="53")
+    assert any("Choisissez au moins 2 territoires" in i.value for i in at.info)
+    assert not at.header
+
+
+def test_bad_parameters_give_notices_and_the_url_is_cleaned() -> None:
+    at = open_page("comparer", codes="53,53,999,61,72,44,49", annee="1990")
+    notices = [i.value for i in at.info]
+    assert any("Départements inconnus ignorés" in n and "999" in n for n in notices)
+    assert any("les 4 premiers sont comparés" in n for n in notices)
+    assert any("1990" in n for n in notices)
+    assert at.query_params["codes"] == "53,61,72,44"
+
+
+def test_the_widgets_write_the_url() -> None:
+    at = open_page("comparer", codes="53,61", annee="2024")
+    at.multiselect(key="comparer-codes").select("72").run()
+    assert at.query_params["codes"] == "53,61,72"
+    at.radio(key="comparer-level").set_value("region").run()
+    # Mayenne and Sarthe are in the Pays de la Loire, the Orne in Normandie.
+    assert at.query_params == {"niveau": "region", "codes": "52,28", "annee": "2024"}
+    at.selectbox(key="comparer-year").set_value(2023).run()
+    assert at.query_params["annee"] == "2023"
+    assert not at.exception
+
+
+def test_the_fiche_links_to_the_comparer() -> None:
+    at = open_page("fiche", niveau="departement", code="53", annee="2024")
+    links = [link for link in at.get("page_link") if "Comparer" in link.proto.label]
+    assert len(links) == 1
+    assert links[0].proto.page == "comparer"
+    assert links[0].proto.query_string == "niveau=departement&codes=53&annee=2024"

@@ -1,0 +1,72 @@
+"""AppTest of the Pays page and of the fiche's world map: the URL is parsed, validated and
+written back; the numbers and tables shown are lib.country_view's on the demonstration dataset
+(lib.country_view itself is checked against pandas in tests/test_country_view.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lib import config, country_view, db, formatting
+from lib.territory import Territory
+from tests.test_pages import _same, open_page
+
+
+@pytest.fixture(autouse=True)
+def _demo_data(demo_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(config.ENV_DATA_DIR, str(demo_data_dir))
+    db.reset()
+
+
+def test_the_united_states_page() -> None:
+    at = open_page("pays", code="us", annee="2024")
+    assert at.query_params == {"code": "US", "annee": "2024", "flux": "export"}
+    assert at.title[0].value.replace("\\", "").endswith("États-Unis")  # plain() escapes
+    assert [h.value for h in at.header] == [
+        "Les départements",
+        "Les produits échangés",
+        "Évolution",
+    ]
+    totals = country_view.totals("US", 2024)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Exportations de la France vers le pays"] == formatting.meur(
+        totals["exports_eur"]
+    )
+    assert metrics["Solde commercial"] == formatting.meur(totals["balance_eur"], signed=True)
+    frames = [df.value for df in at.dataframe]
+    for expected in (
+        country_view.by_dept("US", 2024),
+        country_view.products("US", 2024),
+        country_view.evolution("US"),
+    ):
+        assert any(_same(frame, expected) for frame in frames)
+
+
+def test_an_unknown_country_falls_back_with_a_notice() -> None:
+    at = open_page("pays", code="UE27", annee="2024", flux="import")
+    assert at.query_params == {"code": "US", "annee": "2024", "flux": "import"}
+    notices = [*at.warning, *at.info]
+    assert any("Pays « UE27 » inconnu" in n.value.replace("\\", "") for n in notices)
+
+
+def test_the_country_picker_writes_the_url() -> None:
+    at = open_page("pays", code="US", annee="2024")
+    at.selectbox(key="pays-country").set_value("DE").run()
+    assert at.query_params["code"] == "DE"
+    assert at.title[0].value.endswith("Allemagne")
+
+
+def test_the_fiche_shows_its_partners_on_a_world_map_linked_to_their_pages() -> None:
+    at = open_page("fiche", niveau="departement", code="53", annee="2024")
+    subheaders = [s.value for s in at.subheader]
+    assert any(s.startswith("Les pays partenaires dans le monde, Mayenne") for s in subheaders)
+    world = country_view.territory_partners(Territory("dept", "53"), 2024)
+    frames = [df.value for df in at.dataframe]
+    linked = next(f for f in frames if "Page du pays" in f.columns and len(f) == len(world))
+    assert _same(linked.drop(columns="Page du pays"), world)
+    us = linked.set_index("country").loc["US", "Page du pays"]
+    assert us == "/pays?code=US&annee=2024&flux=export"
+    # The partners table too.
+    partners = next(f for f in frames if "Page du pays" in f.columns and len(f) < len(world))
+    assert all(url.startswith("/pays?code=") for url in partners["Page du pays"].dropna())

@@ -1,0 +1,81 @@
+"""AppTest of the Produit page and of the fiche's links to it, on the demonstration dataset
+(lib.product_view itself is checked against pandas in tests/test_product_view.py)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from lib import formatting, product_view, urlstate
+from lib.domain import ProductState
+from lib.territory import Territory
+from tests.test_exposure_page import _demo_data, _frames  # noqa: F401 (an autouse fixture)
+from tests.test_pages import _same, open_page
+
+MAYENNE = Territory("dept", "53")
+
+
+def test_a_product_with_a_departement_shows_its_share_of_france() -> None:
+    at = open_page("produit", code="C21Z", annee="2024", niveau="departement", territoire="53")
+    assert at.query_params == {
+        "code": "C21Z",
+        "annee": "2024",
+        "flux": "export",
+        "niveau": "departement",
+        "territoire": "53",
+    }
+    assert at.title[0].value == r"Produit — Industrie pharmaceutique \(C21Z\)"  # lib.text.plain
+    headers = [h.value for h in at.header]
+    assert headers == ["Carte des départements", "Pays partenaires", "Évolution"]
+    evolution = product_view.evolution("C21Z", MAYENNE).set_index(["year", "flow"])
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Exportations de la France"] == formatting.meur(
+        evolution.loc[(2024, "export"), "france_eur"]
+    )
+    assert metrics["Part de Mayenne (53) (importations)"] == formatting.pct(
+        evolution.loc[(2024, "import"), "share_pct"]
+    )
+    frames = _frames(at)
+    by_dept = product_view.by_dept("C21Z", 2024, "export")
+    shown = next(frame for frame in frames if len(frame) == len(by_dept))
+    assert _same(shown.drop(columns="Fiche"), by_dept)
+    links = dict(zip(shown["dept"], shown["Fiche"], strict=True))
+    assert links["53"] == "/fiche?niveau=departement&code=53&annee=2024&top=10&flux=tous"
+    partners = product_view.partners("C21Z", 2024, "export", MAYENNE)
+    assert any(_same(frame, partners) for frame in frames)
+
+
+def test_imports_of_france_and_a_bad_code() -> None:
+    at = open_page("produit", code="ZZZZ", flux="import")
+    assert at.query_params["code"] == "C21Z" and at.query_params["flux"] == "import"
+    assert any("Produit « ZZZZ » inconnu" in info.value for info in at.info)
+    assert "niveau" not in at.query_params
+    assert not any("Part de" in m.label for m in at.metric)
+
+
+def test_the_product_widget_writes_the_url() -> None:
+    at = open_page("produit", code="C21Z", annee="2024")
+    at.selectbox(key="produit-product").set_value("C10A").run()
+    assert at.query_params["code"] == "C10A"
+    at.radio(key="produit-flux").set_value("import").run()
+    assert at.query_params["flux"] == "import"
+    assert not at.exception
+
+
+def test_the_fiche_links_its_products_to_their_page() -> None:
+    at = open_page("fiche", niveau="departement", code="53", annee="2024")
+    frames = _frames(at)
+    products = next(f for f in frames if {"product", "Page du produit"} <= set(f.columns))
+    first = products.iloc[0]
+    state = ProductState(first["product"], 2024, first["flow"], MAYENNE)
+    assert first["Page du produit"] == urlstate.product_url(state)
+    # The Sankeys' tables: the products' end links, « Autres » does not.
+    sankeys = [f for f in frames if "Page du produit" in f.columns and "source" in f.columns]
+    assert len(sankeys) == 6  # exports and imports: Mayenne, Pays de la Loire, France
+    exports = sankeys[0]
+    for code, link in zip(exports["source"], exports["Page du produit"], strict=True):
+        if code == "AUTRES":
+            assert link is None or pd.isna(link)
+        else:
+            assert link.startswith(f"/produit?code={code}&annee=2024&flux=export&niveau=")
+    france = sankeys[-1]
+    assert all("niveau" not in link for link in france["Page du produit"].dropna())
