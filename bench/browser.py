@@ -102,13 +102,13 @@ REDRAWN_JS = f"""([charts, before]) => {{
 
 def expected_charts(state: FicheState) -> tuple[int, int]:
     """(Plotly charts, of which Sankeys) of a fiche: the specialisations (not for France, the
-    reference of the index), partners, products, and for each flow shown the territory's Sankey,
-    then its région's and France's when they differ from it."""
+    reference of the index), partners, the world map of partners, products, and for each flow
+    shown the territory's Sankey, then its région's and France's when they differ from it."""
     territory = state.territory
     others = {t for t in (territory.region, FRANCE) if t is not None and t != territory}
     sankeys = len(state.shown_flows) * (1 + len(others))
     specialisations = 0 if territory.level == "france" else 1  # pages/fiche_situation.py
-    return specialisations + 2 + sankeys, sankeys
+    return specialisations + 3 + sankeys, sankeys
 
 
 def _percentile(values: list[float], q: float) -> float:

@@ -196,8 +196,8 @@ def test_browser_timings_wait_for_every_chart(smoke: dict[str, Any]) -> None:
         for stat in ("p50", "p95"):
             value = found[f"{name}_{stat}_ms"]
             assert math.isfinite(value) and value > 0, (name, stat)
-    # specialisations, partners, products, 6 Sankeys
-    assert found["charts"] == found["expected_charts"] == 9
+    # specialisations, partners, world map, products, 6 Sankeys
+    assert found["charts"] == found["expected_charts"] == 10
     assert found["sankeys"] == 6
     assert found["sankeys_redrawn_by_slider"] > 0
     text = report.markdown({**smoke["results"], "browser": found})

@@ -137,7 +137,8 @@ def test_top_slider_changes_the_sankey_node_count(page, app_url: str) -> None:
 def test_switching_to_imports_shows_the_import_sections_only(page, app_url: str) -> None:
     page.goto(f"{app_url}/fiche?niveau=departement&code=53&annee=2024")
     wait_for_app(page)
-    page.locator("[data-testid='stRadio'] label").filter(has_text="Importations").click()
+    # The fiche's « Flux » choice: the first radio of the page (the world map has its own).
+    page.locator("[data-testid='stRadio'] label").filter(has_text="Importations").first.click()
     page.wait_for_url(re.compile(r"flux=import"), timeout=30_000)
     wait_for_app(page)
     page.get_by_text("Flux à l'import par pays et par produit", exact=False).first.wait_for()
