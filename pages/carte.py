@@ -43,13 +43,7 @@ def controls(year: int, metric: str) -> None:
     """Year, metric and a searchable list of départements (for keyboard users)."""
     URL.sync({"year": year, "metric": metric})
     year_col, metric_col, search_col = st.columns([1, 2, 3])
-    year_col.selectbox(
-        "Année",
-        sorted(queries.available_years(), reverse=True),
-        format_func=queries.year_label,
-        key="carte-year",
-        on_change=URL.on_fields("year"),
-    )
+    components.year_select(year_col, "carte-year", URL.on_fields("year"))
     metric_col.selectbox(
         "Indicateur",
         list(mapping.METRICS),

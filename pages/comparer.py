@@ -27,12 +27,6 @@ RANKINGS = {
 }
 
 
-def current_state() -> ComparisonState:
-    state = URL.shown()
-    URL.write(state)
-    return state
-
-
 def moved_codes(state: ComparisonState, level: ComparedLevel) -> tuple[str, ...]:
     """The same places at the other level: the départements' régions (once each), or the
     first département of each région."""
@@ -69,13 +63,7 @@ def controls(state: ComparisonState) -> None:
         key=URL.key("codes"),
         on_change=URL.on(lambda s: replace(s, codes=tuple(URL.widget("codes")))),
     )
-    year_col.selectbox(
-        "Année",
-        sorted(queries.available_years(), reverse=True),
-        format_func=queries.year_label,
-        key=URL.key("year"),
-        on_change=URL.on_fields("year"),
-    )
+    components.year_select(year_col, URL.key("year"), URL.on_fields("year"))
 
 
 def _file(table: str, state: ComparisonState, period: str, *details: str) -> str:
@@ -197,7 +185,7 @@ def links(state: ComparisonState) -> None:
 
 
 def page() -> None:
-    state = current_state()
+    state = URL.current()
     if components.no_year(state.year):
         return
     st.title("Comparer des territoires")

@@ -31,13 +31,6 @@ BREAKDOWNS: dict[evolution.By, tuple[str, str]] = {
 LINKS_SHOWN = 3  # rises and falls named, with their link, under each waterfall
 
 
-def current_state() -> EvolutionState:
-    state = URL.shown()
-    URL.write(state)
-    components.remember_selected(state.territory)
-    return state
-
-
 def controls(state: EvolutionState) -> None:
     """Territory, flow and the index's base year; each writes the URL."""
     territory = state.territory
@@ -275,7 +268,7 @@ variation totale du territoire ; la somme des contributions, son taux de croissa
 
 
 def page() -> None:
-    state = current_state()
+    state = URL.current()
     if components.no_year(state.end):
         return
     st.title(f"Évolution du commerce extérieur — {state.territory.label}")

@@ -41,13 +41,6 @@ NOT_A_FORECAST = (
 )
 
 
-def current_state() -> ExpositionState:
-    state = URL.shown()
-    URL.write(state)
-    components.remember_selected(state.territory)
-    return state
-
-
 def partner_name(state: ExpositionState) -> str:
     """The partner as the page names it (the UE with that year's member count)."""
     return partners.partner_label(state.partner, state.year)
@@ -70,13 +63,7 @@ def controls(state: ExpositionState) -> None:
     components.territory_pickers(
         level_col, code_col, territory, URL.prefix, URL.on_level(), URL.on_territory()
     )
-    year_col.selectbox(
-        "Année",
-        sorted(queries.available_years(), reverse=True),
-        format_func=queries.year_label,
-        key=URL.key("year"),
-        on_change=URL.on_fields("year"),
-    )
+    components.year_select(year_col, URL.key("year"), URL.on_fields("year"))
     partner_col.selectbox(
         "Partenaire",
         list(partners.partner_choices()),
@@ -430,7 +417,7 @@ def methodology(state: ExpositionState) -> None:
 
 
 def page() -> None:
-    state = current_state()
+    state = URL.current()
     if components.no_year(state.year):
         return
     st.title(f"Exposition et dépendances — {state.territory.label}")

@@ -34,17 +34,8 @@ URL = wiring.PageUrl(
 )
 
 
-def current_state() -> FicheState:
-    state = URL.shown()
-    URL.write(state)
-    if state.territory.level == "dept":
-        st.session_state[components.SELECTED_DEPT] = state.territory.code
-    return state
-
-
 def controls(state: FicheState) -> None:
     """Level, territory, year, top N and flow; each writes the URL, which drives the page."""
-    years = sorted(queries.available_years(), reverse=True)
     territory = state.territory
     URL.sync(
         {
@@ -59,13 +50,7 @@ def controls(state: FicheState) -> None:
     components.territory_pickers(
         level_col, code_col, territory, URL.prefix, URL.on_level(), URL.on_territory()
     )
-    year_col.selectbox(
-        "Année",
-        years,
-        format_func=queries.year_label,
-        key="fiche-year",
-        on_change=URL.on_fields("year"),
-    )
+    components.year_select(year_col, "fiche-year", URL.on_fields("year"))
     top_col.slider(
         "Nombre de postes (top N)",
         TOP_MIN,
@@ -204,7 +189,7 @@ def _file(table: str, state: FicheState, territory: Territory | None = None) -> 
 
 
 def page() -> None:
-    state = current_state()
+    state = URL.current()
     if components.no_year(state.year):
         return
     st.title(f"Les indicateurs clés : commerce extérieur — {state.territory.label}")

@@ -19,7 +19,6 @@ MAP_HEIGHT = 560
 URL = wiring.PageUrl(
     "pays", lambda params: urlstate.parse_country(params, queries.available_years())
 )
-MAP_FLOWS = {flow.name: flow.title for flow in flows.FLOWS}
 
 
 def controls(state: CountryState) -> None:
@@ -32,20 +31,9 @@ def controls(state: CountryState) -> None:
         key=URL.key("country"),
         on_change=URL.on_fields("country"),
     )
-    year_col.selectbox(
-        "Année",
-        sorted(queries.available_years(), reverse=True),
-        format_func=queries.year_label,
-        key=URL.key("year"),
-        on_change=URL.on_fields("year"),
-    )
-    flux_col.radio(
-        "Carte des départements",
-        list(MAP_FLOWS),
-        format_func=MAP_FLOWS.get,
-        key=URL.key("flux"),
-        horizontal=True,
-        on_change=URL.on_fields("flux"),
+    components.year_select(year_col, URL.key("year"), URL.on_fields("year"))
+    components.one_flow_radio(
+        flux_col, "Carte des départements", URL.key("flux"), URL.on_fields("flux")
     )
 
 
@@ -126,8 +114,7 @@ def evolution_section(state: CountryState) -> None:
 
 
 def page() -> None:
-    state = URL.shown()
-    URL.write(state)
+    state = URL.current()
     if components.no_year(state.year):
         return
     name = refs.country_name(state.country)

@@ -26,13 +26,6 @@ URL = wiring.PageUrl(
 )
 
 
-def current_state() -> ProductState:
-    state = URL.shown()
-    URL.write(state)
-    components.remember_selected(state.territory)
-    return state
-
-
 def product_options() -> list[str]:
     """The A129 products of the reference, then the dataset's CPF4 codes."""
     return [*refs.products()["code"], *queries.cpf4_codes()]
@@ -210,7 +203,7 @@ partagent le même rang.
 
 
 def page() -> None:
-    state = current_state()
+    state = URL.current()
     if components.no_year(state.year):
         return
     label = product_view.product_label(state.product)

@@ -47,6 +47,16 @@ class PageUrl(Generic[S]):
         """The URL, made to say exactly `state` (a shared link then reproduces the view)."""
         components.write_url(urlstate.params_of(state))
 
+    def current(self) -> S:
+        """The state shown, written back to the URL; a territory it shows becomes the one the
+        Carte outlines when the user comes back to it."""
+        state = self.shown()
+        self.write(state)
+        territory = getattr(state, "territory", None)
+        if territory is not None:
+            components.remember_selected(territory)
+        return state
+
     def sync(self, values: Mapping[str, object]) -> None:
         """Align each widget `<prefix>-<name>` on the URL's value before it is drawn (the URL
         wins over what the session remembers)."""
