@@ -111,6 +111,12 @@ def _pandas_cells(stats: dict[str, Any], check: dict[str, Any] | None) -> str:
     )
 
 
+def _agreed(check: dict[str, Any]) -> str:
+    """`agreeing/compared` answers of a comparison with the reference (pandas or local)."""
+    compared = check.get("compared", 0)
+    return f"{compared - check.get('mismatches', 0)}/{compared}"
+
+
 def _process_table(results: dict[str, Any]) -> list[str]:
     wanted = ("full fiche p95", "cold start", "peak RSS of the app process", "ingest throughput")
     lines = ["| Measure | Value | Target | Verdict |", "|---|---:|---|---|"]
@@ -243,9 +249,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
-
-
-def _agreed(check: dict[str, Any]) -> str:
-    """`agreeing/compared` answers of a comparison with the reference (pandas or local)."""
-    compared = check.get("compared", 0)
-    return f"{compared - check.get('mismatches', 0)}/{compared}"

@@ -30,7 +30,13 @@ from lib import (
     queries,
     refs,
 )
-from lib.domain import COMPARE_MAX, COMPARE_MIN, DEFAULT_PRODUCT, TARIFF_DEFAULT
+from lib.domain import (
+    COMPARE_MAX,
+    COMPARE_MIN,
+    DEFAULT_PRODUCT,
+    TARIFF_DEFAULT,
+    ComparedLevel,
+)
 from lib.territory import FRANCE, Territory
 from lib.urlstate import TOP_DEFAULT, DataFilter
 
@@ -107,7 +113,7 @@ def draw_plan(years: list[int], count: int, seed: int) -> list[Draw]:
 
 def _with_pages(draw: Draw, depts: list[str], regions: list[str], rng: np.random.Generator) -> Draw:
     """The draw with the other pages' states, codes drawn from the reference tables."""
-    level = str(rng.choice(COMPARED_LEVELS))
+    level: ComparedLevel = "dept" if str(rng.choice(COMPARED_LEVELS)) == "dept" else "region"
     pool = depts if level == "dept" else regions
     count = int(rng.integers(COMPARE_MIN, COMPARE_MAX + 1))
     codes = rng.choice(pool, size=count, replace=False)

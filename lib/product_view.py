@@ -44,7 +44,12 @@ def _source(
     cheapest view that has the columns asked for (`dept` with per_dept, `country` with
     per_country)."""
     where, params = queries._dept_filter(territory)
-    if refs.is_product(check_product(product)):
+    if refs.is_product(check_product(product)) and not per_country:
+        # The CPF4 aggregate (flow, dept, product, cpf4) has no country: a few thousand rows a
+        # year where trade_annual has them per country (the product is not a sort key, so a
+        # filter on it reads the whole year either way).
+        relation, key = "trade_detail", "product"
+    elif refs.is_product(product):
         national = territory == FRANCE and not per_dept
         relation, key = ("trade_national" if national else "trade_annual"), "product"
     else:
