@@ -138,7 +138,8 @@ def test_switching_to_imports_shows_the_import_sections_only(page, app_url: str)
     page.goto(f"{app_url}/fiche?niveau=departement&code=53&annee=2024")
     wait_for_app(page)
     # The fiche's « Flux » choice: the first radio of the page (the world map has its own).
-    page.locator("[data-testid='stRadio'] label").filter(has_text="Importations").first.click()
+    # check() waits until the radio is actually checked (a click during a rerun can be lost).
+    page.get_by_role("radio", name="Importations").first.check(force=True)
     page.wait_for_url(re.compile(r"flux=import"), timeout=30_000)
     wait_for_app(page)
     page.get_by_text("Flux à l'import par pays et par produit", exact=False).first.wait_for()
