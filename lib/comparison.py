@@ -66,7 +66,7 @@ def key_figures(territories: Sequence[Territory], year: int) -> pd.DataFrame:
 
     The national totals count every row of the year, outside the 101 départements included,
     as the fiche's (queries.kpis)."""
-    frame = queries._frame(
+    frame = queries.fetch_frame(
         f"""
         WITH members AS ({_MEMBERS_SQL}),
         own AS (
@@ -90,7 +90,7 @@ def key_figures(territories: Sequence[Territory], year: int) -> pd.DataFrame:
 
 def _top(ranked: Ranked, territories: Sequence[Territory], year: int, top: int) -> pd.DataFrame:
     """`territory, name, flow, <ranked>, <ranked>_name, value_eur, share_pct, rank`."""
-    frame = queries._frame(
+    frame = queries.fetch_frame(
         f"""
         WITH members AS ({_MEMBERS_SQL}),
         sums AS (
@@ -140,7 +140,7 @@ def top_products(
 def evolution(territories: Sequence[Territory]) -> pd.DataFrame:
     """`territory, name, year, exports_eur, imports_eur, balance_eur`: every year of the dataset
     for every territory (0 for a year without its rows), by territory then year."""
-    frame = queries._frame(
+    frame = queries.fetch_frame(
         f"""
         WITH members AS ({_MEMBERS_SQL}),
         sums AS (

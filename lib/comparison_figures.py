@@ -140,7 +140,9 @@ class _Grid:
 
 def _panels(traces: list[dict[str, object]], height: int, **layout: object) -> go.Figure:
     """A figure of panels: their titles and axes are in `layout`, the margins narrow."""
-    return figures._figure(traces, None, height, {"t": 10, "b": 40, "l": 10, "r": 10}, **layout)
+    return figures.styled_figure(
+        traces, None, height, {"t": 10, "b": 40, "l": 10, "r": 10}, **layout
+    )
 
 
 def _axis_names(index: int) -> tuple[str, str, str, str]:
@@ -177,7 +179,7 @@ def key_figures_figure(table: pd.DataFrame, narrow: bool = False) -> go.Figure:
         }
         for flow in FLOWS
     ]
-    return figures._figure(
+    return figures.styled_figure(
         traces,
         None,
         90 + 2 * look.row_height * len(names),

@@ -41,7 +41,7 @@ def totals(country: str, year: int) -> dict[str, float]:
     France has none)."""
     by_flow = {
         code: (float(with_country), float(every))
-        for code, with_country, every in queries._rows(
+        for code, with_country, every in queries.fetch_rows(
             """
             SELECT flow, coalesce(sum(value_eur) FILTER (WHERE country = ?), 0), sum(value_eur)
             FROM trade_national WHERE year = ? GROUP BY flow
@@ -55,15 +55,15 @@ def totals(country: str, year: int) -> dict[str, float]:
         "exports_eur": exports,
         "imports_eur": imports,
         "balance_eur": exports - imports,
-        "exports_share_pct": queries._pct(exports, all_exports),
-        "imports_share_pct": queries._pct(imports, all_imports),
+        "exports_share_pct": queries.percent(exports, all_exports),
+        "imports_share_pct": queries.percent(imports, all_imports),
     }
 
 
 def by_dept(country: str, year: int) -> pd.DataFrame:
     """`dept, name, exports_eur, imports_eur, balance_eur` with the country, for the 101
     départements of the reference in its order (0 where a département has no such trade)."""
-    frame = queries._frame(
+    frame = queries.fetch_frame(
         f"""
         SELECT dept, {flows.sums_sql()}
         FROM trade_annual WHERE year = ? AND country = ? GROUP BY dept
@@ -80,7 +80,7 @@ def by_dept(country: str, year: int) -> pd.DataFrame:
 def products(country: str, year: int) -> pd.DataFrame:
     """`product, product_name, exports_eur, imports_eur, balance_eur`: every product traded with
     the country either way, by exports + imports descending, then by code."""
-    frame = queries._frame(
+    frame = queries.fetch_frame(
         f"""
         SELECT product, {flows.sums_sql()}
         FROM trade_national WHERE year = ? AND country = ?
@@ -96,7 +96,7 @@ def products(country: str, year: int) -> pd.DataFrame:
 def evolution(country: str) -> pd.DataFrame:
     """`year, exports_eur, imports_eur, balance_eur`: France's trade with the country for every
     year of the dataset (0 in a year without it), ascending."""
-    frame = queries._frame(
+    frame = queries.fetch_frame(
         f"""
         SELECT year, {flows.sums_sql()}
         FROM trade_national WHERE country = ? GROUP BY year

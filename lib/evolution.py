@@ -57,10 +57,10 @@ def _quarterly_totals(territory: Territory) -> pd.DataFrame:
     columns: list[str] = []
     params: list[object] = []
     for scope, place in scopes(territory):
-        where, place_params = queries._dept_filter(place)
+        where, place_params = queries.dept_filter(place)
         columns.append(f"coalesce(sum(value_eur) FILTER (WHERE {where}), 0) AS {scope}")
         params += place_params
-    return queries._frame(
+    return queries.fetch_frame(
         f"SELECT year, quarter, flow, {', '.join(columns)} FROM trade_totals GROUP BY ALL",
         params,
     )
@@ -233,10 +233,10 @@ def common_quarters(start: int, end: int) -> tuple[int, ...]:
 def _source(territory: Territory, quarters: tuple[int, ...]) -> tuple[str, str, list[object]]:
     """The relation to read for product × country values on `quarters`, with its predicate."""
     if quarters == QUARTERS:
-        relation, where, params = queries._flows_source(territory)
+        relation, where, params = queries.flows_source(territory)
         return relation, where, list(params)
     # Only the rows themselves hold the quarter with the product and the country.
-    where, depts = queries._dept_filter(territory)
+    where, depts = queries.dept_filter(territory)
     return "trade", f"{where} AND list_contains(?::INTEGER[], quarter)", [*depts, list(quarters)]
 
 
@@ -260,9 +260,9 @@ class Change:
 def change_total(territory: Territory, flow: Flow | str, start: int, end: int) -> Change:
     """The flow's total in both years, from trade_totals (not from the partners' rows)."""
     quarters = common_quarters(start, end)
-    where, params = queries._dept_filter(territory)
+    where, params = queries.dept_filter(territory)
     every = quarters == QUARTERS
-    first, last = queries._rows(
+    first, last = queries.fetch_rows(
         f"""
         SELECT coalesce(sum(value_eur) FILTER (WHERE year = ?), 0),
                coalesce(sum(value_eur) FILTER (WHERE year = ?), 0)
@@ -285,7 +285,7 @@ def contributions(
         raise ValueError(f"unknown breakdown {by!r} (expected 'country' or 'product')")
     quarters = common_quarters(start, end)
     relation, where, params = _source(territory, quarters)
-    frame = queries._frame(
+    frame = queries.fetch_frame(
         f"""
         SELECT {by} AS code,
                coalesce(sum(value_eur) FILTER (WHERE year = ?), 0) AS start_eur,

@@ -62,7 +62,7 @@ def _value_axis(suffix: str = "") -> dict[str, object]:
 
 
 def _figure(data: list[dict[str, object]], table: pd.DataFrame, **layout: object) -> go.Figure:
-    return figures._figure(
+    return figures.styled_figure(
         data,
         None,
         420,
@@ -332,7 +332,7 @@ def waterfall_figure(
     running = [start / MILLION + sum(changes[: i + 1]) / MILLION for i in range(len(changes))]
     low, high = min(start / MILLION, *running), max(start / MILLION, *running)
     pad = (high - low) * 0.3 or abs(high) * 0.1 or 1.0
-    return figures._figure(
+    return figures.styled_figure(
         [trace],
         None,
         60 + 30 * len(names),

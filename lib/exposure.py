@@ -67,15 +67,15 @@ def exposure(
     """
     members = _members(partner, year)
     if detail == "product":
-        relation, where, params = queries._flows_source(territory)
+        relation, where, params = queries.flows_source(territory)
         key = "product"
     elif detail == "cpf4":
         # No aggregate holds CPF4 and country together: the rows themselves.
-        where, params = queries._dept_filter(territory)
+        where, params = queries.dept_filter(territory)
         relation, key, where = "trade", "cpf4", f"cpf4 IS NOT NULL AND {where}"
     else:
         raise ValueError(f"unknown detail {detail!r} (expected 'product' or 'cpf4')")
-    frame = queries._frame(
+    frame = queries.fetch_frame(
         f"""
         SELECT {key} AS product,
                sum(value_eur) AS exports_eur,
@@ -94,8 +94,8 @@ def exposure(
 
 def _partner_totals(territory: Territory, year: int, members: list[str]) -> tuple[float, float]:
     """(exports, exports to the members) of the territory, from its cheapest aggregate."""
-    relation, where, params = queries._flows_source(territory)
-    exports, to_partner = queries._rows(
+    relation, where, params = queries.flows_source(territory)
+    exports, to_partner = queries.fetch_rows(
         f"""
         SELECT coalesce(sum(value_eur), 0),
                coalesce(sum(value_eur) FILTER (WHERE {_TO_PARTNER}), 0)
@@ -137,7 +137,7 @@ def exposure_by_dept(year: int, partner: str) -> pd.DataFrame:
     without exports has no share and no share rank (NA).
     """
     members = _members(partner, year)
-    frame = queries._frame(
+    frame = queries.fetch_frame(
         f"""
         SELECT dept,
                sum(value_eur) AS exports_eur,
@@ -218,9 +218,9 @@ def dependency(territory: Territory, year: int) -> pd.DataFrame:
     outside_eu_share_pct: imports from countries outside the UE of that year
     (partners.eu_members), unknown or confidential codes included.
     """
-    relation, where, params = queries._flows_source(territory)
+    relation, where, params = queries.flows_source(territory)
     eu = sorted(partners.eu_members(year))
-    return queries._frame(
+    return queries.fetch_frame(
         f"""
         WITH suppliers AS (
             SELECT product, country, sum(value_eur) AS v

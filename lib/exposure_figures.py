@@ -106,7 +106,7 @@ def _bar_figure(bars: _Bars, look: _Look) -> go.Figure:
         "customdata": bars.hovers,
         "hovertemplate": "%{customdata}<extra></extra>",
     }
-    return figures._figure(
+    return figures.styled_figure(
         [trace],
         None,
         30 + look.row_height * len(rows) + (14 if look.names_above else 0),

@@ -71,7 +71,7 @@ _BASE_LAYOUT: dict[str, object] = {
 _TITLE_FONT = {"size": 17, "color": BLUE_FRANCE}
 
 
-def _figure(
+def styled_figure(
     data: list[dict[str, object]],
     title: str | None,
     height: int,
@@ -118,7 +118,7 @@ _HIDDEN_AXIS = {"visible": False}
 
 def empty_figure(title: str | None = None) -> go.Figure:
     """A blank figure saying « Aucune donnée »."""
-    return _figure(
+    return styled_figure(
         [], title, 240, {}, annotations=[_NO_DATA_NOTE], xaxis=_HIDDEN_AXIS, yaxis=_HIDDEN_AXIS
     )
 
@@ -354,7 +354,7 @@ def partners_figure(
     half_range = extent * look.padding
     tick_values, tick_texts = _symmetric_ticks(half_range, look.ticks_per_side)
     balance_texts = [_millions(b, look, signed=True) for b in balances]
-    return _figure(
+    return styled_figure(
         _partner_bars(imports, exports, customdata, look),
         title,
         140 + look.row_height * len(names),
@@ -609,7 +609,7 @@ def treemap_figure(
     }
     if max(depth.values()) > 2:
         trace["maxdepth"] = 3
-    return _figure([trace], title, 560, {"l": 5, "r": 5, "b": 5})
+    return styled_figure([trace], title, 560, {"l": 5, "r": 5, "b": 5})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -804,7 +804,7 @@ def sankey_figure(links: pd.DataFrame, flow: str | Flow, title: str | None = Non
         "textfont": _SANKEY_TEXTFONT,
     }
     column = max(sum(n.side == "source" for n in nodes), sum(n.side == "target" for n in nodes))
-    fig = _figure([trace], title, max(440, 120 + 34 * column), {"l": 10, "r": 10})
+    fig = styled_figure([trace], title, max(440, 120 + 34 * column), {"l": 10, "r": 10})
     return _with_link_colors(fig, rows)
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from lib import refs
-from lib.figures import _figure, empty_figure  # the fiche's figure look
+from lib.figures import empty_figure, styled_figure
 from lib.flows import EXPORT
 from lib.formatting import number, share
 from lib.text import plotly_text
@@ -135,7 +135,7 @@ def specialisation_figure(
         else {"ticktext": [product_label(code, WIDE_WRAP) for code in codes]}
     )
     names = _names_above(codes) if narrow else []
-    return _figure(
+    return styled_figure(
         [_bar(codes, values, top)],
         title,
         90 + ROW_HEIGHT * len(codes),

@@ -24,7 +24,7 @@ import pandas as pd
 
 from lib import flows, formatting, periods, queries
 from lib.flows import EXPORT, IMPORT
-from lib.queries import _flows_source, _frame  # the territory filter and db.run as a frame
+from lib.queries import fetch_frame, flows_source
 from lib.schema import QUARTERS
 from lib.sql import literal
 from lib.territory import Level, Territory
@@ -66,7 +66,7 @@ def _unit_totals(level: Level, year: int, quarters: tuple[int, ...] | None) -> p
     """Exports and imports of every unit of the level, this year and the compared year (NaN
     for a unit absent from a year's data)."""
     unit = _UNIT_COLUMN[level]
-    return _frame(
+    return fetch_frame(
         f"""
         WITH cur AS (
             SELECT dept, {flows.sums_sql()} FROM trade_totals WHERE year = ? GROUP BY dept
@@ -224,8 +224,8 @@ def balassa(territory: Territory, year: int) -> pd.DataFrame:
     share_pct = 100·X_tp/X_t, france_share_pct = 100·X_Fp/X_F, rca = their ratio (NaN when France
     does not export the product), sorted by rca desc then product.
     """
-    relation, where, params = _flows_source(territory)
-    table = _frame(
+    relation, where, params = flows_source(territory)
+    table = fetch_frame(
         f"""
         WITH own AS (
             SELECT product, sum(value_eur) AS exports_eur
@@ -291,14 +291,14 @@ def concentration(territory: Territory, year: int) -> pd.DataFrame:
     Columns `dimension` (country, product), `flow` (export, import), `territory_hhi`,
     `france_hhi`, `median_dept_hhi`, all in [0, 1]; NaN where the flow is absent.
     """
-    relation, where, own_params = _flows_source(territory)
+    relation, where, own_params = flows_source(territory)
     pieces: list[str] = []
     params: list[object] = []
     for dimension in DIMENSIONS:
         per_dept, others = _cells_sql(dimension)
         pieces += [per_dept, others.format(relation=relation, where=where)]
         params += [year, year, *own_params, year]
-    table = _frame(
+    table = fetch_frame(
         f"""
         WITH cells AS ({" UNION ALL ".join(pieces)}),
         hhi AS (

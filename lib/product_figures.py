@@ -151,7 +151,7 @@ def evolution_figure(
         _flow_trace(evolution[evolution["flow"] == flow.name], column, flow, labels)
         for flow in FLOWS
     ]
-    return figures._figure(
+    return figures.styled_figure(
         data,
         None,
         380,

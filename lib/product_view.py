@@ -43,7 +43,7 @@ def _source(
     """(relation, predicate, parameters) of the product's rows in the territory, from the
     cheapest view that has the columns asked for (`dept` with per_dept, `country` with
     per_country)."""
-    where, params = queries._dept_filter(territory)
+    where, params = queries.dept_filter(territory)
     if refs.is_product(check_product(product)) and not per_country:
         # The CPF4 aggregate (flow, dept, product, cpf4) has no country: a few thousand rows a
         # year where trade_annual has them per country (the product is not a sort key, so a
@@ -63,7 +63,7 @@ def by_dept(product: str, year: int, flow: str) -> pd.DataFrame:
     none), the rank by value (1 = largest; equal values share the lower rank; none without
     trade)."""
     relation, where, params = _source(product, per_dept=True)
-    frame = queries._frame(
+    frame = queries.fetch_frame(
         f"""
         SELECT dept, sum(value_eur) AS value_eur FROM {relation}
         WHERE year = ? AND flow = ? AND {where} GROUP BY dept
@@ -85,7 +85,7 @@ def france_split(product: str, year: int, flow: str) -> dict[str, float]:
     of it on rows outside the départements of the reference."""
     relation, where, params = _source(product, per_dept=True)
     depts = list(refs.departements()["code"])
-    france, outside = queries._rows(
+    france, outside = queries.fetch_rows(
         f"""
         SELECT coalesce(sum(value_eur), 0),
                coalesce(sum(value_eur) FILTER (WHERE NOT list_contains(?::VARCHAR[], dept)), 0)
@@ -100,7 +100,7 @@ def partners(product: str, year: int, flow: str, territory: Territory = FRANCE) 
     """`country, country_name, value_eur, share_pct`: every partner country of the product in
     the flow (value ≠ 0), largest first then by code; shares of the product's total."""
     relation, where, params = _source(product, territory, per_country=True)
-    frame = queries._frame(
+    frame = queries.fetch_frame(
         f"""
         SELECT country, sum(value_eur) AS value_eur,
                100 * sum(value_eur) / sum(sum(value_eur)) OVER () AS share_pct
@@ -119,9 +119,9 @@ def evolution(product: str, territory: Territory = FRANCE) -> pd.DataFrame:
     """`year, flow, territory_eur, france_eur, share_pct`: the product's exports and imports in
     every year of the dataset (0 when absent), the territory's and France's, and the
     territory's share of France (NaN when France has none). Ordered by year, exports first."""
-    own, own_params = queries._dept_filter(territory)
+    own, own_params = queries.dept_filter(territory)
     relation, where, params = _source(product, per_dept=territory != FRANCE)
-    frame = queries._frame(
+    frame = queries.fetch_frame(
         f"""
         SELECT year, {flows.name_sql("flow")} AS flow,
                coalesce(sum(value_eur) FILTER (WHERE {own}), 0) AS territory_eur,

@@ -24,7 +24,7 @@ from lib.territory import FRANCE, Territory
 HIGHLIGHTED_LINKS = 5
 
 
-def _dept_filter(territory: Territory) -> tuple[str, list[str]]:
+def dept_filter(territory: Territory) -> tuple[str, list[str]]:
     """SQL predicate restricting rows to the territory's départements, with its parameters."""
     depts = territory.depts
     if depts is None:
@@ -35,7 +35,7 @@ def _dept_filter(territory: Territory) -> tuple[str, list[str]]:
     return f"dept IN ({placeholders})", list(depts)
 
 
-def _flows_source(territory: Territory) -> tuple[str, str, list[str]]:
+def flows_source(territory: Territory) -> tuple[str, str, list[str]]:
     """The aggregate to read for product × country questions, with the territory's predicate.
 
     France reads the national aggregate (a few thousand rows per year); a département or a
@@ -44,15 +44,17 @@ def _flows_source(territory: Territory) -> tuple[str, str, list[str]]:
     """
     if territory == FRANCE:
         return "trade_national", "TRUE", []
-    where, params = _dept_filter(territory)
+    where, params = dept_filter(territory)
     return "trade_annual", where, params
 
 
-def _frame(sql: str, params: list[object]) -> pd.DataFrame:
+def fetch_frame(sql: str, params: list[object]) -> pd.DataFrame:
+    """`sql` with its bound `params`, as a frame (within db.run's time limit)."""
     return db.run(sql, params, lambda result: result.df())
 
 
-def _rows(sql: str, params: list[object]) -> list[tuple[Any, ...]]:
+def fetch_rows(sql: str, params: list[object]) -> list[tuple[Any, ...]]:
+    """`sql` with its bound `params`, as tuples (within db.run's time limit)."""
     return db.run(sql, params, lambda result: result.fetchall())
 
 
@@ -91,8 +93,8 @@ def year_slug(year: int) -> str:
 
 def flow_totals(territory: Territory, year: int) -> dict[str, float]:
     """Total value per flow code: {'E': exports, 'I': imports} (0.0 when absent)."""
-    where, params = _dept_filter(territory)
-    rows = _rows(
+    where, params = dept_filter(territory)
+    rows = fetch_rows(
         f"SELECT flow, sum(value_eur) FROM trade_totals WHERE year = ? AND {where} GROUP BY flow",
         [year, *params],
     )
@@ -101,16 +103,17 @@ def flow_totals(territory: Territory, year: int) -> dict[str, float]:
     return totals
 
 
-def _pct(part: float, whole: float) -> float:
+def percent(part: float, whole: float) -> float:
+    """100 × part / whole; NaN when there is no whole."""
     return 100.0 * part / whole if whole else math.nan
 
 
 def _totals_by_scope(territory: Territory, year: int) -> dict[str, dict[str, float]]:
     """Exports and imports of the territory, its région and France, in one scan of the year."""
-    own, own_params = _dept_filter(territory)
+    own, own_params = dept_filter(territory)
     region = territory.region or FRANCE
-    reg, reg_params = _dept_filter(region)
-    rows = _rows(
+    reg, reg_params = dept_filter(region)
+    rows = fetch_rows(
         f"""
         SELECT flow,
                coalesce(sum(value_eur) FILTER (WHERE {own}), 0),
@@ -145,26 +148,26 @@ def kpi_table(
         ("exports_eur", own[e]),
         ("imports_eur", own[i]),
         ("balance_eur", own[e] - own[i]),
-        ("coverage_pct", _pct(own[e], own[i])),
+        ("coverage_pct", percent(own[e], own[i])),
         ("national_exports_eur", national[e]),
         ("national_imports_eur", national[i]),
-        ("exports_share_national_pct", _pct(own[e], national[e])),
-        ("imports_share_national_pct", _pct(own[i], national[i])),
+        ("exports_share_national_pct", percent(own[e], national[e])),
+        ("imports_share_national_pct", percent(own[i], national[i])),
     ]
     if regional is not None:
         rows += [
             ("region_exports_eur", regional[e]),
             ("region_imports_eur", regional[i]),
-            ("exports_share_region_pct", _pct(own[e], regional[e])),
-            ("imports_share_region_pct", _pct(own[i], regional[i])),
+            ("exports_share_region_pct", percent(own[e], regional[e])),
+            ("imports_share_region_pct", percent(own[i], regional[i])),
         ]
     return pd.DataFrame(rows, columns=["indicator", "value"])
 
 
 def partners(territory: Territory, year: int, top: int) -> pd.DataFrame:
     """The `top` partner countries by imports + exports, with the balance."""
-    relation, where, params = _flows_source(territory)
-    frame = _frame(
+    relation, where, params = flows_source(territory)
+    frame = fetch_frame(
         f"""
         SELECT country, {flows.sums_sql(order=(flows.IMPORT, flows.EXPORT))}
         FROM {relation}
@@ -183,8 +186,8 @@ def partners(territory: Territory, year: int, top: int) -> pd.DataFrame:
 
 def products(territory: Territory, year: int) -> pd.DataFrame:
     """Every product with a non-zero value, per flow, with its share of the flow's total."""
-    relation, where, params = _flows_source(territory)
-    frame = _frame(
+    relation, where, params = flows_source(territory)
+    frame = fetch_frame(
         f"""
         SELECT {flows.name_sql("flow")} AS flow,
                product,
@@ -204,8 +207,8 @@ def products(territory: Territory, year: int) -> pd.DataFrame:
 
 def product_details(territory: Territory, year: int) -> pd.DataFrame:
     """The CPF4 detail of each product, per flow, where the data has it (empty otherwise)."""
-    where, params = _dept_filter(territory)
-    frame = _frame(
+    where, params = dept_filter(territory)
+    frame = fetch_frame(
         f"""
         SELECT {flows.name_sql("flow")} AS flow,
                product, cpf4, sum(value_eur) AS value_eur
@@ -223,7 +226,9 @@ def product_details(territory: Territory, year: int) -> pd.DataFrame:
 
 def cpf4_codes() -> list[str]:
     """Every CPF4 code present in the dataset, ascending (for the Données filter)."""
-    rows = _rows("SELECT DISTINCT cpf4 FROM trade_detail WHERE cpf4 IS NOT NULL ORDER BY 1", [])
+    rows = fetch_rows(
+        "SELECT DISTINCT cpf4 FROM trade_detail WHERE cpf4 IS NOT NULL ORDER BY 1", []
+    )
     return [code for (code,) in rows]
 
 
@@ -239,9 +244,9 @@ def sankey(territory: Territory, year: int, flow: str, top: int) -> pd.DataFrame
     whose two ends are both named.
     """
     drawn = flows.flow_of(flow)
-    relation, where, params = _flows_source(territory)
+    relation, where, params = flows_source(territory)
     source, target = (_SANKEY_ALIASES[kind] for kind in drawn.sankey_ends)
-    return _frame(
+    return fetch_frame(
         f"""
         WITH base AS (
             SELECT product, country, sum(value_eur) AS v
@@ -286,7 +291,7 @@ def map_metrics(year: int) -> pd.DataFrame:
     zero, or cannot be compared quarter by quarter (see Manifest.comparable_quarters).
     """
     quarters = comparable_quarters(year)
-    frame = _frame(
+    frame = fetch_frame(
         f"""
         WITH cur AS (
             SELECT dept, {flows.sums_sql()} FROM trade_totals WHERE year = ? GROUP BY dept
@@ -420,7 +425,7 @@ def _period_params(data_filter: DataFilter) -> list[object]:
 
 def _rows_query(data_filter: DataFilter) -> tuple[str, list[object]]:
     """FROM/WHERE of the filtered rows, with names joined from the reference tables."""
-    where, depts = _dept_filter(data_filter.territory)
+    where, depts = dept_filter(data_filter.territory)
     clauses = [where.replace("dept", "t.dept"), PERIOD_SQL]
     params: list[object] = [*depts, *_period_params(data_filter)]
     if data_filter.flux != flows.BOTH:
@@ -448,14 +453,14 @@ def _rows_query(data_filter: DataFilter) -> tuple[str, list[object]]:
 def row_summary(data_filter: DataFilter) -> tuple[int, float]:
     """How many rows the filter selects and their total value."""
     body, params = _rows_query(data_filter)
-    count, total = _rows(f"SELECT count(*), sum(t.value_eur) {body}", params)[0]
+    count, total = fetch_rows(f"SELECT count(*), sum(t.value_eur) {body}", params)[0]
     return int(count), float(total or 0.0)
 
 
 def rows_preview(data_filter: DataFilter, limit: int) -> pd.DataFrame:
     """The first `limit` rows, largest values first."""
     body, params = _rows_query(data_filter)
-    return _frame(
+    return fetch_frame(
         f"SELECT {ROW_COLUMNS_SQL} {body} "
         "ORDER BY t.value_eur DESC, t.year, t.quarter, t.month, t.dept, t.flow, t.product, "
         "t.cpf4, t.country LIMIT ?",
