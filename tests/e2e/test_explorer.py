@@ -137,6 +137,9 @@ def test_top_slider_changes_the_sankey_node_count(page, app_url: str) -> None:
 def test_switching_to_imports_shows_the_import_sections_only(page, app_url: str) -> None:
     page.goto(f"{app_url}/fiche?niveau=departement&code=53&annee=2024")
     wait_for_app(page)
+    # The whole fiche drawn (its last section) before the choice: a choice made while the first
+    # visit's run still writes the URL back is overwritten by it.
+    page.get_by_text("Informations pratiques").first.wait_for()
     # The fiche's « Flux » choice: the first radio of the page (the world map has its own).
     # check() waits until the radio is actually checked (a click during a rerun can be lost).
     page.get_by_role("radio", name="Importations").first.check(force=True)
