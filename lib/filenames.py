@@ -20,5 +20,12 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 def csv_name(table: str, territory: Territory | None, period: str, *details: str) -> str:
     """`csv_name("pays", Territory("dept", "53"), "2024", "top10")`: `pays_dept_53_2024_top10.csv`;
     empty parts are left out."""
+    return file_name(table, territory, period, *details, extension="csv")
+
+
+def file_name(
+    table: str, territory: Territory | None, period: str, *details: str, extension: str
+) -> str:
+    """The same pattern for any file: `fiche_dept_53_2024_top10.pdf`."""
     parts = [table, *((territory.level, territory.code) if territory else ()), period, *details]
-    return "_".join(_UNSAFE.sub("-", part) for part in parts if part) + ".csv"
+    return "_".join(_UNSAFE.sub("-", part) for part in parts if part) + "." + extension
