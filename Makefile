@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 PORT   ?= 8501
 N      ?= 2
 
-.PHONY: run test data lint format bench chromium venv e2e nginx load serve
+.PHONY: run test data lint format bench chromium pdf-printer venv e2e nginx load serve
 
 venv: $(STAMP)
 
@@ -27,8 +27,13 @@ dataset: venv
 data: venv
 	$(PY) -m lib.demo
 
-run: dataset
+run: dataset pdf-printer
 	$(VENV)/bin/streamlit run serve.py --server.port $(PORT)
+
+# The fiche's PDF is printed by Chromium (lib/fiche_pdf.py), installed here when missing; if it
+# cannot be, the app still runs, serves the fiche in HTML and says why the PDF is unavailable.
+pdf-printer:
+	@bash scripts/ensure_chromium.sh || echo "Chromium n'a pas pu être installé : la fiche PDF sera indisponible (la version HTML reste proposée)."
 
 # ruff everywhere; mypy --strict on lib/ (configured in pyproject.toml).
 lint: venv

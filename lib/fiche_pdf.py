@@ -95,12 +95,13 @@ class Printer:
             raise
         self.refused: list[str] = []  # the addresses a document tried to reach (none expected)
 
-    def pdf(self, html: str) -> bytes:
+    def pdf(self, html: str, draw_timeout_ms: int = DRAW_TIMEOUT_MS) -> bytes:
+        """`html` printed on A4 once its charts are drawn (`window.ficheReady`)."""
         page = self._browser.new_page()
         try:
             page.route("**/*", self._refuse)
-            page.set_content(html, wait_until="load", timeout=DRAW_TIMEOUT_MS)
-            page.wait_for_function("window.ficheReady === true", timeout=DRAW_TIMEOUT_MS)
+            page.set_content(html, wait_until="load", timeout=draw_timeout_ms)
+            page.wait_for_function("window.ficheReady === true", timeout=draw_timeout_ms)
             return page.pdf(prefer_css_page_size=True, print_background=True)
         finally:
             page.close()
@@ -127,7 +128,7 @@ class Printer:
         self.close()
 
 
-def pdf_bytes(html: str) -> bytes:
+def pdf_bytes(html: str, draw_timeout_ms: int = DRAW_TIMEOUT_MS) -> bytes:
     """The PDF of `html`, printed by a child process (see the module docstring).
 
     Raises PdfUnavailable (French) when the machine cannot print, the printers are busy for
@@ -141,14 +142,21 @@ def pdf_bytes(html: str) -> bytes:
         with tempfile.TemporaryDirectory(prefix="fiche-") as folder:
             source, target = Path(folder, "fiche.html"), Path(folder, "fiche.pdf")
             source.write_text(html, encoding="utf-8")
-            _print_in_child(source, target)
+            _print_in_child(source, target, draw_timeout_ms)
             return target.read_bytes()
     finally:
         _slots.release()
 
 
-def _print_in_child(source: Path, target: Path) -> None:
-    command = [sys.executable, "-m", "lib.fiche_pdf", str(source), str(target)]
+def _print_in_child(source: Path, target: Path, draw_timeout_ms: int) -> None:
+    command = [
+        sys.executable,
+        "-m",
+        "lib.fiche_pdf",
+        str(source),
+        str(target),
+        str(draw_timeout_ms),
+    ]
     root = Path(__file__).resolve().parent.parent
     try:
         done = subprocess.run(
@@ -164,14 +172,16 @@ def _print_in_child(source: Path, target: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m lib.fiche_pdf IN.html OUT.pdf`: print one document (the app's child)."""
+    """`python -m lib.fiche_pdf IN.html OUT.pdf [DRAW_TIMEOUT_MS]`: print one document (the
+    app's child)."""
     args = sys.argv[1:] if argv is None else argv
-    if len(args) != 2:
-        print("usage : python -m lib.fiche_pdf FICHE.html FICHE.pdf", file=sys.stderr)
+    if len(args) not in (2, 3) or (len(args) == 3 and not args[2].isdigit()):
+        print("usage : python -m lib.fiche_pdf FICHE.html FICHE.pdf [DÉLAI_MS]", file=sys.stderr)
         return 2
     source, target = Path(args[0]), Path(args[1])
+    timeout = int(args[2]) if len(args) == 3 else DRAW_TIMEOUT_MS
     with Printer() as printer:
-        target.write_bytes(printer.pdf(source.read_text(encoding="utf-8")))
+        target.write_bytes(printer.pdf(source.read_text(encoding="utf-8"), timeout))
     return 0
 
 

@@ -13,6 +13,7 @@ from lib.domain import TOP_MAX, TOP_MIN, FicheState
 from lib.flows import EXPORT, IMPORT, Flow
 from lib.territory import FRANCE, Territory
 from pages import components, fiche_texts, fiche_world, product_links, wiring
+from pages.fiche_downloads import document_buttons
 from pages.fiche_situation import situation_section
 
 FLOW_SECTIONS = {
@@ -195,6 +196,7 @@ def page() -> None:
     st.title(f"Les indicateurs clés : commerce extérieur — {state.territory.label}")
     components.partial_year_notice(state.year)
     controls(state)  # first: on a phone the introduction would push them a screen down
+    document_buttons(state)  # the fiche as a PDF or HTML document, made at the click
     fiche_texts.opening(state)
     kpis = queries.kpis(state.territory, state.year)
     key_figures(state, kpis)

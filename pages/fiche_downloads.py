@@ -1,0 +1,90 @@
+"""The fiche as a document to download (issue 12): « Télécharger la fiche (PDF) » and « … (HTML) »
+for the territory, year and top N shown (the document holds both flows, whatever `flux`).
+
+Both files are made only when their button is clicked: the buttons are deferred
+`st.download_button`s, whose function Streamlit runs in another thread at the click (Streamlit
+commands in it are ignored). The HTML is lib/fiche_html.py's (~5 MB, plotly.js inside); the PDF
+is its print by lib/fiche_pdf.py (a child process, a few seconds).
+
+When this machine cannot print (no Chromium, no playwright: checked once per process), the PDF
+button is disabled and a caption says why. When printing fails at the click, the function
+raises lib.fiche_pdf.PdfUnavailable: the browser then receives no file, the button shows
+Streamlit's own message under it for five seconds (« Failed to generate file for download »,
+in English: the function cannot write to the page) and the server's log keeps the French
+reason. A file named `.pdf` holding something else than the fiche is never sent.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import streamlit as st
+
+from lib import fiche_document, fiche_html, fiche_pdf, filenames, queries
+from lib.domain import FicheState
+from lib.territory import Territory
+from lib.text import plain
+
+PDF_LABEL = "Télécharger la fiche (PDF)"
+HTML_LABEL = "Télécharger la fiche (HTML)"
+
+
+@functools.cache
+def pdf_unavailable() -> str | None:
+    """Why this process cannot print the PDF (lib.fiche_pdf's French reason), or None."""
+    return fiche_pdf.unavailable_reason()
+
+
+def document_name(state: FicheState, extension: str) -> str:
+    """`fiche_dept_53_2024_top10.pdf`: the same pattern as the fiche's CSVs."""
+    return filenames.file_name(
+        "fiche",
+        state.territory,
+        queries.year_slug(state.year),
+        f"top{state.top}",
+        extension=extension,
+    )
+
+
+def html_document(territory: Territory, year: int, top: int) -> bytes:
+    """The document's self-contained HTML (run at the click, in Streamlit's worker thread)."""
+    return fiche_html.render(fiche_document.build(territory, year, top)).encode("utf-8")
+
+
+def pdf_document(territory: Territory, year: int, top: int) -> bytes:
+    """The document printed to PDF; raises fiche_pdf.PdfUnavailable when printing fails."""
+    html = fiche_html.render(fiche_document.build(territory, year, top))
+    return fiche_pdf.pdf_bytes(html)
+
+
+def document_buttons(state: FicheState) -> None:
+    """The two buttons side by side (one under the other when the row is too narrow)."""
+    territory, year, top = state.territory, state.year, state.top
+    reason = pdf_unavailable()
+    with st.container(horizontal=True, gap="small", key="fiche-document"):
+        st.download_button(
+            PDF_LABEL,
+            lambda: pdf_document(territory, year, top),
+            file_name=document_name(state, "pdf"),
+            mime="application/pdf",
+            on_click="ignore",
+            icon=":material/picture_as_pdf:",
+            key="fiche-pdf",
+            disabled=reason is not None,
+        )
+        st.download_button(
+            HTML_LABEL,
+            lambda: html_document(territory, year, top),
+            file_name=document_name(state, "html"),
+            mime="text/html",
+            on_click="ignore",
+            icon=":material/html:",
+            key="fiche-html",
+        )
+    if reason is not None:
+        st.caption(plain(f"PDF indisponible : {reason}"))
+    else:
+        st.caption(
+            "La fiche complète en pages A4, exportations et importations ; le PDF est "
+            "imprimé à la demande, en quelques secondes."
+        )
