@@ -29,8 +29,9 @@ from lib.territory import FRANCE, Territory
 
 # The printable width of an A4 page (210 mm less two 15 mm margins) in CSS pixels (96 per inch).
 PAGE_WIDTH_PX = 680
-TREEMAP_HEIGHT_PX = 640
-SANKEY_MAX_HEIGHT_PX = 700  # the main Sankey, its title and sentences fill one page
+TREEMAP_HEIGHT_PX = 760
+SANKEY_MIN_HEIGHT_PX = 600  # the main Sankey has its page: room for its labels…
+SANKEY_MAX_HEIGHT_PX = 700  # …with its title and sentences
 COMPARISON_HEIGHT_PX = 400  # two comparison Sankeys per page…
 COMPARISON_FIT_TOP = 12  # …up to this top N; beyond, each keeps its own height (and page)
 
@@ -115,6 +116,7 @@ class Document:
     top: int
     period: str  # « 2024 », « 2025 (T1–T2) »
     introduction: tuple[str, ...]
+    key_figures: list[tuple[str, str]]  # (label, value) as the Fiche page's « Chiffres clés »
     industry: IndustryBox | None
     context: fiche_text.Section
     methodology: fiche_text.Section
@@ -166,6 +168,17 @@ def _industry_box(territory: Territory) -> IndustryBox | None:
     if names:
         return IndustryBox(names, source, fiche_text.TI_FOOTNOTE)
     return IndustryBox([], source, fiche_text.TI_NONE if source else fiche_text.TI_MISSING)
+
+
+def _key_figures(kpis: pd.DataFrame) -> list[tuple[str, str]]:
+    """The Fiche page's four « Chiffres clés », on the cover."""
+    values = kpis.set_index("indicator")["value"]
+    return [
+        ("Exportations", formatting.meur(float(values["exports_eur"]))),
+        ("Importations", formatting.meur(float(values["imports_eur"]))),
+        ("Solde commercial", formatting.meur(float(values["balance_eur"]), signed=True)),
+        ("Taux de couverture", formatting.pct(float(values["coverage_pct"]))),
+    ]
 
 
 def _region_name(territory: Territory) -> str | None:
@@ -250,11 +263,11 @@ def _comparison_intro(territory: Territory, flow: Flow) -> str:
 
 
 def _sankey_chart(
-    key: str, title: str, links: pd.DataFrame, flow: Flow, max_height: int | None
+    key: str, title: str, links: pd.DataFrame, flow: Flow, max_height: int, min_height: int = 0
 ) -> Chart:
     fig = figures.sankey_figure(links, flow)
-    height = int(fig.layout.height or 440)
-    return Chart(key, title, _sized(fig, min(height, max_height) if max_height else height, True))
+    height = min(max(int(fig.layout.height or 440), min_height), max_height)
+    return Chart(key, title, _sized(fig, height, tight=True))
 
 
 def _flow_pages(
@@ -268,6 +281,7 @@ def _flow_pages(
         queries.sankey(territory, year, flow.code, top),
         flow,
         SANKEY_MAX_HEIGHT_PX,
+        SANKEY_MIN_HEIGHT_PX,
     )
     comparisons = []
     for other in _comparisons(territory):
@@ -351,6 +365,7 @@ def build(
         top=top,
         period=queries.year_label(year),
         introduction=fiche_text.introduction(territory),
+        key_figures=_key_figures(kpis),
         industry=_industry_box(territory),
         context=fiche_text.context(territory, year, quarters),
         methodology=fiche_text.methodology(territory, year, quarters),

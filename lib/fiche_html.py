@@ -7,6 +7,9 @@ each chart's figure as JSON; it opens offline and requests nothing. Each page of
 page number and, while demonstration data is loaded, its warning on every printed page. On
 screen the sections are drawn as A4 sheets, each with the warning at its top.
 
+A phone shows the A4 sheets scaled to its width (`<meta name="viewport" content="width=840">`),
+as it would a PDF.
+
 Every text goes through `html.escape` (names come from the reference tables or an imported
 label file); a text in a CSS string is written with hexadecimal escapes only; a figure's JSON
 has `<`, `>` and `&` escaped, so that no label can close its `<script>`.
@@ -60,6 +63,10 @@ p, li { margin: 0 0 2.5mm; text-align: justify; }
 .industry ul { margin: 0 0 2mm; padding-left: 5mm; }
 .note { font-size: 8pt; color: #666; text-align: left; }
 .source { margin-top: 6mm; border-top: 1px solid #ddd; padding-top: 2mm; }
+.figures { display: flex; gap: 4mm; margin-top: 2mm; }
+.figures > div { flex: 1; border-top: 3px solid #000091; background: #f6f6f6; padding: 3mm; }
+.figures .label { display: block; font-size: 9pt; }
+.figures .value { display: block; font-size: 14pt; font-weight: 700; color: #000091; }
 figure { margin: 3mm 0 4mm; break-inside: avoid; }
 figcaption { color: #000091; font-weight: 700; font-size: 10.5pt; margin-bottom: 1.5mm; }
 .chart { width: 680px; }
@@ -163,6 +170,14 @@ def _industry(box: IndustryBox | None) -> str:
     )
 
 
+def _key_figures(doc: Document) -> str:
+    cells = "".join(
+        f'<div><span class="label">{_e(label)}</span><span class="value">{_e(value)}</span></div>'
+        for label, value in doc.key_figures
+    )
+    return f'<h3>Chiffres clés, {_e(doc.period)}</h3><div class="figures">{cells}</div>'
+
+
 def _cover(doc: Document) -> str:
     intro = f"<h2>Introduction</h2>{_paragraphs(doc.introduction)}"
     body = f'<div class="columns"><div class="text">{intro}</div>{_industry(doc.industry)}</div>'
@@ -170,6 +185,7 @@ def _cover(doc: Document) -> str:
         '<p class="kicker">Commerce extérieur des territoires</p>'
         f"<h1>{_e(fiche_text.PUBLICATION)}</h1>"
         f'<p class="territory">{_e(doc.territory.label)} — {_e(doc.period)}</p>{body}'
+        f"{_key_figures(doc)}"
     )
 
 
@@ -243,7 +259,7 @@ def render(doc: Document) -> str:
     return (
         '<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8">'
         f"<title>{_e(doc.title)}</title>"
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<meta name="viewport" content="width=840">'
         f"<style>{_style(doc)}</style><script>{plotly_js()}</script></head>"
         f"<body>{body}<script>{_DRAW % {'config': PLOTLY_CONFIG}}</script></body></html>"
     )

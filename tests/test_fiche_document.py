@@ -12,6 +12,7 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
@@ -152,6 +153,14 @@ def test_the_published_totals_and_shares(mayenne: fiche_document.Document) -> No
         assert sentence in text
 
 
+def test_the_cover_has_the_key_figures(mayenne: fiche_document.Document) -> None:
+    cover = " ".join(_read(fiche_html.pages(mayenne)[0]).texts).replace(NBSP, " ")
+    for label, value in (("Exportations", "1 773,5 M€"), ("Importations", "2 212,3 M€")):
+        assert f"{label} {value}" in " ".join(cover.split())
+    # Balance and coverage from the published totals: 1 773.5 − 2 212.3 = −438.8 M€, 80.2 %.
+    assert "−438,8 M€" in cover and "80,2 %" in cover
+
+
 def test_every_chart_has_its_place_and_figure(mayenne: fiche_document.Document) -> None:
     page = fiche_html.render(mayenne)
     figures = _figures(page)
@@ -248,3 +257,15 @@ def test_css_strings_keep_any_text_as_text(text: str) -> None:
     written = fiche_html.css_string(text)
     assert re.fullmatch(r'"(?:[^\W_]| |\\[0-9a-f]{1,6} )*"', written)
     assert _css_unescape(written) == text
+
+
+def test_a_partial_year_says_which_quarters(use_dataset) -> None:
+    frame = rows([(2025, "E", "53", "C10A", "DE", 5e6), (2025, "I", "53", "C10A", "BE", 2e6)])
+    frame["month"] = pd.array([2, 5], dtype="Int8")  # T1 and T2 only
+    use_dataset(frame)
+    doc = fiche_document.build(MAYENNE, 2025, 10)
+    page = html.unescape(fiche_html.render(doc))
+    assert doc.period == "2025 (T1–T2)"
+    assert "Mayenne (53) — 2025 (T1–T2)" in page
+    assert "Principaux pays à l'import et à l'export, Mayenne (2025, T1–T2)" in page
+    assert "L'année 2025 est incomplète" in page
