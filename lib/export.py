@@ -1,7 +1,9 @@
 """`python -m lib.export`: the CSV tables of a territory's fiche — the contract every view follows.
 
     python -m lib.export [--data-dir DIR] --level {dept,region,france} [--code CODE]
-                         --year YYYY [--top N] --out DIR [--all] [--exposure PARTNER]
+                         --year YYYY [--top N] --out DIR [--exposure PARTNER] [--fiche]
+    python -m lib.export [--data-dir DIR] --all --year YYYY [--top N] --out DIR
+                         [--exposure PARTNER] [--fiche] [--workers N]
 
 Files (UTF-8, comma-separated, `.` decimals, header row, euros unrounded): kpis.csv,
 partners.csv, products.csv, products_cpf4.csv (header only when the data has no CPF4 detail),
@@ -9,6 +11,20 @@ sankey_export.csv, sankey_import.csv. The app's downloads are built
 by `tables()` and `to_csv_bytes()` below, so a download and an export are byte-identical.
 With `--exposure PARTNER` (a country or group code of lib.partners), also exposure.csv and
 dependency.csv, the Exposition page's tables (`lib.exposure.tables`).
+
+With `--fiche`, also the fiche as a document beside the CSVs: fiche.html (self-contained,
+lib/fiche_html.py) and fiche.pdf (printed by Chromium, lib/fiche_pdf.py). When the PDF cannot
+be made (no Chromium or playwright, or the print failed) the HTML is written all the same, a
+French message on stderr says why the PDF is missing, and the exit status is 3.
+
+`--all` writes every territory, 120 folders: `DIR/france`, `DIR/region_52` (18 régions),
+`DIR/dept_53` (101 départements); with `--fiche` also `DIR/index.html`, linking every document.
+It is lib/fiche_collection.py: one progress line per territory on stderr, the fiches made by
+`--workers N` processes (default min(2, cores); without `--fiche` one process does it all).
+
+Exit status: 0 done; 1 some territory of `--all` failed (named on stderr, the others written);
+2 bad arguments or no dataset (nothing written); 3 everything written except a PDF that could
+not be made (its HTML is).
 
 A text cell that a spreadsheet would read as a formula (`=…`, `+…`, `-…`, `@…`, tab, carriage
 return; see lib.text.is_formula_like) is written with a leading single quote, and quoted.
@@ -25,7 +41,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from lib import config, db, exposure, partners, queries, refs, text
+from lib import config, db, exposure, partners, queries, text
 from lib.flows import FLOWS
 from lib.territory import InvalidTerritory, Territory, parse_territory
 
@@ -111,6 +127,11 @@ def write_tables(
     return written
 
 
+EXIT_FAILED = 1  # a territory of --all failed; the others are written
+EXIT_USAGE = 2  # bad arguments or no dataset: nothing is written
+EXIT_NO_PDF = 3  # everything is written but a PDF, which could not be made (its HTML is)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m lib.export", description="Exporte les tableaux CSV d'une fiche territoire."
@@ -121,23 +142,37 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--year", required=True, type=int)
     parser.add_argument("--top", type=int, default=DEFAULT_TOP, help="nombre N (défaut : 10)")
     parser.add_argument("--out", required=True, type=Path)
-    parser.add_argument("--all", action="store_true", help="un dossier par département")
+    parser.add_argument(
+        "--all",
+        action="store_true",
+        help="tous les territoires : France, régions et départements, un dossier chacun",
+    )
     parser.add_argument(
         "--exposure",
         metavar="PARTENAIRE",
         help="écrit aussi exposure.csv et dependency.csv pour ce pays ou groupe (US, UE27…)",
     )
+    parser.add_argument(
+        "--fiche",
+        action="store_true",
+        help="écrit aussi la fiche en document : fiche.html et fiche.pdf (avec --all, index.html)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="processus qui impriment les fiches de --all --fiche (défaut : 2, ou 1 sur 1 cœur)",
+    )
     return parser
 
 
-def _targets(args: argparse.Namespace) -> list[tuple[Territory, Path]]:
-    if args.all:
-        return [(Territory("dept", code), args.out / code) for code in refs.departements()["code"]]
+def _territory(args: argparse.Namespace) -> Territory:
+    """The territory of a single export (not `--all`), validated."""
     if args.level is None:
         raise InvalidTerritory("--level est obligatoire (sauf avec --all).")
     if args.level != "france" and not args.code:
         raise InvalidTerritory("--code est obligatoire pour --level dept ou region.")
-    return [(parse_territory(args.level, args.code), args.out)]
+    return parse_territory(args.level, args.code)
 
 
 def _partner(raw: str | None) -> str | None:
@@ -167,33 +202,75 @@ def _require_dataset(location: str) -> None:
         )
 
 
+def _check_numbers(args: argparse.Namespace) -> None:
+    if args.top < 1:
+        raise InvalidTerritory("--top doit être un entier positif.")
+    if args.workers is not None and args.workers < 1:
+        raise InvalidTerritory("--workers doit être un entier positif.")
+    if args.year not in queries.available_years():
+        years = queries.available_years()
+        raise InvalidTerritory(
+            f"Année {args.year} absente du jeu de données ({years[0]}–{years[-1]})."
+            if years
+            else "Le jeu de données est vide."
+        )
+
+
+def _export_one(territory: Territory, args: argparse.Namespace, partner: str | None) -> int:
+    """One territory's CSVs in `--out`; with `--fiche`, its fiche.html and fiche.pdf."""
+    written = write_tables(territory, args.year, args.top, args.out, partner)
+    status = 0
+    if args.fiche:
+        from lib import fiche_collection, fiche_pdf  # Plotly and Playwright only when asked
+
+        with fiche_collection.PdfWriter(fiche_pdf.unavailable_reason()) as writer:
+            fiche = fiche_collection.write_fiche(territory, args.year, args.top, args.out, writer)
+        written += fiche.files
+        if fiche.refused:
+            print(f"Requêtes de la fiche refusées : {', '.join(fiche.refused)}", file=sys.stderr)
+        if fiche.pdf_error:
+            print(
+                f"PDF non écrit : {fiche.pdf_error} La fiche est écrite en HTML : {fiche.files[0]}",
+                file=sys.stderr,
+            )
+            status = EXIT_NO_PDF
+    print(f"{len(written)} fichiers écrits dans {args.out}", file=sys.stderr)
+    return status
+
+
+def _export_all(args: argparse.Namespace, partner: str | None) -> int:
+    """Every territory, one folder each (lib/fiche_collection.py)."""
+    from lib import fiche_collection
+
+    summary = fiche_collection.collect(
+        fiche_collection.territories(),
+        args.year,
+        args.top,
+        args.out,
+        workers=args.workers or fiche_collection.default_workers(),
+        fiche=args.fiche,
+        partner=partner,
+    )
+    if summary.failed:
+        return EXIT_FAILED
+    return EXIT_NO_PDF if summary.without_pdf else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.data_dir:
         os.environ[config.ENV_DATA_DIR] = args.data_dir
     try:
         _require_dataset(config.data_dir())
-        targets = _targets(args)
+        territory = None if args.all else _territory(args)
         partner = _partner(args.exposure)
-        if args.top < 1:
-            raise InvalidTerritory("--top doit être un entier positif.")
-        if args.year not in queries.available_years():
-            years = queries.available_years()
-            raise InvalidTerritory(
-                f"Année {args.year} absente du jeu de données ({years[0]}–{years[-1]})."
-                if years
-                else "Le jeu de données est vide."
-            )
+        _check_numbers(args)
     except (NoDataset, InvalidTerritory, exposure.InvalidPartner) as error:
         print(f"Erreur : {error}", file=sys.stderr)
-        return 2
-    written = [
-        path
-        for territory, out in targets
-        for path in write_tables(territory, args.year, args.top, out, partner)
-    ]
-    print(f"{len(written)} fichiers écrits dans {args.out}", file=sys.stderr)
-    return 0
+        return EXIT_USAGE
+    if territory is None:
+        return _export_all(args, partner)
+    return _export_one(territory, args, partner)
 
 
 if __name__ == "__main__":

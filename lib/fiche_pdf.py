@@ -180,9 +180,21 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     source, target = Path(args[0]), Path(args[1])
     timeout = int(args[2]) if len(args) == 3 else DRAW_TIMEOUT_MS
-    with Printer() as printer:
-        target.write_bytes(printer.pdf(source.read_text(encoding="utf-8"), timeout))
+    try:
+        with Printer() as printer:
+            target.write_bytes(printer.pdf(source.read_text(encoding="utf-8"), timeout))
+    except Exception as error:  # the parent reports the last line of stderr: make it this one
+        print(_summary(error), file=sys.stderr)
+        return 1
     return 0
+
+
+def _summary(error: Exception) -> str:
+    """One line a reader can act on: Playwright's messages run over many lines of logs."""
+    if type(error).__name__ == "TimeoutError":
+        return "les graphiques ne se sont pas affichés à temps."
+    first = (str(error).strip().splitlines() or [""])[0]
+    return f"{type(error).__name__} : {first}"
 
 
 if __name__ == "__main__":

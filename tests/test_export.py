@@ -111,18 +111,36 @@ def test_csv_dialect_is_plain_utf8_comma_and_point(use_dataset, tmp_path: Path, 
     assert "coverage_pct,247.6190476190" in kpis  # 100 * 260 / 105, unrounded
 
 
-def test_all_writes_one_folder_per_departement(use_dataset, tmp_path: Path, capsys) -> None:
+def ref_codes(table: str) -> list[str]:
+    """The codes of a reference table, read with pandas (not through lib.refs)."""
+    return list(pd.read_csv(ROOT / "data" / "ref" / f"{table}.csv", dtype=str)["code"])
+
+
+def test_all_writes_one_folder_per_territory(use_dataset, tmp_path: Path, capsys) -> None:
     data_dir = use_dataset(HAND_MADE)
-    status, _ = run(capsys, "--data-dir", str(data_dir), "--all", "--year", "2024",
-                    "--out", str(tmp_path / "all"))  # fmt: skip
+    status, err = run(capsys, "--data-dir", str(data_dir), "--all", "--year", "2024",
+                      "--out", str(tmp_path / "all"))  # fmt: skip
     assert status == 0
+    expected = [
+        "france",
+        *(f"region_{code}" for code in ref_codes("regions")),
+        *(f"dept_{code}" for code in ref_codes("departements")),
+    ]
+    assert len(expected) == 120
     folders = sorted(p.name for p in (tmp_path / "all").iterdir())
-    assert folders == sorted(refs.departements()["code"])
-    single = tmp_path / "single"
-    run(capsys, "--data-dir", str(data_dir), "--level", "dept", "--code", "53", "--year", "2024",
-        "--out", str(single))  # fmt: skip
-    for name in FILES:
-        assert (tmp_path / "all" / "53" / name).read_bytes() == (single / name).read_bytes()
+    assert folders == sorted(expected)  # no index.html, no fiche without --fiche
+    for folder in expected:
+        assert sorted(p.name for p in (tmp_path / "all" / folder).iterdir()) == sorted(FILES)
+    lines = err.splitlines()
+    assert len(lines) == 121 and lines[0].startswith("[1/120] France entière — ")
+    assert lines[-1].startswith(f"720 fichiers écrits dans {tmp_path / 'all'} (120 territoires)")
+    for level, code, folder in [("dept", "53", "dept_53"), ("region", "52", "region_52"),
+                                ("france", None, "france")]:  # fmt: skip
+        single = tmp_path / f"single_{folder}"
+        run(capsys, "--data-dir", str(data_dir), "--level", level, "--year", "2024",
+            "--out", str(single), *(["--code", code] if code else []))  # fmt: skip
+        for name in FILES:
+            assert (tmp_path / "all" / folder / name).read_bytes() == (single / name).read_bytes()
 
 
 @pytest.mark.parametrize(
@@ -134,6 +152,8 @@ def test_all_writes_one_folder_per_departement(use_dataset, tmp_path: Path, caps
         (["--level", "dept", "--code", "53", "--year", "1999"], "Année 1999 absente"),
         (["--level", "dept", "--code", "53", "--year", "2024", "--top", "0"], "--top"),
         (["--year", "2024"], "--level est obligatoire"),
+        (["--all", "--year", "2024", "--workers", "0"], "--workers"),
+        (["--all", "--year", "1999", "--fiche"], "Année 1999 absente"),
     ],
 )
 def test_bad_arguments_exit_2_with_a_french_message(
@@ -201,12 +221,19 @@ def test_exposure_option_with_all_and_a_group(use_dataset, tmp_path: Path, capsy
     status, _ = run(capsys, "--data-dir", str(data_dir), "--all", "--year", "2024",
                     "--exposure", "UE27", "--out", str(tmp_path))  # fmt: skip
     assert status == 0
-    got = read(tmp_path / "72" / "exposure.csv")
+    got = read(tmp_path / "dept_72" / "exposure.csv")
     assert got.to_dict("list") == {
         "product": ["C29A"], "exports_eur": [400.0], "to_partner_eur": [400.0],
         "share_pct": [100.0],
     }  # fmt: skip
-    assert read(tmp_path / "01" / "dependency.csv").empty
+    assert read(tmp_path / "dept_01" / "dependency.csv").empty
+    # Pays de la Loire = Mayenne and Sarthe: C29A 400 (all to DE), C21Z 150 (120 to DE, 30 to
+    # US), C10A 110 (DE 50, BE 30, ES 30: all UE27); hand-computed.
+    got = read(tmp_path / "region_52" / "exposure.csv")
+    assert got[["product", "exports_eur", "to_partner_eur"]].to_dict("list") == {
+        "product": ["C29A", "C21Z", "C10A"], "exports_eur": [400.0, 150.0, 110.0],
+        "to_partner_eur": [400.0, 120.0, 110.0],
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize("partner", ["XX", "FR", "UE", "=1+1"])
