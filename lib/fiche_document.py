@@ -28,10 +28,13 @@ from lib.flows import FLOWS, Flow
 from lib.territory import FRANCE, Territory
 
 # The printable width of an A4 page (210 mm less two 15 mm margins) in CSS pixels (96 per inch).
+# Its printable height is 990 px (297 mm less 17 and 18 mm margins): each chart's height leaves
+# room for what shares its page (titles, introduction, sentences), whatever the top N.
 PAGE_WIDTH_PX = 680
+PARTNERS_MAX_HEIGHT_PX = 740  # below the introduction, above the « Clé de lecture »
 TREEMAP_HEIGHT_PX = 760
-SANKEY_MIN_HEIGHT_PX = 600  # the main Sankey has its page: room for its labels…
-SANKEY_MAX_HEIGHT_PX = 700  # …with its title and sentences
+SANKEY_MIN_HEIGHT_PX = 560  # the main Sankey has its page: room for its labels…
+SANKEY_MAX_HEIGHT_PX = 620  # …with the introduction above, the sentences below
 COMPARISON_HEIGHT_PX = 400  # two comparison Sankeys per page…
 COMPARISON_FIT_TOP = 12  # …up to this top N; beyond, each keeps its own height (and page)
 
@@ -154,6 +157,11 @@ def _sized(fig: go.Figure, height: int | None = None, tight: bool = False) -> go
     if tight:
         size["margin"] = {"t": 8, "b": 8}
     return fig.update_layout(size)
+
+
+def _capped(fig: go.Figure, max_height: int) -> go.Figure:
+    """`fig` no taller than `max_height` (a top 25 would push its page's end to the next)."""
+    return fig.update_layout(height=min(int(fig.layout.height or max_height), max_height))
 
 
 def number_words(count: int) -> str:
@@ -373,7 +381,7 @@ def build(
         partners=Chart(
             "partners",
             f"Principaux pays à l'import et à l'export, {territory.name} ({inline})",
-            _sized(figures.partners_figure(partners)),
+            _sized(_capped(figures.partners_figure(partners), PARTNERS_MAX_HEIGHT_PX)),
         ),
         partners_key=PARTNERS_KEY,
         products_intro=_products_intro(territory),

@@ -25,9 +25,11 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 CHROMIUM_ENV = "COMEXT_CHROMIUM"  # an explicit browser, else the first of CANDIDATES found
 CANDIDATES = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")
@@ -45,6 +47,7 @@ MAX_CONCURRENT = 1
 BUSY_WAIT_S = 120
 
 _slots = threading.BoundedSemaphore(MAX_CONCURRENT)
+T = TypeVar("T")
 
 
 class PdfUnavailable(RuntimeError):
@@ -77,12 +80,29 @@ def unavailable_reason() -> str | None:
 
 
 class Printer:
-    """One headless Chromium; `pdf(html)` prints a document, as many times as needed."""
+    """One headless Chromium; `pdf(html)` prints a document, as many times as needed.
+
+    Playwright's synchronous API refuses a thread where an asyncio loop runs (another
+    Playwright, a notebook, a server's thread), and its objects belong to the thread that made
+    them: the browser therefore lives in a thread of its own, and every call goes through it.
+    """
 
     def __init__(self) -> None:
         reason = unavailable_reason()
         if reason:
             raise PdfUnavailable(f"PDF indisponible : {reason}")
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fiche-pdf")
+        self.refused: list[str] = []  # the addresses a document tried to reach (none expected)
+        try:
+            self._run(self._start)
+        except BaseException:
+            self._thread.shutdown()
+            raise
+
+    def _run(self, call: Callable[..., T], *args: Any) -> T:
+        return self._thread.submit(call, *args).result()
+
+    def _start(self) -> None:
         from playwright.sync_api import sync_playwright
 
         self._playwright = sync_playwright().start()
@@ -93,10 +113,12 @@ class Printer:
         except BaseException:
             self._playwright.stop()
             raise
-        self.refused: list[str] = []  # the addresses a document tried to reach (none expected)
 
     def pdf(self, html: str, draw_timeout_ms: int = DRAW_TIMEOUT_MS) -> bytes:
         """`html` printed on A4 once its charts are drawn (`window.ficheReady`)."""
+        return self._run(self._print, html, draw_timeout_ms)
+
+    def _print(self, html: str, draw_timeout_ms: int) -> bytes:
         page = self._browser.new_page()
         try:
             page.route("**/*", self._refuse)
@@ -111,6 +133,12 @@ class Printer:
         route.abort()
 
     def close(self) -> None:
+        try:
+            self._run(self._stop)
+        finally:
+            self._thread.shutdown()
+
+    def _stop(self) -> None:
         try:
             self._browser.close()
         finally:

@@ -8,6 +8,8 @@ In CI (CI=true) a missing Chromium is an error, as in tests/e2e: `make test` ins
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import csv
 import io
 import os
@@ -132,6 +134,24 @@ def test_every_seed_departement_carries_its_published_figures(
         assert f"soit {national} % de la valeur {participle} au niveau national" in text
 
 
+def test_a_top_25_keeps_each_chart_with_its_sentences(printer: fiche_pdf.Printer) -> None:
+    # Nord, the longest lists: every chart still shares its page with what the seed puts
+    # beside it (the axis title and « Clé de lecture »; the totals and the reading sentence).
+    html = fiche_html.render(fiche_document.build(Territory("dept", "59"), 2024, 25))
+    pages = [_flat(page) for page in _pages(printer.pdf(html))]
+    together = [
+        ("Principaux pays à l'import et à l'export, Nord", "Clé de lecture"),
+        ("Principaux pays à l'import et à l'export, Nord", "millions d'euros"),
+        ("Flux à l'export par produit et par pays, Nord", "Total des exportations"),
+        ("Total des exportations", "Figurent à gauche les principaux biens exportés"),
+        ("Flux à l'import par pays et par produit, Nord", "Total des importations"),
+        ("Total des importations", "Figurent à gauche les principaux pays d'origine"),
+    ]
+    for first, second in together:
+        holding = [i for i, page in enumerate(pages) if first in page]
+        assert holding and second in pages[holding[0]], f"« {second} » apart from « {first} »"
+
+
 def test_france_has_no_comparison_pages(printer: fiche_pdf.Printer) -> None:
     pages = _pdf(printer, FRANCE)
     assert len(pages) == 7  # the seed's nine less the two comparison pages
@@ -163,3 +183,20 @@ def test_a_printing_failure_is_reported_in_french(monkeypatch) -> None:
     # A page whose charts never finish: the child gives up and says so.
     with pytest.raises(fiche_pdf.PdfUnavailable, match="L'impression de la fiche a échoué"):
         fiche_pdf.pdf_bytes("<html><body>jamais prête</body></html>", draw_timeout_ms=1500)
+
+
+def test_printing_works_beside_another_playwright_in_this_thread() -> None:
+    # The e2e tests keep a Playwright running in the main thread for the whole session, as a
+    # notebook or a server thread would keep an asyncio loop: the printer has its own thread.
+    _requires_chromium()
+    from playwright.sync_api import sync_playwright
+
+    try:  # in the whole suite the e2e tests' Playwright already runs a loop here
+        asyncio.get_running_loop()
+        outer: contextlib.AbstractContextManager[object] = contextlib.nullcontext()
+    except RuntimeError:
+        outer = sync_playwright()
+    with outer, fiche_pdf.Printer() as printer:
+        asyncio.get_running_loop()  # the condition under test: a loop runs in this thread
+        pdf = printer.pdf("<html><body>x<script>window.ficheReady = true</script></body></html>")
+    assert pdf.startswith(b"%PDF-")
