@@ -285,7 +285,7 @@ def _flow_pages(
     values = kpis.set_index("indicator")["value"]
     main = _sankey_chart(
         f"sankey-{flow.name}",
-        f"{_LONG_TITLES[flow.code]}, {territory.name} (en valeur, {inline})",
+        f"{fiche_text.FLOW_TITLES[flow.code][0]}, {territory.name} (en valeur, {inline})",
         queries.sankey(territory, year, flow.code, top),
         flow,
         SANKEY_MAX_HEIGHT_PX,
@@ -297,7 +297,7 @@ def _flow_pages(
         height = COMPARISON_HEIGHT_PX if top <= COMPARISON_FIT_TOP else SANKEY_MAX_HEIGHT_PX
         chart = _sankey_chart(
             f"sankey-{flow.name}-{other.level}",
-            f"{_SHORT_TITLES[flow.code]}, {other.name} (en valeur, {inline})",
+            f"{fiche_text.FLOW_TITLES[flow.code][1]}, {other.name} (en valeur, {inline})",
             queries.sankey(other, year, flow.code, top),
             flow,
             height,
@@ -306,7 +306,7 @@ def _flow_pages(
         comparisons.append(Comparison(chart, f"Total des {flow.plural} : {total}"))
     return FlowPages(
         flow=flow,
-        title=_SECTION_TITLES[flow.code],
+        title=flow.plural.capitalize(),  # « Exportations », « Importations »
         intro=_flow_intro(territory, flow, top),
         chart=main,
         sentences=figures.kpi_sentences(kpis, territory.label, _region_name(territory), flow),
@@ -314,14 +314,6 @@ def _flow_pages(
         comparison_intro=_comparison_intro(territory, flow),
         comparisons=comparisons,
     )
-
-
-_SECTION_TITLES = {"E": "Exportations", "I": "Importations"}
-_LONG_TITLES = {
-    "E": "Flux à l'export par produit et par pays",
-    "I": "Flux à l'import par pays et par produit",
-}
-_SHORT_TITLES = {"E": "Flux à l'export", "I": "Flux à l'import"}
 
 
 def _footer(year: int, generated: dt.date) -> str:

@@ -35,6 +35,12 @@ TI_NONE = (
     "Aucun Territoire d'industrie ne compte au moins "
     f"{industry_territories.MIN_COMMUNES} communes dans ce département."
 )
+# The titles of the flow sections, by flow code: above the territory's Sankey, and above the
+# région's and France's beside it.
+FLOW_TITLES = {
+    "E": ("Flux à l'export par produit et par pays", "Flux à l'export"),
+    "I": ("Flux à l'import par pays et par produit", "Flux à l'import"),
+}
 CONTACT = "territoires-industrie@anct.gouv.fr"
 LINKS = (
     ("Actualités de l'ANCT", "https://anct.gouv.fr/actualites"),

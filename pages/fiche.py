@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib import figures, filenames, formatting, queries, urlstate
+from lib import fiche_text, figures, filenames, formatting, queries, urlstate
 from lib.domain import TOP_MAX, TOP_MIN, FicheState
 from lib.flows import EXPORT, IMPORT, Flow
 from lib.territory import FRANCE, Territory
@@ -16,10 +16,6 @@ from pages import components, fiche_texts, fiche_world, product_links, wiring
 from pages.fiche_downloads import document_buttons
 from pages.fiche_situation import situation_section
 
-FLOW_SECTIONS = {
-    EXPORT: ("Flux à l'export par produit et par pays", "Flux à l'export"),
-    IMPORT: ("Flux à l'import par pays et par produit", "Flux à l'import"),
-}
 FLOW_READING = {
     EXPORT: "Figurent à gauche **les principaux biens exportés**, à droite **les pays de "
     "destination**. Les cinq principaux flux sont en **rouge** ; « Autres » regroupe les "
@@ -140,7 +136,7 @@ def products_section(state: FicheState) -> None:
 
 
 def flow_section(state: FicheState, flow: Flow, kpis: pd.DataFrame) -> None:
-    title, short = FLOW_SECTIONS[flow]
+    title, short = fiche_text.FLOW_TITLES[flow.code]
     territory = state.territory
     st.subheader(f"{title}, {territory.name} (en valeur, {queries.year_inline(state.year)})")
     links = queries.sankey(territory, state.year, flow.code, state.top)
