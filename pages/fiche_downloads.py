@@ -61,26 +61,22 @@ def document_buttons(state: FicheState) -> None:
     """The two buttons side by side (one under the other when the row is too narrow)."""
     territory, year, top = state.territory, state.year, state.top
     reason = pdf_unavailable()
+    documents = (
+        (PDF_LABEL, pdf_document, "pdf", "application/pdf", ":material/picture_as_pdf:", reason),
+        (HTML_LABEL, html_document, "html", "text/html", ":material/html:", None),
+    )
     with st.container(horizontal=True, gap="small", key="fiche-document"):
-        st.download_button(
-            PDF_LABEL,
-            lambda: pdf_document(territory, year, top),
-            file_name=document_name(state, "pdf"),
-            mime="application/pdf",
-            on_click="ignore",
-            icon=":material/picture_as_pdf:",
-            key="fiche-pdf",
-            disabled=reason is not None,
-        )
-        st.download_button(
-            HTML_LABEL,
-            lambda: html_document(territory, year, top),
-            file_name=document_name(state, "html"),
-            mime="text/html",
-            on_click="ignore",
-            icon=":material/html:",
-            key="fiche-html",
-        )
+        for label, make, extension, mime, icon, unavailable in documents:
+            st.download_button(
+                label,
+                functools.partial(make, territory, year, top),
+                file_name=document_name(state, extension),
+                mime=mime,
+                on_click="ignore",
+                icon=icon,
+                key=f"fiche-{extension}",
+                disabled=unavailable is not None,
+            )
     if reason is not None:
         st.caption(plain(f"PDF indisponible : {reason}"))
     else:
