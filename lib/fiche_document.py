@@ -22,7 +22,16 @@ from dataclasses import dataclass
 import pandas as pd
 import plotly.graph_objects as go
 
-from lib import config, db, fiche_text, figures, formatting, industry_territories, queries
+from lib import (
+    config,
+    db,
+    fiche_text,
+    figures,
+    formatting,
+    industry_territories,
+    queries,
+    store,
+)
 from lib.domain import TOP_DEFAULT
 from lib.flows import FLOWS, Flow
 from lib.territory import FRANCE, Territory
@@ -189,18 +198,6 @@ def _key_figures(kpis: pd.DataFrame) -> list[tuple[str, str]]:
     ]
 
 
-def _region_name(territory: Territory) -> str | None:
-    region = territory.region
-    return region.name if region is not None and region != territory else None
-
-
-def _comparisons(territory: Territory) -> list[Territory]:
-    """The région (for a département) and France (for anything but France)."""
-    region = territory.region
-    others = [region] if region is not None and region != territory else []
-    return [*others, FRANCE] if territory != FRANCE else []
-
-
 def _balance_intro(territory: Territory) -> str:
     who = _SCOPE[territory.level][0]
     return (
@@ -292,7 +289,7 @@ def _flow_pages(
         SANKEY_MIN_HEIGHT_PX,
     )
     comparisons = []
-    for other in _comparisons(territory):
+    for other in territory.comparisons:
         scope = "national" if other == FRANCE else "region"
         height = COMPARISON_HEIGHT_PX if top <= COMPARISON_FIT_TOP else SANKEY_MAX_HEIGHT_PX
         chart = _sankey_chart(
@@ -309,17 +306,16 @@ def _flow_pages(
         title=flow.plural.capitalize(),  # « Exportations », « Importations »
         intro=_flow_intro(territory, flow, top),
         chart=main,
-        sentences=figures.kpi_sentences(kpis, territory.label, _region_name(territory), flow),
+        sentences=figures.kpi_sentences(kpis, territory.label, territory.parent_region_name, flow),
         reading=_flow_reading(territory, flow),
         comparison_intro=_comparison_intro(territory, flow),
         comparisons=comparisons,
     )
 
 
-def _footer(year: int, generated: dt.date) -> str:
+def _footer(year: int, generated: dt.date, manifest: store.Manifest | None) -> str:
     """The source line at the foot of every page: the customs' publication and year, the
     dataset's date and the document's."""
-    manifest = db.manifest()
     created = _french_date(dt.date.fromisoformat(manifest.created[:10])) if manifest else "–"
     return (
         f"Source : DGDDI, « {fiche_text.SOURCE} », {queries.year_label(year)} · données du "
@@ -384,6 +380,6 @@ def build(
         ),
         flows=[_flow_pages(territory, year, top, kpis, flow) for flow in FLOWS],
         practical=fiche_text.practical_information(territory, year, quarters),
-        footer=_footer(year, generated or dt.date.today()),
+        footer=_footer(year, generated or dt.date.today(), manifest),
         demo=bool(manifest and manifest.has_demo),
     )

@@ -49,6 +49,20 @@ class Territory:
         return None
 
     @property
+    def parent_region_name(self) -> str | None:
+        """The name of the région a département belongs to (None for a région or France): the
+        région the fiche's sentences name."""
+        region = self.region if self.level == "dept" else None
+        return region.name if region is not None else None
+
+    @property
+    def comparisons(self) -> list[Territory]:
+        """What a fiche compares it with: a département's région, then France (a région: France
+        only; France: nothing)."""
+        region = self.region if self.level == "dept" else None
+        return [*([region] if region else []), *([FRANCE] if self != FRANCE else [])]
+
+    @property
     def label(self) -> str:
         """How the fiche names it, e.g. « Mayenne (53) »."""
         return self.name if self.level == "france" else f"{self.name} ({self.code})"

@@ -58,12 +58,6 @@ def controls(state: FicheState) -> None:
     components.flux_radio(flux_col, "fiche-flux", URL.on_fields("flux"))
 
 
-def _region_name(territory: Territory) -> str | None:
-    """The région named in the sentences; none for a région itself or France."""
-    region = territory.region
-    return region.name if region is not None and region != territory else None
-
-
 def key_figures(state: FicheState, kpis: pd.DataFrame) -> None:
     territory = state.territory
     values = kpis.set_index("indicator")["value"]
@@ -74,7 +68,7 @@ def key_figures(state: FicheState, kpis: pd.DataFrame) -> None:
     cols[2].metric("Solde commercial", formatting.meur(values["balance_eur"], signed=True))
     cols[3].metric("Taux de couverture", formatting.pct(values["coverage_pct"]))
     for flow in state.shown_flows:
-        sentences = figures.kpi_sentences(kpis, territory.label, _region_name(territory), flow)
+        sentences = figures.kpi_sentences(kpis, territory.label, territory.parent_region_name, flow)
         st.markdown("  \n".join(sentences))
     components.data_table(kpis, _file("chiffres_cles", state), "kpis")
 
@@ -140,8 +134,7 @@ def flow_section(state: FicheState, flow: Flow, kpis: pd.DataFrame) -> None:
     territory = state.territory
     st.subheader(f"{title}, {territory.name} (en valeur, {queries.year_inline(state.year)})")
     links = queries.sankey(territory, state.year, flow.code, state.top)
-    region = territory.region
-    region_name = _region_name(territory)
+    region_name = territory.parent_region_name
     components.chart_with_data(
         figures.sankey_figure(links, flow),
         links,
@@ -152,9 +145,7 @@ def flow_section(state: FicheState, flow: Flow, kpis: pd.DataFrame) -> None:
         + "\n\n"
         + FLOW_READING[flow],
     )
-    comparisons = [
-        t for t in (region if region != territory else None, FRANCE) if t and t != territory
-    ]
+    comparisons = territory.comparisons
     if comparisons:
         st.markdown("La situation peut être comparée à celle de la région et du pays :")
         values = kpis.set_index("indicator")["value"]

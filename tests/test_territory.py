@@ -64,3 +64,13 @@ def test_france_covers_everything() -> None:
     assert FRANCE.depts is None
     assert FRANCE.region is None
     assert FRANCE.name == "France entière"
+
+
+def test_what_a_fiche_compares_with() -> None:
+    from lib.territory import FRANCE, Territory
+
+    mayenne, loire = Territory("dept", "53"), Territory("region", "52")
+    assert mayenne.comparisons == [loire, FRANCE]
+    assert mayenne.parent_region_name == "Pays de la Loire"
+    assert loire.comparisons == [FRANCE] and loire.parent_region_name is None
+    assert FRANCE.comparisons == [] and FRANCE.parent_region_name is None
