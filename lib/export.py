@@ -41,11 +41,26 @@ from pathlib import Path
 
 import pandas as pd
 
-from lib import config, db, exposure, partners, queries, text
+from lib import config, db, exposure, filenames, headings, partners, queries, text, workbook
 from lib.flows import FLOWS
 from lib.territory import InvalidTerritory, Territory, parse_territory
 
 DEFAULT_TOP = 10
+FORMATS = ("csv", "xlsx")
+WORKBOOK_NAME = "fiche.xlsx"  # beside fiche.html and fiche.pdf
+# The workbook's sheets, in French (a sheet name has at most 31 characters).
+SHEET_NAMES = {
+    "kpis.csv": "Chiffres clés",
+    "partners.csv": "Pays partenaires",
+    "products.csv": "Activités (A129)",
+    "products_cpf4.csv": "Produits (CPF4)",
+    "sankey_export.csv": "Flux à l'export",
+    "sankey_import.csv": "Flux à l'import",
+    "exposure.csv": "Exposition",
+    "dependency.csv": "Dépendances",
+}
+# Tables whose rows depend on the top N (their heading says it).
+_TOP_TABLES = ("partners.csv", "sankey_export.csv", "sankey_import.csv")
 TableBuilder = Callable[[Territory, int, int], pd.DataFrame]
 
 
@@ -112,19 +127,44 @@ def _csv_field(cell: str) -> str:
 
 
 def write_tables(
-    territory: Territory, year: int, top: int, out: Path, partner: str | None = None
+    territory: Territory,
+    year: int,
+    top: int,
+    out: Path,
+    partner: str | None = None,
+    table_format: str = "csv",
 ) -> list[Path]:
-    """The fiche's CSV files in `out`; with a partner, also its exposure and dependency."""
+    """The fiche's CSV files in `out` (or, in `xlsx`, one workbook with a sheet per table);
+    with a partner, also its exposure and dependency."""
     out.mkdir(parents=True, exist_ok=True)
-    written = []
     frames = tables(territory, year, top)
     if partner is not None:
         frames |= exposure.tables(territory, year, partner)
+    if table_format == "xlsx":
+        path = out / WORKBOOK_NAME
+        workbook.write_workbook(path, _sheets(frames, territory, year, top, partner))
+        return [path]
+    written = []
     for name, frame in frames.items():
         path = out / name
         path.write_bytes(to_csv_bytes(frame))
         written.append(path)
     return written
+
+
+def _sheets(
+    frames: dict[str, pd.DataFrame], territory: Territory, year: int, top: int, partner: str | None
+) -> list[workbook.Sheet]:
+    """One sheet per table, its heading read from what would be its page's file name."""
+    sheets = []
+    for name, frame in frames.items():
+        details = [f"top{top}"] if name in _TOP_TABLES else []
+        if name == "exposure.csv" and partner is not None:
+            details.append(partner)
+        stem = name.removesuffix(".csv")
+        file = filenames.csv_name(stem, territory, queries.year_slug(year), *details)
+        sheets.append(workbook.Sheet(SHEET_NAMES.get(name, stem), frame, headings.heading(file)))
+    return sheets
 
 
 EXIT_FAILED = 1  # a territory of --all failed; the others are written
@@ -139,9 +179,25 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", help="dossier du jeu de données (défaut : data/parquet)")
     parser.add_argument("--level", choices=["dept", "region", "france"])
     parser.add_argument("--code", help="code INSEE du département ou de la région")
-    parser.add_argument("--year", required=True, type=int)
+    parser.add_argument("--year", type=int, help="année (obligatoire, sauf avec --package)")
     parser.add_argument("--top", type=int, default=DEFAULT_TOP, help="nombre N (défaut : 10)")
-    parser.add_argument("--out", required=True, type=Path)
+    parser.add_argument(
+        "--out", type=Path, help="dossier où écrire (obligatoire, sauf avec --package)"
+    )
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="csv",
+        help="csv : un fichier par tableau (défaut) ; xlsx : un classeur Excel (fiche.xlsx), "
+        "une feuille par tableau",
+    )
+    parser.add_argument(
+        "--package",
+        metavar="DOSSIER",
+        type=Path,
+        help="écrit le jeu de données entier en paquet de données ouvertes (datapackage.json, "
+        "Parquet et CSV gzip par année, tables de référence) ; aucun autre argument requis",
+    )
     parser.add_argument(
         "--all",
         action="store_true",
@@ -218,7 +274,7 @@ def _check_numbers(args: argparse.Namespace) -> None:
 
 def _export_one(territory: Territory, args: argparse.Namespace, partner: str | None) -> int:
     """One territory's CSVs in `--out`; with `--fiche`, its fiche.html and fiche.pdf."""
-    written = write_tables(territory, args.year, args.top, args.out, partner)
+    written = write_tables(territory, args.year, args.top, args.out, partner, args.format)
     status = 0
     if args.fiche:
         from lib import fiche_collection, fiche_pdf  # Plotly and Playwright only when asked
@@ -250,10 +306,31 @@ def _export_all(args: argparse.Namespace, partner: str | None) -> int:
         workers=args.workers or fiche_collection.default_workers(),
         fiche=args.fiche,
         partner=partner,
+        table_format=args.format,
     )
     if summary.failed:
         return EXIT_FAILED
     return EXIT_NO_PDF if summary.without_pdf else 0
+
+
+def _check_required(args: argparse.Namespace) -> None:
+    """--year and --out are required for the fiche's tables (not for --package)."""
+    missing = [
+        flag for flag, value in (("--year", args.year), ("--out", args.out)) if value is None
+    ]
+    if missing:
+        raise InvalidTerritory(
+            f"{' et '.join(missing)} : argument obligatoire (sauf avec --package)."
+        )
+
+
+def _write_package(args: argparse.Namespace) -> int:
+    """`--package DIR`: the whole dataset as open-data files (lib/datapackage.py)."""
+    from lib import datapackage
+
+    written = datapackage.write_package(args.package)
+    print(f"{len(written)} fichiers écrits dans {args.package}", file=sys.stderr)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -262,6 +339,9 @@ def main(argv: list[str] | None = None) -> int:
         os.environ[config.ENV_DATA_DIR] = args.data_dir
     try:
         _require_dataset(config.data_dir())
+        if args.package is not None:
+            return _write_package(args)
+        _check_required(args)
         territory = None if args.all else _territory(args)
         partner = _partner(args.exposure)
         _check_numbers(args)

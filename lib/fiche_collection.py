@@ -164,6 +164,7 @@ class Job:
     top: int
     fiche: bool
     partner: str | None
+    table_format: str = "csv"  # lib.export.FORMATS
 
 
 @dataclass(frozen=True)
@@ -184,7 +185,9 @@ class Result:
 def _make(job: Job, writer: PdfWriter | None) -> Result:
     started = time.perf_counter()
     try:
-        tables = export.write_tables(job.territory, job.year, job.top, job.folder, job.partner)
+        tables = export.write_tables(
+            job.territory, job.year, job.top, job.folder, job.partner, job.table_format
+        )
         fiche = None
         if job.fiche and writer is not None:
             fiche = write_fiche(job.territory, job.year, job.top, job.folder, writer)
@@ -276,11 +279,12 @@ def collect(
     fiche: bool = True,
     partner: str | None = None,
     progress: TextIO | None = None,
+    table_format: str = "csv",
 ) -> Summary:
     """Each territory's folder in `out` (see the module docstring), and with `fiche` the index;
     a progress line per territory on `progress` (default stderr), then a summary line."""
     stream = progress or sys.stderr
-    jobs = [Job(t, out / folder_name(t), year, top, fiche, partner) for t in targets]
+    jobs = [Job(t, out / folder_name(t), year, top, fiche, partner, table_format) for t in targets]
     reason = fiche_pdf.unavailable_reason() if fiche else None
     workers = max(1, min(workers, len(jobs)))
     parallel = fiche and workers > 1

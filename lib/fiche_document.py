@@ -316,33 +316,13 @@ def _flow_pages(
 def _footer(year: int, generated: dt.date, manifest: store.Manifest | None) -> str:
     """The source line at the foot of every page: the customs' publication and year, the
     dataset's date and the document's."""
-    created = _french_date(dt.date.fromisoformat(manifest.created[:10])) if manifest else "–"
+    created = (
+        formatting.french_date(dt.date.fromisoformat(manifest.created[:10])) if manifest else "–"
+    )
     return (
         f"Source : DGDDI, « {fiche_text.SOURCE} », {queries.year_label(year)} · données du "
-        f"{created} · fiche éditée le {_french_date(generated)}"
+        f"{created} · fiche éditée le {formatting.french_date(generated)}"
     )
-
-
-_MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
-
-
-def _french_date(day: dt.date) -> str:
-    """« 30 novembre 2026 » (« 1er » for the first of the month)."""
-    first = "1er" if day.day == 1 else str(day.day)
-    return f"{first} {_MONTHS[day.month - 1]} {day.year}"
 
 
 def build(

@@ -17,10 +17,46 @@ from lib.territory import Territory
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
 
-def csv_name(table: str, territory: Territory | None, period: str, *details: str) -> str:
+class TableFileName(str):
+    """A table's CSV file name that remembers the parts it was made of.
+
+    The page that offers a CSV also offers the same rows as an Excel workbook, whose first line
+    says what the file name says in words (title, territory, period, details: lib/headings.py).
+    Carrying the parts with the name lets every page keep passing one file name around.
+    `scope` names what the rows cover when no single territory does (« Mayenne (53), Orne
+    (61) » on the Comparer page).
+    """
+
+    table: str
+    territory: Territory | None
+    period: str
+    details: tuple[str, ...]
+    scope: str | None
+
+    def __new__(
+        cls,
+        table: str,
+        territory: Territory | None,
+        period: str,
+        details: tuple[str, ...] = (),
+        scope: str | None = None,
+    ) -> TableFileName:
+        name = super().__new__(cls, file_name(table, territory, period, *details, extension="csv"))
+        name.table, name.territory, name.period = table, territory, period
+        name.details, name.scope = details, scope
+        return name
+
+    def with_extension(self, extension: str) -> str:
+        """The same name with another extension: `pays_dept_53_2024_top10.xlsx`."""
+        return self.removesuffix(".csv") + "." + extension
+
+
+def csv_name(
+    table: str, territory: Territory | None, period: str, *details: str, scope: str | None = None
+) -> TableFileName:
     """`csv_name("pays", Territory("dept", "53"), "2024", "top10")`: `pays_dept_53_2024_top10.csv`;
     empty parts are left out."""
-    return file_name(table, territory, period, *details, extension="csv")
+    return TableFileName(table, territory, period, details, scope)
 
 
 def file_name(

@@ -6,6 +6,7 @@ lines; the unit is attached with one too.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -57,3 +58,25 @@ def share(value: float | None) -> str:
 def national_share(value: float | None) -> str:
     """A share of the national total, always with two decimals as published: `1,85 %`."""
     return pct(value, NATIONAL_SHARE_DECIMALS)
+
+
+_MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+
+def french_date(day: dt.date) -> str:
+    """« 30 novembre 2026 » (« 1er » for the first of the month)."""
+    first = "1er" if day.day == 1 else str(day.day)
+    return f"{first} {_MONTHS[day.month - 1]} {day.year}"

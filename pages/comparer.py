@@ -14,6 +14,7 @@ from lib import comparison, comparison_figures, filenames, queries, refs, urlsta
 from lib.domain import COMPARE_MAX, COMPARE_MIN, ComparedLevel, ComparisonState
 from lib.flows import FLOWS, Flow
 from lib.formatting import meur, national_share, pct
+from lib.territory import Territory
 from lib.text import plain
 from pages import components, wiring
 
@@ -70,7 +71,8 @@ def _file(table: str, state: ComparisonState, period: str, *details: str) -> str
     """`comparaison_chiffres_cles_dept_53-61-72_2024.csv`: the territories in the place of
     one territory's level and code."""
     compared = f"comparaison_{table}_{state.level}_{'-'.join(state.codes)}"
-    return filenames.csv_name(compared, None, period, *details)
+    scope = ", ".join(Territory(state.level, code).label for code in state.codes)
+    return filenames.csv_name(compared, None, period, *details, scope=scope)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -17,7 +17,19 @@ import plotly.graph_objects as go
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from lib import config, db, demo, export, flows, mapping, queries, refs, urlstate
+from lib import (
+    config,
+    db,
+    demo,
+    export,
+    flows,
+    headings,
+    mapping,
+    queries,
+    refs,
+    urlstate,
+    workbook,
+)
 from lib.schema import QUARTERS
 from lib.territory import FRANCE, Territory
 from lib.text import plain
@@ -273,23 +285,59 @@ def data_table(
     column_config: Mapping[str, object] | None = None,
     links: Mapping[str, Sequence[str]] | None = None,
 ) -> None:
-    """The table in an expander, its CSV beside. `links` (column name → one URL per row, e.g.
-    urlstate.product_url's) are shown as link columns after the table's own, not in the CSV."""
+    """The table in an expander, its CSV and Excel files beside. `links` (column name → one URL
+    per row, e.g. urlstate.product_url's) are shown as link columns after the table's own, not
+    in the files."""
     left, right = st.columns([3, 1])
     with left, st.expander("Voir les données"):
         columns = localized_columns(table) | dict(column_config or {}) | link_columns(links)
         shown = table.assign(**links) if links else table
         st.dataframe(shown, hide_index=True, width="stretch", column_config=columns)
     with right:
-        st.download_button(
-            "Télécharger les données (CSV)",
-            export.to_csv_bytes(table),
-            file_name=file_name,
-            mime="text/csv",
-            key=f"csv-{key}",
-            on_click="ignore",
-            icon=":material/download:",
-        )
+        download_buttons(table, file_name, key)
+
+
+CSV_HELP = (
+    "Fichier CSV brut, pour R, Python ou un tableur configuré : séparateur virgule, point "
+    "décimal, en-têtes en anglais, valeurs non arrondies (UTF-8)."
+)
+EXCEL_HELP = (
+    "Classeur Excel : en-têtes en français avec leurs unités, noms à côté des codes, nombres "
+    "au format français, codes conservés en texte (01, 2A), source et date en tête."
+)
+
+
+def download_buttons(
+    table: pd.DataFrame, file_name: str, key: str, label: str = "Télécharger les données"
+) -> None:
+    """The table's CSV (the machine file, byte-identical to the CLI's) and its Excel workbook
+    (lib/workbook.py), built only when clicked. `file_name` is the CSV's (a
+    filenames.TableFileName: the workbook's heading reads its parts)."""
+    st.download_button(
+        f"{label} (CSV)",
+        export.to_csv_bytes(table),
+        file_name=file_name,
+        mime="text/csv",
+        key=f"csv-{key}",
+        on_click="ignore",
+        icon=":material/download:",
+        help=CSV_HELP,
+    )
+    heading = headings.heading(file_name)  # now: the dataset the table was read from
+    st.download_button(
+        "Télécharger (Excel)",
+        lambda: workbook.table_bytes(table, heading),
+        file_name=_excel_name(file_name),
+        mime=workbook.MEDIA_TYPE,
+        key=f"xlsx-{key}",
+        on_click="ignore",
+        icon=":material/table_view:",
+        help=EXCEL_HELP,
+    )
+
+
+def _excel_name(file_name: str) -> str:
+    return file_name.removesuffix(".csv") + ".xlsx"
 
 
 def territory_pickers(

@@ -12,7 +12,6 @@ import pandas as pd
 import streamlit as st
 
 from lib import (
-    export,
     exposure,
     exposure_figures,
     exposure_map,
@@ -340,14 +339,11 @@ def dependency_section(state: ExpositionState) -> None:
             **{name: st.column_config.TextColumn(alignment="right") for name in DEPENDENCY_NUMBERS},
         },
     )
-    st.download_button(
-        "Télécharger le tableau des dépendances (CSV)",
-        export.to_csv_bytes(table),
-        file_name=filenames.csv_name("dependances", state.territory, queries.year_slug(state.year)),
-        mime="text/csv",
-        key="csv-dependency",
-        on_click="ignore",
-        icon=":material/download:",
+    components.download_buttons(
+        table,
+        filenames.csv_name("dependances", state.territory, queries.year_slug(state.year)),
+        "dependency",
+        label="Télécharger le tableau des dépendances",
     )
 
 
