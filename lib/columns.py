@@ -23,7 +23,7 @@ from typing import Literal
 
 Kind = Literal["code", "text", "eur", "kg", "pct", "ratio", "number", "integer", "flag"]
 # Which reference names a code column takes (lib.workbook puts them beside it).
-Names = Literal["dept", "region", "product", "cpf4", "country", "node", "territory"]
+Names = Literal["dept", "region", "product", "cpf4", "country", "node", "territory", "indicator"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,9 @@ class Column:
     description: str
     names: Names | None = None  # a code column whose names are known…
     name_title: str | None = None  # …and the header of those names beside it
+    # The column whose value (a column name) says this one's kind, row by row: the `value` of
+    # an `indicator` (euros for exports_eur, a percentage for coverage_pct).
+    kind_from: str | None = None
 
     @property
     def unit(self) -> str | None:
@@ -98,7 +101,9 @@ COLUMNS: dict[str, Column] = {
     ),
     "flow": Column("Flux", "text", "export (exportations) ou import (importations)"),
     "dimension": Column("Dimension", "text", "Ce dont on mesure la concentration"),
-    "indicator": Column("Indicateur", "text", "Nom de l'indicateur"),
+    "indicator": Column(
+        "Indicateur", "code", "Nom de l'indicateur (un nom de colonne)", "indicator", "Libellé"
+    ),
     "page": Column("Page", "text", "Adresse de la page du pays ou du produit"),
     "period": Column("Période", "text", "Année, ou trimestres d'une année incomplète"),
     # Time
@@ -127,6 +132,10 @@ COLUMNS: dict[str, Column] = {
         "Importations de l'année précédente", "Importations des mêmes trimestres un an plus tôt"
     ),
     "france_eur": _eur("France", "Valeur pour la France entière, en euros"),
+    "national_exports_eur": _eur("Exportations de la France", "Exportations de la France entière"),
+    "national_imports_eur": _eur("Importations de la France", "Importations de la France entière"),
+    "region_exports_eur": _eur("Exportations de la région", "Exportations de la région"),
+    "region_imports_eur": _eur("Importations de la région", "Importations de la région"),
     "territory_eur": _eur("Territoire", "Valeur pour le territoire choisi, en euros"),
     # Shares and rates
     "share_pct": _pct("Part", "Part dans le total du territoire, en pourcentage"),
@@ -137,6 +146,14 @@ COLUMNS: dict[str, Column] = {
     ),
     "imports_share_national_pct": _pct(
         "Part des importations françaises", "Part du territoire dans les importations de la France"
+    ),
+    "exports_share_region_pct": _pct(
+        "Part des exportations de la région",
+        "Part du territoire dans les exportations de sa région",
+    ),
+    "imports_share_region_pct": _pct(
+        "Part des importations de la région",
+        "Part du territoire dans les importations de sa région",
     ),
     "exports_change_pct": _pct("Évolution des exportations", "Variation sur un an"),
     "imports_change_pct": _pct("Évolution des importations", "Variation sur un an"),
@@ -153,7 +170,12 @@ COLUMNS: dict[str, Column] = {
         "Part hors UE", "Part des importations venant de pays hors de l'Union européenne"
     ),
     # Other numbers
-    "value": Column("Valeur", "number", "Valeur de l'indicateur (unité selon l'indicateur)"),
+    "value": Column(
+        "Valeur",
+        "number",
+        "Valeur de l'indicateur (unité selon l'indicateur)",
+        kind_from="indicator",
+    ),
     "rank": Column("Rang", "integer", "Rang (1 = le premier)"),
     "of": Column("Sur", "integer", "Nombre de territoires classés"),
     "previous_rank": Column("Rang l'année précédente", "integer", "Rang un an plus tôt"),

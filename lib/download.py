@@ -1,4 +1,5 @@
-"""The Données CSV over HTTP: `GET /telecharger/donnees.csv?<the Données page's parameters>`.
+"""The Données CSV over HTTP: `GET /telecharger/donnees.csv?<the Données page's parameters>`,
+and the same rows as an Excel workbook: `GET /telecharger/donnees.xlsx?<…>`.
 
 serve.py mounts ROUTE in front of Streamlit (`st.App(routes=…)`), so that the file never sits
 in the app's memory: DuckDB writes it to a temporary file (`queries.write_rows_csv`, COPY,
@@ -13,6 +14,12 @@ any query on the rows. At most MAX_CONCURRENT files are written at once (each ma
 of megabytes for France over ten years); beyond, 503 in French. An over-long address is
 refused (414) by lib/webguard.py, which also adds the security headers to every answer.
 
+The workbook (lib/workbook.py: French headers, names beside codes, codes as text) is written
+from a Parquet file DuckDB writes first, read back in batches: the query stays within its time
+limit and the slower workbook is written after it, never whole in memory. A selection of more
+rows than an Excel sheet holds is refused (422) before any file is written, in French, pointing
+to the CSV.
+
 Under plain `streamlit run streamlit_app.py` nothing is mounted (`mounted()` is False): the
 page then falls back to `csv_bytes` in a download button. Plain Starlette: no Streamlit import.
 """
@@ -22,7 +29,8 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -33,30 +41,91 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from lib import db, export, filenames, periods, queries, urlstate
+from lib import db, export, filenames, formatting, headings, periods, queries, urlstate, workbook
 from lib.domain import DataFilter
 
 PATH = "/telecharger/donnees.csv"
+XLSX_PATH = "/telecharger/donnees.xlsx"
 MAX_CONCURRENT = 2  # files being written or sent at once, for every visitor together
 CHUNK_BYTES = 64 * 1024
 BUSY = "Trop de téléchargements sont en cours : réessayez dans quelques instants."  # 503
 EMPTY = "Le jeu de données est vide : importez des fichiers des Douanes."  # 404
 REFUSED = "Téléchargement refusé, adresse invalide."  # 400, followed by the notices
+TOO_MANY_FOR_EXCEL = (  # 422
+    "{rows} lignes sélectionnées : une feuille Excel en contient au plus {limit}. Affinez la "
+    "sélection (période, territoire, produits, pays) ou téléchargez le CSV."
+)
 
 _slots = threading.BoundedSemaphore(MAX_CONCURRENT)
 _mounted = False
 
 
-def file_name(data_filter: DataFilter) -> str:
+def csv_file_name(data_filter: DataFilter) -> filenames.TableFileName:
     """`donnees_dept_53_2020-2024_tous.csv` (quarters in the period when not whole years)."""
     f = data_filter
     period = periods.range_slug(f.first_year, f.first_quarter, f.last_year, f.last_quarter)
     return filenames.csv_name("donnees", f.territory, period, f.flux)
 
 
-def url(data_filter: DataFilter) -> str:
+def file_name(data_filter: DataFilter, extension: str = "csv") -> str:
+    """The download's name: `donnees_dept_53_2020-2024_tous.csv` (or `.xlsx`)."""
+    return csv_file_name(data_filter).with_extension(extension)
+
+
+def url(data_filter: DataFilter, path: str = PATH) -> str:
     """The download address of `data_filter` (from its validated parameters only)."""
-    return f"{PATH}?{urlencode(urlstate.params_of(data_filter))}"
+    return f"{path}?{urlencode(urlstate.params_of(data_filter))}"
+
+
+def heading(data_filter: DataFilter) -> workbook.Heading:
+    """The workbook's heading: « Données détaillées — Mayenne (53) — 2020–2024 — … »."""
+    return headings.heading(csv_file_name(data_filter))
+
+
+def excel_limit(data_filter: DataFilter) -> int:
+    """How many rows the workbook of `data_filter` may hold (Excel's limit, less its heading)."""
+    return workbook.max_data_rows(heading(data_filter))
+
+
+def too_many_for_excel(count: int, data_filter: DataFilter) -> str | None:
+    """Why `count` rows cannot be a workbook (French), or None when they fit."""
+    limit = excel_limit(data_filter)
+    if count <= limit:
+        return None
+    return TOO_MANY_FOR_EXCEL.format(
+        rows=formatting.number(count, 0), limit=formatting.number(limit, 0)
+    )
+
+
+def write_xlsx_file(data_filter: DataFilter) -> Path:
+    """Every selected row as a workbook in a new temporary file the caller deletes. Raises
+    db.QueryTimeout (nothing is left behind)."""
+    rows = _temporary(".parquet")
+    book = _temporary(".xlsx")
+    try:
+        queries.write_rows_parquet(data_filter, str(rows))
+        workbook.write_parquet_sheet(book, rows, heading(data_filter))
+    except BaseException:
+        book.unlink(missing_ok=True)
+        raise
+    finally:
+        rows.unlink(missing_ok=True)
+    return book
+
+
+def _temporary(suffix: str) -> Path:
+    handle, name = tempfile.mkstemp(suffix=suffix, prefix="donnees-")
+    os.close(handle)
+    return Path(name)
+
+
+def xlsx_bytes(data_filter: DataFilter) -> bytes:
+    """The workbook in memory, for the page's button when the route is not mounted."""
+    path = write_xlsx_file(data_filter)
+    try:
+        return path.read_bytes()
+    finally:
+        path.unlink()
 
 
 def write_csv_file(data_filter: DataFilter) -> Path:
@@ -93,10 +162,10 @@ def parse(params: Mapping[str, Sequence[str]]) -> tuple[DataFilter, list[str]]:
 class _TemporaryFileResponse(FileResponse):
     """A FileResponse whose file is deleted, and slot released, however the sending ends."""
 
-    def __init__(self, path: Path, name: str) -> None:
+    def __init__(self, path: Path, name: str, media_type: str) -> None:
         super().__init__(
             path,
-            media_type="text/csv",  # Starlette adds `; charset=utf-8`
+            media_type=media_type,  # Starlette adds `; charset=utf-8` to text/csv
             filename=name,
             headers={"Cache-Control": "no-store"},
         )
@@ -111,7 +180,32 @@ class _TemporaryFileResponse(FileResponse):
             _slots.release()
 
 
-def _prepare(params: dict[str, list[str]]) -> tuple[Path, str] | Response:
+@dataclass(frozen=True)
+class _Format:
+    """One downloadable form of the Données rows: its extension, type and writer."""
+
+    extension: str
+    media_type: str
+    write: Callable[[DataFilter], Path]
+    refusal: Callable[[DataFilter], str | None]  # why this selection cannot be written
+
+
+def _no_refusal(data_filter: DataFilter) -> str | None:
+    return None
+
+
+def _excel_refusal(data_filter: DataFilter) -> str | None:
+    count, _ = queries.row_summary(data_filter)
+    return too_many_for_excel(count, data_filter)
+
+
+_FORMATS = {
+    PATH: _Format("csv", "text/csv", write_csv_file, _no_refusal),
+    XLSX_PATH: _Format("xlsx", workbook.MEDIA_TYPE, write_xlsx_file, _excel_refusal),
+}
+
+
+def _prepare(form: _Format, params: dict[str, list[str]]) -> tuple[Path, str, str] | Response:
     """In a worker thread: validate, then write the file (or the refusal)."""
     if not queries.available_years():
         return PlainTextResponse(EMPTY, status_code=404)
@@ -119,21 +213,25 @@ def _prepare(params: dict[str, list[str]]) -> tuple[Path, str] | Response:
     if notices:
         return PlainTextResponse(" ".join([REFUSED, *notices]), status_code=400)
     try:
-        path = write_csv_file(data_filter)
+        refusal = form.refusal(data_filter)
+        if refusal:
+            return PlainTextResponse(refusal, status_code=422)
+        path = form.write(data_filter)
     except db.QueryTimeout as timeout:
         return PlainTextResponse(str(timeout), status_code=503)
-    return path, file_name(data_filter)
+    return path, file_name(data_filter, form.extension), form.media_type
 
 
-async def donnees_csv(request: Request) -> Response:
-    """GET PATH: the CSV of the Données page for the query string's parameters."""
+async def donnees_file(request: Request) -> Response:
+    """GET PATH or XLSX_PATH: the Données rows for the query string's parameters."""
+    form = _FORMATS[request.url.path]
     if not _slots.acquire(blocking=False):
         return PlainTextResponse(BUSY, status_code=503, headers={"Retry-After": "5"})
     params: dict[str, list[str]] = {}
     for key, value in request.query_params.multi_items():
         params.setdefault(key, []).append(value)
     try:
-        prepared = await run_in_threadpool(_prepare, params)
+        prepared = await run_in_threadpool(_prepare, form, params)
     except BaseException:
         _slots.release()
         raise
@@ -147,7 +245,7 @@ def routes() -> list[Route]:
     """The routes serve.py mounts; after this call the page links to them (`mounted()`)."""
     global _mounted
     _mounted = True
-    return [Route(PATH, donnees_csv, methods=["GET"])]
+    return [Route(path, donnees_file, methods=["GET"]) for path in _FORMATS]
 
 
 def mounted() -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from lib import db, partners, refs
+from lib import db, partners, periods, refs
 from lib.filenames import TableFileName
 from lib.flows import FLOWS
 from lib.territory import Territory
@@ -88,14 +88,21 @@ def table_title(table: str) -> str:
     return table.replace("_", " ").capitalize()
 
 
+_QUARTER_RANGE = re.compile(r"(\d{4})T(\d)-(\d{4})T(\d)")
+_YEARS = re.compile(r"(\d{4})(?:-(\d{4}))?((?:-T\d)*)")
+
+
 def period_label(slug: str) -> str:
     """A period as read: `2025-T1-T2` → `2025 (T1–T2)`, `2020-2024` → `2020–2024`,
-    `2024T2-2025T4` → `T2 2024 – T4 2025` (the slugs of lib.periods)."""
-    label = re.sub(r"(\d{4})T(\d)", r"T\2 \1", slug)
-    label = re.sub(r"(\d{4})-T(\d)-T(\d)", r"\1 (T\2–T\3)", label)
-    label = re.sub(r"(\d{4})-T(\d)(?!\d)", r"\1 (T\2)", label)
-    label = re.sub(r"(\d{4})-(\d{4})", r"\1–\2", label)
-    return label.replace("-T", " – T")
+    `2024T2-2025T4` → `T2 2024 – T4 2025` (the slugs of lib.periods); else the slug."""
+    if match := _QUARTER_RANGE.fullmatch(slug):
+        return f"T{match[2]} {match[1]} – T{match[4]} {match[3]}"
+    match = _YEARS.fullmatch(slug)
+    if match is None:
+        return slug
+    years = f"{match[1]}–{match[2]}" if match[2] else match[1]
+    quarters = [int(q) for q in re.findall(r"\d", match[3])]
+    return f"{years} ({periods.quarters_text(quarters)})" if quarters else years
 
 
 def detail_label(detail: str) -> str:

@@ -21,11 +21,12 @@ the workbooks back with openpyxl, an independent reader.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import math
 import numbers
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -42,7 +43,7 @@ MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXCEL_MAX_ROWS = 1_048_576  # rows of a worksheet, whatever the Excel version since 2007
 MAX_CELL_CHARS = 32_767  # characters Excel keeps in one cell
 SOURCE = (
-    "Source : Direction générale des Douanes et Droits indirects (DGDDI), « Statistiques "
+    "Source : DGDDI (Direction générale des Douanes et Droits indirects), « Statistiques "
     "régionales et départementales du commerce extérieur »"
 )
 DEMO_WARNING = (
@@ -55,7 +56,7 @@ DEMO_WARNING = (
 NUMBER_FORMATS: dict[str, str] = {
     "eur": "#,##0",
     "kg": "#,##0",
-    "pct": "#,##0.0",
+    "pct": "#,##0.00",  # two decimals: a national share of 0,25 % must not read 0,2
     "ratio": "0.000",
     "number": "#,##0.00",
     "integer": "0",
@@ -86,7 +87,7 @@ class Heading:
         if self.dataset_date:
             created = dt.date.fromisoformat(self.dataset_date[:10])
             dates.insert(0, f"données du {formatting.french_date(created)}")
-        lines = [first, f"{SOURCE} · {' · '.join(dates)}"]
+        lines = [first, SOURCE, " · ".join(dates).capitalize()]
         return [*lines, DEMO_WARNING] if self.demo else lines
 
 
@@ -141,6 +142,8 @@ def name_of(kind: str, code: object) -> str:
         return ""
     if kind == "node":
         return node_name(code)
+    if kind == "indicator":  # an indicator is named as the column it would be
+        return columns.column(str(code)).title
     namer = _NAMERS.get(kind)
     return namer(str(code)) if namer else str(code)
 
@@ -205,11 +208,16 @@ class _Formats:
         )
 
 
+@functools.lru_cache(maxsize=65_536)  # names and codes repeat on most rows of a large sheet
+def _safe_str(value: str) -> str:
+    cleaned = _ILLEGAL_XML.sub("\ufffd", value)
+    return text.neutralised(cleaned)[:MAX_CELL_CHARS]
+
+
 def safe_text(value: object) -> str:
     """A text cell as Excel will hold it: no character XML forbids, at most MAX_CELL_CHARS,
     and never a formula (the CSVs' leading quote, lib.text)."""
-    cleaned = _ILLEGAL_XML.sub("\ufffd", str(value))
-    return text.neutralised(cleaned)[:MAX_CELL_CHARS]
+    return _safe_str(str(value))
 
 
 def sheet_name(name: str, taken: Iterable[str] = ()) -> str:
@@ -279,10 +287,45 @@ def _write_cell(
 def _write_heading(sheet: Worksheet, heading: Heading, formats: _Formats) -> int:
     """The heading lines from A1; returns the header row's index (one blank line between)."""
     lines = heading.lines()
-    styles = [formats.title, formats.note, formats.warning]
     for row, line in enumerate(lines):
-        sheet.write_string(row, 0, safe_text(line), styles[min(row, 2)])
+        style = formats.title if row == 0 else formats.note
+        sheet.write_string(row, 0, safe_text(line), style)
+    if heading.demo:  # the warning is the last line, in red
+        sheet.write_string(len(lines) - 1, 0, safe_text(lines[-1]), formats.warning)
     return len(lines) + 1
+
+
+def _print_setup(sheet: Worksheet, header_row: int) -> None:
+    """Printed in landscape, as wide as the page, the headers repeated on every page."""
+    sheet.set_landscape()
+    sheet.set_paper(9)  # A4
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(header_row)
+
+
+def _row_kinds(
+    specs: Sequence[tuple[str, Column]],
+) -> Callable[[Sequence[object]], Sequence[str]]:
+    """Each row's cell kinds: the columns' own, except a column whose kind is named by another
+    column of the row (Column.kind_from)."""
+    kinds = [spec.kind for _, spec in specs]
+    names = [name for name, _ in specs]
+    linked = [
+        (col, names.index(spec.kind_from))
+        for col, (_, spec) in enumerate(specs)
+        if spec.kind_from in names
+    ]
+    if not linked:
+        return lambda row: kinds
+
+    def of(row: Sequence[object]) -> Sequence[str]:
+        row_kinds = list(kinds)
+        for col, source in linked:
+            named = columns.COLUMNS.get(str(row[source]))
+            row_kinds[col] = named.kind if named and named.kind in NUMBER_FORMATS else kinds[col]
+        return row_kinds
+
+    return of
 
 
 def write_sheet(
@@ -302,7 +345,7 @@ def write_sheet(
     sheet = book.add_worksheet(name)
     header_row = _write_heading(sheet, heading, formats)
     headers = [spec.title for _, spec in specs]
-    kinds = [spec.kind for _, spec in specs]
+    kinds_of = _row_kinds(specs)
     widths = _Widths(headers)
     for col, title in enumerate(headers):
         sheet.write_string(header_row, col, safe_text(title), formats.header)
@@ -311,9 +354,10 @@ def write_sheet(
         index = header_row + written
         if index >= EXCEL_MAX_ROWS:
             raise TooManyRows(written)
-        for col, (value, kind) in enumerate(zip(row, kinds, strict=True)):
+        for col, (value, kind) in enumerate(zip(row, kinds_of(row), strict=True)):
             widths.see(col, _write_cell(sheet, index, col, value, kind, formats))
     widths.apply(sheet)
+    _print_setup(sheet, header_row)
     sheet.freeze_panes(header_row + 1, 0)
     sheet.autofilter(header_row, 0, header_row + written, max(len(specs) - 1, 0))
     return written
@@ -367,6 +411,29 @@ def write_workbook(target: str | Path | IO[bytes], sheets: Sequence[Sheet]) -> N
         rows = _frame_rows(named)
         write_sheet(book, name, sheet.heading, _frame_specs(named, added), rows, formats)
     book.close()
+
+
+PARQUET_BATCH_ROWS = 16_384  # rows read at once from a Parquet file: bounded memory
+
+
+def write_parquet_sheet(target: str | Path | IO[bytes], source: Path, heading: Heading) -> int:
+    """A one-sheet workbook of every row of the Parquet file `source` (columns described by
+    lib.columns), read in batches; returns the rows written. Raises TooManyRows beyond Excel's
+    limit (the caller counts first: TooManyRows is a guard, and leaves `target` unfinished)."""
+    import pyarrow.parquet as pq  # only this writer reads Parquet
+
+    parquet = pq.ParquetFile(source)
+    specs = [(name, columns.column(name)) for name in parquet.schema_arrow.names]
+
+    def rows() -> Iterator[tuple[object, ...]]:
+        for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS):
+            yield from zip(*(column.to_pylist() for column in batch.columns), strict=True)
+
+    book = xlsxwriter.Workbook(target, _options())
+    try:
+        return write_sheet(book, sheet_name(heading.title), heading, specs, rows())
+    finally:
+        book.close()
 
 
 def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:

@@ -1,4 +1,5 @@
-"""Données: the underlying rows, filtered, with a CSV written by DuckDB on demand.
+"""Données: the underlying rows, filtered, with a CSV written by DuckDB on demand and the same
+rows as an Excel workbook (up to Excel's row limit).
 
 URL: /donnees?niveau=departement&code=53&debut=2020&fin=2024&flux=export&produits=C21Z&pays=DE,US
 """
@@ -10,7 +11,8 @@ from dataclasses import replace
 import streamlit as st
 
 from lib import download as lib_download
-from lib import formatting, gridtext, queries, refs, urlstate
+from lib import formatting, gridtext, queries, refs, urlstate, workbook
+from lib.text import plain
 from pages import components, wiring
 
 PREVIEW_ROWS = 1_000
@@ -129,21 +131,79 @@ PREVIEW_NUMBERS: dict[str, int | None] = {
 
 
 def download(data_filter: urlstate.DataFilter, count: int) -> None:
-    """A link to the CSV route when this process serves it (serve.py), else a button holding
-    the file, built when clicked (plain `streamlit run streamlit_app.py`)."""
-    label, icon = "Télécharger les lignes filtrées (CSV)", ":material/download:"
+    """The CSV and the Excel workbook of the filtered rows: links to the routes when this
+    process serves them (serve.py), else buttons holding the files, built when clicked (plain
+    `streamlit run streamlit_app.py`). Beyond Excel's row limit, the workbook is refused and
+    the page says why."""
+    csv_col, excel_col = st.columns(2)
+    refusal = lib_download.too_many_for_excel(count, data_filter)
+    with csv_col:
+        _download_link(
+            "Télécharger les lignes filtrées (CSV)",
+            data_filter,
+            "csv",
+            disabled=count == 0,
+            help=components.CSV_HELP,
+        )
+    with excel_col:
+        _download_link(
+            "Télécharger les lignes filtrées (Excel)",
+            data_filter,
+            "xlsx",
+            disabled=count == 0 or refusal is not None,
+            help=components.EXCEL_HELP,
+        )
+    if refusal:
+        st.caption(plain(refusal))
+    elif count > LARGE_WORKBOOK_ROWS:
+        st.caption(
+            f"Un classeur Excel de {formatting.number(count, 0)} lignes se prépare en "
+            f"{_workbook_wait(count)} : le téléchargement commence ensuite."
+        )
+
+
+LARGE_WORKBOOK_ROWS = 100_000  # beyond, the page says how long the workbook takes
+WORKBOOK_ROWS_PER_S = 12_000  # measured on 2 cores (docs/PERFORMANCE.md): an order of magnitude
+
+
+def _workbook_wait(count: int) -> str:
+    """« environ 2 minutes »: the order of magnitude of a workbook's writing time."""
+    minutes = round(count / WORKBOOK_ROWS_PER_S / 60)
+    if minutes < 1:
+        return "moins d'une minute"
+    return f"environ {minutes} minute{'s' if minutes > 1 else ''}"
+
+
+_FORMS = {
+    "csv": (lib_download.PATH, lib_download.csv_bytes, "text/csv", ":material/download:"),
+    "xlsx": (
+        lib_download.XLSX_PATH,
+        lib_download.xlsx_bytes,
+        workbook.MEDIA_TYPE,
+        ":material/table_view:",
+    ),
+}
+
+
+def _download_link(
+    label: str, data_filter: urlstate.DataFilter, form: str, disabled: bool, help: str
+) -> None:
+    path, build, mime, icon = _FORMS[form]
     if lib_download.mounted():
-        st.link_button(label, lib_download.url(data_filter), icon=icon, disabled=count == 0)
+        st.link_button(
+            label, lib_download.url(data_filter, path), icon=icon, disabled=disabled, help=help
+        )
         return
     st.download_button(
         label,
-        lambda: lib_download.csv_bytes(data_filter),
-        file_name=lib_download.file_name(data_filter),
-        mime="text/csv",
+        lambda: build(data_filter),
+        file_name=lib_download.file_name(data_filter, form),
+        mime=mime,
         on_click="ignore",
         icon=icon,
-        key="donnees-csv",
-        disabled=count == 0,
+        key=f"donnees-{form}",
+        disabled=disabled,
+        help=help,
     )
 
 

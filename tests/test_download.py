@@ -210,3 +210,63 @@ def test_a_query_interrupted_by_the_time_limit_is_a_french_503(
     response = client.get(download.url(DataFilter(MAYENNE, 2024, 2024)))
     assert response.status_code == 503
     assert response.text == str(db.QueryTimeout(db.QUERY_TIMEOUT_S))
+
+
+# --- The same rows as an Excel workbook: GET /telecharger/donnees.xlsx ----------------------
+
+
+def _workbook_rows(content: bytes) -> tuple[list[str], list[list[object]]]:
+    """The header and data rows of the workbook's one sheet, read with openpyxl."""
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    header = next(i for i, row in enumerate(rows) if row[0] == "Année")
+    return [str(cell) for cell in rows[header]], rows[header + 1 :]
+
+
+def test_the_workbook_holds_the_csv_rows_with_french_headers(client: Client) -> None:
+    data_filter = DataFilter(MAYENNE, 2024, 2025, flux="export", first_quarter=2)
+    csv_answer = client.get(download.url(data_filter))
+    answer = client.get(download.url(data_filter, download.XLSX_PATH))
+    assert answer.status_code == 200
+    assert answer.headers["content-type"] == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    assert answer.headers["content-disposition"] == (
+        'attachment; filename="donnees_dept_53_2024T2-2025T4_export.xlsx"'
+    )
+    header, rows = _workbook_rows(answer.content)
+    assert header[:4] == ["Année", "Trimestre", "Mois", "Flux"]
+    assert header[-2:] == ["Valeur (€)", "Masse (kg)"]
+    expected = pd.read_csv(io.BytesIO(csv_answer.content), dtype=str, keep_default_na=False)
+    assert len(rows) == len(expected) > 0
+    for row, (_, line) in zip(rows, expected.iterrows(), strict=True):
+        assert row[0] == int(line["annee"]) and row[1] == int(line["trimestre"])
+        assert row[4] == line["departement"] == "53"  # text, as in the CSV
+        assert row[12] == pytest.approx(float(line["valeur_eur"]))
+    # Independently of both files: the total of the fixture frame.
+    rows_53 = ROWS[(ROWS["dept"] == "53") & (ROWS["flow"] == "E")]
+    chosen = rows_53[rows_53["year"] * 4 + rows_53["quarter"].astype(int) >= 2024 * 4 + 2]
+    assert sum(row[12] for row in rows) == pytest.approx(chosen["value_eur"].sum())
+
+
+def test_the_workbook_is_refused_beyond_excels_rows(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lib import workbook
+
+    monkeypatch.setattr(workbook, "EXCEL_MAX_ROWS", 12)  # ten rows less the heading
+    monkeypatch.setattr(download, "write_xlsx_file", lambda f: pytest.fail("no file expected"))
+    data_filter = DataFilter(Territory("france", "FR"), 2024, 2025)
+    answer = client.get(download.url(data_filter, download.XLSX_PATH))
+    assert answer.status_code == 422
+    assert "une feuille Excel en contient au plus" in answer.text
+    assert "téléchargez le CSV" in answer.text
+    assert client.get(download.url(data_filter)).status_code == 200  # the CSV still is
+
+
+def test_the_workbook_refuses_bad_parameters_in_french(client: Client) -> None:
+    answer = client.get(f"{download.XLSX_PATH}?niveau=departement&code=999")
+    assert answer.status_code == 400
+    assert "Département inconnu : « 999 »" in answer.text

@@ -244,3 +244,73 @@ def test_unknown_exposure_partner_exits_2(use_dataset, tmp_path: Path, capsys, p
     assert status == 2
     assert f"Partenaire inconnu : « {partner} »" in err and "Traceback" not in err
     assert not (tmp_path / "x").exists()
+
+
+# --- --format xlsx: one workbook, a sheet per table ------------------------------------------
+
+SHEETS = [
+    "Chiffres clés", "Pays partenaires", "Activités (A129)", "Produits (CPF4)",
+    "Flux à l'export", "Flux à l'import", "Exposition", "Dépendances",
+]  # fmt: skip
+
+
+def _sheet_columns(sheet) -> list[tuple[str, list[object]]]:
+    """(header, values) per column of a sheet, below its header row (the first bold, filled)."""
+    rows = [list(row) for row in sheet.iter_rows()]
+    header = next(
+        i
+        for i, row in enumerate(rows)
+        if row[0].font.bold and row[0].fill.fgColor.rgb not in (None, "00000000")
+    )
+    return [
+        (str(rows[header][col].value), [row[col].value for row in rows[header + 1 :]])
+        for col in range(len(rows[header]))
+    ]
+
+
+def _same(csv_values: pd.Series, sheet_values: list[object]) -> bool:
+    if len(csv_values) != len(sheet_values):
+        return False
+    for expected, got in zip(csv_values.tolist(), sheet_values, strict=True):
+        if isinstance(expected, float) and math.isnan(expected):
+            if got is not None:
+                return False
+        elif isinstance(expected, float | int) and not isinstance(expected, bool):
+            if not isinstance(got, float | int) or got != pytest.approx(expected, rel=1e-15):
+                return False
+        elif str(expected) != got:
+            return False
+    return True
+
+
+def test_xlsx_holds_every_csv_table_in_one_workbook(use_dataset, tmp_path: Path, capsys) -> None:
+    import openpyxl
+
+    data_dir = use_dataset(HAND_MADE)
+    common = ["--data-dir", str(data_dir), "--level", "dept", "--code", "53", "--year", "2024"]
+    common += ["--top", "2", "--exposure", "US"]
+    assert run(capsys, *common, "--out", str(tmp_path / "csv"))[0] == 0
+    status, err = run(capsys, *common, "--out", str(tmp_path / "xlsx"), "--format", "xlsx")
+    assert status == 0, err
+    assert [p.name for p in (tmp_path / "xlsx").iterdir()] == ["fiche.xlsx"]
+    book = openpyxl.load_workbook(tmp_path / "xlsx" / "fiche.xlsx")
+    assert book.sheetnames == SHEETS
+    csv_names = [*FILES, "exposure.csv", "dependency.csv"]
+    for sheet_name, csv_name in zip(SHEETS, csv_names, strict=True):
+        table = read(tmp_path / "csv" / csv_name)
+        columns = _sheet_columns(book[sheet_name])
+        # Every CSV column, in order, is a column of the sheet (names may stand between them).
+        position = 0
+        for name in table.columns:
+            while position < len(columns) and not _same(table[name], columns[position][1]):
+                position += 1
+            assert position < len(columns), f"{sheet_name}: {name} not found in the sheet"
+            position += 1
+        top, us = " — 2 premiers", " — États-Unis (US)"
+        detail = {"Pays partenaires": top, "Flux à l'export": top, "Flux à l'import": top,
+                  "Exposition": us}  # fmt: skip
+        assert book[sheet_name]["A1"].value.endswith(
+            "— Mayenne (53) — 2024" + detail.get(sheet_name, "")
+        )
+    partners = dict(_sheet_columns(book["Pays partenaires"]))
+    assert partners["Nom du pays"][:1] == [refs.country_name(partners["Pays"][0])]

@@ -272,7 +272,7 @@ def _link_buttons(at: AppTest) -> list:
 
 
 def test_donnees_links_to_the_csv_route_when_served(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Under serve.py the download is a link to the route, built from the validated state."""
+    """Under serve.py the downloads are links to the routes, built from the validated state."""
     from lib import download
 
     monkeypatch.setattr(download, "_mounted", True)
@@ -280,23 +280,40 @@ def test_donnees_links_to_the_csv_route_when_served(monkeypatch: pytest.MonkeyPa
         "donnees", niveau="departement", code="53", debut="2024", fin="2024", flux="export",
         pays="de,ZZ",
     )  # fmt: skip
-    (link,) = _link_buttons(at)
-    assert link.url == (
-        "/telecharger/donnees.csv?niveau=departement&code=53&debut=2024&fin=2024&flux=export"
-        "&pays=DE"
-    )
+    links = {link.label: link for link in _link_buttons(at)}
+    query = "niveau=departement&code=53&debut=2024&fin=2024&flux=export&pays=DE"
+    assert links["Télécharger les lignes filtrées (CSV)"].url == f"/telecharger/donnees.csv?{query}"
+    excel = links["Télécharger les lignes filtrées (Excel)"]
+    assert excel.url == f"/telecharger/donnees.xlsx?{query}" and not excel.disabled
     assert not at.download_button
 
 
-def test_donnees_falls_back_to_a_download_button(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Under plain `streamlit run streamlit_app.py` (no route), the button holds the file."""
+def test_donnees_excel_is_refused_beyond_excels_rows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """France over every year is more rows than a sheet holds: the page says so, the Excel
+    link is disabled, the CSV stays."""
+    from lib import download, workbook
+
+    monkeypatch.setattr(download, "_mounted", True)
+    monkeypatch.setattr(workbook, "EXCEL_MAX_ROWS", 1000)
+    at = open_page("donnees", niveau="france")
+    links = {link.label: link for link in _link_buttons(at)}
+    assert links["Télécharger les lignes filtrées (Excel)"].disabled
+    assert not links["Télécharger les lignes filtrées (CSV)"].disabled
+    captions = "\n".join(caption.value for caption in at.caption).replace("\\", "")
+    assert "une feuille Excel en contient au plus 994" in captions
+
+
+def test_donnees_falls_back_to_download_buttons(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under plain `streamlit run streamlit_app.py` (no route), the buttons hold the files."""
     from lib import download
 
     monkeypatch.setattr(download, "_mounted", False)
     at = open_page("donnees", niveau="departement", code="53", debut="2024", fin="2024")
-    assert not _link_buttons(at)
-    (button,) = at.download_button
-    assert button.proto.label == "Télécharger les lignes filtrées (CSV)"
+    assert not [link for link in _link_buttons(at) if "donnees." in link.url]
+    assert [button.proto.label for button in at.download_button] == [
+        "Télécharger les lignes filtrées (CSV)",
+        "Télécharger les lignes filtrées (Excel)",
+    ]
 
 
 def test_donnees_preview_is_french_text(demo_data_dir: Path) -> None:

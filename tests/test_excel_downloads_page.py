@@ -1,0 +1,123 @@
+"""Every « Télécharger les données (CSV) » of every page has its « Télécharger (Excel) »: AppTest
+opens each page, then runs what each Excel button's click would run (the deferred function
+Streamlit registers) and reads the workbook back with openpyxl.
+
+Each workbook must be described for a French reader: a title from the catalogue of table names
+(never a file name's raw words), every header in French (no column left under its English
+machine name), the same number of rows as the CSV beside it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from typing import Any
+
+import openpyxl
+import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
+
+from lib import columns, headings
+from tests.test_pages import APP, TIMEOUT
+from tests.test_pages import _demo_data as _demo_data  # the demo dataset, for every test here
+
+PAGES = {
+    "carte": {},
+    "fiche": {"niveau": "departement", "code": "61", "annee": "2024", "flux": "tous"},
+    "exposition": {"niveau": "departement", "code": "42", "annee": "2024", "partenaire": "US"},
+    "evolution": {"niveau": "departement", "code": "61"},
+    "produit": {"code": "C21Z", "annee": "2024"},
+    "pays": {"code": "US", "annee": "2024"},
+    "comparer": {"niveau": "departement", "codes": "53,61", "annee": "2024"},
+}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@pytest.fixture
+def csv_files(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
+    """The bytes of each CSV download the pages hand to Streamlit, by file name."""
+    files: dict[str, bytes] = {}
+    original = MediaFileManager.add
+
+    def record(self, data, mimetype, coordinates, file_name=None, *args, **kw):
+        if mimetype == "text/csv" and isinstance(data, bytes):
+            files[file_name] = data
+        return original(self, data, mimetype, coordinates, file_name, *args, **kw)
+
+    monkeypatch.setattr(MediaFileManager, "add", record)
+    return files
+
+
+@pytest.fixture
+def deferred(monkeypatch: pytest.MonkeyPatch) -> dict[str, Callable[[], Any]]:
+    """The function each deferred Excel download registers, by file name."""
+    registered: dict[str, Callable[[], Any]] = {}
+    original = MediaFileManager.add_deferred
+
+    def record(self, data_callable, mimetype, coordinates, file_name=None, **kw):
+        if mimetype == XLSX:
+            registered[file_name] = data_callable
+        return original(self, data_callable, mimetype, coordinates, file_name, **kw)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", record)
+    return registered
+
+
+def open_page(page: str, deferred: dict[str, Any], **params: str):
+    """The page as tests.test_pages.open_page opens it, with only its own downloads recorded
+    (the Carte, where the app starts, is forgotten)."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    if page != "carte":
+        at.switch_page(f"pages/{page}.py")
+        deferred.clear()
+    at.query_params = dict(params)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _csv_rows(data: bytes) -> int:
+    return sum(1 for _ in csv.reader(io.StringIO(data.decode("utf-8")))) - 1
+
+
+def _sheet(data: bytes) -> tuple[str, list[str], int]:
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    rows = [list(row) for row in sheet.iter_rows()]
+    header = next(
+        i
+        for i, row in enumerate(rows)
+        if row[0].font.bold and row[0].fill.fgColor.rgb not in (None, "00000000")
+    )
+    return rows[0][0].value, [str(cell.value) for cell in rows[header]], len(rows) - header - 1
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_csv_has_its_described_workbook(page: str, deferred) -> None:
+    at = open_page(page, deferred, **PAGES[page])
+    csv_keys = [b.key for b in at.download_button if (b.key or "").startswith("csv-")]
+    assert csv_keys, f"no CSV download on {page}"
+    for key in csv_keys:
+        assert f"xlsx-{key.removeprefix('csv-')}" in {b.key for b in at.download_button}, key
+    assert len(deferred) == len(csv_keys)
+    titles = set(headings.TABLE_TITLES.values())
+    english = set(columns.COLUMNS) | set(columns.DATA_ROW_COLUMNS)
+    for name, build in deferred.items():
+        title, header, _ = _sheet(build())
+        assert any(title.startswith(known + " — ") or title == known for known in titles), (
+            f"{page}: {name} has no catalogued title ({title!r})"
+        )
+        assert not set(header) & english, f"{page}: {name} keeps machine names: {header}"
+
+
+def test_the_workbook_has_the_rows_of_its_csv(deferred, csv_files) -> None:
+    open_page("fiche", deferred, **PAGES["fiche"])
+    for name in ("pays", "produits", "sankey_export", "sankey_import"):
+        stem = f"{name}_dept_61_2024_top10"
+        _, _, rows = _sheet(deferred[f"{stem}.xlsx"]())
+        assert rows == _csv_rows(csv_files[f"{stem}.csv"]) > 0, name
+    _, header, _ = _sheet(deferred["pays_dept_61_2024_top10.xlsx"]())
+    assert header[:2] == ["Pays", "Nom du pays"]

@@ -1,0 +1,66 @@
+"""What a download's file name says, in words (lib/headings.py): periods, details, titles."""
+
+from __future__ import annotations
+
+import pytest
+
+from lib import filenames, headings
+from lib.territory import Territory
+
+
+@pytest.mark.parametrize(
+    ("slug", "label"),
+    [
+        ("2024", "2024"),
+        ("2025-T1-T2", "2025 (T1–T2)"),
+        ("2025-T3", "2025 (T3)"),
+        ("2020-2024", "2020–2024"),
+        ("2024T2-2025T4", "T2 2024 – T4 2025"),
+        ("2020-2025-T1-T2", "2020–2025 (T1–T2)"),
+    ],
+)
+def test_period_labels(slug: str, label: str) -> None:
+    assert headings.period_label(slug) == label
+
+
+@pytest.mark.parametrize(
+    ("detail", "label"),
+    [
+        ("top10", "10 premiers"),
+        ("base2015", "base 100 en 2015"),
+        ("taux25", "droit additionnel de 25 %"),
+        ("elasticite1.5", "élasticité 1,5"),
+        ("export", "exportations"),
+        ("tous", "exportations et importations"),
+        ("US", "États-Unis (US)"),
+        ("C21Z", "Industrie pharmaceutique (C21Z)"),
+        ("<script>", "<script>"),  # unknown: as it is (a workbook cell is text, never markup)
+    ],
+)
+def test_detail_labels(detail: str, label: str) -> None:
+    assert headings.detail_label(detail) == label
+
+
+def test_titles_by_name_or_longest_prefix() -> None:
+    assert headings.table_title("pays") == "Principaux pays partenaires"
+    assert headings.table_title("pays_departements") == "Échanges avec le pays, par département"
+    assert headings.table_title("carte_exports_eur") == headings.TABLE_TITLES["carte"]
+    assert headings.table_title("comparaison_pays_dept_53-61") == (
+        "Comparaison : premiers pays partenaires"
+    )
+    assert headings.table_title("quelque_chose") == "Quelque chose"
+
+
+def test_a_heading_from_a_file_name(use_dataset) -> None:
+    from tests.test_quarters import ROWS
+
+    use_dataset(ROWS)
+    name = filenames.csv_name("pays", Territory("dept", "53"), "2025-T1-T2", "top10")
+    heading = headings.heading(name)
+    assert heading.lines()[0] == (
+        "Principaux pays partenaires — Mayenne (53) — 2025 (T1–T2) — 10 premiers"
+    )
+    assert heading.dataset_date and not heading.demo
+    compared = filenames.csv_name("comparaison_pays_dept_53-61", None, "2024", scope="A, B")
+    assert headings.heading(compared).territory == "A, B"
+    assert headings.heading("plain.csv").title == "plain"
