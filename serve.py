@@ -4,7 +4,9 @@
 lib/webguard.py in front of every request: security headers (no framing by another site, no
 MIME sniffing) and a French page for the URLs refused as too long (414, or uvicorn's own 400).
 It also serves the Données CSV from a route of its own (lib/download.py: streamed from a file
-DuckDB writes, never held in memory); the Données page links to it.
+DuckDB writes, never held in memory); the Données page links to it. lib/open_data.py serves the
+whole dataset as open-data files under /telecharger/, after it so that /telecharger/donnees.csv
+stays lib/download.py's.
 `uvicorn serve:app` works too.
 
 Streamlit's query-string guard is also installed here, before the first request is served, so
@@ -19,7 +21,7 @@ from pathlib import Path
 import streamlit as st
 from starlette.middleware import Middleware
 
-from lib import download
+from lib import download, open_data
 from lib.webguard import SecurityHeaders, install_french_refusals
 from pages import components
 
@@ -28,6 +30,6 @@ install_french_refusals()
 
 app = st.App(
     Path(__file__).with_name("streamlit_app.py"),
-    routes=download.routes(),
+    routes=download.routes() + open_data.routes(),
     middleware=[Middleware(SecurityHeaders)],
 )
