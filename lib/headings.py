@@ -100,7 +100,7 @@ def period_label(slug: str) -> str:
     match = _YEARS.fullmatch(slug)
     if match is None:
         return slug
-    years = f"{match[1]}–{match[2]}" if match[2] else match[1]
+    years = f"{match[1]}–{match[2]}" if match[2] and match[2] != match[1] else match[1]
     quarters = [int(q) for q in re.findall(r"\d", match[3])]
     return f"{years} ({periods.quarters_text(quarters)})" if quarters else years
 

@@ -201,7 +201,7 @@ def test_donnees_csv_download_has_every_filtered_row(
     screenshot(page, "07-donnees")
     # Under serve.py the download is a link to the CSV route (lib/download.py), opened in a
     # new tab that the browser turns into a download.
-    link = page.get_by_role("link", name=re.compile("Télécharger les lignes filtrées"))
+    link = page.get_by_role("link", name=re.compile(r"Télécharger les lignes filtrées \(CSV\)"))
     assert link.get_attribute("href") == (
         "/telecharger/donnees.csv?niveau=departement&code=53&debut=2023&fin=2024&flux=export"
     )
