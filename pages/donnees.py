@@ -11,7 +11,7 @@ from dataclasses import replace
 import streamlit as st
 
 from lib import download as lib_download
-from lib import formatting, gridtext, queries, refs, urlstate, workbook
+from lib import formatting, gridtext, open_data, queries, refs, urlstate, workbook
 from lib.text import plain
 from pages import components, wiring
 
@@ -240,6 +240,12 @@ def page() -> None:
         f"**{formatting.meur(total)}**."
     )
     download(data_filter, count)
+    if open_data.mounted():
+        st.caption(
+            "Le jeu de données entier (un fichier Parquet et un fichier CSV par année, les tables "
+            "de référence et leur description) se télécharge sur la page "
+            f"[Télécharger le jeu de données]({open_data.PREFIX})."
+        )
     shown = min(count, PREVIEW_ROWS)
     st.caption(f"Aperçu : les {formatting.number(shown, 0)} plus grandes lignes.")
     preview_grid(data_filter)

@@ -396,7 +396,24 @@ def test_a_remote_dataset_is_packaged_locally(
     pd.testing.assert_frame_equal(comparable(parquet), comparable(ROWS[ROWS["year"] == 2024]))
 
 
-# --- serve.py --------------------------------------------------------------------------------
+# --- the Données page and serve.py ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("mounted", [True, False])
+def test_the_donnees_page_links_to_the_files_when_served(
+    dataset, monkeypatch: pytest.MonkeyPatch, mounted: bool
+) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    dataset()
+    monkeypatch.setattr(open_data, "_mounted", mounted)
+    at = AppTest.from_file(str(config.ROOT / "streamlit_app.py"), default_timeout=60)
+    at.run()
+    at.switch_page("pages/donnees.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    captions = "\n".join(caption.value for caption in at.caption)
+    assert ("[Télécharger le jeu de données](/telecharger/)" in captions) == mounted
 
 
 def test_the_served_app_mounts_both_routes(tmp_path: Path) -> None:
