@@ -285,6 +285,10 @@ def test_a_dataset_imported_from_published_files_gives_a_valid_package(
     result = run_cli(out, data_dir)
     assert result.returncode == 0, result.stderr
     validate(out)
+    # The command the open-data people run, as they run it.
+    command = [str(Path(sys.executable).with_name("frictionless")), "validate", "datapackage.json"]
+    checked = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=out)
+    assert checked.returncode == 0 and "INVALID" not in checked.stdout, checked.stdout[-3000:]
 
     body = descriptor(out)
     assert body["title"] == datapackage.TITLE and "ATTENTION" not in body["description"]

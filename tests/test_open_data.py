@@ -195,6 +195,9 @@ def test_files_have_their_types_and_are_revalidated(client: Client, dataset) -> 
     )
     page = client.get("/telecharger/")
     assert client.get("/telecharger/", {"If-None-Match": page.headers["etag"]}).status == 304
+    # Byte ranges: a Parquet file read in place, as DuckDB's httpfs reads one.
+    part = client.get("/telecharger/commerce-exterieur-2024.parquet", {"Range": "bytes=0-3"})
+    assert part.status == 206 and part.content == b"PAR1"
 
 
 @pytest.mark.parametrize(
