@@ -189,3 +189,54 @@ def test_dataframe_toolbar_export_is_off() -> None:
 
     settings = tomllib.loads((config.ROOT / ".streamlit" / "config.toml").read_text())
     assert settings["client"]["disableDataExport"] is True
+
+
+# --- The Excel workbooks of the same data: text cells, never a formula ------------------------
+
+
+def _workbook_cells(path: Path) -> list:
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    return [cell for sheet in book for row in sheet.iter_rows() for cell in row]
+
+
+def _check_workbook(path: Path, where: str) -> set[str]:
+    """No formula cell (openpyxl's type, and the XML), no text a spreadsheet would evaluate;
+    returns the text cells (as Excel reads them: `_xHHHH_` decoded)."""
+    import re
+    import zipfile
+
+    cells = _workbook_cells(path)
+    assert not [cell.coordinate for cell in cells if cell.data_type == "f"], where
+    with zipfile.ZipFile(path) as archive:
+        xml = "".join(archive.read(n).decode() for n in archive.namelist() if "worksheets" in n)
+    assert "<f>" not in xml and "<f " not in xml, where
+    texts = {
+        re.sub(r"_x([0-9A-F]{4})_", lambda m: chr(int(m[1], 16)), cell.value)
+        for cell in cells
+        if isinstance(cell.value, str)
+    }
+    assert not [text for text in texts if _dangerous(text)], (where, texts)
+    return texts
+
+
+def test_export_workbooks_have_no_formula(hostile: Path, tmp_path: Path) -> None:
+    argv = ["--data-dir", str(hostile), "--level", "dept", "--code", "53", "--year", "2024"]
+    out = tmp_path / "xlsx"
+    assert export.main([*argv, "--top", "25", "--out", str(out), "--format", "xlsx"]) == 0
+    texts = _check_workbook(out / "fiche.xlsx", "fiche.xlsx")
+    assert {"'" + c for c in HOSTILE} <= texts  # the data is kept, behind its quote
+
+
+def test_donnees_workbook_has_no_formula_and_keeps_negative_numbers(hostile: Path) -> None:
+    from lib import download
+
+    path = download.write_xlsx_file(DataFilter(MAYENNE, 2024, 2024))
+    try:
+        texts = _check_workbook(path, "donnees.xlsx")
+        numbers = {c.value for c in _workbook_cells(path) if isinstance(c.value, int | float)}
+    finally:
+        path.unlink()
+    assert {"'" + c for c in HOSTILE} <= texts
+    assert NEGATIVE in numbers  # a customs correction stays a number
