@@ -8,7 +8,8 @@ then served as files (FileResponse: streamed, Range requests answered):
 
 - **where**: `DATA_DIR/.package/<version>-<fingerprint>/` for a local dataset (the store's
   garbage collection touches only `v-*` and `.tmp-*`); for a remote one (https://, s3://),
-  `$TMPDIR/comext-package-<hash of the URL>/…`, built from the remote Parquet through DuckDB.
+  `$TMPDIR/comext-package-<hash of the URL>/…`, built from the remote Parquet through DuckDB
+  (so is a local dataset folder the server may not write).
   The fingerprint changes with the package's code and the committed reference tables, which
   the version alone does not identify.
 - **once**: a build runs in a thread of its own; requests for the same version wait for it
@@ -118,11 +119,16 @@ class Package:
 
 
 def cache_root(location: str) -> Path:
-    """Where the packages of the dataset at `location` are built."""
-    if config.is_remote(location):
-        digest = hashlib.sha256(location.encode("utf-8")).hexdigest()[:16]
-        return Path(tempfile.gettempdir()) / f"comext-package-{digest}"
-    return Path(location) / CACHE_FOLDER
+    """Where the packages of the dataset at `location` are built: beside a local dataset; in
+    the temporary directory for a remote one, or a local folder this process cannot write."""
+    if not config.is_remote(location) and writable(location):
+        return Path(location) / CACHE_FOLDER
+    digest = hashlib.sha256(location.encode("utf-8")).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"comext-package-{digest}"
+
+
+def writable(folder: str) -> bool:
+    return os.access(folder, os.W_OK)
 
 
 @cache

@@ -399,6 +399,19 @@ def test_a_remote_dataset_is_packaged_locally(
     pd.testing.assert_frame_equal(comparable(parquet), comparable(ROWS[ROWS["year"] == 2024]))
 
 
+def test_a_dataset_folder_the_server_cannot_write_is_packaged_elsewhere(
+    client: Client, dataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data_dir = dataset()
+    monkeypatch.setattr(open_data, "writable", lambda folder: False)  # a read-only mount
+    root = open_data.cache_root(str(data_dir))
+    try:
+        assert client.get("/telecharger/pays.csv").status == 200
+        assert root.is_dir() and not (data_dir / ".package").exists()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
 # --- the Données page and serve.py ----------------------------------------------------------
 
 
