@@ -101,3 +101,19 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def download_from_link(page, link, timeout_s: float = 60):
+    """Click a link that the browser turns into a download (the routes of lib/download.py open
+    in a new tab, whose download Chromium reports on the opener or on the tab): the download."""
+    import time
+
+    downloads: list = []
+    page.on("download", lambda d: downloads.append(d))  # Playwright wants a Python function
+    page.context.on("page", lambda tab: tab.on("download", lambda d: downloads.append(d)))
+    link.click()
+    deadline = time.monotonic() + timeout_s
+    while not downloads and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    (download,) = downloads
+    return download

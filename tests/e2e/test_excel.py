@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 from pathlib import Path
 
 import duckdb
@@ -17,7 +16,7 @@ import pandas as pd
 import pytest
 
 from lib import config, store
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import download_from_link, screenshot
 from tests.e2e.test_explorer import wait_for_app
 
 COUNTRIES = pd.read_csv(config.ROOT / "data" / "ref" / "countries.csv", keep_default_na=False)
@@ -104,14 +103,7 @@ def test_donnees_rows_in_excel(page, app_url: str, demo_data_dir: Path) -> None:
     link = page.get_by_role("link", name=re.compile(r"Télécharger les lignes filtrées \(Excel\)"))
     assert link.get_attribute("href") == f"/telecharger/donnees.xlsx?{query}"
     screenshot(page, "excel-donnees")
-    downloads: list = []
-    page.on("download", lambda d: downloads.append(d))
-    page.context.on("page", lambda tab: tab.on("download", lambda d: downloads.append(d)))
-    link.click()
-    deadline = time.monotonic() + 60
-    while not downloads and time.monotonic() < deadline:
-        page.wait_for_timeout(100)
-    (download,) = downloads
+    download = download_from_link(page, link)
     assert download.suggested_filename == "donnees_dept_01_2024-2024_import.xlsx"  # as the CSV
     lines, header, rows = _rows(Path(download.path()).read_bytes())
     assert lines[0] == "Données détaillées — Ain (01) — 2024 — importations"

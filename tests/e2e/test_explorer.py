@@ -12,7 +12,6 @@ import csv
 import io
 import json
 import re
-import time
 from pathlib import Path
 
 import duckdb
@@ -21,7 +20,7 @@ import shapely.geometry
 
 from lib import config, db, export, store
 from lib.territory import Territory
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import download_from_link, screenshot
 
 MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
 NB = "\u00a0"
@@ -205,14 +204,7 @@ def test_donnees_csv_download_has_every_filtered_row(
     assert link.get_attribute("href") == (
         "/telecharger/donnees.csv?niveau=departement&code=53&debut=2023&fin=2024&flux=export"
     )
-    downloads: list = []
-    page.on("download", lambda d: downloads.append(d))  # Chromium: the opener's download
-    page.context.on("page", lambda tab: tab.on("download", lambda d: downloads.append(d)))
-    link.click()
-    deadline = time.monotonic() + 30
-    while not downloads and time.monotonic() < deadline:
-        page.wait_for_timeout(100)
-    (download,) = downloads
+    download = download_from_link(page, link)
     assert download.suggested_filename == "donnees_dept_53_2023-2024_export.csv"
     content = Path(download.path()).read_text(encoding="utf-8")
     rows = list(csv.DictReader(io.StringIO(content)))
