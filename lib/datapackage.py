@@ -97,7 +97,7 @@ DEMO_WARNING = (
     "reproduisent les chiffres publiés, mais le détail par produit et par pays, et toutes les "
     "autres années, sont inventés et ne doivent jamais être cités comme statistiques."
 )
-# The reference tables as DuckDB loads them on lib/db's connection (db.REF_TABLES).
+# Not among the tables lib/db loads on its connection (db.REF_TABLES): read here.
 PARTNER_GROUPS_CSV = config.REF_DIR / "partner_groups.csv"
 
 
@@ -118,6 +118,8 @@ def write_package(out: Path) -> list[Path]:
 def write_files(out: Path, location: str, manifest: store.Manifest) -> list[Path]:
     """The package of `manifest`'s version of the dataset at `location`, into `out`."""
     out.mkdir(parents=True, exist_ok=True)
+    # This thread's cursor, not db.run: a package is written once per version, off any page,
+    # and a year of a remote dataset may take longer than an interactive query's limit.
     con = db.cursor()
     source = _Source(con, location, manifest)
     written: list[Path] = []
