@@ -135,9 +135,8 @@ def download(data_filter: urlstate.DataFilter, count: int) -> None:
     process serves them (serve.py), else buttons holding the files, built when clicked (plain
     `streamlit run streamlit_app.py`). Beyond Excel's row limit, the workbook is refused and
     the page says why."""
-    csv_col, excel_col = st.columns(2)
     refusal = lib_download.too_many_for_excel(count, data_filter)
-    with csv_col:
+    with st.container(horizontal=True):  # side by side, wrapped on a phone
         _download_link(
             "Télécharger les lignes filtrées (CSV)",
             data_filter,
@@ -145,7 +144,6 @@ def download(data_filter: urlstate.DataFilter, count: int) -> None:
             disabled=count == 0,
             help=components.CSV_HELP,
         )
-    with excel_col:
         _download_link(
             "Télécharger les lignes filtrées (Excel)",
             data_filter,
