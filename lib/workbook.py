@@ -113,8 +113,7 @@ _NAMERS = {
     "cpf4": refs.cpf4_name,
     "country": refs.country_name,
 }
-# The name columns that already say what a code is: no second name column then.
-_NAME_COLUMNS = ("name", "product_name", "cpf4_name", "country_name")
+# A code column followed in its table by one of these names needs no second name column.
 _NAMED_ALREADY = {
     "dept": ("name", "departement_nom"),
     "departement": ("departement_nom",),
