@@ -33,7 +33,7 @@ from typing import Any
 
 import duckdb
 
-from lib import config, db, flows, package_schema, periods, remote, schema, store
+from lib import config, db, flows, package_schema, periods, queries, remote, schema, store
 from lib.package_schema import Descriptor, Table
 from lib.sql import literal
 
@@ -275,13 +275,28 @@ def _copy_csv(
     path: Path,
     compressed: bool,
 ) -> None:
-    # COPY cannot bind its target: `path` is a file name of ours (sql.literal quotes it).
+    """The rows of `sql` as CSV, each text cell as every CSV of the explorer writes it: a cell a
+    spreadsheet would evaluate (`=…`, `+…`, `@…`) gets a leading single quote
+    (queries.text_csv_sql, quoting done in the SELECT). The Parquet files keep the text as is."""
     compression = "gzip" if compressed else "none"
+    # COPY cannot bind its target: `path` is a file name of ours (sql.literal quotes it).
     con.execute(
-        f"COPY ({sql}) TO {literal(str(path))} "
-        f"(FORMAT csv, HEADER true, DELIMITER ',', COMPRESSION {compression})",
+        f"COPY ({_csv_fields_sql(con, sql, params)}) TO {literal(str(path))} "
+        f"(FORMAT csv, HEADER true, DELIMITER ',', QUOTE '', COMPRESSION {compression})",
         list(params),
     )
+
+
+def _csv_fields_sql(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object]) -> str:
+    """SELECT over `sql`: its text columns as their CSV fields, the others as they are."""
+    described = con.execute(f"DESCRIBE ({sql})", list(params)).fetchall()
+    items = [
+        f"{queries.text_csv_sql(_quoted(name))} AS {_quoted(name)}"
+        if kind == "VARCHAR"
+        else _quoted(name)
+        for name, kind, *_ in described
+    ]
+    return f"SELECT {', '.join(items)} FROM ({sql})"
 
 
 def _flow_origin(part: store.Part) -> str:

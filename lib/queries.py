@@ -364,9 +364,10 @@ def csv_field_sql(expression: str) -> str:
 _ALPHANUMERIC_SQL = literal("[0-9A-Za-z]+")
 
 
-def _code_csv_sql(code: str) -> str:
-    """SQL: a code as its CSV field. An alphanumeric code (almost every one) has nothing to
-    quote or neutralise: written as it is, without evaluating csv_field_sql on every row."""
+def text_csv_sql(code: str) -> str:
+    """SQL: a text cell (a code, a name) as its CSV field. An alphanumeric one (almost every
+    code) has nothing to quote or neutralise: written as it is, without evaluating
+    csv_field_sql on every row."""
     plain = f"regexp_full_match({code}, {_ALPHANUMERIC_SQL})"
     return f"CASE WHEN {plain} THEN {code} ELSE {csv_field_sql(code)} END"
 
@@ -393,7 +394,7 @@ ROW_COLUMNS: tuple[tuple[str, str, str], ...] = (
         column
         for prefix, code, alias in _NAMED
         for column in (
-            (prefix, code, _code_csv_sql(code)),
+            (prefix, code, text_csv_sql(code)),
             (f"{prefix}_nom", f"coalesce({alias}.name, {code})", _name_csv_sql(alias, code)),
         )
     ),

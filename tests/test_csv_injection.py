@@ -240,3 +240,22 @@ def test_donnees_workbook_has_no_formula_and_keeps_negative_numbers(hostile: Pat
         path.unlink()
     assert {"'" + c for c in HOSTILE} <= texts
     assert NEGATIVE in numbers  # a customs correction stays a number
+
+
+def test_open_data_package_csvs_have_no_formula(hostile: Path, tmp_path: Path) -> None:
+    import gzip
+
+    from lib import datapackage
+
+    written = datapackage.write_package(tmp_path / "paquet")
+    seen: set[str] = set()
+    for path in written:
+        if path.name.endswith(".csv.gz"):
+            content = gzip.decompress(path.read_bytes()).decode("utf-8")
+        elif path.name.endswith(".csv"):
+            content = path.read_bytes().decode("utf-8")
+        else:
+            continue
+        seen |= set(_check(content, path.name))
+    assert {"'" + c for c in HOSTILE} <= seen  # the data is kept, behind its quote
+    assert str(NEGATIVE) in seen  # a customs correction stays a number
