@@ -6,7 +6,8 @@ MIME sniffing) and a French page for the URLs refused as too long (414, or uvico
 It also serves the Données CSV from a route of its own (lib/download.py: streamed from a file
 DuckDB writes, never held in memory); the Données page links to it. lib/open_data.py serves the
 whole dataset as open-data files under /telecharger/, after it so that /telecharger/donnees.csv
-stays lib/download.py's.
+stays lib/download.py's. The read-only API, `/api/v1/<table>` (lib/api.py), serves every table
+of the pages in JSON or CSV, described at /api/v1/openapi.json.
 `uvicorn serve:app` works too.
 
 Streamlit's query-string guard is also installed here, before the first request is served, so
@@ -21,7 +22,7 @@ from pathlib import Path
 import streamlit as st
 from starlette.middleware import Middleware
 
-from lib import download, open_data
+from lib import api, download, open_data
 from lib.webguard import SecurityHeaders, install_french_refusals
 from pages import components
 
@@ -30,6 +31,6 @@ install_french_refusals()
 
 app = st.App(
     Path(__file__).with_name("streamlit_app.py"),
-    routes=download.routes() + open_data.routes(),
+    routes=download.routes() + open_data.routes() + api.routes(),
     middleware=[Middleware(SecurityHeaders)],
 )

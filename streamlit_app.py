@@ -1,8 +1,9 @@
 """Commerce extérieur des territoires — the app's script (`streamlit run streamlit_app.py`, or
 `streamlit run serve.py` for the same app behind the security headers of lib/webguard.py).
 
-Pages live at stable paths: / (Carte), /fiche, /exposition, /donnees, /importer. Each page runs
-within components.query_time_limit: a query interrupted after 10 s ends it with a French message.
+Pages live at stable paths: / (Carte), /fiche, /exposition, /donnees, /api, /importer. Each page
+runs within components.query_time_limit: a query interrupted after 10 s ends it with a French
+message.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ navigation = st.navigation(
             url_path="comparer",
         ),
         st.Page("pages/donnees.py", title="Données", icon=":material/table:", url_path="donnees"),
+        st.Page("pages/api.py", title="API", icon=":material/api:", url_path="api"),
         st.Page(
             "pages/importer.py",
             title="Importer des données",
@@ -67,7 +69,9 @@ navigation = st.navigation(
 )
 components.layout_css()
 components.banner()
-if navigation.url_path == "importer":  # the one page without URL state reads only the token
+if navigation.url_path == "importer":  # a page without URL state reads only the token
     components.unexpected_url_params(allowed=(admin.TOKEN_PARAM,))
+elif navigation.url_path == "api":  # the other page without URL state reads none
+    components.unexpected_url_params()
 with components.query_time_limit():
     navigation.run()

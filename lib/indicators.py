@@ -302,7 +302,10 @@ def concentration(territory: Territory, year: int) -> pd.DataFrame:
         f"""
         WITH cells AS ({" UNION ALL ".join(pieces)}),
         hhi AS (
-            SELECT scope, unit, dimension, flow, sum(v * v) / (sum(v) * sum(v)) AS hhi
+            -- Summed in code order: a parallel sum of squares (beyond 2^53) would change in
+            -- its last digits from one run to the next, and so would the CSV's bytes.
+            SELECT scope, unit, dimension, flow,
+                   sum(v * v ORDER BY code) / (sum(v ORDER BY code) * sum(v ORDER BY code)) AS hhi
             FROM cells WHERE v > 0 GROUP BY scope, unit, dimension, flow
         )
         SELECT dimension, {flows.name_sql("flow")} AS flow,

@@ -10,7 +10,7 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from lib import comparison, comparison_figures, filenames, queries, refs, urlstate
+from lib import comparison, comparison_figures, filenames, queries, refs, tables, urlstate
 from lib.domain import COMPARE_MAX, COMPARE_MIN, ComparedLevel, ComparisonState
 from lib.flows import FLOWS, Flow
 from lib.formatting import meur, national_share, pct
@@ -122,7 +122,7 @@ def ranking_section(state: ComparisonState, ranked: str) -> None:
         "d'euros, **sur une même échelle** : les barres se comparent d'un territoire à l'autre."
     )
     for flow in FLOWS:
-        rows = table[table["flow"] == flow.name].reset_index(drop=True)
+        rows = tables.shown_flows(table, flow.name)  # as the API's, flux=export or import
         st.subheader(_ranking_title(flow, ranked))
         components.chart_with_data(
             comparison_figures.ranking_figure(table, ranked, flow),

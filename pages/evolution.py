@@ -7,13 +7,11 @@ URL: /evolution?niveau=departement&code=53&base=2015&debut=2023&fin=2024&flux=ex
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 import pandas as pd
 import streamlit as st
 
-from lib import evolution, evolution_figures, filenames, flows, periods, queries, refs, urlstate
-from lib.domain import CountryState, EvolutionState, ProductState
+from lib import evolution, evolution_figures, filenames, flows, periods, queries, tables, urlstate
+from lib.domain import EvolutionState
 from lib.formatting import meur, pct
 from lib.text import plain
 from pages import components, wiring
@@ -109,11 +107,11 @@ def period_section(state: EvolutionState) -> None:
             "précédente, et la moyenne annuelle ne porte que sur les années complètes.*"
         )
     span = _span(table)
-    own = table[table["scope"] == "territory"]
+    own = tables.own_series(table)
     st.subheader(f"Exportations, importations et solde, {territory.name} (M€)")
     components.chart_with_data(
         evolution_figures.values_figure(table),
-        own.reset_index(drop=True),
+        own,
         filenames.csv_name("evolution", territory, span),
         "evolution-values",
     )
@@ -152,22 +150,6 @@ def year_controls(state: EvolutionState) -> None:
             key=URL.key(field),
             on_change=URL.on_fields(field),
         )
-
-
-def link_of(by: evolution.By, code: str, state: EvolutionState) -> str | None:
-    """The Pays or Produit page of a contributor in the later year (None for a code outside
-    the reference: « Autres », confidential codes…)."""
-    if by == "country":
-        if not refs.is_country(code):
-            return None
-        target: CountryState | ProductState = CountryState(code, state.end, state.flux)
-        path = urlstate.PAYS_PATH
-    else:
-        if not refs.is_product(code):
-            return None
-        target = ProductState(code, state.end, state.flux, state.territory)
-        path = urlstate.PRODUIT_PATH
-    return f"{path}?{urlencode(urlstate.params_of(target))}"
 
 
 def _period(year: int, quarters: tuple[int, ...]) -> str:
@@ -210,8 +192,7 @@ def drivers_sentence(table: pd.DataFrame) -> str:
 
 def breakdown(state: EvolutionState, by: evolution.By, change: evolution.Change) -> None:
     title, word = BREAKDOWNS[by]
-    table = evolution.contributions(state.territory, state.flux, state.start, state.end, by)
-    table["page"] = [link_of(by, code, state) for code in table["code"]]
+    table = tables.contributions(state, by)  # with each contributor's page, as the API's
     st.subheader(title)
     start_label = _period(state.start, change.quarters)
     end_label = _period(state.end, change.quarters)

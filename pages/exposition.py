@@ -21,6 +21,7 @@ from lib import (
     partners,
     queries,
     refs,
+    tables,
     urlstate,
 )
 from lib.domain import ELASTICITY_MAX, ELASTICITY_MIN, TARIFF_MAX, TARIFF_MIN, ExpositionState
@@ -176,16 +177,14 @@ def cpf4_section(state: ExpositionState) -> None:
     """The same exposure per CPF4 product, when the imported files carry that detail."""
     if not queries.cpf4_codes():
         return
-    table = exposure.exposure(state.territory, state.year, state.partner, detail="cpf4")
-    if table.empty:
+    named = tables.exposure_cpf4(state)  # named, as the API's `exposition_cpf4`
+    if named.empty:
         return
     st.subheader(f"Le détail par produit CPF4 ({queries.year_inline(state.year)})")
     st.markdown(
         "Les mêmes parts pour chaque produit à quatre chiffres de la CPF, sous les produits "
         "A129 : exportations du territoire, dont vers le partenaire, et leur part."
     )
-    named = table.copy()
-    named.insert(1, "product_name", named["product"].map(refs.cpf4_name))
     components.data_table(named, _file("exposition_cpf4", state), "exposure-cpf4")
 
 

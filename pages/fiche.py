@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib import fiche_text, figures, filenames, formatting, queries, urlstate
+from lib import fiche_text, figures, filenames, formatting, queries, tables, urlstate
 from lib.domain import TOP_MAX, TOP_MIN, FicheState
 from lib.flows import EXPORT, IMPORT, Flow
 from lib.territory import FRANCE, Territory
@@ -97,11 +97,9 @@ def products_section(state: FicheState) -> None:
         f"Principales activités à l'import et à l'export, {state.territory.name} "
         f"({queries.year_inline(state.year)})"
     )
-    table = queries.products(state.territory, state.year)
-    details = queries.product_details(state.territory, state.year)
+    table = tables.fiche_products(state)  # the flows shown, as the API's `products`
+    details = tables.fiche_product_details(state)
     shown = [flow.name for flow in state.shown_flows]
-    table = table[table["flow"].isin(shown)].reset_index(drop=True)
-    details = details[details["flow"].isin(shown)].reset_index(drop=True)
     caption = (
         "*En bleu les biens importés, en violet les biens exportés ; l'aire de chaque "
         "compartiment est proportionnelle à sa valeur.*"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib import filenames, formatting, indicator_figures, indicators, queries, refs
+from lib import filenames, formatting, indicator_figures, indicators, queries, refs, tables
 from lib.domain import FicheState
 from lib.text import plain
 from pages import components
@@ -79,9 +79,7 @@ def _ranks(state: FicheState) -> None:
 
 
 def _with_names(table: pd.DataFrame) -> pd.DataFrame:
-    named = table.copy()
-    named.insert(1, "product_name", named["product"].map(refs.product_name))
-    return named
+    return tables.with_product_names(table, refs.product_name)  # as the API's tables
 
 
 def _specialisation(state: FicheState, exports_eur: float) -> None:

@@ -11,7 +11,7 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from lib import filenames, product_figures, product_view, queries, refs, urlstate
+from lib import filenames, product_figures, product_view, queries, refs, tables, urlstate
 from lib.domain import FicheState, ProductState
 from lib.flows import EXPORT, IMPORT, flow_of
 from lib.formatting import meur, pct
@@ -184,7 +184,7 @@ def evolution_section(state: ProductState, evolution: pd.DataFrame) -> None:
         st.subheader(f"{title}, par année")
         components.chart_with_data(
             product_figures.evolution_figure(evolution, column, labels, unit),
-            evolution[["year", "flow", column]],
+            tables.product_evolution_column(evolution, column),
             _file(f"produit_evolution_{column}", state, state.territory),
             f"product-evolution-{column}",
             caption=PARTIAL if any(label != str(year) for year, label in labels.items()) else None,
