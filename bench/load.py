@@ -3,7 +3,8 @@
     python -m bench.load [--backends 1,2] [--proxy auto|always] [--levels 1,2,4,...]
                          [--step-seconds S] [--warmup-seconds S] [--think MIN:MAX]
                          [--threshold-seconds 2] [--data-dir DIR] [--out JSON] [--doc MD]
-                         [--seed N] [--wait-quiet S]
+                         [--seed N] [--wait-quiet S] [--api-share F] [--api-level N]
+                         [--api-think MIN:MAX]
 
 Clients are protocol-level sessions (bench.streamlit_client: Streamlit's websocket and protobuf
 messages, as a browser tab sends and receives them), many of them in this one asyncio process:
@@ -32,6 +33,13 @@ configuration starts once other work has stopped, and a level during which other
 than half a core is measured again. Results go to `--out` (bench/results/load.json) and to the
 generated block of `--doc` (docs/RELIABILITY.md). Exit status 1 on any error or isolation
 violation.
+
+The API mix (`--api-share`, 0 to skip it): after the ramp, at `--api-level` page sessions
+(default: half the saturation level, a busy server that still keeps up), the pages are measured
+alone, then with `--api-share` × that many simulated scripts calling the read-only API
+(bench.load.api_client: random tables and parameters, 30 % CSV, 20 % revalidated with their
+ETag, `--api-think` between calls, each script a client of its own for the rate limit through
+X-Forwarded-For), then alone again: the report gives the pages' p95 with and without them.
 
 tests/test_load.py runs `run_visits` (a few sessions, a bounded number of visits, no timing).
 """
@@ -62,7 +70,7 @@ import numpy as np
 
 from bench import cluster as clusters
 from bench.streamlit_client import HttpResponse, ProtocolError, Run, StreamlitSession, http_get
-from lib import config, refs, urlstate
+from lib import api, config, refs, tables, urlstate
 from lib.territory import FRANCE, Territory
 
 ROOT = config.ROOT
@@ -82,6 +90,11 @@ FICHE_ACTIONS = ("open", "top", "flux")  # each ends with a complete fiche
 FLUX_LABELS = {"export": "Exportations", "import": "Importations", "tous": "Les deux"}
 TOP_OPEN = (5, 10, 15, 20)
 OWN_DOWNLOADS = ("csv-kpis", "csv-partners", "csv-products", "csv-sankey-E", "csv-sankey-I")
+API_SHARE = 0.5  # API clients beside the page sessions, per page session
+API_THINK_S = (0.5, 2.0)  # a script's pause between two calls
+API_REVALIDATE = 0.2  # share of calls repeating an earlier one with its ETag (a cache)
+API_CSV = 0.3  # share of calls asking for the CSV
+API_PARTNERS = ("US", "CN", "UE27", "HORS_UE", "GOLFE")
 
 
 # --- What a session asks for, and the checks of what it receives --------------------------------
@@ -302,6 +315,125 @@ async def available_years(base_url: str) -> list[int]:
         return [int(m.group()) for o in element.proto.options if (m := re.match(r"\d{4}", o))]
 
 
+# --- API clients ----------------------------------------------------------------------------------
+
+
+def draw_api_target(rng: random.Random, years: Sequence[int]) -> tuple[str, str]:
+    """A random API address and its table: any table, its page's example parameters with a
+    random département or région (never France: some tables are not shown for it), year and
+    partner."""
+    table = rng.choice(list(tables.TABLES.values()))
+    params = tables.example(table.page)
+    if "code" in params and table.page.name in ("fiche", "exposition", "evolution"):
+        state = draw_state(rng, years)
+        while state.territory == FRANCE:
+            state = draw_state(rng, years)
+        params |= {"niveau": urlstate.WORD_OF_LEVEL[state.territory.level]}
+        params |= {"code": state.territory.code}
+    if "annee" in params:
+        params["annee"] = str(rng.choice(list(years)))
+    if "partenaire" in params:
+        params["partenaire"] = rng.choice(API_PARTNERS)
+    if rng.random() < API_CSV:
+        params["format"] = "csv"
+    return f"{api.PREFIX}/{table.name}?{urlencode(params)}", table.name
+
+
+def check_api(response: HttpResponse, target: str, table: str, revalidated: bool) -> list[str]:
+    """The errors of an API answer: a status other than 200 (304 when revalidated), a body
+    that is not the table asked for."""
+    if response.status == 304 and revalidated:
+        return []
+    if response.status != 200:
+        return [f"API {target}: HTTP {response.status} {response.body[:200]!r}"]
+    if "format=csv" in target:
+        ok = response.headers.get("content-type", "").startswith("text/csv")
+        return [] if ok and response.body.count(b"\n") >= 1 else [f"API {target}: not a CSV"]
+    try:
+        body = json.loads(response.body)
+    except ValueError:
+        return [f"API {target}: not JSON"]
+    return [] if body.get("table") == table else [f"API {target}: table {body.get('table')!r}"]
+
+
+async def api_call(
+    base_url: str,
+    rng: random.Random,
+    years: Sequence[int],
+    recorder: Recorder,
+    address: str,
+    etags: dict[str, tuple[str, str]],
+) -> None:
+    """One call, from the client at `address` (sent as X-Forwarded-For, which the app trusts
+    from 127.0.0.1 as from nginx: each simulated script is a client of its own for the rate
+    limit); sometimes a call made before, revalidated with its ETag."""
+    headers = {"X-Forwarded-For": address}
+    if etags and rng.random() < API_REVALIDATE:
+        target = rng.choice(list(etags))
+        table, headers["If-None-Match"] = etags[target]
+    else:
+        target, table = draw_api_target(rng, years)
+    started = time.perf_counter()
+    try:
+        response = await http_get(
+            base_url + target, timeout_s=ACTION_TIMEOUT_S, extra_headers=headers
+        )
+    except (OSError, TimeoutError, asyncio.IncompleteReadError) as exc:
+        recorder.problems([f"API {target}: {type(exc).__name__}: {exc}"], [])
+        return
+    recorder.sample("api", time.perf_counter() - started, len(response.body))
+    revalidated = "If-None-Match" in headers
+    recorder.problems(check_api(response, target, table, revalidated), [])
+    if response.status == 200 and "etag" in response.headers:
+        etags[target] = (table, response.headers["etag"])
+
+
+async def api_client(
+    index: int,
+    base_url: str,
+    seed: int,
+    years: Sequence[int],
+    recorder: Recorder,
+    think_s: tuple[float, float],
+    calls: int | None = None,
+) -> None:
+    """A simulated script calling the API: `calls` calls, or until cancelled."""
+    rng = random.Random(seed * 200_003 + index)
+    address = f"10.77.{index // 250}.{index % 250 + 1}"
+    etags: dict[str, tuple[str, str]] = {}
+    await asyncio.sleep(rng.uniform(0, think_s[1]))
+    done = 0
+    while calls is None or done < calls:
+        await api_call(base_url, rng, years, recorder, address, etags)
+        done += 1
+        await asyncio.sleep(rng.uniform(*think_s))
+
+
+def run_api_calls(
+    base_url: str,
+    clients: int,
+    calls: int,
+    *,
+    seed: int = 1,
+    think_s: tuple[float, float] = (0.0, 0.1),
+    years: Sequence[int] | None = None,
+) -> Recorder:
+    """`clients` scripts making `calls` API calls each, at once (bounded by count)."""
+
+    async def _all() -> Recorder:
+        recorder = Recorder()
+        found = years or await available_years(base_url)
+        await asyncio.gather(
+            *(
+                api_client(i, base_url, seed, found, recorder, think_s, calls)
+                for i in range(clients)
+            )
+        )
+        return recorder
+
+    return run_sync(_all())
+
+
 def run_visits(
     base_url: str,
     sessions: int,
@@ -420,7 +552,7 @@ def summarise(
     fiche = [s.seconds for s in inside if s.action in FICHE_ACTIONS]
     csv = [s.seconds for s in inside if s.action == "csv"]
     by_action = {}
-    for action in (*FICHE_ACTIONS, "csv"):
+    for action in (*FICHE_ACTIONS, "csv", "api"):
         values = [s.seconds for s in inside if s.action == action]
         by_action[action] = {
             "count": len(values),
@@ -447,6 +579,9 @@ def summarise(
         "by_action": by_action,
         "downloads": len(csv),
         "download_p95_ms": _ms(percentile(csv, 95)),
+        "api_calls_per_s": round(by_action["api"]["count"] / window, 2),
+        "api_p50_ms": by_action["api"]["p50_ms"],
+        "api_p95_ms": by_action["api"]["p95_ms"],
         "mib_received_per_s": round(sum(s.bytes for s in inside) / window / 2**20, 2),
         "app_cpu_cores": [round(c, 2) for c in app_cpu],
         "app_cpu_cores_total": round(sum(app_cpu), 2),
@@ -468,6 +603,21 @@ def summarise(
 
 def _ms(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds * 1000, 1)
+
+
+async def measure(
+    cluster: clusters.Cluster, recorder: Recorder, level: int, step_s: float, since: float
+) -> dict[str, Any]:
+    """One measured window of `step_s` seconds (`summarise`), memory sampled meanwhile."""
+    peaks = [0] * len(cluster.backends)
+    stop = asyncio.Event()
+    memory = asyncio.create_task(sample_memory(cluster, peaks, stop))
+    start = await Snapshot.take(cluster)
+    await asyncio.sleep(step_s)
+    end = await Snapshot.take(cluster)
+    stop.set()
+    await memory
+    return summarise(level, recorder, start, end, peaks, since)
 
 
 async def ramp(
@@ -503,15 +653,7 @@ async def ramp(
                 )
             await asyncio.sleep(warmup_s)
             for attempt in range(1 + remeasure):
-                peaks = [0] * len(cluster.backends)
-                stop = asyncio.Event()
-                memory = asyncio.create_task(sample_memory(cluster, peaks, stop))
-                start = await Snapshot.take(cluster)
-                await asyncio.sleep(step_s)
-                end = await Snapshot.take(cluster)
-                stop.set()
-                await memory
-                result = summarise(level, recorder, start, end, peaks, since)
+                result = await measure(cluster, recorder, level, step_s, since)
                 result["measured"] = attempt + 1
                 # Other work on the (shared) machine took cores from the app: measure again
                 # once it has stopped (the errors of every attempt stay counted).
@@ -543,6 +685,81 @@ async def ramp(
             task.cancel()
         await asyncio.gather(*people, return_exceptions=True)
     return results, recorder
+
+
+async def compare_api(
+    cluster: clusters.Cluster,
+    level: int,
+    api_clients: int,
+    *,
+    step_s: float,
+    warmup_s: float,
+    think_s: tuple[float, float],
+    api_think_s: tuple[float, float],
+    seed: int,
+    log=print,
+) -> dict[str, Any]:
+    """The pages' times with and without API clients beside them: `level` page sessions
+    measured alone, then with `api_clients` scripts calling the API, then alone again (the two
+    windows alone bracket the one with the API, so that a drift of the server over time is
+    seen rather than counted as the API's)."""
+    recorder = Recorder()
+    years = await available_years(cluster.url)
+    people = [
+        asyncio.create_task(person(i, cluster.url, seed + 1, years, recorder, think_s))
+        for i in range(level)
+    ]
+    scripts: list[asyncio.Task] = []
+    windows: list[dict[str, Any]] = []
+    try:
+        for phase in ("pages", "pages + API", "pages"):
+            if phase == "pages + API":
+                scripts = [
+                    asyncio.create_task(
+                        api_client(j, cluster.url, seed, years, recorder, api_think_s)
+                    )
+                    for j in range(api_clients)
+                ]
+            elif scripts:
+                for task in scripts:
+                    task.cancel()
+                await asyncio.gather(*scripts, return_exceptions=True)
+                scripts = []
+            since = time.monotonic()
+            await asyncio.sleep(warmup_s)
+            result = await measure(cluster, recorder, level, step_s, since)
+            result |= {"phase": phase, "api_clients": api_clients if "API" in phase else 0}
+            windows.append(result)
+            log(
+                f"  {level:4d} sessions, {result['api_clients']} API clients: fiche p50 "
+                f"{result['fiche_p50_ms']} ms, p95 {result['fiche_p95_ms']} ms, "
+                f"{result['fiches_per_s']} fiches/s, API {result['api_calls_per_s']} calls/s "
+                f"(p95 {result['api_p95_ms']} ms), app CPU {result['app_cpu_cores_total']} "
+                f"cores, errors {result['errors']}"
+            )
+    finally:
+        for task in [*people, *scripts]:
+            task.cancel()
+        await asyncio.gather(*people, *scripts, return_exceptions=True)
+    return api_effect(windows, level)
+
+
+def api_effect(windows: list[dict[str, Any]], level: int) -> dict[str, Any]:
+    """What the API clients cost the pages: p95 with them ÷ the mean p95 of the windows
+    without them."""
+    alone = [w["fiche_p95_ms"] for w in windows if not w["api_clients"] and w["fiche_p95_ms"]]
+    mixed = next((w for w in windows if w["api_clients"]), None)
+    base = sum(alone) / len(alone) if alone else None
+    with_api = mixed["fiche_p95_ms"] if mixed else None
+    return {
+        "sessions": level,
+        "api_clients": mixed["api_clients"] if mixed else 0,
+        "windows": windows,
+        "fiche_p95_ms_without": None if base is None else round(base, 1),
+        "fiche_p95_ms_with": with_api,
+        "p95_ratio": round(with_api / base, 2) if base and with_api else None,
+        "errors": sum(w["errors"] for w in windows),
+    }
 
 
 def saturation(levels: list[dict[str, Any]], threshold_s: float) -> dict[str, Any] | None:
@@ -599,11 +816,27 @@ def run_configuration(
                 quiet_wait_s=args.wait_quiet,
             )
         )
+        best = saturation(levels, args.threshold_seconds)
+        api_mix = None
+        if args.api_share > 0:
+            level = args.api_level or max(1, (best["sessions"] if best else args.levels[0]) // 2)
+            print(f"  API mix at {level} sessions:", flush=True)
+            api_mix = run_sync(
+                compare_api(
+                    cluster,
+                    level,
+                    max(1, round(args.api_share * level)),
+                    step_s=args.step_seconds,
+                    warmup_s=args.warmup_seconds,
+                    think_s=args.think,
+                    api_think_s=args.api_think,
+                    seed=args.seed,
+                )
+            )
         memory = [b.memory() for b in cluster.backends]
         log_problems = cluster.log_problems()
     finally:
         cluster.stop()
-    best = saturation(levels, args.threshold_seconds)
     return {
         "name": name,
         "backends": backends,
@@ -621,6 +854,7 @@ def run_configuration(
         "app_peak_rss_mib": [round(hwm / 2**20) for _, hwm in memory],
         "machine_busy_cores_before": None if busy is None else round(busy, 2),
         "log_problems": log_problems[:5],
+        "api_mix": api_mix,
     }
 
 
@@ -727,6 +961,7 @@ def render_markdown(results: dict[str, Any]) -> str:
                 f"{lv['errors']} | {lv['isolation_violations']} |"
             )
         lines.append("")
+        lines += _api_mix_lines(conf.get("api_mix"))
     gain = results.get("scale_out")
     if gain:
         lines.append(
@@ -738,6 +973,30 @@ def render_markdown(results: dict[str, Any]) -> str:
             f"{gain['peak_fiches_per_s'][1]} fiches/s (×{gain['peak_throughput_gain']})."
         )
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _api_mix_lines(mix: dict[str, Any] | None) -> list[str]:
+    """The pages with and without API clients beside them (compare_api)."""
+    if not mix:
+        return []
+    lines = [
+        f"API mix, {mix['sessions']} page sessions then the same with {mix['api_clients']} API "
+        f"clients beside them, then alone again: fiche p95 {_num(mix['fiche_p95_ms_without'])} "
+        f"ms without (mean of the two windows alone), {_num(mix['fiche_p95_ms_with'])} ms with "
+        f"(**×{mix['p95_ratio']}**); errors: {mix['errors']}.",
+        "",
+        "| Window | Page sessions | API clients | Fiche p50 (ms) | Fiche p95 (ms) | Fiches/s "
+        "| API calls/s | API p50 (ms) | API p95 (ms) | App CPU (cores) | Errors |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for w in mix["windows"]:
+        lines.append(
+            f"| {w['phase']} | {w['sessions']} | {w['api_clients']} | {_num(w['fiche_p50_ms'])} "
+            f"| {_num(w['fiche_p95_ms'])} | {w['fiches_per_s']} | {w['api_calls_per_s']} | "
+            f"{_num(w['api_p50_ms'])} | {_num(w['api_p95_ms'])} | {w['app_cpu_cores_total']} | "
+            f"{w['errors']} |"
+        )
+    return [*lines, ""]
 
 
 def _num(value: float | None) -> str:
@@ -780,6 +1039,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--doc", default=str(DEFAULT_DOC), help="'' leaves the docs alone")
     parser.add_argument("--seed", type=int, default=8)
+    parser.add_argument(
+        "--api-share",
+        type=float,
+        default=API_SHARE,
+        help="API clients per page session in the API mix (0: no API mix)",
+    )
+    parser.add_argument(
+        "--api-level",
+        type=int,
+        default=0,
+        help="page sessions of the API mix (default: half the saturation level)",
+    )
+    parser.add_argument("--api-think", type=_think, default=API_THINK_S, help="MIN:MAX seconds")
     parser.add_argument(
         "--wait-quiet",
         type=float,
@@ -826,6 +1098,8 @@ def main(argv: list[str] | None = None) -> int:
             "seed": args.seed,
             "dataset": dataset,
             "wait_quiet_s": args.wait_quiet,
+            "api_share": args.api_share,
+            "api_think_s": list(args.api_think),
         },
         "configurations": configurations,
         "scale_out": scale_out(configurations),
@@ -839,10 +1113,19 @@ def main(argv: list[str] | None = None) -> int:
     failed = [
         c["name"]
         for c in configurations
-        if c.get("errors") or c.get("isolation_violations") or c.get("log_problems")
+        if c.get("errors")
+        or c.get("isolation_violations")
+        or c.get("log_problems")
+        or (c.get("api_mix") or {}).get("errors")
     ]
     for conf in configurations:
-        for example in [*conf.get("error_examples", []), *conf.get("violation_examples", [])]:
+        mix_errors = [
+            example for w in (conf.get("api_mix") or {}).get("windows", []) for example in
+            w["error_examples"]
+        ]  # fmt: skip
+        for example in [
+            *conf.get("error_examples", []), *conf.get("violation_examples", []), *mix_errors
+        ]:  # fmt: skip
             print(f"  {conf['name']}: {example}")
         for problem in conf.get("log_problems", []):
             print(f"  {conf['name']} log: {problem[:500]}")

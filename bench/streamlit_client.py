@@ -83,9 +83,13 @@ class HttpResponse:
 
 
 async def http_get(
-    url: str, cookies: Mapping[str, str] | None = None, timeout_s: float = 60.0
+    url: str,
+    cookies: Mapping[str, str] | None = None,
+    timeout_s: float = 60.0,
+    extra_headers: Mapping[str, str] | None = None,
 ) -> HttpResponse:
-    """GET `url` (http:// only) as a browser would (gzip accepted, cookies sent)."""
+    """GET `url` (http:// only) as a browser would (gzip accepted, cookies sent), with any
+    `extra_headers` (an API client's If-None-Match, X-Forwarded-For)."""
     parts = urlsplit(url)
     if parts.scheme != "http" or not parts.hostname:
         raise ValueError(f"only http:// URLs are supported: {url}")
@@ -102,6 +106,7 @@ async def http_get(
     ]
     if cookies:
         lines.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in cookies.items()))
+    lines += [f"{name}: {value}" for name, value in (extra_headers or {}).items()]
     async with asyncio.timeout(timeout_s):
         reader, writer = await asyncio.open_connection(parts.hostname, port)
         try:

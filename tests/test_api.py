@@ -620,3 +620,20 @@ def test_a_table_is_the_same_bytes_on_every_request(client: Client) -> None:
         params = tables.example(table.page) | {"format": "csv"}
         answers = {client.get(name, params).content for _ in range(3)}
         assert len(answers) == 1, name
+
+
+def test_serve_py_serves_the_api_beside_the_app(demo: Path, tmp_path: Path) -> None:
+    """`streamlit run serve.py`: the API's addresses are the API's, not the app's page; the
+    page « API » is the app's."""
+    from tests.servers import streamlit_server
+
+    with streamlit_server(demo, tmp_path / "serve.log") as url:
+        served = Client(url)
+        answer = served.get("kpis", {"niveau": "departement", "code": "53", "annee": "2024"})
+        assert answer.status == 200 and answer.json()["territoire"]["nom"] == "Mayenne"
+        assert answer.headers["x-frame-options"] == "SAMEORIGIN"
+        body = assert_french_error(served.get("inconnue"), 404)
+        assert "inconnue" in body["erreur"]
+        assert served.request(f"{api.PREFIX}/").json()["tables"]
+        page = served.request("/api")
+        assert page.status == 200 and b"<html" in page.content.lower()

@@ -173,3 +173,22 @@ def test_nginx_configuration_is_valid(tmp_path: Path) -> None:
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert checked.returncode == 0, checked.stderr
+
+
+def test_api_clients_get_their_tables(one_process: clusters.Cluster) -> None:
+    """The load test's API clients (bench.load.api_client) on serve.py: every call answered
+    with the table asked for (or 304 when revalidated), none refused by the rate limit (each
+    simulated script is its own client through X-Forwarded-For)."""
+    recorder = load.run_api_calls(one_process.url, clients=3, calls=8, seed=5)
+    assert [e for _, e in recorder.errors] == []
+    assert recorder.count("api") == 3 * 8
+
+
+def test_the_api_check_catches_another_table() -> None:
+    body = b'{"table": "partners", "records": []}'
+    answer = HttpResponse(200, {"content-type": "application/json"}, {}, body)
+    assert load.check_api(answer, "/api/v1/partners?code=53", "partners", False) == []
+    assert load.check_api(answer, "/api/v1/kpis?code=53", "kpis", False)
+    assert load.check_api(HttpResponse(304, {}, {}, b""), "/api/v1/kpis", "kpis", True) == []
+    assert load.check_api(HttpResponse(304, {}, {}, b""), "/api/v1/kpis", "kpis", False)
+    assert load.check_api(HttpResponse(429, {}, {}, b"{}"), "/api/v1/kpis", "kpis", False)
