@@ -98,6 +98,7 @@ def _concurrency() -> int:
 
 _slots = threading.BoundedSemaphore(_concurrency())
 _limits = ratelimit.from_env()  # replaced by routes()
+_described: tuple[str, dict[str, Any]] | None = None  # the description and its ETag
 
 
 class ApiError(Exception):
@@ -339,11 +340,18 @@ def openapi_answer(params: dict[str, list[str]], if_none_match: str | None) -> R
     notices = urlstate.unexpected_params(params)
     if notices:
         raise ApiError(400, REFUSED, notices)
-    etag = etag_of(manifest.version, OPENAPI_PATH, {})
+    # The description states the limits: they are part of what it is.
+    key = {"rate": f"{_limits.per_minute:g}", "burst": str(_limits.burst)}
+    etag = etag_of(manifest.version, OPENAPI_PATH, key)
     headers = _cached_headers(etag)
     if matches(if_none_match, etag):
         return Response(status_code=304, headers=headers)
-    return JSONResponse(api_doc.openapi(), headers=headers)
+    global _described
+    described = _described  # one read, one assignment: threads never see half of it
+    if described is None or described[0] != etag:  # built once per dataset version (~0.1 s)
+        described = (etag, api_doc.openapi())
+        _described = described
+    return JSONResponse(described[1], headers=headers)
 
 
 # ---------------------------------------------------------------------------------------------

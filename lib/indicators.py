@@ -302,10 +302,10 @@ def concentration(territory: Territory, year: int) -> pd.DataFrame:
         f"""
         WITH cells AS ({" UNION ALL ".join(pieces)}),
         hhi AS (
-            -- Summed in code order: a parallel sum of squares (beyond 2^53) would change in
-            -- its last digits from one run to the next, and so would the CSV's bytes.
+            -- Summed as decimals: a parallel sum of doubles (squares beyond 2^53) changed in
+            -- its last digits from one run to the next, and so did the CSV's bytes.
             SELECT scope, unit, dimension, flow,
-                   sum(v * v ORDER BY code) / (sum(v ORDER BY code) * sum(v ORDER BY code)) AS hhi
+                   sum((v * v)::DECIMAL(38, 6)) / pow(sum(v::DECIMAL(38, 6)), 2) AS hhi
             FROM cells WHERE v > 0 GROUP BY scope, unit, dimension, flow
         )
         SELECT dimension, {flows.name_sql("flow")} AS flow,

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 import streamlit as st
 
-from lib import api, api_doc, tables
+from lib import api, api_doc, download, open_data, tables
 from pages import components
 
 LANGUAGES = {"bash": "curl", "python": "Python (pandas)", "r": "R"}
@@ -64,7 +64,9 @@ def tables_list(base: str) -> None:
     )
     st.markdown(
         f"La liste est aussi à l'adresse `{api.PREFIX}/` (en CSV : `{api.PREFIX}/?format=csv`), "
-        f"la description complète au format OpenAPI 3.1 à `{api.OPENAPI_PATH}`."
+        f"la description complète au format OpenAPI 3.1 à `{api.OPENAPI_PATH}`. Les lignes "
+        f"détaillées de la page Données se téléchargent à `{download.PATH}` avec les "
+        f"paramètres de cette page, et le jeu de données entier à `{open_data.PREFIX}`."
     )
 
 
