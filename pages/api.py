@@ -58,8 +58,11 @@ def tables_list(base: str) -> None:
         hide_index=True,
         width="stretch",
         column_config={
-            "exemple": st.column_config.LinkColumn("Exemple", display_text="Ouvrir"),
+            "table": "Tableau",
+            "titre": "Titre",
+            "page": "Page",
             "parametres": "Paramètres",
+            "exemple": st.column_config.LinkColumn("Exemple", display_text="Ouvrir"),
         },
     )
     st.markdown(
