@@ -1,14 +1,15 @@
 """What a downloaded table says about itself, in words: the first lines of its Excel sheet.
 
 A page names each download with lib.filenames (`pays_dept_53_2024_top10.csv`: table, territory,
-period, details); this module reads those parts as a person would: « Principaux pays
-partenaires — Mayenne (53) — 2024 — 10 premiers ». The titles below are the tables' French
-names, by the table part of their file names (the CLI's `kpis.csv` and the pages'
+period, details); this module reads those parts as a person would: « Principaux pays à
+l'import et à l'export — Mayenne (53) — 2024 — 10 premiers ». The titles are the API registry's
+(lib/tables.py), found by the table part of a file name (the CLI's `kpis.csv` and the pages'
 `chiffres_cles_…csv` alike).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 
 from lib import db, partners, periods, refs
@@ -17,58 +18,20 @@ from lib.flows import FLOWS
 from lib.territory import Territory
 from lib.workbook import Heading
 
-# Table part of a file name → its title. A name not listed takes the title of its longest
-# listed prefix (`carte_exports_eur` → `carte`), else its own words.
-TABLE_TITLES: dict[str, str] = {
-    # The fiche (pages and CLI)
-    "chiffres_cles": "Chiffres clés",
-    "kpis": "Chiffres clés",
-    "pays": "Principaux pays partenaires",
-    "partners": "Principaux pays partenaires",
-    "produits": "Principales activités (produits A129)",
-    "products": "Principales activités (produits A129)",
-    "produits_cpf4": "Produits détaillés (CPF4)",
-    "products_cpf4": "Produits détaillés (CPF4)",
-    **{f"sankey_{flow.name}": f"{flow.title} par produit et par pays" for flow in FLOWS},
-    **{f"pays_monde_{flow.name}": f"{flow.title} par pays partenaire" for flow in FLOWS},
-    "rangs": "Rangs du territoire",
-    "specialisation": "Spécialisations du territoire (indice de Balassa)",
-    "specialisation_produits": "Spécialisation par produit (indice de Balassa)",
-    "concentration": "Concentration des partenaires et des produits (HHI)",
-    # Carte
-    "carte": "Les départements : commerce extérieur",
-    # Exposition
-    "exposure": "Exposition des exportations au partenaire, par produit",
-    "exposition": "Exportations vers le partenaire, par produit",
-    "exposition_comparaison": "Part des exportations vers le partenaire, comparée",
-    "exposition_part": "Produits les plus exposés, en part",
-    "exposition_cpf4": "Exposition par produit CPF4",
-    "exposition_departements": "Exposition des départements au partenaire",
-    "scenario": "Scénario de droit de douane additionnel",
-    "dependency": "Dépendances à l'import",
-    "dependances": "Dépendances à l'import",
-    # Évolution
-    "evolution": "Évolution des échanges",
-    "evolution_comparaison": "Évolution en indice : territoire, région et France",
-    "croissance_moyenne": "Croissance annuelle moyenne",
-    "contributions_pays": "Contributions des pays à la variation",
-    "contributions_produits": "Contributions des produits à la variation",
-    # Produit, Pays
-    "produit_departements": "Le produit par département",
-    "produit_top_departements": "Premiers départements pour le produit",
-    "produit_pays": "Pays partenaires pour le produit",
-    "produit_evolution": "Évolution du produit",
-    "pays_departements": "Échanges avec le pays, par département",
-    "pays_produits": "Échanges avec le pays, par produit",
-    "pays_evolution": "Évolution des échanges avec le pays",
-    # Comparer
-    "comparaison_chiffres_cles": "Comparaison : chiffres clés",
-    "comparaison_pays": "Comparaison : premiers pays partenaires",
-    "comparaison_produits": "Comparaison : premiers produits",
-    "comparaison_evolution": "Comparaison : évolution",
-    # Données
-    "donnees": "Données détaillées",
-}
+# Tables that are not in the API's registry (lib/tables.py), which titles all the others.
+OTHER_TITLES = {"donnees": "Données détaillées"}
+
+
+@functools.cache
+def titles() -> dict[str, str]:
+    """Table part of a file name → its title: the registry's titles, under the API's names
+    (the CLI's `kpis`) and under the pages' download names (`chiffres_cles`)."""
+    from lib import tables  # the registry imports every page's lib: only when a title is asked
+
+    named = {name: table.title for name, table in tables.TABLES.items()}
+    downloads = {t.download: t.title for t in tables.TABLES.values() if t.download}
+    return named | downloads | OTHER_TITLES
+
 
 _TOP = re.compile(r"top(\d+)")
 _BASE = re.compile(r"base(\d{4})")
@@ -79,12 +42,15 @@ _FLOW_WORDS = {flow.name: flow.plural for flow in FLOWS}
 
 
 def table_title(table: str) -> str:
-    """The French title of a table by the table part of its file name."""
-    if table in TABLE_TITLES:
-        return TABLE_TITLES[table]
-    prefixes = [name for name in TABLE_TITLES if table.startswith(name + "_")]
+    """The French title of a table by the table part of its file name; a name not listed takes
+    the title of its longest listed prefix (`carte_exports`, `comparaison_pays_dept_53-61`),
+    else its own words."""
+    known = titles()
+    if table in known:
+        return known[table]
+    prefixes = [name for name in known if table.startswith(name + "_")]
     if prefixes:
-        return TABLE_TITLES[max(prefixes, key=len)]
+        return known[max(prefixes, key=len)]
     return table.replace("_", " ").capitalize()
 
 

@@ -272,6 +272,9 @@ class Table:
     territory: Callable[[Any], Territory | None] = field(default=lambda state: state.territory)
     every_year: bool = False
     check: Callable[[Any], None] = field(default=lambda state: None)
+    # The table part of the page's download name when it is not `name` (the fiche's CSVs are
+    # named in French on the page, `pays_dept_53_2024_top10.csv`, and as the CLI's here).
+    download: str | None = None
 
 
 def _none(state: object) -> None:
@@ -356,13 +359,21 @@ DEPENDENCY = (
 def _fiche_tables() -> list[Table]:
     page = FICHE
     return [
-        Table("kpis", page, "Chiffres clés", KPIS, lambda s: queries.kpis(s.territory, s.year)),
+        Table(
+            "kpis",
+            page,
+            "Chiffres clés",
+            KPIS,
+            lambda s: queries.kpis(s.territory, s.year),
+            download="chiffres_cles",
+        ),
         Table(
             "partners",
             page,
             "Principaux pays à l'import et à l'export",
             PARTNERS,
             lambda s: queries.partners(s.territory, s.year, s.top),
+            download="pays",
         ),
         Table(
             "products",
@@ -370,6 +381,7 @@ def _fiche_tables() -> list[Table]:
             "Principales activités à l'import et à l'export (A129)",
             PRODUCTS,
             fiche_products,
+            download="produits",
         ),
         Table(
             "products_cpf4",
@@ -377,10 +389,15 @@ def _fiche_tables() -> list[Table]:
             "Détail des produits en nomenclature CPF4",
             ("flow", "product", "cpf4", "cpf4_name", "value_eur"),
             fiche_product_details,
+            download="produits_cpf4",
         ),
         *(
             Table(
-                f"sankey_{flow.name}", page, f"Flux à l'{flow.name} (Sankey)", SANKEY, _sankey(flow)
+                f"sankey_{flow.name}",
+                page,
+                f"Flux à l'{flow.name} par produit et par pays (Sankey)",
+                SANKEY,
+                _sankey(flow),
             )
             for flow in FLOWS
         ),
@@ -484,11 +501,18 @@ def _product_tables() -> list[Table]:
     page = PRODUIT
     by_dept: Builder = lambda s: product_view.by_dept(s.product, s.year, s.flux)  # noqa: E731
     return [
-        Table("produit_departements", page, "Carte des départements", BY_DEPT, by_dept, _none),
+        Table(
+            "produit_departements",
+            page,
+            "Le produit par département (carte)",
+            BY_DEPT,
+            by_dept,
+            _none,
+        ),
         Table(
             "produit_top_departements",
             page,
-            "Les premiers départements",
+            "Les premiers départements pour le produit",
             BY_DEPT,
             lambda s: product_figures.top_depts(by_dept(s)),
             _none,
@@ -496,14 +520,14 @@ def _product_tables() -> list[Table]:
         Table(
             "produit_pays",
             page,
-            "Pays partenaires",
+            "Les pays partenaires pour le produit",
             ("country", "country_name", "value_eur", "share_pct"),
             lambda s: product_view.partners(s.product, s.year, s.flux, s.territory),
         ),
         Table(
             "produit_evolution_france_eur",
             page,
-            "Évolution : France entière",
+            "Évolution du produit : France entière",
             ("year", "flow", "france_eur"),
             _product_evolution("france_eur"),
             every_year=True,
@@ -519,8 +543,8 @@ def _product_tables() -> list[Table]:
                 check=_not_for_france_product,
             )
             for column, title in (
-                ("territory_eur", "Évolution : le territoire"),
-                ("share_pct", "Évolution : part du territoire dans la France"),
+                ("territory_eur", "Évolution du produit : le territoire"),
+                ("share_pct", "Évolution du produit : part du territoire dans la France"),
             )
         ),
     ]
@@ -532,7 +556,7 @@ def _country_tables() -> list[Table]:
         Table(
             "pays_departements",
             page,
-            "Les départements",
+            "Échanges avec le pays, par département",
             ("dept", "name", *TRADED),
             lambda s: country_view.by_dept(s.country, s.year),
             _none,
@@ -540,7 +564,7 @@ def _country_tables() -> list[Table]:
         Table(
             "pays_produits",
             page,
-            "Les produits échangés",
+            "Échanges avec le pays, par produit",
             ("product", "product_name", *TRADED),
             lambda s: country_view.products(s.country, s.year),
             _none,
@@ -548,7 +572,7 @@ def _country_tables() -> list[Table]:
         Table(
             "pays_evolution",
             page,
-            "Évolution",
+            "Évolution des échanges avec le pays",
             ("year", *TRADED),
             lambda s: country_view.evolution(s.country),
             _none,
@@ -562,7 +586,7 @@ def _comparison_tables() -> list[Table]:
         Table(
             "comparaison_chiffres_cles",
             COMPARER,
-            "Chiffres clés",
+            "Comparaison : chiffres clés",
             KEY_FIGURES,
             lambda s: comparison.key_figures(s.territories, s.year),
             _none,
@@ -571,7 +595,7 @@ def _comparison_tables() -> list[Table]:
         Table(
             "comparaison_pays",
             COMPARER_BY_FLOW,
-            "Principaux pays partenaires",
+            "Comparaison : principaux pays partenaires",
             (*SIDE_BY_SIDE, "flow", "country", "country_name", *RANKED),
             _ranking("country"),
             _none,
@@ -580,7 +604,7 @@ def _comparison_tables() -> list[Table]:
         Table(
             "comparaison_produits",
             COMPARER_BY_FLOW,
-            "Principaux produits",
+            "Comparaison : principaux produits",
             (*SIDE_BY_SIDE, "flow", "product", "product_name", *RANKED),
             _ranking("product"),
             _none,
@@ -589,7 +613,7 @@ def _comparison_tables() -> list[Table]:
         Table(
             "comparaison_evolution",
             COMPARER,
-            "Évolution des échanges",
+            "Comparaison : évolution des échanges",
             (*SIDE_BY_SIDE, "year", *TRADED),
             lambda s: comparison.evolution(s.territories),
             _none,
@@ -608,6 +632,7 @@ def _exposition_tables() -> list[Table]:
             "Les produits les plus exposés, en valeur",
             EXPOSURE,
             lambda s: exposure.exposure(s.territory, s.year, s.partner),
+            download="exposition",
         ),
         Table(
             "exposition_comparaison",
@@ -655,6 +680,7 @@ def _exposition_tables() -> list[Table]:
             "Dépendances à l'import",
             DEPENDENCY,
             lambda s: exposure.dependency(s.territory, s.year),
+            download="dependances",
         ),
     ]
 

@@ -103,7 +103,7 @@ def test_every_csv_has_its_described_workbook(page: str, deferred) -> None:
     for key in csv_keys:
         assert f"xlsx-{key.removeprefix('csv-')}" in {b.key for b in at.download_button}, key
     assert len(deferred) == len(csv_keys)
-    titles = set(headings.TABLE_TITLES.values())
+    titles = set(headings.titles().values())
     english = set(columns.COLUMNS) | set(columns.DATA_ROW_COLUMNS)
     for name, build in deferred.items():
         title, header, _ = _sheet(build())

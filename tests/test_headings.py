@@ -43,13 +43,27 @@ def test_detail_labels(detail: str, label: str) -> None:
 
 
 def test_titles_by_name_or_longest_prefix() -> None:
-    assert headings.table_title("pays") == "Principaux pays partenaires"
+    from lib import tables
+
+    partners = tables.TABLES["partners"].title
+    assert headings.table_title("pays") == headings.table_title("partners") == partners
     assert headings.table_title("pays_departements") == "Échanges avec le pays, par département"
-    assert headings.table_title("carte_exports_eur") == headings.TABLE_TITLES["carte"]
+    assert headings.table_title("carte_exports_eur") == tables.TABLES["carte"].title
     assert headings.table_title("comparaison_pays_dept_53-61") == (
-        "Comparaison : premiers pays partenaires"
+        "Comparaison : principaux pays partenaires"
     )
+    assert headings.table_title("pays_monde_export") == tables.TABLES["pays_monde"].title
+    assert headings.table_title("donnees") == "Données détaillées"
     assert headings.table_title("quelque_chose") == "Quelque chose"
+
+
+def test_every_registered_table_has_one_title_whatever_its_name() -> None:
+    from lib import tables
+
+    for table in tables.TABLES.values():
+        assert headings.table_title(table.name) == table.title
+        if table.download:
+            assert headings.table_title(table.download) == table.title
 
 
 def test_a_heading_from_a_file_name(use_dataset) -> None:
@@ -59,7 +73,7 @@ def test_a_heading_from_a_file_name(use_dataset) -> None:
     name = filenames.csv_name("pays", Territory("dept", "53"), "2025-T1-T2", "top10")
     heading = headings.heading(name)
     assert heading.lines()[0] == (
-        "Principaux pays partenaires — Mayenne (53) — 2025 (T1–T2) — 10 premiers"
+        "Principaux pays à l'import et à l'export — Mayenne (53) — 2025 (T1–T2) — 10 premiers"
     )
     assert heading.dataset_date and not heading.demo
     compared = filenames.csv_name("comparaison_pays_dept_53-61", None, "2024", scope="A, B")

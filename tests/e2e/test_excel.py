@@ -48,7 +48,7 @@ def test_the_fiche_partners_in_excel(page, app_url: str, demo_data_dir: Path) ->
     download = download_info.value
     assert download.suggested_filename == "pays_dept_61_2024_top10.xlsx"
     lines, header, rows = _rows(Path(download.path()).read_bytes())
-    assert lines[0] == "Principaux pays partenaires — Orne (61) — 2024 — 10 premiers"
+    assert lines[0] == "Principaux pays à l'import et à l'export — Orne (61) — 2024 — 10 premiers"
     assert "DGDDI" in lines[1]
     assert lines[-1].startswith("Données de démonstration synthétiques")
     assert header == ["Pays", "Nom du pays", "Importations (€)", "Exportations (€)", "Solde (€)"]
