@@ -66,7 +66,7 @@ def test_compare_two_departements(page, app_url: str, same_dataset) -> None:
         shown = _metrics(page.locator(f".st-key-kpis-{code}"))
         assert shown == fiche_figures[code], code
 
-    button = page.locator(".st-key-csv-comparison-kpis button")
+    button = page.locator(".st-key-csv-comparison-kpis").get_by_role("button")  # the visible one
     button.scroll_into_view_if_needed()
     with page.expect_download() as download_info:
         button.click()
