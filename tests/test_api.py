@@ -12,60 +12,33 @@ meta-schema (schemathesis' copy) and exercised by schemathesis (tests/test_api_s
 from __future__ import annotations
 
 import io
-import json
 import math
-import threading
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from email.message import Message
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlencode
 
 import jsonschema
 import pandas as pd
 import pytest
-import uvicorn
 from hypothesis import assume, given, settings
-from starlette.applications import Starlette
-from starlette.middleware import Middleware
 from streamlit.runtime.media_file_manager import MediaFileManager
 
-from bench.cluster import free_port
 from lib import api, api_doc, columns, config, db, export, ratelimit, tables, webguard
 from tests import test_url_fuzz as fuzz
+from tests.servers import Answer, asgi_server, http_request
 
 # --- a server over the demonstration dataset ---------------------------------------------------
 
 
-@dataclass
-class Answer:
-    status: int
-    headers: Message
-    content: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.content)
-
-
 class Client:
-    """Any method over HTTP, any status kept (urllib raises on 4xx/5xx)."""
+    """Any method over HTTP, any status kept."""
 
     def __init__(self, base: str) -> None:
         self.base = base
 
     def request(self, target: str, method: str = "GET", headers: dict | None = None) -> Answer:
-        request = urllib.request.Request(self.base + target, method=method, headers=headers or {})
-        try:
-            response = urllib.request.urlopen(request, timeout=60)
-        except urllib.error.HTTPError as error:
-            return Answer(error.code, error.headers, error.read())
-        with response:
-            return Answer(response.status, response.headers, response.read())
+        return http_request(self.base + target, method=method, headers=headers)
 
     def get(self, table: str, params: dict | None = None, headers: dict | None = None) -> Answer:
         query = f"?{urlencode(params)}" if params else ""
@@ -75,19 +48,8 @@ class Client:
 @contextmanager
 def serving(limiter: ratelimit.RateLimiter) -> Iterator[Client]:
     """The API as serve.py mounts it, lib/webguard.py in front, until the block ends."""
-    app = Starlette(routes=api.routes(limiter), middleware=[Middleware(webguard.SecurityHeaders)])
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    try:
-        yield Client(f"http://127.0.0.1:{port}")
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with asgi_server(api.routes(limiter)) as base:
+        yield Client(base)
 
 
 @pytest.fixture(scope="module")

@@ -10,75 +10,37 @@ from __future__ import annotations
 import csv
 import io
 import threading
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
-from email.message import Message
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import uvicorn
-from starlette.applications import Starlette
-from starlette.middleware import Middleware
 
-from bench.cluster import free_port
 from lib import db, download, queries, webguard
 from lib.domain import DataFilter
 from lib.territory import Territory
+from tests.servers import Answer, asgi_server, http_request
 from tests.test_quarters import ROWS
 
 MAYENNE = Territory("dept", "53")
 
 
-@dataclass
-class Answer:
-    status_code: int
-    headers: Message
-    content: bytes
-
-    @property
-    def text(self) -> str:
-        return self.content.decode("utf-8")
-
-
 class Client:
-    """GET over HTTP, any status kept (urllib raises on 4xx/5xx)."""
+    """GET over HTTP, any status kept."""
 
     def __init__(self, base: str) -> None:
         self.base = base
 
     def get(self, target: str, chunks: list[bytes] | None = None) -> Answer:
-        try:
-            response = urllib.request.urlopen(self.base + target, timeout=30)
-        except urllib.error.HTTPError as error:
-            return Answer(error.code, error.headers, error.read())
-        with response:
-            body = b"".join(iter(lambda: response.read(download.CHUNK_BYTES), b""))
-            if chunks is not None:
-                chunks.append(body)
-            return Answer(response.status, response.headers, body)
+        return http_request(self.base + target, timeout=30, chunks=chunks)
 
 
 @pytest.fixture
 def client(use_dataset) -> Iterator[Client]:
     """The route as serve.py mounts it, with lib/webguard.py in front, over the ROWS dataset."""
     use_dataset(ROWS)
-    app = Starlette(routes=download.routes(), middleware=[Middleware(webguard.SecurityHeaders)])
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    try:
-        yield Client(f"http://127.0.0.1:{port}")
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with asgi_server(download.routes()) as base:
+        yield Client(base)
 
 
 def _expected(data_filter: DataFilter, tmp_path: Path) -> bytes:

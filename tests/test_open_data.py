@@ -16,28 +16,20 @@ import json
 import shutil
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from email.message import Message
 from pathlib import Path
 
 import frictionless
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-import uvicorn
-from starlette.applications import Starlette
-from starlette.middleware import Middleware
 
-from bench.cluster import free_port
 from bench.httpserver import serve
-from lib import config, datapackage, db, download, open_data, webguard
+from lib import config, datapackage, db, download, open_data
 from lib.domain import DataFilter
 from lib.territory import Territory
 from tests.conftest import write_dataset
-from tests.servers import streamlit_server
+from tests.servers import Answer, asgi_server, http_request, streamlit_server
 from tests.test_datapackage import REFERENCE_FILES, assert_valid
 from tests.test_quarters import ROWS
 
@@ -47,52 +39,21 @@ PACKAGE_FILES = ["datapackage.json", *DATA_FILES, *REFERENCE_FILES]
 DEMO_WARNING = "Données de démonstration synthétiques."
 
 
-@dataclass
-class Answer:
-    status: int
-    headers: Message
-    content: bytes
-
-    @property
-    def text(self) -> str:
-        return self.content.decode("utf-8")
-
-
 class Client:
-    """GET over HTTP with any headers; any status kept (urllib raises on 4xx/5xx)."""
+    """GET over HTTP with any headers; any status kept."""
 
     def __init__(self, base: str) -> None:
         self.base = base
 
     def get(self, target: str, headers: dict[str, str] | None = None) -> Answer:
-        request = urllib.request.Request(self.base + target, headers=headers or {})
-        try:
-            response = urllib.request.urlopen(request, timeout=120)
-        except urllib.error.HTTPError as error:
-            return Answer(error.code, error.headers, error.read())
-        with response:
-            return Answer(response.status, response.headers, response.read())
+        return http_request(self.base + target, headers=headers, timeout=120)
 
 
 @pytest.fixture
 def client() -> Iterator[Client]:
     """The routes as serve.py orders them, behind the security headers, in a uvicorn thread."""
-    app = Starlette(
-        routes=download.routes() + open_data.routes(),
-        middleware=[Middleware(webguard.SecurityHeaders)],
-    )
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    try:
-        yield Client(f"http://127.0.0.1:{port}")
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with asgi_server(download.routes() + open_data.routes()) as base:
+        yield Client(base)
 
 
 @pytest.fixture
