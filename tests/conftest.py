@@ -62,6 +62,16 @@ def demo_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return data_dir
 
 
+@pytest.fixture(scope="module")
+def demo(demo_data_dir: Path) -> Iterator[Path]:
+    """The demonstration dataset as the dataset every query of the module reads."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(config.ENV_DATA_DIR, str(demo_data_dir))
+        db.reset()
+        yield demo_data_dir
+    db.reset()
+
+
 def downgrade_to_layout_1(data_dir: Path) -> store.Manifest:
     """Make a dataset look written before the derived aggregates existed (manifest layout 1)."""
     import dataclasses

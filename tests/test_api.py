@@ -53,15 +53,6 @@ def serving(limiter: ratelimit.RateLimiter) -> Iterator[Client]:
 
 
 @pytest.fixture(scope="module")
-def demo(demo_data_dir: Path) -> Iterator[Path]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(config.ENV_DATA_DIR, str(demo_data_dir))
-        db.reset()
-        yield demo_data_dir
-    db.reset()
-
-
-@pytest.fixture(scope="module")
 def client(demo: Path) -> Iterator[Client]:
     with serving(ratelimit.RateLimiter(0, 1)) as served:  # no rate limit here
         yield served

@@ -16,7 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from lib import config, db, fiche_document, fiche_html
+from lib import fiche_document, fiche_html
 from lib.territory import FRANCE, Territory
 from tests.conftest import rows
 
@@ -46,15 +46,6 @@ SEED_TITLES_MAYENNE = [
     "Flux à l'import, France entière (en valeur, 2024)",
     "Informations pratiques",
 ]
-
-
-@pytest.fixture(scope="module")
-def demo(demo_data_dir: Path) -> Path:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(config.ENV_DATA_DIR, str(demo_data_dir))
-        db.reset()
-        yield demo_data_dir
-    db.reset()
 
 
 @pytest.fixture(scope="module")
