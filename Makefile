@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 PORT   ?= 8501
 N      ?= 2
 
-.PHONY: run test data lint format bench chromium pdf-printer venv e2e nginx load serve
+.PHONY: run test data lint format bench chromium pdf-printer venv e2e nginx load load-floor serve
 
 venv: $(STAMP)
 
@@ -63,6 +63,10 @@ bench: venv
 # Load test: protocol-level sessions against 1 app process, then 2 behind nginx (docs/RELIABILITY.md).
 load: venv nginx
 	$(PY) -m bench.load
+
+# The same clients on the floor app (bench/floor/: Streamlit's own cost), results in load_floor.json.
+load-floor: venv nginx
+	$(PY) -m bench.load --floor
 
 # N app processes on the ports after PORT, nginx on PORT with sticky sessions (docs/DEPLOY.md).
 serve: dataset nginx

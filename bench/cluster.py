@@ -37,6 +37,10 @@ ROOT = config.ROOT
 NGINX_TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
 ROUTE_COOKIE = "comext_route"
 APP_SCRIPT = "serve.py"  # what `make run` serves: streamlit_app.py with its web guard
+# The floor (issue 18): a minimal page served the same way, from the same folder (so with the
+# same .streamlit/config.toml); `snapshot` copies it although bench/ stays out of a snapshot.
+FLOOR_DIR = "bench/floor"
+FLOOR_SCRIPT = f"{FLOOR_DIR}/serve.py"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 START_TIMEOUT_S = 90.0
@@ -233,14 +237,16 @@ SNAPSHOT_IGNORE = shutil.ignore_patterns(
 def snapshot(dest: Path) -> Path:
     """Copy the app (script, pages, lib, reference data, static files, .streamlit) to `dest`:
     processes started from the copy keep running the code as it was, while the working tree
-    changes (a long benchmark on a tree others are editing)."""
+    changes (a long benchmark on a tree others are editing). The floor app (FLOOR_DIR) comes
+    along, at the same place, to be served from the same folder."""
     shutil.copytree(ROOT, dest, ignore=SNAPSHOT_IGNORE)
+    shutil.copytree(ROOT / FLOOR_DIR, dest / FLOOR_DIR, ignore=SNAPSHOT_IGNORE)
     return dest
 
 
-def streamlit_command(port: int, address: str = "127.0.0.1") -> list[str]:
+def streamlit_command(port: int, address: str = "127.0.0.1", script: str = APP_SCRIPT) -> list[str]:
     return [
-        sys.executable, "-m", "streamlit", "run", APP_SCRIPT,
+        sys.executable, "-m", "streamlit", "run", script,
         "--server.port", str(port), "--server.address", address,
         "--server.headless", "true", "--browser.gatherUsageStats", "false",
     ]  # fmt: skip
@@ -257,11 +263,13 @@ def start(
     env: Mapping[str, str] | None = None,
     access_log: bool = False,
     app_dir: Path = ROOT,
+    script: str = APP_SCRIPT,
 ) -> Cluster:
     """Start `backends` app processes reading `data_dir` and, when `proxy` (default: more than
     one backend), nginx in front. With `port`, nginx listens there and the backends on the
     following ports; otherwise every port is a free one. The app runs from `app_dir` (the
-    working tree, or a `snapshot`). Raises when nginx is needed and absent.
+    working tree, or a `snapshot`); `script` is what each process serves (FLOOR_SCRIPT: the
+    floor instead of the app). Raises when nginx is needed and absent.
     """
     proxy = backends > 1 if proxy is None else proxy
     nginx = nginx_binary()
@@ -283,7 +291,7 @@ def start(
             log = workdir / f"app-{index + 1}.log"
             with open(log, "wb") as out:
                 popen = subprocess.Popen(
-                    streamlit_command(backend_port),
+                    streamlit_command(backend_port, script=script),
                     cwd=app_dir,
                     env=process_env,
                     stdout=out,

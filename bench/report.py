@@ -159,8 +159,35 @@ def _remote_table(results: dict[str, Any]) -> list[str]:
 
 BROWSER_MEASURES = {
     "fiche_load": "fiche load: shared URL opened → last chart drawn",
+    "fiche_first_screen": "fiche first screen: title, key figures and partners chart drawn",
     "slider": "top-N slider moved → Sankeys redrawn",
+    "floor_load": "floor load: title, 4 metrics and bar chart drawn",
+    "floor_slider": "floor slider moved → bar chart redrawn",
 }
+# The fiche's p95 over the floor's (bench.browser.RATIOS), with their lines in the report.
+FLOOR_RATIOS = {
+    "fiche_load_to_floor": "fiche load / floor load",
+    "fiche_first_screen_to_floor": "fiche first screen / floor load",
+    "slider_to_floor": "fiche slider / floor slider",
+}
+PAGE_NAMES = {
+    "carte": "Carte",
+    "exposition": "Exposition",
+    "evolution": "Évolution",
+    "produit": "Produit",
+    "pays": "Pays",
+    "comparer": "Comparer",
+    "donnees": "Données",
+}
+
+
+def _target_cells(found: dict[str, Any], name: str, text: str) -> str:
+    """`≤ bound | verdict` of a measure with a target, dashes otherwise (the floor's)."""
+    bound = found.get(f"{name}_target_ms")
+    if bound is None:
+        return "— | —"
+    p95 = Target(text, found[f"{name}_p95_ms"], bound, True, "ms")
+    return f"≤ {_num(p95.bound)} ms | {p95.verdict}"
 
 
 def _browser_table(results: dict[str, Any]) -> list[str]:
@@ -177,16 +204,48 @@ def _browser_table(results: dict[str, Any]) -> list[str]:
         f"In Chromium (`bench/browser.py`): `{found['url']}` opened in a fresh browser context "
         f"until its {found['charts']} charts are drawn, then the top-N slider moved until its "
         f"Sankeys are redrawn; {found['fiche_load_samples']} and {found['slider_samples']} "
-        "samples after a warm-up, one app process (`streamlit run serve.py`) on 127.0.0.1.",
+        "samples after a warm-up, one app process (`streamlit run serve.py`) on 127.0.0.1"
+        + (
+            ", alternating with the same samples of the floor (`bench/floor/`, a minimal page "
+            "served the same way by a second process)."
+            if "floor_load_p95_ms" in found
+            else "."
+        ),
         "",
         "| Measure | p50 (ms) | p95 (ms) | p95 target | Verdict |",
         "|---|---:|---:|---|---|",
     ]
     for name, text in BROWSER_MEASURES.items():
-        p95 = Target(text, found[f"{name}_p95_ms"], found[f"{name}_target_ms"], True, "ms")
+        if f"{name}_p95_ms" not in found:  # a run before issue 18: no floor, no first screen
+            continue
         lines.append(
-            f"| {text} | {_num(found[f'{name}_p50_ms'])} | {_num(p95.value)} | "
-            f"≤ {_num(p95.bound)} ms | {p95.verdict} |"
+            f"| {text} | {_num(found[f'{name}_p50_ms'])} | {_num(found[f'{name}_p95_ms'])} | "
+            f"{_target_cells(found, name, text)} |"
+        )
+    ratios = [f"{text} **×{found[key]}**" for key, text in FLOOR_RATIOS.items() if found.get(key)]
+    if ratios:
+        lines += ["", "Ratios to the floor (p95 over p95, same run): " + "; ".join(ratios) + "."]
+    return [*lines, "", *_pages_table(found)]
+
+
+def _pages_table(found: dict[str, Any]) -> list[str]:
+    """The other pages' first screen: shared link opened → title drawn, script idle."""
+    pages = found.get("pages")
+    if not pages:
+        return []
+    floor = found.get("floor_load_p95_ms")
+    lines = [
+        "First screen of the other pages (shared link opened in a fresh context → title drawn, "
+        "script idle):",
+        "",
+        "| Page | URL | p50 (ms) | p95 (ms) | p95 / floor load |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for key, stats in pages.items():
+        ratio = f"×{stats['p95_ms'] / floor:.2f}" if floor else "—"
+        lines.append(
+            f"| {PAGE_NAMES.get(key, key)} | `{stats['url']}` | {_num(stats['p50_ms'])} | "
+            f"{_num(stats['p95_ms'])} | {ratio} |"
         )
     return [*lines, ""]
 

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from bench import baseline, browser, compare, generate, procstat, report, run, workload
+from bench import cluster as clusters
 from lib import config, refs, store
 
 REQUIRED_KEYS = {
@@ -261,5 +262,110 @@ def test_browser_timings_wait_for_every_chart(smoke: dict[str, Any]) -> None:
     assert found["charts"] == found["expected_charts"] == 10
     assert found["sankeys"] == 6
     assert found["sankeys_redrawn_by_slider"] > 0
+    for name in ("fiche_first_screen", "floor_load", "floor_slider"):
+        assert found[f"{name}_samples"] == 2 and found[f"{name}_p95_ms"] > 0, name
+    for key in browser.RATIOS:
+        assert found[key] is not None and found[key] > 0, key
+    assert list(found["pages"]) == list(report.PAGE_NAMES)
+    for name, stats in found["pages"].items():
+        assert stats["samples"] == 2 and stats["p95_ms"] > 0 and stats["title"], name
     text = report.markdown({**smoke["results"], "browser": found})
     assert "top-N slider moved → Sankeys redrawn" in text
+    assert "Ratios to the floor" in text
+
+
+# --- The floor (issue 18): its script, and its figures in the report -----------------------------
+
+FLOOR_APP = config.ROOT / clusters.FLOOR_DIR / "floor_app.py"
+
+
+def _bars(at: Any) -> list[float]:
+    """The y values of the floor's one chart, from the figure Streamlit received."""
+    (chart,) = at.get("plotly_chart")
+    return json.loads(chart.proto.spec)["data"][0]["y"]
+
+
+def test_the_floor_shows_a_title_four_metrics_and_one_chart_that_its_slider_changes() -> None:
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(FLOOR_APP), default_timeout=30).run()
+    assert not at.exception
+    assert [t.value for t in at.title] == ["Plancher de mesure"]
+    assert len(at.metric) == 4
+    before = _bars(at)
+    assert len(before) == browser.FLOOR_BARS
+    metrics = [m.value for m in at.metric]
+    at.slider(key="floor-step").set_value(9).run()
+    assert not at.exception
+    after = _bars(at)
+    assert len(after) == browser.FLOOR_BARS and after != before
+    assert [m.value for m in at.metric] != metrics
+
+
+def test_the_floor_is_served_from_a_snapshot_of_the_app(tmp_path: Path) -> None:
+    app = clusters.snapshot(tmp_path / "app")
+    assert (app / clusters.FLOOR_SCRIPT).is_file() and (app / "serve.py").is_file()
+    assert (app / ".streamlit" / "config.toml").is_file()  # the same theme: the same folder
+    command = clusters.streamlit_command(8600, script=clusters.FLOOR_SCRIPT)
+    assert clusters.FLOOR_SCRIPT in command and "serve.py" not in command
+
+
+BROWSER_FOUND: dict[str, Any] = {
+    "url": "/fiche?niveau=departement&code=53&annee=2024&top=10&flux=tous",
+    "charts": 10,
+    **{
+        f"{name}_{key}": value
+        for name, p50, p95 in (
+            ("fiche_load", 900.0, 1200.0),
+            ("fiche_first_screen", 800.0, 1000.0),
+            ("slider", 250.0, 400.0),
+            ("floor_load", 300.0, 400.0),
+            ("floor_slider", 80.0, 100.0),
+        )
+        for key, value in (("p50_ms", p50), ("p95_ms", p95), ("samples", 15))
+    },
+    "fiche_load_target_ms": 1500.0,
+    "slider_target_ms": 300.0,
+    "pages": {
+        "carte": {"url": "/?annee=2024", "p50_ms": 700.0, "p95_ms": 800.0, "samples": 15},
+        "donnees": {
+            "url": "/donnees?niveau=departement",
+            "p50_ms": 500.0,
+            "p95_ms": 600.0,
+            "samples": 15,
+        },
+    },
+}
+
+
+def test_floor_ratios_are_the_p95s_over_the_floors() -> None:
+    assert browser.floor_ratios(BROWSER_FOUND) == {
+        "fiche_load_to_floor": 3.0,
+        "fiche_first_screen_to_floor": 2.5,
+        "slider_to_floor": 4.0,
+    }
+    missing = {k: v for k, v in BROWSER_FOUND.items() if not k.startswith("floor_slider")}
+    assert browser.floor_ratios(missing)["slider_to_floor"] is None
+
+
+def test_report_gives_the_floor_its_ratios_and_the_pages_first_screens() -> None:
+    found = {**BROWSER_FOUND, **browser.floor_ratios(BROWSER_FOUND)}
+    lines = report._browser_table({"browser": found})
+    text = "\n".join(lines)
+    assert "| floor load: title, 4 metrics and bar chart drawn | 300 | 400 | — | — |" in lines
+    assert (
+        "| fiche load: shared URL opened → last chart drawn | 900 | 1200 | ≤ 1500 ms | met |"
+        in (lines)
+    )
+    assert "top-N slider moved → Sankeys redrawn | 250 | 400 | ≤ 300 ms | **missed**" in text
+    assert "fiche load / floor load **×3.0**" in text
+    assert "fiche slider / floor slider **×4.0**" in text
+    assert "| Carte | `/?annee=2024` | 700 | 800 | ×2.00 |" in lines
+    assert "| Données | `/donnees?niveau=departement` | 500 | 600 | ×1.50 |" in lines
+
+
+def test_report_of_a_run_before_the_floor_has_neither_floor_nor_pages() -> None:
+    old = {k: v for k, v in BROWSER_FOUND.items() if k.startswith(("fiche_load", "slider", "url"))}
+    text = "\n".join(report._browser_table({"browser": {**old, "charts": 10}}))
+    assert "fiche load: shared URL opened" in text
+    assert "floor" not in text and "Ratios" not in text and "First screen" not in text

@@ -192,3 +192,38 @@ def test_the_api_check_catches_another_table() -> None:
     assert load.check_api(HttpResponse(304, {}, {}, b""), "/api/v1/kpis", "kpis", True) == []
     assert load.check_api(HttpResponse(304, {}, {}, b""), "/api/v1/kpis", "kpis", False)
     assert load.check_api(HttpResponse(429, {}, {}, b"{}"), "/api/v1/kpis", "kpis", False)
+
+
+def test_floor_sessions_see_only_their_own_state(tmp_path: Path) -> None:
+    """`bench.load --floor`: the same clients on the floor app (bench/floor/), served from a
+    snapshot as the load test serves it; every page checked, and the checks catch a page of
+    another state."""
+    app_dir = clusters.snapshot(tmp_path / "app")
+    with clusters.running(
+        tmp_path / "no-data", 1, proxy=False, app_dir=app_dir, script=clusters.FLOOR_SCRIPT
+    ) as running:
+        recorder = load.run_visits(running.url, sessions=2, visits=2, seed=14, floor=True)
+        assert recorder.errors == [] and recorder.violations == []
+        assert recorder.count("open") == 4 and recorder.count("top") == recorder.count("flux") == 4
+
+        async def _open() -> tuple[Run, StreamlitSession]:
+            session = StreamlitSession(running.url)
+            run = await session.open("/")
+            await session.close()
+            return run, session
+
+        run, session = run_sync(_open())
+        assert running.log_problems() == []
+    assert load.check_floor(run, load.FLOOR_DEFAULT, session) == ([], [])
+    assert any("slider at 10" in v for v in load.check_floor(run, 9, session)[1])
+    fingerprints = load.Fingerprints()
+    assert load.check_floor(run, 10, session, fingerprints)[1] == []
+    run.elements[next(p for p, e in run.elements.items() if e.kind == "metric")].proto.body = "1"
+    assert any("metrics differ" in v for v in load.check_floor(run, 10, session, fingerprints)[1])
+
+
+def test_floor_option_keeps_the_apps_results() -> None:
+    floor = load.parse_args(["--floor"])
+    assert floor.floor and floor.out == load.FLOOR_OUT and floor.doc == ""
+    app = load.parse_args([])
+    assert not app.floor and app.out == load.DEFAULT_OUT and app.doc == str(load.DEFAULT_DOC)
