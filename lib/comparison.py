@@ -19,7 +19,7 @@ from typing import Literal
 
 import pandas as pd
 
-from lib import flows, queries, refs
+from lib import cache, flows, queries, refs
 from lib.territory import FRANCE, Territory
 
 TOP_RANKED = 10  # partners or products of each territory and flow
@@ -60,6 +60,7 @@ def _pct(part: pd.Series[float], whole: pd.Series[float] | float) -> pd.Series[f
     return 100 * part / whole if whole else part * float("nan")
 
 
+@cache.cached
 def key_figures(territories: Sequence[Territory], year: int) -> pd.DataFrame:
     """`territory, name, exports_eur, imports_eur, balance_eur, coverage_pct,
     exports_share_national_pct, imports_share_national_pct`: one row per territory.
@@ -120,6 +121,7 @@ def _top(ranked: Ranked, territories: Sequence[Territory], year: int, top: int) 
     return _with_names(frame, territories)
 
 
+@cache.cached
 def top_partners(
     territories: Sequence[Territory], year: int, top: int = TOP_RANKED
 ) -> pd.DataFrame:
@@ -129,6 +131,7 @@ def top_partners(
     return _top("country", territories, year, top)
 
 
+@cache.cached
 def top_products(
     territories: Sequence[Territory], year: int, top: int = TOP_RANKED
 ) -> pd.DataFrame:
@@ -137,6 +140,7 @@ def top_products(
     return _top("product", territories, year, top)
 
 
+@cache.cached
 def evolution(territories: Sequence[Territory]) -> pd.DataFrame:
     """`territory, name, year, exports_eur, imports_eur, balance_eur`: every year of the dataset
     for every territory (0 for a year without its rows), by territory then year."""

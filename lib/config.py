@@ -86,7 +86,7 @@ class UploadLimits:
         )
 
 
-def _env_number(name: str, default: float) -> float:
+def _env_number(name: str, default: float, zero_allowed: bool = False) -> float:
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
@@ -94,7 +94,7 @@ def _env_number(name: str, default: float) -> float:
         value = float(raw.replace(",", "."))
     except ValueError:
         value = math.nan
-    if not math.isfinite(value) or value <= 0:
+    if not math.isfinite(value) or value < 0 or (value == 0 and not zero_allowed):
         raise ValueError(f"{name} : nombre positif attendu, pas « {raw} »")
     return value
 
@@ -107,6 +107,18 @@ DUCKDB_MEMORY_MB = 400.0
 
 def duckdb_memory_mb() -> float:
     return _env_number(ENV_DUCKDB_MEMORY_MB, DUCKDB_MEMORY_MB)
+
+
+# The query results shared by the sessions of one app process (lib/cache.py), per process: a
+# département's fiche keeps 16 results of about 80 KB in all (docs/PERFORMANCE.md), so the
+# default holds several hundred fiches and views.
+ENV_CACHE_MB = "COMEXT_CACHE_MB"
+CACHE_MB = 64.0
+
+
+def cache_mb() -> float:
+    """0 turns the cache off: a benchmark of the queries must time queries, not hits."""
+    return _env_number(ENV_CACHE_MB, CACHE_MB, zero_allowed=True)
 
 
 def zip_limits() -> ZipLimits:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from lib import flows, partners, queries, refs
+from lib import cache, flows, partners, queries, refs
 from lib.territory import Territory
 
 
@@ -35,6 +35,7 @@ def _with_balance(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+@cache.cached
 def totals(country: str, year: int) -> dict[str, float]:
     """France's `exports_eur`, `imports_eur`, `balance_eur` with the country, and the country's
     share of France's exports and imports (`exports_share_pct`, `imports_share_pct`, NaN when
@@ -60,6 +61,7 @@ def totals(country: str, year: int) -> dict[str, float]:
     }
 
 
+@cache.cached
 def by_dept(country: str, year: int) -> pd.DataFrame:
     """`dept, name, exports_eur, imports_eur, balance_eur` with the country, for the 101
     départements of the reference in its order (0 where a département has no such trade)."""
@@ -77,6 +79,7 @@ def by_dept(country: str, year: int) -> pd.DataFrame:
     return _with_balance(frame)
 
 
+@cache.cached
 def products(country: str, year: int) -> pd.DataFrame:
     """`product, product_name, exports_eur, imports_eur, balance_eur`: every product traded with
     the country either way, by exports + imports descending, then by code."""
@@ -93,6 +96,7 @@ def products(country: str, year: int) -> pd.DataFrame:
     return _with_balance(frame)
 
 
+@cache.cached
 def evolution(country: str) -> pd.DataFrame:
     """`year, exports_eur, imports_eur, balance_eur`: France's trade with the country for every
     year of the dataset (0 in a year without it), ascending."""

@@ -13,6 +13,7 @@ and `run()` raises QueryTimeout, whose French message the pages show.
 
 from __future__ import annotations
 
+import itertools
 import os
 import tempfile
 import threading
@@ -37,9 +38,23 @@ class _Process:
     location: str
     stamp: int | None
     manifest: store.Manifest | None
+    generation: int  # changes whenever the views are rebuilt over another manifest
+
+
+@dataclass(frozen=True)
+class DatasetKey:
+    """What the views of this process read: results computed under one key are valid for it
+    only (lib/cache.py keys on it). The version names the dataset's files; the generation also
+    tells apart two manifests of one version (a layout rewritten in place, a reopened
+    connection), which could give different answers while the version is the same."""
+
+    location: str
+    version: str | None
+    generation: int
 
 
 _process: _Process | None = None
+_generations = itertools.count(1)  # process-wide, so that a reopened connection never reuses one
 REMOTE_REFRESH_S = 10  # how often a remote manifest is re-read (no cheap stat over HTTP)
 
 
@@ -192,7 +207,7 @@ def _open(location: str) -> _Process:
     manifest = _read_manifest(con, location)
     _create_views(con, location, manifest)
     _create_name_views(con)
-    return _Process(con, location, stamp, manifest)
+    return _Process(con, location, stamp, manifest, next(_generations))
 
 
 def _current() -> _Process:
@@ -209,6 +224,7 @@ def _current() -> _Process:
                 manifest = _read_manifest(_process.con, location)
                 if manifest != _process.manifest:
                     _process.manifest = manifest
+                    _process.generation = next(_generations)
                     _create_views(_process.con, location, manifest)
         return _process
 
@@ -291,6 +307,15 @@ def run(
 def manifest() -> store.Manifest | None:
     """The manifest the `trade` view currently reads."""
     return _current().manifest
+
+
+def dataset_key() -> DatasetKey:
+    """The dataset the views read now (a new version written by any process is noticed as
+    `cursor()` notices it: the manifest's mtime, or every REMOTE_REFRESH_S for remote data)."""
+    process = _current()
+    with _lock:  # the manifest and its generation change together, under this lock
+        version = process.manifest.version if process.manifest is not None else None
+        return DatasetKey(process.location, version, process.generation)
 
 
 def reset() -> None:

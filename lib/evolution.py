@@ -22,7 +22,7 @@ from typing import Literal, cast
 
 import pandas as pd
 
-from lib import db, flows, periods, queries, refs
+from lib import cache, db, flows, periods, queries, refs
 from lib.flows import Flow
 from lib.schema import QUARTERS
 from lib.territory import FRANCE, Territory
@@ -88,6 +88,7 @@ def _year_rows(totals: pd.DataFrame, year: int) -> pd.DataFrame:
     return frame.reset_index()
 
 
+@cache.cached
 def series(territory: Territory, base: int) -> pd.DataFrame:
     """One row per scope and year: `scope, code, name, year, period, partial, exports_eur,
     imports_eur, balance_eur, exports_prev_eur, imports_prev_eur, exports_growth_pct,
@@ -257,6 +258,7 @@ class Change:
         return 100 * self.change_eur / self.start_eur if self.start_eur else math.nan
 
 
+@cache.cached
 def change_total(territory: Territory, flow: Flow | str, start: int, end: int) -> Change:
     """The flow's total in both years, from trade_totals (not from the partners' rows)."""
     quarters = common_quarters(start, end)
@@ -274,6 +276,7 @@ def change_total(territory: Territory, flow: Flow | str, start: int, end: int) -
     return Change(float(first), float(last), quarters)
 
 
+@cache.cached
 def contributions(
     territory: Territory, flow: Flow | str, start: int, end: int, by: By
 ) -> pd.DataFrame:

@@ -20,7 +20,7 @@ from typing import Literal, TypeVar
 
 import pandas as pd
 
-from lib import flows, partners, queries, refs
+from lib import cache, flows, partners, queries, refs
 from lib.territory import FRANCE, Territory
 
 # Median tariff elasticity of the structural gravity estimates surveyed by Head & Mayer (2014).
@@ -57,6 +57,7 @@ def _pct(part: float, whole: float) -> float:
 # --- Export exposure ---------------------------------------------------------------------
 
 
+@cache.cached
 def exposure(
     territory: Territory, year: int, partner: str, detail: Detail = "product"
 ) -> pd.DataFrame:
@@ -114,6 +115,7 @@ def _scopes(territory: Territory) -> list[tuple[str, Territory]]:
     return [*scopes, ("france", FRANCE)]
 
 
+@cache.cached
 def exposure_shares(territory: Territory, year: int, partner: str) -> pd.DataFrame:
     """`scope, code, name, exports_eur, to_partner_eur, share_pct` for the territory (scope
     `territory`), its région (`region`, départements only) and France (`france`, always there,
@@ -129,6 +131,7 @@ def exposure_shares(territory: Territory, year: int, partner: str) -> pd.DataFra
     return pd.DataFrame(records, columns=columns)
 
 
+@cache.cached
 def exposure_by_dept(year: int, partner: str) -> pd.DataFrame:
     """`dept, name, exports_eur, to_partner_eur, share_pct, rank_share, rank_value` for the 101
     départements of the reference, in its order.
@@ -210,6 +213,7 @@ def scenario_summary(
 # --- Import dependency ---------------------------------------------------------------------
 
 
+@cache.cached
 def dependency(territory: Territory, year: int) -> pd.DataFrame:
     """One row per product imported (imports ≠ 0), largest imports first, then by code.
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from lib import flows, formatting, periods, queries
+from lib import cache, flows, formatting, periods, queries
 from lib.flows import EXPORT, IMPORT
 from lib.queries import fetch_frame, flows_source
 from lib.schema import QUARTERS
@@ -112,6 +112,7 @@ def rank_table(values: pd.DataFrame) -> pd.DataFrame:
     return values.rank(method="min", ascending=False, na_option="keep")
 
 
+@cache.cached
 def ranks(territory: Territory, year: int) -> pd.DataFrame:
     """The territory's rank among the départements (or régions) for each indicator.
 
@@ -218,6 +219,7 @@ def rank_sentences(table: pd.DataFrame, level: Level, compared_with: str | None)
 # Specialisation
 
 
+@cache.cached
 def balassa(territory: Territory, year: int) -> pd.DataFrame:
     """The Balassa index of every product the territory exports (exports ≠ 0), against France.
 
@@ -284,6 +286,7 @@ def _cells_sql(dimension: str) -> tuple[str, str]:
     return per_dept, f"{own} UNION ALL {france}"
 
 
+@cache.cached
 def concentration(territory: Territory, year: int) -> pd.DataFrame:
     """HHI of partner countries and of products, per flow: the territory, France and the median
     of the départements (over those with a positive value of the flow).

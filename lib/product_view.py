@@ -16,7 +16,7 @@ import math
 
 import pandas as pd
 
-from lib import flows, queries, refs
+from lib import cache, flows, queries, refs
 from lib.territory import FRANCE, Territory
 
 
@@ -57,6 +57,7 @@ def _source(
     return relation, f"{key} = ? AND {where}", [product, *params]
 
 
+@cache.cached
 def by_dept(product: str, year: int, flow: str) -> pd.DataFrame:
     """`dept, name, value_eur, share_pct, rank` for the 101 départements of the reference, in
     its order: the product's value in the flow, its share of France's (NaN when France has
@@ -80,6 +81,7 @@ def by_dept(product: str, year: int, flow: str) -> pd.DataFrame:
     return frame
 
 
+@cache.cached
 def france_split(product: str, year: int, flow: str) -> dict[str, float]:
     """`france_eur`, the product's value in the flow for France, and `outside_eur`, the part
     of it on rows outside the départements of the reference."""
@@ -96,6 +98,7 @@ def france_split(product: str, year: int, flow: str) -> dict[str, float]:
     return {"france_eur": float(france), "outside_eur": float(outside)}
 
 
+@cache.cached
 def partners(product: str, year: int, flow: str, territory: Territory = FRANCE) -> pd.DataFrame:
     """`country, country_name, value_eur, share_pct`: every partner country of the product in
     the flow (value ≠ 0), largest first then by code; shares of the product's total."""
@@ -115,6 +118,7 @@ def partners(product: str, year: int, flow: str, territory: Territory = FRANCE) 
     return frame
 
 
+@cache.cached
 def evolution(product: str, territory: Territory = FRANCE) -> pd.DataFrame:
     """`year, flow, territory_eur, france_eur, share_pct`: the product's exports and imports in
     every year of the dataset (0 when absent), the territory's and France's, and the

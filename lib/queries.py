@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from lib import db, flows, periods, refs, text
+from lib import cache, db, flows, periods, refs, text
 from lib.domain import OTHERS, DataFilter
 from lib.schema import QUARTERS
 from lib.sql import literal
@@ -91,6 +91,7 @@ def year_slug(year: int) -> str:
     return periods.year_slug(year, year_quarters(year))
 
 
+@cache.cached
 def flow_totals(territory: Territory, year: int) -> dict[str, float]:
     """Total value per flow code: {'E': exports, 'I': imports} (0.0 when absent)."""
     where, params = dept_filter(territory)
@@ -131,6 +132,7 @@ def _totals_by_scope(territory: Territory, year: int) -> dict[str, dict[str, flo
     return totals
 
 
+@cache.cached
 def kpis(territory: Territory, year: int) -> pd.DataFrame:
     """Key figures: `indicator,value` rows in the order of the export contract."""
     totals = _totals_by_scope(territory, year)
@@ -164,6 +166,7 @@ def kpi_table(
     return pd.DataFrame(rows, columns=["indicator", "value"])
 
 
+@cache.cached
 def partners(territory: Territory, year: int, top: int) -> pd.DataFrame:
     """The `top` partner countries by imports + exports, with the balance."""
     relation, where, params = flows_source(territory)
@@ -184,6 +187,7 @@ def partners(territory: Territory, year: int, top: int) -> pd.DataFrame:
     return frame
 
 
+@cache.cached
 def products(territory: Territory, year: int) -> pd.DataFrame:
     """Every product with a non-zero value, per flow, with its share of the flow's total."""
     relation, where, params = flows_source(territory)
@@ -205,6 +209,7 @@ def products(territory: Territory, year: int) -> pd.DataFrame:
     return frame
 
 
+@cache.cached
 def product_details(territory: Territory, year: int) -> pd.DataFrame:
     """The CPF4 detail of each product, per flow, where the data has it (empty otherwise)."""
     where, params = dept_filter(territory)
@@ -224,6 +229,7 @@ def product_details(territory: Territory, year: int) -> pd.DataFrame:
     return frame
 
 
+@cache.cached
 def cpf4_codes() -> list[str]:
     """Every CPF4 code present in the dataset, ascending (for the Données filter)."""
     rows = fetch_rows(
@@ -236,6 +242,7 @@ def cpf4_codes() -> list[str]:
 _SANKEY_ALIASES = {"product": "p", "country": "c"}
 
 
+@cache.cached
 def sankey(territory: Territory, year: int, flow: str, top: int) -> pd.DataFrame:
     """Links of the flow's Sankey: the top products and countries named, the rest `AUTRES`.
 
@@ -283,6 +290,7 @@ def sankey(territory: Territory, year: int, flow: str, top: int) -> pd.DataFrame
     )
 
 
+@cache.cached
 def map_metrics(year: int) -> pd.DataFrame:
     """One row per département of the reference table, for the choropleth.
 
@@ -451,6 +459,7 @@ def _rows_query(data_filter: DataFilter) -> tuple[str, list[object]]:
     return sql, params
 
 
+@cache.cached
 def row_summary(data_filter: DataFilter) -> tuple[int, float]:
     """How many rows the filter selects and their total value."""
     body, params = _rows_query(data_filter)
@@ -458,6 +467,7 @@ def row_summary(data_filter: DataFilter) -> tuple[int, float]:
     return int(count), float(total or 0.0)
 
 
+@cache.cached
 def rows_preview(data_filter: DataFilter, limit: int) -> pd.DataFrame:
     """The first `limit` rows, largest values first."""
     body, params = _rows_query(data_filter)

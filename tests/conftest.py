@@ -9,7 +9,15 @@ import duckdb
 import pandas as pd
 import pytest
 
-from lib import config, db, schema, store
+from lib import cache, config, db, schema, store
+
+
+@pytest.fixture(autouse=True)
+def empty_result_cache() -> None:
+    """Each test starts with an empty process cache (lib/cache.py): a result kept by an earlier
+    test on the same dataset would otherwise answer for a query this test patches or times."""
+    cache.reset()
+
 
 CANONICAL = ["year", "month", "flow", "dept", "product", "country", "value_eur"]
 
