@@ -55,7 +55,7 @@ import pyarrow as pa
 
 from bench import baseline, browser, compare, generate, httpserver, report, workload
 from bench.workload import Draw
-from lib import config, db, store
+from lib import cache, config, db, store
 
 DEFAULT_DATA = generate.DEFAULT_OUT
 DEFAULT_OUT = report.DEFAULT_RESULTS
@@ -203,13 +203,17 @@ def ensure_dataset(data_dir: Path, rows: int) -> dict[str, Any]:
 
 @contextlib.contextmanager
 def dataset_env(data_dir: Path | str) -> Iterator[None]:
-    """Point lib at `data_dir` (COMEXT_DATA_DIR, fresh connection), restored afterwards."""
+    """Point lib at `data_dir` (COMEXT_DATA_DIR, fresh connection), restored afterwards; the
+    cross-session cache of results off meanwhile (lib/cache.py): the views are timed as
+    queries, each repetition computing its answer, never as cache hits."""
     before = os.environ.get(config.ENV_DATA_DIR)
     os.environ[config.ENV_DATA_DIR] = str(data_dir)
     db.reset()
+    cache.reset(max_bytes=0)
     try:
         yield
     finally:
+        cache.reset()
         db.reset()
         if before is None:
             os.environ.pop(config.ENV_DATA_DIR, None)

@@ -369,3 +369,19 @@ def test_report_of_a_run_before_the_floor_has_neither_floor_nor_pages() -> None:
     text = "\n".join(report._browser_table({"browser": {**old, "charts": 10}}))
     assert "fiche load: shared URL opened" in text
     assert "floor" not in text and "Ratios" not in text and "First screen" not in text
+
+
+def test_the_views_are_timed_as_queries_never_as_cache_hits(smoke: dict[str, Any]) -> None:
+    """Inside dataset_env the cross-session cache keeps nothing: each repetition of a view runs
+    its queries (lib/cache.py would otherwise answer every repetition after the first)."""
+    from lib import cache, queries
+    from lib.territory import Territory
+
+    manifest = store.read_manifest(smoke["data_dir"])
+    year = manifest.years[-1]
+    with run.dataset_env(smoke["data_dir"]):
+        for _ in range(3):
+            queries.kpis(Territory("dept", "53"), year)
+        stats = cache.shared().stats()
+        assert stats.hits == 0 and stats.entries == 0
+    cache.reset()
