@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from tests.e2e.conftest import SCREENSHOTS
@@ -134,7 +135,9 @@ def test_the_buttons_fit_the_page(browser, app_url: str, name: str, width: int, 
         buttons = page.locator("[data-testid='stDownloadButton'] button").filter(
             has_text=re.compile(r"Télécharger la fiche \((PDF|HTML)\)")
         )
-        assert buttons.count() == 2
+        # The two buttons come in the same run, but the second may be drawn a moment after the
+        # first (which _open_fiche waits for): wait for both rather than count at once.
+        expect(buttons).to_have_count(2)
         buttons.first.scroll_into_view_if_needed()
         page.wait_for_timeout(1000)
         for index in range(2):
