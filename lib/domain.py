@@ -25,12 +25,14 @@ ELASTICITY_MIN, ELASTICITY_MAX = 0.5, 20.0
 
 @dataclass(frozen=True)
 class FicheState:
-    """The fiche: a territory, a year, the top N, a flow choice (flows.CHOICES)."""
+    """The fiche: a territory, a year, the top N, a flow choice (flows.CHOICES), the sections
+    open."""
 
     territory: Territory
     year: int
     top: int = TOP_DEFAULT
     flux: str = flows.BOTH
+    sections: tuple[str, ...] = ()  # the sections open (lib/sections.py), in the page's order
 
     @property
     def shown_flows(self) -> tuple[Flow, ...]:

@@ -30,7 +30,7 @@ import unicodedata
 from collections.abc import Collection, Mapping, Sequence
 from urllib.parse import urlencode
 
-from lib import flows, formatting, partners, refs
+from lib import flows, formatting, partners, refs, sections
 
 # The states and their bounds are lib.domain's (the data layer reads them without this module);
 # they stay importable from here for the pages that name them urlstate.FicheState….
@@ -70,7 +70,7 @@ PRODUIT_PATH = "/produit"  # pages/produit.py's
 COMPARER_PATH = "/comparer"  # pages/comparer.py's
 EVOLUTION_PATH = "/evolution"  # pages/evolution.py's
 # The parameters each page reads.
-FICHE_KEYS = ("niveau", "code", "annee", "top", "flux")
+FICHE_KEYS = ("niveau", "code", "annee", "top", "flux", sections.SECTION_KEY)
 DATA_KEYS = ("niveau", "code", "debut", "fin", "tdebut", "tfin", "flux", "produits", "cpf4", "pays")
 MAP_KEYS = ("annee", "indicateur", "code")
 EXPOSITION_KEYS = ("niveau", "code", "annee", "partenaire", "taux", "elasticite")
@@ -280,8 +280,27 @@ def parse_fiche(params: Params, years: Sequence[int]) -> tuple[FicheState, list[
         year=year,
         top=parse_top(params, notices),
         flux=parse_flux(params, notices),
+        sections=parse_sections(params, sections.FICHE, notices),
     )
     return state, notices
+
+
+def parse_sections(
+    params: Params, page_sections: Sequence[sections.Section], notices: list[str]
+) -> tuple[str, ...]:
+    """The open sections of `section=a,b` (lib/sections.py), in the page's order; a notice
+    names the values that are no section of the page."""
+    raw = _one(params, sections.SECTION_KEY)
+    if not raw:
+        return ()
+    tokens = [token.strip().lower() for token in raw.split(",") if token.strip()]
+    known = set(sections.slugs(page_sections))
+    unknown = [token for token in tokens if token not in known]
+    if len(unknown) == 1:
+        notices.append(f"Section {quote(unknown[0])} inconnue : ignorée.")
+    elif unknown:
+        notices.append(f"Sections inconnues ignorées : {_listing(unknown)}.")
+    return sections.in_page_order(tokens, page_sections)
 
 
 def _codes(
@@ -540,6 +559,10 @@ def product_url(state: ProductState) -> str:
     return f"{PRODUIT_PATH}?{urlencode(params_of(state))}"
 
 
+def _section_params(opened: Sequence[str]) -> dict[str, str]:
+    return {sections.SECTION_KEY: ",".join(opened)} if opened else {}
+
+
 def params_of(
     state: FicheState
     | DataFilter
@@ -553,11 +576,15 @@ def params_of(
     """The URL parameters that reproduce `state`: every page writes its URL, and every link to
     a page, with them (parse_fiche, parse_data_filter, parse_map read them back)."""
     if isinstance(state, FicheState):
-        return _territory_params(state.territory) | {
-            "annee": str(state.year),
-            "top": str(state.top),
-            "flux": state.flux,
-        }
+        return (
+            _territory_params(state.territory)
+            | {
+                "annee": str(state.year),
+                "top": str(state.top),
+                "flux": state.flux,
+            }
+            | _section_params(state.sections)
+        )
     if isinstance(state, DataFilter):
         return _data_params(state)
     if isinstance(state, EvolutionState):

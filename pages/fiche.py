@@ -1,18 +1,34 @@
 """Fiche territoire: the seed fiche, for any département, région or France, any year.
 
-URL: /fiche?niveau=departement&code=53&annee=2024&top=10&flux=export
+URL: /fiche?niveau=departement&code=53&annee=2024&top=10&flux=export&section=flux-export
+
+The first screen is the seed's first page (title, controls, document buttons, key figures,
+partners); the other sections are computed only when opened (pages/on_demand.py).
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
-from lib import fiche_text, figures, filenames, formatting, queries, tables, urlstate
+from lib import (
+    fiche_charts,
+    fiche_text,
+    figures,
+    filenames,
+    formatting,
+    queries,
+    sections,
+    tables,
+    urlstate,
+)
 from lib.domain import TOP_MAX, TOP_MIN, FicheState
 from lib.flows import EXPORT, IMPORT, Flow
 from lib.territory import FRANCE, Territory
-from pages import components, fiche_texts, fiche_world, product_links, wiring
+from pages import components, fiche_texts, fiche_world, on_demand, product_links, wiring
 from pages.fiche_downloads import document_buttons
 from pages.fiche_situation import situation_section
 
@@ -78,13 +94,14 @@ def partners_section(state: FicheState) -> None:
         f"Principaux pays à l'import et à l'export, {state.territory.name} "
         f"({queries.year_inline(state.year)})"
     )
-    table = queries.partners(state.territory, state.year, state.top)
+    territory, year, top = state.territory, state.year, state.top
+    table = queries.partners(territory, year, top)
     components.chart_with_data(
-        figures.partners_figure(table),
+        fiche_charts.partners(territory, year, top),
         table,
         _file("pays", state),
         "partners",
-        narrow=figures.partners_figure(table, narrow=True),
+        narrow=fiche_charts.partners(territory, year, top, narrow=True),
         links={"Page du pays": fiche_world.country_links(table["country"], state.year)},
         caption="*Clé de lecture : pour chaque pays, figurent à gauche les importations et à "
         "droite les exportations ; le solde est indiqué en vert (+) s'il est positif, en rouge "
@@ -134,7 +151,7 @@ def flow_section(state: FicheState, flow: Flow, kpis: pd.DataFrame) -> None:
     links = queries.sankey(territory, state.year, flow.code, state.top)
     region_name = territory.parent_region_name
     components.chart_with_data(
-        figures.sankey_figure(links, flow),
+        fiche_charts.sankey(territory, state.year, flow.code, state.top),
         links,
         _file(f"sankey_{flow.name}", state),
         f"sankey-{flow.code}",
@@ -159,7 +176,7 @@ def _comparison_sankey(
     links = queries.sankey(other, state.year, flow.code, state.top)
     st.markdown(f"**{short}, {other.name} (en valeur, {queries.year_inline(state.year)})**")
     components.chart_with_data(
-        figures.sankey_figure(links, flow),
+        fiche_charts.sankey(other, state.year, flow.code, state.top),
         links,
         _file(f"sankey_{flow.name}", state, other),
         f"sankey-{flow.code}-{other.level}",
@@ -174,23 +191,26 @@ def _file(table: str, state: FicheState, territory: Territory | None = None) -> 
     return filenames.csv_name(table, shown, queries.year_slug(state.year), f"top{state.top}")
 
 
-def page() -> None:
-    state = URL.current()
-    if components.no_year(state.year):
-        return
-    st.title(f"Les indicateurs clés : commerce extérieur — {state.territory.label}")
-    components.partial_year_notice(state.year)
-    controls(state)  # first: on a phone the introduction would push them a screen down
-    document_buttons(state)  # the fiche as a PDF or HTML document, made at the click
-    fiche_texts.opening(state)
-    kpis = queries.kpis(state.territory, state.year)
-    key_figures(state, kpis)
-    situation_section(state, kpis)
-    partners_section(state)
-    fiche_world.world_section(state)
-    products_section(state)
+def _sections(state: FicheState, kpis: pd.DataFrame) -> None:
+    """Below the first screen, in the seed's order, each computed only when opened."""
+
+    def section(slug: str, render: Callable[[], None]) -> None:
+        on_demand.section(URL, state, sections.FICHE, slug, render)
+
+    st.caption(
+        "La suite de la fiche, partie par partie : cliquez sur un titre pour l'afficher. "
+        "L'adresse de la page garde les parties ouvertes, pour vous et pour qui la reçoit."
+    )
+    section("situer", lambda: situation_section(state, kpis))
+    section("monde", lambda: fiche_world.world_section(state))
+    section("activites", lambda: products_section(state))
     for flow in state.shown_flows:
-        flow_section(state, flow, kpis)
+        section(f"flux-{flow.name}", functools.partial(flow_section, state, flow, kpis))
+    _links(state)
+    section("contexte", lambda: fiche_texts.closing(state))
+
+
+def _links(state: FicheState) -> None:
     st.page_link(
         "pages/exposition.py",
         label="Exposition à un partenaire et dépendances à l'import de ce territoire",
@@ -211,7 +231,22 @@ def page() -> None:
             urlstate.default_evolution(state.territory, queries.available_years())
         ),
     )
-    fiche_texts.closing(state)  # « Contexte et méthodologie », « Informations pratiques »
+
+
+def page() -> None:
+    state = URL.current()
+    if components.no_year(state.year):
+        return
+    st.title(f"Les indicateurs clés : commerce extérieur — {state.territory.label}")
+    components.partial_year_notice(state.year)
+    controls(state)  # first: on a phone the introduction would push them a screen down
+    document_buttons(state)  # the fiche as a PDF or HTML document, made at the click
+    fiche_texts.opening(state)
+    # The first screen, as the seed's first page: the key figures and the partners.
+    kpis = queries.kpis(state.territory, state.year)
+    key_figures(state, kpis)
+    partners_section(state)
+    _sections(state, kpis)
 
 
 components.ensure_navigation()

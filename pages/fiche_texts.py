@@ -26,7 +26,7 @@ def _bullets(items: list[str] | tuple[str, ...]) -> None:
 
 
 def _section(section: fiche_text.Section, titled: bool = True) -> None:
-    if titled:  # not when the expander already says it
+    if titled:  # not when the heading above already says it
         st.markdown(f"**{section.title}**")
     _paragraphs(section.paragraphs)
     _bullets(section.bullets)
@@ -62,14 +62,15 @@ def opening(state: FicheState) -> None:
 
 
 def closing(state: FicheState) -> None:
-    """« Contexte et méthodologie » and « Informations pratiques », at the end of the fiche."""
+    """« Contexte et méthodologie » and « Informations pratiques », at the end of the fiche (in
+    the section that pages/fiche.py opens on demand)."""
     territory, year = state.territory, state.year
     quarters = queries.year_quarters(year)
-    with st.expander("Contexte et méthodologie"):
-        _section(fiche_text.context(territory, year, quarters))
-        _section(fiche_text.methodology(territory, year, quarters))
-    with st.expander("Informations pratiques"):
-        _section(fiche_text.practical_information(territory, year, quarters), titled=False)
-        contact = fiche_text.CONTACT
-        links = "\n".join(f"- [{label}]({url})" for label, url in fiche_text.LINKS)
-        st.markdown(f"[{contact}](mailto:{contact})\n\nPour aller plus loin :\n\n{links}")
+    st.subheader("Contexte et méthodologie")
+    _section(fiche_text.context(territory, year, quarters))
+    _section(fiche_text.methodology(territory, year, quarters))
+    st.subheader("Informations pratiques")
+    _section(fiche_text.practical_information(territory, year, quarters), titled=False)
+    contact = fiche_text.CONTACT
+    links = "\n".join(f"- [{label}]({url})" for label, url in fiche_text.LINKS)
+    st.markdown(f"[{contact}](mailto:{contact})\n\nPour aller plus loin :\n\n{links}")

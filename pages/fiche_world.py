@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib import country_figures, country_view, filenames, flows, queries, urlstate
+from lib import country_figures, country_view, fiche_charts, filenames, flows, queries, urlstate
 from lib.domain import CountryState, FicheState
 from pages import components
 
@@ -39,7 +39,7 @@ def world_section(state: FicheState) -> None:
         flow = flows.flow_of(choice)
     table = country_view.territory_partners(state.territory, state.year)
     clicked = components.chart_with_data(
-        country_figures.world_figure(table, flow.name),
+        fiche_charts.world(state.territory, state.year, flow.name),
         table,
         filenames.csv_name(
             f"pays_monde_{flow.name}", state.territory, queries.year_slug(state.year)

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import cache, config, db, queries, store
+from lib import cache, config, db, fiche_charts, queries, store
 from lib.territory import Territory
 from tests.conftest import rows, write_dataset
 
@@ -262,3 +262,27 @@ def test_two_processes_over_one_dataset_agree_after_an_import(
             assert reader.stdin is not None
             reader.stdin.close()
             reader.wait(timeout=60)
+
+
+def _countries_drawn(figure: object) -> set[str]:
+    """The partners chart's row labels (its y axis' tick texts)."""
+    return set(figure.layout.yaxis.ticktext)  # type: ignore[attr-defined]
+
+
+def test_figures_are_built_once_and_again_for_a_new_version(
+    use_dataset: Callable[[pd.DataFrame], Path],
+) -> None:
+    data_dir = use_dataset(FIRST)
+    first = fiche_charts.partners(MAYENNE, 2024, 10)
+    assert fiche_charts.partners(MAYENNE, 2024, 10) is first  # shared: not built again
+    assert _countries_drawn(first) == {"Allemagne", "États-Unis", "Espagne"}  # FIRST's rows
+    world = fiche_charts.world(MAYENNE, 2024, "export")
+    coloured = {c for c, z in zip(world.data[0].locations, world.data[0].z, strict=True) if z}
+    assert coloured == {"DE", "US"}
+    write_dataset(SECOND, data_dir)
+    second = fiche_charts.partners(MAYENNE, 2024, 10)
+    assert second is not first
+    assert _countries_drawn(second) == {"Allemagne", "Italie", "Espagne"}  # SECOND's rows
+    world = fiche_charts.world(MAYENNE, 2024, "export")
+    coloured = {c for c, z in zip(world.data[0].locations, world.data[0].z, strict=True) if z}
+    assert coloured == {"DE", "IT"}

@@ -18,13 +18,19 @@ import openpyxl
 import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 
-from lib import columns, headings
+from lib import columns, headings, sections
 from tests.test_pages import APP, TIMEOUT
 from tests.test_pages import _demo_data as _demo_data  # the demo dataset, for every test here
 
 PAGES = {
     "carte": {},
-    "fiche": {"niveau": "departement", "code": "61", "annee": "2024", "flux": "tous"},
+    "fiche": {
+        "niveau": "departement",
+        "code": "61",
+        "annee": "2024",
+        "flux": "tous",
+        "section": ",".join(sections.slugs(sections.FICHE)),  # every table of the fiche
+    },
     "exposition": {"niveau": "departement", "code": "42", "annee": "2024", "partenaire": "US"},
     "evolution": {"niveau": "departement", "code": "61"},
     "produit": {"code": "C21Z", "annee": "2024"},

@@ -35,7 +35,7 @@ def test_mayenne_shows_its_ranks(demo_data_dir: Path) -> None:
     now = _exports_by_dept(demo_data_dir, 2024).rank(method="min", ascending=False)
     before = _exports_by_dept(demo_data_dir, 2023).rank(method="min", ascending=False)
     rank, previous = int(now["53"]), int(before["53"])
-    at = open_page("fiche", niveau="departement", code="53", annee="2024")
+    at = open_page("fiche", niveau="departement", code="53", annee="2024", section="situer")
     assert any("Situer le territoire, Mayenne (2024)" in h.value for h in at.subheader)
     text = _texts(at)
     assert "Rang parmi les 101 départements" in text
@@ -51,7 +51,7 @@ def test_mayenne_shows_its_ranks(demo_data_dir: Path) -> None:
 
 
 def test_mayenne_shows_its_specialisations(demo_data_dir: Path) -> None:
-    at = open_page("fiche", niveau="departement", code="53", annee="2024")
+    at = open_page("fiche", niveau="departement", code="53", annee="2024", section="situer")
     bars = [
         trace
         for chart in at.get("plotly_chart")
@@ -69,7 +69,7 @@ def test_mayenne_shows_its_specialisations(demo_data_dir: Path) -> None:
 
 
 def test_france_has_no_rank_sentence() -> None:
-    at = open_page("fiche", niveau="france", annee="2024")
+    at = open_page("fiche", niveau="france", annee="2024", section="situer")
     assert any("Situer le territoire" in h.value for h in at.subheader)
     text = _texts(at)
     assert "Rang parmi" not in text
@@ -80,7 +80,7 @@ def test_france_has_no_rank_sentence() -> None:
 
 @pytest.mark.parametrize("code", ["52"])
 def test_region_ranks_among_the_regions(code: str) -> None:
-    at = open_page("fiche", niveau="region", code=code, annee="2024")
+    at = open_page("fiche", niveau="region", code=code, annee="2024", section="situer")
     text = _texts(at)
     assert "Rang parmi les 18 régions" in text
     assert "région exportatrice sur 18" in text
@@ -91,7 +91,7 @@ def test_partial_year_compares_the_same_quarters(use_dataset) -> None:
 
     # 2025 T1–T2: exports 53 130 + 260 = 390, 61 20 + 40 = 60; 2024 T1–T2: 53 450, 61 210.
     use_dataset(ROWS)
-    at = open_page("fiche", niveau="departement", code="53", annee="2025")
+    at = open_page("fiche", niveau="departement", code="53", annee="2025", section="situer")
     assert (
         f"1er département exportateur sur 2 (0,0{NB}M€), stable par rapport à 2024 (T1–T2)"
         in _texts(at)

@@ -49,11 +49,15 @@ def test_mayenne_shows_its_five_territoires_d_industrie_with_their_source() -> N
         "Mayenne », ANCT–DGE, 2025." in captions
     )
     assert MISSING not in text
-    # The introduction under the title, the closing texts in their expanders.
+    # The introduction under the title; the closing texts in the last section, on demand.
     assert "à l'échelle du département (Mayenne)" in text
-    labels = [e.label for e in at.expander]
-    assert "Contexte et méthodologie" in labels and "Informations pratiques" in labels
-    assert "Méthodologie" not in labels  # merged into « Contexte et méthodologie »
+    assert "fondée sur les données douanières de 2024" not in text
+    at.query_params["section"] = "contexte"
+    at.run()
+    text = _unescaped(_markdown(at))
+    headers = [header.value for header in at.subheader]
+    assert "Contexte et méthodologie" in headers and "Informations pratiques" in headers
+    assert "Méthodologie" not in headers  # merged into « Contexte et méthodologie »
     assert "fondée sur les données douanières de 2024" in text
     assert "lieu de dédouanement" in text
 

@@ -80,7 +80,9 @@ def test_fiche_of_mayenne_shows_published_figures() -> None:
 
 
 def test_top_slider_changes_sankey_nodes_and_url() -> None:
-    at = open_page("fiche", niveau="departement", code="53", annee="2024")
+    at = open_page(
+        "fiche", niveau="departement", code="53", annee="2024", section="flux-export,flux-import"
+    )
     before = _sankey_node_counts(at)
     at.slider(key="fiche-top").set_value(5).run()
     assert not at.exception
@@ -91,9 +93,13 @@ def test_top_slider_changes_sankey_nodes_and_url() -> None:
 
 
 def test_flux_toggle_hides_the_other_flow() -> None:
-    at = open_page("fiche", niveau="departement", code="53", annee="2024")
+    at = open_page(
+        "fiche", niveau="departement", code="53", annee="2024", section="flux-export,flux-import"
+    )
     at.radio(key="fiche-flux").set_value("import").run()
     assert at.query_params["flux"] == "import"
+    assert at.query_params["section"] == "flux-export,flux-import"  # kept for a way back
+    assert [e.label for e in at.expander if "Flux" in e.label] == ["Flux à l'import"]
     headers = [s.value for s in at.subheader]
     assert any("Flux à l'import" in h for h in headers)
     assert not any("Flux à l'export" in h for h in headers)
@@ -153,7 +159,14 @@ def without_links(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_fiche_downloads_are_the_export_tables(demo_data_dir: Path) -> None:
-    at = open_page("fiche", niveau="departement", code="53", annee="2024", top="7")
+    at = open_page(
+        "fiche",
+        niveau="departement",
+        code="53",
+        annee="2024",
+        top="7",
+        section="situer,monde,activites,flux-export,flux-import,contexte",
+    )
     expected = export.tables(Territory("dept", "53"), 2024, 7)
     downloads = {button.proto.label: button for button in at.download_button}
     assert downloads, "download buttons are shown"
@@ -237,7 +250,7 @@ def test_partial_year_is_labelled_on_every_page(partial_year: pd.DataFrame) -> N
 
 
 def test_fiche_shows_the_cpf4_detail_table(partial_year: pd.DataFrame) -> None:
-    at = open_page("fiche", niveau="departement", code="53", annee="2024")
+    at = open_page("fiche", niveau="departement", code="53", annee="2024", section="activites")
     frames = [frame.value for frame in at.dataframe]
     details = next(f for f in frames if "cpf4" in f.columns)
     rows = partial_year[(partial_year["year"] == 2024) & (partial_year["dept"] == "53")]

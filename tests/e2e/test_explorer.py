@@ -121,7 +121,10 @@ def test_overseas_departements_are_one_click_away(page, app_url: str) -> None:
 
 
 def test_top_slider_changes_the_sankey_node_count(page, app_url: str) -> None:
-    page.goto(f"{app_url}/fiche?niveau=departement&code=53&annee=2024&top=10&flux=export")
+    page.goto(
+        f"{app_url}/fiche?niveau=departement&code=53&annee=2024&top=10&flux=export"
+        "&section=flux-export"
+    )
     wait_for_app(page)
     page.wait_for_selector(".js-plotly-plot .sankey-node")
     before = sankey_node_counts(page)
@@ -143,11 +146,13 @@ def test_top_slider_changes_the_sankey_node_count(page, app_url: str) -> None:
 
 
 def test_switching_to_imports_shows_the_import_sections_only(page, app_url: str) -> None:
-    page.goto(f"{app_url}/fiche?niveau=departement&code=53&annee=2024")
+    page.goto(
+        f"{app_url}/fiche?niveau=departement&code=53&annee=2024&section=flux-export,flux-import"
+    )
     wait_for_app(page)
-    # The whole fiche drawn (its last section) before the choice: a choice made while the first
-    # visit's run still writes the URL back is overwritten by it.
-    page.get_by_text("Informations pratiques").first.wait_for()
+    # The whole fiche drawn (its last open section) before the choice: a choice made while the
+    # first visit's run still writes the URL back is overwritten by it.
+    page.get_by_text("Flux à l'import par pays et par produit", exact=False).first.wait_for()
     # The fiche's « Flux » choice: the first radio of the page (the world map has its own).
     # check() waits until the radio is actually checked (a click during a rerun can be lost).
     page.get_by_role("radio", name="Importations").first.check(force=True)
@@ -185,7 +190,7 @@ def same_dataset(demo_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_partner_csv_download_matches_lib_export(page, app_url: str, same_dataset) -> None:
     page.goto(f"{app_url}/fiche?niveau=departement&code=53&annee=2024&top=8")
     wait_for_app(page)
-    page.get_by_text("Informations pratiques").first.wait_for()  # the last section
+    page.locator(".st-key-csv-partners").wait_for()  # the first screen's last chart
     # The partners chart's download button (components.data_table: key `csv-partners`).
     button = page.locator(".st-key-csv-partners").get_by_role(
         "button", name=re.compile("Télécharger les données")

@@ -18,7 +18,10 @@ import pytest
 
 from tests.e2e.conftest import SCREENSHOTS
 
-FICHE = "/fiche?niveau=departement&code=94&annee=2024&top=10&flux=tous"
+FICHE = (
+    "/fiche?niveau=departement&code=94&annee=2024&top=10&flux=tous"
+    "&section=situer,monde,activites,flux-export,flux-import,contexte"  # every chart
+)
 MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
 VIEWPORTS = {"telephone": (375, 812), "bureau": (1400, 1000)}
 MIN_CHARTS = 8  # partners, products, the three Sankeys of each flow

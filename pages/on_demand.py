@@ -1,0 +1,89 @@
+"""Sections computed only when opened (lib/sections.py): what a page draws below its first
+screen.
+
+Each section is an expander, closed unless the URL names it (`&section=situer,flux-export`).
+Its content runs only while it is open: the expander's `on_change` makes Streamlit rerun when
+it is toggled, and its callback writes the new list of open sections to the URL. Each section
+is also a fragment (`st.fragment`): opening or closing it, or a widget inside it (the world
+map's flow), reruns that section alone, not the page above it. A change of the page's own
+controls (year, territory, top N, flow) reruns the page, and with it only the sections open.
+
+Why expanders and not `st.tabs(on_change="rerun")` (docs/ARCHITECTURE.md, « Sections on
+demand »): several sections may be open at once and read in the seed's order, one under the
+other, as in the printed fiche; six long tab names do not fit a phone's width.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Any
+
+import streamlit as st
+
+from lib import sections
+from lib.sections import Section
+from pages.wiring import PageUrl
+
+# The sections run in this session: a count per `<prefix>-<slug>`, read by the tests that
+# check that a control reruns only what depends on it.
+RUNS_KEY = "on-demand-runs"
+
+
+def _key(url: PageUrl[Any], section: Section) -> str:
+    return url.key(f"section-{section.slug}")
+
+
+def _on_toggle(url: PageUrl[Any], section: Section, page_sections: Sequence[Section]):
+    """The expander's callback: the URL's open sections, with this one opened or closed."""
+    key = _key(url, section)
+    return url.on(
+        lambda state: replace(
+            state,
+            sections=sections.toggled(
+                state.sections, section.slug, bool(st.session_state[key]), page_sections
+            ),
+        )
+    )
+
+
+def _count_run(key: str) -> None:
+    runs = st.session_state.setdefault(RUNS_KEY, {})
+    runs[key] = runs.get(key, 0) + 1
+
+
+@st.fragment
+def _section(
+    url: PageUrl[Any],
+    section: Section,
+    page_sections: Sequence[Section],
+    render: Callable[[], None],
+) -> None:
+    key = _key(url, section)
+    box = st.expander(
+        f"**{section.title}**",  # bold: a section, not a « Voir les données »
+        key=key,
+        icon=section.icon,
+        on_change=_on_toggle(url, section, page_sections),
+    )
+    if st.session_state.get(key):  # open: read from the session, right in a fragment's rerun
+        with box:
+            _count_run(key)
+            render()
+
+
+def section(
+    url: PageUrl[Any],
+    state: Any,
+    page_sections: Sequence[Section],
+    slug: str,
+    render: Callable[[], None],
+) -> None:
+    """The section `slug` of `page_sections`, open as the URL (`state.sections`) says, whose
+    content `render` draws only while it is open."""
+    chosen = next(item for item in page_sections if item.slug == slug)
+    is_open = slug in state.sections
+    key = _key(url, chosen)
+    if st.session_state.get(key) != is_open:  # the URL wins over what the session remembers
+        st.session_state[key] = is_open
+    _section(url, chosen, tuple(page_sections), render)

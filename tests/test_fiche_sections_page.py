@@ -1,0 +1,121 @@
+"""AppTest of the fiche's first screen and its sections on demand (issue 18, pages/on_demand.py).
+
+Expected figures come from the published fiche (shared/reference) and from plain pandas over
+the demonstration dataset's Parquet files, never from the code under test.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from lib import cache, country_figures, sections
+from pages.on_demand import RUNS_KEY
+from tests.test_pages import NB, _demo_data, open_page  # noqa: F401  (autouse fixture)
+
+TITLES = [section.title for section in sections.FICHE]  # AppTest shows labels unbolded
+
+
+def _runs(at: AppTest) -> dict[str, int]:
+    return dict(at.session_state[RUNS_KEY]) if RUNS_KEY in at.session_state else {}
+
+
+def _chart_types(at: AppTest) -> list[str]:
+    return [json.loads(chart.proto.spec)["data"][0]["type"] for chart in at.get("plotly_chart")]
+
+
+def _section_labels(at: AppTest) -> list[str]:
+    return [e.label for e in at.expander if e.label in TITLES]
+
+
+def test_first_screen_is_key_figures_and_partners_with_every_section_closed() -> None:
+    at = open_page("fiche", niveau="departement", code="53", annee="2024")
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Exportations"] == f"1{NB}773,5{NB}M€"  # the published fiche's
+    assert _chart_types(at) == ["bar", "bar"]  # the partners chart, wide and narrow looks
+    assert _section_labels(at) == TITLES  # named, in the seed's order, one click away
+    assert _runs(at) == {}  # and none computed
+    assert "section" not in at.query_params
+
+
+def test_a_section_in_the_url_opens_it_alone(demo_data_dir: Path) -> None:
+    at = open_page("fiche", niveau="departement", code="53", annee="2024", section="monde")
+    assert _runs(at) == {"fiche-section-monde": 1}
+    assert _chart_types(at) == ["bar", "bar", "choropleth"]
+    world = json.loads(at.get("plotly_chart")[2].proto.spec)["data"][0]
+    # Coloured countries: exactly those Mayenne exported to in 2024 (plain pandas).
+    (path,) = demo_data_dir.glob("v-*/year=2024/data.parquet")
+    rows = pd.read_parquet(path, filters=[("dept", "==", "53"), ("flow", "==", "E")])
+    exported = set(rows.loc[rows["value_eur"] > 0, "country"])
+    coloured = {code for code, z in zip(world["locations"], world["z"], strict=True) if z > 0}
+    assert coloured == exported & set(world["locations"])
+    assert at.query_params["section"] == "monde"
+
+
+def test_every_section_opens_with_its_charts() -> None:
+    every = ",".join(sections.slugs(sections.FICHE))
+    at = open_page("fiche", niveau="departement", code="53", annee="2024", section=every)
+    assert set(_runs(at)) == {f"fiche-section-{slug}" for slug in sections.slugs(sections.FICHE)}
+    types = _chart_types(at)
+    # Partners ×2, specialisations, world, treemap, 3 export Sankeys, 3 import Sankeys.
+    assert types.count("sankey") == 6 and "treemap" in types and "choropleth" in types
+    headers = [h.value for h in at.subheader]
+    assert "Contexte et méthodologie" in headers and "Informations pratiques" in headers
+
+
+def test_unknown_section_gets_a_notice_not_a_crash() -> None:
+    at = open_page("fiche", niveau="departement", code="53", section="flux-export,<b>x</b>")
+    assert not at.exception
+    assert any("inconnue" in info.value for info in at.info)
+    assert at.query_params["section"] == "flux-export"  # the unknown value is dropped
+    assert _runs(at) == {"fiche-section-flux-export": 1}
+
+
+@pytest.mark.parametrize(
+    ("widget", "value"),
+    [("fiche-year", 2019), ("fiche-code", "61"), ("fiche-level", "region")],
+)
+def test_open_sections_survive_a_change_of_year_or_territory(widget: str, value: object) -> None:
+    at = open_page("fiche", niveau="departement", code="53", annee="2024", section="situer,monde")
+    at.selectbox(key=widget).set_value(value).run()
+    assert not at.exception
+    assert at.query_params["section"] == "situer,monde"
+    assert _runs(at) == {"fiche-section-situer": 2, "fiche-section-monde": 2}
+    assert "choropleth" in _chart_types(at)
+
+
+def test_a_slider_step_reruns_only_what_depends_on_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    builds: list[str] = []
+    world_figure = country_figures.world_figure
+
+    def counted(*args, **kwargs):
+        builds.append("world")
+        return world_figure(*args, **kwargs)
+
+    monkeypatch.setattr(country_figures, "world_figure", counted)
+    cache.shared().clear()
+    at = open_page("fiche", niveau="departement", code="53", annee="2024", section="monde")
+    assert builds == ["world"]
+    partners_before = json.loads(at.get("plotly_chart")[0].proto.spec)
+    at.slider(key="fiche-top").set_value(5).run()
+    # The partners chart follows top N; the world map (which does not depend on it) is not
+    # built again, and the closed sections never run.
+    partners_after = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert len(partners_after["data"][0]["y"]) == 5 < len(partners_before["data"][0]["y"])
+    assert builds == ["world"]
+    assert _runs(at) == {"fiche-section-monde": 2}
+
+
+def test_a_closed_flow_section_is_not_drawn_with_one_flow() -> None:
+    at = open_page(
+        "fiche", niveau="departement", code="53", annee="2024", flux="export", section="flux-import"
+    )
+    assert "Flux à l'import" not in _section_labels(at)
+    assert _runs(at) == {}
+    assert at.query_params["section"] == "flux-import"  # kept: it reopens with both flows
+    at.radio(key="fiche-flux").set_value("tous").run()
+    assert _runs(at) == {"fiche-section-flux-import": 1}
