@@ -2,9 +2,13 @@
 and the same rows as an Excel workbook: `GET /telecharger/donnees.xlsx?<…>`.
 
 serve.py mounts ROUTE in front of Streamlit (`st.App(routes=…)`), so that the file never sits
-in the app's memory: DuckDB writes it to a temporary file (`queries.write_rows_csv`, COPY,
-bounded by db.QUERY_TIMEOUT_S, in a worker thread off the event loop) and the response
-streams that file in 64 KiB chunks, then deletes it. The bytes are those of
+in the app's memory: DuckDB writes it (`queries.write_rows_csv`, COPY, bounded by
+db.QUERY_TIMEOUT_S, in a worker thread off the event loop) into a named pipe, and the response
+sends each chunk as DuckDB writes it (`CsvStream`): the download starts with DuckDB's first
+buffer, not after the whole file (issue 18: time to first byte). The answer's status waits for
+that first chunk, so a query refused or interrupted before it still gets its French error; one
+interrupted after it (the time limit, mid-file) aborts the connection, so that the browser
+reports a failed download rather than keeping a shorter file. The bytes are those of
 `queries.write_rows_csv`, the file name that of `file_name`.
 
 The parameters are read by the page's own code (`urlstate.parse_data_filter`) and must be
@@ -27,18 +31,20 @@ page then falls back to `csv_bytes` in a download button. Plain Starlette: no St
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import anyio
 import pandas as pd
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import FileResponse, PlainTextResponse, Response
+from starlette.responses import FileResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from lib import db, export, filenames, formatting, headings, periods, queries, urlstate, workbook
@@ -205,8 +211,8 @@ _FORMATS = {
 }
 
 
-def _prepare(form: _Format, params: dict[str, list[str]]) -> tuple[Path, str, str] | Response:
-    """In a worker thread: validate, then write the file (or the refusal)."""
+def _checked(form: _Format, params: dict[str, list[str]]) -> DataFilter | Response:
+    """In a worker thread: the filter of `params`, or the refusal to answer."""
     if not queries.available_years():
         return PlainTextResponse(EMPTY, status_code=404)
     data_filter, notices = parse(params)
@@ -214,12 +220,109 @@ def _prepare(form: _Format, params: dict[str, list[str]]) -> tuple[Path, str, st
         return PlainTextResponse(" ".join([REFUSED, *notices]), status_code=400)
     try:
         refusal = form.refusal(data_filter)
-        if refusal:
-            return PlainTextResponse(refusal, status_code=422)
-        path = form.write(data_filter)
     except db.QueryTimeout as timeout:
         return PlainTextResponse(str(timeout), status_code=503)
-    return path, file_name(data_filter, form.extension), form.media_type
+    if refusal:
+        return PlainTextResponse(refusal, status_code=422)
+    return data_filter
+
+
+def _prepare(form: _Format, params: dict[str, list[str]]) -> tuple[Path, str, str] | Response:
+    """In a worker thread: validate, then write the file (or the refusal)."""
+    checked = _checked(form, params)
+    if isinstance(checked, Response):
+        return checked
+    try:
+        path = form.write(checked)
+    except db.QueryTimeout as timeout:
+        return PlainTextResponse(str(timeout), status_code=503)
+    return path, file_name(checked, form.extension), form.media_type
+
+
+class CsvStream:
+    """The rows' CSV read while DuckDB writes it: COPY into a named pipe of a private
+    temporary folder, in a thread of its own; `read` returns the next chunk (b"" at the end).
+
+    The reader holds a write end of the pipe itself until the COPY ends, so that a COPY failing
+    before it opens the pipe still ends the reading (instead of blocking it forever); `error`
+    is then the query's exception. `close` (always called) removes the folder; a reader gone
+    early makes DuckDB's next write fail (broken pipe), which ends the COPY."""
+
+    def __init__(self, data_filter: DataFilter) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="donnees-"))
+        self.pipe = self.folder / "rows.csv"
+        os.mkfifo(self.pipe, 0o600)
+        self.reader = os.open(self.pipe, os.O_RDONLY | os.O_NONBLOCK)
+        self._keeper = os.open(self.pipe, os.O_WRONLY)  # the end held until the COPY ends
+        os.set_blocking(self.reader, True)
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._copy, args=(data_filter,), daemon=True)
+        self._thread.start()
+
+    def _copy(self, data_filter: DataFilter) -> None:
+        try:
+            queries.write_rows_csv(data_filter, str(self.pipe))
+        except BaseException as error:  # kept for the reader: the answer says it
+            self.error = error
+        finally:
+            os.close(self._keeper)
+
+    def read(self) -> bytes:
+        return os.read(self.reader, CHUNK_BYTES)
+
+    def close(self) -> None:
+        os.close(self.reader)
+        self._thread.join(timeout=db.QUERY_TIMEOUT_S + 5)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _failure(error: BaseException) -> Response:
+    if isinstance(error, db.QueryTimeout):
+        return PlainTextResponse(str(error), status_code=503)
+    raise error
+
+
+async def _streamed_csv(form: _Format, params: dict[str, list[str]]) -> Response:
+    """The CSV, sent as DuckDB writes it; the slot is released when the sending ends."""
+    checked = await run_in_threadpool(_checked, form, params)
+    if isinstance(checked, Response):
+        _slots.release()
+        return checked
+    stream = await run_in_threadpool(CsvStream, checked)
+    try:
+        first = await run_in_threadpool(stream.read)
+    except BaseException:
+        await run_in_threadpool(stream.close)
+        _slots.release()
+        raise
+    if stream.error is not None and not first:  # refused before its first byte
+        await run_in_threadpool(stream.close)
+        _slots.release()
+        return _failure(stream.error)
+
+    async def chunks() -> AsyncIterator[bytes]:
+        try:
+            chunk = first
+            while chunk:
+                yield chunk
+                chunk = await run_in_threadpool(stream.read)
+            if stream.error is not None:  # interrupted mid-file: never a shorter file
+                raise stream.error
+        finally:
+            # Shielded: when the reader leaves, Starlette cancels this generator, and an
+            # unshielded await here would be cancelled too, leaving the folder and the slot.
+            with anyio.CancelScope(shield=True):
+                await run_in_threadpool(stream.close)
+            _slots.release()
+
+    return StreamingResponse(
+        chunks(),
+        media_type=form.media_type,  # Starlette adds `; charset=utf-8` to text/csv
+        headers={
+            "Cache-Control": "no-store",
+            "Content-Disposition": f'attachment; filename="{file_name(checked, "csv")}"',
+        },
+    )
 
 
 async def donnees_file(request: Request) -> Response:
@@ -230,6 +333,8 @@ async def donnees_file(request: Request) -> Response:
     params: dict[str, list[str]] = {}
     for key, value in request.query_params.multi_items():
         params.setdefault(key, []).append(value)
+    if form.extension == "csv":
+        return await _streamed_csv(form, params)
     try:
         prepared = await run_in_threadpool(_prepare, form, params)
     except BaseException:

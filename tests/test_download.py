@@ -8,8 +8,11 @@ Expected rows and totals come from the fixture frame with plain pandas, and the 
 from __future__ import annotations
 
 import csv
+import http.client
 import io
 import threading
+import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -232,3 +235,84 @@ def test_the_workbook_refuses_bad_parameters_in_french(client: Client) -> None:
     answer = client.get(f"{download.XLSX_PATH}?niveau=departement&code=999")
     assert answer.status_code == 400
     assert "Département inconnu : « 999 »" in answer.text
+
+
+def _written_in_two_parts(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    then: threading.Event,
+    fail: bool = False,
+    repeat: int = 1,
+) -> bytes:
+    """write_rows_csv replaced by a writer of the real file's bytes (returned) in two parts: its
+    first line, then, once `then` is set, the rest (or, with `fail`, the time limit's error)."""
+    original = queries.write_rows_csv
+    data_filter = DataFilter(MAYENNE, 2024, 2025)
+    whole = _expected(data_filter, tmp_path)
+    head, rest = whole.split(b"\n", 1)
+
+    def in_two_parts(data_filter: DataFilter, path: str) -> None:
+        with open(path, "wb", buffering=0) as pipe:
+            pipe.write(head + b"\n")
+            then.wait(timeout=20)
+            if fail:
+                raise db.QueryTimeout(db.QUERY_TIMEOUT_S)
+            for _ in range(repeat):
+                pipe.write(rest)
+
+    monkeypatch.setattr(queries, "write_rows_csv", in_two_parts)
+    assert original is not in_two_parts
+    return whole
+
+
+def _open(client: Client) -> http.client.HTTPResponse:
+    url = client.base + download.url(DataFilter(MAYENNE, 2024, 2025))
+    return urllib.request.urlopen(url, timeout=30)
+
+
+def test_the_first_bytes_are_sent_while_duckdb_still_writes(
+    client: Client, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    then = threading.Event()
+    whole = _written_in_two_parts(monkeypatch, tmp_path, then)
+    with _open(client) as response:
+        assert response.status == 200
+        first_line = response.readline()  # arrives before the rest is even written
+        assert first_line == whole.split(b"\n", 1)[0] + b"\n"
+        then.set()
+        assert first_line + response.read() == whole
+
+
+def test_a_query_interrupted_mid_file_never_leaves_a_shorter_file(
+    client: Client, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    then = threading.Event()
+    _written_in_two_parts(monkeypatch, tmp_path, then, fail=True)
+    with _open(client) as response:
+        response.readline()
+        then.set()
+        with pytest.raises(http.client.IncompleteRead):  # the browser: « download failed »
+            response.read()
+    monkeypatch.undo()
+    assert client.get(download.url(DataFilter(MAYENNE, 2024, 2024))).status_code == 200
+
+
+def test_a_reader_gone_early_ends_the_copy_and_frees_its_slot(
+    client: Client, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(download.tempfile, "tempdir", str(tmp_path))
+    then = threading.Event()
+    # Files of several megabytes: the pipe fills, and DuckDB's writes meet a reader gone.
+    _written_in_two_parts(monkeypatch, tmp_path, then, repeat=2000)
+    for _ in range(download.MAX_CONCURRENT):  # every slot taken, each reader leaves early
+        with _open(client) as response:
+            response.readline()
+    then.set()
+    monkeypatch.undo()
+    deadline = time.monotonic() + 20  # the server notices a reader gone at its next send
+    while client.get(download.url(DataFilter(MAYENNE, 2024, 2024))).status_code != 200:
+        assert time.monotonic() < deadline, "a slot is still held"
+        time.sleep(0.05)
+    while [p for p in tmp_path.iterdir() if p.name.startswith("donnees-")]:
+        assert time.monotonic() < deadline, list(tmp_path.iterdir())
+        time.sleep(0.05)
