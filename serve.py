@@ -8,6 +8,9 @@ DuckDB writes, never held in memory); the Données page links to it. lib/open_da
 whole dataset as open-data files under /telecharger/, after it so that /telecharger/donnees.csv
 stays lib/download.py's. The read-only API, `/api/v1/<table>` (lib/api.py), serves every table
 of the pages in JSON or CSV, described at /api/v1/openapi.json.
+Uploads are an administrator's act at the protocol too (lib/uploadgate.py): UploadGuard refuses
+(403, French) an upload from any other session before its body is read, and
+components.install_upload_gate gives such a session no upload URL.
 `uvicorn serve:app` works too.
 
 Streamlit's query-string guard is also installed here, before the first request is served, so
@@ -23,14 +26,16 @@ import streamlit as st
 from starlette.middleware import Middleware
 
 from lib import api, download, open_data
+from lib.uploadgate import UploadGuard
 from lib.webguard import SecurityHeaders, install_french_refusals
 from pages import components
 
 components.install_query_string_guard()
+components.install_upload_gate()
 install_french_refusals()
 
 app = st.App(
     Path(__file__).with_name("streamlit_app.py"),
     routes=download.routes() + open_data.routes() + api.routes(),
-    middleware=[Middleware(SecurityHeaders)],
+    middleware=[Middleware(SecurityHeaders), Middleware(UploadGuard)],
 )

@@ -11,8 +11,9 @@ import time
 import uuid
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from lib import admin
+from lib import admin, uploadgate
 
 SEEN = "admin-seen"  # monotonic time of the administrator's last action in this session
 SESSION_KEY = "admin-session-key"  # a random id of this browser session, for the limiter
@@ -32,12 +33,24 @@ def announce() -> None:
     admin.announce(st.get_option("server.port"))
 
 
+def _streamlit_session() -> str | None:
+    """This session's Streamlit id: the one its uploads carry (lib/uploadgate.py)."""
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx is not None else None
+
+
 def is_admin() -> bool:
-    """True while this session is administrator; each call counts as activity."""
+    """True while this session is administrator; each call counts as activity, and keeps
+    the session's uploads allowed (lib/uploadgate.py) as long as it stays administrator."""
+    session = _streamlit_session()
     if not admin.still_admin(st.session_state.get(SEEN)):
         st.session_state.pop(SEEN, None)
+        if session is not None:
+            uploadgate.GATE.close(session)
         return False
     st.session_state[SEEN] = time.monotonic()
+    if session is not None:
+        uploadgate.GATE.open(session)
     return True
 
 
@@ -99,3 +112,6 @@ def logout_button() -> None:
 
 def _on_logout() -> None:
     st.session_state.pop(SEEN, None)
+    session = _streamlit_session()
+    if session is not None:
+        uploadgate.GATE.close(session)

@@ -27,6 +27,7 @@ from lib import (
     mapping,
     queries,
     refs,
+    uploadgate,
     urlstate,
     workbook,
 )
@@ -206,6 +207,31 @@ def install_query_string_guard() -> None:
     sanitize.keeps_notices = True  # type: ignore[attr-defined]
     query_params.sanitize_query_string = sanitize
     app_session.sanitize_query_string = sanitize
+
+
+def install_upload_gate() -> None:
+    """Answer the file-URL request of a session that is not an administrator's with no URL
+    and lib/uploadgate.REFUSED (the uploader shows it), so that an anonymous websocket client
+    gets no upload address; serve.py's UploadGuard refuses the upload itself. Wraps Streamlit's
+    AppSession._handle_file_urls_request (1.67); idempotent; called by serve.py."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from streamlit.runtime.app_session import AppSession
+
+    original = AppSession._handle_file_urls_request
+    if getattr(original, "gated", False):
+        return
+
+    def handle(self: AppSession, request: Any) -> None:
+        if uploadgate.GATE.allows(self.id):
+            original(self, request)
+            return
+        msg = ForwardMsg()
+        msg.file_urls_response.response_id = request.request_id
+        msg.file_urls_response.error_msg = uploadgate.REFUSED
+        self._enqueue_forward_msg(msg)
+
+    handle.gated = True  # type: ignore[attr-defined]
+    AppSession._handle_file_urls_request = handle  # type: ignore[method-assign]
 
 
 def layout_css() -> None:
