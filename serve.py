@@ -10,7 +10,9 @@ stays lib/download.py's. The read-only API, `/api/v1/<table>` (lib/api.py), serv
 of the pages in JSON or CSV, described at /api/v1/openapi.json.
 Uploads are an administrator's act at the protocol too (lib/uploadgate.py): UploadGuard refuses
 (403, French) an upload from any other session before its body is read, and
-components.install_upload_gate gives such a session no upload URL.
+components.install_upload_gate gives such a session no upload URL. SessionLimits bounds the
+sessions a process holds, in all and per client address, with a French page beyond
+(lib/sessionlimits.py); components.install_session_bounds the reruns a session may ask for.
 `uvicorn serve:app` works too.
 
 Streamlit's query-string guard is also installed here, before the first request is served, so
@@ -26,16 +28,18 @@ import streamlit as st
 from starlette.middleware import Middleware
 
 from lib import api, download, open_data
+from lib.sessionlimits import SessionLimits
 from lib.uploadgate import UploadGuard
 from lib.webguard import SecurityHeaders, install_french_refusals
 from pages import components
 
 components.install_query_string_guard()
 components.install_upload_gate()
+components.install_session_bounds()
 install_french_refusals()
 
 app = st.App(
     Path(__file__).with_name("streamlit_app.py"),
     routes=download.routes() + open_data.routes() + api.routes(),
-    middleware=[Middleware(SecurityHeaders), Middleware(UploadGuard)],
+    middleware=[Middleware(SecurityHeaders), Middleware(SessionLimits), Middleware(UploadGuard)],
 )

@@ -7,6 +7,7 @@ URL, an upload or the data is rendered through lib.text.plain (never as Markdown
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -27,6 +28,7 @@ from lib import (
     mapping,
     queries,
     refs,
+    sessionlimits,
     uploadgate,
     urlstate,
     workbook,
@@ -35,6 +37,7 @@ from lib.schema import QUARTERS
 from lib.territory import FRANCE, Territory
 from lib.text import plain
 
+_LOG = logging.getLogger(__name__)
 DEMO_BANNER = (
     "Données de démonstration synthétiques, calées sur les totaux publiés pour 2024 ; "
     "importez les fichiers des Douanes pour les chiffres réels."
@@ -232,6 +235,42 @@ def install_upload_gate() -> None:
 
     handle.gated = True  # type: ignore[attr-defined]
     AppSession._handle_file_urls_request = handle  # type: ignore[method-assign]
+
+
+def install_session_bounds() -> None:
+    """Bound what a session may ask of the process through its websocket: reruns beyond
+    lib/sessionlimits.rerun_limiter's rate are ignored (a client looping on reruns), and so is
+    a request to clear Streamlit's caches from anyone but an administrator (the menu item is
+    hidden; the app's own cache, lib/cache.py, is not Streamlit's). Wraps Streamlit's
+    AppSession.handle_backmsg (1.67); idempotent; called by serve.py."""
+    from streamlit.runtime.app_session import AppSession
+
+    original = AppSession.handle_backmsg
+    if getattr(original, "bounded", False):
+        return
+    AppSession.handle_backmsg = bounded_backmsgs(  # type: ignore[method-assign]
+        original, sessionlimits.rerun_limiter(), uploadgate.GATE
+    )
+
+
+def bounded_backmsgs(
+    original: Callable[[Any, Any], None], reruns: Any, gate: uploadgate.Gate
+) -> Callable[[Any, Any], None]:
+    """`original` (AppSession.handle_backmsg), minus the reruns beyond `reruns`' rate per
+    session and the cache clearings of non-administrators."""
+
+    def handle_backmsg(session: Any, msg: Any) -> None:
+        kind = msg.WhichOneof("type")
+        if kind == "rerun_script" and reruns.take(session.id) > 0:
+            _LOG.warning("session %s: rerun ignored (more than the rate allows)", session.id)
+            return
+        if kind == "clear_cache" and not gate.allows(session.id):
+            _LOG.warning("session %s: clear_cache ignored (not an administrator)", session.id)
+            return
+        original(session, msg)
+
+    handle_backmsg.bounded = True  # type: ignore[attr-defined]
+    return handle_backmsg
 
 
 def layout_css() -> None:
