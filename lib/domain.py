@@ -82,6 +82,7 @@ class ExpositionState:
     partner: str
     rate_pct: int
     elasticity: float
+    sections: tuple[str, ...] = ()  # the sections open (lib/sections.py), in the page's order
 
 
 # The Comparer page: how many territories it sets side by side.
@@ -98,6 +99,7 @@ class ComparisonState:
     level: ComparedLevel
     codes: tuple[str, ...]
     year: int
+    sections: tuple[str, ...] = ()  # the sections open (lib/sections.py), in the page's order
 
     @property
     def territories(self) -> tuple[Territory, ...]:
@@ -112,6 +114,7 @@ class CountryState:
     country: str
     year: int
     flux: str = flows.EXPORT.name
+    sections: tuple[str, ...] = ()  # the sections open (lib/sections.py), in the page's order
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,7 @@ class EvolutionState:
     start: int
     end: int
     flux: str = flows.EXPORT.name
+    sections: tuple[str, ...] = ()  # the sections open (lib/sections.py), in the page's order
 
 
 DEFAULT_PRODUCT = "C21Z"  # the Produit page without a product: pharmaceuticals (issue 11's)
@@ -140,3 +144,4 @@ class ProductState:
     year: int
     flux: str = flows.EXPORT.name
     territory: Territory = FRANCE
+    sections: tuple[str, ...] = ()  # the sections open (lib/sections.py), in the page's order

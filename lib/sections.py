@@ -33,6 +33,31 @@ FICHE = (
     Section("contexte", "Contexte, méthodologie et informations pratiques", ":material/info:"),
 )
 
+EXPOSITION = (
+    Section("carte", "Carte des départements les plus exposés", ":material/map:"),
+    Section("scenario", "Scénario de droits de douane", ":material/percent:"),
+    Section("dependances", "Dépendances à l'import", ":material/link:"),
+)
+EVOLUTION = (
+    Section(
+        "variation", "Ce qui a porté la variation entre deux années", ":material/waterfall_chart:"
+    ),
+)
+COMPARER = (
+    Section("partenaires", "Principaux pays partenaires", ":material/public:"),
+    Section("produits", "Principaux produits", ":material/category:"),
+    Section("evolution", "Évolution des échanges", ":material/trending_up:"),
+)
+PRODUIT = (
+    Section("carte", "Carte des départements", ":material/map:"),
+    Section("partenaires", "Pays partenaires", ":material/public:"),
+    Section("evolution", "Évolution", ":material/trending_up:"),
+)
+PAYS = (
+    Section("departements", "Les départements", ":material/map:"),
+    Section("evolution", "Évolution", ":material/trending_up:"),
+)
+
 
 def slugs(sections: Sequence[Section]) -> tuple[str, ...]:
     return tuple(section.slug for section in sections)

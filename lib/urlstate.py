@@ -73,12 +73,20 @@ EVOLUTION_PATH = "/evolution"  # pages/evolution.py's
 FICHE_KEYS = ("niveau", "code", "annee", "top", "flux", sections.SECTION_KEY)
 DATA_KEYS = ("niveau", "code", "debut", "fin", "tdebut", "tfin", "flux", "produits", "cpf4", "pays")
 MAP_KEYS = ("annee", "indicateur", "code")
-EXPOSITION_KEYS = ("niveau", "code", "annee", "partenaire", "taux", "elasticite")
-PAYS_KEYS = ("code", "annee", "flux")
-PRODUIT_KEYS = ("code", "annee", "flux", "niveau", "territoire")
+EXPOSITION_KEYS = (
+    "niveau",
+    "code",
+    "annee",
+    "partenaire",
+    "taux",
+    "elasticite",
+    sections.SECTION_KEY,
+)
+PAYS_KEYS = ("code", "annee", "flux", sections.SECTION_KEY)
+PRODUIT_KEYS = ("code", "annee", "flux", "niveau", "territoire", sections.SECTION_KEY)
 TERRITORY_WORDS = {"niveau": "niveau", "code": "territoire"}  # the Produit page's territory
-COMPARER_KEYS = ("niveau", "codes", "annee")
-EVOLUTION_KEYS = ("niveau", "code", "base", "debut", "fin", "flux")
+COMPARER_KEYS = ("niveau", "codes", "annee", sections.SECTION_KEY)
+EVOLUTION_KEYS = ("niveau", "code", "base", "debut", "fin", "flux", sections.SECTION_KEY)
 # What the page receives instead of a query string too long to be read at all.
 DISCARDED_KEY = "adresse_ignoree"
 QUOTE_MAX = 40  # characters of a value quoted in a notice
@@ -430,6 +438,7 @@ def parse_exposition(params: Params, years: Sequence[int]) -> tuple[ExpositionSt
         partner=parse_partner(params, notices),
         rate_pct=parse_rate(params, notices),
         elasticity=parse_elasticity(params, notices),
+        sections=parse_sections(params, sections.EXPOSITION, notices),
     )
     return state, notices
 
@@ -487,7 +496,8 @@ def parse_comparison(params: Params, years: Sequence[int]) -> tuple[ComparisonSt
     level = _compared_level(params, notices)
     codes = _compared_codes(params, level, notices)
     year = parse_year(params, "annee", years, max(years) if years else 0, notices)
-    return ComparisonState(level, codes, year), notices
+    opened = parse_sections(params, sections.COMPARER, notices)
+    return ComparisonState(level, codes, year, opened), notices
 
 
 def default_comparison(territory: Territory, year: int) -> ComparisonState:
@@ -512,7 +522,9 @@ def parse_country(params: Params, years: Sequence[int]) -> tuple[CountryState, l
     flux = parse_flux(params, notices)
     if flux == flows.BOTH:  # one flow colours the map: exports unless imports are asked
         flux = flows.EXPORT.name
-    return CountryState(country, year, flux), notices
+    return CountryState(
+        country, year, flux, parse_sections(params, sections.PAYS, notices)
+    ), notices
 
 
 def country_url(country: str, year: int) -> str:
@@ -542,7 +554,8 @@ def parse_product(
     # The territory is read as the fiche's `niveau` and `code`, its code under `territoire`.
     place = {key: params[word] for key, word in TERRITORY_WORDS.items() if word in params}
     territory = parse_territory_params(place, notices)
-    return ProductState(product, year, flux, territory), notices
+    opened = parse_sections(params, sections.PRODUIT, notices)
+    return ProductState(product, year, flux, territory, opened), notices
 
 
 def _product_params(state: ProductState) -> dict[str, str]:
@@ -550,7 +563,7 @@ def _product_params(state: ProductState) -> dict[str, str]:
     if state.territory != FRANCE:
         level = WORD_OF_LEVEL[state.territory.level]
         params |= {"niveau": level, "territoire": state.territory.code}
-    return params
+    return params | _section_params(state.sections)
 
 
 def product_url(state: ProductState) -> str:
@@ -591,18 +604,24 @@ def params_of(
         return _evolution_params(state)
     if isinstance(state, ComparisonState):
         codes = {"codes": ",".join(state.codes)} if state.codes else {}
-        return {"niveau": WORD_OF_LEVEL[state.level], **codes, "annee": str(state.year)}
+        level = {"niveau": WORD_OF_LEVEL[state.level]}
+        return level | codes | {"annee": str(state.year)} | _section_params(state.sections)
     if isinstance(state, ProductState):
         return _product_params(state)
     if isinstance(state, CountryState):
-        return {"code": state.country, "annee": str(state.year), "flux": state.flux}
+        country = {"code": state.country, "annee": str(state.year), "flux": state.flux}
+        return country | _section_params(state.sections)
     if isinstance(state, ExpositionState):
-        return _territory_params(state.territory) | {
-            "annee": str(state.year),
-            "partenaire": state.partner,
-            "taux": str(state.rate_pct),
-            "elasticite": format(state.elasticity, "g"),  # 5.0 → `5`, 2.5 → `2.5`
-        }
+        return (
+            _territory_params(state.territory)
+            | {
+                "annee": str(state.year),
+                "partenaire": state.partner,
+                "taux": str(state.rate_pct),
+                "elasticite": format(state.elasticity, "g"),  # 5.0 → `5`, 2.5 → `2.5`
+            }
+            | _section_params(state.sections)
+        )
     params = {"annee": str(state.year), "indicateur": state.metric}
     if state.selected:
         params["code"] = state.selected
@@ -675,7 +694,8 @@ def parse_evolution(
     flux = parse_flux(params, notices)
     if flux == flows.BOTH:  # one flow is indexed and broken down: exports unless imports
         flux = flows.EXPORT.name
-    return EvolutionState(territory, base, start, end, flux), notices
+    opened = parse_sections(params, sections.EVOLUTION, notices)
+    return EvolutionState(territory, base, start, end, flux, opened), notices
 
 
 def default_evolution(territory: Territory, years: Sequence[int]) -> EvolutionState:
@@ -685,12 +705,16 @@ def default_evolution(territory: Territory, years: Sequence[int]) -> EvolutionSt
 
 
 def _evolution_params(state: EvolutionState) -> dict[str, str]:
-    return _territory_params(state.territory) | {
-        "base": str(state.base),
-        "debut": str(state.start),
-        "fin": str(state.end),
-        "flux": state.flux,
-    }
+    return (
+        _territory_params(state.territory)
+        | {
+            "base": str(state.base),
+            "debut": str(state.start),
+            "fin": str(state.end),
+            "flux": state.flux,
+        }
+        | _section_params(state.sections)
+    )
 
 
 def evolution_url(state: EvolutionState) -> str:

@@ -8,7 +8,6 @@ partners); the other sections are computed only when opened (pages/on_demand.py)
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 
 import pandas as pd
@@ -194,20 +193,20 @@ def _file(table: str, state: FicheState, territory: Territory | None = None) -> 
 def _sections(state: FicheState, kpis: pd.DataFrame) -> None:
     """Below the first screen, in the seed's order, each computed only when opened."""
 
-    def section(slug: str, render: Callable[[], None]) -> None:
+    def section(slug: str, render: Callable[[FicheState], None]) -> None:
         on_demand.section(URL, state, sections.FICHE, slug, render)
 
     st.caption(
         "La suite de la fiche, partie par partie : cliquez sur un titre pour l'afficher. "
         "L'adresse de la page garde les parties ouvertes, pour vous et pour qui la reçoit."
     )
-    section("situer", lambda: situation_section(state, kpis))
-    section("monde", lambda: fiche_world.world_section(state))
-    section("activites", lambda: products_section(state))
+    section("situer", lambda shown: situation_section(shown, kpis))
+    section("monde", fiche_world.world_section)
+    section("activites", products_section)
     for flow in state.shown_flows:
-        section(f"flux-{flow.name}", functools.partial(flow_section, state, flow, kpis))
+        section(f"flux-{flow.name}", lambda shown, flow=flow: flow_section(shown, flow, kpis))
     _links(state)
-    section("contexte", lambda: fiche_texts.closing(state))
+    section("contexte", fiche_texts.closing)
 
 
 def _links(state: FicheState) -> None:

@@ -23,6 +23,7 @@ import streamlit as st
 
 from lib import sections
 from lib.sections import Section
+from pages import components
 from pages.wiring import PageUrl
 
 # The sections run in this session: a count per `<prefix>-<slug>`, read by the tests that
@@ -57,7 +58,7 @@ def _section(
     url: PageUrl[Any],
     section: Section,
     page_sections: Sequence[Section],
-    render: Callable[[], None],
+    render: Callable[[Any], None],
 ) -> None:
     key = _key(url, section)
     box = st.expander(
@@ -69,7 +70,10 @@ def _section(
     if st.session_state.get(key):  # open: read from the session, right in a fragment's rerun
         with box:
             _count_run(key)
-            render()
+            # The state from the URL, read again: in a rerun of this fragment alone (its own
+            # widgets: the scenario's tariff, the world map's flow), the page's is older.
+            state, _ = url.parse(components.url_params())
+            render(state)
 
 
 def section(
@@ -77,10 +81,10 @@ def section(
     state: Any,
     page_sections: Sequence[Section],
     slug: str,
-    render: Callable[[], None],
+    render: Callable[[Any], None],
 ) -> None:
     """The section `slug` of `page_sections`, open as the URL (`state.sections`) says, whose
-    content `render` draws only while it is open."""
+    content `render(state)` draws only while it is open (with the URL's state of the run)."""
     chosen = next(item for item in page_sections if item.slug == slug)
     is_open = slug in state.sections
     key = _key(url, chosen)

@@ -17,7 +17,7 @@ from lib import cache, country_figures, sections
 from pages.on_demand import RUNS_KEY
 from tests.test_pages import NB, _demo_data, open_page  # noqa: F401  (autouse fixture)
 
-TITLES = [section.title for section in sections.FICHE]  # AppTest shows labels unbolded
+TITLES = [f"**{section.title}**" for section in sections.FICHE]  # as labelled: bold
 
 
 def _runs(at: AppTest) -> dict[str, int]:
@@ -114,7 +114,7 @@ def test_a_closed_flow_section_is_not_drawn_with_one_flow() -> None:
     at = open_page(
         "fiche", niveau="departement", code="53", annee="2024", flux="export", section="flux-import"
     )
-    assert "Flux à l'import" not in _section_labels(at)
+    assert "**Flux à l'import**" not in _section_labels(at)
     assert _runs(at) == {}
     assert at.query_params["section"] == "flux-import"  # kept: it reopens with both flows
     at.radio(key="fiche-flux").set_value("tous").run()

@@ -99,7 +99,7 @@ def test_flux_toggle_hides_the_other_flow() -> None:
     at.radio(key="fiche-flux").set_value("import").run()
     assert at.query_params["flux"] == "import"
     assert at.query_params["section"] == "flux-export,flux-import"  # kept for a way back
-    assert [e.label for e in at.expander if "Flux" in e.label] == ["Flux à l'import"]
+    assert [e.label for e in at.expander if "Flux" in e.label] == ["**Flux à l'import**"]
     headers = [s.value for s in at.subheader]
     assert any("Flux à l'import" in h for h in headers)
     assert not any("Flux à l'export" in h for h in headers)
