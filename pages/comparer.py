@@ -10,21 +10,30 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from lib import comparison, comparison_figures, filenames, queries, refs, tables, urlstate
+from lib import (
+    comparison,
+    comparison_figures,
+    filenames,
+    queries,
+    refs,
+    sections,
+    tables,
+    urlstate,
+)
 from lib.domain import COMPARE_MAX, COMPARE_MIN, ComparedLevel, ComparisonState
 from lib.flows import FLOWS, Flow
 from lib.formatting import meur, national_share, pct
 from lib.territory import Territory
 from lib.text import plain
-from pages import components, wiring
+from pages import components, on_demand, wiring
 
 URL = wiring.PageUrl(
     "comparer", lambda params: urlstate.parse_comparison(params, queries.available_years())
 )
 LEVELS: dict[ComparedLevel, str] = {"dept": "Départements", "region": "Régions"}
-RANKINGS = {
-    "country": ("Principaux pays partenaires", "partenaires", "pays"),
-    "product": ("Principaux produits", "produits", "produits"),
+RANKINGS = {  # the words of the sentence, the file's
+    "country": ("partenaires", "pays"),
+    "product": ("produits", "produits"),
 }
 
 
@@ -112,14 +121,14 @@ def key_figures_section(state: ComparisonState) -> pd.DataFrame:
 
 
 def ranking_section(state: ComparisonState, ranked: str) -> None:
-    title, words, file_word = RANKINGS[ranked]
+    words, file_word = RANKINGS[ranked]
     year = queries.year_inline(state.year)
-    st.header(f"{title} ({year})", divider="gray")
     query = comparison.top_partners if ranked == "country" else comparison.top_products
     table = query(state.territories, state.year)
     st.markdown(
-        f"Les {comparison.TOP_RANKED} premiers {words} de chaque territoire, en millions "
-        "d'euros, **sur une même échelle** : les barres se comparent d'un territoire à l'autre."
+        f"Les {comparison.TOP_RANKED} premiers {words} de chaque territoire en {year}, en "
+        "millions d'euros, **sur une même échelle** : les barres se comparent d'un territoire "
+        "à l'autre."
     )
     for flow in FLOWS:
         rows = tables.shown_flows(table, flow.name)  # as the API's, flux=export or import
@@ -150,7 +159,6 @@ def _ranking_title(flow: Flow, ranked: str) -> str:
 
 
 def evolution_section(state: ComparisonState) -> None:
-    st.header("Évolution des échanges", divider="gray")
     table = comparison.evolution(state.territories)
     years = sorted({int(year) for year in table["year"]})
     labels = {year: queries.year_label(year) for year in years}
@@ -203,10 +211,14 @@ def page() -> None:
             icon="ℹ️",
         )
         return
-    key_figures_section(state)
-    ranking_section(state, "country")
-    ranking_section(state, "product")
-    evolution_section(state)
+    key_figures_section(state)  # the first screen: the key figures side by side
+    on_demand.caption()
+    for slug, render in (
+        ("partenaires", lambda shown: ranking_section(shown, "country")),
+        ("produits", lambda shown: ranking_section(shown, "product")),
+        ("evolution", evolution_section),
+    ):
+        on_demand.section(URL, state, sections.COMPARER, slug, render)
     links(state)
     with st.expander("Méthodologie"):
         st.markdown(components.METHODOLOGY)

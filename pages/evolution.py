@@ -10,11 +10,21 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib import evolution, evolution_figures, filenames, flows, periods, queries, tables, urlstate
+from lib import (
+    evolution,
+    evolution_figures,
+    filenames,
+    flows,
+    periods,
+    queries,
+    sections,
+    tables,
+    urlstate,
+)
 from lib.domain import EvolutionState
 from lib.formatting import meur, pct
 from lib.text import plain
-from pages import components, wiring
+from pages import components, on_demand, wiring
 
 URL = wiring.PageUrl(
     "evolution",
@@ -214,9 +224,8 @@ def breakdown(state: EvolutionState, by: evolution.By, change: evolution.Change)
 
 def drivers_section(state: EvolutionState) -> None:
     flow = flows.flow_of(state.flux)
-    st.header(
-        f"Ce qui a porté la variation des {flow.plural} entre {state.start} et {state.end}",
-        divider="gray",
+    st.subheader(
+        f"Ce qui a porté la variation des {flow.plural} entre {state.start} et {state.end}"
     )
     year_controls(state)
     try:
@@ -259,8 +268,9 @@ def page() -> None:
         "variation entre deux années."
     )
     controls(state)
-    period_section(state)
-    drivers_section(state)
+    period_section(state)  # the first screen: the series of every year
+    on_demand.caption()
+    on_demand.section(URL, state, sections.EVOLUTION, "variation", drivers_section)
     with st.expander("Méthodologie"):
         st.markdown(METHODOLOGY)
         st.markdown(components.METHODOLOGY)

@@ -21,6 +21,7 @@ from lib import (
     partners,
     queries,
     refs,
+    sections,
     tables,
     urlstate,
 )
@@ -28,7 +29,7 @@ from lib.domain import ELASTICITY_MAX, ELASTICITY_MIN, TARIFF_MAX, TARIFF_MIN, E
 from lib.formatting import meur, pct
 from lib.territory import Territory
 from lib.text import plain
-from pages import components, wiring
+from pages import components, on_demand, wiring
 
 MAP_HEIGHT = 560
 URL = wiring.PageUrl(
@@ -194,7 +195,6 @@ def cpf4_section(state: ExpositionState) -> None:
 
 def map_section(state: ExpositionState) -> None:
     partner = partner_name(state)
-    st.header("Carte", divider="gray")
     st.markdown(
         f"Les départements selon la part de leurs exportations allant vers le partenaire "
         f"« {plain(partner)} ». Cliquez sur un département pour ouvrir son exposition."
@@ -237,7 +237,6 @@ def scenario_sentence(state: ExpositionState, summary: dict[str, float], partner
 
 def scenario_section(state: ExpositionState) -> None:
     partner = partner_name(state)
-    st.header("Scénario de droits de douane", divider="gray")
     scenario_controls()
     args = (state.territory, state.year, state.partner, state.rate_pct, state.elasticity)
     summary = exposure.scenario_summary(*args)
@@ -319,7 +318,6 @@ def dependency_sentence(table: pd.DataFrame, strong: pd.Series) -> str:
 
 
 def dependency_section(state: ExpositionState) -> None:
-    st.header("Dépendances à l'import", divider="gray")
     table = exposure.dependency(state.territory, state.year)
     if table.empty:
         st.markdown("Aucune importation pour ce territoire cette année.")
@@ -423,10 +421,14 @@ def page() -> None:
         "seul pays hors de l'Union européenne."
     )
     controls(state)
-    exposure_section(state)
-    map_section(state)
-    scenario_section(state)
-    dependency_section(state)
+    exposure_section(state)  # the first screen: the share exported to the partner, by product
+    on_demand.caption()
+    for slug, render in (
+        ("carte", map_section),
+        ("scenario", scenario_section),
+        ("dependances", dependency_section),
+    ):
+        on_demand.section(URL, state, sections.EXPOSITION, slug, render)
     methodology(state)
 
 

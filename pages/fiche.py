@@ -196,10 +196,7 @@ def _sections(state: FicheState, kpis: pd.DataFrame) -> None:
     def section(slug: str, render: Callable[[FicheState], None]) -> None:
         on_demand.section(URL, state, sections.FICHE, slug, render)
 
-    st.caption(
-        "La suite de la fiche, partie par partie : cliquez sur un titre pour l'afficher. "
-        "L'adresse de la page garde les parties ouvertes, pour vous et pour qui la reçoit."
-    )
+    on_demand.caption()
     section("situer", lambda shown: situation_section(shown, kpis))
     section("monde", fiche_world.world_section)
     section("activites", products_section)

@@ -76,6 +76,17 @@ def _section(
             render(state)
 
 
+CAPTION = (
+    "La suite de la page, partie par partie : cliquez sur un titre pour l'afficher. L'adresse "
+    "de la page garde les parties ouvertes, pour vous et pour qui la reçoit."
+)
+
+
+def caption() -> None:
+    """The line that tells a visitor the sections below open on a click."""
+    st.caption(CAPTION)
+
+
 def section(
     url: PageUrl[Any],
     state: Any,

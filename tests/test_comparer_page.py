@@ -12,8 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lib import comparison, config, db, formatting
+from lib import comparison, config, db, formatting, sections
 from lib.territory import Territory
+from pages.on_demand import RUNS_KEY
 from tests.test_pages import _same, open_page
 
 DEPTS = [Territory("dept", "53"), Territory("dept", "61"), Territory("dept", "72")]
@@ -36,12 +37,14 @@ def _metric_values(at, label: str) -> list[str]:
 def test_three_departements_side_by_side() -> None:
     at = open_page("comparer", niveau="departement", codes="53,61,72", annee="2024")
     assert at.query_params == {"niveau": "departement", "codes": "53,61,72", "annee": "2024"}
-    assert [h.value for h in at.header] == [
-        "Chiffres clés (2024)",
-        "Principaux pays partenaires (2024)",
-        "Principaux produits (2024)",
-        "Évolution des échanges",
-    ]
+    # The first screen: the key figures; the rest one click away, not computed.
+    assert [h.value for h in at.header] == ["Chiffres clés (2024)"]
+    titles = [f"**{section.title}**" for section in sections.COMPARER]
+    assert [e.label for e in at.expander if e.label in titles] == titles
+    assert RUNS_KEY not in at.session_state
+    at.query_params["section"] = ",".join(sections.slugs(sections.COMPARER))
+    at.run()
+    assert len(at.session_state[RUNS_KEY]) == len(sections.COMPARER)
     figures = comparison.key_figures(DEPTS, 2024)
     assert _metric_values(at, "Exportations") == [
         formatting.meur(v) for v in figures["exports_eur"]
@@ -58,7 +61,9 @@ def test_three_departements_side_by_side() -> None:
 
 
 def test_every_panel_shares_one_value_axis() -> None:
-    at = open_page("comparer", niveau="region", codes="52,28,11,84", annee="2024")
+    at = open_page(
+        "comparer", niveau="region", codes="52,28,11,84", annee="2024", section="partenaires"
+    )
     specs = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
     panels = [spec for spec in specs if "xaxis4" in spec["layout"]]
     assert panels, "no chart of four panels"
@@ -93,6 +98,15 @@ def test_the_widgets_write_the_url() -> None:
     at.selectbox(key="comparer-year").set_value(2023).run()
     assert at.query_params["annee"] == "2023"
     assert not at.exception
+
+
+def test_open_sections_survive_changes_and_unknown_ones_are_noticed() -> None:
+    at = open_page("comparer", codes="53,61", annee="2024", section="evolution,tout")
+    assert any("Section « tout » inconnue" in i.value for i in at.info)
+    at.multiselect(key="comparer-codes").select("72").run()
+    at.selectbox(key="comparer-year").set_value(2023).run()
+    assert at.query_params["section"] == "evolution" and at.query_params["codes"] == "53,61,72"
+    assert dict(at.session_state[RUNS_KEY]) == {"comparer-section-evolution": 3}
 
 
 def test_the_fiche_links_to_the_comparer() -> None:

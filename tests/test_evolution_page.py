@@ -14,6 +14,7 @@ import pytest
 from lib import config, db, evolution, evolution_figures, urlstate
 from lib.domain import EvolutionState
 from lib.territory import FRANCE, Territory
+from pages.on_demand import RUNS_KEY
 from tests.test_pages import _same, open_page
 
 MAYENNE = Territory("dept", "53")
@@ -125,6 +126,12 @@ def test_the_page_shows_lib_evolution_s_tables_and_links(demo) -> None:
         "niveau": "departement", "code": "53", "base": "2016", "debut": "2023", "fin": "2024",
         "flux": "export",
     }  # fmt: skip
+    # The first screen: the series; the breakdown of the change one click away.
+    assert RUNS_KEY not in at.session_state
+    assert not any("Allemagne" in m.value for m in at.markdown)
+    at.query_params["section"] = "variation"
+    at.run()
+    assert dict(at.session_state[RUNS_KEY]) == {"evolution-section-variation": 1}
     frames = [df.value for df in at.dataframe]
     series = evolution.series(MAYENNE, 2016)
     assert any(_same(frame, series) for frame in frames)
@@ -140,13 +147,15 @@ def test_the_page_shows_lib_evolution_s_tables_and_links(demo) -> None:
 
 
 def test_the_widgets_write_the_url(demo) -> None:
-    at = open_page("evolution", niveau="region", code="52")
+    at = open_page("evolution", niveau="region", code="52", section="variation,inconnue")
+    assert any("Section « inconnue » inconnue" in i.value for i in at.info)
     at.radio(key="evolution-flux").set_value("import").run()
     assert at.query_params["flux"] == "import"
     at.selectbox(key="evolution-start").set_value(2019).run()
     assert at.query_params["debut"] == "2019"
+    assert at.query_params["section"] == "variation"  # kept open across the changes
     assert not at.exception
-    headers = [h.value for h in at.header]
+    headers = [h.value for h in at.subheader]
     assert "Ce qui a porté la variation des importations entre 2019 et 2024" in headers
 
 

@@ -31,11 +31,30 @@ PAGES = {
         "flux": "tous",
         "section": ",".join(sections.slugs(sections.FICHE)),  # every table of the fiche
     },
-    "exposition": {"niveau": "departement", "code": "42", "annee": "2024", "partenaire": "US"},
-    "evolution": {"niveau": "departement", "code": "61"},
-    "produit": {"code": "C21Z", "annee": "2024"},
-    "pays": {"code": "US", "annee": "2024"},
-    "comparer": {"niveau": "departement", "codes": "53,61", "annee": "2024"},
+    "exposition": {
+        "niveau": "departement",
+        "code": "42",
+        "annee": "2024",
+        "partenaire": "US",
+        "section": ",".join(sections.slugs(sections.EXPOSITION)),
+    },
+    "evolution": {
+        "niveau": "departement",
+        "code": "61",
+        "section": ",".join(sections.slugs(sections.EVOLUTION)),
+    },
+    "produit": {
+        "code": "C21Z",
+        "annee": "2024",
+        "section": ",".join(sections.slugs(sections.PRODUIT)),
+    },
+    "pays": {"code": "US", "annee": "2024", "section": ",".join(sections.slugs(sections.PAYS))},
+    "comparer": {
+        "niveau": "departement",
+        "codes": "53,61",
+        "annee": "2024",
+        "section": ",".join(sections.slugs(sections.COMPARER)),
+    },
 }
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -11,8 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lib import config, db, exposure, formatting
+from lib import config, db, exposure, formatting, sections
 from lib.territory import FRANCE, Territory
+from pages.on_demand import RUNS_KEY
 from tests.conftest import rows
 from tests.test_pages import _same, open_page
 
@@ -24,6 +25,14 @@ LOIRE = Territory("dept", "42")
 def _demo_data(demo_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(config.ENV_DATA_DIR, str(demo_data_dir))
     db.reset()
+
+
+ALL = ",".join(sections.slugs(sections.EXPOSITION))
+EXPOSITION_TITLES = [f"**{section.title}**" for section in sections.EXPOSITION]
+
+
+def _section_labels(at) -> list[str]:
+    return [e.label for e in at.expander if e.label in EXPOSITION_TITLES]
 
 
 def _texts(at) -> str:
@@ -48,13 +57,10 @@ def test_a_departement_shows_its_exposure_to_the_united_states() -> None:
         "taux": "10",
         "elasticite": "5",
     }
-    headers = [h.value for h in at.header]
-    assert headers == [
-        "Exposition à l'export",
-        "Carte",
-        "Scénario de droits de douane",
-        "Dépendances à l'import",
-    ]
+    # The first screen: the exposure; the map, scenario and dependencies one click away.
+    assert [h.value for h in at.header] == ["Exposition à l'export"]
+    assert _section_labels(at) == EXPOSITION_TITLES
+    assert RUNS_KEY not in at.session_state
     shares = exposure.exposure_shares(LOIRE, 2024, "US").set_index("scope")
     text = _texts(at)
     # « Loire : 9,4 % » then the région's and France's shares, as exposure_shares gives them.
@@ -62,11 +68,30 @@ def test_a_departement_shows_its_exposure_to_the_united_states() -> None:
     assert f"France entière : {formatting.pct(shares.loc['france', 'share_pct'])}" in text
     region_name = shares.loc["region", "name"].replace("-", "\\-")  # plain() escapes
     assert f"{region_name} : {formatting.pct(shares.loc['region', 'share_pct'])}" in text
+    assert not any("Ordre de grandeur, pas une prévision" in i.value for i in at.info)
+    at.query_params["section"] = "scenario"
+    at.run()
     assert any("Ordre de grandeur, pas une prévision" in i.value for i in at.info)
+    assert dict(at.session_state[RUNS_KEY]) == {"exposition-section-scenario": 1}
+
+
+def test_an_unknown_section_gets_a_notice_and_open_ones_survive_a_change() -> None:
+    at = open_page(
+        "exposition", niveau="departement", code="42", annee="2024", section="carte,nulle"
+    )
+    assert not at.exception
+    assert any("Section « nulle » inconnue" in i.value for i in at.info)
+    assert at.query_params["section"] == "carte"
+    at.selectbox(key="exposition-year").set_value(2023).run()
+    at.selectbox(key="exposition-partner").set_value("CN").run()
+    assert at.query_params["section"] == "carte" and at.query_params["annee"] == "2023"
+    assert dict(at.session_state[RUNS_KEY]) == {"exposition-section-carte": 3}
 
 
 def test_the_tables_are_lib_exposure_s() -> None:
-    at = open_page("exposition", niveau="departement", code="42", annee="2024", partenaire="CN")
+    at = open_page(
+        "exposition", niveau="departement", code="42", annee="2024", partenaire="CN", section=ALL
+    )
     frames = _frames(at)
     expected = exposure.tables(LOIRE, 2024, "CN")
     assert any(_same(frame, expected["exposure.csv"]) for frame in frames)
@@ -86,7 +111,13 @@ def test_the_tables_are_lib_exposure_s() -> None:
 
 def test_scenario_figures_are_scenario_summary_s() -> None:
     at = open_page(
-        "exposition", niveau="departement", code="42", annee="2024", taux="20", elasticite="4"
+        "exposition",
+        niveau="departement",
+        code="42",
+        annee="2024",
+        taux="20",
+        elasticite="4",
+        section="scenario",
     )
     summary = exposure.scenario_summary(LOIRE, 2024, "US", 20, 4.0)
     metrics = _metrics(at)
@@ -138,7 +169,7 @@ def test_unknown_partner_shows_a_notice_and_the_default() -> None:
 
 
 def test_changing_the_partner_and_the_rate_updates_the_url_and_the_figures() -> None:
-    at = open_page("exposition", niveau="departement", code="42", annee="2024")
+    at = open_page("exposition", niveau="departement", code="42", annee="2024", section="scenario")
     at.selectbox(key="exposition-partner").set_value("CN").run()
     assert at.query_params["partenaire"] == "CN"
     share = exposure.exposure_shares(LOIRE, 2024, "CN")["share_pct"].iloc[0]

@@ -38,6 +38,9 @@ def test_fiche_to_evolution_to_a_partner(page, app_url: str, same_dataset) -> No
     page.get_by_role("link", name=re.compile("Évolution de ce territoire")).click()
     page.wait_for_url(re.compile(r"/evolution\?.*code=53"), timeout=30_000)
     wait_for_app(page)
+    # The change between two years: a section opened with a click on its title.
+    page.locator("[data-testid='stExpander'] summary", has_text="Ce qui a porté").click()
+    page.wait_for_url(re.compile(r"section=variation"), timeout=30_000)
     page.get_by_text(_text(_change("export"))).first.wait_for()
     screenshot(page, "30-evolution-mayenne")
 

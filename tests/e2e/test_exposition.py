@@ -35,6 +35,11 @@ def same_dataset(demo_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     db.reset()
 
 
+def open_section(page, title: str) -> None:
+    """A click on a section's title (pages/on_demand.py), as a person opens it."""
+    page.locator("[data-testid='stExpander'] summary", has_text=title).click()
+
+
 def _change(territory: Territory, partner: str, rate: int) -> str:
     summary = exposure.scenario_summary(territory, 2024, partner, rate, exposure.DEFAULT_ELASTICITY)
     return formatting.meur(summary["change_eur"], signed=True)
@@ -44,7 +49,9 @@ def test_exposition_partner_rate_map_click_and_dependency_csv(
     page, app_url: str, same_dataset
 ) -> None:
     loire = Territory("dept", "42")
-    page.goto(f"{app_url}/exposition?niveau=departement&code=42&annee=2024&partenaire=US")
+    page.goto(
+        f"{app_url}/exposition?niveau=departement&code=42&annee=2024&partenaire=US&section=scenario"
+    )
     wait_for_app(page)
     page.get_by_text(_text(_change(loire, "US", 10))).first.wait_for()
     screenshot(page, "20-exposition-loire")
@@ -66,7 +73,11 @@ def test_exposition_partner_rate_map_click_and_dependency_csv(
     wait_for_app(page)
     page.get_by_text(_text(_change(loire, "CN", 15))).first.wait_for()
 
-    # Another département on the exposure map: the Rhône keeps the partner and the rate.
+    # Another département on the exposure map (opened with a click on its title): the Rhône
+    # keeps the partner, the rate and the open sections.
+    open_section(page, "Carte des départements les plus exposés")
+    page.wait_for_url(re.compile(r"section=carte"), timeout=30_000)
+    wait_for_app(page)
     page.locator(MAP_FRAME).scroll_into_view_if_needed()
     page.wait_for_timeout(500)
     click_departement(page, "69")
@@ -79,6 +90,7 @@ def test_exposition_partner_rate_map_click_and_dependency_csv(
     screenshot(page, "21-exposition-rhone-chine")
 
     # The dependency table: exactly the CLI's dependency.csv.
+    open_section(page, "Dépendances à l'import")
     button = page.get_by_role("button", name="Télécharger le tableau des dépendances (CSV)")
     button.scroll_into_view_if_needed()
     with page.expect_download() as download_info:
