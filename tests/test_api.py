@@ -24,7 +24,7 @@ import pytest
 from hypothesis import assume, given, settings
 from streamlit.runtime.media_file_manager import MediaFileManager
 
-from lib import api, api_doc, columns, config, db, export, ratelimit, tables, webguard
+from lib import api, api_doc, columns, config, db, export, ratelimit, sections, tables, webguard
 from tests import test_url_fuzz as fuzz
 from tests.servers import Answer, asgi_server, http_request
 
@@ -249,6 +249,12 @@ PAGE_DOWNLOADS: dict[str, tuple[dict[str, str], dict[str, tuple[str, dict[str, s
 }  # fmt: skip
 
 
+def every_section(page: str) -> dict[str, str]:
+    """`section=` opening every section of the page (pages/on_demand.py): all its tables."""
+    registry = getattr(sections, page.upper(), ())
+    return {"section": ",".join(sections.slugs(registry))} if registry else {}
+
+
 def page_csv_files(page: str, params: dict[str, str], monkeypatch) -> dict[str, bytes]:
     """The CSV files the page hands to Streamlit's downloads, by file name (AppTest)."""
     from streamlit.testing.v1 import AppTest
@@ -275,7 +281,7 @@ def page_csv_files(page: str, params: dict[str, str], monkeypatch) -> dict[str, 
 @pytest.mark.parametrize("page", PAGE_DOWNLOADS)
 def test_every_page_download_is_an_api_table(client: Client, page: str, monkeypatch) -> None:
     params, downloads = PAGE_DOWNLOADS[page]
-    files = page_csv_files(page, params, monkeypatch)
+    files = page_csv_files(page, params | every_section(page), monkeypatch)
     assert set(files) == set(downloads)  # every table the page offers, and only those
     for name, (table, asked) in downloads.items():
         answer = client.get(table, asked | {"format": "csv"})
