@@ -9,13 +9,22 @@
 Clients are protocol-level sessions (bench.streamlit_client: Streamlit's websocket and protobuf
 messages, as a browser tab sends and receives them), many of them in this one asyncio process:
 far lighter than the server, so that what saturates is the server. Each simulated person visits
-a fiche again and again (bench.load.visit): a new tab on `/fiche?niveau=…&code=…&annee=…&top=…&
-flux=…` for a random territory (50 % départements, 30 % régions, 20 % France) and year, then
-moves the top-N slider, switches the flow, downloads two of the fiche's CSV files, with a think
-time drawn between actions, then closes the tab. Every page received is checked against the
-state that session asked for (isolation, `check_fiche` / `check_csv`): the URL the server writes
-back, the title and section headings, the widgets' values, the CSV file names, and the key
-figures of a territory, which must be the same for every session that shows it.
+again and again, each visit the realistic mix of issue 18 (bench.load.visit, `VISIT`): the Carte
+in a new tab; a fiche in a new tab (`/fiche?niveau=…&code=…&annee=…&top=…&flux=…`: 80 % of visits
+on five fiches, `POPULAR`: Mayenne, Pays de la Loire, France, Ille-et-Vilaine, Loire-Atlantique
+on the latest year with top 10 and both flows, as a shared link makes many visitors open the
+same few fiches; the others a random territory, 50 % départements, 30 % régions, 20 % France,
+and year, top N and flow), then one of its sections opened (a random one, as a click on its
+title does: the expander's new state sent with a rerun of its fragment, `fragment_id`, by
+StreamlitSession.set_expander), one step of its top-N slider (the page reruns, the section
+open), one of its CSV files downloaded; then the Exposition page of the same territory in a new
+tab; a think time drawn between actions. Each step is one sixth of the requests; the report
+gives the counts and shares actually run and the share of visits on the popular fiches
+(`mix`). Every page received is checked against the state that session asked for (isolation,
+`check_fiche` / `check_section` / `check_page` / `check_csv`): the URL the server writes back,
+the title and section headings, the widgets' values, the section opened with its charts (its
+Sankeys) or its text, the CSV file names, and the key figures of a territory, which must be the
+same for every session that shows it.
 
 For each configuration of `--backends` (1: one app process, clients straight on it; N > 1: N
 processes behind nginx with sticky sessions, bench.cluster; `--proxy always` puts nginx in front
@@ -23,16 +32,20 @@ of one process too), fresh processes are started over one dataset (the demonstra
 built in a temporary folder, unless `--data-dir`), and the number of simultaneous people is
 raised level by level (`--levels`); at each level, after `--warmup-seconds`, during
 `--step-seconds`: time to a complete fiche (from the request to the script's end: a tab's page
-load + websocket + run, or a widget's rerun) p50/p95, fiches and visits completed per second,
-CSV downloads, errors, isolation violations, the app processes' CPU (from /proc/PID/stat) and
-resident memory, nginx's CPU, this load generator's own CPU. The ramp stops after the first
-level whose p95 exceeds `--threshold-seconds` (2 s): the saturation point is the largest level
-held under it. The processes run a copy of the app taken at the start (bench.cluster.snapshot),
-immune to edits of the working tree during the run. On a shared machine (`--wait-quiet`), each
-configuration starts once other work has stopped, and a level during which other work took more
-than half a core is measured again. Results go to `--out` (bench/results/load.json) and to the
-generated block of `--doc` (docs/RELIABILITY.md). Exit status 1 on any error or isolation
-violation.
+load + websocket + run, a fragment's rerun, or a widget's rerun) p50/p95 over the fiche's
+first screen, section and slider steps, each action's p50/p95 (`by_action`: Carte and
+Exposition too), fiches and visits completed per second, CSV downloads, errors, isolation
+violations, the app processes' CPU (from /proc/PID/stat) and its milliseconds per fiche view
+(`app_cpu_ms_per_fiche_view`: the app processes' CPU over the window ÷ fiches opened; each visit
+opens one fiche, so this is the CPU of a visit of the mix, its Carte, Exposition and CSV
+included) and resident memory, nginx's CPU, this load generator's own CPU. The ramp stops
+after the first level whose fiche p95 exceeds `--threshold-seconds` (2 s): the saturation point
+is the largest level held under it. The processes run a copy of the app taken at the start
+(bench.cluster.snapshot), immune to edits of the working tree during the run. On a shared
+machine (`--wait-quiet`), each configuration starts once other work has stopped, and a level
+during which other work took more than half a core is measured again. Results go to `--out`
+(bench/results/load.json) and to the generated block of `--doc` (docs/RELIABILITY.md). Exit
+status 1 on any error or isolation violation.
 
 The API mix (`--api-share`, 0 to skip it): after the ramp, at `--api-level` page sessions
 (default: half the saturation level, a busy server that still keeps up), the pages are measured
@@ -46,8 +59,9 @@ metrics, one bar chart and a slider; bench.cluster starts it the same way from t
 snapshot) instead of the app. Each visit opens its page, moves its slider twice (the fiche's
 visit has two widget actions too) and closes the tab; `check_floor` checks every page received
 (no exception or error, the title, four metrics, one chart of ten bars, the slider at the value
-asked, the same metrics for every session at the same value). No CSV, no API mix (the floor has
-neither). Results go to bench/results/load_floor.json and, only when `--doc` is given, to a
+asked, the same metrics for every session at the same value); its two steps are counted as
+the fiche's two widget actions (`section`, `top`). No CSV, no API mix (the floor has neither).
+Results go to bench/results/load_floor.json and, only when `--doc` is given, to a
 document: the sessions it holds, beside the app's in load.json, are Streamlit's own ceiling on
 this machine. The report's "fiche" columns then mean the floor's page.
 
@@ -70,7 +84,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -81,6 +95,7 @@ import numpy as np
 from bench import cluster as clusters
 from bench.streamlit_client import HttpResponse, ProtocolError, Run, StreamlitSession, http_get
 from lib import api, config, refs, tables, urlstate
+from lib.domain import MapState
 from lib.territory import FRANCE, Territory
 
 ROOT = config.ROOT
@@ -97,10 +112,31 @@ THINK_S = (1.0, 3.0)
 ACTION_TIMEOUT_S = 60.0
 BUDGET_S = 20 * 60  # per configuration: the ramp stops there whatever the latencies
 QUIET_CORES = 0.25  # the machine counts as quiet below this much CPU used by others
-FICHE_ACTIONS = ("open", "top", "flux")  # each ends with a complete fiche
+# A visit (bench.load.visit), in order: each step one request a person waits for, by action.
+VISIT = {
+    "carte": "Carte (new tab)",
+    "open": "Fiche, first screen (new tab)",
+    "section": "Fiche, one section opened (a fragment's rerun)",
+    "top": "Fiche, one step of top N (the page's rerun, the open section with it)",
+    "csv": "a CSV of the fiche downloaded",
+    "exposition": "Exposition of the same territory (new tab)",
+}
+FICHE_ACTIONS = ("open", "section", "top")  # each ends with a complete fiche (or its section)
+PAGE_ACTIONS = ("carte", *FICHE_ACTIONS, "exposition")  # what a person waits for on screen
 FLUX_LABELS = {"export": "Exportations", "import": "Importations", "tous": "Les deux"}
 TOP_OPEN = (5, 10, 15, 20)
 OWN_DOWNLOADS = ("csv-kpis", "csv-partners", "csv-products", "csv-sankey-E", "csv-sankey-I")
+# Many visitors on the same few fiches (issue 18): this share of visits opens one of POPULAR
+# (the latest year, top 10, both flows: the shared link), the others any fiche (draw_state).
+POPULAR = (
+    Territory("dept", "53"),
+    Territory("region", "52"),
+    FRANCE,
+    Territory("dept", "35"),
+    Territory("dept", "44"),
+)
+POPULAR_SHARE = 0.8
+SECTION_PREFIX = "fiche-section-"  # the expanders' keys (pages/on_demand.py)
 API_SHARE = 0.5  # API clients beside the page sessions, per page session
 API_THINK_S = (0.5, 2.0)  # a script's pause between two calls
 API_REVALIDATE = 0.2  # share of calls repeating an earlier one with its ETag (a cache)
@@ -109,6 +145,31 @@ API_PARTNERS = ("US", "CN", "UE27", "HORS_UE", "GOLFE")
 
 
 # --- What a session asks for, and the checks of what it receives --------------------------------
+
+
+def draw_visit_state(rng: random.Random, years: Sequence[int]) -> urlstate.FicheState:
+    """The fiche of a visit: POPULAR_SHARE of the time one of the POPULAR fiches (latest year,
+    top 10, both flows), otherwise any fiche (draw_state)."""
+    if rng.random() < POPULAR_SHARE:
+        return urlstate.FicheState(rng.choice(POPULAR), max(years))
+    return draw_state(rng, years)
+
+
+def is_popular(state: urlstate.FicheState, years: Sequence[int]) -> bool:
+    return state == urlstate.FicheState(state.territory, max(years)) and state.territory in POPULAR
+
+
+def fiche_sections(state: urlstate.FicheState) -> dict[str, tuple[int, int]]:
+    """The sections of a fiche and their (charts, Sankeys), as bench.browser counts them."""
+    from bench.browser import section_charts  # its Playwright import is lazy
+
+    return section_charts(state)
+
+
+def mix_shares(counts: dict[str, int]) -> dict[str, float]:
+    """Each action's share of the requests of the mix (VISIT's actions, in its order)."""
+    total = sum(counts.get(action, 0) for action in VISIT)
+    return {action: round(counts.get(action, 0) / total, 3) if total else 0.0 for action in VISIT}
 
 
 def draw_state(rng: random.Random, years: Sequence[int]) -> urlstate.FicheState:
@@ -210,6 +271,61 @@ def check_csv(
     return [], violations
 
 
+def check_section(
+    run: Run, expected: urlstate.FicheState, slug: str
+) -> tuple[list[str], list[str]]:
+    """(errors, isolation violations) of the fiche's section `slug` once opened: the expander
+    open in the URL, its charts arrived (at least as many Plotly charts as the browser shows:
+    a chart in two looks sends both; the flows' Sankeys), or its text for a section without a
+    chart, and its heading naming the territory of `expected`."""
+    errors = run.problems()
+    if errors:
+        return errors, []
+    block = run.expander(SECTION_PREFIX + slug)
+    if block is None:
+        return [f"the fiche has no section {slug!r}"], []
+    violations = []
+    opened = dict(parse_qsl(run.query_string)).get("section", "").split(",")
+    if slug not in opened:
+        violations.append(f"section {slug!r} opened, the URL says {run.query_string!r}")
+    inside = run.inside(block.path)
+    charts, sankeys = fiche_sections(expected).get(slug, (0, 0))
+    plots = [e for e in inside if e.kind == "plotly_chart"]
+    drawn_sankeys = sum(1 for e in plots if '"sankey"' in e.proto.spec)
+    if len(plots) < charts or drawn_sankeys < sankeys:
+        errors.append(
+            f"section {slug!r}: {len(plots)} charts ({drawn_sankeys} Sankeys), expected "
+            f"{charts} ({sankeys})"
+        )
+    text = sum(len(e.proto.body) for e in inside if e.kind == "markdown")
+    if not charts and text < 200:
+        errors.append(f"section {slug!r}: {text} characters of text")
+    headings = [e.proto.body for e in inside if e.kind == "heading"]
+    name = expected.territory.name
+    if charts and not any(f", {name} (" in heading for heading in headings):
+        violations.append(f"section {slug!r}: no heading names {name}: {headings}")
+    return errors, violations
+
+
+def check_page(run: Run, params: dict[str, str], title_has: str) -> tuple[list[str], list[str]]:
+    """(errors, isolation violations) of another page of the mix: no failure, a title naming
+    `title_has`, the URL written back with every parameter asked."""
+    errors = run.problems()
+    if errors:
+        return errors, []
+    violations = []
+    title = run.title()
+    if not title:
+        errors.append("the page has no title")
+    elif title_has not in title:
+        violations.append(f"title {title!r}, asked a page of {title_has!r}")
+    got = dict(parse_qsl(run.query_string, keep_blank_values=True))
+    differ = {k: (got.get(k), v) for k, v in params.items() if got.get(k) != v}
+    if differ:
+        violations.append(f"URL written back {run.query_string!r}: {differ}")
+    return errors, violations
+
+
 # --- Recording ----------------------------------------------------------------------------------
 
 
@@ -230,6 +346,14 @@ class Recorder:
     violations: list[tuple[float, str]] = field(default_factory=list)
     fingerprints: Fingerprints = field(default_factory=Fingerprints)
     visits: int = 0
+    popular_visits: int = 0  # visits of one of POPULAR's fiches
+
+    def counts(self) -> dict[str, int]:
+        """Samples by action."""
+        found: dict[str, int] = {}
+        for s in self.samples:
+            found[s.action] = found.get(s.action, 0) + 1
+        return found
 
     def sample(self, action: str, seconds: float, size: int) -> None:
         self.samples.append(Sample(action, time.monotonic(), seconds, size))
@@ -250,46 +374,73 @@ async def visit(
     recorder: Recorder,
     think_s: tuple[float, float],
 ) -> None:
-    """One person's visit: open a fiche, move the slider, switch the flow, download two CSVs."""
+    """One person's visit, the mix of VISIT: the Carte in a new tab; a fiche (POPULAR_SHARE of
+    the time one of the POPULAR) in a new tab, one of its sections opened (a random one: a
+    click on its title, the fragment's rerun), one step of its top-N slider (the page reruns,
+    the section open), one of its CSV files downloaded; then the Exposition page of the same
+    territory in a new tab. A think time is drawn between actions."""
 
     async def think() -> None:
         await asyncio.sleep(rng.uniform(*think_s))
 
-    state = draw_state(rng, years)
+    async def page(action: str, url: str, title_has: str) -> None:
+        path, _, query = url.partition("?")
+        async with StreamlitSession(base_url, timeout_s=ACTION_TIMEOUT_S) as tab:
+            started = time.perf_counter()
+            run = await tab.open(path, query)
+            recorder.sample(action, time.perf_counter() - started, run.bytes_received)
+            recorder.problems(*check_page(run, dict(parse_qsl(query)), title_has))
+
+    state = draw_visit_state(rng, years)
     recorder.visits += 1
+    recorder.popular_visits += is_popular(state, years)
     session = StreamlitSession(base_url, timeout_s=ACTION_TIMEOUT_S)
     try:
+        carte = urlstate.params_of(MapState(state.year))
+        await page("carte", "/?" + urlencode(carte), str(state.year))
+        await think()
+
         started = time.perf_counter()
         run = await session.open("/fiche", urlencode(urlstate.params_of(state)))
         recorder.sample("open", time.perf_counter() - started, run.bytes_received)
         recorder.problems(*check_fiche(run, state, session, recorder.fingerprints))
         await think()
 
+        slug = rng.choice(list(fiche_sections(state)))
+        state = replace(state, sections=(slug,))
+        run = await session.set_expander(SECTION_PREFIX + slug)
+        recorder.sample("section", run.seconds, run.bytes_received)
+        recorder.problems(*check_fiche(run, state, session, recorder.fingerprints))
+        recorder.problems(*check_section(run, state, slug))
+        await think()
+
         top = rng.choice(
             [n for n in range(urlstate.TOP_MIN, urlstate.TOP_MAX + 1) if n != state.top]
         )
-        state = urlstate.FicheState(state.territory, state.year, top, state.flux)
+        state = replace(state, top=top)
         run = await session.set_widget("fiche-top", top)
         recorder.sample("top", run.seconds, run.bytes_received)
         recorder.problems(*check_fiche(run, state, session, recorder.fingerprints))
-        await think()
-
-        flux = rng.choice([f for f in FLUX_LABELS if f != state.flux])
-        state = urlstate.FicheState(state.territory, state.year, state.top, flux)
-        run = await session.set_widget("fiche-flux", FLUX_LABELS[flux])
-        recorder.sample("flux", run.seconds, run.bytes_received)
-        recorder.problems(*check_fiche(run, state, session, recorder.fingerprints))
+        recorder.problems(*check_section(run, state, slug))
         await think()
 
         offered = run.downloads()
         own = [key for key in OWN_DOWNLOADS if key in offered]
-        if len(own) < 2:
+        if not own:
             recorder.problems([f"the fiche offers {sorted(offered)} for download"], [])
-        for key in rng.sample(own, min(2, len(own))):
+        else:
+            key = rng.choice(own)
             started = time.perf_counter()
             response = await session.download(offered[key])
             recorder.sample("csv", time.perf_counter() - started, len(response.body))
             recorder.problems(*check_csv(response, key, state, recorder.fingerprints))
+        await session.close()  # the fiche's tab closed: the Exposition opens in another
+        await think()
+
+        exposition = urlstate.exposition_url(
+            urlstate.default_exposition(state.territory, state.year)
+        )
+        await page("exposition", exposition, state.territory.label)
         await think()
     except (ProtocolError, OSError, TimeoutError, asyncio.IncompleteReadError) as exc:
         recorder.problems([f"{type(exc).__name__}: {exc}"], [])
@@ -361,7 +512,8 @@ async def floor_visit(
         recorder.sample("open", time.perf_counter() - started, run.bytes_received)
         recorder.problems(*check_floor(run, step, session, recorder.fingerprints))
         await asyncio.sleep(rng.uniform(*think_s))
-        for action in ("top", "flux"):  # the fiche's two widget actions, counted alike
+        # The fiche's two widget actions (a section opened, a top-N step), counted alike.
+        for action in ("section", "top"):
             step = rng.choice([n for n in FLOOR_STEPS if n != step])
             run = await session.set_widget(FLOOR_SLIDER, step)
             recorder.sample(action, run.seconds, run.bytes_received)
@@ -647,7 +799,8 @@ def summarise(
     fiche = [s.seconds for s in inside if s.action in FICHE_ACTIONS]
     csv = [s.seconds for s in inside if s.action == "csv"]
     by_action = {}
-    for action in (*FICHE_ACTIONS, "csv", "api"):
+    pages = [s.seconds for s in inside if s.action in PAGE_ACTIONS]
+    for action in (*VISIT, "api"):
         values = [s.seconds for s in inside if s.action == action]
         by_action[action] = {
             "count": len(values),
@@ -671,6 +824,13 @@ def summarise(
         "fiche_p50_ms": _ms(percentile(fiche, 50)),
         "fiche_p95_ms": _ms(percentile(fiche, 95)),
         "fiche_max_ms": _ms(max(fiche) if fiche else None),
+        "page_p95_ms": _ms(percentile(pages, 95)),
+        # The app processes' CPU over the window per fiche opened (each visit of the mix opens
+        # one fiche: its CPU, the rest of the visit's included).
+        "app_cpu_ms_per_fiche_view": cpu_per_view(
+            sum(b - a for a, b in zip(start.app_cpu, end.app_cpu, strict=True)),
+            by_action["open"]["count"],
+        ),
         "by_action": by_action,
         "downloads": len(csv),
         "download_p95_ms": _ms(percentile(csv, 95)),
@@ -694,6 +854,11 @@ def summarise(
         "error_examples": errors[:3],
         "violation_examples": violations[:3],
     }
+
+
+def cpu_per_view(cpu_seconds: float, views: int) -> float | None:
+    """Milliseconds of CPU per view (None without a view)."""
+    return round(1000 * cpu_seconds / views, 1) if views else None
 
 
 def _ms(seconds: float | None) -> float | None:
@@ -867,6 +1032,23 @@ def api_effect(windows: list[dict[str, Any]], level: int) -> dict[str, Any]:
     }
 
 
+def mix_summary(recorder: Recorder, floor: bool = False) -> dict[str, Any]:
+    """What the sessions did: requests by action and their shares, the share of visits on the
+    POPULAR fiches (the floor: its page and its slider only)."""
+    counts = recorder.counts()
+    if floor:
+        return {"counts": counts}
+    return {
+        "counts": {action: counts.get(action, 0) for action in VISIT},
+        "shares": mix_shares(counts),
+        "popular_fiches": [f"{t.level}:{t.code}" for t in POPULAR],
+        "popular_share_asked": POPULAR_SHARE,
+        "popular_share": round(recorder.popular_visits / recorder.visits, 3)
+        if recorder.visits
+        else None,
+    }
+
+
 def saturation(levels: list[dict[str, Any]], threshold_s: float) -> dict[str, Any] | None:
     """The largest level held with p95 under the threshold and no error (None if none)."""
     held = [
@@ -953,6 +1135,8 @@ def run_configuration(
         "saturation": best,
         "peak_fiches_per_s": max((lv["fiches_per_s"] for lv in levels), default=None),
         "visits": recorder.visits,
+        "mix": mix_summary(recorder, floor=args.floor),
+        "app_cpu_ms_per_fiche_view": best["app_cpu_ms_per_fiche_view"] if best else None,
         "fiches": sum(recorder.count(a) for a in FICHE_ACTIONS),
         "downloads": recorder.count("csv"),
         "errors": len(recorder.errors),
@@ -1020,7 +1204,12 @@ def render_markdown(results: dict[str, Any]) -> str:
     visit_text = (
         "open the floor's page (bench/floor/, new tab) → move its slider → move it again"
         if settings.get("floor")
-        else "open a fiche (new tab) → move the top-N slider → switch the flow → download 2 CSVs"
+        else "Carte (new tab) → a fiche (new tab; "
+        f"{100 * POPULAR_SHARE:.0f} % of visits on {len(POPULAR)} fiches: "
+        f"{', '.join(f'{t.level}:{t.code}' for t in POPULAR)}, latest year, top 10, both flows; "
+        "the others any territory, year, top N and flow) → one of its sections opened (a "
+        "fragment's rerun) → one step of its top-N slider → one of its CSVs → Exposition of the "
+        "same territory (new tab)"
     )
     lines = [
         f"Run of {run['date']} on {run['cpu']}, {run['cores']} cores, {run['ram_gib']} GiB RAM; "
@@ -1031,7 +1220,13 @@ def render_markdown(results: dict[str, Any]) -> str:
         f"{settings['think_s'][0]:g}–{settings['think_s'][1]:g} s "
         f"between actions, then a new visit. Level = simultaneous sessions; "
         f"{settings['warmup_s']:g} s warm-up then {settings['step_s']:g} s measured per level; "
-        f"time to a complete fiche over the open, slider and flow actions; threshold p95 ≤ "
+        + (
+            "time to a complete page over its opening and its two slider steps"
+            if settings.get("floor")
+            else "time to a complete fiche over the fiche's first screen, section and slider "
+            "actions (the Carte and the Exposition in their own columns)"
+        )
+        + "; threshold p95 ≤ "
         f"{settings['threshold_s']:g} s. Dataset: {settings['dataset']}.",
         "",
     ]
@@ -1042,7 +1237,8 @@ def render_markdown(results: dict[str, Any]) -> str:
         best = conf["saturation"]
         held = (
             f"**{best['sessions']} sessions** held (p95 {best['fiche_p95_ms']:.0f} ms, "
-            f"{best['fiches_per_s']} fiches/s)"
+            f"{best['fiches_per_s']} fiches/s, app CPU "
+            f"{_num(best.get('app_cpu_ms_per_fiche_view'))} ms per fiche view)"
             if best
             else "no level held under the threshold"
         )
@@ -1055,19 +1251,23 @@ def render_markdown(results: dict[str, Any]) -> str:
             f"process: {', '.join(f'{m} MiB' for m in conf['app_peak_rss_mib'])}; CPU used by "
             f"other work on the machine during the levels: at most {other} cores.",
             "",
-            "| Sessions | Fiche p50 (ms) | Fiche p95 (ms) | Fiches/s | Visits/s | CSV p95 (ms) "
-            "| App CPU (cores) | nginx CPU | Client CPU | Other CPU | App RSS max (MiB) "
+            *_mix_lines(conf.get("mix")),
+            "| Sessions | Fiche p50 (ms) | Fiche p95 (ms) | Carte p95 (ms) | Exposition p95 (ms) "
+            "| Fiches/s | Visits/s | CSV p95 (ms) | App CPU (cores) | App CPU per fiche view "
+            "(ms) | nginx CPU | Client CPU | Other CPU | App RSS max (MiB) "
             "| Sessions per process | Errors | Violations |",
-            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|",
         ]
         for lv in conf["levels"]:
             mark = " ✓" if best and lv["sessions"] == best["sessions"] else ""
             per = lv["sessions_opened_per_process"]
             lines.append(
                 f"| {lv['sessions']}{mark} | {_num(lv['fiche_p50_ms'])} | "
-                f"{_num(lv['fiche_p95_ms'])} | {lv['fiches_per_s']} | {lv['visits_per_s']} | "
+                f"{_num(lv['fiche_p95_ms'])} | {_action_p95(lv, 'carte')} | "
+                f"{_action_p95(lv, 'exposition')} | {lv['fiches_per_s']} | {lv['visits_per_s']} | "
                 f"{_num(lv['download_p95_ms'])} | {lv['app_cpu_cores_total']} "
                 f"({' + '.join(str(c) for c in lv['app_cpu_cores'])}) | "
+                f"{_num(lv.get('app_cpu_ms_per_fiche_view'))} | "
                 f"{lv['nginx_cpu_cores']} | {lv['client_cpu_cores']} | {lv['other_cpu_cores']} | "
                 f"{' + '.join(str(r) for r in lv['app_rss_mib_max'])} | "
                 f"{' / '.join(str(p) for p in per) if len(per) > 1 else '—'} | "
@@ -1086,6 +1286,28 @@ def render_markdown(results: dict[str, Any]) -> str:
             f"{gain['peak_fiches_per_s'][1]} fiches/s (×{gain['peak_throughput_gain']})."
         )
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _action_p95(level: dict[str, Any], action: str) -> str:
+    return _num((level.get("by_action") or {}).get(action, {}).get("p95_ms"))
+
+
+def _mix_lines(mix: dict[str, Any] | None) -> list[str]:
+    """The mix actually run: requests by action and their shares, visits on the popular fiches."""
+    if not mix or "shares" not in mix:
+        return []
+    shares = ", ".join(
+        f"{VISIT[action]} {mix['counts'][action]} ({100 * share:.0f} %)"
+        for action, share in mix["shares"].items()
+    )
+    popular = mix.get("popular_share")
+    return [
+        f"Mix run (requests by action, share of all): {shares}. Visits on the "
+        f"{len(mix['popular_fiches'])} popular fiches: "
+        + ("—" if popular is None else f"{100 * popular:.0f} %")
+        + f" (asked {100 * mix['popular_share_asked']:.0f} %).",
+        "",
+    ]
 
 
 def _api_mix_lines(mix: dict[str, Any] | None) -> list[str]:

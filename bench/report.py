@@ -158,17 +158,30 @@ def _remote_table(results: dict[str, Any]) -> list[str]:
 
 
 BROWSER_MEASURES = {
-    "fiche_load": "fiche load: shared URL opened → last chart drawn",
-    "fiche_first_screen": "fiche first screen: title, key figures and partners chart drawn",
-    "slider": "top-N slider moved → Sankeys redrawn",
+    "fiche_first_screen": "fiche first screen: shared link opened → title, key figures and "
+    "partners chart drawn",
+    "section_open": "section opened (each of the fiche's sections in turn, pooled): click on "
+    "its title → its charts (or text) drawn",
+    "slider": "top-N slider moved, sections closed → partners chart redrawn",
+    "slider_sections_open": "top-N slider moved, « Flux à l'export » open → partners chart and "
+    "Sankeys redrawn",
+    "fiche_load": "fiche load, every section open (`&section=…`): shared link opened → last "
+    "chart drawn",
     "floor_load": "floor load: title, 4 metrics and bar chart drawn",
     "floor_slider": "floor slider moved → bar chart redrawn",
 }
+# Before issue 18's sections, `fiche_load` was the fiche and `slider` redrew its Sankeys.
+OLD_BROWSER_MEASURES = {
+    "fiche_load": "fiche load: shared URL opened → last chart drawn",
+    "slider": "top-N slider moved → Sankeys redrawn",
+}
 # The fiche's p95 over the floor's (bench.browser.RATIOS), with their lines in the report.
 FLOOR_RATIOS = {
-    "fiche_load_to_floor": "fiche load / floor load",
     "fiche_first_screen_to_floor": "fiche first screen / floor load",
+    "section_open_to_floor_slider": "section opened / floor slider",
     "slider_to_floor": "fiche slider / floor slider",
+    "slider_sections_open_to_floor": "fiche slider with a section open / floor slider",
+    "fiche_load_to_floor": "fiche load (every section open) / floor load",
 }
 PAGE_NAMES = {
     "carte": "Carte",
@@ -178,6 +191,14 @@ PAGE_NAMES = {
     "pays": "Pays",
     "comparer": "Comparer",
     "donnees": "Données",
+}
+SECTION_NAMES = {
+    "situer": "Situer le territoire",
+    "monde": "Les pays partenaires dans le monde",
+    "activites": "Principales activités",
+    "flux-export": "Flux à l'export",
+    "flux-import": "Flux à l'import",
+    "contexte": "Contexte, méthodologie…",
 }
 
 
@@ -190,6 +211,15 @@ def _target_cells(found: dict[str, Any], name: str, text: str) -> str:
     return f"≤ {_num(p95.bound)} ms | {p95.verdict}"
 
 
+def ratio_verdict(value: float | None, bound: float) -> str:
+    """A ratio to the floor against its bound: met, missed by how much, or not measured."""
+    if value is None:
+        return "not measured"
+    if value <= bound:
+        return "met"
+    return f"**missed** (×{value:.2f} > ×{bound:g})"
+
+
 def _browser_table(results: dict[str, Any]) -> list[str]:
     """What a person waits for in Chromium (bench.browser); the target applies to the p95."""
     found = results.get("browser")
@@ -200,22 +230,41 @@ def _browser_table(results: dict[str, Any]) -> list[str]:
             f"In Chromium (`bench/browser.py`): the measure failed ({found['error'][:200]}).",
             "",
         ]
+    if "fiche_first_screen_p95_ms" in found and "section_open_p95_ms" in found:
+        intro = (
+            f"In Chromium (`bench/browser.py`): `{found['url']}` (its sections closed) opened "
+            "in a fresh browser context until its first screen is drawn, then each of its "
+            "sections opened in turn until its charts are drawn; the same link with every "
+            f"section open until its {found['charts']} charts are drawn; the top-N slider "
+            "moved on the first screen, and with « Flux à l'export » open; "
+            f"{found['fiche_first_screen_samples']} samples of each after a warm-up, one app "
+            "process (`streamlit run serve.py`) on 127.0.0.1, alternating with the same "
+            "samples of the floor (`bench/floor/`, a minimal page served the same way by a "
+            "second process)."
+        )
+        measures = BROWSER_MEASURES
+    else:  # a run before issue 18's sections
+        intro = (
+            f"In Chromium (`bench/browser.py`): `{found['url']}` opened in a fresh browser "
+            f"context until its {found['charts']} charts are drawn, then the top-N slider "
+            f"moved until its Sankeys are redrawn; {found['fiche_load_samples']} and "
+            f"{found['slider_samples']} samples after a warm-up, one app process (`streamlit "
+            "run serve.py`) on 127.0.0.1"
+            + (
+                ", alternating with the same samples of the floor (`bench/floor/`, a minimal "
+                "page served the same way by a second process)."
+                if "floor_load_p95_ms" in found
+                else "."
+            )
+        )
+        measures = {**BROWSER_MEASURES, **OLD_BROWSER_MEASURES}
     lines = [
-        f"In Chromium (`bench/browser.py`): `{found['url']}` opened in a fresh browser context "
-        f"until its {found['charts']} charts are drawn, then the top-N slider moved until its "
-        f"Sankeys are redrawn; {found['fiche_load_samples']} and {found['slider_samples']} "
-        "samples after a warm-up, one app process (`streamlit run serve.py`) on 127.0.0.1"
-        + (
-            ", alternating with the same samples of the floor (`bench/floor/`, a minimal page "
-            "served the same way by a second process)."
-            if "floor_load_p95_ms" in found
-            else "."
-        ),
+        intro,
         "",
         "| Measure | p50 (ms) | p95 (ms) | p95 target | Verdict |",
         "|---|---:|---:|---|---|",
     ]
-    for name, text in BROWSER_MEASURES.items():
+    for name, text in measures.items():
         if f"{name}_p95_ms" not in found:  # a run before issue 18: no floor, no first screen
             continue
         lines.append(
@@ -225,7 +274,66 @@ def _browser_table(results: dict[str, Any]) -> list[str]:
     ratios = [f"{text} **×{found[key]}**" for key, text in FLOOR_RATIOS.items() if found.get(key)]
     if ratios:
         lines += ["", "Ratios to the floor (p95 over p95, same run): " + "; ".join(ratios) + "."]
-    return [*lines, "", *_pages_table(found)]
+    return [
+        *lines,
+        "",
+        *_sections_table(found),
+        *_targets_table(found),
+        *_pages_table(found),
+    ]
+
+
+def _sections_table(found: dict[str, Any]) -> list[str]:
+    """Each section of the fiche opened: click on its title → its charts (or text) drawn."""
+    opened = found.get("sections")
+    if not opened:
+        return []
+    floor = found.get("floor_slider_p95_ms")
+    lines = [
+        "Each section of the fiche opened (a click on its title on the loaded fiche → its "
+        "charts drawn, or its text for « Contexte », script idle):",
+        "",
+        "| Section | Charts | p50 (ms) | p95 (ms) | p95 / floor slider |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for slug, stats in opened.items():
+        ratio = f"×{stats['p95_ms'] / floor:.2f}" if floor else "—"
+        lines.append(
+            f"| {SECTION_NAMES.get(slug, slug)} (`{slug}`) | {stats['charts']} | "
+            f"{_num(stats['p50_ms'])} | {_num(stats['p95_ms'])} | {ratio} |"
+        )
+    return [*lines, ""]
+
+
+TARGET_NAMES = {
+    "fiche_first_screen_to_floor": "fiche first screen / floor load",
+    "section_open_to_floor_slider": "section opened / floor slider",
+    "slider_to_floor": "top-N step (first screen) / floor slider",
+    "slider_sections_open_to_floor": "top-N step (« Flux à l'export » open) / floor slider",
+}
+
+
+def _targets_table(found: dict[str, Any]) -> list[str]:
+    """Issue 18's targets (bench.browser.targets): ratios to the floor, p95 over p95."""
+    judged = found.get("targets")
+    if not judged:
+        return []
+    lines = [
+        "Targets of issue 18 (ratios to the floor measured in the same run, p95 over p95):",
+        "",
+        "| Target | Ratio | Bound | Verdict |",
+        "|---|---:|---:|---|",
+    ]
+    for name, target in judged.items():
+        page = name.removeprefix("page_").removesuffix("_to_floor")
+        text = TARGET_NAMES.get(name) or f"{PAGE_NAMES.get(page, page)} first screen / floor load"
+        value = target["value"]
+        lines.append(
+            f"| {text} | {'—' if value is None else f'×{value:.2f}'} | ≤ ×{target['bound']:g} "
+            f"| {ratio_verdict(value, target['bound'])} |"
+        )
+    met = sum(1 for t in judged.values() if t["met"])
+    return [*lines, "", f"Targets met: {met} of {len(judged)}.", ""]
 
 
 def _pages_table(found: dict[str, Any]) -> list[str]:

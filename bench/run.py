@@ -19,9 +19,11 @@
    "remote_draws" × "remote_repeat"), answers compared with the local ones, HTTP requests and
    bytes counted per call. Skipped with --no-remote.
 7. Browser (bench.browser): `streamlit run serve.py` over the dataset and Chromium driven by
-   Playwright: time from opening a shared fiche URL to its first screen and to its last chart
-   drawn, and from a move of the top-N slider to the redrawn Sankeys; the same for the floor app
-   (bench/floor/) served beside it, and the ratios; the other pages' first screens
+   Playwright: time from opening a shared fiche URL to its first screen, from a click on each
+   of its sections to its charts drawn, from a step of the top-N slider to the charts it
+   changes redrawn (sections closed, then « Flux à l'export » open), and from opening the fiche
+   with every section open to its last chart drawn; the same for the floor app (bench/floor/)
+   served beside it, the ratios and issue 18's targets; the other pages' first screens
    (FULL/SMOKE "browser_samples" each, p50/p95). Skipped with --no-browser.
 
 Results go to `--out` (bench/results/latest.json) and, for a full run or when `--doc` is given,

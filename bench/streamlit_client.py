@@ -166,8 +166,21 @@ class Element:
 
 
 @dataclass
+class Expander:
+    """An `st.expander` created with a key or an `on_change` (a widget: its open state is sent
+    back with every rerun), and the fragment it was drawn by (empty outside a fragment)."""
+
+    path: tuple[int, ...]
+    label: str
+    widget_id: str
+    expanded: bool
+    fragment_id: str
+
+
+@dataclass
 class Run:
-    """The page as a browser shows it after one complete script run."""
+    """The page as a browser shows it after one complete script run (after a fragment's run:
+    the page before it, with what the fragment drew in place of what it had drawn)."""
 
     status: int
     elements: dict[tuple[int, ...], Element]
@@ -176,6 +189,7 @@ class Run:
     messages: int = 0
     bytes_received: int = 0
     seconds: float = 0.0
+    expanders: dict[tuple[int, ...], Expander] = field(default_factory=dict)
 
     def of_kind(self, kind: str) -> list[Element]:
         return [e for _, e in sorted(self.elements.items()) if e.kind == kind]
@@ -186,6 +200,17 @@ class Run:
             if element.kind in WIDGET_KINDS and element.widget_id.endswith(f"-{key}"):
                 return element
         return None
+
+    def expander(self, key: str) -> Expander | None:
+        """The expander created with `key=key` (its id ends with `-<key>`)."""
+        for block in self.expanders.values():
+            if block.widget_id.endswith(f"-{key}"):
+                return block
+        return None
+
+    def inside(self, path: tuple[int, ...]) -> list[Element]:
+        """The elements drawn inside the block at `path` (an expander's content), in order."""
+        return [e for p, e in sorted(self.elements.items()) if p[: len(path)] == path]
 
     def headings(self, tag: str | None = None) -> list[str]:
         return [e.proto.body for e in self.of_kind("heading") if tag is None or e.proto.tag == tag]
@@ -281,6 +306,28 @@ class StreamlitSession:
         self._widgets[element.widget_id] = state
         return await self._rerun()
 
+    async def set_expander(self, key: str, expanded: bool = True) -> Run:
+        """Open (or close) the expander created with `key`, as a click on its title does: its
+        new state sent with a rerun of the fragment that drew it (a `rerun_script` carrying
+        the fragment's id), or of the page when it is in none. After a fragment's run, the
+        page is the previous one with the fragment's part redrawn."""
+        if self.last_run is None:
+            raise ProtocolError("no page loaded")
+        block = self.last_run.expander(key)
+        if block is None:
+            raise ProtocolError(f"no expander with key {key!r} on the page")
+        self._widgets[block.widget_id] = WidgetState(id=block.widget_id, bool_value=expanded)
+        if not block.fragment_id:
+            return await self._rerun()
+        kept = Run(
+            self.last_run.status,
+            {p: e for p, e in self.last_run.elements.items() if p[: len(block.path)] != block.path},
+            self.last_run.query_string,
+            self.last_run.page_script_hash,
+            expanders=dict(self.last_run.expanders),
+        )
+        return await self._rerun(block.fragment_id, kept)
+
     def widget_value(self, key: str) -> Any:
         """What the page shows in the widget created with `key` (after the last run): a
         slider's number, a radio's or select box's option label; None when absent."""
@@ -320,9 +367,16 @@ class StreamlitSession:
                 known = widget_state(element)
             if known is not None:
                 kept[element.widget_id] = known
+        for block in run.expanders.values():  # an expander's state: open or closed
+            known = self._widgets.get(block.widget_id)
+            kept[block.widget_id] = known or WidgetState(
+                id=block.widget_id, bool_value=block.expanded
+            )
         self._widgets = kept
 
-    async def _rerun(self) -> Run:
+    async def _rerun(self, fragment_id: str = "", kept: Run | None = None) -> Run:
+        """Send a rerun (of the fragment `fragment_id`, over the page `kept`, when given) and
+        collect what the run draws."""
         if self._ws is None:
             raise ProtocolError("the session is closed")
         message = BackMsg()
@@ -332,18 +386,23 @@ class StreamlitSession:
         rerun.page_script_hash = self.page_script_hash
         rerun.widget_states.widgets.extend(self._widgets.values())
         rerun.cached_message_hashes.extend(self._cache)
+        if fragment_id:
+            rerun.fragment_id = fragment_id
         started = time.perf_counter()
         await self._ws.send(message.SerializeToString())
         async with asyncio.timeout(self.timeout_s):
-            run = await self._collect()
+            run = await self._collect(kept)
         run.seconds = time.perf_counter() - started
         self.last_run = run
         self._remember_widgets(run)
         return run
 
-    async def _collect(self) -> Run:
+    async def _collect(self, kept: Run | None = None) -> Run:
+        """The messages of one run, until its end; with `kept` (a fragment's run), what the
+        run draws over the page `kept`."""
         assert self._ws is not None
-        elements: dict[tuple[int, ...], Element] = {}
+        elements: dict[tuple[int, ...], Element] = dict(kept.elements) if kept else {}
+        expanders: dict[tuple[int, ...], Expander] = dict(kept.expanders) if kept else {}
         messages = received = 0
         while True:
             try:
@@ -369,7 +428,8 @@ class StreamlitSession:
             elif msg.metadata.cacheable and msg.hash:
                 self._cache[msg.hash] = msg
             if kind == "new_session":
-                elements = {}  # a new script run: the page is what this run draws
+                if kept is None:  # a new script run: the page is what this run draws
+                    elements, expanders = {}, {}
                 self.page_script_hash = msg.new_session.page_script_hash
             elif kind == "navigation":
                 # st.navigation: the page actually shown (new_session names the main script)
@@ -386,12 +446,28 @@ class StreamlitSession:
                         elements[path] = Element(path, element_kind, sub)
                 elif delta_kind == "add_block":
                     elements.pop(path, None)
+                    expanders.pop(path, None)
+                    block = msg.delta.add_block
+                    if block.WhichOneof("type") == "expandable" and block.expandable.id:
+                        expanders[path] = Expander(
+                            path,
+                            block.expandable.label,
+                            block.expandable.id,
+                            block.expandable.expanded,
+                            msg.delta.fragment_id,
+                        )
             elif kind == "script_finished":
                 status = msg.script_finished
                 if status == EARLY_FOR_RERUN:
                     continue
                 return Run(
-                    status, elements, self.query_string, self.page_script_hash, messages, received
+                    status,
+                    elements,
+                    self.query_string,
+                    self.page_script_hash,
+                    messages,
+                    received,
+                    expanders=expanders,
                 )
 
 

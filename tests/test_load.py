@@ -1,6 +1,7 @@
 """The load test's short version: a few protocol-level sessions at once against `streamlit run`
 (one process; two behind nginx over one dataset folder; two reading it over HTTP), each visit
-opening a fiche, moving the top-N slider, switching the flow and downloading CSVs.
+the mix of issue 18: the Carte, a fiche (its first screen, one section opened, one step of its
+top-N slider, one of its CSVs), the Exposition.
 
 Asserts that nothing failed and that every session only ever received its own state — never a
 time (bench/load.py measures those; docs/RELIABILITY.md). Bounded by counts: sessions × visits.
@@ -11,9 +12,11 @@ error, elsewhere the tests that need it are skipped.
 from __future__ import annotations
 
 import os
+import random
 import re
 import subprocess
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -55,9 +58,8 @@ def _assert_clean(recorder: load.Recorder, sessions: int, visits: int) -> None:
     assert [v for _, v in recorder.violations] == []
     # every step of every visit happened (and was checked)
     assert recorder.visits == sessions * visits
-    for action in load.FICHE_ACTIONS:
+    for action in load.VISIT:
         assert recorder.count(action) == sessions * visits, action
-    assert recorder.count("csv") == 2 * sessions * visits
 
 
 def _connects(running: clusters.Cluster) -> list[int]:
@@ -68,8 +70,8 @@ def test_sessions_on_one_process_see_only_their_own_state(one_process: clusters.
     before = _connects(one_process)
     recorder = load.run_visits(one_process.url, sessions=3, visits=2, seed=11)
     _assert_clean(recorder, 3, 2)
-    # a visit is a tab of its own: one session each (+1 for the years probe)
-    assert _connects(one_process)[0] - before[0] == 3 * 2 + 1
+    # a visit opens three tabs (Carte, fiche, Exposition): a session each (+1: the years probe)
+    assert _connects(one_process)[0] - before[0] == 3 * 3 * 2 + 1
 
 
 def test_sessions_behind_nginx_stick_to_one_process(two_processes: clusters.Cluster) -> None:
@@ -79,9 +81,9 @@ def test_sessions_behind_nginx_stick_to_one_process(two_processes: clusters.Clus
     # session's download buttons live in that process only)
     _assert_clean(recorder, 4, 4)
     opened = [b - a for a, b in zip(before, _connects(two_processes), strict=True)]
-    assert sum(opened) == 4 * 4 + 1
-    # 17 tabs, each with a random route cookie hashed onto a process: both processes served
-    # some (all on one process has a probability of 2 × 0.5^17 ≈ 1.5e-5)
+    assert sum(opened) == 3 * 4 * 4 + 1
+    # 49 tabs, each with a random route cookie hashed onto a process: both processes served
+    # some (all on one process has a probability of 2 × 0.5^49)
     assert min(opened) >= 1, opened
 
 
@@ -157,6 +159,81 @@ def test_the_checks_catch_a_page_of_another_session(one_process: clusters.Cluste
     assert any("key figures" in v for v in load.check_fiche(run, mayenne, session, fingerprints)[1])
 
 
+def test_the_checks_catch_a_section_of_another_state(one_process: clusters.Cluster) -> None:
+    """A section opened as a click does (the expander's state sent with its fragment's rerun):
+    the page keeps its first screen, the section its charts, the URL names it; the checks
+    catch a section missing, empty or of another territory, and another page's title or URL."""
+    mayenne = urlstate.FicheState(Territory("dept", "53"), 2024, 10, "tous")
+    flux = replace(mayenne, sections=("flux-export",))
+
+    async def _open() -> tuple[Run, Run, Run, list[tuple[list[str], list[str]]]]:
+        session = StreamlitSession(one_process.url)
+        first = await session.open("/fiche", "niveau=departement&code=53&annee=2024&top=10")
+        opened = await session.set_expander("fiche-section-flux-export")
+        checked = [load.check_fiche(opened, flux, session)]  # the first screen kept
+        moved = await session.set_widget("fiche-top", 9)
+        checked.append(load.check_fiche(moved, replace(flux, top=9), session))
+        await session.close()
+        return first, opened, moved, checked
+
+    first, opened, moved, checked = run_sync(_open())
+    assert checked == [([], []), ([], [])]
+    block = first.expander("fiche-section-flux-export")
+    assert block is not None and block.fragment_id and not block.expanded
+    assert first.inside(block.path) == []  # closed: computed only when opened
+    assert load.check_section(opened, flux, "flux-export") == ([], [])
+    sankeys = [e for e in opened.inside(block.path) if e.kind == "plotly_chart"]
+    assert len(sankeys) == 3
+    assert load.check_section(moved, replace(flux, top=9), "flux-export") == ([], [])
+    assert "top=9" in moved.query_string and "section=flux-export" in moved.query_string
+
+    # closed, or another section: an error; the section of another territory: a violation
+    assert load.check_section(first, mayenne, "flux-export")[0] != []
+    assert load.check_section(first, mayenne, "nowhere")[0] == [
+        "the fiche has no section 'nowhere'"
+    ]
+    loire = replace(flux, territory=Territory("dept", "44"))
+    assert any("no heading names" in v for v in load.check_section(opened, loire, "flux-export")[1])
+    assert any("URL says" in v for v in load.check_section(opened, flux, "monde")[1])
+    # another page: its title and the parameters written back
+    params = {"niveau": "departement", "code": "53", "annee": "2024"}
+    assert load.check_page(first, params, "Mayenne (53)") == ([], [])
+    assert load.check_page(first, {**params, "code": "44"}, "Mayenne (53)")[1] != []
+    assert load.check_page(first, params, "Loire-Atlantique (44)")[1] != []
+
+
+def test_the_mix_has_its_shares_and_its_popular_fiches() -> None:
+    rng = random.Random(3)
+    years = [2022, 2023, 2024]
+    draws = [load.draw_visit_state(rng, years) for _ in range(2000)]
+    popular = sum(load.is_popular(state, years) for state in draws) / len(draws)
+    assert abs(popular - load.POPULAR_SHARE) < 0.05
+    assert len(load.POPULAR) == 5 and FRANCE in load.POPULAR
+    assert load.is_popular(urlstate.FicheState(Territory("dept", "53"), 2024), years)
+    assert not load.is_popular(urlstate.FicheState(Territory("dept", "53"), 2023), years)
+    assert not load.is_popular(urlstate.FicheState(Territory("dept", "53"), 2024, 15), years)
+    counts = {"carte": 2, "open": 2, "section": 2, "top": 2, "csv": 1, "exposition": 1}
+    shares = load.mix_shares(counts)
+    assert list(shares) == list(load.VISIT)
+    assert shares == {
+        "carte": 0.2, "open": 0.2, "section": 0.2, "top": 0.2, "csv": 0.1, "exposition": 0.1
+    }  # fmt: skip
+    assert load.mix_shares({}) == dict.fromkeys(load.VISIT, 0.0)
+    assert load.cpu_per_view(1.5, 10) == 150.0 and load.cpu_per_view(1.5, 0) is None
+
+    recorder = load.Recorder()
+    for action, count in counts.items():
+        for _ in range(count):
+            recorder.sample(action, 0.1, 10)
+    recorder.visits, recorder.popular_visits = 2, 1
+    mix = load.mix_summary(recorder)
+    assert mix["counts"] == counts and mix["shares"] == shares and mix["popular_share"] == 0.5
+    (line, _) = load._mix_lines(mix)
+    assert "Carte (new tab) 2 (20 %)" in line and "Visits on the 5 popular fiches: 50 %" in line
+    assert load.mix_summary(recorder, floor=True) == {"counts": counts}
+    assert load._mix_lines({"counts": counts}) == []
+
+
 def test_nginx_configuration_is_valid(tmp_path: Path) -> None:
     rendered = clusters.render_nginx(tmp_path, "127.0.0.1:1", [2, 3, 4])
     assert re.search(r"@[A-Z_]+@", rendered) is None
@@ -204,7 +281,8 @@ def test_floor_sessions_see_only_their_own_state(tmp_path: Path) -> None:
     ) as running:
         recorder = load.run_visits(running.url, sessions=2, visits=2, seed=14, floor=True)
         assert recorder.errors == [] and recorder.violations == []
-        assert recorder.count("open") == 4 and recorder.count("top") == recorder.count("flux") == 4
+        assert recorder.count("open") == 4
+        assert recorder.count("section") == recorder.count("top") == 4
 
         async def _open() -> tuple[Run, StreamlitSession]:
             session = StreamlitSession(running.url)
