@@ -36,6 +36,7 @@ from lib import (
     product_view,
     queries,
     refs,
+    sections,
     urlstate,
 )
 from lib.domain import (
@@ -178,11 +179,17 @@ def _parse_compared_flow(params: Params) -> tuple[ComparedFlow, list[str]]:
     return ComparedFlow(state, urlstate.parse_flux(params, notices)), notices
 
 
+def _api_keys(keys: tuple[str, ...]) -> tuple[str, ...]:
+    """A page's parameters that choose its figures: not `section`, which only says which parts
+    of the page are open (lib/sections.py)."""
+    return tuple(key for key in keys if key != sections.SECTION_KEY)
+
+
 FICHE = Page(
     "fiche",
     "Fiche territoire",
     urlstate.FICHE_PATH,
-    urlstate.FICHE_KEYS,
+    _api_keys(urlstate.FICHE_KEYS),
     lambda params: urlstate.parse_fiche(params, _years()),
     {"niveau": "departement", "code": "53", "annee": "2024", "top": "10"},
 )
@@ -198,7 +205,7 @@ EVOLUTION = Page(
     "evolution",
     "Évolution",
     urlstate.EVOLUTION_PATH,
-    urlstate.EVOLUTION_KEYS,
+    _api_keys(urlstate.EVOLUTION_KEYS),
     lambda params: urlstate.parse_evolution(params, _years(), evolution.whole_years()),
     {"niveau": "departement", "code": "53", "debut": "2023", "fin": "2024", "flux": "export"},
 )
@@ -206,7 +213,7 @@ PRODUIT = Page(
     "produit",
     "Produit",
     urlstate.PRODUIT_PATH,
-    urlstate.PRODUIT_KEYS,
+    _api_keys(urlstate.PRODUIT_KEYS),
     lambda params: urlstate.parse_product(params, _years(), queries.cpf4_codes()),
     {
         "code": "C21Z",
@@ -220,7 +227,7 @@ PAYS = Page(
     "pays",
     "Pays",
     urlstate.PAYS_PATH,
-    urlstate.PAYS_KEYS,
+    _api_keys(urlstate.PAYS_KEYS),
     lambda params: urlstate.parse_country(params, _years()),
     {"code": "US", "annee": "2024"},
 )
@@ -228,7 +235,7 @@ COMPARER = Page(
     "comparer",
     "Comparer",
     urlstate.COMPARER_PATH,
-    urlstate.COMPARER_KEYS,
+    _api_keys(urlstate.COMPARER_KEYS),
     lambda params: urlstate.parse_comparison(params, _years()),
     {"niveau": "departement", "codes": "53,61,72", "annee": "2024"},
 )
@@ -237,7 +244,7 @@ COMPARER_BY_FLOW = Page(
     "comparer",
     "Comparer",
     urlstate.COMPARER_PATH,
-    (*urlstate.COMPARER_KEYS, "flux"),
+    (*_api_keys(urlstate.COMPARER_KEYS), "flux"),
     _parse_compared_flow,
     {"niveau": "departement", "codes": "53,61,72", "annee": "2024", "flux": "export"},
 )
@@ -245,7 +252,7 @@ EXPOSITION = Page(
     "exposition",
     "Exposition",
     urlstate.EXPOSITION_PATH,
-    urlstate.EXPOSITION_KEYS,
+    _api_keys(urlstate.EXPOSITION_KEYS),
     lambda params: urlstate.parse_exposition(params, _years()),
     {"niveau": "departement", "code": "42", "annee": "2024", "partenaire": "US"},
 )
