@@ -8,12 +8,21 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib import country_figures, country_view, filenames, flows, queries, refs, urlstate
+from lib import (
+    country_figures,
+    country_view,
+    filenames,
+    flows,
+    queries,
+    refs,
+    sections,
+    urlstate,
+)
 from lib.domain import CountryState, FicheState
 from lib.formatting import meur, pct
 from lib.territory import Territory
 from lib.text import plain
-from pages import components, wiring
+from pages import components, on_demand, wiring
 
 MAP_HEIGHT = 560
 URL = wiring.PageUrl(
@@ -59,7 +68,6 @@ def key_figures(state: CountryState, name: str) -> None:
 
 def map_section(state: CountryState, name: str) -> None:
     flow = flows.flow_of(state.flux)
-    st.header("Les départements", divider="gray")
     towards = "vers ce pays" if flow is flows.EXPORT else "depuis ce pays"
     st.markdown(
         f"Les départements selon leurs {flow.plural} {towards}. Cliquez sur un département pour "
@@ -97,7 +105,6 @@ def products_section(state: CountryState) -> None:
 
 
 def evolution_section(state: CountryState) -> None:
-    st.header("Évolution", divider="gray")
     table = country_view.evolution(state.country)
     labels = [queries.year_label(int(year)) for year in table["year"]]
     years = table["year"]
@@ -126,9 +133,13 @@ def page() -> None:
     )
     controls(state)
     key_figures(state, name)
-    map_section(state, name)
-    products_section(state)
-    evolution_section(state)
+    products_section(state)  # the first screen: key figures, the products both ways
+    on_demand.caption()
+    for slug, render in (
+        ("departements", lambda shown: map_section(shown, refs.country_name(shown.country))),
+        ("evolution", evolution_section),
+    ):
+        on_demand.section(URL, state, sections.PAYS, slug, render)
     with st.expander("Méthodologie"):
         st.markdown(components.METHODOLOGY)
 

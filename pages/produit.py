@@ -11,13 +11,22 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from lib import filenames, product_figures, product_view, queries, refs, tables, urlstate
+from lib import (
+    filenames,
+    product_figures,
+    product_view,
+    queries,
+    refs,
+    sections,
+    tables,
+    urlstate,
+)
 from lib.domain import FicheState, ProductState
 from lib.flows import EXPORT, IMPORT, flow_of
 from lib.formatting import meur, pct
 from lib.territory import FRANCE, Territory
 from lib.text import plain
-from pages import components, wiring
+from pages import components, on_demand, wiring
 
 MAP_HEIGHT = 560
 URL = wiring.PageUrl(
@@ -108,7 +117,6 @@ def key_figures(state: ProductState, evolution: pd.DataFrame) -> None:
 
 def map_section(state: ProductState, by_dept: pd.DataFrame, label: str) -> None:
     flow = flow_of(state.flux)
-    st.header("Carte des départements", divider="gray")
     st.markdown(
         f"Les départements selon leurs {flow.plural} du produit « {plain(label)} ». Cliquez sur "
         "un département pour voir sa part de la France."
@@ -155,7 +163,6 @@ def top_section(state: ProductState, by_dept: pd.DataFrame) -> None:
 def partners_section(state: ProductState) -> None:
     flow = flow_of(state.flux)
     where = state.territory
-    st.header("Pays partenaires", divider="gray")
     st.subheader(
         f"Principaux pays, {flow.plural}, {where.name} ({queries.year_inline(state.year)})"
     )
@@ -172,7 +179,6 @@ def partners_section(state: ProductState) -> None:
 
 
 def evolution_section(state: ProductState, evolution: pd.DataFrame) -> None:
-    st.header("Évolution", divider="gray")
     labels = {year: queries.year_label(year) for year in evolution["year"].unique()}
     charts = [("france_eur", "France entière", "M€")]
     if state.territory != FRANCE:
@@ -189,6 +195,15 @@ def evolution_section(state: ProductState, evolution: pd.DataFrame) -> None:
             f"product-evolution-{column}",
             caption=PARTIAL if any(label != str(year) for year, label in labels.items()) else None,
         )
+
+
+def _map(state: ProductState) -> None:
+    by_dept = product_view.by_dept(state.product, state.year, state.flux)
+    map_section(state, by_dept, product_view.product_label(state.product))
+
+
+def _evolution(state: ProductState) -> None:
+    evolution_section(state, product_view.evolution(state.product, state.territory))
 
 
 PARTIAL = "*Marqueurs creux : année incomplète (trimestres manquants).*"
@@ -216,10 +231,14 @@ def page() -> None:
     evolution = product_view.evolution(state.product, state.territory)
     key_figures(state, evolution)
     by_dept = product_view.by_dept(state.product, state.year, state.flux)
-    map_section(state, by_dept, label)
-    top_section(state, by_dept)
-    partners_section(state)
-    evolution_section(state, evolution)
+    top_section(state, by_dept)  # the first screen: key figures, the first départements
+    on_demand.caption()
+    for slug, render in (
+        ("carte", _map),
+        ("partenaires", partners_section),
+        ("evolution", _evolution),
+    ):
+        on_demand.section(URL, state, sections.PRODUIT, slug, render)
     with st.expander("Méthodologie"):
         st.markdown(METHODOLOGY)
         st.markdown(components.METHODOLOGY)

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from lib import config, country_view, db, formatting
+from lib import config, country_view, db, formatting, sections
 from lib.territory import Territory
+from pages.on_demand import RUNS_KEY
 from tests.test_pages import _same, open_page
 
 
@@ -23,11 +24,18 @@ def test_the_united_states_page() -> None:
     at = open_page("pays", code="us", annee="2024")
     assert at.query_params == {"code": "US", "annee": "2024", "flux": "export"}
     assert at.title[0].value.replace("\\", "").endswith("États-Unis")  # plain() escapes
-    assert [h.value for h in at.header] == [
-        "Les départements",
-        "Les produits échangés",
-        "Évolution",
-    ]
+    # The first screen: key figures and products; the départements and evolution on demand.
+    assert [h.value for h in at.header] == ["Les produits échangés"]
+    titles = [f"**{section.title}**" for section in sections.PAYS]
+    assert [e.label for e in at.expander if e.label in titles] == titles
+    assert RUNS_KEY not in at.session_state
+    at.query_params["section"] = "departements,evolution,x"
+    at.run()
+    assert any("Section « x » inconnue" in i.value for i in at.info)
+    at.selectbox(key="pays-country").set_value("CN").run()
+    at.selectbox(key="pays-country").set_value("US").run()
+    assert at.query_params["section"] == "departements,evolution"
+    assert len(at.session_state[RUNS_KEY]) == len(sections.PAYS)
     totals = country_view.totals("US", 2024)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Exportations de la France vers le pays"] == formatting.meur(
@@ -58,7 +66,7 @@ def test_the_country_picker_writes_the_url() -> None:
 
 
 def test_the_fiche_shows_its_partners_on_a_world_map_linked_to_their_pages() -> None:
-    at = open_page("fiche", niveau="departement", code="53", annee="2024")
+    at = open_page("fiche", niveau="departement", code="53", annee="2024", section="monde")
     subheaders = [s.value for s in at.subheader]
     assert any(s.startswith("Les pays partenaires dans le monde, Mayenne") for s in subheaders)
     world = country_view.territory_partners(Territory("dept", "53"), 2024)

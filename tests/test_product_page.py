@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from lib import formatting, product_view, urlstate
+from lib import formatting, product_view, sections, urlstate
 from lib.domain import ProductState
 from lib.territory import Territory
+from pages.on_demand import RUNS_KEY
 from tests.test_exposure_page import _demo_data, _frames  # noqa: F401 (an autouse fixture)
 from tests.test_pages import _same, open_page
 
@@ -24,8 +25,13 @@ def test_a_product_with_a_departement_shows_its_share_of_france() -> None:
         "territoire": "53",
     }
     assert at.title[0].value == r"Produit — Industrie pharmaceutique \(C21Z\)"  # lib.text.plain
-    headers = [h.value for h in at.header]
-    assert headers == ["Carte des départements", "Pays partenaires", "Évolution"]
+    # The first screen: key figures and the first départements; the rest one click away.
+    titles = [f"**{section.title}**" for section in sections.PRODUIT]
+    assert [e.label for e in at.expander if e.label in titles] == titles
+    assert RUNS_KEY not in at.session_state
+    at.query_params["section"] = ",".join(sections.slugs(sections.PRODUIT))
+    at.run()
+    assert len(at.session_state[RUNS_KEY]) == len(sections.PRODUIT)
     evolution = product_view.evolution("C21Z", MAYENNE).set_index(["year", "flow"])
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Exportations de la France"] == formatting.meur(
@@ -53,16 +59,25 @@ def test_imports_of_france_and_a_bad_code() -> None:
 
 
 def test_the_product_widget_writes_the_url() -> None:
-    at = open_page("produit", code="C21Z", annee="2024")
+    at = open_page("produit", code="C21Z", annee="2024", section="carte,ailleurs")
+    assert any("Section « ailleurs » inconnue" in info.value for info in at.info)
     at.selectbox(key="produit-product").set_value("C10A").run()
     assert at.query_params["code"] == "C10A"
     at.radio(key="produit-flux").set_value("import").run()
     assert at.query_params["flux"] == "import"
+    assert at.query_params["section"] == "carte"  # kept open across the changes
+    assert dict(at.session_state[RUNS_KEY]) == {"produit-section-carte": 3}
     assert not at.exception
 
 
 def test_the_fiche_links_its_products_to_their_page() -> None:
-    at = open_page("fiche", niveau="departement", code="53", annee="2024")
+    at = open_page(
+        "fiche",
+        niveau="departement",
+        code="53",
+        annee="2024",
+        section="activites,flux-export,flux-import",
+    )
     frames = _frames(at)
     products = next(f for f in frames if {"product", "Page du produit"} <= set(f.columns))
     first = products.iloc[0]

@@ -51,7 +51,7 @@ def test_fiche_to_country_to_departement(page, app_url: str, same_dataset) -> No
     outside: list[str] = []
     page.on("request", lambda r: urlparse(r.url).netloc not in {host, ""} and outside.append(r.url))
 
-    page.goto(f"{app_url}/fiche?niveau=departement&code=53&annee=2024")
+    page.goto(f"{app_url}/fiche?niveau=departement&code=53&annee=2024&section=monde")
     wait_for_app(page)
     page.get_by_text("Les pays partenaires dans le monde, Mayenne").first.wait_for()
     page.locator(f"{WORLD_PLOT} path.choroplethlocation").first.wait_for(state="attached")
@@ -63,6 +63,8 @@ def test_fiche_to_country_to_departement(page, app_url: str, same_dataset) -> No
     wait_for_app(page)
     totals = country_view.totals("DE", 2024)
     page.get_by_text(_text(formatting.meur(totals["exports_eur"]))).first.wait_for()
+    page.locator("[data-testid='stExpander'] summary", has_text="Les départements").click()
+    page.wait_for_url(re.compile(r"section=departements"), timeout=30_000)
     page.locator(MAP_FRAME).scroll_into_view_if_needed()
     page.wait_for_timeout(500)
     screenshot(page, "31-pays-allemagne")

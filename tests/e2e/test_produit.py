@@ -37,7 +37,9 @@ def test_fiche_to_product_to_departement(page, app_url: str, same_dataset) -> No
     # Mayenne's first export product: the largest box of the treemap's exports.
     products = queries.products(MAYENNE, 2024)
     first = products[products["flow"] == "export"].iloc[0]
-    page.goto(f"{app_url}/fiche?niveau=departement&code=53&annee=2024&flux=export")
+    page.goto(
+        f"{app_url}/fiche?niveau=departement&code=53&annee=2024&flux=export&section=activites"
+    )
     wait_for_app(page)
     box = page.locator(".js-plotly-plot g.slice").filter(
         has_text=_text(formatting.meur(first["value_eur"]))
@@ -54,7 +56,9 @@ def test_fiche_to_product_to_departement(page, app_url: str, same_dataset) -> No
     page.get_by_text(_text(_share(first["product"], MAYENNE, "export"))).first.wait_for()
     screenshot(page, "30-produit-mayenne")
 
-    # A click on the product's map: the Sarthe.
+    # A click on the product's map (opened with a click on its title): the Sarthe.
+    page.locator("[data-testid='stExpander'] summary", has_text="Carte des départements").click()
+    page.wait_for_url(re.compile(r"section=carte"), timeout=30_000)
     page.locator(MAP_FRAME).scroll_into_view_if_needed()
     page.wait_for_timeout(500)
     click_departement(page, "72")
