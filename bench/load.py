@@ -94,7 +94,7 @@ import numpy as np
 
 from bench import cluster as clusters
 from bench.streamlit_client import HttpResponse, ProtocolError, Run, StreamlitSession, http_get
-from lib import api, config, refs, tables, urlstate
+from lib import api, config, refs, sessionlimits, tables, urlstate
 from lib.domain import MapState
 from lib.territory import FRANCE, Territory
 
@@ -121,6 +121,9 @@ VISIT = {
     "csv": "a CSV of the fiche downloaded",
     "exposition": "Exposition of the same territory (new tab)",
 }
+# Every client comes from 127.0.0.1: the bounds on sessions (lib/sessionlimits.py) are lifted,
+# so that the ramp measures the capacity, not the bound.
+UNBOUNDED = {sessionlimits.ENV_MAX_SESSIONS: "0", sessionlimits.ENV_PER_ADDRESS: "0"}
 FICHE_ACTIONS = ("open", "section", "top")  # each ends with a complete fiche (or its section)
 PAGE_ACTIONS = ("carte", *FICHE_ACTIONS, "exposition")  # what a person waits for on screen
 FLUX_LABELS = {"export": "Exportations", "import": "Importations", "tous": "Les deux"}
@@ -1090,7 +1093,9 @@ def run_configuration(
     busy = wait_quiet(args.wait_quiet) if args.wait_quiet else None
     script = clusters.FLOOR_SCRIPT if args.floor else clusters.APP_SCRIPT
     name += " (floor)" if args.floor else ""
-    cluster = clusters.start(data_dir, backends, proxy=proxy, app_dir=app_dir, script=script)
+    cluster = clusters.start(
+        data_dir, backends, proxy=proxy, app_dir=app_dir, script=script, env=UNBOUNDED
+    )
     try:
         levels, recorder = run_sync(
             ramp(
