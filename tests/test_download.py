@@ -26,6 +26,7 @@ from tests.servers import Answer, asgi_server, http_request
 from tests.test_quarters import ROWS
 
 MAYENNE = Territory("dept", "53")
+ORIGINAL_WRITE = queries.write_rows_csv
 
 
 class Client:
@@ -293,7 +294,7 @@ def test_a_query_interrupted_mid_file_never_leaves_a_shorter_file(
         then.set()
         with pytest.raises(http.client.IncompleteRead):  # the browser: « download failed »
             response.read()
-    monkeypatch.undo()
+    monkeypatch.setattr(queries, "write_rows_csv", ORIGINAL_WRITE)  # the dataset stays
     assert client.get(download.url(DataFilter(MAYENNE, 2024, 2024))).status_code == 200
 
 
@@ -308,7 +309,7 @@ def test_a_reader_gone_early_ends_the_copy_and_frees_its_slot(
         with _open(client) as response:
             response.readline()
     then.set()
-    monkeypatch.undo()
+    monkeypatch.setattr(queries, "write_rows_csv", ORIGINAL_WRITE)  # the dataset stays
     deadline = time.monotonic() + 20  # the server notices a reader gone at its next send
     while client.get(download.url(DataFilter(MAYENNE, 2024, 2024))).status_code != 200:
         assert time.monotonic() < deadline, "a slot is still held"

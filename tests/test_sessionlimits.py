@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from streamlit.proto.BackMsg_pb2 import BackMsg
 
+from bench.load import run_sync
 from bench.streamlit_client import ProtocolError, StreamlitSession
 from lib import sessionlimits, uploadgate
 from lib.ratelimit import RateLimiter
@@ -72,7 +73,7 @@ def _run(middleware: sessionlimits.SessionLimits, scope: dict) -> tuple[list[dic
         reached.append(True)
 
     middleware.app = app
-    asyncio.run(middleware(scope, receive, send))
+    run_sync(middleware(scope, receive, send))
     return sent, bool(reached)
 
 
@@ -171,4 +172,4 @@ def test_a_full_process_keeps_its_sessions_and_says_so_to_the_next(two_sessions_
         await first.close()
         await third.close()
 
-    asyncio.run(scenario())
+    run_sync(scenario())

@@ -23,6 +23,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
+from bench.load import run_sync
 from bench.streamlit_client import StreamlitSession
 from lib import admin, uploadgate
 from tests.servers import streamlit_server
@@ -83,7 +84,7 @@ def _call(guard: uploadgate.UploadGuard, method: str, path: str) -> tuple[list[d
         reached.append(True)
 
     guard.app = app
-    asyncio.run(guard({"type": "http", "method": method, "path": path}, receive, send))
+    run_sync(guard({"type": "http", "method": method, "path": path}, receive, send))
     return (sent if not reached else [{"reached": True}]), reads
 
 
@@ -183,7 +184,7 @@ def test_an_anonymous_session_gets_no_upload_url_and_no_upload(served: str) -> N
             forged = f"/_stcore/upload_file/{uuid.uuid4()}/{uuid.uuid4()}"
             assert put(served, forged, anonymous.cookies, b"E;2024") == (403, uploadgate.REFUSED)
 
-    asyncio.run(scenario())
+    run_sync(scenario())
 
 
 def test_an_administrator_uploads_until_logging_out(served: str) -> None:
@@ -202,7 +203,7 @@ def test_an_administrator_uploads_until_logging_out(served: str) -> None:
             refused = put(served, urlsplit(url).path, session.cookies, b"E;2024;1;53")
             assert refused == (403, uploadgate.REFUSED)
 
-    asyncio.run(scenario())
+    run_sync(scenario())
 
 
 def _captions(session: StreamlitSession) -> list:
