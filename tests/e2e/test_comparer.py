@@ -28,7 +28,8 @@ def same_dataset(demo_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _metrics(scope) -> dict[str, str]:
     """{label: value} of the metrics inside `scope` (the first of each label)."""
-    scope.locator("[data-testid='stMetric']").first.wait_for()
+    # Every metric drawn, not only the first: Streamlit draws them one after the other.
+    scope.locator("[data-testid='stMetric']").nth(len(LABELS) - 1).wait_for()
     values: dict[str, str] = {}
     for metric in scope.locator("[data-testid='stMetric']").all():
         label = metric.locator("[data-testid='stMetricLabel']").inner_text().strip()
