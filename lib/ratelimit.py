@@ -80,7 +80,8 @@ class RateLimiter:
         return max(1, math.ceil(wait_s))
 
 
-def _env_number(name: str, default: int) -> int:
+def env_count(name: str, default: int) -> int:
+    """A whole number (0 included) from the environment; `default` when unset or not one."""
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
@@ -92,4 +93,4 @@ def _env_number(name: str, default: int) -> int:
 
 def from_env() -> RateLimiter:
     """The limiter configured by COMEXT_API_RATE and COMEXT_API_BURST (defaults above)."""
-    return RateLimiter(_env_number(ENV_RATE, DEFAULT_RATE), _env_number(ENV_BURST, DEFAULT_BURST))
+    return RateLimiter(env_count(ENV_RATE, DEFAULT_RATE), env_count(ENV_BURST, DEFAULT_BURST))

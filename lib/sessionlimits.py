@@ -26,7 +26,6 @@ turn the per-address limit off. Plain ASGI: no Streamlit import.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections import Counter
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -34,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lib.config import ROOT
-from lib.ratelimit import RateLimiter
+from lib.ratelimit import RateLimiter, env_count
 
 ENV_MAX_SESSIONS = "COMEXT_MAX_SESSIONS"
 ENV_PER_ADDRESS = "COMEXT_SESSIONS_PER_ADDRESS"
@@ -57,16 +56,6 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-
-
-def _env_limit(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    if raw.isascii() and raw.isdigit():
-        return int(raw)
-    log.warning("%s=%r is not a whole number: %d is used", name, raw, default)
-    return default
 
 
 @dataclass
@@ -108,14 +97,14 @@ class SessionCounter:
 
 def from_env() -> SessionCounter:
     return SessionCounter(
-        _env_limit(ENV_MAX_SESSIONS, DEFAULT_MAX_SESSIONS),
-        _env_limit(ENV_PER_ADDRESS, DEFAULT_PER_ADDRESS),
+        env_count(ENV_MAX_SESSIONS, DEFAULT_MAX_SESSIONS),
+        env_count(ENV_PER_ADDRESS, DEFAULT_PER_ADDRESS),
     )
 
 
 def rerun_limiter() -> RateLimiter:
     """Reruns per session (its Streamlit id as the client): COMEXT_RERUNS_PER_MINUTE."""
-    return RateLimiter(_env_limit(ENV_RERUNS, DEFAULT_RERUNS_PER_MINUTE), RERUN_BURST)
+    return RateLimiter(env_count(ENV_RERUNS, DEFAULT_RERUNS_PER_MINUTE), RERUN_BURST)
 
 
 def address_of(scope: Scope) -> str:
