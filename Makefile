@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 PORT   ?= 8501
 N      ?= 2
 
-.PHONY: run test data lint format bench chromium pdf-printer venv e2e nginx load load-floor serve
+.PHONY: run test data lint format bench chromium pdf-printer venv e2e nginx load load-floor serve chaos
 
 venv: $(STAMP)
 
@@ -71,3 +71,9 @@ load-floor: venv nginx
 # N app processes on the ports after PORT, nginx on PORT with sticky sessions (docs/DEPLOY.md).
 serve: dataset nginx
 	$(PY) -m bench.cluster --backends $(N) --port $(PORT)
+
+# Faults under load, one at a time (nginx + 2 processes): a process killed, an import and a
+# rollback, a damaged file, a full disk, a failing remote store (docs/RELIABILITY.md). About
+# 6 minutes; results in bench/results/chaos.json. `make chaos ARGS=--short`: about 2.5 minutes.
+chaos: venv nginx
+	$(PY) -m bench.chaos $(ARGS)

@@ -9,6 +9,9 @@ exits. HTTP/1.1 with keep-alive, as S3 and CDNs offer; `Range: bytes=a-b` answer
 only those bytes read from disk. Idle connections are closed after `IDLE_TIMEOUT_S`. Every
 request is counted (method, path, Range header, bytes of body sent) so that benchmarks can
 report the traffic of each view. Used by tests/test_remote.py and bench/run.py.
+
+`server.faults.set("stall")` makes every request wait (as a store that no longer answers) until
+the mode changes; `"error"` answers 500 to every request; `"ok"` serves again (bench/chaos.py).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import re
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,6 +27,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 IDLE_TIMEOUT_S = 30.0  # a kept-alive connection with no request for this long is closed
+STALL_MAX_S = 600.0  # a stalled request is answered (in the mode then) after this long at most
 BLOCK = 1 << 20  # bytes read from disk at a time for one range
 _RANGE = re.compile(r"bytes=(\d+)-(\d*)")
 
@@ -51,12 +56,47 @@ class Traffic:
             self.bytes_sent = 0
 
 
+class Faults:
+    """What the server does to every request: "ok" (serve it), "stall" (hold it until the mode
+    changes, at most STALL_MAX_S), "error" (answer 500). Thread-safe; counts what it did."""
+
+    MODES = ("ok", "stall", "error")
+
+    def __init__(self) -> None:
+        self._mode = "ok"
+        self._changed = threading.Condition()
+        self.stalled = 0
+        self.failed = 0
+
+    @property
+    def mode(self) -> str:
+        return self._mode
+
+    def set(self, mode: str) -> None:
+        if mode not in self.MODES:
+            raise ValueError(f"unknown mode {mode!r}")
+        with self._changed:
+            self._mode = mode
+            self._changed.notify_all()
+
+    def hold(self) -> str:
+        """The mode to answer a request in, once any stall is over."""
+        with self._changed:
+            if self._mode == "stall":
+                self.stalled += 1
+                self._changed.wait_for(lambda: self._mode != "stall", timeout=STALL_MAX_S)
+            if self._mode == "error":
+                self.failed += 1
+            return self._mode
+
+
 @dataclass
 class Served:
-    """A running server: its base URL and its traffic."""
+    """A running server: its base URL, its traffic and its faults."""
 
     url: str
     traffic: Traffic
+    faults: Faults = field(default_factory=Faults)
 
     @property
     def requests(self) -> list[tuple[str, str, str | None]]:
@@ -70,11 +110,22 @@ class RangeHandler(SimpleHTTPRequestHandler):
     disable_nagle_algorithm = True  # headers and body are separate writes: no 40 ms ACK stall
     timeout = IDLE_TIMEOUT_S
     traffic: Traffic = Traffic()  # replaced per server by serve()
+    faults: Faults = Faults()  # idem
 
     def log_message(self, format: str, *args: object) -> None:  # keep output quiet
         pass
 
+    def _faulty(self) -> bool:
+        """Apply the server's fault: True when the request was answered by it (500)."""
+        if self.faults.hold() != "error":
+            return False
+        self.traffic.record(self.command, self.path, self.headers.get("Range"), 0)
+        self.send_error(500, "Internal Server Error (simulated)")
+        return True
+
     def do_GET(self) -> None:
+        if self._faulty():
+            return
         header = self.headers.get("Range")
         match = _RANGE.fullmatch(header or "")
         path = Path(self.translate_path(self.path))
@@ -107,6 +158,8 @@ class RangeHandler(SimpleHTTPRequestHandler):
                 length -= len(chunk)
 
     def do_HEAD(self) -> None:
+        if self._faulty():
+            return
         self.traffic.record("HEAD", self.path, None, 0)
         super().do_HEAD()
 
@@ -120,19 +173,33 @@ class RangeHandler(SimpleHTTPRequestHandler):
         return path.stat().st_size if path.is_file() else 0
 
 
+class _Server(ThreadingHTTPServer):
+    """A client that gave up (a stalled or failed request, its connection closed) is no error of
+    the server's: no traceback on stderr for it."""
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
 @contextlib.contextmanager
 def serve(folder: str | Path) -> Iterator[Served]:
     """Serve `folder` on http://127.0.0.1:<free port> until the block exits."""
     traffic = Traffic()
-    handler_class = type("BoundRangeHandler", (RangeHandler,), {"traffic": traffic})
+    faults = Faults()
+    handler_class = type(
+        "BoundRangeHandler", (RangeHandler,), {"traffic": traffic, "faults": faults}
+    )
     handler = functools.partial(handler_class, directory=str(folder))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = _Server(("127.0.0.1", 0), handler)
     server.daemon_threads = True  # a kept-alive connection never blocks the exit
     thread = threading.Thread(target=server.serve_forever, name="bench-httpserver", daemon=True)
     thread.start()
     try:
-        yield Served(f"http://127.0.0.1:{server.server_address[1]}", traffic)
+        yield Served(f"http://127.0.0.1:{server.server_address[1]}", traffic, faults)
     finally:
+        faults.set("ok")  # release stalled requests, so that the server stops at once
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)

@@ -93,6 +93,7 @@ from urllib.parse import parse_qsl, urlencode
 import numpy as np
 
 from bench import cluster as clusters
+from bench import procstat
 from bench.streamlit_client import HttpResponse, ProtocolError, Run, StreamlitSession, http_get
 from lib import api, config, refs, sessionlimits, tables, urlstate
 from lib.domain import MapState
@@ -723,10 +724,10 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     return float(np.percentile(values, q)) if values else None
 
 
-async def session_counts(cluster: clusters.Cluster) -> list[int]:
-    """Sessions each app process has opened so far (its /_stcore/metrics)."""
+async def session_counts(urls: Sequence[str]) -> list[int]:
+    """Sessions each app process (its base URL) has opened so far (its /_stcore/metrics)."""
     counts = []
-    for url in cluster.backend_urls():
+    for url in urls:
         try:
             response = await http_get(f"{url}/_stcore/metrics", timeout_s=10)
             found = re.search(rb'session_events_total\{type="connect"\} (\d+)', response.body)
@@ -756,7 +757,7 @@ class Snapshot:
 
     @classmethod
     async def take(cls, cluster: clusters.Cluster) -> Snapshot:
-        sessions = await session_counts(cluster)
+        sessions = await session_counts(cluster.backend_urls())
         return cls(
             time.monotonic(),
             [b.cpu_seconds() for b in cluster.backends],
@@ -1159,12 +1160,7 @@ def run_configuration(
 
 
 def machine() -> dict[str, Any]:
-    cpu = "unknown"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+    cpu = procstat.cpu_model()
     nginx = clusters.nginx_binary()
     nginx_version = None
     if nginx:

@@ -1,5 +1,5 @@
-"""Readings of /proc for one process (standard library only: bench.child imports it before
-measuring the import of lib).
+"""Readings of /proc for one process and for the machine (standard library only: bench.child
+imports it before measuring the import of lib).
 
 VmHWM is the peak resident memory of the process's current address space: an `exec` starts it
 afresh, so a child reports its own peak. `ru_maxrss` (getrusage) does not: Linux carries the
@@ -7,6 +7,9 @@ parent's peak over across fork and exec (a child spawned by a 1.5 GB parent repo
 """
 
 from __future__ import annotations
+
+import contextlib
+import platform
 
 
 def memory_bytes(pid: int | str = "self") -> tuple[int, int]:
@@ -24,3 +27,15 @@ def memory_bytes(pid: int | str = "self") -> tuple[int, int]:
 def peak_rss_mb(pid: int | str = "self") -> float:
     """Peak resident memory of a process, MiB (VmHWM)."""
     return memory_bytes(pid)[1] / 2**20
+
+
+def cpu_model() -> str:
+    """The machine's CPU, as /proc/cpuinfo names it (the benchmark reports say where they ran)."""
+    with (
+        contextlib.suppress(OSError),
+        open("/proc/cpuinfo", encoding="ascii", errors="replace") as handle,
+    ):
+        for line in handle:
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine()

@@ -55,7 +55,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from bench import baseline, browser, compare, generate, httpserver, report, workload
+from bench import baseline, browser, compare, generate, httpserver, procstat, report, workload
 from bench.workload import Draw
 from lib import cache, config, db, store
 
@@ -162,18 +162,10 @@ def parse_settings(argv: list[str] | None) -> Settings:
 # --- machine and dataset ---------------------------------------------------------------------
 
 
-def _cpu_model() -> str:
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or platform.machine()
-
-
 def machine() -> dict[str, Any]:
     ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     return {
-        "cpu": _cpu_model(),
+        "cpu": procstat.cpu_model(),
         "cores": os.cpu_count(),
         "ram_gib": round(ram / 2**30, 1),
         "os": platform.platform(),

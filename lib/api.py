@@ -250,6 +250,8 @@ def _build(table: tables.Table, state: Any) -> pd.DataFrame:
         return table.build(state)
     except db.QueryTimeout as timeout:
         raise ApiError(503, str(timeout), headers={"Retry-After": "5"}) from None
+    except db.DataUnavailable as unavailable:  # a damaged file, a failing remote store
+        raise ApiError(503, str(unavailable), headers={"Retry-After": "30"}) from None
     except (evolution.NotComparable, tables.Unavailable) as unavailable:
         raise ApiError(404, str(unavailable)) from None
     finally:

@@ -8,13 +8,18 @@ rebuilt when the manifest changes (an ingest in this or another process). A remo
 
 Queries run through `run()`, which bounds their time: after QUERY_TIMEOUT_S a timer thread
 interrupts the thread's cursor (DuckDB's `interrupt()`, which stops only what that cursor runs)
-and `run()` raises QueryTimeout, whose French message the pages show.
+and `run()` raises QueryTimeout, whose French message the pages show. A Parquet file that
+cannot be read (truncated, corrupted: DamagedData) or a remote store that fails (RemoteUnavailable)
+is reported the same way, in French, naming the file, instead of DuckDB's own error; the other
+pages keep working. A failed refresh of a remote manifest keeps the version already read.
 """
 
 from __future__ import annotations
 
 import itertools
+import logging
 import os
+import re
 import tempfile
 import threading
 import time
@@ -28,6 +33,7 @@ import duckdb
 from lib import config, refs, remote, schema, store
 from lib.sql import literal
 
+_LOG = logging.getLogger(__name__)
 _lock = threading.Lock()
 _local = threading.local()
 
@@ -39,6 +45,7 @@ class _Process:
     stamp: int | None
     manifest: store.Manifest | None
     generation: int  # changes whenever the views are rebuilt over another manifest
+    refreshing: bool = False  # a thread is reading the remote manifest (outside the lock)
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,12 @@ class DatasetKey:
 _process: _Process | None = None
 _generations = itertools.count(1)  # process-wide, so that a reopened connection never reuses one
 REMOTE_REFRESH_S = 10  # how often a remote manifest is re-read (no cheap stat over HTTP)
+# A remote store that stops answering: each HTTP request is given up after this long, tried
+# twice in all, so that a query fails (in French) near QUERY_TIMEOUT_S: DuckDB's interrupt
+# does not stop a request waiting for its answer (its defaults: 30 s, 4 tries, 2 minutes).
+REMOTE_HTTP_TIMEOUT_S = 4
+REMOTE_HTTP_RETRIES = 1
+REMOTE_REFRESH_WAIT_S = 1.0  # how long a page waits for the manifest's refresh it triggered
 
 
 # The canonical columns of `trade`; older layouts lack quarter, cpf4 and mass_kg (read as NULL).
@@ -203,6 +216,9 @@ def _open(location: str) -> _Process:
     _load_reference_tables(con)
     if config.is_remote(location):
         remote.load_httpfs(con)
+        # GLOBAL: the settings of the connection itself would not reach the threads' cursors.
+        con.execute(f"SET GLOBAL http_timeout = {REMOTE_HTTP_TIMEOUT_S}")
+        con.execute(f"SET GLOBAL http_retries = {REMOTE_HTTP_RETRIES}")
     stamp = _stamp(location)
     manifest = _read_manifest(con, location)
     _create_views(con, location, manifest)
@@ -211,22 +227,67 @@ def _open(location: str) -> _Process:
 
 
 def _current() -> _Process:
-    """The process-wide connection, (re)opened for the configured location and manifest."""
+    """The process-wide connection, (re)opened for the configured location and manifest.
+
+    A local manifest is re-read under the lock (a stat, then a small file). A remote one is read
+    by one thread at a time, outside the lock; the thread that asked waits for it at most
+    REMOTE_REFRESH_WAIT_S, then goes on with the version already read, as every other thread
+    does meanwhile: a slow store never holds the sessions behind one request. When the read
+    fails, that version stays, and the read is tried again in the next REMOTE_REFRESH_S slot.
+    """
     global _process
     location = config.data_dir()
     with _lock:
         if _process is None or _process.location != location:
             _process = _open(location)
-        else:
-            stamp = _stamp(location)
-            if stamp != _process.stamp:
-                _process.stamp = stamp
-                manifest = _read_manifest(_process.con, location)
-                if manifest != _process.manifest:
-                    _process.manifest = manifest
-                    _process.generation = next(_generations)
-                    _create_views(_process.con, location, manifest)
-        return _process
+            return _process
+        process = _process
+        stamp = _stamp(location)
+        if stamp == process.stamp:
+            return process
+        if not config.is_remote(location):
+            process.stamp = stamp
+            _use_manifest(process, location, store.read_manifest(location))
+            return process
+        if process.refreshing:
+            return process
+        process.refreshing = True
+    reader = threading.Thread(
+        target=_refresh_remote, args=(process, location, stamp), name="manifest", daemon=True
+    )
+    reader.start()
+    reader.join(REMOTE_REFRESH_WAIT_S)
+    return process
+
+
+def _refresh_remote(process: _Process, location: str, stamp: int | None) -> None:
+    """Read the remote manifest (in its own thread) and use it when it could be read."""
+    manifest: store.Manifest | None = None
+    read = False
+    try:
+        reader = process.con.cursor()
+        try:
+            manifest = remote.read_manifest(reader, location)
+            read = True
+        finally:
+            reader.close()
+    except (remote.RemoteError, duckdb.Error, ValueError, KeyError) as error:
+        # a failing store, or a manifest being uploaded (not yet whole JSON)
+        _LOG.warning("remote manifest not refreshed: %s", error)
+    finally:
+        with _lock:
+            process.refreshing = False
+            process.stamp = stamp
+            if read and _process is process:
+                _use_manifest(process, location, manifest)
+
+
+def _use_manifest(process: _Process, location: str, manifest: store.Manifest | None) -> None:
+    """Rebuild the views over `manifest` when it differs from the one they read (under _lock)."""
+    if manifest != process.manifest:
+        process.manifest = manifest
+        process.generation = next(_generations)
+        _create_views(process.con, location, manifest)
 
 
 def cursor() -> duckdb.DuckDBPyConnection:
@@ -254,6 +315,67 @@ class QueryTimeout(RuntimeError):
             "(territoire, période, produits, pays) ou réessayez dans un instant."
         )
         self.seconds = seconds
+
+
+class DataUnavailable(RuntimeError):
+    """Data a query needs could not be read; the message is French, for the pages."""
+
+
+class DamagedData(DataUnavailable):
+    """A Parquet file of the dataset is unreadable (truncated, corrupted, missing): the pages
+    that need it say so; `path` names it (relative to the dataset folder when inside it)."""
+
+    def __init__(self, path: str, detail: str = "") -> None:
+        self.path = path
+        self.detail = detail
+        super().__init__(
+            f"Données endommagées : le fichier « {path} » du jeu de données est illisible, "
+            "cette partie de la page ne peut pas s'afficher (les autres pages restent "
+            "disponibles). L'administrateur peut vérifier le jeu de données "
+            "(python -m lib.store check) et restaurer la version précédente "
+            "(python -m lib.store rollback)."
+        )
+
+
+class RemoteUnavailable(DataUnavailable):
+    """The remote store holding the dataset failed to answer (an HTTP error, a dropped
+    connection): a passing failure, worth a retry."""
+
+    def __init__(self, detail: str = "") -> None:
+        self.detail = detail
+        how = "dans les délais" if "timeout" in detail.lower() else "correctement"
+        super().__init__(
+            f"Le serveur qui héberge les données ne répond pas {how} pour le moment ; "
+            "cette partie de la page ne peut pas s'afficher. Réessayez dans un instant."
+        )
+
+
+# A file named in DuckDB's message: 'path' or "path" ending in .parquet.
+_PARQUET_IN_MESSAGE = re.compile(r"""['"]([^'"]+?\.parquet)['"]""")
+
+
+def unreadable_data(error: BaseException) -> DataUnavailable | None:
+    """The French DataUnavailable for DuckDB's error when a data file could not be read (a
+    damaged Parquet file, a failing remote store), else None (a bug, not the data: raised)."""
+    if not isinstance(error, duckdb.IOException | duckdb.InvalidInputException):
+        return None
+    message = str(error)
+    found = _PARQUET_IN_MESSAGE.search(message)
+    remote_error = isinstance(error, duckdb.HTTPException) or "HTTP" in message
+    if found is None:
+        return RemoteUnavailable(message) if remote_error else None
+    path = found.group(1)
+    if config.is_remote(path) or remote_error:
+        return RemoteUnavailable(message)
+    return DamagedData(_shown_path(path), message.splitlines()[0])
+
+
+def _shown_path(path: str) -> str:
+    """A data file as the pages name it: relative to the dataset folder (no server path)."""
+    try:
+        return str(Path(path).resolve().relative_to(Path(config.data_dir()).resolve()))
+    except (ValueError, OSError):
+        return Path(path).name
 
 
 class _Watch:
@@ -285,7 +407,8 @@ def run(
 
     The timer covers the fetch too (a result may be computed as it is fetched). An interrupt
     that lands just after the query finished hits an idle cursor, which DuckDB ignores.
-    Raises QueryTimeout when the timer interrupted the query.
+    Raises QueryTimeout when the timer interrupted the query, DamagedData when a data file is
+    unreadable, RemoteUnavailable when the remote store failed (French messages).
     """
     cur = cursor()
     seconds = QUERY_TIMEOUT_S
@@ -298,6 +421,9 @@ def run(
     except duckdb.Error as error:
         if watch.fired:
             raise QueryTimeout(seconds) from error
+        unreadable = unreadable_data(error)
+        if unreadable is not None:
+            raise unreadable from error
         raise
     finally:
         watch.finish()

@@ -155,7 +155,7 @@ def csv_bytes(data_filter: DataFilter) -> bytes:
     a query interrupted after db.QUERY_TIMEOUT_S gives a file saying so."""
     try:
         path = write_csv_file(data_filter)
-    except db.QueryTimeout as timeout:
+    except (db.QueryTimeout, db.DataUnavailable) as timeout:
         return export.to_csv_bytes(pd.DataFrame({"erreur": [str(timeout)]}))
     try:
         return path.read_bytes()
@@ -223,7 +223,7 @@ def _checked(form: _Format, params: dict[str, list[str]]) -> DataFilter | Respon
         return PlainTextResponse(" ".join([REFUSED, *notices]), status_code=400)
     try:
         refusal = form.refusal(data_filter)
-    except db.QueryTimeout as timeout:
+    except (db.QueryTimeout, db.DataUnavailable) as timeout:
         return PlainTextResponse(str(timeout), status_code=503)
     if refusal:
         return PlainTextResponse(refusal, status_code=422)
@@ -237,7 +237,7 @@ def _prepare(form: _Format, params: dict[str, list[str]]) -> tuple[Path, str, st
         return checked
     try:
         path = form.write(checked)
-    except db.QueryTimeout as timeout:
+    except (db.QueryTimeout, db.DataUnavailable) as timeout:
         return PlainTextResponse(str(timeout), status_code=503)
     return path, file_name(checked, form.extension), form.media_type
 
@@ -282,7 +282,7 @@ class CsvStream:
 
 
 def _failure(error: BaseException) -> Response:
-    if isinstance(error, db.QueryTimeout):
+    if isinstance(error, db.QueryTimeout | db.DataUnavailable):
         return PlainTextResponse(str(error), status_code=503)
     raise error
 

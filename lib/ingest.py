@@ -758,7 +758,7 @@ def _child(
             *args, on_progress=lambda d, t, m: channel.put(("progress", d, t, m)), **kwargs
         )
         channel.put(("done", result))
-    except IngestError as error:
+    except (IngestError, store.WriteFailed) as error:
         channel.put(("refused", str(error)))
     except Exception as error:  # reported to the parent, which shows it
         channel.put(("refused", f"l'import a échoué ({type(error).__name__} : {error})."))
@@ -864,6 +864,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         progress.clear()
         print(f"Erreur : {error}", file=sys.stderr)
         return 2
+    except store.WriteFailed as error:  # a full disk: the published version is untouched
+        progress.clear()
+        print(f"Erreur : {error}", file=sys.stderr)
+        return 1
     except OSError as error:
         progress.clear()
         print(f"Erreur : écriture impossible dans « {location} » ({error}).", file=sys.stderr)

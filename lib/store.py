@@ -355,64 +355,100 @@ def write_years(
         version = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
         staging = data_dir / f".tmp-{version}"
         staging.mkdir()
-        files: dict[int, str] = {}
-        parts: dict[int, dict[str, Part]] = {}
-        for done, year in enumerate(new_years):
-            if on_progress:
-                on_progress(done, len(new_years), f"écriture de l'année {year}")
-            flows = sorted(f for y, f in new_pairs if y == year)
-            kept = _kept_source(con, data_dir, base, year, flows)
-            files[year] = _write_year(con, incoming, kept, year, staging, version)
-            _derive(con, staging / f"year={year}")
-            parts[year] = _parts_of(
-                con,
-                staging / f"year={year}" / DATA_FILE,
-                flows,
-                source,
-                {f: (part_inputs or {}).get((year, f), inputs or []) for f in flows},
-            )
-            if kept is not None and base is not None:
-                parts[year] |= {f: p for f, p in base.parts.get(year, {}).items() if f not in flows}
-        if base is not None:
-            for year, rel in base.files.items():
-                if year not in files:
-                    files[year] = _link_year(con, data_dir / rel, staging, version, year, base)
-                    parts[year] = _kept_parts(con, staging / f"year={year}" / DATA_FILE, base, year)
+        try:
+            return _write_version(
+                data_dir, con, incoming, new_pairs, new_years, version, staging, previous,
+                base=base, source=source, inputs=inputs, on_progress=on_progress,
+                labels=labels, part_inputs=part_inputs, action=action, by=by,
+            )  # fmt: skip
+        except BaseException as error:
+            # A full disk, a file-size limit, an I/O error: nothing the readers see has
+            # changed; the partial version goes now, so that it does not fill the disk more.
+            shutil.rmtree(staging, ignore_errors=True)
+            if isinstance(error, duckdb.IOException | OSError):
+                raise WriteFailed(data_dir, error) from error
+            raise
+
+
+def _write_version(
+    data_dir: Path,
+    con: duckdb.DuckDBPyConnection,
+    incoming: str,
+    new_pairs: list[Pair],
+    new_years: list[int],
+    version: str,
+    staging: Path,
+    previous: Manifest | None,
+    *,
+    base: Manifest | None,
+    source: str,
+    inputs: list[str] | None,
+    on_progress: Progress | None,
+    labels: str | None,
+    part_inputs: dict[Pair, list[str]] | None,
+    action: str | None,
+    by: str | None,
+) -> Manifest:
+    """write_years' work once it holds the lock: the version folder built in `staging`, then
+    the commit (the caller removes `staging` when this fails)."""
+    files: dict[int, str] = {}
+    parts: dict[int, dict[str, Part]] = {}
+    for done, year in enumerate(new_years):
         if on_progress:
-            on_progress(len(new_years), len(new_years), "validation")
-        label_file = _write_labels(con, data_dir, base, labels, staging, version)
-        rows = _count_rows(con, staging, files, version)
-        final = data_dir / f"v-{version}"
-        _fsync_tree(staging)
-        os.rename(staging, final)
-        _fsync_dir(data_dir)
-        created = datetime.now(UTC).isoformat(timespec="seconds")
-        written = [parts[y][f] for y, f in new_pairs]
-        event = Event(
-            version=version,
-            created=created,
-            action=action or ("demo" if source == "demo" else "import"),
-            pairs=tuple(new_pairs),
-            files=tuple(inputs or ()),
-            rows=sum(p.rows or 0 for p in written),
-            value_eur=sum(p.value_eur or 0.0 for p in written),
-            by=by,
-            based_on=previous.version if previous else None,
+            on_progress(done, len(new_years), f"écriture de l'année {year}")
+        flows = sorted(f for y, f in new_pairs if y == year)
+        kept = _kept_source(con, data_dir, base, year, flows)
+        files[year] = _write_year(con, incoming, kept, year, staging, version)
+        _derive(con, staging / f"year={year}")
+        parts[year] = _parts_of(
+            con,
+            staging / f"year={year}" / DATA_FILE,
+            flows,
+            source,
+            {f: (part_inputs or {}).get((year, f), inputs or []) for f in flows},
         )
-        manifest = Manifest(
-            version=version,
-            created=created,
-            files=files,
-            parts=parts,
-            rows=rows,
-            inputs=_merged_inputs(base, inputs or []),
-            layout=LAYOUT,
-            labels=label_file,
-            history=_history(previous, event),
-        )
-        _commit(data_dir, manifest, previous)
-        _collect_garbage(data_dir, keep={manifest.version, previous.version if previous else ""})
-        return manifest
+        if kept is not None and base is not None:
+            parts[year] |= {f: p for f, p in base.parts.get(year, {}).items() if f not in flows}
+    if base is not None:
+        for year, rel in base.files.items():
+            if year not in files:
+                files[year] = _link_year(con, data_dir / rel, staging, version, year, base)
+                parts[year] = _kept_parts(con, staging / f"year={year}" / DATA_FILE, base, year)
+    if on_progress:
+        on_progress(len(new_years), len(new_years), "validation")
+    label_file = _write_labels(con, data_dir, base, labels, staging, version)
+    rows = _count_rows(con, staging, files, version)
+    final = data_dir / f"v-{version}"
+    _fsync_tree(staging)
+    os.rename(staging, final)
+    _fsync_dir(data_dir)
+    created = datetime.now(UTC).isoformat(timespec="seconds")
+    written = [parts[y][f] for y, f in new_pairs]
+    event = Event(
+        version=version,
+        created=created,
+        action=action or ("demo" if source == "demo" else "import"),
+        pairs=tuple(new_pairs),
+        files=tuple(inputs or ()),
+        rows=sum(p.rows or 0 for p in written),
+        value_eur=sum(p.value_eur or 0.0 for p in written),
+        by=by,
+        based_on=previous.version if previous else None,
+    )
+    manifest = Manifest(
+        version=version,
+        created=created,
+        files=files,
+        parts=parts,
+        rows=rows,
+        inputs=_merged_inputs(base, inputs or []),
+        layout=LAYOUT,
+        labels=label_file,
+        history=_history(previous, event),
+    )
+    _commit(data_dir, manifest, previous)
+    _collect_garbage(data_dir, keep={manifest.version, previous.version if previous else ""})
+    return manifest
 
 
 def _columns_of(con: duckdb.DuckDBPyConnection, relation: str) -> set[str]:
@@ -748,6 +784,20 @@ def upgrade(data_dir: str | Path) -> Manifest | None:
         con.close()
 
 
+class WriteFailed(OSError):
+    """A new version could not be written (a full disk, a file-size limit, an I/O error): the
+    partial version was removed and the published one is untouched; the message is French."""
+
+    def __init__(self, data_dir: Path, error: BaseException) -> None:
+        detail = str(error).splitlines()[0] if str(error) else type(error).__name__
+        super().__init__(
+            f"écriture de la nouvelle version impossible dans « {data_dir} » ({detail}) : disque "
+            "plein ou taille de fichier limitée ? Rien n'a été modifié : le jeu de données "
+            "publié reste la version précédente, entière."
+        )
+        self.detail = detail
+
+
 class ReadOnlyDataset(Exception):
     """A write was asked of a dataset that cannot be written here (French message)."""
 
@@ -808,8 +858,130 @@ def rollback(data_dir: str | Path, by: str | None = None) -> Manifest:
         return restored
 
 
+@dataclass(frozen=True)
+class Damage:
+    """A file of a version that cannot be trusted: its path (relative to the data folder) and
+    what is wrong with it, in French."""
+
+    path: str
+    problem: str
+
+
+def version_files(manifest: Manifest) -> list[str]:
+    """Every file a version's readers open (relative paths): each year's data file, its
+    aggregates (current layout), the labels."""
+    found = []
+    for year in manifest.years:
+        rel = manifest.files[year]
+        found.append(rel)
+        if manifest.layout >= LAYOUT:
+            folder = rel.removesuffix(DATA_FILE)
+            found += [folder + name for name in DERIVED]
+    if manifest.labels:
+        found.append(manifest.labels)
+    return found
+
+
+def check(data_dir: str | Path, manifest: Manifest | None = None) -> list[Damage]:
+    """The damaged files of a version (default: the current one) of a local dataset: missing,
+    unreadable (footer, or any page of any column: everything is decoded), or a data file
+    whose rows or per-flow totals differ from what the manifest recorded when it was written.
+    Empty when every file is whole. Reads only; safe beside the running app."""
+    data_dir = Path(data_dir)
+    manifest = read_manifest(data_dir) if manifest is None else manifest
+    if manifest is None:
+        return []
+    con = duckdb.connect()
+    damaged = []
+    try:
+        for rel in version_files(manifest):
+            problem = _file_problem(con, data_dir / rel, rel, manifest)
+            if problem:
+                damaged.append(Damage(rel, problem))
+    finally:
+        con.close()
+    return damaged
+
+
+def _file_problem(
+    con: duckdb.DuckDBPyConnection, path: Path, rel: str, manifest: Manifest
+) -> str | None:
+    if not path.is_file():
+        return "fichier absent"
+    source = f"read_parquet({_path_literal(path)})"
+    try:
+        footer_rows = con.execute(
+            f"SELECT sum(num_rows) FROM parquet_file_metadata({_path_literal(path)})"
+        ).fetchall()[0][0]
+        columns = [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()]
+        # min() of every column decodes every page of the file (count(*) would not).
+        decode = ", ".join(f'min("{c}")' for c in columns)
+        con.execute(f"SELECT count(*), {decode} FROM {source}").fetchall()
+        totals = (
+            con.execute(
+                f"SELECT flow, count(*), sum(value_eur) FROM {source} GROUP BY flow"
+            ).fetchall()
+            if rel.endswith("/" + DATA_FILE) and {"flow", "value_eur"} <= set(columns)
+            else []
+        )
+    except duckdb.Error as error:
+        return f"illisible ({str(error).splitlines()[0]})"
+    year = next((y for y, f in manifest.files.items() if f == rel), None)
+    if year is None or manifest.layout < LAYOUT:
+        return None
+    parts = manifest.parts.get(year, {})
+    counted = [p.rows for p in parts.values() if p.rows is not None]
+    if parts and len(counted) == len(parts) and sum(counted) != footer_rows:
+        return f"{footer_rows} lignes, le manifeste en annonce {sum(counted)}"
+    for flow, count, total in totals:
+        part = parts.get(flow)
+        if part is None:
+            return f"flux {flow} absent du manifeste"
+        if part.rows is not None and part.rows != count:
+            return f"flux {flow} : {count} lignes, le manifeste en annonce {part.rows}"
+        if part.value_eur is not None and abs((total or 0.0) - part.value_eur) > max(
+            1.0, 1e-9 * abs(part.value_eur)
+        ):
+            return f"flux {flow} : total {total:.0f} €, le manifeste annonce {part.value_eur:.0f} €"
+    return None
+
+
+def check_report(data_dir: str | Path) -> tuple[int, str]:
+    """(exit status, French text) of `python -m lib.store check`: 0 when the current version
+    is whole, 1 when a file is damaged (named, with whether a rollback would mend it)."""
+    current = read_manifest(data_dir)
+    if current is None:
+        return 0, f"Aucun jeu de données dans « {data_dir} »."
+    files = version_files(current)
+    damaged = check(data_dir, current)
+    head = (
+        f"Jeu de données « {data_dir} », version {current.version} : {len(files)} fichiers vérifiés"
+    )
+    if not damaged:
+        return 0, f"{head}, aucun n'est endommagé."
+    lines = [f"{head}, {len(damaged)} endommagé{'s' if len(damaged) > 1 else ''} :"]
+    lines += [f"  {d.path} : {d.problem}" for d in damaged]
+    previous = read_previous(data_dir)
+    if previous is not None and previous.version != current.version:
+        if check(data_dir, previous):
+            lines.append(
+                f"La version précédente ({previous.version}) est endommagée elle aussi : "
+                "réimportez les fichiers des Douanes."
+            )
+        else:
+            lines.append(
+                f"La version précédente ({previous.version}) est intacte : "
+                "« python -m lib.store rollback » la rétablit."
+            )
+    else:
+        lines.append(
+            "Aucune version précédente n'est conservée : réimportez les fichiers des Douanes."
+        )
+    return 1, "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """`python -m lib.store upgrade|rollback|history [--data-dir DIR]`."""
+    """`python -m lib.store upgrade|rollback|history|check [--data-dir DIR]`."""
     import argparse
     import getpass
     import sys
@@ -819,9 +991,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m lib.store",
         description="upgrade : met le jeu de données au format courant ; rollback : restaure la "
-        "version précédente ; history : liste les changements.",
+        "version précédente ; history : liste les changements ; check : vérifie que chaque "
+        "fichier de la version courante est lisible et conforme au manifeste (code de sortie 1 "
+        "sinon, en nommant les fichiers endommagés).",
     )
-    parser.add_argument("command", choices=["upgrade", "rollback", "history"])
+    parser.add_argument("command", choices=["upgrade", "rollback", "history", "check"])
     parser.add_argument("--data-dir")
     args = parser.parse_args(argv)
     location = config.data_dir(args.data_dir)
@@ -830,6 +1004,15 @@ def main(argv: list[str] | None = None) -> int:
             restored = rollback(location, by=getpass.getuser())
             print(f"Version {restored.version} restaurée : {restored.rows} lignes.")
             return 0
+        if args.command == "check":
+            if config.is_remote(location):
+                raise ReadOnlyDataset(
+                    f"le jeu de données « {location} » est distant : vérifiez le dossier local "
+                    "publié (--data-dir)."
+                )
+            status, text = check_report(location)
+            print(text, file=sys.stderr if status else sys.stdout)
+            return status
         if args.command == "history":
             current = read_manifest(location)
             for event in current.history if current else ():

@@ -172,11 +172,16 @@ def unexpected_url_params(allowed: Collection[str] = ()) -> None:
 @contextmanager
 def query_time_limit() -> Iterator[None]:
     """Run a page: a query interrupted after db.QUERY_TIMEOUT_S (db.QueryTimeout) ends it with
-    a French message where it stopped, instead of a hanging page or a generic error."""
+    a French message where it stopped, instead of a hanging page or a generic error; so does a
+    data file that cannot be read (db.DamagedData: « Données endommagées », naming the file; a
+    failing remote store: db.RemoteUnavailable). Nothing else of the process is affected."""
     try:
         yield
     except db.QueryTimeout as timeout:
         st.error(str(timeout), icon="⏱️")  # our own text: no user value in it
+    except db.DataUnavailable as unavailable:
+        _LOG.warning("data unavailable: %s", getattr(unavailable, "detail", unavailable))
+        st.error(plain(str(unavailable)), icon="⚠️")  # a file name: never read as Markdown
 
 
 def install_query_string_guard() -> None:

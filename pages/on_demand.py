@@ -73,7 +73,10 @@ def _section(
             # The state from the URL, read again: in a rerun of this fragment alone (its own
             # widgets: the scenario's tariff, the world map's flow), the page's is older.
             state, _ = url.parse(components.url_params())
-            render(state)
+            # Here too, not only around the page: a rerun of this fragment alone runs outside
+            # the page's own guard; a damaged file or a slow query ends this section only.
+            with components.query_time_limit():
+                render(state)
 
 
 CAPTION = (

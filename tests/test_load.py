@@ -63,7 +63,7 @@ def _assert_clean(recorder: load.Recorder, sessions: int, visits: int) -> None:
 
 
 def _connects(running: clusters.Cluster) -> list[int]:
-    return run_sync(load.session_counts(running))
+    return run_sync(load.session_counts(running.backend_urls()))
 
 
 def test_sessions_on_one_process_see_only_their_own_state(one_process: clusters.Cluster) -> None:

@@ -17,6 +17,7 @@ dependencies pointing one way: this module knows nothing of the formats it finds
 from __future__ import annotations
 
 import contextlib
+import errno
 import io
 import os
 import struct
@@ -117,11 +118,22 @@ def _member_errors(member: str) -> Iterator[None]:
         raise IngestError(member, None, f"fichier de l'archive illisible ({error})") from None
     except RuntimeError:  # an encrypted member
         raise IngestError(member, None, "fichier protégé par un mot de passe") from None
-    except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as error:
+    except OSError as error:
+        if error.errno in FULL_DISK:  # writing the extracted file failed, not reading it
+            raise IngestError(
+                member,
+                None,
+                f"extraction impossible : disque plein ou taille de fichier limitée ({error}) ; "
+                "rien n'a été modifié",
+            ) from None
+        raise IngestError(member, None, f"fichier de l'archive illisible ({error})") from None
+    except (zipfile.BadZipFile, EOFError, zlib.error) as error:
         raise IngestError(member, None, f"fichier de l'archive illisible ({error})") from None
 
 
 EXTRACT_PREFIX = "comext-extract-"
+# Errors of writing, not of reading: the extracted file could not be written.
+FULL_DISK = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT})
 
 
 def extract_prefix(pid: int | None = None) -> str:
