@@ -29,6 +29,7 @@ import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bench.procstat import memory_bytes
 from lib import config
@@ -172,6 +173,8 @@ class Cluster:
     proxy: Proc | None
     workdir: Path
     _owned_workdir: bool = field(default=False, repr=False)
+    # How the backends were started (start()), so that restart() starts one the same way.
+    _launch: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def backend_urls(self) -> list[str]:
         return [f"http://127.0.0.1:{b.port}" for b in self.backends]
@@ -189,6 +192,15 @@ class Cluster:
                 start = text.index("Traceback")
                 found.append(f"{proc.name}: {text[start : start + 2000]}")
         return found
+
+    def restart(self, index: int) -> Proc:
+        """Start backend `index` again on its port, as start() started it (its log goes on),
+        once it answers its health check: what a supervisor does for a dead process."""
+        old = self.backends[index]
+        old.stop()
+        self.backends[index] = _spawn_backend(old.name, old.port, old.log, "ab", **self._launch)
+        self.backends[index].wait_healthy(f"http://127.0.0.1:{old.port}")
+        return self.backends[index]
 
     def stop(self) -> None:
         for proc in [*([self.proxy] if self.proxy else []), *self.backends]:
@@ -252,6 +264,29 @@ def streamlit_command(port: int, address: str = "127.0.0.1", script: str = APP_S
     ]  # fmt: skip
 
 
+def _spawn_backend(
+    name: str,
+    port: int,
+    log: Path,
+    mode: str,
+    *,
+    app_dir: Path,
+    env: Mapping[str, str],
+    script: str,
+) -> Proc:
+    """One app process on `port`, its output in `log` (opened with `mode`: "wb" or "ab")."""
+    with open(log, mode) as out:
+        popen = subprocess.Popen(
+            streamlit_command(port, script=script),
+            cwd=app_dir,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C in a terminal reaches us, not them
+        )
+    return Proc(name, popen, port, log)
+
+
 def start(
     data_dir: str | os.PathLike[str],
     backends: int = 1,
@@ -285,20 +320,12 @@ def start(
     else:
         ports = [port or free_port()] + [free_port() for _ in range(backends - 1)]
     process_env = {**os.environ, **(env or {}), config.ENV_DATA_DIR: str(data_dir)}
-    cluster = Cluster("", [], None, workdir, owned)
+    launch = {"app_dir": app_dir, "env": process_env, "script": script}
+    cluster = Cluster("", [], None, workdir, owned, launch)
     try:
         for index, backend_port in enumerate(ports):
-            log = workdir / f"app-{index + 1}.log"
-            with open(log, "wb") as out:
-                popen = subprocess.Popen(
-                    streamlit_command(backend_port, script=script),
-                    cwd=app_dir,
-                    env=process_env,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,  # Ctrl-C in a terminal reaches us, not them
-                )
-            cluster.backends.append(Proc(f"app-{index + 1}", popen, backend_port, log))
+            name, log = f"app-{index + 1}", workdir / f"app-{index + 1}.log"
+            cluster.backends.append(_spawn_backend(name, backend_port, log, "wb", **launch))
         for backend in cluster.backends:
             backend.wait_healthy(f"http://127.0.0.1:{backend.port}")
         if not proxy:
@@ -352,6 +379,49 @@ def _one_token_per_process() -> bool:
         return False
 
 
+class Supervisor:
+    """What `make serve` does when a process dies: an app process is started again on its port
+    (its visitors' next page already went to another process, through nginx), as systemd's
+    `Restart=always` would; one that dies RESTARTS_MAX times within RESTART_WINDOW_S is not
+    (a crash loop: its log says why), nor is nginx: everything stops, exit status 1."""
+
+    RESTARTS_MAX = 3
+    RESTART_WINDOW_S = 60.0
+
+    def __init__(self, cluster: Cluster) -> None:
+        self.cluster = cluster
+        self.deaths: dict[int, list[float]] = {}
+
+    def check(self) -> bool:
+        """Restart the dead app processes; False when the cluster must stop."""
+        proxy = self.cluster.proxy
+        if proxy and proxy.popen.poll() is not None:
+            print(f"nginx s'est arrêté (code {proxy.popen.returncode}) : arrêt.", flush=True)
+            return False
+        for index, backend in enumerate(self.cluster.backends):
+            if backend.popen.poll() is None:
+                continue
+            now = time.monotonic()
+            recent = [t for t in self.deaths.get(index, []) if now - t < self.RESTART_WINDOW_S]
+            self.deaths[index] = [*recent, now]
+            code = backend.popen.returncode
+            if len(self.deaths[index]) > self.RESTARTS_MAX:
+                print(
+                    f"{backend.name} s'est arrêté (code {code}) {len(self.deaths[index])} fois en "
+                    f"{self.RESTART_WINDOW_S:.0f} s : arrêt (journal : {backend.log}).",
+                    flush=True,
+                )
+                return False
+            print(f"{backend.name} s'est arrêté (code {code}) : redémarrage…", flush=True)
+            try:
+                self.cluster.restart(index)
+            except (RuntimeError, TimeoutError) as error:
+                print(f"{backend.name} n'a pas redémarré ({error}).", flush=True)
+                continue  # dead again: counted at the next check
+            print(f"{backend.name} répond de nouveau.", flush=True)
+        return True
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.cluster", description=__doc__)
     parser.add_argument("--backends", "-n", type=int, default=2, help="app processes (≥ 1)")
@@ -388,12 +458,9 @@ def main(argv: list[str] | None = None) -> int:
             )
         print(f"Application (nginx, sessions persistantes) : {cluster.url}   Ctrl-C pour arrêter.")
         sys.stdout.flush()
+        supervisor = Supervisor(cluster)
         while not stop:
-            dead = [
-                p for p in [*cluster.backends, cluster.proxy] if p and p.popen.poll() is not None
-            ]
-            if dead:
-                print(f"{dead[0].name} s'est arrêté (code {dead[0].popen.returncode}).")
+            if not supervisor.check():
                 return 1
             time.sleep(0.5)
         return 0
