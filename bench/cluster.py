@@ -23,6 +23,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import tomllib
 import urllib.request
@@ -31,8 +32,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import uvicorn
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+
 from bench.procstat import memory_bytes
-from lib import config
+from lib import config, webguard
 
 ROOT = config.ROOT
 NGINX_TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
@@ -354,6 +359,26 @@ def start(
     except BaseException:
         cluster.stop()
         raise
+
+
+@contextlib.contextmanager
+def asgi_server(routes: list) -> Iterator[str]:
+    """Starlette `routes` as serve.py mounts them (lib/webguard.py in front), served by uvicorn
+    in a thread of this process on a free 127.0.0.1 port until the block ends: the base URL.
+    For a route measured or tested alone (bench/csv_route.py, tests/servers.py)."""
+    app = Starlette(routes=routes, middleware=[Middleware(webguard.SecurityHeaders)])
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 @contextlib.contextmanager

@@ -16,25 +16,19 @@ uvicorn on 127.0.0.1 in a thread of this process, fetched with urllib:
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import random
 import statistics
-import threading
 import time
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import uvicorn
-from starlette.applications import Starlette
-from starlette.middleware import Middleware
 
 from bench import cluster, generate
-from lib import config, db, download, queries, refs, webguard
+from lib import config, db, download, queries, refs
 from lib.domain import DataFilter
 from lib.territory import FRANCE, Territory
 
@@ -42,22 +36,9 @@ TTFB_TARGET_MS = 30.0
 ROWS_PER_S_TARGET = 1_000_000
 
 
-@contextlib.contextmanager
-def served() -> Iterator[str]:
+def served():
     """The routes as serve.py mounts them, on a free local port, until the block ends."""
-    app = Starlette(routes=download.routes(), middleware=[Middleware(webguard.SecurityHeaders)])
-    port = cluster.free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    return cluster.asgi_server(download.routes())
 
 
 def fetch(base: str, data_filter: DataFilter) -> tuple[float, float, int]:
@@ -104,6 +85,18 @@ def measure(samples: int = 30, seed: int = 18) -> dict[str, Any]:
         "france_year_rows_per_s_met": rows_per_s >= ROWS_PER_S_TARGET,
         "samples": samples,
     }
+
+
+def summary(found: dict[str, Any]) -> str:
+    """One line of the figures and their verdicts."""
+    return (
+        f"first byte of a département × year p50/p95 {found['dept_year_ttfb_p50_ms']:.0f}/"
+        f"{found['dept_year_ttfb_p95_ms']:.0f} ms (target ≤ {TTFB_TARGET_MS:.0f}: "
+        f"{'met' if found['dept_year_ttfb_met'] else 'missed'}); France × "
+        f"{found['france_year']} ({found['france_year_rows']:,} rows) at "
+        f"{found['france_year_rows_per_s'] / 1e6:.2f} M rows/s (target ≥ 1: "
+        f"{'met' if found['france_year_rows_per_s_met'] else 'missed'})"
+    ).replace(",", " ")
 
 
 def main(argv: list[str] | None = None) -> int:

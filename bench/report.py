@@ -358,6 +358,32 @@ def _pages_table(found: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
+def _csv_route_table(results: dict[str, Any]) -> list[str]:
+    """The Données CSV route (bench.csv_route): first byte and throughput, with their targets."""
+    found = results.get("csv_route")
+    if not found:
+        return []
+    first = found["dept_year_ttfb_met"]
+    whole = found["france_year_rows_per_s_met"]
+    rows = f"{found['france_year_rows']:,}".replace(",", " ")
+    return [
+        "The Données CSV as a person downloads it (`bench/csv_route.py`, "
+        "`GET /telecharger/donnees.csv`):",
+        "",
+        "| Measure | Value | Target | Verdict |",
+        "|---|---:|---:|---|",
+        f"| First byte, one département × one year, p50 / p95 ({found['samples']} downloads) "
+        f"| {_num(found['dept_year_ttfb_p50_ms'])} / {_num(found['dept_year_ttfb_p95_ms'])} ms "
+        f"| ≤ {_num(found['dept_year_ttfb_target_ms'])} ms (p95) "
+        f"| {'met' if first else 'missed'} |",
+        f"| Whole France × {found['france_year']} ({rows} rows; first byte "
+        f"{_num(found['france_year_ttfb_ms'])} ms, all {_num(found['france_year_total_ms'])} ms) "
+        f"| {found['france_year_rows_per_s'] / 1e6:.2f} M rows/s | ≥ 1 M rows/s "
+        f"| {'met' if whole else 'missed'} |",
+        "",
+    ]
+
+
 def _header(results: dict[str, Any]) -> list[str]:
     machine = results.get("machine", {})
     settings = results.get("settings", {})
@@ -386,6 +412,7 @@ def markdown(results: dict[str, Any]) -> str:
         "",
         *_remote_table(results),
         *_browser_table(results),
+        *_csv_route_table(results),
         "Views: " + "; ".join(f"`{name}` = {text}" for name, text in VIEWS.items()) + ".",
     ]
     return "\n".join(lines)

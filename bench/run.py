@@ -55,7 +55,17 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from bench import baseline, browser, compare, generate, httpserver, procstat, report, workload
+from bench import (
+    baseline,
+    browser,
+    compare,
+    csv_route,
+    generate,
+    httpserver,
+    procstat,
+    report,
+    workload,
+)
 from bench.workload import Draw
 from lib import cache, config, db, store
 
@@ -71,6 +81,7 @@ FULL = {
     "remote_draws": 12,
     "remote_repeat": 2,
     "browser_samples": browser.SAMPLES,
+    "csv_samples": 30,
 }
 SMOKE = {
     "draws": 6,
@@ -81,6 +92,7 @@ SMOKE = {
     "remote_draws": 3,
     "remote_repeat": 1,
     "browser_samples": 2,
+    "csv_samples": 3,
 }
 COLD_START_TERRITORY = ("dept", "53")  # a département fiche runs the queries of all 3 levels
 
@@ -107,6 +119,7 @@ class Settings:
     remote_repeat: int = FULL["remote_repeat"]
     browser: bool = True  # also measure the fiche in Chromium (bench.browser)
     browser_samples: int = FULL["browser_samples"]
+    csv_samples: int = FULL["csv_samples"]  # Données CSV downloads timed (bench.csv_route)
 
 
 def log(message: str) -> None:
@@ -156,6 +169,7 @@ def parse_settings(argv: list[str] | None) -> Settings:
         remote_repeat=preset["remote_repeat"],
         browser=not args.no_browser,
         browser_samples=preset["browser_samples"],
+        csv_samples=preset["csv_samples"],
     )
 
 
@@ -497,6 +511,9 @@ def benchmark(settings: Settings, data_dir: Path, scratch: Path) -> dict[str, An
         results["settings"]["remote_draws"] = len(remote_draws)
     if settings.browser:
         results["browser"] = measure_browser(data_dir, settings.browser_samples)
+    with dataset_env(data_dir):  # the Données CSV route as a person downloads it (issue 18)
+        results["csv_route"] = csv_route.measure(settings.csv_samples)
+    log(f"csv route: {csv_route.summary(results['csv_route'])}")
     results["details"] = {
         "dataset": dataset,
         "cold_start": cold,

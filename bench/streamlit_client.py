@@ -159,6 +159,7 @@ class Element:
     path: tuple[int, ...]
     kind: str  # the Element oneof: heading, markdown, slider, download_button, ...
     proto: Any  # the Element's sub-message (Heading, Slider, ...)
+    fragment_id: str = ""  # the fragment that drew it (empty outside a fragment)
 
     @property
     def widget_id(self) -> str:
@@ -304,7 +305,21 @@ class StreamlitSession:
         state = widget_state(element, value)
         assert state is not None
         self._widgets[element.widget_id] = state
-        return await self._rerun()
+        if not element.fragment_id:
+            return await self._rerun()
+        # A widget of a fragment: as the browser does, a rerun of that fragment alone, over
+        # the page without what the fragment drew (it draws it again).
+        fragment = element.fragment_id
+        kept = Run(
+            self.last_run.status,
+            {p: e for p, e in self.last_run.elements.items() if e.fragment_id != fragment},
+            self.last_run.query_string,
+            self.last_run.page_script_hash,
+            expanders={
+                p: b for p, b in self.last_run.expanders.items() if b.fragment_id != fragment
+            },
+        )
+        return await self._rerun(fragment, kept)
 
     async def set_expander(self, key: str, expanded: bool = True) -> Run:
         """Open (or close) the expander created with `key`, as a click on its title does: its
@@ -428,7 +443,9 @@ class StreamlitSession:
             elif msg.metadata.cacheable and msg.hash:
                 self._cache[msg.hash] = msg
             if kind == "new_session":
-                if kept is None:  # a new script run: the page is what this run draws
+                # A run of the whole script (asked for, or a fragment's st.rerun()): the page is
+                # what this run draws. A fragment's run names its fragments.
+                if not msg.metadata.run.fragment_ids:
                     elements, expanders = {}, {}
                 self.page_script_hash = msg.new_session.page_script_hash
             elif kind == "navigation":
@@ -443,7 +460,7 @@ class StreamlitSession:
                     element_kind = msg.delta.new_element.WhichOneof("type")
                     if element_kind is not None:
                         sub = getattr(msg.delta.new_element, element_kind)
-                        elements[path] = Element(path, element_kind, sub)
+                        elements[path] = Element(path, element_kind, sub, msg.delta.fragment_id)
                 elif delta_kind == "add_block":
                     elements.pop(path, None)
                     expanders.pop(path, None)

@@ -4,6 +4,12 @@ URL: /fiche?niveau=departement&code=53&annee=2024&top=10&flux=export&section=flu
 
 The first screen is the seed's first page (title, controls, document buttons, key figures,
 partners); the other sections are computed only when opened (pages/on_demand.py).
+
+A step of top N reruns only what follows it on the first screen: below the title and the
+controls, the first screen is a fragment (`first_screen`) holding the top-N slider, drawn just
+above the partners chart it changes. The sections whose charts or file names follow top N
+(TOP_SECTIONS), when one is open, make the step rerun the page instead. A change of year,
+territory or flow reruns the page: each changes the title, the key figures and the sections.
 """
 
 from __future__ import annotations
@@ -58,19 +64,37 @@ def controls(state: FicheState) -> None:
             "flux": state.flux,
         }
     )
-    level_col, code_col, year_col, top_col, flux_col = st.columns([1.1, 2, 0.8, 1.6, 1.8])
+    level_col, code_col, year_col, flux_col = st.columns([1.1, 2, 0.8, 1.8])
     components.territory_pickers(
         level_col, code_col, territory, URL.prefix, URL.on_level(), URL.on_territory()
     )
     components.year_select(year_col, "fiche-year", URL.on_fields("year"))
-    top_col.slider(
+    components.flux_radio(flux_col, "fiche-flux", URL.on_fields("flux"))
+
+
+# The sections whose charts (the Sankeys) or CSV names (`_file`: `…_top10.csv`) follow top N:
+# while one of them is open, a step of the slider reruns the page, not the first screen alone.
+TOP_SECTIONS = frozenset({"activites", "flux-export", "flux-import"})
+_PAGE_RERUN = "fiche-top-reruns-page"  # set by the slider's callback, read by first_screen
+
+
+def _on_top() -> None:
+    URL.on_fields("top")()
+    state, _ = URL.parse(components.url_params())
+    st.session_state[_PAGE_RERUN] = not TOP_SECTIONS.isdisjoint(state.sections)
+
+
+def top_slider() -> None:
+    left, _ = st.columns([1.6, 3])
+    left.slider(
         "Nombre de postes (top N)",
         TOP_MIN,
         TOP_MAX,
         key="fiche-top",
-        on_change=URL.on_fields("top"),
+        on_change=_on_top,
+        help="Pays de ce graphique ; produits et flux des parties « Principales activités » "
+        "et « Flux » ci-dessous.",
     )
-    components.flux_radio(flux_col, "fiche-flux", URL.on_fields("flux"))
 
 
 def key_figures(state: FicheState, kpis: pd.DataFrame) -> None:
@@ -93,6 +117,7 @@ def partners_section(state: FicheState) -> None:
         f"Principaux pays à l'import et à l'export, {state.territory.name} "
         f"({queries.year_inline(state.year)})"
     )
+    top_slider()
     territory, year, top = state.territory, state.year, state.top
     table = queries.partners(territory, year, top)
     components.chart_with_data(
@@ -236,13 +261,24 @@ def page() -> None:
     st.title(f"Les indicateurs clés : commerce extérieur — {state.territory.label}")
     components.partial_year_notice(state.year)
     controls(state)  # first: on a phone the introduction would push them a screen down
+    first_screen()
+    _sections(state, queries.kpis(state.territory, state.year))
+
+
+@st.fragment
+def first_screen() -> None:
+    """The seed's first page below the controls: the document buttons, the introduction, the
+    key figures, then top N and the partners. A fragment: a step of top N reruns it alone.
+
+    Its state is read from the URL at each of its runs (a fragment's rerun would otherwise get
+    the arguments of the page's last run); the page above has shown the URL's notices."""
+    if st.session_state.pop(_PAGE_RERUN, False):
+        st.rerun()  # an open section follows top N: the whole page, before drawing anything
+    state, _ = URL.parse(components.url_params())
     document_buttons(state)  # the fiche as a PDF or HTML document, made at the click
     fiche_texts.opening(state)
-    # The first screen, as the seed's first page: the key figures and the partners.
-    kpis = queries.kpis(state.territory, state.year)
-    key_figures(state, kpis)
+    key_figures(state, queries.kpis(state.territory, state.year))
     partners_section(state)
-    _sections(state, kpis)
 
 
 components.ensure_navigation()

@@ -8,8 +8,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import threading
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -19,12 +17,8 @@ from email.message import Message
 from pathlib import Path
 from typing import Any
 
-import uvicorn
-from starlette.applications import Starlette
-from starlette.middleware import Middleware
-
 from bench import cluster
-from lib import config, webguard
+from lib import config
 
 # The operator's settings never leak into a test server unless the test asks for them.
 OPERATOR_SETTINGS = ("COMEXT_ADMIN_PASSWORD", "COMEXT_READ_ONLY")
@@ -96,20 +90,6 @@ def http_request(
         return Answer(response.status, response.headers, body)
 
 
-@contextmanager
-def asgi_server(routes: list) -> Iterator[str]:
-    """Starlette `routes` as serve.py mounts them (lib/webguard.py in front), served by uvicorn
-    in a thread on a free 127.0.0.1 port until the block ends: the base URL."""
-    app = Starlette(routes=routes, middleware=[Middleware(webguard.SecurityHeaders)])
-    port = cluster.free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+def asgi_server(routes: list):
+    """Starlette `routes` as serve.py mounts them, on a free local port (bench.cluster)."""
+    return cluster.asgi_server(routes)

@@ -517,3 +517,17 @@ def test_the_views_are_timed_as_queries_never_as_cache_hits(smoke: dict[str, Any
         stats = cache.shared().stats()
         assert stats.hits == 0 and stats.entries == 0
     cache.reset()
+
+
+def test_the_donnees_csv_route_is_measured_and_reported(smoke: dict[str, Any]) -> None:
+    found = smoke["results"]["csv_route"]
+    manifest = store.read_manifest(smoke["data_dir"])
+    assert manifest is not None
+    latest = max(manifest.years)
+    (path,) = smoke["data_dir"].glob(f"v-*/year={latest}/data.parquet")
+    assert found["france_year"] == latest
+    assert found["france_year_rows"] == len(pd.read_parquet(path, columns=["value_eur"]))
+    assert found["samples"] == run.SMOKE["csv_samples"]
+    text = smoke["doc"].read_text(encoding="utf-8")
+    assert "The Données CSV as a person downloads it" in text
+    assert f"Whole France × {latest}" in text

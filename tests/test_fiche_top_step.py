@@ -1,0 +1,113 @@
+"""A step of the fiche's top N reruns only the first screen below the controls (issue 18):
+a served app driven by the protocol client, which reruns a widget's fragment alone as the
+browser does (bench/streamlit_client.py). What the run did not send stays the same object;
+what it sent is checked against plain pandas over the demonstration dataset's Parquet files.
+
+With a section that follows top N open (pages/fiche.TOP_SECTIONS), the step reruns the page.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from bench.load import run_sync
+from bench.streamlit_client import Run, StreamlitSession
+from tests import oracle
+from tests.servers import streamlit_server
+
+QUERY = "niveau=departement&code=53&annee=2024&top=10&flux=tous"
+
+
+@pytest.fixture(scope="module")
+def served(demo_data_dir: Path, tmp_path_factory: pytest.TempPathFactory):
+    log = tmp_path_factory.mktemp("fiche-top") / "serve.log"
+    with streamlit_server(demo_data_dir, log) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def mayenne_2024(demo_data_dir: Path) -> pd.DataFrame:
+    (path,) = demo_data_dir.glob("v-*/year=2024/data.parquet")
+    rows = pd.read_parquet(path, filters=[("dept", "==", "53")])
+    return rows.assign(year=2024)
+
+
+def _partners_bars(run: Run) -> list[list[str]]:
+    """The partners chart's countries, in each of its two looks (wide, narrow)."""
+    charts = [json.loads(e.proto.spec) for e in run.of_kind("plotly_chart")]
+    bars = [c["data"][0] for c in charts if c["data"][0]["type"] == "bar"]
+    return [list(b["y"]) for b in bars]
+
+
+def _expected_names(frame: pd.DataFrame, top: int) -> int:
+    return len(oracle.partners(frame, ["53"], 2024, top))
+
+
+async def _file_names(session: StreamlitSession, run: Run) -> set[str]:
+    """The names of the files the run's download buttons serve (deferred ones excepted: the
+    fiche's documents are made at the click)."""
+    names = set()
+    for url in run.downloads().values():
+        if url:
+            names.add((await session.download(url)).filename)
+    return names
+
+
+def _title_element(run: Run):
+    return next(e for e in run.of_kind("heading") if e.proto.tag == "h1")
+
+
+def test_a_step_reruns_the_first_screen_alone(served: str, mayenne_2024: pd.DataFrame) -> None:
+    async def scenario() -> None:
+        async with StreamlitSession(served) as session:
+            page = await session.open("/fiche", QUERY)
+            title, metrics = _title_element(page), page.metrics()
+            assert page.widget("fiche-top").fragment_id  # the slider belongs to a fragment
+            assert [len(bars) for bars in _partners_bars(page)] == [
+                _expected_names(mayenne_2024, 10)
+            ] * 2
+            step = await session.set_widget("fiche-top", 5)
+            # Not sent again: the title and the controls (the same objects as before)...
+            assert _title_element(step) is title
+            assert step.widget("fiche-year") is page.widget("fiche-year")
+            # ...sent again: the first screen, with 5 partners and names saying top 5.
+            assert step.metrics() == metrics
+            assert [len(bars) for bars in _partners_bars(step)] == [
+                _expected_names(mayenne_2024, 5)
+            ] * 2
+            names = await _file_names(session, step)
+            assert "pays_dept_53_2024_top5.csv" in names
+            assert "top=5" in step.query_string
+            assert step.messages < page.messages
+
+    run_sync(scenario())
+
+
+def test_with_a_section_following_top_n_open_the_step_reruns_the_page(served: str) -> None:
+    async def scenario() -> None:
+        async with StreamlitSession(served) as session:
+            page = await session.open("/fiche", QUERY + "&section=flux-export")
+            step = await session.set_widget("fiche-top", 6)
+            assert _title_element(step) is not _title_element(page)  # the page ran again
+            names = await _file_names(session, step)
+            assert "sankey_export_dept_53_2024_top6.csv" in names  # the Sankey followed
+            assert "top=6" in step.query_string and "section=flux-export" in step.query_string
+
+    run_sync(scenario())
+
+
+def test_with_a_section_not_following_top_n_open_the_step_stays_in_the_fragment(
+    served: str,
+) -> None:
+    async def scenario() -> None:
+        async with StreamlitSession(served) as session:
+            page = await session.open("/fiche", QUERY + "&section=situer")
+            step = await session.set_widget("fiche-top", 7)
+            assert _title_element(step) is _title_element(page)
+            assert "section=situer" in step.query_string  # still open
+
+    run_sync(scenario())
