@@ -7,10 +7,12 @@ Debian's Chromium driven by Playwright (sync API) on 127.0.0.1. The fiche is tha
 département with both flows (`/fiche?niveau=departement&code=53&annee=<latest>&top=10&
 flux=tous`), whose first screen is its title, controls, document buttons, introduction, key
 figures and partners chart, and whose six other sections (lib/sections.FICHE) are expanders
-computed only when opened (issue 18). Each load opens a fresh browser context (empty cache, new
-session) against the same server. « Script idle »: `stApp`'s `data-test-script-state` is
-`notRunning`. « Drawn »: a visible Plotly chart (`checkVisibility`: of the partners chart's
-two looks, wide and narrow, CSS shows one) has its SVG and its traces (a Sankey its nodes).
+computed only when opened (issue 18). Each session below has a Chromium of its own (its page
+always in front: no repaint of a page brought back to the front inside a measure), and each
+load opens a fresh browser context in it (empty cache, new session) against the same server.
+« Script idle »: `stApp`'s `data-test-script-state` is `notRunning`. « Drawn »: a visible
+Plotly chart (`checkVisibility`: of the partners chart's two looks, wide and narrow, CSS shows
+one) has its SVG and its traces (a Sankey its nodes).
 
 - **fiche first screen** (`fiche_first_screen`): `page.goto` of the fiche's shared link (every
   section closed) → its title, its four key figures (`st.metric`) and its partners chart drawn,
@@ -377,8 +379,7 @@ class Session:
 
     def slide(self, key: str) -> float:
         """Milliseconds from a key press on the page's slider to `redrawn`."""
-        # The fiche's and the floor's pages alternate: the other one, opened since, is in front,
-        # and a page behind it gets no animation frame (Plotly draws on them, `raf` polls).
+        # Its page is the only one of its browser (measure): in front, drawing every frame.
         self.page.bring_to_front()
         self.before = self.page.evaluate(self.mark)
         arg = self.before if self.redrawn_arg is None else [*self.redrawn_arg, self.before]
@@ -693,14 +694,22 @@ def measure(
             sync_playwright() as playwright,
         ):
             log(f"browser: {path} on {server.url}, the floor on {floor_server.url}, {samples} each")
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            # A Chromium per session: each one's page is always the page in front of its
+            # browser. One browser for all made each step begin by bringing a page to the
+            # front, which repaints it whole: a cost no reader moving a slider pays, and one
+            # that grows with the page (the fiche's far more than the floor's).
+            browsers = [
+                playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+                for _ in range(4)
+            ]
+            browser = browsers[0]
             sessions = {
-                "fiche": fiche_session(browser, server.url, path),
+                "fiche": fiche_session(browsers[0], server.url, path),
                 "fiche (every section open)": full_fiche_session(
-                    browser, server.url, full_path, expected_charts(state)
+                    browsers[1], server.url, full_path, expected_charts(state)
                 ),
-                f"fiche ({SLIDER_SECTION} open)": fiche_session(browser, server.url, open_path),
-                "floor": floor_session(browser, floor_server.url),
+                f"fiche ({SLIDER_SECTION} open)": fiche_session(browsers[2], server.url, open_path),
+                "floor": floor_session(browsers[3], floor_server.url),
             }
             try:
                 results = _sample(*sessions.values(), expected, samples, log)
@@ -715,7 +724,8 @@ def measure(
             finally:
                 for session in sessions.values():
                     session.close()
-                browser.close()
+                for each in browsers:
+                    each.close()
             problems = server.log_problems() + floor_server.log_problems()
     if problems:
         raise RuntimeError("the app failed during the browser benchmark:\n" + problems[0])
