@@ -136,17 +136,20 @@ LOADED_JS = f"""([charts, sankeys]) => {{
   return ready ? {{charts: s.charts.length, drawn: drawn,
                    nodes: s.charts.filter(c => c.sankey).map(c => c.nodes)}} : false;
 }}"""
+# Records, in window.benchRan, that a script run has started (the app's script state leaves
+# `notRunning`): the start of the run a slider move asked for.
+WATCH_RUN_JS = """const app = document.querySelector('[data-testid="stApp"]');
+  window.benchRan = false;
+  new MutationObserver((_, observer) => {
+    if (app.dataset.testScriptState !== 'notRunning') {
+      window.benchRan = true;
+      observer.disconnect();
+    }
+  }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});"""
 # Before a slider move: record when a script run starts (window.benchRan) and return each
 # visible chart's signature by key (what REDRAWN_JS compares with).
 MARK_JS = f"""() => {{
-  const app = document.querySelector('[data-testid="stApp"]');
-  window.benchRan = false;
-  new MutationObserver((_, observer) => {{
-    if (app.dataset.testScriptState !== 'notRunning') {{
-      window.benchRan = true;
-      observer.disconnect();
-    }}
-  }}).observe(app, {{attributes: true, attributeFilter: ['data-test-script-state']}});
+  {WATCH_RUN_JS}
   return Object.fromEntries(({CHARTS_JS})().charts.map(c => [c.key, c.sig]));
 }}"""
 # The run the press started has finished: as many visible charts as before, all drawn, the
@@ -244,14 +247,7 @@ FLOOR_LOADED_JS = f"""() => {{
   return s.idle && s.title === 1 && s.metrics === 4 && s.plots === 1 && s.drawn === 1 ? s : false;
 }}"""
 FLOOR_MARK_JS = f"""() => {{
-  const app = document.querySelector('[data-testid="stApp"]');
-  window.benchRan = false;
-  new MutationObserver((_, observer) => {{
-    if (app.dataset.testScriptState !== 'notRunning') {{
-      window.benchRan = true;
-      observer.disconnect();
-    }}
-  }}).observe(app, {{attributes: true, attributeFilter: ['data-test-script-state']}});
+  {WATCH_RUN_JS}
   return ({FLOOR_STATE_JS})().values;
 }}"""
 # Other values can only come from the run the move started. Its start is not required: a run

@@ -16,10 +16,11 @@ on the latest year with top 10 and both flows, as a shared link makes many visit
 same few fiches; the others a random territory, 50 % départements, 30 % régions, 20 % France,
 and year, top N and flow), then one of its sections opened (a random one, as a click on its
 title does: the expander's new state sent with a rerun of its fragment, `fragment_id`, by
-StreamlitSession.set_expander), one step of its top-N slider (the page reruns, the section
-open), one of its CSV files downloaded; then the Exposition page of the same territory in a new
-tab; a think time drawn between actions. Each step is one sixth of the requests; the report
-gives the counts and shares actually run and the share of visits on the popular fiches
+StreamlitSession.set_expander), one step of its top-N slider (the first screen's fragment
+reruns, or the page when the open section follows top N), one of its CSV files downloaded;
+then the Exposition page of the same territory in a new tab; a think time drawn between
+actions. Each step is one sixth of the requests; the report gives the counts and shares actually
+run and the share of visits on the popular fiches
 (`mix`). Every page received is checked against the state that session asked for (isolation,
 `check_fiche` / `check_section` / `check_page` / `check_csv`): the URL the server writes back,
 the title and section headings, the widgets' values, the section opened with its charts (its
@@ -118,7 +119,10 @@ VISIT = {
     "carte": "Carte (new tab)",
     "open": "Fiche, first screen (new tab)",
     "section": "Fiche, one section opened (a fragment's rerun)",
-    "top": "Fiche, one step of top N (the page's rerun, the open section with it)",
+    "top": (
+        "Fiche, one step of top N (the first screen's fragment rerun; the page's when the open "
+        "section follows top N)"
+    ),
     "csv": "a CSV of the fiche downloaded",
     "exposition": "Exposition of the same territory (new tab)",
 }
@@ -380,8 +384,9 @@ async def visit(
 ) -> None:
     """One person's visit, the mix of VISIT: the Carte in a new tab; a fiche (POPULAR_SHARE of
     the time one of the POPULAR) in a new tab, one of its sections opened (a random one: a
-    click on its title, the fragment's rerun), one step of its top-N slider (the page reruns,
-    the section open), one of its CSV files downloaded; then the Exposition page of the same
+    click on its title, the fragment's rerun), one step of its top-N slider (the first
+    screen's fragment reruns, or the page when the open section follows top N), one of its CSV
+    files downloaded; then the Exposition page of the same
     territory in a new tab. A think time is drawn between actions."""
 
     async def think() -> None:

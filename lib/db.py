@@ -46,6 +46,7 @@ class _Process:
     manifest: store.Manifest | None
     generation: int  # changes whenever the views are rebuilt over another manifest
     refreshing: bool = False  # a thread is reading the remote manifest (outside the lock)
+    reader: threading.Thread | None = None  # that thread: reset() waits for it
 
 
 @dataclass(frozen=True)
@@ -252,10 +253,11 @@ def _current() -> _Process:
         if process.refreshing:
             return process
         process.refreshing = True
-    reader = threading.Thread(
-        target=_refresh_remote, args=(process, location, stamp), name="manifest", daemon=True
-    )
-    reader.start()
+        reader = threading.Thread(
+            target=_refresh_remote, args=(process, location, stamp), name="manifest", daemon=True
+        )
+        process.reader = reader
+        reader.start()  # under the lock: reset() never sees a thread not yet started
     reader.join(REMOTE_REFRESH_WAIT_S)
     return process
 
@@ -444,10 +446,21 @@ def dataset_key() -> DatasetKey:
         return DatasetKey(process.location, version, process.generation)
 
 
+# How long reset() waits for a manifest being read: its requests' time limit, each try.
+RESET_WAIT_S = REMOTE_HTTP_TIMEOUT_S * (REMOTE_HTTP_RETRIES + 1) + 1
+
+
 def reset() -> None:
-    """Forget the process connection (tests switch data folders)."""
+    """Forget the process connection (tests switch data folders).
+
+    A remote manifest being read uses a cursor of the connection in its own thread: the
+    connection is closed once that read has ended (at most RESET_WAIT_S), never under it (a
+    DuckDB connection closed under a running cursor could end the process)."""
     global _process
     with _lock:
-        if _process is not None:
-            _process.con.close()
-        _process = None
+        process, _process = _process, None
+    if process is None:
+        return
+    if process.reader is not None:
+        process.reader.join(RESET_WAIT_S)
+    process.con.close()

@@ -212,13 +212,16 @@ def page() -> None:
         )
         return
     key_figures_section(state)  # the first screen: the key figures side by side
-    on_demand.caption()
-    for slug, render in (
-        ("partenaires", lambda shown: ranking_section(shown, "country")),
-        ("produits", lambda shown: ranking_section(shown, "product")),
-        ("evolution", evolution_section),
-    ):
-        on_demand.section(URL, state, sections.COMPARER, slug, render)
+    on_demand.sections_below(
+        URL,
+        state,
+        sections.COMPARER,
+        {
+            "partenaires": lambda shown: ranking_section(shown, "country"),
+            "produits": lambda shown: ranking_section(shown, "product"),
+            "evolution": evolution_section,
+        },
+    )
     links(state)
     with st.expander("Méthodologie"):
         st.markdown(components.METHODOLOGY)

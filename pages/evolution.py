@@ -269,8 +269,7 @@ def page() -> None:
     )
     controls(state)
     period_section(state)  # the first screen: the series of every year
-    on_demand.caption()
-    on_demand.section(URL, state, sections.EVOLUTION, "variation", drivers_section)
+    on_demand.sections_below(URL, state, sections.EVOLUTION, {"variation": drivers_section})
     with st.expander("Méthodologie"):
         st.markdown(METHODOLOGY)
         st.markdown(components.METHODOLOGY)

@@ -422,13 +422,12 @@ def page() -> None:
     )
     controls(state)
     exposure_section(state)  # the first screen: the share exported to the partner, by product
-    on_demand.caption()
-    for slug, render in (
-        ("carte", map_section),
-        ("scenario", scenario_section),
-        ("dependances", dependency_section),
-    ):
-        on_demand.section(URL, state, sections.EXPOSITION, slug, render)
+    on_demand.sections_below(
+        URL,
+        state,
+        sections.EXPOSITION,
+        {"carte": map_section, "scenario": scenario_section, "dependances": dependency_section},
+    )
     methodology(state)
 
 

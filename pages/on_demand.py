@@ -15,7 +15,7 @@ other, as in the printed fiche; six long tab names do not fit a phone's width.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -88,6 +88,18 @@ CAPTION = (
 def caption() -> None:
     """The line that tells a visitor the sections below open on a click."""
     st.caption(CAPTION)
+
+
+def sections_below(
+    url: PageUrl[Any],
+    state: Any,
+    page_sections: Sequence[Section],
+    renders: Mapping[str, Callable[[Any], None]],
+) -> None:
+    """The caption, then each section of `renders` (slug → what draws it), in their order."""
+    caption()
+    for slug, render in renders.items():
+        section(url, state, page_sections, slug, render)
 
 
 def section(

@@ -134,12 +134,15 @@ def page() -> None:
     controls(state)
     key_figures(state, name)
     products_section(state)  # the first screen: key figures, the products both ways
-    on_demand.caption()
-    for slug, render in (
-        ("departements", lambda shown: map_section(shown, refs.country_name(shown.country))),
-        ("evolution", evolution_section),
-    ):
-        on_demand.section(URL, state, sections.PAYS, slug, render)
+    on_demand.sections_below(
+        URL,
+        state,
+        sections.PAYS,
+        {
+            "departements": lambda shown: map_section(shown, refs.country_name(shown.country)),
+            "evolution": evolution_section,
+        },
+    )
     with st.expander("Méthodologie"):
         st.markdown(components.METHODOLOGY)
 

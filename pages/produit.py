@@ -232,13 +232,12 @@ def page() -> None:
     key_figures(state, evolution)
     by_dept = product_view.by_dept(state.product, state.year, state.flux)
     top_section(state, by_dept)  # the first screen: key figures, the first départements
-    on_demand.caption()
-    for slug, render in (
-        ("carte", _map),
-        ("partenaires", partners_section),
-        ("evolution", _evolution),
-    ):
-        on_demand.section(URL, state, sections.PRODUIT, slug, render)
+    on_demand.sections_below(
+        URL,
+        state,
+        sections.PRODUIT,
+        {"carte": _map, "partenaires": partners_section, "evolution": _evolution},
+    )
     with st.expander("Méthodologie"):
         st.markdown(METHODOLOGY)
         st.markdown(components.METHODOLOGY)

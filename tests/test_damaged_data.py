@@ -8,6 +8,7 @@ bench/chaos.py measures the same faults under load (tests/test_chaos.py runs it 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -260,6 +261,29 @@ def test_a_failing_remote_store_keeps_the_version_read(
             assert db.run(query, [], lambda cur: cur.fetchall()) == [(1,)]
         finally:
             db.reset()
+
+
+def test_reset_waits_for_a_manifest_being_read_before_closing_the_connection(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The manifest's refresh reads through a cursor of the connection, in its own thread:
+    closing the connection under it (bench.run's end, a test switching folders) could end the
+    process. reset() closes it once the read is over."""
+    write_dataset(FIRST, tmp_path)
+    with serve(tmp_path) as server:
+        monkeypatch.setenv(config.ENV_DATA_DIR, server.url)
+        monkeypatch.setattr(db, "REMOTE_REFRESH_S", 1e-9)
+        db.reset()
+        try:
+            db.manifest()
+            server.faults.set("stall")
+            db.manifest()  # starts a refresh, waits REMOTE_REFRESH_WAIT_S, goes on
+            reader = db._process.reader if db._process else None
+            assert reader is not None and reader.is_alive()  # still waiting for the store
+            threading.Timer(0.5, server.faults.set, args=("ok",)).start()
+        finally:
+            db.reset()
+        assert not reader.is_alive()
 
 
 def test_the_api_answers_503_in_french_for_unreadable_data() -> None:
