@@ -275,10 +275,13 @@ def first_screen() -> None:
     if st.session_state.pop(_PAGE_RERUN, False):
         st.rerun()  # an open section follows top N: the whole page, before drawing anything
     state, _ = URL.parse(components.url_params())
-    document_buttons(state)  # the fiche as a PDF or HTML document, made at the click
-    fiche_texts.opening(state)
-    key_figures(state, queries.kpis(state.territory, state.year))
-    partners_section(state)
+    # Its own guard: an error raised in a fragment does not reach the page's (a damaged file,
+    # a slow query end the first screen with their French notice, the sections stay).
+    with components.query_time_limit():
+        document_buttons(state)  # the fiche as a PDF or HTML document, made at the click
+        fiche_texts.opening(state)
+        key_figures(state, queries.kpis(state.territory, state.year))
+        partners_section(state)
 
 
 components.ensure_navigation()
