@@ -499,6 +499,13 @@ def copy_dataset(ctx: Context, name: str) -> Path:
     return target
 
 
+def begin(ctx: Context, fault: str, seconds: float) -> tuple[Outcome, Path, Figures]:
+    """A fault's outcome to fill, its own copy of the dataset and that copy's figures."""
+    outcome = Outcome(fault, TITLES[fault], ctx.visitors, seconds)
+    data = copy_dataset(ctx, fault)
+    return outcome, data, expected_figures(data)
+
+
 def start_cluster(ctx: Context, name: str, data: str | Path) -> clusters.Cluster:
     return clusters.start(
         data, 2, proxy=True, workdir=ctx.workdir / name / "cluster", env=UNBOUNDED,
@@ -603,9 +610,7 @@ def expected_log_lines(problems: Sequence[str], port: int) -> tuple[list[str], l
 
 async def fault_kill(ctx: Context) -> Outcome:
     seconds = ctx.seconds
-    outcome = Outcome("kill", TITLES["kill"], ctx.visitors, seconds)
-    data = copy_dataset(ctx, "kill")
-    figures = expected_figures(data)
+    outcome, data, figures = begin(ctx, "kill", seconds)
     cluster = await asyncio.to_thread(start_cluster, ctx, "kill", data)
     depts = sorted({d for d, _ in figures})
     rng = random.Random(ctx.seed)
@@ -672,9 +677,7 @@ async def fault_kill(ctx: Context) -> Outcome:
 
 async def fault_import(ctx: Context) -> Outcome:
     seconds = ctx.seconds
-    outcome = Outcome("import", TITLES["import"], ctx.visitors, seconds)
-    data = copy_dataset(ctx, "import")
-    old = expected_figures(data)
+    outcome, data, old = begin(ctx, "import", seconds)
     rows = await asyncio.to_thread(import_rows, data)
     files = await asyncio.to_thread(write_import, rows, ctx.workdir / "import" / "files")
     new = figures_after_import(old, rows)
@@ -746,9 +749,7 @@ def rounded(value: float | None) -> float | None:
 
 async def fault_damaged(ctx: Context) -> Outcome:
     seconds = ctx.seconds
-    outcome = Outcome("damaged", TITLES["damaged"], ctx.visitors, seconds)
-    data = copy_dataset(ctx, "damaged")
-    old = expected_figures(data)
+    outcome, data, old = begin(ctx, "damaged", seconds)
     # The current version must hold its own files of the year (an import), the previous one
     # other files: a file hard-linked into both versions, damaged, would damage both.
     rows = await asyncio.to_thread(import_rows, data)
@@ -835,9 +836,7 @@ async def fault_damaged(ctx: Context) -> Outcome:
 
 async def fault_disk(ctx: Context) -> Outcome:
     seconds = ctx.seconds
-    outcome = Outcome("disk", TITLES["disk"], ctx.visitors, seconds)
-    data = copy_dataset(ctx, "disk")
-    old = expected_figures(data)
+    outcome, data, old = begin(ctx, "disk", seconds)
     rows = await asyncio.to_thread(import_rows, data)
     # Two imports under the limit. One flow, a few rows: the files extracted stay under the
     # limit, the year's new data file (the other flow kept in it) does not: the disk fills
@@ -925,9 +924,7 @@ def remote_phases(short: bool) -> dict[str, float]:
 async def fault_remote(ctx: Context) -> Outcome:
     phases = remote_phases(ctx.short)
     seconds = sum(phases.values())
-    outcome = Outcome("remote", TITLES["remote"], ctx.visitors, seconds)
-    data = copy_dataset(ctx, "remote")
-    figures = expected_figures(data)
+    outcome, data, figures = begin(ctx, "remote", seconds)
     rng = random.Random(ctx.seed)
     depts = sorted({d for d, _ in figures})
     # Many fiches, so that most pages need the server (each process keeps what it computed).
