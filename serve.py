@@ -13,6 +13,8 @@ Uploads are an administrator's act at the protocol too (lib/uploadgate.py): Uplo
 components.install_upload_gate gives such a session no upload URL. SessionLimits bounds the
 sessions a process holds, in all and per client address, with a French page beyond
 (lib/sessionlimits.py); components.install_session_bounds the reruns a session may ask for.
+PageScript puts the app's history script (.streamlit/history.js: Back and Forward) first in the
+page's HTML, before Streamlit's code writes the first address (lib/pagescript.py).
 `uvicorn serve:app` works too.
 
 Streamlit's query-string guard is also installed here, before the first request is served, so
@@ -28,6 +30,7 @@ import streamlit as st
 from starlette.middleware import Middleware
 
 from lib import api, download, open_data
+from lib.pagescript import PageScript
 from lib.sessionlimits import SessionLimits
 from lib.uploadgate import UploadGuard
 from lib.webguard import SecurityHeaders, install_french_refusals
@@ -41,5 +44,10 @@ install_french_refusals()
 app = st.App(
     Path(__file__).with_name("streamlit_app.py"),
     routes=download.routes() + open_data.routes() + api.routes(),
-    middleware=[Middleware(SecurityHeaders), Middleware(SessionLimits), Middleware(UploadGuard)],
+    middleware=[
+        Middleware(SecurityHeaders),
+        Middleware(SessionLimits),
+        Middleware(UploadGuard),
+        Middleware(PageScript),
+    ],
 )

@@ -64,7 +64,10 @@ COLUMNS: dict[str, Column] = {
     ),
     "territory": Column("Territoire", "code", "Code du territoire comparé", "territory"),
     "scope": Column(
-        "Échelon", "text", "Territoire, sa région ou la France (territoire, region, france)"
+        "Échelon",
+        "text",
+        "Ce que décrit la ligne : le territoire (territory), sa région (region), la France "
+        "(france), ou l'un de ses produits (product)",
     ),
     "code": Column("Code", "code", "Code du territoire, du pays ou du produit"),
     "name": Column("Nom", "text", "Nom du territoire, du pays ou du produit"),
@@ -121,6 +124,14 @@ COLUMNS: dict[str, Column] = {
     "balance_eur": _eur("Solde", "Exportations moins importations, en euros"),
     "to_partner_eur": _eur("Vers le partenaire", "Exportations vers le partenaire, en euros"),
     "change_eur": _eur("Variation", "Variation en euros"),
+    "change_elasticity_low_eur": _eur(
+        "Variation, élasticité basse",
+        "Variation en euros avec l'élasticité basse de la fourchette du scénario (2)",
+    ),
+    "change_elasticity_high_eur": _eur(
+        "Variation, élasticité haute",
+        "Variation en euros avec l'élasticité haute de la fourchette du scénario (8)",
+    ),
     "start_eur": _eur("Première année", "Valeur de la première année, en euros"),
     "end_eur": _eur("Dernière année", "Valeur de la dernière année, en euros"),
     "first_eur": _eur("Première année", "Valeur de la première année, en euros"),

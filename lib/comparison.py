@@ -10,6 +10,7 @@ as the rest of the CSV contract; rows in the order of the territories given.
 - top_partners / top_products: each territory's first partners or products, per flow, with
   their share of the territory's flow.
 - evolution: exports, imports and balance of each territory, every year of the dataset.
+- peers: the territories proposed beside one, when the page opens from it (a fiche).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Literal
 import pandas as pd
 
 from lib import cache, flows, queries, refs
+from lib.domain import COMPARE_MAX
 from lib.territory import FRANCE, Territory
 
 TOP_RANKED = 10  # partners or products of each territory and flow
@@ -167,3 +169,28 @@ def evolution(territories: Sequence[Territory]) -> pd.DataFrame:
     frame["year"] = frame["year"].astype("int64")
     frame["balance_eur"] = frame["exports_eur"] - frame["imports_eur"]
     return _with_names(frame, territories)
+
+
+@cache.cached
+def peers(territory: Territory, year: int, count: int = COMPARE_MAX - 1) -> tuple[str, ...]:
+    """The codes of the `count` territories proposed beside `territory`, so that a comparison
+    opened from its fiche shows at once: the other départements of its région, or, for a
+    département alone in its région (the DROM) and for a région, the others of its level;
+    the closest in size first (exports plus imports of `year`, then code). None for France."""
+    if territory.level == "france":
+        return ()
+    depts = queries.map_metrics(year)  # every département of the reference, 0 when no trade
+    sizes = depts.assign(size=depts["exports_eur"] + depts["imports_eur"])
+    if territory.level == "region":
+        totals = sizes.groupby("region_code")["size"].sum()
+        candidates = totals.rename_axis("code").reset_index()
+    else:
+        candidates = sizes.rename(columns={"dept": "code"})
+        region = refs.region_of_dept(territory.code)
+        neighbours = candidates[candidates["region_code"] == region]
+        if len(neighbours) > 1:
+            candidates = neighbours
+    own = candidates.loc[candidates["code"] == territory.code, "size"].sum()
+    others = candidates[candidates["code"] != territory.code]
+    ranked = others.assign(distance=(others["size"] - own).abs()).sort_values(["distance", "code"])
+    return tuple(ranked["code"].head(count))

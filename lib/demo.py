@@ -56,9 +56,9 @@ MIN_VALUE_EUR = 1_000  # the smallest row of the dataset (customs publish values
 # copied verbatim from shared/reference/ into the repo so that a fresh clone can build the demo.
 PUBLISHED_CSV = config.REF_DIR / "published_totals_2024.csv"
 
-# Plausible 2024 size of every département (exports, imports, in G€). Only the proportions
-# matter: within a published région they share the remainder (région - published
-# départements), elsewhere they share France - published régions.
+# Plausible 2024 size of every département (exports, imports, in G€): the prior of the drawn
+# sizes. Only the proportions matter: within a published région the drawn sizes share the
+# remainder (région - published départements), elsewhere France - published régions.
 DEPT_SIZE_GEUR: dict[str, tuple[float, float]] = {
     "01": (6.0, 6.0), "02": (3.0, 3.0), "03": (1.5, 1.2), "04": (0.6, 0.5), "05": (0.2, 0.2),
     "06": (3.0, 3.5), "07": (1.5, 1.3), "08": (1.5, 1.2), "09": (0.6, 0.4), "10": (1.8, 1.5),
@@ -66,7 +66,7 @@ DEPT_SIZE_GEUR: dict[str, tuple[float, float]] = {
     "16": (3.5, 1.2), "17": (2.5, 3.0), "18": (1.8, 1.5), "19": (0.6, 0.5), "2A": (0.05, 0.3),
     "2B": (0.08, 0.35), "21": (3.5, 3.5), "22": (2.5, 2.5), "23": (0.2, 0.1), "24": (1.0, 0.8),
     "25": (5.0, 4.0), "26": (3.0, 3.0), "27": (7.0, 6.0), "28": (4.5, 4.5), "29": (3.0, 3.0),
-    "30": (2.5, 2.5), "31": (40.0, 25.0), "32": (0.6, 0.3), "33": (11.0, 10.0), "34": (3.0, 4.5),
+    "30": (2.5, 2.5), "31": (32.0, 25.0), "32": (0.6, 0.3), "33": (11.0, 10.0), "34": (3.0, 4.5),
     "35": (5.0, 6.0), "36": (1.2, 1.0), "37": (3.5, 3.5), "38": (11.0, 10.0), "39": (1.5, 1.2),
     "40": (2.0, 2.0), "41": (3.0, 2.5), "42": (4.2, 4.7), "43": (1.2, 0.9), "44": (10.0, 17.0),
     "45": (13.2, 13.1), "46": (0.4, 0.3), "47": (1.3, 1.2), "48": (0.1, 0.1), "49": (5.0, 5.0),
@@ -82,6 +82,11 @@ DEPT_SIZE_GEUR: dict[str, tuple[float, float]] = {
     "93": (10.0, 20.0), "94": (5.4, 12.7), "95": (14.0, 22.0), "971": (0.15, 2.8),
     "972": (0.3, 2.9), "973": (0.5, 1.5), "974": (0.3, 5.0), "976": (0.02, 0.7),
 }  # fmt: skip
+
+SIZE_SIGMA = 0.25  # lognormal spread of a drawn size around its prior (about ±25 %)
+SIZES_STREAM = 1  # the sizes' own random stream, (SEED, 1): the other draws do not move them
+MAX_SIZE_DRAWS = 100  # redraws allowed until no two totals coincide (one is usually enough)
+TIE_STEP_EUR = 100_000  # 0.1 M€, the precision of the published figures
 
 # National product structure (% of the value, exports, imports) by A38 group, and the
 # positions whose share is set explicitly inside their group (the others share the rest).
@@ -426,10 +431,31 @@ def dept_targets(depts: np.ndarray, dept_region: np.ndarray) -> np.ndarray:
 
     Published départements keep their totals; the rest of a published région is shared by its
     other départements, the rest of France by the départements of the other régions, in
-    proportion to DEPT_SIZE_GEUR. Sums are exact to the euro.
+    proportion to sizes drawn around DEPT_SIZE_GEUR (`draw_sizes`). Sums are exact to the euro.
+    A draw where two départements, or two régions, would show the same total at the published
+    precision (0.1 M€) is drawn again: the round figures of the table shared alike would
+    repeat one total across a whole région, which no real table does.
     """
+    rng = np.random.default_rng((SEED, SIZES_STREAM))
+    prior = np.array([DEPT_SIZE_GEUR[d] for d in depts], dtype=float)
+    for _ in range(MAX_SIZE_DRAWS):
+        targets = share_published(depts, dept_region, draw_sizes(prior, rng))
+        if _distinct(targets) and _distinct(_region_sums(targets, dept_region)):
+            return targets
+    raise ValueError(f"no draw of {MAX_SIZE_DRAWS} without two equal totals")
+
+
+def draw_sizes(prior: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """(D, 2) sizes: the prior times a lognormal factor, correlated between the two flows
+    (a département larger than its prior in exports tends to be larger in imports too)."""
+    z_e = rng.standard_normal(len(prior))
+    z_i = 0.6 * z_e + 0.8 * rng.standard_normal(len(prior))
+    return np.asarray(prior * np.exp(SIZE_SIGMA * np.stack([z_e, z_i], axis=1)))
+
+
+def share_published(depts: np.ndarray, dept_region: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """(D, 2) int64 euros: the published totals, the remainders shared in proportion to sizes."""
     published = published_targets()
-    sizes = np.array([DEPT_SIZE_GEUR[d] for d in depts], dtype=float)
     targets = np.zeros((len(depts), 2), dtype=np.int64)
     fixed = np.array([("dept", d) in published for d in depts])
     for i in np.flatnonzero(fixed):
@@ -445,6 +471,17 @@ def dept_targets(depts: np.ndarray, dept_region: np.ndarray) -> np.ndarray:
     rest = np.array(published[("france", "FR")]) - fixed_total
     _spread_into(targets, elsewhere, rest, sizes)
     return targets
+
+
+def _region_sums(targets: np.ndarray, dept_region: np.ndarray) -> np.ndarray:
+    """(R, 2) totals of each région."""
+    return np.stack([targets[dept_region == r].sum(axis=0) for r in np.unique(dept_region)])
+
+
+def _distinct(totals: np.ndarray) -> bool:
+    """True when no two rows share a total of one flow once rounded to 0.1 M€."""
+    rounded = np.round(totals / TIE_STEP_EUR)
+    return all(len(np.unique(column)) == len(column) for column in rounded.T)
 
 
 def _spread_into(

@@ -8,6 +8,7 @@ read the states. This module depends on nothing above the territory and the flow
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -21,6 +22,17 @@ MAP_METRIC_DEFAULT = flows.EXPORT.key
 # The Exposition page's additional tariff (whole %) and trade elasticity bounds.
 TARIFF_MIN, TARIFF_MAX, TARIFF_DEFAULT = 0, 100, 10
 ELASTICITY_MIN, ELASTICITY_MAX = 0.5, 20.0
+# The range of elasticities every figure of the tariff scenario is also given for (its source:
+# lib.exposure.RANGE_SOURCE), by the word its columns and keys carry (at_bound).
+ELASTICITY_LOW, ELASTICITY_HIGH = 2.0, 8.0
+ELASTICITY_RANGE = {"elasticity_low": ELASTICITY_LOW, "elasticity_high": ELASTICITY_HIGH}
+
+
+def at_bound(key: str, bound: str) -> str:
+    """A scenario's column or key at one of ELASTICITY_RANGE's bounds: (`change_eur`,
+    `elasticity_low`) → `change_elasticity_low_eur` (the unit stays last)."""
+    stem, unit = key.rsplit("_", 1)
+    return f"{stem}_{bound}_{unit}"
 
 
 @dataclass(frozen=True)
@@ -61,6 +73,19 @@ class DataFilter:
     first_quarter: int = 1  # the period runs from (first_year, first_quarter)
     last_quarter: int = 4  # to (last_year, last_quarter), both included
     cpf4: tuple[str, ...] = field(default_factory=tuple)
+
+
+def default_data_filter(
+    years: Sequence[int], territory: Territory = FRANCE, year: int | None = None
+) -> DataFilter:
+    """What the Données page shows for what its URL leaves out: one year (`year`, else the
+    latest), one flow (exports), `territory` (France): a total that means something and a file
+    of a size a spreadsheet opens, rather than both flows added over every year.
+
+    `territory` and `year` let a caller start from what the visitor chose elsewhere;
+    urlstate.parse_data_filter reads every parameter the URL gives over these."""
+    chosen = year if year is not None and year in years else max(years, default=0)
+    return DataFilter(territory, chosen, chosen, flows.EXPORT.name)
 
 
 @dataclass(frozen=True)

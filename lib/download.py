@@ -64,6 +64,13 @@ TOO_MANY_FOR_EXCEL = (  # 422
     "{rows} lignes sélectionnées : une feuille Excel en contient au plus {limit}. Affinez la "
     "sélection (période, territoire, produits, pays) ou téléchargez le CSV."
 )
+CSV_LINES = "Le fichier CSV aura {rows} lignes, plus celle des en-têtes."
+CSV_BEYOND_EXCEL = (
+    "Excel s'arrête à {limit} lignes : il n'ouvrirait que le début de ce fichier, et le "
+    "classeur Excel n'est pas proposé. Filtrez davantage (une année, un territoire, des "
+    "produits ou des pays), ou lisez le CSV avec un outil fait pour les gros fichiers (DuckDB, "
+    "Python, R…)."
+)
 
 _slots = threading.BoundedSemaphore(MAX_CONCURRENT)
 _mounted = False
@@ -104,6 +111,21 @@ def too_many_for_excel(count: int, data_filter: DataFilter) -> str | None:
     return TOO_MANY_FOR_EXCEL.format(
         rows=formatting.number(count, 0), limit=formatting.number(limit, 0)
     )
+
+
+def csv_lines(count: int) -> str:
+    """« Le fichier CSV aura 109 327 lignes, plus celle des en-têtes. », said before the
+    download."""
+    return CSV_LINES.format(rows=formatting.number(count, 0))
+
+
+def csv_beyond_excel(count: int) -> str | None:
+    """Why Excel would open only part of the CSV of `count` rows (French), or None when the
+    file, with its header, fits in a sheet. Such a selection's workbook is refused too
+    (too_many_for_excel: its limit is lower), which this says."""
+    if count + 1 <= workbook.EXCEL_MAX_ROWS:
+        return None
+    return CSV_BEYOND_EXCEL.format(limit=formatting.number(workbook.EXCEL_MAX_ROWS, 0))
 
 
 def write_xlsx_file(data_filter: DataFilter) -> Path:
@@ -163,9 +185,18 @@ def csv_bytes(data_filter: DataFilter) -> bytes:
         path.unlink()
 
 
-def parse(params: Mapping[str, Sequence[str]]) -> tuple[DataFilter, list[str]]:
-    """The filter the page would show for `params`, and the notices it would show."""
-    return urlstate.parse_data_filter(params, queries.available_years(), queries.cpf4_codes())
+def parse(
+    params: Mapping[str, Sequence[str]], default: DataFilter | None = None
+) -> tuple[DataFilter, list[str]]:
+    """The filter the page would show for `params` (what they leave out: `default`'s, else
+    domain.default_data_filter's), and the notices it would show."""
+    return urlstate.parse_data_filter(
+        params,
+        queries.available_years(),
+        queries.cpf4_codes(),
+        queries.quarterly_years(),
+        default,
+    )
 
 
 class _TemporaryFileResponse(FileResponse):

@@ -31,6 +31,10 @@ MILLION = figures.MILLION
 TOP_CONTRIBUTORS = 10  # partners or products drawn in a waterfall; the rest is « Autres »
 NAME_LIMIT = 34  # characters of a name on the waterfall's axis (full in the hover)
 NARROW_NAME_LIMIT = 16  # the same on a phone, where the bars need the width
+# The waterfall's axis beyond its longest bar, as a share of its span: room for the value
+# written beside the bar (« 1 773,5 M€ », longer than the bar's room on a phone).
+WATERFALL_ROOM = 0.16
+WATERFALL_NARROW_ROOM = 0.5
 # The territory, its région and France: one colour each on the index and growth charts.
 SCOPE_COLORS = {"territory": BLUE_FRANCE, "region": COUNTRY_GREY_BLUE, "france": OTHERS_GREY}
 PARTIAL_PATTERN = {"shape": "/", "solidity": 0.35}
@@ -328,20 +332,30 @@ def waterfall_figure(
         "totals": {"marker": {"color": BLUE_FRANCE}},
         "connector": {"line": {"color": GRID_GREY, "width": 1}},
     }
-    # The axis spans the running totals, not from 0: the changes would be too thin to read.
-    running = [start / MILLION + sum(changes[: i + 1]) / MILLION for i in range(len(changes))]
-    low, high = min(start / MILLION, *running), max(start / MILLION, *running)
-    pad = (high - low) * 0.3 or abs(high) * 0.1 or 1.0
+    running = [start + sum(changes[: i + 1]) for i in range(len(changes))]
     return figures.styled_figure(
         [trace],
         None,
-        60 + 30 * len(names),
+        90 + 30 * len(names),
         {"t": 10, "b": 10, "l": 10, "r": 10},
         showlegend=False,
-        xaxis={
-            "visible": False,
-            "fixedrange": True,
-            "range": [low - pad, high + pad * (3 if narrow else 1)],
-        },
+        xaxis=waterfall_axis([start, *running, end], narrow),
         yaxis={"autorange": "reversed", "fixedrange": True, "automargin": True},
     )
+
+
+def waterfall_axis(levels_eur: Sequence[float], narrow: bool = False) -> dict[str, object]:
+    """The waterfall's value axis, in M€: from 0, shown with its ticks. The first and last bars
+    are totals: drawn from a cut axis (the running totals' span alone), a +3 % change drew one
+    total a quarter of the other. Room is left right of the longest bar for its value."""
+    levels = [v / MILLION for v in levels_eur]
+    low, high = min(0.0, *levels), max(0.0, *levels)
+    span = high - low or 1.0
+    room = span * (WATERFALL_NARROW_ROOM if narrow else WATERFALL_ROOM)
+    return {
+        **_value_axis(" M€"),
+        "range": [low - room if low < 0 else 0.0, high + room if high > 0 else 0.0],
+        "zeroline": True,
+        "zerolinecolor": TEXT_GREY,
+        "nticks": 4 if narrow else 8,
+    }

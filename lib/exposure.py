@@ -8,7 +8,9 @@ Values in euros, percentages 0–100, all unrounded, as the rest of the CSV cont
 - exposure: share of each product's exports going to the partner (A129 products, or CPF4
   codes where the data has them).
 - tariff scenario: a constant-elasticity response of the exports to the partner to an
-  additional tariff, X·((1+t)^(−ε) − 1): an order of magnitude, not a forecast.
+  additional tariff, X·((1+t)^(−ε) − 1): an order of magnitude, not a forecast, given for the
+  chosen elasticity and for lib.domain's ELASTICITY_RANGE (`…_elasticity_low_…`,
+  `…_elasticity_high_…` columns and keys).
 - dependency: for each imported product, its first supplier and that supplier's share, the
   Herfindahl-Hirschman index of the suppliers' shares, the share supplied from outside the UE.
 """
@@ -21,15 +23,23 @@ from typing import Literal, TypeVar
 import pandas as pd
 
 from lib import cache, flows, partners, queries, refs
+from lib.domain import ELASTICITY_RANGE, at_bound
 from lib.territory import FRANCE, Territory
 
-# Median tariff elasticity of the structural gravity estimates surveyed by Head & Mayer (2014).
+# The trade elasticity of the scenario: the page's default, and the source of the range every
+# figure of the scenario is also given for (lib.domain.ELASTICITY_RANGE: the elasticity is the
+# least known of its inputs).
 DEFAULT_ELASTICITY = 5.0
 ELASTICITY_SOURCE = (
-    "Élasticité par défaut : 5, la médiane des élasticités des échanges au droit de douane "
-    "estimées par les modèles de gravité structurels (K. Head et T. Mayer, « Gravity "
-    "Equations: Workhorse, Toolkit, and Cookbook », Handbook of International Economics, "
-    "vol. 4, 2014)."
+    "Élasticité par défaut : 5, la valeur centrale que retiennent K. Head et T. Mayer de leur "
+    "recension des estimations par les équations de gravité de l'élasticité des échanges aux "
+    "coûts de commerce (« Gravity Equations: Workhorse, Toolkit, and Cookbook », Handbook of "
+    "International Economics, vol. 4, 2014)."
+)
+RANGE_SOURCE = (
+    "Fourchette : élasticités de 2 à 8. Les estimations publiées sont dispersées autour de 5 "
+    "(environ 4 chez I. Simonovska et M. Waugh, 2014 ; environ 8 chez J. Eaton et S. Kortum, "
+    "2002) : la fourchette montre cette incertitude, ce n'est pas un intervalle de confiance."
 )
 STRONG_DEPENDENCY_PCT = 50.0  # a first supplier from outside the UE above this share
 Detail = Literal["product", "cpf4"]
@@ -150,13 +160,78 @@ def exposure_by_dept(year: int, partner: str) -> pd.DataFrame:
         [members, year, flows.EXPORT.code],
     )
     depts = refs.departements()[["code", "name"]].rename(columns={"code": "dept"})
-    frame = depts.merge(frame, on="dept", how="left")
+    return _ranked(depts.merge(frame, on="dept", how="left"))
+
+
+@cache.cached
+def exposure_by_region(year: int, partner: str) -> pd.DataFrame:
+    """`region, name, exports_eur, to_partner_eur, share_pct, rank_share, rank_value` for the
+    régions of the reference, in its order: the sums of their départements (exposure_by_dept,
+    no query of its own), ranked alike."""
+    depts = exposure_by_dept(year, partner).merge(
+        refs.departements()[["code", "region_code"]], left_on="dept", right_on="code"
+    )
+    sums = depts.groupby("region_code")[["exports_eur", "to_partner_eur"]].sum()
+    regions = refs.regions()[["code", "name"]].rename(columns={"code": "region"})
+    return _ranked(regions.merge(sums, left_on="region", right_index=True, how="left"))
+
+
+def _ranked(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` (one row per unit, NaN where a unit has no trade) with its share exposed and
+    ranks: 1 = most exposed; equal values share the lower rank (method "min"); a unit without
+    exports has no share and no share rank (NA)."""
     for column in ("exports_eur", "to_partner_eur"):
         frame[column] = frame[column].fillna(0.0).astype("float64")
     exports = frame["exports_eur"]
     frame["share_pct"] = 100 * frame["to_partner_eur"] / exports.where(exports != 0)
     for rank, column in (("rank_share", "share_pct"), ("rank_value", "to_partner_eur")):
         frame[rank] = frame[column].rank(ascending=False, method="min").astype("Int64")
+    return frame
+
+
+EXPOSURE_COLUMNS = ["product", "exports_eur", "to_partner_eur", "share_pct"]  # exposure's
+SUMMARY_COLUMNS = [
+    "scope", "code", "name", "exports_eur", "to_partner_eur", "share_pct", "rank_share", "of",
+]  # fmt: skip
+
+
+@cache.cached
+def partner_summary(
+    territory: Territory, year: int, partner: str, products: int = 3
+) -> pd.DataFrame:
+    """The fiche's « Exposition aux États-Unis » in one table, `SUMMARY_COLUMNS`.
+
+    First row, scope `territory`: the territory's exports, those to the partner, their share
+    and, for a département (a région), its rank by that share among the départements (the
+    régions) with exports, `of` of them (exposure_by_dept's, exposure_by_region's); France has
+    no rank (NA). Then, scope `product`, the `products` products exported most to the partner
+    (exposure's order, exports to it > 0), with the share of each product's exports going to
+    it. Two cached queries at most: the units' ranking (shared by every territory of the
+    level) or France's totals, and the territory's products.
+    """
+    if territory.level == "france":
+        exports, to_partner = _partner_totals(FRANCE, year, _members(partner, year))
+        rank, of = None, None
+    else:
+        units, key = (
+            (exposure_by_dept(year, partner), "dept")
+            if territory.level == "dept"
+            else (exposure_by_region(year, partner), "region")
+        )
+        row = units.set_index(key).loc[territory.code].to_dict()
+        exports, to_partner = float(row["exports_eur"]), float(row["to_partner_eur"])
+        rank, of = row["rank_share"], int(units["rank_share"].notna().sum())
+    share = _pct(to_partner, exports)
+    first = ("territory", territory.code, territory.name, exports, to_partner, share, rank, of)
+    exposed = exposure(territory, year, partner)
+    exposed = exposed.loc[exposed["to_partner_eur"] > 0, EXPOSURE_COLUMNS].head(products)
+    rows = [
+        ("product", code, refs.product_name(code), value, sent, product_share, None, None)
+        for code, value, sent, product_share in exposed.itertuples(index=False)
+    ]
+    frame = pd.DataFrame([first, *rows], columns=SUMMARY_COLUMNS)
+    for column in ("rank_share", "of"):
+        frame[column] = frame[column].astype("Int64")
     return frame
 
 
@@ -175,12 +250,18 @@ def tariff_effect(to_partner_eur: Amount, rate_pct: float, elasticity: float) ->
 def tariff_scenario(
     territory: Territory, year: int, partner: str, rate_pct: float, elasticity: float
 ) -> pd.DataFrame:
-    """`product, to_partner_eur, change_eur` for every product exported to the partner, in the
-    order of `exposure` (largest exports to the partner first)."""
+    """`product, to_partner_eur, change_eur, change_elasticity_low_eur,
+    change_elasticity_high_eur` for every product exported to the partner, in the order of
+    `exposure` (largest exports to the partner first): the change with the chosen elasticity,
+    then with the range's bounds."""
     table = exposure(territory, year, partner)
     table = table.loc[table["to_partner_eur"] != 0, ["product", "to_partner_eur"]]
     table = table.reset_index(drop=True)
     table["change_eur"] = tariff_effect(table["to_partner_eur"], rate_pct, elasticity)
+    for bound, bound_elasticity in ELASTICITY_RANGE.items():
+        table[at_bound("change_eur", bound)] = tariff_effect(
+            table["to_partner_eur"], rate_pct, bound_elasticity
+        )
     return table
 
 
@@ -190,7 +271,8 @@ def scenario_summary(
     """The scenario in total: `change_eur` (signed: negative = a loss), `share_of_exports_pct`
     (that change as a % of the territory's total exports, NaN without exports) and
     `france_share_of_exports_pct` (the same for France); also `exports_eur`,
-    `to_partner_eur` and `france_change_eur`.
+    `to_partner_eur` and `france_change_eur`. The four scenario figures again at the range's
+    bounds (at_bound: `change_elasticity_low_eur`, `share_of_exports_elasticity_high_pct`…).
 
     The response being proportional, the total change is the effect on the total exported to
     the partner, equal to the sum of tariff_scenario's changes.
@@ -198,16 +280,21 @@ def scenario_summary(
     members = _members(partner, year)
     exports, to_partner = _partner_totals(territory, year, members)
     france_exports, france_to_partner = _partner_totals(FRANCE, year, members)
-    change = tariff_effect(to_partner, rate_pct, elasticity)
-    france_change = tariff_effect(france_to_partner, rate_pct, elasticity)
-    return {
-        "exports_eur": exports,
-        "to_partner_eur": to_partner,
-        "change_eur": change,
-        "share_of_exports_pct": _pct(change, exports),
-        "france_change_eur": france_change,
-        "france_share_of_exports_pct": _pct(france_change, france_exports),
-    }
+
+    def figures(chosen: float) -> dict[str, float]:
+        change = tariff_effect(to_partner, rate_pct, chosen)
+        france_change = tariff_effect(france_to_partner, rate_pct, chosen)
+        return {
+            "change_eur": change,
+            "share_of_exports_pct": _pct(change, exports),
+            "france_change_eur": france_change,
+            "france_share_of_exports_pct": _pct(france_change, france_exports),
+        }
+
+    summary = {"exports_eur": exports, "to_partner_eur": to_partner, **figures(elasticity)}
+    for bound, bound_elasticity in ELASTICITY_RANGE.items():
+        summary |= {at_bound(k, bound): v for k, v in figures(bound_elasticity).items()}
+    return summary
 
 
 # --- Import dependency ---------------------------------------------------------------------

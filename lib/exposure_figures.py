@@ -10,17 +10,17 @@ sends along (components.chart_with_data's `narrow`, .streamlit/layout.css picks 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from lib import figures, refs
+from lib import domain, figures, refs
 from lib.flows import EXPORT
-from lib.formatting import meur, pct
+from lib.formatting import SHORT_RANGE, estimate, estimate_range, meur, number, pct, trimmed
 from lib.text import plotly_text
-from lib.theme import COUNTRY_GREY_BLUE, NEGATIVE_RED, POSITIVE_GREEN, TEXT_GREY
+from lib.theme import COUNTRY_GREY_BLUE, NEGATIVE_RED, POSITIVE_GREEN, TEXT_GREY, mix
 
 TOP_EXPOSED = 10  # products drawn in each chart (the table and the CSV keep them all)
 # A product ranks by share only when it weighs this much in the territory's exports: otherwise a
@@ -90,7 +90,15 @@ def _names_above(names: list[str], look: _Look) -> list[dict[str, object]]:
     ]
 
 
-def _bar_figure(bars: _Bars, look: _Look) -> go.Figure:
+def _bar_figure(
+    bars: _Bars,
+    look: _Look,
+    extra: Sequence[dict[str, object]] = (),
+    extent: Sequence[float] | None = None,
+) -> go.Figure:
+    """The bars from 0 (the axis hidden: each bar carries its value, but its range always
+    holds 0, so that lengths compare), `extra` traces over them (drawn on the same rows), the
+    axis wide enough for the `extent` values (default: the bars')."""
     rows = list(range(len(bars.names)))
     ticks = [] if look.names_above else bars.names
     trace = {
@@ -107,14 +115,19 @@ def _bar_figure(bars: _Bars, look: _Look) -> go.Figure:
         "hovertemplate": "%{customdata}<extra></extra>",
     }
     return figures.styled_figure(
-        [trace],
+        [trace, *extra],
         None,
         30 + look.row_height * len(rows) + (14 if look.names_above else 0),
         {"t": 24 if look.names_above else 10, "b": 10, "l": 10, "r": 10},
         showlegend=False,
         bargap=look.bargap,
+        barmode="overlay",
         annotations=_names_above(bars.names, look) if look.names_above else [],
-        xaxis={"visible": False, "fixedrange": True, "range": _range(bars.values, look.padding)},
+        xaxis={
+            "visible": False,
+            "fixedrange": True,
+            "range": _range(bars.values if extent is None else extent, look.padding),
+        },
         yaxis={
             "autorange": "reversed",
             "tickvals": rows if ticks else [],
@@ -222,26 +235,89 @@ def top_changes(scenario: pd.DataFrame, top: int = TOP_EXPOSED) -> pd.DataFrame:
     return ordered.drop(columns="size").head(top)
 
 
+def _range_bar(
+    lows: list[float], highs: list[float], texts: list[str], hovers: list[str], look: _Look
+) -> dict[str, object]:
+    """From each low bound to its high bound, lighter, with the range written beyond it."""
+    return {
+        "type": "bar",
+        "orientation": "h",
+        "base": lows,
+        "x": [high - low for low, high in zip(lows, highs, strict=True)],
+        "y": list(range(len(lows))),
+        "marker": {"color": [_LIGHT[_sign_color(v)] for v in highs]},
+        "text": texts,
+        "textposition": "outside",
+        "cliponaxis": False,
+        "textfont": {"size": look.text_size, "color": TEXT_GREY},
+        "customdata": hovers,
+        "hovertemplate": "%{customdata}<extra></extra>",
+    }
+
+
+def _chosen_marks(values: list[float], hovers: list[str], look: _Look) -> dict[str, object]:
+    """A short upright stroke at each product's change with the chosen elasticity."""
+    return {
+        "type": "scatter",
+        "mode": "markers",
+        "x": values,
+        "y": list(range(len(values))),
+        "marker": {
+            "symbol": "line-ns",
+            "size": 0.8 * look.row_height * (1 - look.bargap),  # within the bar's thickness
+            "line": {"color": TEXT_GREY, "width": 2},
+        },
+        "customdata": hovers,
+        "hovertemplate": "%{customdata}<extra></extra>",
+    }
+
+
+def _sign_color(value: float) -> str:
+    return NEGATIVE_RED if value < 0 else POSITIVE_GREEN
+
+
+_LIGHT = {color: mix(color, "#ffffff", 0.6) for color in (NEGATIVE_RED, POSITIVE_GREEN)}
+# The range's text beside the longest bar (« −20 à −61 M€ ») needs more room than one value.
+_SCENARIO_PADDING = {False: 1.4, True: 1.9}
+
+
 def scenario_figure(
-    scenario: pd.DataFrame, top: int = TOP_EXPOSED, narrow: bool = False
+    scenario: pd.DataFrame, elasticity: float, top: int = TOP_EXPOSED, narrow: bool = False
 ) -> go.Figure:
     """The estimated change of exports to the partner, by product, in M€ (scenario:
-    lib.exposure.tariff_scenario)."""
+    lib.exposure.tariff_scenario), as a range: a dark bar to the change with the range's low
+    elasticity, a lighter one on to the change with its high elasticity, the range written
+    beside it (rounded as the headline, formatting.estimate_range), a stroke at the change
+    with the chosen `elasticity`."""
     rows = top_changes(scenario, top)
     if rows.empty:
         return figures.empty_figure()
+    look = replace(_look(narrow), padding=_SCENARIO_PADDING[narrow])
     names = [refs.product_name(code) for code in rows["product"]]
-    changes = [float(v) for v in rows["change_eur"]]
-    before = [float(v) for v in rows["to_partner_eur"]]
+    chosen = [float(v) / MILLION for v in rows["change_eur"]]
+    lows, highs = (
+        [float(v) / MILLION for v in rows[domain.at_bound("change_eur", bound)]]
+        for bound in domain.ELASTICITY_RANGE
+    )
+    ranges = [
+        estimate_range(low, high, "M€", SHORT_RANGE) for low, high in zip(lows, highs, strict=True)
+    ]
+    hovers = [
+        f"<b>{plotly_text(name)}</b><br>Exportations vers le partenaire : {meur(before)}"
+        f"<br>Variation estimée : {text} (élasticités "
+        f"{number(domain.ELASTICITY_LOW, 0)} à {number(domain.ELASTICITY_HIGH, 0)})"
+        f"<br>Avec l'élasticité choisie ({trimmed(elasticity)})"
+        f" : {estimate(value, 'M€')}"
+        for name, before, text, value in zip(
+            names, rows["to_partner_eur"], ranges, chosen, strict=True
+        )
+    ]
     bars = _Bars(
         names=names,
-        values=[v / MILLION for v in changes],
-        texts=[meur(v, signed=True) for v in changes],
-        hovers=[
-            f"<b>{plotly_text(name)}</b><br>Exportations vers le partenaire : {meur(b)}"
-            f"<br>Variation estimée : {meur(c, signed=True)}"
-            for name, b, c in zip(names, before, changes, strict=True)
-        ],
-        colors=[NEGATIVE_RED if v < 0 else POSITIVE_GREEN for v in changes],
+        values=lows,
+        texts=[""] * len(names),
+        hovers=hovers,
+        colors=[_sign_color(v) for v in highs],
     )
-    return _bar_figure(bars, _look(narrow))
+    extra = [_range_bar(lows, highs, ranges, hovers, look), _chosen_marks(chosen, hovers, look)]
+    return _bar_figure(bars, look, extra, [*lows, *highs, *chosen])

@@ -3,7 +3,7 @@ year (the HTML is written by lib/fiche_html.py, printed to PDF by lib/fiche_pdf.
 
 The seed « Les indicateurs clés : commerce extérieur » (ANCT–DGE, 2025) has nine pages for a
 département, and the document keeps them: 1. title, introduction and the Territoires
-d'industrie; 2. « Contexte et méthodologie »; 3. « Balance commerciale territoriale » (partners
+d'industrie, the key figures and the exposure to the United States; 2. « Contexte et méthodologie »; 3. « Balance commerciale territoriale » (partners
 chart and its « Clé de lecture »); 4. the activities treemap; 5. « Exportations » (the Sankey,
 the totals and shares sentences); 6. the région's and France's export Sankeys; 7–8. the same
 for « Importations »; 9. « Informations pratiques ». A région has no région page to compare
@@ -17,7 +17,7 @@ charts keep the page's Plotly figures, given the fixed size of their place on an
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -25,12 +25,14 @@ import plotly.graph_objects as go
 from lib import (
     config,
     db,
+    exposure,
     fiche_text,
     figures,
     formatting,
     industry_territories,
     queries,
     store,
+    urlstate,
 )
 from lib.domain import TOP_DEFAULT
 from lib.flows import FLOWS, Flow
@@ -129,6 +131,8 @@ class Document:
     period: str  # « 2024 », « 2025 (T1–T2) »
     introduction: tuple[str, ...]
     key_figures: list[tuple[str, str]]  # (label, value) as the Fiche page's « Chiffres clés »
+    us_exposure: fiche_text.PartnerExposure  # after them, as on the Fiche page
+    exposure_url: str  # the Exposition page of the territory, year and the United States
     industry: IndustryBox | None
     context: fiche_text.Section
     methodology: fiche_text.Section
@@ -342,6 +346,14 @@ def build(
         period=queries.year_label(year),
         introduction=fiche_text.introduction(territory),
         key_figures=_key_figures(kpis),
+        us_exposure=fiche_text.us_exposure(
+            exposure.partner_summary(territory, year, fiche_text.US),
+            territory.level,
+            queries.year_label(year),
+        ),
+        exposure_url=urlstate.exposition_url(
+            replace(urlstate.default_exposition(territory, year), partner=fiche_text.US)
+        ),
         industry=_industry_box(territory),
         context=fiche_text.context(territory, year, quarters),
         methodology=fiche_text.methodology(territory, year, quarters),

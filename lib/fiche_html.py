@@ -67,6 +67,9 @@ p, li { margin: 0 0 2.5mm; text-align: justify; }
 .figures > div { flex: 1; border-top: 3px solid #000091; background: #f6f6f6; padding: 3mm; }
 .figures .label { display: block; font-size: 9pt; }
 .figures .value { display: block; font-size: 14pt; font-weight: 700; color: #000091; }
+.exposure .lead { margin: 3mm 0 1mm; }
+.exposure ul { margin: 0 0 2mm; padding-left: 5mm; }
+.exposure li { margin-bottom: 1mm; }
 figure { margin: 3mm 0 4mm; break-inside: avoid; }
 figcaption { color: #000091; font-weight: 700; font-size: 10.5pt; margin-bottom: 1.5mm; }
 .chart { width: 680px; }
@@ -170,12 +173,36 @@ def _industry(box: IndustryBox | None) -> str:
     )
 
 
-def _key_figures(doc: Document) -> str:
+def _figures(pairs: list[tuple[str, str]]) -> str:
     cells = "".join(
         f'<div><span class="label">{_e(label)}</span><span class="value">{_e(value)}</span></div>'
-        for label, value in doc.key_figures
+        for label, value in pairs
     )
-    return f'<h3>Chiffres clés, {_e(doc.period)}</h3><div class="figures">{cells}</div>'
+    return f'<div class="figures">{cells}</div>'
+
+
+def _key_figures(doc: Document) -> str:
+    return f"<h3>Chiffres clés, {_e(doc.period)}</h3>{_figures(doc.key_figures)}"
+
+
+def _us_exposure(doc: Document) -> str:
+    """The Fiche page's « Exposition aux États-Unis »: its figures and products, or the
+    sentence saying there is nothing to measure; the Exposition page's address for the rest."""
+    block = doc.us_exposure
+    body = (
+        f"<p>{_e(block.note)}</p>"
+        if block.note
+        else _figures([(label, value) for label, value, _ in block.figures])
+        + f'<p class="lead">{_e(block.products_heading)}</p>{_bullets(block.products)}'
+    )
+    more = (
+        "Détail par produit et par département, scénario de droits de douane : page "
+        f"« Exposition » de l'explorateur, {doc.exposure_url}"
+    )
+    return (
+        f'<div class="exposure"><h3>{_e(fiche_text.US_TITLE)}, {_e(doc.period)}</h3>{body}'
+        f'<p class="note">{_e(more)}</p></div>'
+    )
 
 
 def _cover(doc: Document) -> str:
@@ -185,7 +212,7 @@ def _cover(doc: Document) -> str:
         '<p class="kicker">Commerce extérieur des territoires</p>'
         f"<h1>{_e(fiche_text.PUBLICATION)}</h1>"
         f'<p class="territory">{_e(doc.territory.label)} — {_e(doc.period)}</p>{body}'
-        f"{_key_figures(doc)}"
+        f"{_key_figures(doc)}{_us_exposure(doc)}"
     )
 
 

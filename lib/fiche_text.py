@@ -16,9 +16,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from lib import industry_territories, periods
+import pandas as pd
+
+from lib import formatting, industry_territories, periods
 from lib.schema import QUARTERS
-from lib.territory import Territory
+from lib.territory import Level, Territory
 
 PUBLICATION = "Les indicateurs clés : commerce extérieur"
 SOURCE = "Statistiques régionales et départementales du commerce extérieur"
@@ -224,3 +226,77 @@ def practical_information(
             "et la DGE, vous pouvez le contacter au niveau national à l'adresse :",
         ),
     )
+
+
+# --- « Exposition aux États-Unis », after the key figures ------------------------------------
+
+# The partner of the fiche's exposure block: the surtaxes the « Contexte » speaks of.
+US = "US"
+US_TITLE = "Exposition aux États-Unis"
+_RANKED_UNITS: dict[Level, tuple[str, bool, str]] = {  # plural, feminine, « le … le plus »
+    "dept": ("départements", False, "le département"),
+    "region": ("régions", True, "la région"),
+}
+_HOW_MANY = {
+    1: "Le produit le plus exporté",
+    2: "Les deux produits les plus exportés",
+    3: "Les trois produits les plus exportés",
+}
+
+
+@dataclass(frozen=True)
+class PartnerExposure:
+    """The « Exposition aux États-Unis » block as text: its figures (label, value, how it is
+    computed), the heading and lines of its products; or, with nothing to measure, only the
+    sentence that says so (`note`)."""
+
+    figures: tuple[tuple[str, str, str], ...] = ()
+    products_heading: str = ""
+    products: tuple[str, ...] = ()
+    note: str = ""
+
+
+def us_exposure(summary: pd.DataFrame, level: Level, period: str) -> PartnerExposure:
+    """The block from lib.exposure.partner_summary's table for the United States (its first
+    row the territory's, then its products), for a territory of `level` and a `period` as
+    periods.year_label writes it."""
+    first = summary.iloc[0]
+    if not first["exports_eur"] > 0:  # nothing exported, or no data for the year
+        return PartnerExposure(
+            note=f"Aucune exportation de ce territoire en {period} : pas d'exposition aux "
+            "États-Unis à mesurer."
+        )
+    if not first["to_partner_eur"] > 0:
+        return PartnerExposure(
+            note=f"Aucune exportation de ce territoire vers les États-Unis en {period}."
+        )
+    figures = [
+        (
+            "Exportations vers les États-Unis",
+            formatting.meur(first["to_partner_eur"]),
+            f"Valeur des marchandises exportées vers les États-Unis en {period}.",
+        ),
+        (
+            "Part des exportations du territoire",
+            formatting.share(first["share_pct"]),
+            "Exportations vers les États-Unis ÷ exportations totales du territoire × 100.",
+        ),
+    ]
+    if level in _RANKED_UNITS and not pd.isna(first["rank_share"]):
+        units, feminine, most = _RANKED_UNITS[level]
+        figures.append(
+            (
+                f"Rang de cette part, sur {first['of']} {units}",
+                formatting.ordinal(int(first["rank_share"]), feminine),
+                f"Rang selon cette part : {formatting.ordinal(1, feminine)}, {most} dont la "
+                "part des exportations allant vers les États-Unis est la plus forte.",
+            )
+        )
+    products = summary.iloc[1:]
+    lines = tuple(
+        f"{row['name']} : {formatting.meur(row['to_partner_eur'])}, soit "
+        f"{formatting.share(row['share_pct'])} des exportations de ce produit"
+        for _, row in products.iterrows()
+    )
+    many = _HOW_MANY.get(len(lines), f"Les {len(lines)} produits les plus exportés")
+    return PartnerExposure(tuple(figures), f"{many} vers les États-Unis :", lines)

@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 import pandas as pd
 import plotly.graph_objects as go
 
-from lib import refs
+from lib import refs, shortnames
 from lib.domain import OTHERS
 from lib.flows import EXPORT, FLOWS, IMPORT, Flow, flow_of
 from lib.formatting import meur, national_share, number, share
@@ -716,14 +716,18 @@ _SANKEY_TEXTFONT = {"family": FONT_FAMILY, "size": 12, "color": TEXT_GREY}
 
 # A node's label in the two looks of the chart, in one text: the wide look of the seed fiches
 # (« Fabrication de textiles (872,8 M€) ») and the narrow one of a phone, where the two columns'
-# labels share some 300 px (« Fab. de textiles… 872,8 M€ »). What differs is wrapped in spans
-# marked `--look:wide` / `--look:narrow` (a CSS variable: no effect on its own), and the CSS
-# hides the look that does not fit the chart's width (.streamlit/layout.css): one figure, drawn
-# once, whatever the width.
+# labels share some 250 px (« Textiles 872,8 M€ », « Industrie pharmaceu… 12 191 M€ »: names
+# shortened by lib/shortnames.py, distinct within their column; no decimal from a billion up,
+# where it would cost the name two characters and say little). What differs is wrapped in
+# spans marked `--look:wide` / `--look:narrow` (a CSS variable: no effect on its own), and the
+# CSS hides the look that does not fit the chart's width (.streamlit/layout.css): one figure,
+# drawn once, whatever the width.
 WIDE_ONLY = "--look:wide"
 NARROW_ONLY = "--look:narrow"
-NARROW_NAME_LIMIT = 17  # characters of a name in the narrow look
-NARROW_ABBREVIATIONS = (("Fabrication", "Fab."),)
+# Characters of a name in the narrow look: a product's column has more room than a country's
+# (country names are short; the longest product labels face them at the same height).
+NARROW_NAME_LIMITS = {"product": 20, "country": 14}
+NARROW_WHOLE_FROM = 1e9  # euros: 1 000 M€ and more read without decimal in the narrow look
 
 
 def _marked(text: str, look: str) -> str:
@@ -741,16 +745,24 @@ def _two_looks(wide: str, narrow: str) -> str:
     )
 
 
-def _narrow_name(name: str) -> str:
-    for word, short in NARROW_ABBREVIATIONS:
-        name = name.replace(word, short)
-    return _shorten(name, NARROW_NAME_LIMIT)
+def _narrow_names(nodes: list[SankeyNode]) -> list[str]:
+    """Each column's names shortened together, so that they stay distinct in the column."""
+    names = [node.name for node in nodes]
+    for side in ("source", "target"):
+        column = [i for i, node in enumerate(nodes) if node.side == side]
+        if column:
+            limit = NARROW_NAME_LIMITS[nodes[column[0]].kind]
+            short = shortnames.short_names([names[i] for i in column], limit)
+            for i, name in zip(column, short, strict=True):
+                names[i] = name
+    return names
 
 
-def _node_label(node: SankeyNode) -> str:
+def _node_label(node: SankeyNode, narrow_name: str) -> str:
     value = meur(node.value)
     wide = f"{_shorten(node.name)} ({value})"
-    return _two_looks(wide, f"{_narrow_name(node.name)} {value}")
+    narrow_value = meur(node.value, 0) if abs(node.value) >= NARROW_WHOLE_FROM else value
+    return _two_looks(wide, f"{narrow_name} {narrow_value}")
 
 
 def _sankey_node_dict(nodes: list[SankeyNode], words: Flow) -> dict[str, object]:
@@ -758,7 +770,9 @@ def _sankey_node_dict(nodes: list[SankeyNode], words: Flow) -> dict[str, object]
     sources = [n.value for n in nodes if n.side == "source"]
     targets = [n.value for n in nodes if n.side == "target"]
     return {
-        "label": [_node_label(n) for n in nodes],
+        "label": [
+            _node_label(n, short) for n, short in zip(nodes, _narrow_names(nodes), strict=True)
+        ],
         "color": [_node_color(n, words) for n in nodes],
         "x": [0.001 if n.side == "source" else 0.999 for n in nodes],
         "y": _column_positions(sources) + _column_positions(targets),

@@ -24,6 +24,7 @@ import pandas as pd
 
 from lib import cache, flows, formatting, periods, queries
 from lib.flows import EXPORT, IMPORT
+from lib.formatting import ordinal
 from lib.queries import fetch_frame, flows_source
 from lib.schema import QUARTERS
 from lib.sql import literal
@@ -140,13 +141,6 @@ def ranks(territory: Territory, year: int) -> pd.DataFrame:
         table[column] = table[column].astype("Int64")
     table["change"] = table["previous_rank"] - table["rank"]
     return table
-
-
-def ordinal(rank: int, feminine: bool = False) -> str:
-    """French ordinals as numbers: « 1er » (« 1re »), « 2e », « 12e »."""
-    if rank == 1:
-        return "1re" if feminine else "1er"
-    return f"{rank}e"
 
 
 def change_text(places: int | None) -> str:

@@ -4,8 +4,10 @@ Each département is a GeoJSON feature whose properties keep `code` (what stream
 returns on a click) plus pre-formatted French strings for the tooltip. Colours come from class
 breaks at the quantiles of the data (the distributions are very skewed: a few départements
 dominate); diverging metrics get separate classes below and above their centre. The five DROM
-are drawn twice: at their true place (off the metropolitan view) and as framed insets in the Bay
-of Biscay, the usual layout of French maps; both copies carry the same `code`.
+are drawn at their true place (off the metropolitan view) and as framed insets: in a column in
+the Bay of Biscay, the usual layout of French maps, or on a narrow map (a phone) in a row under
+metropolitan France, where the column's labels would reach Brittany; every copy carries the same
+`code`.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from lib.theme import BLUE_FRANCE, BLUE_RAMP, FONT_FAMILY, GREEN_RAMP, RED_RAMP,
 
 DROM = ["971", "972", "973", "974", "976"]
 METROPOLE_BOUNDS = [[41.3, -5.2], [51.1, 9.6]]  # [[south, west], [north, east]]
+NARROW_BOUNDS = [[39.3, -5.2], [51.1, 9.6]]  # the same with the row of insets under it
 
 BACKGROUND = "#F5F5FE"
 BORDER = "#FFFFFF"
@@ -93,7 +96,31 @@ INSETS = [
     Inset("974", "La Réunion", 43.75, -5.15, 44.35, -4.15),
     Inset("976", "Mayotte", 42.85, -5.15, 43.45, -4.15),
 ]
+# On a narrow map France fills the width and its labels, a fixed size in pixels, cover more
+# degrees: the column's reached Brittany's south coast. There, one row under the Pyrenees,
+# south of Corsica's tip (41.4°), with room below each frame for its label (two frames' gap:
+# a label is ~55 px, a slot 3.05° ≈ 65 px at a phone's zoom) and the view extended to it.
+ROW_INSETS = [
+    Inset(inset.code, inset.name, 40.0, west, 41.0, west + 2.0)
+    for inset, west in zip(INSETS, (-4.9, -1.85, 1.2, 4.25, 7.3), strict=True)
+]
 INSET_FILL = 0.85  # share of the frame the territory may fill
+# The class of what only one layout draws: the map's CSS hides the other (_CSS, NARROW_MAP).
+WIDE_ONLY = "comext-wide-only"
+NARROW_ONLY = "comext-narrow-only"
+ROW_SUFFIX = "-encart-ligne"  # the id of a row inset's feature (a column one's: "-encart")
+
+
+def inset_layouts() -> list[tuple[list[Inset], str, str]]:
+    """(insets, feature id suffix, CSS class) of the column and of the row."""
+    return [(INSETS, "-encart", WIDE_ONLY), (ROW_INSETS, ROW_SUFFIX, NARROW_ONLY)]
+
+
+def _layout_class(feature_id: str) -> dict[str, str]:
+    """The style that keeps an inset's copy to its own layout (nothing for the others)."""
+    if feature_id.endswith(ROW_SUFFIX):
+        return {"className": NARROW_ONLY}
+    return {"className": WIDE_ONLY} if feature_id.endswith("-encart") else {}
 
 
 def _points(coordinates: Any) -> Iterator[tuple[float, float]]:
@@ -321,13 +348,14 @@ def _legend_html(title: str, rows: list[tuple[str, str]]) -> str:
 
 
 # On a narrow map (a phone), the legend would cover a good part of France: the map is made
-# shorter and the legend goes below it, back into the map's corner on a wider one.
+# shorter and the legend goes below it, back into the map's corner on a wider one. The view
+# is fitted to either width's bounds (the narrow one holds the row of insets).
 NARROW_MAP = "(max-width: 560px)"
 
 
 class _Legend(MacroElement):
     """A Leaflet control holding the legend (rendered inside the map's own script), or the
-    same box under the map when the map is narrow."""
+    same box under the map when the map is narrow; the view fitted to the width's bounds."""
 
     _template = Template(
         """
@@ -352,12 +380,12 @@ class _Legend(MacroElement):
                     control.addTo(map);
                 }
                 map.invalidateSize();
+                map.fitBounds(
+                    narrow.matches ? {{ this.narrow_bounds|tojson }} : {{ this.bounds|tojson }}
+                );
             }
             place();
-            narrow.addEventListener("change", function () {
-                place();
-                map.fitBounds({{ this.bounds|tojson }});
-            });
+            narrow.addEventListener("change", place);
         })({{ this.get_name() }}, {{ this._parent.get_name() }});
         {% endmacro %}
         """
@@ -369,6 +397,7 @@ class _Legend(MacroElement):
         self.content = content
         self.narrow = NARROW_MAP
         self.bounds = METROPOLE_BOUNDS
+        self.narrow_bounds = NARROW_BOUNDS
 
 
 _CSS = f"""<style>
@@ -377,6 +406,9 @@ div.leaflet-container {{ background: {BACKGROUND}; font-family: {FONT_FAMILY}; }
   line-height: 18px; border-radius: 4px; box-shadow: 0 1px 4px rgba(0, 0, 0, 0.3); }}
 .comext-inset-label {{ color: #666666; font-size: 10px; font-family: {FONT_FAMILY};
   white-space: nowrap; }}
+.comext-inset-row .comext-inset-label {{ text-align: center; }}
+@media {NARROW_MAP} {{ .{WIDE_ONLY} {{ display: none; }} }}
+@media not all and {NARROW_MAP} {{ .{NARROW_ONLY} {{ display: none; }} }}
 .comext-legend-below {{ box-shadow: none; padding: 8px 0 4px; font-size: 11px;
   line-height: 16px; font-family: {FONT_FAMILY}; }}
 </style>"""
@@ -409,16 +441,17 @@ def _features(metrics: pd.DataFrame, shown: Sequence[Metric]) -> list[dict[str, 
             }
         )
     by_code = {f["id"]: f for f in features}
-    for inset in INSETS:
-        original = by_code[inset.code]
-        features.append(
-            {
-                "type": "Feature",
-                "id": f"{inset.code}-encart",
-                "properties": original["properties"],
-                "geometry": _inset_geometry(original["geometry"], inset),
-            }
-        )
+    for insets, suffix, _look in inset_layouts():
+        for inset in insets:
+            original = by_code[inset.code]
+            features.append(
+                {
+                    "type": "Feature",
+                    "id": f"{inset.code}{suffix}",
+                    "properties": original["properties"],
+                    "geometry": _inset_geometry(original["geometry"], inset),
+                }
+            )
     return features
 
 
@@ -439,19 +472,30 @@ def _tooltip(shown: Sequence[Metric]) -> folium.GeoJsonTooltip:
 
 
 def _draw_insets(m: folium.Map) -> None:
-    for inset in INSETS:
-        folium.Rectangle(
-            inset.bounds, color=INSET_FRAME, weight=1, fill=False, interactive=False
-        ).add_to(m)
-        folium.Marker(
-            [inset.north, inset.west],
-            icon=folium.DivIcon(
-                html=f'<div class="comext-inset-label">{html.escape(inset.name)}</div>',
-                icon_size=(90, 12),
-                icon_anchor=(0, 14),
-            ),
-            interactive=False,
-        ).add_to(m)
+    """The frames and names of both layouts: the column's names above their frames, the
+    row's centred under theirs."""
+    for insets, _suffix, look in inset_layouts():
+        for inset in insets:
+            folium.Rectangle(
+                inset.bounds,
+                color=INSET_FRAME,
+                weight=1,
+                fill=False,
+                interactive=False,
+                className=look,
+            ).add_to(m)
+            row = look == NARROW_ONLY
+            label = f'<div class="comext-inset-label">{html.escape(inset.name)}</div>'
+            folium.Marker(
+                [inset.south, (inset.west + inset.east) / 2] if row else [inset.north, inset.west],
+                icon=folium.DivIcon(
+                    html=label,
+                    icon_size=(90, 12),
+                    icon_anchor=(45, -2) if row else (0, 14),
+                    class_name=f"{look} comext-inset-{'row' if row else 'column'}",
+                ),
+                interactive=False,
+            ).add_to(m)
 
 
 def _outline(features: list[dict[str, Any]], selected: str) -> folium.GeoJson | None:
@@ -461,10 +505,11 @@ def _outline(features: list[dict[str, Any]], selected: str) -> folium.GeoJson | 
     return folium.GeoJson(
         {"type": "FeatureCollection", "features": chosen},
         name="selection",
-        style_function=lambda _feature: {
+        style_function=lambda feature: {
             "color": SELECTED_OUTLINE,
             "weight": 3,
             "fill": False,
+            **_layout_class(feature["id"]),
         },
         interactive=False,
         control=False,
@@ -515,6 +560,7 @@ def choropleth(
             "fillOpacity": FILL_OPACITY,
             "color": SELECTED_OUTLINE if code == selected else BORDER,
             "weight": 2.5 if code == selected else 0.6,
+            **_layout_class(feature["id"]),
         }
 
     folium.GeoJson(
@@ -531,8 +577,7 @@ def choropleth(
         if outline is not None:
             outline.add_to(m)
     title = f"{metric.label}, {period}" if period else metric.label
-    _Legend(_legend_html(title, legend_rows(metrics, metric))).add_to(m)
-    m.fit_bounds(METROPOLE_BOUNDS)
+    _Legend(_legend_html(title, legend_rows(metrics, metric))).add_to(m)  # fits the view too
     return m
 
 

@@ -70,6 +70,17 @@ def year_quarters(year: int) -> tuple[int, ...]:
     return manifest.quarters(year) if manifest else QUARTERS
 
 
+def quarterly_years() -> list[int]:
+    """The years of the dataset given quarter by quarter (a flow of theirs at least), from the
+    manifest: only their periods may start or end at a quarter."""
+    manifest = db.manifest()
+    if manifest is None:
+        return []
+    return [
+        y for y in manifest.years if any(p.quarters for p in manifest.parts.get(y, {}).values())
+    ]
+
+
 def year_label(year: int) -> str:
     """`2024`, or `2025 (T1–T2)` for a partial year of the dataset."""
     return periods.year_label(year, year_quarters(year))
@@ -460,11 +471,23 @@ def _rows_query(data_filter: DataFilter) -> tuple[str, list[object]]:
 
 
 @cache.cached
+def row_summary_by_flow(data_filter: DataFilter) -> dict[str, tuple[int, float]]:
+    """Per flow the filter selects (its name, exports first), its rows and their total value:
+    a flow's total means something, the two flows added do not."""
+    body, params = _rows_query(data_filter)
+    found = {
+        flow: (int(count), float(total or 0.0))
+        for flow, count, total in fetch_rows(
+            f"SELECT t.flow, count(*), sum(t.value_eur) {body} GROUP BY t.flow", params
+        )
+    }
+    return {flow.name: found.get(flow.code, (0, 0.0)) for flow in flows.chosen(data_filter.flux)}
+
+
 def row_summary(data_filter: DataFilter) -> tuple[int, float]:
     """How many rows the filter selects and their total value."""
-    body, params = _rows_query(data_filter)
-    count, total = fetch_rows(f"SELECT count(*), sum(t.value_eur) {body}", params)[0]
-    return int(count), float(total or 0.0)
+    by_flow = row_summary_by_flow(data_filter).values()
+    return sum(count for count, _ in by_flow), sum(total for _, total in by_flow)
 
 
 @cache.cached

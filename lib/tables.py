@@ -29,6 +29,7 @@ from lib import (
     evolution,
     exposure,
     exposure_figures,
+    fiche_text,
     flows,
     indicators,
     mapping,
@@ -42,12 +43,14 @@ from lib import (
 from lib.domain import (
     COMPARE_MAX,
     COMPARE_MIN,
+    ELASTICITY_RANGE,
     ComparisonState,
     CountryState,
     EvolutionState,
     ExpositionState,
     FicheState,
     ProductState,
+    at_bound,
 )
 from lib.flows import FLOWS
 from lib.territory import FRANCE, Territory
@@ -446,6 +449,13 @@ def _fiche_tables() -> list[Table]:
             PARTNERS,
             lambda s: country_view.territory_partners(s.territory, s.year),
         ),
+        Table(
+            "exposition_etats_unis",
+            page,
+            "Exposition aux États-Unis : part, rang et premiers produits",
+            tuple(exposure.SUMMARY_COLUMNS),
+            lambda s: exposure.partner_summary(s.territory, s.year, fiche_text.US),
+        ),
     ]
 
 
@@ -676,7 +686,12 @@ def _exposition_tables() -> list[Table]:
             "scenario",
             page,
             "Scénario de droits de douane, par produit",
-            ("product", "to_partner_eur", "change_eur"),
+            (
+                "product",
+                "to_partner_eur",
+                "change_eur",
+                *(at_bound("change_eur", bound) for bound in ELASTICITY_RANGE),
+            ),
             lambda s: exposure.tariff_scenario(
                 s.territory, s.year, s.partner, s.rate_pct, s.elasticity
             ),

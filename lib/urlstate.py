@@ -21,6 +21,8 @@ Rules shared by every page (the pages render the notices as plain text: see lib.
   by `reduced_query_string` (installed by pages/components.py): each parameter keeps its last
   two values, so that the rules above still apply (« Paramètre « top » répété… »). When even
   that is too long, the page receives DISCARDED_KEY alone and says the address was ignored.
+- An address without any parameter (a page chosen in the menu) is read as `context_params`
+  makes it of the visitor's `Context`, the territory and year she last saw (pages/wiring.py).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from lib import flows, formatting, partners, refs, sections
@@ -55,6 +58,7 @@ from lib.domain import (
     FicheState,
     MapState,
     ProductState,
+    default_data_filter,
 )
 from lib.exposure import DEFAULT_ELASTICITY
 from lib.territory import FRANCE, FRANCE_CODE, InvalidTerritory, Level, Territory, parse_territory
@@ -258,14 +262,16 @@ def parse_top(params: Params, notices: list[str]) -> int:
     )
 
 
-def parse_flux(params: Params, notices: list[str]) -> str:
+def parse_flux(params: Params, notices: list[str], default: str = flows.BOTH) -> str:
+    """A choice of flows.CHOICES (`default` when absent or unknown)."""
     raw = _one(params, "flux")
     if raw is None or raw == "":
-        return flows.BOTH
+        return default
     if raw.lower() in flows.CHOICES:
         return raw.lower()
-    notices.append(f"Flux {quote(raw)} inconnu : exportations et importations affichées.")
-    return flows.BOTH
+    shown = " et ".join(flow.plural for flow in flows.chosen(default))
+    notices.append(f"Flux {quote(raw)} inconnu : {shown} affichées.")
+    return default
 
 
 def _territory_and_year(
@@ -340,26 +346,38 @@ def parse_quarter(
 
 
 def parse_data_filter(
-    params: Params, years: Sequence[int], cpf4_codes: Sequence[str] = ()
+    params: Params,
+    years: Sequence[int],
+    cpf4_codes: Sequence[str] = (),
+    quarterly: Collection[int] | None = None,
+    default: DataFilter | None = None,
 ) -> tuple[DataFilter, list[str]]:
     """The Données filter; `cpf4_codes` are the CPF4 codes of the dataset (none are valid
-    when it has none)."""
+    when it has none), `quarterly` its years given quarter by quarter (None: every year), whose
+    only years may be cut at a quarter. What the URL leaves out is `default`'s
+    (domain.default_data_filter: France's exports of the latest year); a single year bound
+    given makes the other default to it when the default would invert the period."""
     notices: list[str] = []
     check_params(params, DATA_KEYS, notices)
-    first_default = min(years) if years else 0
-    last_default = max(years) if years else 0
-    first = parse_year(params, "debut", years, first_default, notices, "Année de début")
-    last = parse_year(params, "fin", years, last_default, notices, "Année de fin")
-    first_q = parse_quarter(params, "tdebut", 1, notices, "Trimestre de début")
-    last_q = parse_quarter(params, "tfin", 4, notices, "Trimestre de fin")
+    default = default or default_data_filter(years)
+    first = parse_year(params, "debut", years, default.first_year, notices, "Année de début")
+    last = parse_year(params, "fin", years, max(default.last_year, first), notices, "Année de fin")
+    if not _one(params, "debut"):
+        first = min(first, last)
+    first_q = parse_quarter(params, "tdebut", default.first_quarter, notices, "Trimestre de début")
+    last_q = parse_quarter(params, "tfin", default.last_quarter, notices, "Trimestre de fin")
     if (first, first_q) > (last, last_q):
         notices.append("Période inversée : les deux bornes ont été échangées.")
         first, first_q, last, last_q = last, last_q, first, first_q
+    if quarterly is not None:
+        first_q = _whole_year_bound(first, first_q, 1, quarterly, notices)
+        last_q = _whole_year_bound(last, last_q, 4, quarterly, notices)
+    no_territory = not _one(params, "niveau") and not _one(params, "code")
     data_filter = DataFilter(
-        territory=parse_territory_params(params, notices),
+        territory=default.territory if no_territory else parse_territory_params(params, notices),
         first_year=first,
         last_year=last,
-        flux=parse_flux(params, notices),
+        flux=parse_flux(params, notices, default.flux),
         products=_codes(params, "produits", set(refs.products()["code"]), "Produits", notices),
         countries=_codes(params, "pays", set(refs.countries()["code"]), "Pays", notices),
         first_quarter=first_q,
@@ -367,6 +385,17 @@ def parse_data_filter(
         cpf4=_codes(params, "cpf4", set(cpf4_codes), "Codes CPF4", notices),
     )
     return data_filter, notices
+
+
+def _whole_year_bound(
+    year: int, quarter: int, whole: int, quarterly: Collection[int], notices: list[str]
+) -> int:
+    """A period's bound in an annual year (no quarter in its data) is its first quarter (a
+    start) or its last (an end, `whole`), with a notice when the URL said another."""
+    if year in quarterly or quarter == whole:
+        return quarter
+    notices.append(f"Trimestre T{quarter} ignoré : les données de {year} sont annuelles.")
+    return whole
 
 
 def parse_map(
@@ -500,10 +529,15 @@ def parse_comparison(params: Params, years: Sequence[int]) -> tuple[ComparisonSt
     return ComparisonState(level, codes, year, opened), notices
 
 
-def default_comparison(territory: Territory, year: int) -> ComparisonState:
-    """The Comparer page starting from `territory` (France: the régions, none chosen yet)."""
+def default_comparison(
+    territory: Territory, year: int, peers: Sequence[str] = ()
+) -> ComparisonState:
+    """The Comparer page starting from `territory` beside `peers`, codes of its level (the
+    first COMPARE_MAX in all; lib.comparison.peers proposes them); France: the régions, none
+    chosen yet."""
     if territory.level == "dept" or territory.level == "region":
-        return ComparisonState(territory.level, (territory.code,), year)
+        codes = tuple(dict.fromkeys((territory.code, *peers)))[:COMPARE_MAX]
+        return ComparisonState(territory.level, codes, year)
     return ComparisonState("region", (), year)
 
 
@@ -721,3 +755,67 @@ def evolution_url(state: EvolutionState) -> str:
     """The Évolution page's shared link,
     `/evolution?niveau=departement&code=53&base=2015&debut=2023&fin=2024&flux=export`."""
     return f"{EVOLUTION_PATH}?{urlencode(params_of(state))}"
+
+
+# --- The visitor's context ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the visitor last chose in her session, whatever the page: a territory and a year
+    (None until a page has shown one). A page opened by an address without parameters (its
+    entry of the menu) starts from it (`context_params`); an address with parameters, shared
+    or written by the app, says the whole state itself and wins."""
+
+    territory: Territory | None = None
+    year: int | None = None
+
+
+def remembered(
+    context: Context,
+    state: FicheState
+    | DataFilter
+    | MapState
+    | ExpositionState
+    | ComparisonState
+    | CountryState
+    | EvolutionState
+    | ProductState,
+) -> Context:
+    """`context` once a page has shown `state`: the territory and the year it shows, where it
+    has them (the Évolution page's last year, the end of the Données period; the Carte, the
+    Pays and the Comparer pages show a year, no one territory)."""
+    territory: Territory | None
+    if isinstance(state, EvolutionState):
+        territory, year = state.territory, state.end
+    elif isinstance(state, DataFilter):
+        territory, year = state.territory, state.last_year
+    elif isinstance(state, FicheState | ExpositionState | ProductState):
+        territory, year = state.territory, state.year
+    else:
+        territory, year = None, state.year
+    return Context(
+        territory if territory is not None else context.territory,
+        year if year else context.year,  # 0: an empty dataset, no year shown
+    )
+
+
+def context_params(
+    context: Context,
+    years: Collection[int],
+    year_keys: Sequence[str] = ("annee",),
+    territory_keys: tuple[str, str] | None = ("niveau", "code"),
+) -> dict[str, str]:
+    """The address of a page opened without parameters, from the visitor's `context`: its
+    territory under `territory_keys` (the words of the level and of the code; None for a page
+    without a territory), its year under each of `year_keys` when the dataset still has it
+    (the page's parser then reads them as any address, its defaults for the rest)."""
+    params: dict[str, str] = {}
+    if context.territory is not None and territory_keys is not None:
+        level_key, code_key = territory_keys
+        params[level_key] = WORD_OF_LEVEL[context.territory.level]
+        if context.territory.level != "france":
+            params[code_key] = context.territory.code
+    if context.year is not None and context.year in years:
+        params |= dict.fromkeys(year_keys, str(context.year))
+    return params

@@ -21,6 +21,7 @@ MAP_HEIGHT = 640
 URL = wiring.PageUrl(
     "carte",
     lambda params: urlstate.parse_map(params, queries.available_years(), list(mapping.METRICS)),
+    wiring.from_context(territory_keys=None),  # the outline is SELECTED_DEPT's
 )
 
 

@@ -27,8 +27,24 @@ from lib.territory import Territory
 from lib.text import plain
 from pages import components, on_demand, wiring
 
+
+def _start(context: urlstate.Context) -> dict[str, str]:
+    """Opened from the menu: the visitor's year, her département or région beside the ones
+    comparison.peers proposes (France, or no territory yet: the page's defaults)."""
+    years = queries.available_years()
+    params = urlstate.context_params(context, years, territory_keys=None)
+    territory = context.territory
+    if territory is None or territory.level == "france" or not years:
+        return params
+    year = int(params.get("annee", max(years)))
+    compared = urlstate.default_comparison(territory, year, comparison.peers(territory, year))
+    return urlstate.params_of(compared)
+
+
 URL = wiring.PageUrl(
-    "comparer", lambda params: urlstate.parse_comparison(params, queries.available_years())
+    "comparer",
+    lambda params: urlstate.parse_comparison(params, queries.available_years()),
+    _start,
 )
 LEVELS: dict[ComparedLevel, str] = {"dept": "Départements", "region": "Régions"}
 RANKINGS = {  # the words of the sentence, the file's

@@ -7,6 +7,7 @@ URL, an upload or the data is rendered through lib.text.plain (never as Markdown
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -54,6 +55,7 @@ Source : Direction générale des Douanes et Droits indirects (DGDDI), statistiq
 et régionales du commerce extérieur.
 """
 SELECTED_DEPT = "selected-dept"  # session key: the département last shown, outlined on the map
+CONTEXT = "visitor-context"  # session key: the territory and year last shown (urlstate.Context)
 LEVEL_LABELS = {"dept": "Département", "region": "Région", "france": "France entière"}
 FLASH = "flash-messages"  # session key: the messages of the last action, shown after its rerun
 FLASH_KINDS = {"success": st.success, "warning": st.warning, "error": st.error}
@@ -100,6 +102,16 @@ def notices(messages: list[str]) -> None:
     """The notices of urlstate, which quote what the URL said: plain text, never Markdown."""
     for message in messages:
         st.info(plain(message), icon="ℹ️")
+
+
+def context() -> urlstate.Context:
+    """The territory and year the visitor last saw in this session (wiring.PageUrl)."""
+    return st.session_state.get(CONTEXT, urlstate.Context())
+
+
+def remember(state: Any) -> None:
+    """A state a page shows (one of urlstate's) becomes the visitor's context."""
+    st.session_state[CONTEXT] = urlstate.remembered(context(), state)
 
 
 def remember_selected(territory: Territory) -> None:
@@ -279,8 +291,24 @@ def bounded_backmsgs(
 
 
 def layout_css() -> None:
-    """The app's CSS (.streamlit/layout.css): which look of a chart fits its width."""
+    """The app's CSS (.streamlit/layout.css: which look of a chart fits its width, links that
+    wrap…) and its one script, hidden by the CSS (it takes no room): .streamlit/menu.js (the
+    page menu closes after a choice on a narrow screen) and .streamlit/history.js (Back and
+    Forward: one entry per page the visitor opens, scroll positions given back). The script is
+    the app's own files, never anything from a user or the data: the only st.html allowed to
+    run JavaScript."""
     st.html(config.ROOT / ".streamlit" / "layout.css")
+    st.html(_menu_script(), unsafe_allow_javascript=True)
+
+
+APP_SCRIPTS = ("menu.js", "history.js")  # in .streamlit/, sent as one script element
+
+
+@functools.cache
+def _menu_script() -> str:
+    folder = config.ROOT / ".streamlit"
+    script = "\n".join((folder / name).read_text(encoding="utf-8") for name in APP_SCRIPTS)
+    return f"<script>{script}</script>"
 
 
 def _chart(fig: go.Figure, key: str, clickable: bool = False) -> list[dict[str, Any]]:

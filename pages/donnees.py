@@ -2,6 +2,8 @@
 rows as an Excel workbook (up to Excel's row limit).
 
 URL: /donnees?niveau=departement&code=53&debut=2020&fin=2024&flux=export&produits=C21Z&pays=DE,US
+What the URL leaves out is domain.default_data_filter's: France's exports of the latest year.
+The period's choices are quarters only in the years the data gives quarter by quarter.
 """
 
 from __future__ import annotations
@@ -11,42 +13,82 @@ from dataclasses import replace
 import streamlit as st
 
 from lib import download as lib_download
-from lib import formatting, gridtext, open_data, queries, refs, urlstate, workbook
+from lib import (
+    flows,
+    formatting,
+    glossary,
+    gridtext,
+    headings,
+    open_data,
+    periods,
+    queries,
+    refs,
+    urlstate,
+    workbook,
+)
 from lib.text import plain
 from pages import components, wiring
 
 PREVIEW_ROWS = 1_000
 
 
+# The route's parser: the page and its downloads read a URL alike.
 URL = wiring.PageUrl(
     "donnees",
-    lambda params: urlstate.parse_data_filter(
-        params, queries.available_years(), queries.cpf4_codes()
-    ),
+    lambda params: lib_download.parse(params),
+    wiring.from_context(year_keys=("debut", "fin")),  # the year shown elsewhere, alone
 )
 
 
 def _periods() -> list[str]:
-    """Every quarter of the dataset, in order (`T1 2024`): the choices of the period slider.
+    """The choices of the period's two ends, in order: a year given quarter by quarter offers
+    its quarters (`T1 2024`), an annual year itself (`2020`).
 
     Plain strings shown as they are, so that the widget's value survives its serialisation."""
-    return [f"T{q} {y}" for y in queries.available_years() for q in queries.year_quarters(y)]
+    quarterly = set(queries.quarterly_years())
+    choices: list[str] = []
+    for year in queries.available_years():
+        if year in quarterly:
+            choices += [f"T{q} {year}" for q in queries.year_quarters(year)]
+        else:
+            choices.append(str(year))
+    return choices
 
 
-def _quarter_of(period: str) -> tuple[int, int]:
-    quarter, year = period.removeprefix("T").split(" ")
-    return int(year), int(quarter)
+def _bound(choice: str, end: bool) -> tuple[int, int]:
+    """The (year, quarter) of a choice: `T3 2024` → (2024, 3); a year starts at its first
+    quarter and ends at its last."""
+    if choice.startswith("T"):
+        quarter, year = choice.removeprefix("T").split(" ")
+        return int(year), int(quarter)
+    return int(choice), 4 if end else 1
 
 
-def _clamped(year: int, quarter: int, choices: list[str]) -> str:
+def _clamped(year: int, quarter: int, choices: list[str], end: bool) -> str:
     """The nearest choice to a (year, quarter) (a partial year offers fewer quarters)."""
-    wanted = year * 4 + quarter
-    return min(choices, key=lambda c: abs(_quarter_of(c)[0] * 4 + _quarter_of(c)[1] - wanted))
+
+    def distance(choice: str) -> int:
+        chosen_year, chosen_quarter = _bound(choice, end)
+        return abs(chosen_year * 4 + chosen_quarter - (year * 4 + quarter))
+
+    return min(choices, key=distance)
+
+
+# The period's two labels, by whether its choices are years, quarters or both.
+_PERIOD_LABELS = {
+    (False, True): ("De l'année", "À l'année"),
+    (True, False): ("Du trimestre", "Au trimestre"),
+    (True, True): ("Début de la période", "Fin de la période"),
+}
+PERIOD_HELP = (
+    "Les lignes annuelles (sans trimestre) ne sont retenues que si la période couvre toute leur "
+    "année."
+)
 
 
 def _from_widgets(data_filter: urlstate.DataFilter) -> urlstate.DataFilter:
     """The filter the widgets say (the callback of every widget but the level)."""
-    first, last = _quarter_of(URL.widget("from")), _quarter_of(URL.widget("to"))
+    first, last = _bound(URL.widget("from"), False), _bound(URL.widget("to"), True)
     return replace(
         data_filter,
         territory=URL.picked_territory(),
@@ -71,8 +113,8 @@ def controls(data_filter: urlstate.DataFilter, cpf4_codes: list[str]) -> None:
         {
             "level": territory.level,
             "code": territory.code,
-            "from": _clamped(data_filter.first_year, data_filter.first_quarter, choices),
-            "to": _clamped(data_filter.last_year, data_filter.last_quarter, choices),
+            "from": _clamped(data_filter.first_year, data_filter.first_quarter, choices, False),
+            "to": _clamped(data_filter.last_year, data_filter.last_quarter, choices, True),
             "flux": data_filter.flux,
             "products": list(data_filter.products),
             "cpf4": list(data_filter.cpf4),
@@ -83,27 +125,27 @@ def controls(data_filter: urlstate.DataFilter, cpf4_codes: list[str]) -> None:
     components.territory_pickers(
         level_col, code_col, territory, URL.prefix, URL.on_level(), _on_change
     )
-    # Two single choices rather than a range slider: each end is a quarter, and a range
-    # widget whose value comes from the URL does not keep both ends across reruns.
-    period_help = (
-        "Les lignes annuelles (sans trimestre) ne sont retenues que si la période couvre "
-        "toute leur année."
-    )
+    # Two single choices rather than a range slider: each end is a year or a quarter, and a
+    # range widget whose value comes from the URL does not keep both ends across reruns.
+    has_quarters = any(choice.startswith("T") for choice in choices)
+    has_years = not all(choice.startswith("T") for choice in choices)
+    from_label, to_label = _PERIOD_LABELS[(has_quarters, has_years)]
+    period_help = PERIOD_HELP if has_quarters else None  # annual rows beside quarterly ones
     from_col.selectbox(
-        "Du trimestre", choices, key="donnees-from", on_change=_on_change, help=period_help
+        from_label, choices, key="donnees-from", on_change=_on_change, help=period_help
     )
-    to_col.selectbox("Au trimestre", choices, key="donnees-to", on_change=_on_change)
+    to_col.selectbox(to_label, choices, key="donnees-to", on_change=_on_change)
     components.flux_radio(flux_col, "donnees-flux", _on_change)
     if (data_filter.first_quarter, data_filter.last_quarter) != (1, 4):
-        st.caption(period_help)
+        st.caption(PERIOD_HELP)
     products_col, cpf4_col, countries_col = st.columns(3)
-    for column, key, label, codes, name_of, placeholder in (
+    for column, key, label, codes, name_of, placeholder, tip in (
         (products_col, "products", "Produits (A129)", list(refs.products()["code"]),
-         refs.product_name, "Tous les produits"),
+         refs.product_name, "Tous les produits", glossary.A129),
         (cpf4_col, "cpf4", "Produits (CPF4)", cpf4_codes, refs.cpf4_name,
-         "Tous" if cpf4_codes else "Pas de détail CPF4 dans les données"),
+         "Tous" if cpf4_codes else "Pas de détail CPF4 dans les données", glossary.CPF4),
         (countries_col, "countries", "Pays partenaires", list(refs.countries()["code"]),
-         refs.country_name, "Tous les pays"),
+         refs.country_name, "Tous les pays", None),
     ):  # fmt: skip
         column.multiselect(
             label,
@@ -113,7 +155,39 @@ def controls(data_filter: urlstate.DataFilter, cpf4_codes: list[str]) -> None:
             on_change=_on_change,
             placeholder=placeholder,
             disabled=not codes,
+            help=tip,
         )
+
+
+def period_text(data_filter: urlstate.DataFilter) -> str:
+    """« 2024 », « 2025 (T1–T2) » for a partial year, « 2020–2024 », « T2 2024 – T4 2025 »."""
+    f = data_filter
+    if f.first_year == f.last_year and (f.first_quarter, f.last_quarter) == (1, 4):
+        return queries.year_label(f.first_year)
+    slug = periods.range_slug(f.first_year, f.first_quarter, f.last_year, f.last_quarter)
+    return headings.period_label(slug)
+
+
+def summary(data_filter: urlstate.DataFilter, by_flow: dict[str, tuple[int, float]]) -> str:
+    """« France entière, 2024 — exportations : **512 345,6 M€** (109 327 lignes). », each flow
+    apart (their sum means nothing), said of the products and countries chosen if any."""
+    chosen = [
+        words
+        for words, codes in (
+            ("produits", data_filter.products or data_filter.cpf4),
+            ("pays", data_filter.countries),
+        )
+        if codes
+    ]
+    scope = [data_filter.territory.label, period_text(data_filter)]
+    if chosen:
+        scope.append(f"{' et '.join(chosen)} choisis")
+    totals = [  # numbers of ours: nothing in them reads as Markdown
+        f"{flows.flow_of(name).plural} : **{formatting.meur(total)}** "
+        f"({formatting.number(count, 0)} lignes)"
+        for name, (count, total) in by_flow.items()
+    ]
+    return f"{plain(', '.join(scope))} — {' ; '.join(totals)}."
 
 
 def _code_label(code: str, name: str) -> str:
@@ -136,6 +210,10 @@ def download(data_filter: urlstate.DataFilter, count: int) -> None:
     `streamlit run streamlit_app.py`). Beyond Excel's row limit, the workbook is refused and
     the page says why."""
     refusal = lib_download.too_many_for_excel(count, data_filter)
+    beyond_excel = lib_download.csv_beyond_excel(count)
+    st.markdown(plain(lib_download.csv_lines(count)))
+    if beyond_excel:
+        st.warning(plain(beyond_excel), icon=":material/warning:")
     with st.container(horizontal=True):  # side by side, wrapped on a phone
         _download_link(
             "Télécharger les lignes filtrées (CSV)",
@@ -152,7 +230,8 @@ def download(data_filter: urlstate.DataFilter, count: int) -> None:
             help=components.EXCEL_HELP,
         )
     if refusal:
-        st.caption(plain(refusal))
+        if not beyond_excel:  # else the warning above says it
+            st.caption(plain(refusal))
     elif count > LARGE_WORKBOOK_ROWS:
         st.caption(
             f"Un classeur Excel de {formatting.number(count, 0)} lignes se prépare en "
@@ -232,11 +311,9 @@ def page() -> None:
         "valeur en euros, masse en kilogrammes), filtrées selon vos choix."
     )
     controls(data_filter, queries.cpf4_codes())
-    count, total = queries.row_summary(data_filter)
-    st.markdown(
-        f"**{formatting.number(count, 0)} lignes** sélectionnées, pour une valeur totale de "
-        f"**{formatting.meur(total)}**."
-    )
+    by_flow = queries.row_summary_by_flow(data_filter)
+    st.markdown(summary(data_filter, by_flow))
+    count = sum(rows for rows, _ in by_flow.values())
     download(data_filter, count)
     if open_data.mounted():
         st.caption(

@@ -31,6 +31,7 @@ URL = wiring.PageUrl(
     lambda params: urlstate.parse_evolution(
         params, queries.available_years(), evolution.whole_years()
     ),
+    wiring.from_context(year_keys=("fin",)),  # the year shown elsewhere ends the comparison
 )
 BREAKDOWNS: dict[evolution.By, tuple[str, str]] = {
     "country": ("Par pays partenaire", "pays"),

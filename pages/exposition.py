@@ -16,7 +16,7 @@ from lib import (
     exposure_figures,
     exposure_map,
     filenames,
-    formatting,
+    glossary,
     gridtext,
     partners,
     queries,
@@ -25,20 +25,46 @@ from lib import (
     tables,
     urlstate,
 )
-from lib.domain import ELASTICITY_MAX, ELASTICITY_MIN, TARIFF_MAX, TARIFF_MIN, ExpositionState
-from lib.formatting import meur, pct
+from lib.domain import (
+    ELASTICITY_HIGH,
+    ELASTICITY_LOW,
+    ELASTICITY_MAX,
+    ELASTICITY_MIN,
+    ELASTICITY_RANGE,
+    TARIFF_MAX,
+    TARIFF_MIN,
+    ExpositionState,
+    at_bound,
+)
+from lib.formatting import (
+    SHORT_RANGE,
+    estimate,
+    estimate_range,
+    meur,
+    number,
+    pct,
+    trimmed,
+)
 from lib.territory import Territory
 from lib.text import plain
 from pages import components, on_demand, wiring
 
 MAP_HEIGHT = 560
 URL = wiring.PageUrl(
-    "exposition", lambda params: urlstate.parse_exposition(params, queries.available_years())
+    "exposition",
+    lambda params: urlstate.parse_exposition(params, queries.available_years()),
+    wiring.from_context(),
 )
 NOT_A_FORECAST = (
-    "**Ordre de grandeur, pas une prévision.** Le calcul applique une même réaction à tous les "
-    "produits et à tous les exportateurs ; il ignore les exemptions, les réorientations vers "
-    "d'autres marchés, les effets de change et les réactions des concurrents."
+    "**Ordre de grandeur, pas une prévision.** Le calcul applique la même réaction à tous les "
+    "produits et à tous les exportateurs, et sa fourchette ne couvre que l'incertitude sur "
+    "l'élasticité. Le chiffre serait faux si les exportateurs absorbaient une partie du droit "
+    "dans leurs prix, si l'euro baissait ou si le droit frappait aussi leurs concurrents "
+    "d'autres pays (perte moindre) ; si les acheteurs trouvaient plus facilement d'autres "
+    "fournisseurs que ne le suppose l'élasticité 8 (perte plus forte) ; si des exemptions, "
+    "des quotas ou des règles d'origine réduisaient le droit réellement appliqué, ou s'il "
+    "différait du taux choisi ; si les ventes étaient réorientées vers d'autres marchés ou "
+    "passaient par un pays tiers (une baisse vers le partenaire, pas une perte d'exportations)."
 )
 
 
@@ -94,7 +120,7 @@ def scenario_controls() -> None:
         key=URL.key("elasticity"),
         on_change=URL.on_fields("elasticity"),
     )
-    source_col.caption(exposure.ELASTICITY_SOURCE)
+    source_col.caption(f"{exposure.ELASTICITY_SOURCE} {exposure.RANGE_SOURCE}")
 
 
 def _file(table: str, state: ExpositionState, *details: str) -> str:
@@ -184,7 +210,8 @@ def cpf4_section(state: ExpositionState) -> None:
     st.subheader(f"Le détail par produit CPF4 ({queries.year_inline(state.year)})")
     st.markdown(
         "Les mêmes parts pour chaque produit à quatre chiffres de la CPF, sous les produits "
-        "A129 : exportations du territoire, dont vers le partenaire, et leur part."
+        "A129 : exportations du territoire, dont vers le partenaire, et leur part. "
+        + glossary.PRODUCT_CODES
     )
     components.data_table(named, _file("exposition_cpf4", state), "exposure-cpf4")
 
@@ -222,16 +249,27 @@ def map_section(state: ExpositionState) -> None:
 # « Scénario de droits de douane »
 
 
+def _range(summary: dict[str, float], key: str, scale: float = 1.0) -> tuple[float, float]:
+    """The scenario's figure `key` at the range's low and high elasticities, divided by
+    `scale`."""
+    low, high = (summary[at_bound(key, bound)] / scale for bound in ELASTICITY_RANGE)
+    return low, high
+
+
 def scenario_sentence(state: ExpositionState, summary: dict[str, float], partner: str) -> str:
+    """The range first, rounded to what the method deserves; the chosen elasticity's figure
+    after it (names through plain: this is Markdown)."""
     return (
-        f"Avec un droit de douane additionnel de {pct(state.rate_pct, 0)} et une élasticité de "
-        f"{formatting.number(state.elasticity)}, les exportations vers le partenaire "
-        f"« {plain(partner)} » varieraient d'environ "
-        f"**{meur(summary['change_eur'], signed=True)}** "
-        f"(sur {meur(summary['to_partner_eur'])}), soit "
-        f"**{pct(summary['share_of_exports_pct'], 2, signed=True)}** des exportations totales "
-        f"du territoire, contre {pct(summary['france_share_of_exports_pct'], 2, signed=True)} "
-        "pour la France entière."
+        f"Avec un droit de douane additionnel de {pct(state.rate_pct, 0)}, les exportations vers "
+        f"le partenaire « {plain(partner)} » ({meur(summary['to_partner_eur'])} en "
+        f"{state.year}) varieraient "
+        f"**{estimate_range(*_range(summary, 'change_eur', 1e6), 'M€')}** selon l'élasticité "
+        f"retenue (de {number(ELASTICITY_LOW, 0)} à {number(ELASTICITY_HIGH, 0)}), soit "
+        f"**{estimate_range(*_range(summary, 'share_of_exports_pct'), '%')}** des exportations "
+        "totales du territoire (France entière : "
+        f"{estimate_range(*_range(summary, 'france_share_of_exports_pct'), '%')}). Avec "
+        f"l'élasticité choisie ({trimmed(state.elasticity)}) : environ "
+        f"{estimate(summary['change_eur'] / 1e6, 'M€')}."
     )
 
 
@@ -240,18 +278,22 @@ def scenario_section(state: ExpositionState) -> None:
     scenario_controls()
     args = (state.territory, state.year, state.partner, state.rate_pct, state.elasticity)
     summary = exposure.scenario_summary(*args)
+    st.markdown(
+        f"**Fourchette pour une élasticité de {number(ELASTICITY_LOW, 0)} à "
+        f"{number(ELASTICITY_HIGH, 0)}**"
+    )
     cols = st.columns(3)
     cols[0].metric(
         "Variation des exportations vers le partenaire",
-        meur(summary["change_eur"], signed=True),
+        estimate_range(*_range(summary, "change_eur", 1e6), "M€", SHORT_RANGE),
     )
     cols[1].metric(
         "Valeur en jeu, en part des exportations du territoire",
-        pct(summary["share_of_exports_pct"], 2, signed=True),
+        estimate_range(*_range(summary, "share_of_exports_pct"), "%", SHORT_RANGE),
     )
     cols[2].metric(
         "Même calcul pour la France entière",
-        pct(summary["france_share_of_exports_pct"], 2, signed=True),
+        estimate_range(*_range(summary, "france_share_of_exports_pct"), "%", SHORT_RANGE),
     )
     st.markdown(scenario_sentence(state, summary, partner))
     st.info(NOT_A_FORECAST, icon="ℹ️")
@@ -261,11 +303,22 @@ def scenario_section(state: ExpositionState) -> None:
         f"{exposure_figures.TOP_EXPOSED} plus fortes"
     )
     components.chart_with_data(
-        exposure_figures.scenario_figure(scenario),
+        exposure_figures.scenario_figure(scenario, state.elasticity),
         scenario,
         _file("scenario", state, f"taux{state.rate_pct}", f"elasticite{state.elasticity:g}"),
         "scenario",
-        narrow=exposure_figures.scenario_figure(scenario, narrow=True),
+        narrow=exposure_figures.scenario_figure(scenario, state.elasticity, narrow=True),
+        caption=scenario_caption(state),
+    )
+
+
+def scenario_caption(state: ExpositionState) -> str:
+    return (
+        f"*En millions d'euros. Barre foncée : la variation avec l'élasticité "
+        f"{number(ELASTICITY_LOW, 0)} ; barre claire : jusqu'à la variation avec l'élasticité "
+        f"{number(ELASTICITY_HIGH, 0)} ; trait : avec l'élasticité choisie "
+        f"({trimmed(state.elasticity)}). Le tableau et le CSV donnent les trois pour chaque "
+        "produit, non arrondies.*"
     )
 
 
@@ -336,6 +389,7 @@ def dependency_section(state: ExpositionState) -> None:
             **{name: st.column_config.TextColumn(alignment="right") for name in DEPENDENCY_NUMBERS},
         },
     )
+    st.caption(glossary.HHI)  # the table's last column, said where it is read
     components.download_buttons(
         table,
         filenames.csv_name("dependances", state.territory, queries.year_slug(state.year)),
@@ -356,9 +410,11 @@ valeurs égales partagent le même rang.
 
 **Scénario de droits de douane.** Variation des exportations X vers le partenaire sous un droit
 additionnel t (en fraction : 10 % → t = 0,10) et une élasticité ε :
-X × ((1 + t)^(−ε) − 1). Avec t = 10 % et ε = 5, les exportations baissent de 38 %. Le calcul
-est fait produit par produit ; la valeur en jeu est la variation totale ÷ exportations totales
-du territoire × 100, comparée au même calcul pour la France entière. {source}
+X × ((1 + t)^(−ε) − 1). Avec t = 10 % et ε = 5, les exportations baissent de 38 % (de 17 %
+avec ε = 2, de 53 % avec ε = 8). Le calcul est fait produit par produit ; la valeur en jeu est
+la variation totale ÷ exportations totales du territoire × 100, comparée au même calcul pour la
+France entière. Chaque chiffre est donné pour les élasticités 2 et 8, arrondi à deux chiffres
+significatifs de la plus grande des deux bornes : la méthode n'en dit pas plus. {source}
 
 **Premier fournisseur.** Pour chaque produit importé, le pays d'où vient la plus grande valeur
 (à égalité, le premier code pays dans l'ordre alphabétique) ; sa part = ses importations ÷
@@ -400,7 +456,7 @@ def methodology(state: ExpositionState) -> None:
         st.markdown(
             METHODOLOGY.format(
                 min_weight=pct(exposure_figures.MIN_WEIGHT_PCT),
-                source=exposure.ELASTICITY_SOURCE,
+                source=f"{exposure.ELASTICITY_SOURCE} {exposure.RANGE_SOURCE}",
             )
         )
         members = members_sentence(state)

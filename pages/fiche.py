@@ -2,8 +2,9 @@
 
 URL: /fiche?niveau=departement&code=53&annee=2024&top=10&flux=export&section=flux-export
 
-The first screen is the seed's first page (title, controls, document buttons, key figures,
-partners); the other sections are computed only when opened (pages/on_demand.py).
+The first screen is the seed's first page (title, controls, document buttons, key figures, the
+exposure to the United States, partners); the other sections are computed only when opened
+(pages/on_demand.py).
 
 A step of top N reruns only what follows it on the first screen: below the title and the
 controls, the first screen is a fragment (`first_screen`) holding the top-N slider, drawn just
@@ -20,11 +21,13 @@ import pandas as pd
 import streamlit as st
 
 from lib import (
+    comparison,
     fiche_charts,
     fiche_text,
     figures,
     filenames,
     formatting,
+    glossary,
     queries,
     sections,
     tables,
@@ -34,6 +37,7 @@ from lib.domain import TOP_MAX, TOP_MIN, FicheState
 from lib.flows import EXPORT, IMPORT, Flow
 from lib.territory import FRANCE, Territory
 from pages import components, fiche_texts, fiche_world, on_demand, product_links, wiring
+from pages.fiche_exposure import us_exposure
 from pages.fiche_downloads import document_buttons
 from pages.fiche_situation import situation_section
 
@@ -48,7 +52,9 @@ FLOW_READING = {
 
 
 URL = wiring.PageUrl(
-    "fiche", lambda params: urlstate.parse_fiche(params, queries.available_years())
+    "fiche",
+    lambda params: urlstate.parse_fiche(params, queries.available_years()),
+    wiring.from_context(),
 )
 
 
@@ -84,6 +90,12 @@ def _on_top() -> None:
     st.session_state[_PAGE_RERUN] = not TOP_SECTIONS.isdisjoint(state.sections)
 
 
+TOP_HELP = (
+    f"{glossary.TOP_N} Ici : les pays de ce graphique, les produits et les flux des parties "
+    "« Principales activités » et « Flux » ci-dessous."
+)
+
+
 def top_slider() -> None:
     left, _ = st.columns([1.6, 3])
     left.slider(
@@ -92,8 +104,7 @@ def top_slider() -> None:
         TOP_MAX,
         key="fiche-top",
         on_change=_on_top,
-        help="Pays de ce graphique ; produits et flux des parties « Principales activités » "
-        "et « Flux » ci-dessous.",
+        help=TOP_HELP,
     )
 
 
@@ -148,7 +159,7 @@ def products_section(state: FicheState) -> None:
     if not details.empty:
         caption += (
             " *Cliquez sur un groupe d'activités pour voir le détail de ses produits en "
-            "nomenclature CPF4 ; cliquez sur le bandeau du haut pour remonter.*"
+            f"nomenclature CPF4 ; cliquez sur le bandeau du haut pour remonter. {glossary.CPF4}*"
         )
     clicked = components.chart_with_data(
         figures.treemap_figure(table, flows=shown, details=details),
@@ -242,7 +253,11 @@ def _links(state: FicheState) -> None:
         "pages/comparer.py",
         label="Comparer avec…",
         icon=":material/compare_arrows:",
-        query_params=urlstate.params_of(urlstate.default_comparison(state.territory, state.year)),
+        query_params=urlstate.params_of(
+            urlstate.default_comparison(
+                state.territory, state.year, comparison.peers(state.territory, state.year)
+            )
+        ),
     )
     st.page_link(
         "pages/evolution.py",
@@ -268,7 +283,8 @@ def page() -> None:
 @st.fragment
 def first_screen() -> None:
     """The seed's first page below the controls: the document buttons, the introduction, the
-    key figures, then top N and the partners. A fragment: a step of top N reruns it alone.
+    key figures and the exposure to the United States, then top N and the partners. A
+    fragment: a step of top N reruns it alone.
 
     Its state is read from the URL at each of its runs (a fragment's rerun would otherwise get
     the arguments of the page's last run); the page above has shown the URL's notices."""
@@ -281,6 +297,7 @@ def first_screen() -> None:
         document_buttons(state)  # the fiche as a PDF or HTML document, made at the click
         fiche_texts.opening(state)
         key_figures(state, queries.kpis(state.territory, state.year))
+        us_exposure(state)  # the question the fiche was written for, after its key figures
         partners_section(state)
 
 

@@ -9,7 +9,16 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib import filenames, formatting, indicator_figures, indicators, queries, refs, tables
+from lib import (
+    filenames,
+    formatting,
+    glossary,
+    indicator_figures,
+    indicators,
+    queries,
+    refs,
+    tables,
+)
 from lib.domain import FicheState
 from lib.text import plain
 from pages import components
@@ -36,6 +45,7 @@ Au-dessus de 1, le produit pèse plus dans les exportations du territoire que da
 France. Le graphique retient les cinq indices les plus élevés parmi les produits pesant au moins
 {formatting.pct(indicators.MIN_SPECIALISATION_SHARE_PCT)} des exportations du territoire, pour
 qu'un produit marginal ne prenne pas la tête du classement ; le tableau complet les donne tous.
+{glossary.A129}
 
 **Concentration (indice de Herfindahl-Hirschman).** Somme des carrés des parts (entre 0 et 1)
 de chaque pays partenaire, ou de chaque produit, dans le flux : 1 quand un seul pays ou un seul
@@ -128,10 +138,7 @@ def _concentration_markdown(table: pd.DataFrame, territory_name: str | None) -> 
 def _concentration(state: FicheState) -> None:
     territory = state.territory
     table = indicators.concentration(territory, state.year)
-    st.markdown(
-        "**Concentration des échanges** (indice de Herfindahl-Hirschman, de 0 à 1 : "
-        "1 quand un seul pays ou un seul produit fait tout le flux)"
-    )
+    st.markdown(f"**Concentration des échanges.** {glossary.HHI}")
     name = None if territory.level == "france" else territory.name
     st.markdown(_concentration_markdown(table, name))
     st.markdown(

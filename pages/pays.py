@@ -26,7 +26,9 @@ from pages import components, on_demand, wiring
 
 MAP_HEIGHT = 560
 URL = wiring.PageUrl(
-    "pays", lambda params: urlstate.parse_country(params, queries.available_years())
+    "pays",
+    lambda params: urlstate.parse_country(params, queries.available_years()),
+    wiring.from_context(territory_keys=None),
 )
 
 

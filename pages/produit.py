@@ -13,6 +13,7 @@ import streamlit as st
 
 from lib import (
     filenames,
+    glossary,
     product_figures,
     product_view,
     queries,
@@ -32,6 +33,7 @@ MAP_HEIGHT = 560
 URL = wiring.PageUrl(
     "produit",
     lambda params: urlstate.parse_product(params, queries.available_years(), queries.cpf4_codes()),
+    wiring.from_context(territory_keys=("niveau", "territoire")),
 )
 
 
@@ -59,6 +61,7 @@ def controls(state: ProductState) -> None:
         format_func=product_view.product_label,
         key=URL.key("product"),
         on_change=URL.on_fields("product"),
+        help=glossary.PRODUCT_CODES,
     )
     components.year_select(year_col, URL.key("year"), URL.on_fields("year"))
     components.one_flow_radio(flux_col, "Flux de la carte", URL.key("flux"), URL.on_fields("flux"))

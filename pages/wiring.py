@@ -3,18 +3,25 @@
 A widget's callback reads the state the URL holds, changes what the widget changed and writes
 the whole URL back; the page then reruns from the URL alone, so that a shared link always shows
 what its author saw. Each page with URL state declares one `PageUrl` (the prefix of its widget
-keys and its parser) and builds its callbacks from it.
+keys, its parser, and where the visitor's context goes in its address) and builds its callbacks
+from it.
+
+An address without any parameter (a page chosen in the menu: Streamlit sends it none) is read
+as the address `start` makes of the visitor's context (urlstate.Context: the territory and the
+year last shown in the session), so that her territory and year follow her from page to page;
+any parameter in the address, shared or written by the app, means the address says the state
+itself, and it wins.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
 import streamlit as st
 
-from lib import urlstate
+from lib import queries, urlstate
 from lib.domain import DataFilter, FicheState, MapState
 from lib.territory import FRANCE, Territory
 from pages import components
@@ -29,6 +36,9 @@ class PageUrl(Generic[S]):
 
     prefix: str
     parse: Callable[[urlstate.Params], tuple[S, list[str]]]
+    # The address of the page opened without parameters, from the visitor's context (usually
+    # urlstate.context_params with the page's words); None: the page's defaults.
+    start: Callable[[urlstate.Context], Mapping[str, str]] | None = None
 
     def key(self, name: str) -> str:
         return f"{self.prefix}-{name}"
@@ -38,14 +48,20 @@ class PageUrl(Generic[S]):
         return st.session_state[self.key(name)]
 
     def shown(self) -> S:
-        """The state the page shows, with the notices of what its URL said wrong."""
-        state, messages = self.parse(components.url_params())
+        """The state the page shows, with the notices of what its URL said wrong; an address
+        without parameters is the one `start` makes of the visitor's context."""
+        params: urlstate.Params = components.url_params()
+        if not params and self.start is not None:
+            params = self.start(components.context())
+        state, messages = self.parse(params)
         components.notices(messages)
         return state
 
     def write(self, state: S) -> None:
-        """The URL, made to say exactly `state` (a shared link then reproduces the view)."""
+        """The URL, made to say exactly `state` (a shared link then reproduces the view); its
+        territory and year become the visitor's context."""
         components.write_url(urlstate.params_of(state))
+        components.remember(state)
 
     def current(self) -> S:
         """The state shown, written back to the URL; a territory it shows becomes the one the
@@ -92,6 +108,20 @@ class PageUrl(Generic[S]):
                 state, territory=moved_territory(state.territory, self.widget("level"))
             )
         )
+
+
+def from_context(
+    year_keys: Sequence[str] = ("annee",),
+    territory_keys: tuple[str, str] | None = ("niveau", "code"),
+) -> Callable[[urlstate.Context], Mapping[str, str]]:
+    """A page's `start`: the visitor's territory and year under the page's words
+    (urlstate.context_params), checked against the dataset's years of the moment."""
+
+    def start(context: urlstate.Context) -> Mapping[str, str]:
+        years = queries.available_years()
+        return urlstate.context_params(context, years, year_keys, territory_keys)
+
+    return start
 
 
 def moved_territory(current: Territory, level: str) -> Territory:

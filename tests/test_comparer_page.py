@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import pandas as pd
 import pytest
@@ -109,9 +110,18 @@ def test_open_sections_survive_changes_and_unknown_ones_are_noticed() -> None:
     assert dict(at.session_state[RUNS_KEY]) == {"comparer-section-evolution": 3}
 
 
-def test_the_fiche_links_to_the_comparer() -> None:
+def test_the_fiche_links_to_the_comparer_with_its_region_s_departements() -> None:
+    """« Comparer avec… » opens on a comparison that shows at once: Mayenne beside three other
+    départements of Pays de la Loire (comparison.peers, tested against pandas)."""
     at = open_page("fiche", niveau="departement", code="53", annee="2024")
     links = [link for link in at.get("page_link") if "Comparer" in link.proto.label]
     assert len(links) == 1
     assert links[0].proto.page == "comparer"
-    assert links[0].proto.query_string == "niveau=departement&codes=53&annee=2024"
+    params = parse_qs(links[0].proto.query_string)
+    assert params["niveau"] == ["departement"] and params["annee"] == ["2024"]
+    codes = params["codes"][0].split(",")
+    assert codes == ["53", *comparison.peers(Territory("dept", "53"), 2024)]
+    assert len(codes) == 4 and set(codes) < {"44", "49", "53", "72", "85"}
+    compared = open_page("comparer", **{key: value[0] for key, value in params.items()})
+    assert not [i.value for i in compared.info if "Choisissez" in i.value]
+    assert len(_metric_values(compared, "Exportations")) == 4

@@ -111,6 +111,41 @@ def test_the_waterfall_runs_from_one_total_to_the_other() -> None:
     assert list(trace.y)[-2] == "Autres (2)"
 
 
+def _contributions(start_eur: list[float], end_eur: list[float]) -> pd.DataFrame:
+    table = pd.DataFrame(
+        {"code": list("AB"), "name": ["A", "B"], "start_eur": start_eur, "end_eur": end_eur}
+    )
+    table["change_eur"] = table["end_eur"] - table["start_eur"]
+    table["contribution_pct"] = 100 * table["change_eur"] / table["start_eur"].sum()
+    return table
+
+
+@pytest.mark.parametrize("narrow", [False, True])
+def test_the_waterfall_s_axis_starts_at_zero_and_is_shown(narrow: bool) -> None:
+    """Issue 20: from 1 393 to 1 459 M€, the axis was cut to the running totals and hidden,
+    drawing the first total a quarter of the last. Read from the figure: the value axis starts
+    at 0 and shows its ticks, so the drawn lengths of the totals are as 1 393 to 1 459."""
+    table = _contributions([1000e6, 393e6], [1040e6, 419e6])
+    fig = evolution_figures.waterfall_figure(table, "2023", "2024", narrow=narrow)
+    axis = fig.layout.xaxis
+    low, high = axis.range
+    assert low == 0
+    assert axis.visible is not False and axis.showticklabels is not False
+    first, last = fig.data[0].x[0], fig.data[0].x[-1]
+    assert (first, last) == pytest.approx((1393.0, 1459.0))
+    assert high > last  # room for the value written beside the longest bar
+    assert (first - low) / (last - low) == pytest.approx(1393 / 1459)
+
+
+def test_a_falling_waterfall_s_axis_starts_at_zero_too() -> None:
+    table = _contributions([1000e6, 393e6], [900e6, 400e6])  # 1 393 → 1 300 M€
+    fig = evolution_figures.waterfall_figure(table, "2023", "2024")
+    assert fig.layout.xaxis.range[0] == 0
+    assert fig.layout.xaxis.range[1] > 1393.0
+    empty = evolution_figures.waterfall_figure(table.iloc[0:0], "2023", "2024")
+    assert empty.layout.annotations[0].text == "Aucune donnée"
+
+
 # --- The page ----------------------------------------------------------------------------------
 
 

@@ -14,7 +14,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lib import exposure, refs
+from lib import domain, exposure, refs
+from lib.columns import COLUMNS
 from lib.territory import FRANCE, Territory
 from tests.conftest import rows
 from tests.test_properties import PROPERTY_SETTINGS, dataset
@@ -211,13 +212,17 @@ def test_tariff_effect_hand_computed() -> None:
         exposure.tariff_effect(100.0, -100, 5)
     assert exposure.DEFAULT_ELASTICITY == 5.0
     assert "Head" in exposure.ELASTICITY_SOURCE and "2014" in exposure.ELASTICITY_SOURCE
+    assert "de 2 à 8" in exposure.RANGE_SOURCE and "Eaton" in exposure.RANGE_SOURCE
 
 
 def test_tariff_scenario_and_summary_hand_computed(use_dataset) -> None:
     use_dataset(HAND_MADE)
     factor = 0.32768 - 1  # t = 25 %, ε = 5
     scenario = exposure.tariff_scenario(MAYENNE, 2024, "UE27", 25, 5)
-    assert list(scenario.columns) == ["product", "to_partner_eur", "change_eur"]
+    assert list(scenario.columns) == [
+        "product", "to_partner_eur", "change_eur", "change_elasticity_low_eur",
+        "change_elasticity_high_eur",
+    ]  # fmt: skip
     assert list(scenario["product"]) == ["C21Z", "C10A"]  # 120 to DE, 110 to DE, BE, ES
     assert scenario["change_eur"].tolist() == pytest.approx([120 * factor, 110 * factor])
     summary = exposure.scenario_summary(MAYENNE, 2024, "UE27", 25, 5)
@@ -228,6 +233,43 @@ def test_tariff_scenario_and_summary_hand_computed(use_dataset) -> None:
     # Products not exported to the partner are left out; no tariff, no change.
     assert list(exposure.tariff_scenario(MAYENNE, 2024, "US", 25, 5)["product"]) == ["C21Z"]
     assert exposure.scenario_summary(MAYENNE, 2024, "US", 0, 5)["change_eur"] == 0.0
+
+
+def test_the_scenario_range_is_the_plain_formula_at_elasticities_2_and_8(use_dataset) -> None:
+    """Every figure of the scenario again at ε = 2 and ε = 8, whatever the chosen one: the
+    plain formula X·((1+t)^(−ε) − 1) on the fixture's totals (Mayenne sends 120 + 110 to the
+    UE of 260 exported; France 630 of 730), written here without lib.exposure."""
+    use_dataset(HAND_MADE)
+    low, high = 1.25**-2 - 1, 1.25**-8 - 1  # t = 25 %: −0.36, −0.8322…
+    assert low == pytest.approx(-0.36) and high == pytest.approx(-0.83222784)
+    for chosen in (5, 12):  # inside the range or not, the bounds stay the same
+        scenario = exposure.tariff_scenario(MAYENNE, 2024, "UE27", 25, chosen)
+        assert scenario["change_elasticity_low_eur"].tolist() == pytest.approx(
+            [120 * low, 110 * low]
+        )
+        assert scenario["change_elasticity_high_eur"].tolist() == pytest.approx(
+            [120 * high, 110 * high]
+        )
+        summary = exposure.scenario_summary(MAYENNE, 2024, "UE27", 25, chosen)
+        expected = {
+            "change_elasticity_low_eur": 230 * low,
+            "change_elasticity_high_eur": 230 * high,
+            "share_of_exports_elasticity_low_pct": 100 * 230 * low / 260,
+            "share_of_exports_elasticity_high_pct": 100 * 230 * high / 260,
+            "france_change_elasticity_low_eur": 630 * low,
+            "france_change_elasticity_high_eur": 630 * high,
+            "france_share_of_exports_elasticity_low_pct": 100 * 630 * low / 730,
+            "france_share_of_exports_elasticity_high_pct": 100 * 630 * high / 730,
+        }
+        assert {key: summary[key] for key in expected} == pytest.approx(expected)
+        assert summary["change_eur"] == pytest.approx(230 * (1.25**-chosen - 1))
+    # No tariff: no change at either bound.
+    flat = exposure.scenario_summary(MAYENNE, 2024, "UE27", 0, 5)
+    assert flat["change_elasticity_low_eur"] == flat["change_elasticity_high_eur"] == 0.0
+    # The columns' descriptions (CSV, workbook, API) name the same bounds.
+    assert COLUMNS["change_elasticity_low_eur"].description.endswith("scénario (2)")
+    assert COLUMNS["change_elasticity_high_eur"].description.endswith("scénario (8)")
+    assert (domain.ELASTICITY_LOW, domain.ELASTICITY_HIGH) == (2.0, 8.0)
 
 
 # --- Import dependency ---------------------------------------------------------------------

@@ -125,31 +125,47 @@ def test_shares_figure_highlights_the_territory() -> None:
     assert trace["x"] == [10.0, 7.5, 8.0]
     assert trace["text"] == [f"10,0{NB}%", f"7,5{NB}%", f"8,0{NB}%"]
     assert trace["marker"]["color"] == [EXPORT.color, COUNTRY_GREY_BLUE, COUNTRY_GREY_BLUE]
+    assert spec(fig)["layout"]["xaxis"]["range"][0] == 0  # bars from zero, the axis hidden
     assert spec(fig)["layout"]["yaxis"]["ticktext"] == list(SHARES["name"])
     assert f"Exportations vers le partenaire : 4{NB}500,0{NB}M€" in trace["customdata"][1]
 
 
+# Changes at ε = 5 (chosen), 2 and 8 for a 10 % tariff, written by hand (factors −0,379,
+# −0,174 and −0,533 of the exports to the partner).
 SCENARIO = pd.DataFrame(
     {
         "product": ["C21Z", "C28A", "C11Z", "C10A"],
         "to_partner_eur": [40e6, 30e6, 1e6, 5e6],
         "change_eur": [-15.2e6, -11.4e6, 0.0, -1.9e6],
+        "change_elasticity_low_eur": [-6.94e6, -5.21e6, 0.0, -0.87e6],
+        "change_elasticity_high_eur": [-21.34e6, -16.0e6, 0.0, -2.67e6],
     }
 )
 
 
-def test_scenario_figure_draws_the_largest_losses_first() -> None:
-    trace = only_bar(exposure_figures.scenario_figure(SCENARIO))
-    assert trace["x"] == pytest.approx([-15.2, -11.4, -1.9])  # no bar for a zero change
-    assert trace["text"] == [f"−15,2{NB}M€", f"−11,4{NB}M€", f"−1,9{NB}M€"]
-    assert trace["marker"]["color"] == [NEGATIVE_RED] * 3
-    assert f"Variation estimée : −15,2{NB}M€" in trace["customdata"][0]
+def test_scenario_figure_draws_each_product_s_range_largest_losses_first() -> None:
+    fig = spec(exposure_figures.scenario_figure(SCENARIO, 5.0))
+    dark, light, chosen = fig["data"]
+    # No bar for a zero change. Dark: from 0 to the change at ε = 2; light: on to ε = 8.
+    assert dark["x"] == pytest.approx([-6.94, -5.21, -0.87])
+    assert dark["marker"]["color"] == [NEGATIVE_RED] * 3
+    assert light["base"] == pytest.approx([-6.94, -5.21, -0.87])
+    assert light["x"] == pytest.approx([-21.34 + 6.94, -16.0 + 5.21, -2.67 + 0.87])
+    # Each range rounded to two significant figures of its larger bound.
+    assert light["text"] == [f"−7 à −21{NB}M€", f"−5 à −16{NB}M€", f"−0,9 à −2,7{NB}M€"]
+    assert chosen["type"] == "scatter" and chosen["x"] == pytest.approx([-15.2, -11.4, -1.9])
+    hover = dark["customdata"][0]
+    assert f"Variation estimée : −7 à −21{NB}M€ (élasticités 2 à 8)" in hover
+    assert f"Avec l'élasticité choisie (5) : −15{NB}M€" in hover
+    # The hidden value axis holds 0 and the longest range: lengths compare from zero.
+    low, high = fig["layout"]["xaxis"]["range"]
+    assert high == 0 and low < -21.34
     assert list(exposure_figures.top_changes(SCENARIO, top=2)["product"]) == ["C21Z", "C28A"]
 
 
 def test_scenario_without_change_says_no_data() -> None:
     flat = SCENARIO.assign(change_eur=0.0)
-    fig = exposure_figures.scenario_figure(flat)
+    fig = exposure_figures.scenario_figure(flat, 5.0)
     assert spec(fig)["layout"]["annotations"][0]["text"] == "Aucune donnée"
 
 

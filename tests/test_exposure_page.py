@@ -6,6 +6,7 @@ its own tests), and its tables are the CLI's.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -109,7 +110,19 @@ def test_the_tables_are_lib_exposure_s() -> None:
     assert "Télécharger le tableau des dépendances (CSV)" in labels
 
 
-def test_scenario_figures_are_scenario_summary_s() -> None:
+def _by_hand(low: float, high: float) -> tuple[str, str]:
+    """Two bounds rounded as a reader would, by hand: two significant figures of the larger,
+    the other on the same step."""
+    step = 10.0 ** (math.floor(math.log10(max(abs(low), abs(high)))) - 1)
+    decimals = max(0, -round(math.log10(step)))
+    first, last = (formatting.number(round(v / step) * step, decimals, True) for v in (low, high))
+    return first, last
+
+
+def test_the_scenario_is_a_range_for_elasticities_2_to_8() -> None:
+    """The plain formula X·((1+t)^(−ε) − 1) at ε = 2 and 8 on the Loire's exports to the United
+    States (summed here from the per-product exposure), rounded by hand: the metrics read
+    « −a à −b M€ », the sentence « entre −a et −b M€ », whatever the chosen elasticity (4)."""
     at = open_page(
         "exposition",
         niveau="departement",
@@ -119,19 +132,28 @@ def test_scenario_figures_are_scenario_summary_s() -> None:
         elasticite="4",
         section="scenario",
     )
-    summary = exposure.scenario_summary(LOIRE, 2024, "US", 20, 4.0)
+    products = exposure.exposure(LOIRE, 2024, "US")
+    to_partner, exports = products["to_partner_eur"].sum(), products["exports_eur"].sum()
+    low, high = to_partner * (1.2**-2 - 1), to_partner * (1.2**-8 - 1)
+    euros = _by_hand(low / 1e6, high / 1e6)
+    shares = _by_hand(100 * low / exports, 100 * high / exports)
     metrics = _metrics(at)
-    assert metrics["Variation des exportations vers le partenaire"] == formatting.meur(
-        summary["change_eur"], signed=True
+    assert (
+        metrics["Variation des exportations vers le partenaire"] == f"{euros[0]} à {euros[1]}{NB}M€"
     )
-    assert metrics["Valeur en jeu, en part des exportations du territoire"] == formatting.pct(
-        summary["share_of_exports_pct"], 2, signed=True
+    assert metrics["Valeur en jeu, en part des exportations du territoire"] == (
+        f"{shares[0]} à {shares[1]}{NB}%"
     )
-    assert metrics["Même calcul pour la France entière"] == formatting.pct(
-        summary["france_share_of_exports_pct"], 2, signed=True
-    )
-    # The formula by hand: X·((1+t)^(−ε) − 1) with t = 0.20 and ε = 4.
-    assert summary["change_eur"] == pytest.approx(summary["to_partner_eur"] * (1.2**-4 - 1))
+    text = _texts(at)
+    assert f"**entre {euros[0]} et {euros[1]}{NB}M€** selon l'élasticité retenue" in text
+    assert f"**entre {shares[0]} et {shares[1]}{NB}%** des exportations totales" in text
+    # The chosen elasticity's figure after the range, rounded alike.
+    chosen = to_partner * (1.2**-4 - 1) / 1e6
+    assert f"Avec l'élasticité choisie (4) : environ {_by_hand(chosen, chosen)[0]}{NB}M€" in text
+    assert any("Le chiffre serait faux si" in i.value for i in at.info)
+    # The chart's table and CSV carry the three changes of each product, unrounded.
+    scenario = next(f for f in _frames(at) if "change_elasticity_low_eur" in f.columns)
+    assert scenario["change_elasticity_high_eur"].sum() == pytest.approx(high)
 
 
 @pytest.mark.parametrize(
@@ -179,9 +201,8 @@ def test_changing_the_partner_and_the_rate_updates_the_url_and_the_figures() -> 
     at.number_input(key="exposition-elasticity").set_value(2.5).run()
     assert at.query_params["elasticite"] == "2.5"
     summary = exposure.scenario_summary(LOIRE, 2024, "CN", 50, 2.5)
-    assert _metrics(at)["Variation des exportations vers le partenaire"] == formatting.meur(
-        summary["change_eur"], signed=True
-    )
+    chosen = summary["change_eur"] / 1e6
+    assert f"Avec l'élasticité choisie (2,5) : environ {_by_hand(chosen, chosen)[0]}" in _texts(at)
     assert not at.exception
 
 

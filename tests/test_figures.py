@@ -382,14 +382,15 @@ def test_sankey_long_names_are_shortened_in_labels_only():
 
 
 def test_sankey_labels_read_shorter_in_the_narrow_look():
-    """On a phone the two columns' labels share some 300 px: short names, no brackets."""
+    """On a phone the two columns' labels share some 250 px: short names (the product without
+    « Fabrication de », whole words, a last one cut), no brackets, no decimal from 1 000 M€."""
     links = links_frame([("C13Z", "DE", 10 * M, 1), ("C21Z", "AUTRES", 1_234.5 * M, 0)])
     trace = sankey_trace(figures.sankey_figure(links, "E"))
     assert [reading(label, "narrow") for label in trace.node.label] == [
-        f"Industrie pharma… 1{NB}234,5{NB}M€",
-        f"Fab. de textiles 10,0{NB}M€",
+        f"Industrie pharmaceu… 1{NB}235{NB}M€",  # 1 234,5 rounded half up
+        f"Textiles 10,0{NB}M€",
         f"Allemagne 10,0{NB}M€",
-        f"Autres 1{NB}234,5{NB}M€",
+        f"Autres 1{NB}235{NB}M€",
     ]
     assert [reading(label, "wide") for label in trace.node.label] == [
         f"Industrie pharmaceutique (1{NB}234,5{NB}M€)",
@@ -403,6 +404,21 @@ def test_the_page_css_hides_the_other_look_of_the_labels():
     css = (config.ROOT / ".streamlit" / "layout.css").read_text(encoding="utf-8")
     assert f'tspan[style*="{figures.WIDE_ONLY}"]' in css
     assert f'tspan[style*="{figures.NARROW_ONLY}"]' in css
+
+
+def test_sankey_narrow_labels_tell_alike_products_apart():
+    """Names that read alike once cut get words back until they differ, within a column."""
+    links = links_frame(
+        [("C28B", "DE", 30 * M, 1), ("C28E", "DE", 20 * M, 1), ("C29A", "US", 10 * M, 1)]
+    )
+    trace = sankey_trace(figures.sankey_figure(links, "E"))
+    names = [reading(label, "narrow").rsplit(" ", 1)[0] for label in trace.node.label]  # no value
+    assert names[:3] == [
+        "Autres machines d'usage général",  # both « Autres machines d'usage… » at 20
+        "Autres machines d'usage spécifique",
+        "Construction de véh…",
+    ]
+    assert len(set(names[:3])) == 3
 
 
 def test_sankey_label_text_from_the_data_stays_text_in_both_looks():

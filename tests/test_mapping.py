@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 
@@ -78,22 +79,82 @@ def test_choropleth_leaves_the_cached_geojson_untouched():
     assert "id" not in feature
 
 
-def test_drom_have_framed_insets_inside_their_frames():
+# The two layouts of the insets: (insets, id suffix, CSS class, the view that must hold them).
+LAYOUTS = [
+    (mapping.INSETS, "-encart", mapping.WIDE_ONLY, mapping.METROPOLE_BOUNDS),
+    (mapping.ROW_INSETS, "-encart-ligne", mapping.NARROW_ONLY, mapping.NARROW_BOUNDS),
+]
+
+
+@pytest.mark.parametrize(("insets", "suffix", "look", "view"), LAYOUTS)
+def test_drom_have_framed_insets_inside_their_frames(insets, suffix, look, view):
     assert DROM == ["971", "972", "973", "974", "976"]
+    assert [inset.code for inset in insets] == DROM
     m = mapping.choropleth(METRICS_FRAME, "exports")
     (layer,) = geojson_layers(m, "departements")
     features = {f["id"]: f for f in layer.data["features"]}
-    for inset in mapping.INSETS:
-        copy = features[f"{inset.code}-encart"]
+    for inset in insets:
+        copy = features[f"{inset.code}{suffix}"]
         assert copy["properties"]["code"] == inset.code
         lons, lats = zip(*mapping._points(copy["geometry"]["coordinates"]), strict=True)
         assert inset.west <= min(lons) and max(lons) <= inset.east
         assert inset.south <= min(lats) and max(lats) <= inset.north
-        south, west = mapping.METROPOLE_BOUNDS[0]
-        north, east = mapping.METROPOLE_BOUNDS[1]
+        (south, west), (north, east) = view
         assert south <= inset.south and inset.north <= north
         assert west <= inset.west and inset.east <= east
-    assert len(features) == 101 + len(DROM)
+        assert layer.style_function(copy)["className"] == look  # the other layout hides it
+    assert len(features) == 101 + 2 * len(DROM)
+    assert "className" not in layer.style_function(features["29"])  # drawn at every width
+
+
+def _bbox(geometry: dict) -> tuple[float, float, float, float]:
+    lons, lats = zip(*mapping._points(geometry["coordinates"]), strict=True)
+    return min(lats), min(lons), max(lats), max(lons)
+
+
+def _apart(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    """Two (south, west, north, east) boxes that do not intersect."""
+    return a[2] < b[0] or b[2] < a[0] or a[3] < b[1] or b[3] < a[1]
+
+
+@pytest.mark.parametrize(("insets", "suffix", "look", "view"), LAYOUTS)
+def test_inset_frames_cover_no_metropolitan_departement(insets, suffix, look, view):
+    """Read from the map's own GeoJSON: no frame on any metropolitan département's bounding
+    box (Brittany's first), none on another frame."""
+    metropole = [
+        f
+        for f in mapping.load_departements_geojson()["features"]
+        if f["properties"]["code"] not in DROM
+    ]
+    assert len(metropole) == 96
+    frames = [(i.south, i.west, i.north, i.east) for i in insets]
+    for feature in metropole:
+        box = _bbox(feature["geometry"])
+        assert all(_apart(frame, box) for frame in frames), feature["properties"]["name"]
+    for a, b in itertools.combinations(frames, 2):
+        assert _apart(a, b)
+
+
+def test_the_row_of_insets_lies_under_metropolitan_france():
+    mainland = [
+        _bbox(f["geometry"])
+        for f in mapping.load_departements_geojson()["features"]
+        if f["properties"]["code"] not in DROM
+    ]
+    south_of_france = min(box[0] for box in mainland)  # Corsica's southern tip
+    assert max(inset.north for inset in mapping.ROW_INSETS) < south_of_france
+    wests = [inset.west for inset in mapping.ROW_INSETS]
+    assert wests == sorted(wests)  # one row, west to east, in the column's order
+
+
+def test_each_layout_is_hidden_by_the_map_css_at_the_other_width():
+    html = rendered(mapping.choropleth(METRICS_FRAME, "exports", selected="971"))
+    assert f"@media {mapping.NARROW_MAP} {{ .{mapping.WIDE_ONLY} {{ display: none; }} }}" in html
+    narrow_hidden = f"@media not all and {mapping.NARROW_MAP} {{ .{mapping.NARROW_ONLY} {{"
+    assert narrow_hidden in html
+    for look in (mapping.WIDE_ONLY, mapping.NARROW_ONLY):
+        assert html.count(f'"className": "{look}"') >= len(DROM)  # frames, shapes
+        assert html.count(f'"className": "{look} comext-inset-') == len(DROM)  # names
 
 
 # ----------------------------------------------------------------------------- rendering
@@ -129,10 +190,14 @@ def test_national_shares_read_as_in_the_fiche():
 
 
 def test_view_is_metropolitan_france_without_tiles():
+    """Fitted by the legend's script: metropolitan France, with the row of insets when narrow."""
     m = mapping.choropleth(METRICS_FRAME, "balance")
     assert not [c for c in m._children.values() if isinstance(c, folium.TileLayer)]
-    (fit,) = [c for c in m._children.values() if isinstance(c, folium.FitBounds)]
-    assert fit.bounds == mapping.METROPOLE_BOUNDS
+    (legend,) = [c for c in m._children.values() if isinstance(c, mapping._Legend)]
+    script = rendered(m)
+    assert "map.fitBounds(" in script and "fitBounds" not in script.replace("map.fitBounds(", "")
+    assert f"narrow.matches ? {mapping.NARROW_BOUNDS} : {mapping.METROPOLE_BOUNDS}" in script
+    assert legend.narrow == mapping.NARROW_MAP
 
 
 def test_tooltip_properties_are_formatted_french_strings():
@@ -248,7 +313,9 @@ def test_selected_departement_is_outlined_on_top():
 def test_selected_drom_is_outlined_in_place_and_in_its_inset():
     m = mapping.choropleth(METRICS_FRAME, "balance", selected="971")
     (outline,) = geojson_layers(m, "selection")
-    assert [f["id"] for f in outline.data["features"]] == ["971", "971-encart"]
+    assert [f["id"] for f in outline.data["features"]] == ["971", "971-encart", "971-encart-ligne"]
+    looks = [outline.style_function(f).get("className") for f in outline.data["features"]]
+    assert looks == [None, mapping.WIDE_ONLY, mapping.NARROW_ONLY]
 
 
 @pytest.mark.parametrize("selected", [None, "99", "nope"])

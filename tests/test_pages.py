@@ -267,7 +267,7 @@ def test_donnees_period_comes_from_the_url(partial_year: pd.DataFrame) -> None:
     rows = partial_year[(partial_year["dept"] == "53") & (partial_year["flow"] == "E")]
     index = rows["year"] * 4 + rows["quarter"].astype(int)
     chosen = rows[(index >= 2024 * 4 + 3) & (index <= 2025 * 4 + 1)]
-    assert f"**{len(chosen)} lignes**" in _texts(at)
+    assert f"({len(chosen)} lignes)" in _texts(at)
     at.selectbox(key="donnees-to").set_value("T2 2025").run()
     assert at.query_params["tfin"] == "2" and at.query_params["fin"] == "2025"
 
@@ -308,12 +308,13 @@ def test_donnees_excel_is_refused_beyond_excels_rows(monkeypatch: pytest.MonkeyP
 
     monkeypatch.setattr(download, "_mounted", True)
     monkeypatch.setattr(workbook, "EXCEL_MAX_ROWS", 1000)
-    at = open_page("donnees", niveau="france")
+    at = open_page("donnees", niveau="france", debut="2015", fin="2024", flux="tous")
     links = {link.label: link for link in _link_buttons(at)}
     assert links["Télécharger les lignes filtrées (Excel)"].disabled
     assert not links["Télécharger les lignes filtrées (CSV)"].disabled
-    captions = "\n".join(caption.value for caption in at.caption).replace("\\", "")
-    assert "une feuille Excel en contient au plus 994" in captions
+    warnings = "\n".join(warning.value for warning in at.warning).replace("\\", "")
+    assert f"Excel s'arrête à 1{NB}000 lignes" in warnings
+    assert "le classeur Excel n'est pas proposé" in warnings
 
 
 def test_donnees_falls_back_to_download_buttons(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl
 import pytest
 
 from lib import urlstate
-from lib.domain import DataFilter, FicheState, MapState
+from lib.domain import DataFilter, FicheState, MapState, default_data_filter
 from lib.territory import FRANCE, Territory
 
 YEARS = list(range(2015, 2025))
@@ -97,6 +97,62 @@ def test_data_filter_checks_codes_and_orders_years() -> None:
     assert again == data_filter
 
 
+def test_data_filter_defaults_to_one_flow_one_year_of_france() -> None:
+    data_filter, notices = urlstate.parse_data_filter({}, YEARS)
+    assert notices == []
+    assert data_filter == DataFilter(FRANCE, 2024, 2024, "export")
+    assert data_filter == default_data_filter(YEARS)
+    assert urlstate.params_of(data_filter) == {
+        "niveau": "france", "debut": "2024", "fin": "2024", "flux": "export"
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("params", "years", "flux"),
+    [
+        ({"debut": "2015", "fin": "2024", "flux": "tous"}, (2015, 2024), "tous"),  # as written
+        ({"debut": "2020"}, (2020, 2024), "export"),  # to the latest year
+        ({"fin": "2018"}, (2018, 2018), "export"),  # the year alone, not an inverted period
+        ({"flux": "import"}, (2024, 2024), "import"),
+    ],
+)
+def test_data_filter_url_wins_over_the_defaults(
+    params: dict[str, str], years: tuple[int, int], flux: str
+) -> None:
+    data_filter, notices = urlstate.parse_data_filter(params, YEARS)
+    assert notices == []
+    assert ((data_filter.first_year, data_filter.last_year), data_filter.flux) == (years, flux)
+
+
+def test_data_filter_unknown_flux_falls_back_to_exports() -> None:
+    data_filter, notices = urlstate.parse_data_filter({"flux": "both"}, YEARS)
+    assert data_filter.flux == "export"
+    assert notices == ["Flux « both » inconnu : exportations affichées."]
+
+
+def test_data_filter_default_can_come_from_elsewhere() -> None:
+    """Another page's choice (a territory, a year) is the default; the URL still wins."""
+    mayenne = Territory("dept", "53")
+    default = default_data_filter(YEARS, mayenne, 2020)
+    assert default == DataFilter(mayenne, 2020, 2020, "export")
+    assert default_data_filter(YEARS, mayenne, 1990).first_year == 2024  # no such year
+    shown, _ = urlstate.parse_data_filter({}, YEARS, default=default)
+    assert shown == default
+    shown, _ = urlstate.parse_data_filter(
+        {"niveau": "france", "debut": "2022"}, YEARS, default=default
+    )
+    assert (shown.territory, shown.first_year, shown.last_year) == (FRANCE, 2022, 2022)
+
+
+def test_data_filter_quarters_only_in_quarterly_years() -> None:
+    params = {"debut": "2023", "tdebut": "2", "fin": "2024", "tfin": "3"}
+    kept, notices = urlstate.parse_data_filter(params, YEARS, quarterly=[2023, 2024])
+    assert (kept.first_quarter, kept.last_quarter, notices) == (2, 3, [])
+    whole, notices = urlstate.parse_data_filter(params, YEARS, quarterly=[2024])
+    assert (whole.first_quarter, whole.last_quarter) == (1, 3)
+    assert notices == ["Trimestre T2 ignoré : les données de 2023 sont annuelles."]
+
+
 def test_map_parameters() -> None:
     metrics = ["exports", "balance"]
     state, notices = urlstate.parse_map(
@@ -142,7 +198,7 @@ def test_only_ascii_digits_are_numbers(
 @pytest.mark.parametrize("raw", ["²", "①", "٣"])
 def test_donnees_numbers_are_ascii_digits(key: str, raw: str) -> None:
     data_filter, notices = urlstate.parse_data_filter({key: raw}, YEARS)
-    assert (data_filter.first_year, data_filter.last_year) == (2015, 2024)
+    assert (data_filter.first_year, data_filter.last_year) == (2024, 2024)  # the default's
     assert (data_filter.first_quarter, data_filter.last_quarter) == (1, 4)
     assert len(notices) == 1 and f"« {raw} »" in notices[0]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from lib import config, db, export, exposure, formatting
+from lib import config, db, domain, export, exposure, formatting
 from lib.territory import Territory
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_explorer import MAP_FRAME, _text, click_departement, wait_for_app
@@ -41,8 +41,12 @@ def open_section(page, title: str) -> None:
 
 
 def _change(territory: Territory, partner: str, rate: int) -> str:
+    """The scenario's range as the page writes it: « entre −70 et −210 M€ »."""
     summary = exposure.scenario_summary(territory, 2024, partner, rate, exposure.DEFAULT_ELASTICITY)
-    return formatting.meur(summary["change_eur"], signed=True)
+    low, high = (
+        summary[domain.at_bound("change_eur", bound)] / 1e6 for bound in domain.ELASTICITY_RANGE
+    )
+    return formatting.estimate_range(low, high, "M€")
 
 
 def test_exposition_partner_rate_map_click_and_dependency_csv(

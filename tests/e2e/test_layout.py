@@ -2,8 +2,11 @@
 
 Measured in the browser rather than judged by eye: no horizontal scroll; in the partners chart
 no two texts overlap and none is cut at the chart's edge; no axis label is turned sideways; no
-two node labels of a Sankey overlap; the map's legend covers at most a small part of the map
-and is seen whole. Screenshots of each page and size go to tests/e2e/screenshots/.
+two node labels of a Sankey overlap, and the names a column shows can be told apart; the map's
+legend covers at most a small part of the map and is seen whole; the overseas insets cover no
+part of Brittany; the fiche's links to the other pages are seen whole; on a phone, the page
+menu closes once a page is chosen. Screenshots of each page and size go to
+tests/e2e/screenshots/.
 
 COMEXT_LAYOUT_URL=http://host:port runs these checks against an app already running (another
 version of the code, for instance) instead of the one the session starts.
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from itertools import combinations
 
 import pytest
 
@@ -26,6 +30,7 @@ MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
 VIEWPORTS = {"telephone": (375, 812), "bureau": (1400, 1000)}
 MIN_CHARTS = 8  # partners, products, the three Sankeys of each flow
 MAX_LEGEND_SHARE = 0.08  # of the map's area the legend may cover
+DROM_NAMES = ["Guadeloupe", "Martinique", "Guyane", "La Réunion", "Mayotte"]
 
 # Every function below runs in the page: boxes are those of what is drawn (getBoundingClientRect:
 # a hidden chart has none, and hidden parts of a text do not count).
@@ -72,6 +77,19 @@ ROTATED_JS = f"""() => ({VISIBLE_PLOTS_JS})()
 SANKEY_JS = f"""() => ({VISIBLE_PLOTS_JS})()
   .filter(p => p.querySelector('.sankey'))
   .map(p => ({OVERLAPS_JS})([...p.querySelectorAll('.node-label')]))"""
+# Each Sankey's node labels as the reader sees them (the other look's spans hidden by the CSS),
+# by column: those left of the chart's middle, and the others.
+SANKEY_LABELS_JS = f"""() => ({VISIBLE_PLOTS_JS})()
+  .filter(p => p.querySelector('.sankey'))
+  .map(p => {{
+    const seen = n => n.nodeType === Node.TEXT_NODE ? n.textContent
+      : getComputedStyle(n).display === 'none' ? '' : [...n.childNodes].map(seen).join('');
+    const svg = p.querySelector('.main-svg').getBoundingClientRect();
+    const labels = [...p.querySelectorAll('.node-label')].map(l => ({{
+      text: seen(l), left: l.getBoundingClientRect().left < svg.left + svg.width / 2}}));
+    return [labels.filter(l => l.left).map(l => l.text),
+            labels.filter(l => !l.left).map(l => l.text)];
+  }})"""
 LEGEND_JS = """() => {
   const map = document.querySelector('.leaflet-container').getBoundingClientRect();
   const legend = document.querySelector('.comext-legend').getBoundingClientRect();
@@ -80,6 +98,25 @@ LEGEND_JS = """() => {
   return {covered: w * h / (map.width * map.height),
           seen: legend.top >= 0 && legend.bottom <= window.innerHeight
                 && legend.left >= 0 && legend.right <= window.innerWidth};
+}"""
+# The map's overseas insets (frames and names) that are drawn, and Brittany's départements
+# (région 53), as boxes on the screen; read from Leaflet's layers and the map's DOM.
+INSETS_JS = """() => {
+  const box = el => { const b = el.getBoundingClientRect();
+                      return {left: b.left, right: b.right, top: b.top, bottom: b.bottom}; };
+  const drawn = el => el.getClientRects().length > 0;
+  const brittany = Object.values(window.map._layers)
+    .filter(l => l.feature && l._path && l.feature.properties.region_code === '53'
+                 && !String(l.feature.id).includes('encart'))
+    .map(l => ({name: l.feature.properties.name, box: box(l._path)}));
+  const frames = [...document.querySelectorAll('path.comext-wide-only, path.comext-narrow-only')]
+    .filter(drawn).map(p => ({name: 'cadre', box: box(p)}));
+  const text = el => { const range = document.createRange(); range.selectNodeContents(el);
+                       return range; };  // the name's own box, not its 90 px wide icon's
+  const names = [...document.querySelectorAll('.comext-inset-label')].filter(drawn)
+    .map(l => ({name: l.textContent, box: box(text(l))}));
+  return {brittany, insets: [...frames, ...names], names: names.map(n => n.name),
+          map: box(document.querySelector('.leaflet-container'))};
 }"""
 SCROLL_JS = """() => {
   const main = document.querySelector('[data-testid="stMain"]');
@@ -131,22 +168,137 @@ def test_fiche_reads_without_overlap(sized_page, layout_url: str) -> None:
     }
     whole_page_screenshot(page, "layout-fiche-val-de-marne")
     assert len(sankeys) == 6  # the territory's, its région's and France's, for each flow
+    columns = [column for chart in page.evaluate(SANKEY_LABELS_JS) for column in chart]
+    problems["Sankeys: names a reader cannot tell apart"] = [
+        unclear for column in columns for unclear in unclear_names(column)
+    ]
+    narrow = page.size_name == "telephone"  # type: ignore[attr-defined]
+    brackets = [label for column in columns for label in column if label.endswith(")")]
+    assert bool(brackets) != narrow, brackets  # the phone reads the narrow look, not the wide
     assert [bar["partners"] for bar in bars].count(True) == 1  # the partners chart is checked
     assert not any(problems.values()), problems
 
 
-def test_map_legend_leaves_the_map_visible(sized_page, layout_url: str) -> None:
-    page = sized_page
-    page.goto(layout_url + "/")
+def unclear_names(labels: list[str]) -> list[str]:
+    """The names of one Sankey column (its labels without their value) a reader could take for
+    another: the same name twice, or a cut name (« … ») that begins another one."""
+    names = [label.rsplit(" ", 1)[0] for label in labels]  # the value's own spaces are NBSP
+    unclear = [name for name in names if names.count(name) > 1]
+    for name in {name for name in names if name.endswith("…")}:
+        start = name.removesuffix("…")
+        unclear += [other for other in names if other != name and other.startswith(start)]
+    return unclear
+
+
+def open_map(page, url: str):
+    """The Carte page's map drawn (its frame)."""
+    page.goto(url + "/")
     frame = page.wait_for_selector(MAP_FRAME).content_frame()
     frame.wait_for_function(
         "() => window.map && document.querySelectorAll('path.leaflet-interactive').length > 100"
         " && document.querySelector('.comext-legend')"
     )
     page.wait_for_timeout(1000)
+    return frame
+
+
+def overlapping(a: dict, b: dict) -> bool:
+    return min(a["right"], b["right"]) - max(a["left"], b["left"]) > 0 and (
+        min(a["bottom"], b["bottom"]) - max(a["top"], b["top"]) > 0
+    )
+
+
+def inside(box: dict, outer: dict) -> bool:
+    return (
+        box["left"] >= outer["left"]
+        and box["right"] <= outer["right"]
+        and box["top"] >= outer["top"]
+        and box["bottom"] <= outer["bottom"]
+    )
+
+
+def test_map_legend_leaves_the_map_visible(sized_page, layout_url: str) -> None:
+    page = sized_page
+    frame = open_map(page, layout_url)
     legend = frame.evaluate(LEGEND_JS)
     scroll = page.evaluate(SCROLL_JS)
     whole_page_screenshot(page, "layout-carte")
     assert legend["covered"] <= MAX_LEGEND_SHARE, legend
     assert legend["seen"], legend
     assert scroll == {"page": 0, "main": 0}
+
+
+def test_map_insets_leave_brittany_visible(sized_page, layout_url: str) -> None:
+    """The five insets, frames and names, drawn whole inside the map, on none of Brittany's
+    départements (on a phone the column's names reached its south coast), none on another."""
+    page = sized_page
+    seen = open_map(page, layout_url).evaluate(INSETS_JS)
+    assert sorted(seen["names"]) == sorted(DROM_NAMES), seen["names"]
+    assert len(seen["brittany"]) == 4, seen["brittany"]
+    covered = [
+        (inset["name"], part["name"])
+        for inset in seen["insets"]
+        for part in seen["brittany"]
+        if overlapping(inset["box"], part["box"])
+    ]
+    assert not covered, covered
+    outside = [i["name"] for i in seen["insets"] if not inside(i["box"], seen["map"])]
+    assert not outside, outside
+    names = [i for i in seen["insets"] if i["name"] != "cadre"]
+    clashes = [
+        (a["name"], b["name"]) for a, b in combinations(names, 2) if overlapping(a["box"], b["box"])
+    ]
+    assert not clashes, clashes
+
+
+LINKS_JS = """() => [...document.querySelectorAll('[data-testid="stPageLink-NavLink"]')]
+  .map(a => { const label = a.querySelector('[data-testid="stMarkdownContainer"]');
+              const b = a.getBoundingClientRect();
+              return {text: a.textContent, left: b.left, right: b.right,
+                      cut: [label, label.parentElement, label.querySelector('p')]
+                        .some(e => e && e.scrollWidth > e.clientWidth + 1)}; })"""
+
+
+def test_fiche_links_to_other_pages_are_seen_whole(sized_page, layout_url: str) -> None:
+    """The links at the end of the fiche wrap on a phone rather than end in « … »."""
+    page = sized_page
+    page.goto(layout_url + "/fiche?niveau=departement&code=94&annee=2024")
+    page.wait_for_function(
+        """() => document.querySelectorAll('[data-testid="stPageLink-NavLink"]').length >= 3
+                 && document.querySelector('[data-testid="stApp"]')
+                      .dataset.testScriptState === 'notRunning'"""
+    )
+    page.wait_for_timeout(500)
+    links = page.evaluate(LINKS_JS)
+    width = page.viewport_size["width"]
+    assert any("Exposition" in link["text"] for link in links), links
+    for link in links:
+        assert link["left"] >= 0 and link["right"] <= width, link
+        assert not link["cut"], link
+
+
+def test_phone_menu_closes_after_a_choice(browser, layout_url: str) -> None:
+    """On a phone the navigation is a panel over the page: choosing a page closes it (whatever
+    the browser says it is: Streamlit closes it only for a « mobile » user agent)."""
+    context = browser.new_context(viewport={"width": 375, "height": 812}, locale="fr-FR")
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        page.goto(layout_url + "/")
+        page.wait_for_selector(MAP_FRAME)
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        page.locator('[data-testid="stExpandSidebarButton"]').click()
+        page.wait_for_function(SIDEBAR_OPEN_JS, arg=True)
+        page.locator('[data-testid="stSidebarNavLink"]', has_text="Fiche territoire").click()
+        page.wait_for_url("**/fiche**")
+        page.wait_for_function(SIDEBAR_OPEN_JS, arg=False)
+        assert sidebar.get_attribute("data-collapsed") == "true"
+    finally:
+        context.close()
+
+
+SIDEBAR_OPEN_JS = """(open) => {
+  const sidebar = document.querySelector('[data-testid="stSidebar"]');
+  const box = sidebar.getBoundingClientRect();
+  return (sidebar.dataset.collapsed === 'false' && box.right > 0) === open;
+}"""

@@ -1,0 +1,120 @@
+"""lib/pagescript.py (the history script first in Streamlit's page) with a fake ASGI app, and
+what .streamlit/history.js relies on in the installed Streamlit's frontend. The browser's side
+(one entry per page, Back and Forward) is tests/e2e/test_context.py."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import re
+from pathlib import Path
+
+import streamlit
+
+from lib import config, pagescript
+
+STREAMLIT_STATIC = Path(streamlit.__file__).parent / "static"
+HISTORY_JS = (config.ROOT / ".streamlit" / "history.js").read_text(encoding="utf-8")
+PAGE = (
+    b'<!DOCTYPE html>\n<html lang="en">\n  <head>\n    <title>Streamlit</title>\n  </head>\n'
+    b'  <body><div id="root"></div></body>\n</html>\n'
+)
+SCRIPT = "window.seen = '</script>';"
+TAG = b"<script>window.seen = '<\\/script>';</script>"
+
+
+def answer(body: bytes, content_type: bytes = b"text/html; charset=utf-8", encoding: bytes = b""):
+    """A fake app answering `body` in two chunks, with validators and its length."""
+
+    async def app(scope, receive, send) -> None:
+        headers = [
+            (b"content-type", content_type),
+            (b"content-length", str(len(body)).encode()),
+            (b"etag", b'"abc"'),
+            (b"last-modified", b"Thu, 01 Jan 2026 00:00:00 GMT"),
+            (b"cache-control", b"no-cache"),
+        ]
+        if encoding:
+            headers.append((b"content-encoding", encoding))
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        half = len(body) // 2
+        await send({"type": "http.response.body", "body": body[:half], "more_body": True})
+        await send({"type": "http.response.body", "body": body[half:], "more_body": False})
+
+    return app
+
+
+def served(app, method: str = "GET") -> tuple[dict[bytes, bytes], bytes, int]:
+    """What the middleware sends: its headers, the whole body, the number of messages."""
+    sent: list[dict] = []
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": method, "path": "/fiche", "headers": []}
+    asyncio.run(pagescript.PageScript(app, SCRIPT)(scope, receive, send))
+    start = sent[0]
+    assert start["type"] == "http.response.start"
+    body = b"".join(m.get("body", b"") for m in sent[1:])
+    return dict(start["headers"]), body, len(sent)
+
+
+def test_streamlit_s_page_gets_the_script_first_in_its_head() -> None:
+    headers, body, _ = served(answer(PAGE))
+    assert body == PAGE.replace(b"<head>", b"<head>" + TAG)
+    assert headers[b"content-length"] == str(len(body)).encode()
+    assert b"etag" not in headers and b"last-modified" not in headers  # the body changed
+    assert headers[b"cache-control"] == b"no-cache"
+
+
+def test_a_compressed_page_is_sent_decoded_with_the_script() -> None:
+    headers, body, _ = served(answer(gzip.compress(PAGE), encoding=b"gzip"))
+    assert body == PAGE.replace(b"<head>", b"<head>" + TAG)
+    assert b"content-encoding" not in headers
+    assert headers[b"content-length"] == str(len(body)).encode()
+
+
+def test_other_answers_pass_as_they_came() -> None:
+    other_html = b"<html><head></head><body><h1>Adresse refus\xc3\xa9e</h1></body></html>"
+    for app in (
+        answer(other_html),  # an HTML page that is not Streamlit's (the app's own pages)
+        answer(b'{"a": 1}', content_type=b"application/json"),
+        answer(PAGE, encoding=b"br"),  # an encoding it does not read
+    ):
+        headers, body, messages = served(app)
+        assert body in (other_html, b'{"a": 1}', PAGE)
+        assert headers[b"etag"] == b'"abc"'
+        assert messages == 3  # the start and both chunks, untouched
+    headers, body, _ = served(answer(PAGE), method="HEAD")
+    assert body == PAGE and headers[b"etag"] == b'"abc"'
+
+
+def test_the_script_cannot_end_its_element_early() -> None:
+    assert pagescript.script_tag("a = '</script><b>';") == b"<script>a = '<\\/script><b>';</script>"
+    assert b"</" not in pagescript.script_tag(HISTORY_JS)[len(b"<script>") : -len(b"</script>")]
+
+
+def test_streamlit_s_document_is_recognised() -> None:
+    index = (STREAMLIT_STATIC / "index.html").read_bytes()
+    assert pagescript.with_script(index, b"<script></script>") is not None
+
+
+def test_the_history_script_finds_what_streamlit_does() -> None:
+    """history.js wraps what Streamlit's frontend calls and reads what it draws: an upgrade that
+    changed them would silently bring back the doubled history entries."""
+    bundle = "\n".join(
+        path.read_text(encoding="utf-8")
+        for path in (STREAMLIT_STATIC / "static" / "js").glob("index.*.js")
+    )
+    # The address is written through window.history, looked up at each call (so the wrapper
+    # installed before or after the bundle is the one called), and Back is read on popstate.
+    assert "window.history.pushState({},``," in bundle
+    assert "window.history.replaceState({},``," in bundle
+    assert "addEventListener(`popstate`" in bundle
+    for test_id in set(re.findall(r'data-testid="(\w+)"', HISTORY_JS)):
+        assert f"`{test_id}`" in bundle, test_id
+    assert '"data-test-script-state"' in HISTORY_JS and '"data-test-script-state":' in bundle
+    assert "`notRunning`" in bundle and '"notRunning"' in HISTORY_JS
