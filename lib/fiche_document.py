@@ -3,11 +3,12 @@ year (the HTML is written by lib/fiche_html.py, printed to PDF by lib/fiche_pdf.
 
 The seed « Les indicateurs clés : commerce extérieur » (ANCT–DGE, 2025) has nine pages for a
 département, and the document keeps them: 1. title, introduction and the Territoires
-d'industrie, the key figures and the exposure to the United States; 2. « Contexte et méthodologie »; 3. « Balance commerciale territoriale » (partners
-chart and its « Clé de lecture »); 4. the activities treemap; 5. « Exportations » (the Sankey,
-the totals and shares sentences); 6. the région's and France's export Sankeys; 7–8. the same
-for « Importations »; 9. « Informations pratiques ». A région has no région page to compare
-with (only France's Sankey), France none at all.
+d'industrie, the key figures and the exposure to the United States; 2. « Contexte et
+méthodologie »; 3. « Balance commerciale territoriale » (partners chart and its « Clé de
+lecture »); 4. the activities treemap; 5. « Exportations » (the Sankey, the totals and shares
+sentences); 6. the région's and France's export Sankeys; 7–8. the same for « Importations »;
+9. « Informations pratiques ». A région has no région page to compare with (only France's
+Sankey), France none at all.
 
 Every number, table and sentence comes from the functions the Fiche page calls (lib.queries,
 lib.figures, lib.fiche_text), so that the document and the page show the same figures. The

@@ -233,9 +233,9 @@ def practical_information(
 # The partner of the fiche's exposure block: the surtaxes the « Contexte » speaks of.
 US = "US"
 US_TITLE = "Exposition aux États-Unis"
-_RANKED_UNITS: dict[Level, tuple[str, bool, str]] = {  # plural, feminine, « le … le plus »
-    "dept": ("départements", False, "le département"),
-    "region": ("régions", True, "la région"),
+_RANKED_UNITS: dict[Level, tuple[str, bool, str]] = {  # unit, feminine, « le … le plus »
+    "dept": ("département", False, "le département"),
+    "region": ("région", True, "la région"),
 }
 _HOW_MANY = {
     1: "Le produit le plus exporté",
@@ -283,10 +283,11 @@ def us_exposure(summary: pd.DataFrame, level: Level, period: str) -> PartnerExpo
         ),
     ]
     if level in _RANKED_UNITS and not pd.isna(first["rank_share"]):
-        units, feminine, most = _RANKED_UNITS[level]
+        unit, feminine, most = _RANKED_UNITS[level]
+        of = int(first["of"])
         figures.append(
             (
-                f"Rang de cette part, sur {first['of']} {units}",
+                f"Rang de cette part, sur {of} {unit}{'s' if of > 1 else ''}",
                 formatting.ordinal(int(first["rank_share"]), feminine),
                 f"Rang selon cette part : {formatting.ordinal(1, feminine)}, {most} dont la "
                 "part des exportations allant vers les États-Unis est la plus forte.",

@@ -37,8 +37,8 @@ from lib.domain import TOP_MAX, TOP_MIN, FicheState
 from lib.flows import EXPORT, IMPORT, Flow
 from lib.territory import FRANCE, Territory
 from pages import components, fiche_texts, fiche_world, on_demand, product_links, wiring
-from pages.fiche_exposure import us_exposure
 from pages.fiche_downloads import document_buttons
+from pages.fiche_exposure import us_exposure
 from pages.fiche_situation import situation_section
 
 FLOW_READING = {

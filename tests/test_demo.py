@@ -160,6 +160,60 @@ def test_unpublished_territories_have_plausible_sizes(dept_totals_2024: pd.DataF
         assert by_region.loc[drom, "imports"] > by_region.loc[drom, "exports"], drom
 
 
+@pytest.fixture(scope="module")
+def totals_by_year(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Per year, flow and département: the total in euros, with the région code."""
+    sums = con.execute("SELECT year, flow, dept, sum(value_eur) AS v FROM t GROUP BY ALL").df()
+    return sums.assign(region=sums["dept"].map(refs.region_of_dept))
+
+
+@pytest.mark.parametrize("level", ["dept", "region"])
+def test_no_two_territories_share_a_total(totals_by_year: pd.DataFrame, level: str) -> None:
+    # A table where Sarthe and Vendée both export 4 400,3 M€ gives the synthetic data away.
+    # Every year and flow, at the precision of the published figures (0.1 M€).
+    sums = totals_by_year.groupby(["year", "flow", level], as_index=False)["v"].sum()
+    assert len(sums) == 10 * 2 * (101 if level == "dept" else 18)
+    sums["tenths"] = (sums["v"] / 100_000).round()
+    repeated = sums[sums.duplicated(["year", "flow", "tenths"], keep=False)]
+    assert repeated.empty, repeated.to_string()
+
+
+def _shares(dept_totals: pd.DataFrame, column: str) -> pd.Series:
+    """Each département's share of France's 2024 total of column, largest first."""
+    values = dept_totals.set_index("dept")[column]
+    return (values / values.sum()).sort_values(ascending=False)
+
+
+@pytest.mark.parametrize("column", ["exports", "imports"])
+def test_spread_of_the_departements_resembles_france(
+    dept_totals_2024: pd.DataFrame, column: str
+) -> None:
+    # Bounds of docs/DATA.md: the published figures alone put the ten largest above 28 %
+    # (Île-de-France but Val-de-Marne 23.5 %, Loiret 2.3 %, the largest of the rest of
+    # Normandie and of Auvergne-Rhône-Alpes at least 1.6 % and 1.0 %), Haute-Garonne holds
+    # about 5 % (61 % of Occitanie's 7.9 %, CCI Occitanie 2023), and a long tail of rural
+    # and overseas départements holds a few tenths of a per cent each. An equal split of
+    # France gives 10 % and 49.5 % of exports to the ten largest and the fifty smallest; an
+    # equal split of each unpublished remainder, 29 % and 34 % (imports 32 % and 32 %): both
+    # fail.
+    shares = _shares(dept_totals_2024, column)
+    assert 0.35 <= shares.iloc[:10].sum() <= 0.60
+    assert 0.04 <= shares.iloc[-50:].sum() <= 0.15
+    assert shares.iloc[0] <= 0.08  # no département dominates
+    assert shares.iloc[-1] <= 0.0005  # Mayotte, Lozère or Corse: a few hundred M€ at most
+
+
+def test_the_large_industrial_and_port_departements_lead(dept_totals_2024: pd.DataFrame) -> None:
+    exporters = list(_shares(dept_totals_2024, "exports").index)
+    # Aircraft, steel and food, refineries and the port of Marseille-Fos, chemicals, head
+    # offices, luxury goods, refineries and Le Havre.
+    for dept in ("31", "59", "13", "69", "92", "75", "76"):
+        assert exporters.index(dept) < 15, dept
+    importers = list(_shares(dept_totals_2024, "imports").index)
+    for dept in ("76", "13", "59"):  # the oil ports: Le Havre, Fos, Dunkerque
+        assert importers.index(dept) < 10, dept
+
+
 # --- coverage and validity ------------------------------------------------------------------
 
 
@@ -368,3 +422,16 @@ def test_spread_is_exact_and_proportional(total: int, weights: list[float]) -> N
     expected = total * array / array.sum()
     off = np.abs(shares - expected)
     assert np.delete(off, np.argmax(array)).max(initial=0) <= 1.0 + expected.max() * 1e-12
+
+
+def test_untie_years_moves_a_repeated_total_by_a_tenth_and_leaves_2024() -> None:
+    # Two départements (df = dept * 2 + flow): rows 0-1 exports of the first, 2 its imports,
+    # 3-4 exports of the second, 5 its imports. Ten years; year 0 and 2024 repeat 1.0 M€.
+    df = np.array([0, 0, 1, 2, 2, 3])
+    euros = np.zeros((6, 10))
+    euros[:, :] = np.array([[600_000, 400_000, 5e6, 700_000, 320_000, 9e6]]).T
+    euros[:, 1:-1] += np.arange(6)[:, None] * 1e6  # years 1-8: all distinct
+    result = demo.untie_years(euros.copy(), df, 4)
+    expected = euros.copy()
+    expected[3, 0] += 100_000  # the second's largest export row: 1.02 -> 1.12 M€
+    np.testing.assert_array_equal(result, expected)
