@@ -7,7 +7,7 @@
 
 Files (UTF-8, comma-separated, `.` decimals, header row, euros unrounded): kpis.csv,
 partners.csv, products.csv, products_cpf4.csv (header only when the data has no CPF4 detail),
-sankey_export.csv, sankey_import.csv. The app's downloads are built
+sankey_export.csv, sankey_import.csv, us_exposure.csv. The app's downloads are built
 by `tables()` and `to_csv_bytes()` below, so a download and an export are byte-identical.
 With `--exposure PARTNER` (a country or group code of lib.partners), also exposure.csv and
 dependency.csv, the Exposition page's tables (`lib.exposure.tables`).
@@ -41,7 +41,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from lib import config, db, exposure, filenames, headings, partners, queries, text, workbook
+from lib import (
+    config,
+    db,
+    exposure,
+    fiche_text,
+    filenames,
+    headings,
+    partners,
+    queries,
+    text,
+    workbook,
+)
 from lib.flows import FLOWS
 from lib.territory import InvalidTerritory, Territory, parse_territory
 
@@ -56,6 +67,7 @@ SHEET_NAMES = {
     "products_cpf4.csv": "Produits (CPF4)",
     "sankey_export.csv": "Flux à l'export",
     "sankey_import.csv": "Flux à l'import",
+    "us_exposure.csv": "Exposition aux États-Unis",
     "exposure.csv": "Exposition",
     "dependency.csv": "Dépendances",
 }
@@ -74,6 +86,8 @@ TABLES: dict[str, TableBuilder] = {
     "products.csv": lambda t, year, top: queries.products(t, year),
     "products_cpf4.csv": lambda t, year, top: queries.product_details(t, year),
     **{f"sankey_{flow.name}.csv": _sankey_table(flow.code) for flow in FLOWS},
+    # The fiche's « Exposition aux États-Unis » block (the page's and the document's).
+    "us_exposure.csv": lambda t, year, top: exposure.partner_summary(t, year, fiche_text.US),
 }
 
 

@@ -13,7 +13,7 @@ checked in Chromium; the thousands separators of two values of equal length line
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
@@ -41,10 +41,12 @@ def french_text(frame: pd.DataFrame, columns: Mapping[str, int | None]) -> pd.Da
             out[name] = frame[name].astype(object).where(frame[name].notna(), "")
     for name, decimals in columns.items():
         texts = [cell_text(value, decimals) for value in frame[name].tolist()]
-        width = max((len(text) for text in texts), default=0)
-        out[name] = pd.Series(
-            [text.rjust(width, PAD) if text else "" for text in texts],
-            index=frame.index,
-            dtype=object,
-        )
+        out[name] = pd.Series(padded(texts), index=frame.index, dtype=object)
     return out
+
+
+def padded(texts: Sequence[str]) -> list[str]:
+    """The numbers of one column, as text, padded on the left to the longest (empty ones stay
+    empty): aligned, and sorted by value as text when none is negative."""
+    width = max((len(text) for text in texts), default=0)
+    return [text.rjust(width, PAD) if text else "" for text in texts]

@@ -35,6 +35,9 @@ HEAD = b"<head>"
 # Headers that describe the body as it was: dropped when the body changes (the validators
 # too, so that a browser never keeps a document from before the script changed).
 _BODY_HEADERS = {b"content-length", b"content-encoding", b"etag", b"last-modified"}
+# Streamlit's document is a few kB; an HTML answer larger than this (a fiche's HTML document)
+# is not its document and passes as it came, rather than being held whole in memory.
+MAX_HELD_BYTES = 1_000_000
 
 
 def script_tag(script: str) -> bytes:
@@ -54,6 +57,10 @@ def _header(message: Message, name: bytes) -> bytes:
         if key.lower() == name:
             return bytes(value)
     return b""
+
+
+def _held_bytes(held: list[Message]) -> int:
+    return sum(len(message.get("body", b"")) for message in held[1:])
 
 
 class PageScript:
@@ -76,7 +83,11 @@ class PageScript:
                     return
             elif held and message["type"] == "http.response.body":
                 held.append(message)
-                if not message.get("more_body", False):
+                if _held_bytes(held) > MAX_HELD_BYTES:
+                    for kept in held:
+                        await send(kept)
+                    held.clear()
+                elif not message.get("more_body", False):
                     await self._send_page(send, held)
                     held.clear()
                 return

@@ -450,11 +450,12 @@ def _fiche_tables() -> list[Table]:
             lambda s: country_view.territory_partners(s.territory, s.year),
         ),
         Table(
-            "exposition_etats_unis",
+            "us_exposure",
             page,
             "Exposition aux États-Unis : part, rang et premiers produits",
             tuple(exposure.SUMMARY_COLUMNS),
             lambda s: exposure.partner_summary(s.territory, s.year, fiche_text.US),
+            download="exposition_etats_unis",
         ),
     ]
 

@@ -5,7 +5,7 @@ Each sheet has the same rows as the table's CSV, with:
   (the dataset's, the download's), then the demonstration warning while that dataset is loaded;
 - French column headers with their units (lib/columns.py: « Importations (€) », « Part (%) »),
   and the names of the codes beside them (« Nom du pays » after « Pays ») where the table has
-  only the code;
+  only the code (lib/display.py, as on the pages' grids);
 - numbers stored as numbers with a display format (thousands grouped, one decimal for a
   percentage), which Excel shows in the reader's locale: `1 773 500 000`, `6,6` in French;
 - codes stored as text, so `01`, `2A` and `0111` keep their zeros;
@@ -35,9 +35,9 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from lib import columns, formatting, refs, text
+from lib import columns, formatting, text
 from lib.columns import Column
-from lib.domain import OTHERS
+from lib.display import with_names
 
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 EXCEL_MAX_ROWS = 1_048_576  # rows of a worksheet, whatever the Excel version since 2007
@@ -98,79 +98,6 @@ class Sheet:
     name: str
     frame: pd.DataFrame
     heading: Heading
-
-
-# ---------------------------------------------------------------------------------------------
-# Names beside codes
-# ---------------------------------------------------------------------------------------------
-
-# A code column's names come from its reference table; `node` is a Sankey node (a product or a
-# country, or « Autres »), `territory` a compared département or région (its table has a name).
-_NAMERS = {
-    "dept": refs.dept_name,
-    "region": refs.region_name,
-    "product": refs.product_name,
-    "cpf4": refs.cpf4_name,
-    "country": refs.country_name,
-}
-# A code column followed in its table by one of these names needs no second name column.
-_NAMED_ALREADY = {
-    "dept": ("name", "departement_nom"),
-    "departement": ("departement_nom",),
-    "territory": ("name",),
-    "product": ("product_name", "produit_nom"),
-    "produit": ("produit_nom",),
-    "cpf4": ("cpf4_name", "cpf4_nom"),
-    "country": ("country_name", "pays_nom"),
-    "pays": ("pays_nom",),
-}
-
-
-def node_name(code: object) -> str:
-    """A Sankey node's name: a product's or a country's, « Autres » for the rest."""
-    if code == OTHERS:
-        return "Autres"
-    if refs.is_product(code):
-        return refs.product_name(str(code))
-    return refs.country_name(str(code)) if isinstance(code, str) else ""
-
-
-def name_of(kind: str, code: object) -> str:
-    """The name of `code` for a column whose names are of `kind`; blank for a missing code."""
-    if code is None or (isinstance(code, float) and math.isnan(code)):
-        return ""
-    if kind == "node":
-        return node_name(code)
-    if kind == "indicator":  # an indicator is named as the column it would be
-        return columns.column(str(code)).title
-    namer = _NAMERS.get(kind)
-    return namer(str(code)) if namer else str(code)
-
-
-def _name_column(column_name: str) -> Column | None:
-    """The column of names to put beside `column_name`, or None (not a code, or named)."""
-    spec = columns.column(column_name)
-    if spec.names is None or spec.names == "territory":
-        return None
-    return Column(spec.name_title or f"Nom ({spec.title})", "text", f"Nom : {spec.description}")
-
-
-def with_names(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Column]]:
-    """`frame` with a names column after each code column that has none, and the added
-    columns' descriptions (their keys are the new columns' names)."""
-    added: dict[str, Column] = {}
-    result = frame.copy()
-    for column_name in list(frame.columns):
-        names = _name_column(column_name)
-        already = _NAMED_ALREADY.get(column_name, ())
-        if names is None or any(name in frame.columns for name in already):
-            continue
-        new = f"{column_name}__name"
-        kind = columns.column(column_name).names or ""
-        values = [name_of(kind, code) for code in frame[column_name].tolist()]
-        result.insert(list(result.columns).index(column_name) + 1, new, values)
-        added[new] = names
-    return result, added
 
 
 # ---------------------------------------------------------------------------------------------

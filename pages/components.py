@@ -23,6 +23,7 @@ from lib import (
     config,
     db,
     demo,
+    display,
     export,
     flows,
     headings,
@@ -359,15 +360,6 @@ def chart_with_data(
     return clicked
 
 
-def localized_columns(table: pd.DataFrame) -> dict[str, object]:
-    """Show numbers in the reader's locale (1 773 500 000 in French); the CSV keeps raw values."""
-    return {
-        column: st.column_config.NumberColumn(format="localized")
-        for column in table.columns
-        if pd.api.types.is_float_dtype(table[column])
-    }
-
-
 def link_columns(links: Mapping[str, Sequence[str]] | None) -> dict[str, object]:
     """Each column of `links` as a link showing the `code=` of its address."""
     return {
@@ -385,14 +377,39 @@ def data_table(
 ) -> None:
     """The table in an expander, its CSV and Excel files beside. `links` (column name → one URL
     per row, e.g. urlstate.product_url's) are shown as link columns after the table's own, not
-    in the files."""
+    in the files; `column_config` is keyed by the table's own (machine) column names.
+
+    The grid is drawn only while the expander is open: Streamlit would otherwise send and draw
+    a closed expander's content at every run (issue 18). The expander's key makes it a widget
+    whose click reruns the fragment that drew it (the fiche's first screen, a section on
+    demand), else the page; its open state is kept across runs, the URL is left alone."""
     left, right = st.columns([3, 1])
-    with left, st.expander("Voir les données"):
-        columns = localized_columns(table) | dict(column_config or {}) | link_columns(links)
-        shown = table.assign(**links) if links else table
-        st.dataframe(shown, hide_index=True, width="stretch", column_config=columns)
+    with left:
+        box = st.expander("Voir les données", key=f"table-{key}", on_change="rerun")
+        if box.open:
+            with box:
+                _grid(table, column_config, links)
     with right:
         download_buttons(table, file_name, key)
+
+
+def _grid(
+    table: pd.DataFrame,
+    column_config: Mapping[str, object] | None,
+    links: Mapping[str, Sequence[str]] | None,
+) -> None:
+    """The table as a person reads it (lib/display.py: French headers and numbers as text,
+    names beside codes; why text and not a number format is said there), numbers aligned
+    right, the links after it."""
+    shown = display.display_frame(table)
+    columns: dict[str, object] = {
+        header: st.column_config.TextColumn(alignment="right") for header in shown.numbers
+    }
+    columns |= {shown.headers.get(name, name): spec for name, spec in (column_config or {}).items()}
+    frame = shown.frame.assign(**links) if links else shown.frame
+    st.dataframe(
+        frame, hide_index=True, width="stretch", column_config=columns | link_columns(links)
+    )
 
 
 CSV_HELP = (

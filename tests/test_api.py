@@ -110,6 +110,7 @@ CLI_TABLES = {
     "products_cpf4.csv": "products_cpf4",
     "sankey_export.csv": "sankey_export",
     "sankey_import.csv": "sankey_import",
+    "us_exposure.csv": "us_exposure",
     "exposure.csv": "exposure",
     "dependency.csv": "dependency",
 }
@@ -199,7 +200,7 @@ PAGE_DOWNLOADS: dict[str, tuple[dict[str, str], dict[str, tuple[str, dict[str, s
         "specialisation_produits_dept_61_2024.csv": ("specialisation_produits", FICHE),
         "concentration_dept_61_2024.csv": ("concentration", FICHE),
         "pays_monde_export_dept_61_2024.csv": ("pays_monde", FICHE),
-        "exposition_etats_unis_dept_61_2024.csv": ("exposition_etats_unis", FICHE),
+        "exposition_etats_unis_dept_61_2024.csv": ("us_exposure", FICHE),
     }),
     "carte": ({"annee": "2024"}, {"carte_exports_2024.csv": ("carte", {"annee": "2024"})}),
     "evolution": (EVOLUTION, {

@@ -17,7 +17,7 @@ from tests.test_queries import HAND_MADE, random_trade
 ROOT = Path(__file__).resolve().parents[1]
 FILES = [
     "kpis.csv", "partners.csv", "products.csv", "products_cpf4.csv", "sankey_export.csv",
-    "sankey_import.csv",
+    "sankey_import.csv", "us_exposure.csv",
 ]  # fmt: skip
 
 
@@ -79,6 +79,14 @@ def test_export_files_match_pandas(
         want = oracle.sankey(frame, depts, 2024, flow, top)
         pd.testing.assert_frame_equal(links, want, check_dtype=False)
 
+    # « Exposition aux États-Unis »: the territory's first row, from plain pandas.
+    exported = oracle.select(frame, depts, 2024).query("flow == 'E'")
+    to_us = exported.loc[exported["country"] == "US", "value_eur"].sum()
+    first = read(out / "us_exposure.csv").iloc[0]
+    assert first["scope"] == "territory"
+    assert first["to_partner_eur"] == pytest.approx(to_us)
+    assert first["share_pct"] == pytest.approx(100 * to_us / exported["value_eur"].sum())
+
 
 def test_cpf4_detail_file_matches_pandas(use_dataset, tmp_path: Path, capsys) -> None:
     from tests.test_quarters import ROWS
@@ -133,7 +141,7 @@ def test_all_writes_one_folder_per_territory(use_dataset, tmp_path: Path, capsys
         assert sorted(p.name for p in (tmp_path / "all" / folder).iterdir()) == sorted(FILES)
     lines = err.splitlines()
     assert len(lines) == 121 and lines[0].startswith("[1/120] France entière — ")
-    assert lines[-1].startswith(f"720 fichiers écrits dans {tmp_path / 'all'} (120 territoires)")
+    assert lines[-1].startswith(f"840 fichiers écrits dans {tmp_path / 'all'} (120 territoires)")
     for level, code, folder in [("dept", "53", "dept_53"), ("region", "52", "region_52"),
                                 ("france", None, "france")]:  # fmt: skip
         single = tmp_path / f"single_{folder}"
@@ -193,7 +201,7 @@ def test_exposure_option_writes_the_two_tables(use_dataset, tmp_path: Path, caps
     data_dir = use_dataset(HAND_MADE)
     status, err = run(capsys, "--data-dir", str(data_dir), "--level", "dept", "--code", "53",
                       "--year", "2024", "--exposure", "us", "--out", str(tmp_path))  # fmt: skip
-    assert status == 0 and "8 fichiers écrits" in err
+    assert status == 0 and "9 fichiers écrits" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [*FILES, "exposure.csv", "dependency.csv"]
     )
@@ -250,7 +258,8 @@ def test_unknown_exposure_partner_exits_2(use_dataset, tmp_path: Path, capsys, p
 
 SHEETS = [
     "Chiffres clés", "Pays partenaires", "Activités (A129)", "Produits (CPF4)",
-    "Flux à l'export", "Flux à l'import", "Exposition", "Dépendances",
+    "Flux à l'export", "Flux à l'import", "Exposition aux États-Unis", "Exposition",
+    "Dépendances",
 ]  # fmt: skip
 
 

@@ -26,7 +26,7 @@ from lib.territory import FRANCE, Territory
 ROOT = Path(__file__).resolve().parents[1]
 CSVS = [
     "kpis.csv", "partners.csv", "products.csv", "products_cpf4.csv", "sankey_export.csv",
-    "sankey_import.csv",
+    "sankey_import.csv", "us_exposure.csv",
 ]  # fmt: skip
 PROGRESS = re.compile(r"^\[(\d+)/(\d+)\] (.+) — (\d+,\d s|\d+ min \d\d s)$")
 UNAVAILABLE = "Chromium, qui imprime la fiche en PDF, n'est pas installé (simulé par le test)."
@@ -67,7 +67,7 @@ def test_fiche_option_writes_the_html_and_the_pdf(demo: Path, tmp_path: Path, ca
                       "--year", "2024", "--fiche", "--out", str(tmp_path))  # fmt: skip
     assert status == 0, err
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*CSVS, "fiche.html", "fiche.pdf"])
-    assert "8 fichiers écrits" in err and "refusée" not in err
+    assert "9 fichiers écrits" in err and "refusée" not in err
     assert (tmp_path / "fiche.pdf").read_bytes().startswith(b"%PDF")
     assert f"{name} (61)" in pdf_text(tmp_path / "fiche.pdf")
     assert html.escape(f"{name} (61)") in (tmp_path / "fiche.html").read_text(encoding="utf-8")
@@ -177,7 +177,7 @@ def test_collection_of_three_territories_with_two_workers(demo: Path, tmp_path: 
     assert all(matches), lines
     assert [m.group(1) for m in matches if m] == ["1", "2", "3"]
     assert sorted(m.group(3) for m in matches if m) == sorted(labels)
-    assert len(lines) == 4 and lines[3].startswith(f"24 fichiers écrits dans {tmp_path} (3 ")
+    assert len(lines) == 4 and lines[3].startswith(f"27 fichiers écrits dans {tmp_path} (3 ")
     assert "2 processus" in lines[3] and "index.html" in lines[3]
     assert summary.failed == [] and summary.without_pdf == []
     assert all(result.refused == () for result in summary.results)

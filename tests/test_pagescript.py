@@ -92,6 +92,14 @@ def test_other_answers_pass_as_they_came() -> None:
     assert body == PAGE and headers[b"etag"] == b'"abc"'
 
 
+def test_a_large_html_answer_is_not_held_in_memory(monkeypatch) -> None:
+    # A fiche's HTML document can weigh megabytes: past the bound it streams as it came, even
+    # one that would look like Streamlit's page.
+    monkeypatch.setattr(pagescript, "MAX_HELD_BYTES", len(PAGE) // 4)
+    headers, body, messages = served(answer(PAGE))
+    assert body == PAGE and headers[b"etag"] == b'"abc"' and messages == 3
+
+
 def test_the_script_cannot_end_its_element_early() -> None:
     assert pagescript.script_tag("a = '</script><b>';") == b"<script>a = '<\\/script><b>';</script>"
     assert b"</" not in pagescript.script_tag(HISTORY_JS)[len(b"<script>") : -len(b"</script>")]
