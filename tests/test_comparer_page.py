@@ -16,6 +16,7 @@ import pytest
 from lib import comparison, config, db, formatting, sections
 from lib.territory import Territory
 from pages.on_demand import RUNS_KEY
+from tests.apptables import open_tables
 from tests.test_pages import _same, open_page
 
 DEPTS = [Territory("dept", "53"), Territory("dept", "61"), Territory("dept", "72")]
@@ -28,7 +29,7 @@ def _demo_data(demo_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _frames(at) -> list[pd.DataFrame]:
-    return [df.value for df in at.dataframe]
+    return open_tables(at)
 
 
 def _metric_values(at, label: str) -> list[str]:

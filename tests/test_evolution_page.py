@@ -11,10 +11,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lib import config, db, evolution, evolution_figures, urlstate
+from lib import config, db, evolution, evolution_figures, refs, urlstate
 from lib.domain import EvolutionState
 from lib.territory import FRANCE, Territory
 from pages.on_demand import RUNS_KEY
+from tests.apptables import open_tables
 from tests.test_pages import _same, open_page
 
 MAYENNE = Territory("dept", "53")
@@ -167,15 +168,17 @@ def test_the_page_shows_lib_evolution_s_tables_and_links(demo) -> None:
     at.query_params["section"] = "variation"
     at.run()
     assert dict(at.session_state[RUNS_KEY]) == {"evolution-section-variation": 1}
-    frames = [df.value for df in at.dataframe]
+    frames = open_tables(at)
     series = evolution.series(MAYENNE, 2016)
     assert any(_same(frame, series) for frame in frames)
     countries = evolution.contributions(MAYENNE, "export", 2023, 2024, "country")
-    shown = next(f for f in frames if "page" in f.columns and f["code"].isin(["DE"]).any())
-    assert _same(shown.drop(columns="page"), countries)
-    assert shown.loc[shown["code"] == "DE", "page"].item() == "/pays?code=DE&annee=2024&flux=export"
+    shown = next(f for f in frames if "Page" in f.columns and f["Code"].isin(["DE"]).any())
+    assert _same(shown, countries)
+    assert shown.loc[shown["Code"] == "DE", "Page"].item() == "/pays?code=DE&annee=2024&flux=export"
     texts = "\n".join(m.value for m in at.markdown)
-    assert "[Allemagne](/pays?code=DE&annee=2024&flux=export)" in texts
+    first = countries["code"].iloc[0]  # the largest contribution is named, linked to its page
+    link = f"[{refs.country_name(first)}](/pays?code={first}&annee=2024&flux=export)"
+    assert link in texts
     assert "/produit?code=" in texts and "territoire=53" in texts
     total = evolution.change_total(MAYENNE, "export", 2023, 2024)
     assert abs(countries["change_eur"].sum() - total.change_eur) < 1

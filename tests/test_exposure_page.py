@@ -6,6 +6,7 @@ its own tests), and its tables are the CLI's.
 
 from __future__ import annotations
 
+import io
 import math
 from pathlib import Path
 
@@ -15,7 +16,9 @@ import pytest
 from lib import config, db, exposure, formatting, sections
 from lib.territory import FRANCE, Territory
 from pages.on_demand import RUNS_KEY
+from tests.apptables import numbers, open_tables
 from tests.conftest import rows
+from tests.test_api import page_csv_files
 from tests.test_pages import _same, open_page
 
 NB = "\u00a0"
@@ -45,7 +48,7 @@ def _metrics(at) -> dict[str, str]:
 
 
 def _frames(at) -> list[pd.DataFrame]:
-    return [df.value for df in at.dataframe]
+    return open_tables(at)
 
 
 def test_a_departement_shows_its_exposure_to_the_united_states() -> None:
@@ -151,9 +154,11 @@ def test_the_scenario_is_a_range_for_elasticities_2_to_8() -> None:
     chosen = to_partner * (1.2**-4 - 1) / 1e6
     assert f"Avec l'élasticité choisie (4) : environ {_by_hand(chosen, chosen)[0]}{NB}M€" in text
     assert any("Le chiffre serait faux si" in i.value for i in at.info)
-    # The chart's table and CSV carry the three changes of each product, unrounded.
-    scenario = next(f for f in _frames(at) if "change_elasticity_low_eur" in f.columns)
-    assert scenario["change_elasticity_high_eur"].sum() == pytest.approx(high)
+    # The chart's table carries the three changes of each product (in M€ to one decimal).
+    scenario = next(f for f in _frames(at) if "Variation, élasticité basse (M€)" in f.columns)
+    assert sum(numbers(scenario["Variation, élasticité haute (M€)"])) == pytest.approx(
+        high / 1e6, abs=0.05 * len(scenario)
+    )
 
 
 @pytest.mark.parametrize(
@@ -230,7 +235,7 @@ def test_the_fiche_links_to_the_exposition() -> None:
     assert "code=53" in link.proto.query_string and "partenaire=US" in link.proto.query_string
 
 
-def test_the_cpf4_detail_is_shown_only_when_the_data_has_it(use_dataset) -> None:
+def test_the_cpf4_detail_is_shown_only_when_the_data_has_it(use_dataset, monkeypatch) -> None:
     """Hand-computed: Mayenne's C10A splits into CPF4 1061 (30 of 100 € to the US) and 1062
     (nothing of 50 € to the US)."""
     frame = rows(
@@ -243,9 +248,13 @@ def test_the_cpf4_detail_is_shown_only_when_the_data_has_it(use_dataset) -> None
     )
     frame["cpf4"] = ["1061", "1061", "1062", "1061"]
     use_dataset(frame)
-    at = open_page("exposition", niveau="departement", code="53", annee="2024", partenaire="US")
+    params = {"niveau": "departement", "code": "53", "annee": "2024", "partenaire": "US"}
+    at = open_page("exposition", **params)
     assert "Le détail par produit CPF4 (2024)" in [s.value for s in at.subheader]
-    detail = next(f for f in _frames(at) if "product_name" in f.columns)
+    # A few euros: read in the table's CSV (the grid shows M€).
+    files = page_csv_files("exposition", params, monkeypatch)
+    (name,) = [name for name in files if name.startswith("exposition_cpf4")]
+    detail = pd.read_csv(io.BytesIO(files[name]), dtype={"product": str})
     assert detail[["product", "exports_eur", "to_partner_eur", "share_pct"]].values.tolist() == [
         ["1061", 100.0, 30.0, 30.0],
         ["1062", 50.0, 0.0, 0.0],

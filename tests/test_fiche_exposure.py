@@ -16,6 +16,7 @@ import pytest
 
 from lib import exposure, fiche_document, fiche_html, fiche_text, refs
 from lib.territory import FRANCE, Territory
+from tests.apptables import number, open_tables
 from tests.conftest import rows
 from tests.test_pages import _demo_data, _texts, open_page  # noqa: F401  (autouse fixture)
 
@@ -194,8 +195,9 @@ def test_the_fiche_shows_the_block_after_the_key_figures(exports_2024: pd.DataFr
         "annee": "2024",
         "partenaire": "US",
     }
-    (table,) = [df.value for df in at.dataframe if "rank_share" in df.value.columns]
-    assert table.at[0, "to_partner_eur"] == pytest.approx(expected["to_us"], rel=1e-9)
+    (table,) = [df for df in open_tables(at, "us-exposure") if "Rang (part)" in df.columns]
+    to_us = number(table.at[0, "Vers le partenaire (M€)"])  # M€ to one decimal
+    assert to_us == pytest.approx(expected["to_us"] / 1e6, abs=0.05)
 
 
 def test_france_has_no_rank(exports_2024: pd.DataFrame) -> None:

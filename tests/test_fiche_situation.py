@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from lib import refs, store
+from tests.apptables import open_tables
 from tests.test_pages import _demo_data, _texts, open_page  # noqa: F401  (autouse fixture)
 
 NB = "\u00a0"
@@ -62,10 +63,12 @@ def test_mayenne_shows_its_specialisations(demo_data_dir: Path) -> None:
     assert bars, "no specialisation chart"
     assert 1 <= len(bars[0]["x"]) <= 5
     assert bars[0]["x"] == sorted(bars[0]["x"], reverse=True)
-    frames = [frame.value for frame in at.dataframe]
-    assert any("rca" in frame.columns for frame in frames)
-    ranks = next(frame for frame in frames if "previous_rank" in frame.columns)
-    assert list(ranks["indicator"]) == ["exports_eur", "imports_eur", "balance_eur", "coverage_pct"]
+    frames = open_tables(at)
+    assert any("Indice de Balassa" in frame.columns for frame in frames)
+    ranks = next(frame for frame in frames if "Rang l'année précédente" in frame.columns)
+    assert list(ranks["Indicateur"]) == [
+        "Exportations (M€)", "Importations (M€)", "Solde (M€)", "Taux de couverture (%)",
+    ]  # fmt: skip
 
 
 def test_france_has_no_rank_sentence() -> None:

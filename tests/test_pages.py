@@ -14,8 +14,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import config, db, export
+from lib import config, db, display, export
 from lib.territory import Territory
+from tests.apptables import number, numbers, open_tables
 
 APP = str(config.ROOT / "streamlit_app.py")
 NB = "\u00a0"
@@ -172,7 +173,7 @@ def test_fiche_downloads_are_the_export_tables(demo_data_dir: Path) -> None:
     assert downloads, "download buttons are shown"
     # Every table the page offers matches lib.export's for the same territory, year and N (the
     # link columns to other pages are shown beside the table, never in its CSV).
-    frames = [without_links(df.value) for df in at.dataframe]
+    frames = open_tables(at)
     for name in ("kpis.csv", "partners.csv", "sankey_export.csv", "sankey_import.csv"):
         table = expected[name]
         assert any(_same(frame, table) for frame in frames), name
@@ -181,6 +182,9 @@ def test_fiche_downloads_are_the_export_tables(demo_data_dir: Path) -> None:
 
 
 def _same(frame: pd.DataFrame, table: pd.DataFrame) -> bool:
+    """The grid `frame` shows the machine `table`: lib/display.py's French text of it (tested
+    against hand-written cells in tests/test_display.py), its link columns aside."""
+    frame, table = without_links(frame), display.display_frame(table).frame
     if list(frame.columns) != list(table.columns) or len(frame) != len(table):
         return False
     try:
@@ -204,10 +208,12 @@ def test_carte_page_parses_and_writes_its_url() -> None:
 
 def test_carte_table_lists_every_departement() -> None:
     at = open_page("carte", annee="2024")
-    table = at.dataframe[0].value
+    assert not at.dataframe  # drawn only once « Voir les données » is opened
+    (table,) = open_tables(at, "map")
     assert len(table) == 101
-    mayenne = table.set_index("dept").loc["53"]
-    assert mayenne["exports_eur"] == pytest.approx(1_773_500_000, abs=50_000)
+    mayenne = table.set_index("Département").loc["53"]
+    assert mayenne["Nom"] == "Mayenne"
+    assert number(mayenne["Exportations (M€)"]) == pytest.approx(1_773.5, abs=0.05)
 
 
 def test_donnees_page_filters_rows(demo_data_dir: Path) -> None:
@@ -251,10 +257,13 @@ def test_partial_year_is_labelled_on_every_page(partial_year: pd.DataFrame) -> N
 
 def test_fiche_shows_the_cpf4_detail_table(partial_year: pd.DataFrame) -> None:
     at = open_page("fiche", niveau="departement", code="53", annee="2024", section="activites")
-    frames = [frame.value for frame in at.dataframe]
-    details = next(f for f in frames if "cpf4" in f.columns)
+    frames = open_tables(at)
+    details = next(f for f in frames if "Produit (CPF4)" in f.columns)
     rows = partial_year[(partial_year["year"] == 2024) & (partial_year["dept"] == "53")]
-    assert details["value_eur"].sum() == pytest.approx(rows["value_eur"].sum())
+    # M€ to one decimal on the grid: each row within 0.05 M€.
+    assert sum(numbers(details["Valeur (M€)"])) == pytest.approx(
+        rows["value_eur"].sum() / 1e6, abs=0.05 * len(details)
+    )
 
 
 def test_donnees_period_comes_from_the_url(partial_year: pd.DataFrame) -> None:

@@ -11,6 +11,7 @@ import pytest
 from lib import config, country_view, db, formatting, sections
 from lib.territory import Territory
 from pages.on_demand import RUNS_KEY
+from tests.apptables import open_tables
 from tests.test_pages import _same, open_page
 
 
@@ -42,7 +43,7 @@ def test_the_united_states_page() -> None:
         totals["exports_eur"]
     )
     assert metrics["Solde commercial"] == formatting.meur(totals["balance_eur"], signed=True)
-    frames = [df.value for df in at.dataframe]
+    frames = open_tables(at)
     for expected in (
         country_view.by_dept("US", 2024),
         country_view.products("US", 2024),
@@ -70,10 +71,10 @@ def test_the_fiche_shows_its_partners_on_a_world_map_linked_to_their_pages() -> 
     subheaders = [s.value for s in at.subheader]
     assert any(s.startswith("Les pays partenaires dans le monde, Mayenne") for s in subheaders)
     world = country_view.territory_partners(Territory("dept", "53"), 2024)
-    frames = [df.value for df in at.dataframe]
+    frames = open_tables(at)
     linked = next(f for f in frames if "Page du pays" in f.columns and len(f) == len(world))
-    assert _same(linked.drop(columns="Page du pays"), world)
-    us = linked.set_index("country").loc["US", "Page du pays"]
+    assert _same(linked, world)
+    us = linked.set_index("Pays").loc["US", "Page du pays"]
     assert us == "/pays?code=US&annee=2024&flux=export"
     # The partners table too.
     partners = next(f for f in frames if "Page du pays" in f.columns and len(f) < len(world))

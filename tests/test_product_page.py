@@ -44,7 +44,7 @@ def test_a_product_with_a_departement_shows_its_share_of_france() -> None:
     by_dept = product_view.by_dept("C21Z", 2024, "export")
     shown = next(frame for frame in frames if len(frame) == len(by_dept))
     assert _same(shown.drop(columns="Fiche"), by_dept)
-    links = dict(zip(shown["dept"], shown["Fiche"], strict=True))
+    links = dict(zip(shown["Département"], shown["Fiche"], strict=True))
     assert links["53"] == "/fiche?niveau=departement&code=53&annee=2024&top=10&flux=tous"
     partners = product_view.partners("C21Z", 2024, "export", MAYENNE)
     assert any(_same(frame, partners) for frame in frames)
@@ -79,17 +79,20 @@ def test_the_fiche_links_its_products_to_their_page() -> None:
         section="activites,flux-export,flux-import",
     )
     frames = _frames(at)
-    products = next(f for f in frames if {"product", "Page du produit"} <= set(f.columns))
+    products = next(f for f in frames if {"Produit (A129)", "Page du produit"} <= set(f.columns))
     first = products.iloc[0]
-    state = ProductState(first["product"], 2024, first["flow"], MAYENNE)
+    flow = {"Exportations": "export", "Importations": "import"}[first["Flux"]]
+    state = ProductState(first["Produit (A129)"], 2024, flow, MAYENNE)
     assert first["Page du produit"] == urlstate.product_url(state)
     # The Sankeys' tables: the products' end links, « Autres » does not.
-    sankeys = [f for f in frames if "Page du produit" in f.columns and "source" in f.columns]
+    sankeys = [
+        f for f in frames if "Page du produit" in f.columns and "Origine du flux" in f.columns
+    ]
     assert len(sankeys) == 6  # exports and imports: Mayenne, Pays de la Loire, France
     exports = sankeys[0]
-    for code, link in zip(exports["source"], exports["Page du produit"], strict=True):
+    for code, link in zip(exports["Origine du flux"], exports["Page du produit"], strict=True):
         if code == "AUTRES":
-            assert link is None or pd.isna(link)
+            assert link is None or pd.isna(link) or link == ""
         else:
             assert link.startswith(f"/produit?code={code}&annee=2024&flux=export&niveau=")
     france = sankeys[-1]
