@@ -10,14 +10,13 @@ import json
 from pathlib import Path
 from urllib.parse import parse_qs
 
-import pandas as pd
 import pytest
 
-from lib import comparison, config, db, formatting, sections
+from lib import comparison, config, db, export, formatting, sections
 from lib.territory import Territory
 from pages.on_demand import RUNS_KEY
-from tests.apptables import open_tables
-from tests.test_pages import _same, open_page
+from tests.apptables import meur, numbers, open_tables, page_csvs, record_csvs
+from tests.test_pages import open_page
 
 DEPTS = [Territory("dept", "53"), Territory("dept", "61"), Territory("dept", "72")]
 
@@ -28,15 +27,12 @@ def _demo_data(demo_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     db.reset()
 
 
-def _frames(at) -> list[pd.DataFrame]:
-    return open_tables(at)
-
-
 def _metric_values(at, label: str) -> list[str]:
     return [m.value for m in at.metric if m.label == label]
 
 
-def test_three_departements_side_by_side() -> None:
+def test_three_departements_side_by_side(monkeypatch: pytest.MonkeyPatch) -> None:
+    recorded = record_csvs(monkeypatch)
     at = open_page("comparer", niveau="departement", codes="53,61,72", annee="2024")
     assert at.query_params == {"niveau": "departement", "codes": "53,61,72", "annee": "2024"}
     # The first screen: the key figures; the rest one click away, not computed.
@@ -54,12 +50,22 @@ def test_three_departements_side_by_side() -> None:
     assert _metric_values(at, "Solde commercial") == [
         formatting.meur(v, signed=True) for v in figures["balance_eur"]
     ]
-    frames = _frames(at)
-    assert any(_same(frame, figures) for frame in frames)
+    # The tables are lib.comparison's (their CSVs, byte for byte)…
+    csvs = page_csvs(at, recorded)
+    assert csvs["comparison-kpis"] == export.to_csv_bytes(figures)
     partners = comparison.top_partners(DEPTS, 2024)
     exports = partners[partners["flow"] == "export"].reset_index(drop=True)
-    assert any(_same(frame, exports) for frame in frames)
-    assert any(_same(frame, comparison.evolution(DEPTS)) for frame in frames)
+    assert csvs["comparison-country-export"] == export.to_csv_bytes(exports)
+    assert csvs["comparison-evolution"] == export.to_csv_bytes(comparison.evolution(DEPTS))
+    # …and their grids show them: a territory per row, euros in M€ to one decimal.
+    grids = open_tables(at, "comparison-kpis", "comparison-country-export")
+    kpis = grids["comparison-kpis"]
+    assert list(kpis["Territoire"]) == ["53", "61", "72"]
+    assert numbers(kpis["Exportations (M€)"]) == meur(figures["exports_eur"])
+    assert numbers(kpis["Solde (M€)"]) == meur(figures["balance_eur"])
+    shown = grids["comparison-country-export"]
+    assert list(shown["Pays"]) == list(exports["country"])
+    assert numbers(shown["Valeur (M€)"]) == meur(exports["value_eur"])
 
 
 def test_every_panel_shares_one_value_axis() -> None:

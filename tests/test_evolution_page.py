@@ -11,12 +11,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lib import config, db, evolution, evolution_figures, refs, urlstate
+from lib import config, db, evolution, evolution_figures, export, refs, urlstate
 from lib.domain import EvolutionState
 from lib.territory import FRANCE, Territory
 from pages.on_demand import RUNS_KEY
-from tests.apptables import open_tables
-from tests.test_pages import _same, open_page
+from tests.apptables import meur, numbers, open_tables, page_csvs, record_csvs
+from tests.test_pages import open_page
 
 MAYENNE = Territory("dept", "53")
 YEARS = [2015, 2016, 2017, 2024, 2025]
@@ -156,28 +156,34 @@ def demo(demo_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     db.reset()
 
 
-def test_the_page_shows_lib_evolution_s_tables_and_links(demo) -> None:
+def test_the_page_shows_lib_evolution_s_tables_and_links(demo, monkeypatch) -> None:
+    recorded = record_csvs(monkeypatch)
     at = open_page("evolution", niveau="departement", code="53", base="2016")
     assert at.query_params == {
         "niveau": "departement", "code": "53", "base": "2016", "debut": "2023", "fin": "2024",
         "flux": "export",
     }  # fmt: skip
+    countries = evolution.contributions(MAYENNE, "export", 2023, 2024, "country")
+    first = countries["code"].iloc[0]  # the largest contribution is named, linked to its page
+    link = f"[{refs.country_name(first)}](/pays?code={first}&annee=2024&flux=export)"
     # The first screen: the series; the breakdown of the change one click away.
     assert RUNS_KEY not in at.session_state
-    assert not any("Allemagne" in m.value for m in at.markdown)
+    assert not any(refs.country_name(first) in m.value for m in at.markdown)
     at.query_params["section"] = "variation"
     at.run()
     assert dict(at.session_state[RUNS_KEY]) == {"evolution-section-variation": 1}
-    frames = open_tables(at)
+    # The tables are lib.evolution's (their CSVs, byte for byte), each country with its page.
+    csvs = page_csvs(at, recorded)
     series = evolution.series(MAYENNE, 2016)
-    assert any(_same(frame, series) for frame in frames)
-    countries = evolution.contributions(MAYENNE, "export", 2023, 2024, "country")
-    shown = next(f for f in frames if "Page" in f.columns and f["Code"].isin(["DE"]).any())
-    assert _same(shown, countries)
+    assert csvs["evolution-index"] == export.to_csv_bytes(series)
+    pages = [f"/pays?code={code}&annee=2024&flux=export" for code in countries["code"]]
+    assert csvs["evolution-country"] == export.to_csv_bytes(countries.assign(page=pages))
+    # The grid shows them, in M€ to one decimal, the pages as links.
+    shown = open_tables(at, "evolution-country")["evolution-country"]
+    assert list(shown["Code"]) == list(countries["code"])
+    assert numbers(shown["Variation (M€)"]) == meur(countries["change_eur"])
     assert shown.loc[shown["Code"] == "DE", "Page"].item() == "/pays?code=DE&annee=2024&flux=export"
     texts = "\n".join(m.value for m in at.markdown)
-    first = countries["code"].iloc[0]  # the largest contribution is named, linked to its page
-    link = f"[{refs.country_name(first)}](/pays?code={first}&annee=2024&flux=export)"
     assert link in texts
     assert "/produit?code=" in texts and "territoire=53" in texts
     total = evolution.change_total(MAYENNE, "export", 2023, 2024)

@@ -13,13 +13,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lib import config, db, exposure, formatting, sections
+from lib import config, db, export, exposure, formatting, sections
 from lib.territory import FRANCE, Territory
 from pages.on_demand import RUNS_KEY
-from tests.apptables import numbers, open_tables
+from tests.apptables import meur, numbers, open_tables, page_csvs, record_csvs
 from tests.conftest import rows
-from tests.test_api import page_csv_files
-from tests.test_pages import _same, open_page
+from tests.test_pages import open_page
 
 NB = "\u00a0"
 LOIRE = Territory("dept", "42")
@@ -45,10 +44,6 @@ def _texts(at) -> str:
 
 def _metrics(at) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
-
-
-def _frames(at) -> list[pd.DataFrame]:
-    return open_tables(at)
 
 
 def test_a_departement_shows_its_exposure_to_the_united_states() -> None:
@@ -92,19 +87,28 @@ def test_an_unknown_section_gets_a_notice_and_open_ones_survive_a_change() -> No
     assert dict(at.session_state[RUNS_KEY]) == {"exposition-section-carte": 3}
 
 
-def test_the_tables_are_lib_exposure_s() -> None:
+def test_the_tables_are_lib_exposure_s(monkeypatch: pytest.MonkeyPatch) -> None:
+    recorded = record_csvs(monkeypatch)
     at = open_page(
         "exposition", niveau="departement", code="42", annee="2024", partenaire="CN", section=ALL
     )
-    frames = _frames(at)
+    # The tables are lib.exposure's (their CSVs, byte for byte; the CLI writes the same).
+    csvs = page_csvs(at, recorded)
     expected = exposure.tables(LOIRE, 2024, "CN")
-    assert any(_same(frame, expected["exposure.csv"]) for frame in frames)
+    assert csvs["exposure-value"] == export.to_csv_bytes(expected["exposure.csv"])
     by_dept = exposure.exposure_by_dept(2024, "CN")
-    assert any(_same(frame, by_dept) for frame in frames)
+    assert csvs["exposure-map"] == export.to_csv_bytes(by_dept)
     scenario = exposure.tariff_scenario(LOIRE, 2024, "CN", 10, 5.0)
-    assert any(_same(frame, scenario) for frame in frames)
-    # The dependency grid: one row per product of the CLI's dependency.csv, in its order.
+    assert csvs["scenario"] == export.to_csv_bytes(scenario)
+    # The map's grid shows every département, euros in M€ to one decimal.
+    grid = open_tables(at, "exposure-map")["exposure-map"]
+    assert list(grid["Département"]) == list(by_dept["dept"])
+    assert numbers(grid["Vers le partenaire (M€)"]) == meur(by_dept["to_partner_eur"])
+    assert numbers(grid["Part (%)"]) == pytest.approx(list(by_dept["share_pct"]), abs=0.05)
+    # The dependency grid (not a « Voir les données » one, always drawn): one row per product
+    # of the CLI's dependency.csv, in its order.
     dependency = expected["dependency.csv"]
+    frames = [frame.value for frame in at.dataframe]
     grid = next(frame for frame in frames if "Premier fournisseur" in frame.columns)
     assert list(grid["Produit"]) == list(dependency["product"])
     strong = exposure.strong_dependency(dependency)
@@ -122,10 +126,11 @@ def _by_hand(low: float, high: float) -> tuple[str, str]:
     return first, last
 
 
-def test_the_scenario_is_a_range_for_elasticities_2_to_8() -> None:
+def test_the_scenario_is_a_range_for_elasticities_2_to_8(monkeypatch: pytest.MonkeyPatch) -> None:
     """The plain formula X·((1+t)^(−ε) − 1) at ε = 2 and 8 on the Loire's exports to the United
     States (summed here from the per-product exposure), rounded by hand: the metrics read
     « −a à −b M€ », the sentence « entre −a et −b M€ », whatever the chosen elasticity (4)."""
+    recorded = record_csvs(monkeypatch)
     at = open_page(
         "exposition",
         niveau="departement",
@@ -154,10 +159,13 @@ def test_the_scenario_is_a_range_for_elasticities_2_to_8() -> None:
     chosen = to_partner * (1.2**-4 - 1) / 1e6
     assert f"Avec l'élasticité choisie (4) : environ {_by_hand(chosen, chosen)[0]}{NB}M€" in text
     assert any("Le chiffre serait faux si" in i.value for i in at.info)
-    # The chart's table carries the three changes of each product (in M€ to one decimal).
-    scenario = next(f for f in _frames(at) if "Variation, élasticité basse (M€)" in f.columns)
-    assert sum(numbers(scenario["Variation, élasticité haute (M€)"])) == pytest.approx(
-        high / 1e6, abs=0.05 * len(scenario)
+    # The chart's CSV carries the three changes of each product, unrounded; its grid shows
+    # them in M€ to one decimal.
+    scenario = pd.read_csv(io.BytesIO(page_csvs(at, recorded)["scenario"]))
+    assert scenario["change_elasticity_high_eur"].sum() == pytest.approx(high)
+    grid = open_tables(at, "scenario")["scenario"]
+    assert numbers(grid["Variation, élasticité haute (M€)"]) == meur(
+        scenario["change_elasticity_high_eur"]
     )
 
 
@@ -248,17 +256,18 @@ def test_the_cpf4_detail_is_shown_only_when_the_data_has_it(use_dataset, monkeyp
     )
     frame["cpf4"] = ["1061", "1061", "1062", "1061"]
     use_dataset(frame)
-    params = {"niveau": "departement", "code": "53", "annee": "2024", "partenaire": "US"}
-    at = open_page("exposition", **params)
+    recorded = record_csvs(monkeypatch)
+    at = open_page("exposition", niveau="departement", code="53", annee="2024", partenaire="US")
     assert "Le détail par produit CPF4 (2024)" in [s.value for s in at.subheader]
-    # A few euros: read in the table's CSV (the grid shows M€).
-    files = page_csv_files("exposition", params, monkeypatch)
-    (name,) = [name for name in files if name.startswith("exposition_cpf4")]
-    detail = pd.read_csv(io.BytesIO(files[name]), dtype={"product": str})
+    # A few euros, 0,0 M€ on the grid: read in the table's CSV.
+    csv = page_csvs(at, recorded)["exposure-cpf4"]
+    detail = pd.read_csv(io.BytesIO(csv), dtype={"product": str})
     assert detail[["product", "exports_eur", "to_partner_eur", "share_pct"]].values.tolist() == [
         ["1061", 100.0, 30.0, 30.0],
         ["1062", 50.0, 0.0, 0.0],
     ]
+    grid = open_tables(at, "exposure-cpf4")["exposure-cpf4"]
+    assert numbers(grid["Part (%)"]) == [30.0, 0.0]
     use_dataset(rows([(2024, "E", "53", "C10A", "US", 30.0)]))  # no CPF4 column: no detail
     at = open_page("exposition", niveau="departement", code="53", annee="2024", partenaire="US")
     assert not any("CPF4" in s.value for s in at.subheader)

@@ -9,6 +9,7 @@ rows, never from lib.exposure; French numbers are written here without lib.forma
 from __future__ import annotations
 
 import html
+import io
 from pathlib import Path
 
 import pandas as pd
@@ -16,7 +17,7 @@ import pytest
 
 from lib import exposure, fiche_document, fiche_html, fiche_text, refs
 from lib.territory import FRANCE, Territory
-from tests.apptables import number, open_tables
+from tests.apptables import number, open_tables, page_csvs, record_csvs
 from tests.conftest import rows
 from tests.test_pages import _demo_data, _texts, open_page  # noqa: F401  (autouse fixture)
 
@@ -168,8 +169,11 @@ def test_an_unknown_partner_is_refused(demo: Path) -> None:
 # --- The Fiche page ------------------------------------------------------------------------
 
 
-def test_the_fiche_shows_the_block_after_the_key_figures(exports_2024: pd.DataFrame) -> None:
+def test_the_fiche_shows_the_block_after_the_key_figures(
+    exports_2024: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
     expected = _oracle(exports_2024, MAYENNE)
+    recorded = record_csvs(monkeypatch)
     at = open_page("fiche", niveau="departement", code="53", annee="2024")
     headers = [h.value for h in at.subheader]
     position = headers.index("Exposition aux États-Unis (2024)")
@@ -195,9 +199,14 @@ def test_the_fiche_shows_the_block_after_the_key_figures(exports_2024: pd.DataFr
         "annee": "2024",
         "partenaire": "US",
     }
-    (table,) = [df for df in open_tables(at, "us-exposure") if "Rang (part)" in df.columns]
-    to_us = number(table.at[0, "Vers le partenaire (M€)"])  # M€ to one decimal
+    # The block's table: in its CSV, unrounded; on its grid, in M€ to one decimal.
+    table = pd.read_csv(io.BytesIO(page_csvs(at, recorded)["us-exposure"]), dtype={"code": str})
+    assert table.at[0, "code"] == "53"
+    assert table.at[0, "to_partner_eur"] == pytest.approx(expected["to_us"], rel=1e-9)
+    grid = open_tables(at, "us-exposure")["us-exposure"]
+    to_us = number(grid.at[0, "Vers le partenaire (M€)"])
     assert to_us == pytest.approx(expected["to_us"] / 1e6, abs=0.05)
+    assert number(grid.at[0, "Rang (part)"]) == expected["rank"]
 
 
 def test_france_has_no_rank(exports_2024: pd.DataFrame) -> None:

@@ -63,9 +63,10 @@ def test_mayenne_shows_its_specialisations(demo_data_dir: Path) -> None:
     assert bars, "no specialisation chart"
     assert 1 <= len(bars[0]["x"]) <= 5
     assert bars[0]["x"] == sorted(bars[0]["x"], reverse=True)
-    frames = open_tables(at)
-    assert any("Indice de Balassa" in frame.columns for frame in frames)
-    ranks = next(frame for frame in frames if "Rang l'année précédente" in frame.columns)
+    grids = open_tables(at, "situation-balassa", "situation-ranks")
+    assert "Indice de Balassa" in grids["situation-balassa"].columns
+    ranks = grids["situation-ranks"]
+    assert "Rang l'année précédente" in ranks.columns
     assert list(ranks["Indicateur"]) == [
         "Exportations (M€)", "Importations (M€)", "Solde (M€)", "Taux de couverture (%)",
     ]  # fmt: skip

@@ -7,6 +7,7 @@ the Parquet files, never from the page code.
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -14,9 +15,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import config, db, display, export
+from lib import config, db, export
 from lib.territory import Territory
-from tests.apptables import number, numbers, open_tables
+from tests.apptables import meur, number, numbers, open_tables, page_csvs, record_csvs
 
 APP = str(config.ROOT / "streamlit_app.py")
 NB = "\u00a0"
@@ -148,18 +149,10 @@ def test_malformed_url_falls_back_with_a_notice(params: dict[str, str]) -> None:
     assert not at.exception
 
 
-def without_links(frame: pd.DataFrame) -> pd.DataFrame:
-    """`frame` without its link columns (every value an app address, `/pays?code=US…`)."""
-    links = [
-        column
-        for column in frame.columns
-        if frame[column].notna().any()
-        and frame[column].dropna().map(lambda v: isinstance(v, str) and v.startswith("/")).all()
-    ]
-    return frame.drop(columns=links)
-
-
-def test_fiche_downloads_are_the_export_tables(demo_data_dir: Path) -> None:
+def test_fiche_downloads_are_the_export_tables(
+    demo_data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recorded = record_csvs(monkeypatch)
     at = open_page(
         "fiche",
         niveau="departement",
@@ -171,29 +164,26 @@ def test_fiche_downloads_are_the_export_tables(demo_data_dir: Path) -> None:
     expected = export.tables(Territory("dept", "53"), 2024, 7)
     downloads = {button.proto.label: button for button in at.download_button}
     assert downloads, "download buttons are shown"
-    # Every table the page offers matches lib.export's for the same territory, year and N (the
-    # link columns to other pages are shown beside the table, never in its CSV).
-    frames = open_tables(at)
-    for name in ("kpis.csv", "partners.csv", "sankey_export.csv", "sankey_import.csv"):
-        table = expected[name]
-        assert any(_same(frame, table) for frame in frames), name
+    # Every table the page offers is lib.export's for the same territory, year and N, byte for
+    # byte (the link columns to other pages are shown beside the grid, never in its CSV).
+    csvs = page_csvs(at, recorded)
+    for key, name in KEYS.items():
+        assert csvs[key] == export.to_csv_bytes(expected[name]), name
+    # Its grid shows the same rows, in M€ to one decimal.
+    grid = open_tables(at, "products")["products"]
     products = expected["products.csv"]
-    assert any(_same(frame, products) for frame in frames)
+    assert list(grid["Produit (A129)"]) == list(products["product"])
+    assert numbers(grid["Valeur (M€)"]) == meur(products["value_eur"])
 
 
-def _same(frame: pd.DataFrame, table: pd.DataFrame) -> bool:
-    """The grid `frame` shows the machine `table`: lib/display.py's French text of it (tested
-    against hand-written cells in tests/test_display.py), its link columns aside."""
-    frame, table = without_links(frame), display.display_frame(table).frame
-    if list(frame.columns) != list(table.columns) or len(frame) != len(table):
-        return False
-    try:
-        pd.testing.assert_frame_equal(
-            frame.reset_index(drop=True), table.reset_index(drop=True), check_dtype=False
-        )
-    except AssertionError:
-        return False
-    return True
+# The fiche's data_table keys → lib.export's file names.
+KEYS = {
+    "kpis": "kpis.csv",
+    "partners": "partners.csv",
+    "products": "products.csv",
+    "sankey-E": "sankey_export.csv",
+    "sankey-I": "sankey_import.csv",
+}
 
 
 def test_carte_page_parses_and_writes_its_url() -> None:
@@ -209,7 +199,7 @@ def test_carte_page_parses_and_writes_its_url() -> None:
 def test_carte_table_lists_every_departement() -> None:
     at = open_page("carte", annee="2024")
     assert not at.dataframe  # drawn only once « Voir les données » is opened
-    (table,) = open_tables(at, "map")
+    table = open_tables(at, "map")["map"]
     assert len(table) == 101
     mayenne = table.set_index("Département").loc["53"]
     assert mayenne["Nom"] == "Mayenne"
@@ -255,15 +245,17 @@ def test_partial_year_is_labelled_on_every_page(partial_year: pd.DataFrame) -> N
     assert "2025 (T1–T2)" in carte.title[0].value
 
 
-def test_fiche_shows_the_cpf4_detail_table(partial_year: pd.DataFrame) -> None:
+def test_fiche_shows_the_cpf4_detail_table(
+    partial_year: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recorded = record_csvs(monkeypatch)
     at = open_page("fiche", niveau="departement", code="53", annee="2024", section="activites")
-    frames = open_tables(at)
-    details = next(f for f in frames if "Produit (CPF4)" in f.columns)
     rows = partial_year[(partial_year["year"] == 2024) & (partial_year["dept"] == "53")]
-    # M€ to one decimal on the grid: each row within 0.05 M€.
-    assert sum(numbers(details["Valeur (M€)"])) == pytest.approx(
-        rows["value_eur"].sum() / 1e6, abs=0.05 * len(details)
-    )
+    # A few hundred euros, 0,0 M€ on the grid: the sum is read in the table's CSV.
+    details = pd.read_csv(io.BytesIO(page_csvs(at, recorded)["products-cpf4"]), dtype=str)
+    assert details["value_eur"].astype(float).sum() == pytest.approx(rows["value_eur"].sum())
+    grid = open_tables(at, "products-cpf4")["products-cpf4"]
+    assert list(grid["Produit (CPF4)"]) == list(details["cpf4"])
 
 
 def test_donnees_period_comes_from_the_url(partial_year: pd.DataFrame) -> None:

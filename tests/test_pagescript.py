@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import streamlit
@@ -55,7 +56,11 @@ def served(app, method: str = "GET") -> tuple[dict[bytes, bytes], bytes, int]:
         sent.append(message)
 
     scope = {"type": "http", "method": method, "path": "/fiche", "headers": []}
-    asyncio.run(pagescript.PageScript(app, SCRIPT)(scope, receive, send))
+    # In a thread of its own: an earlier test of the session (Playwright's sync API) may have
+    # left an event loop running in this one, where asyncio.run refuses to start.
+    middleware = pagescript.PageScript(app, SCRIPT)
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, middleware(scope, receive, send)).result()
     start = sent[0]
     assert start["type"] == "http.response.start"
     body = b"".join(m.get("body", b"") for m in sent[1:])

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from lib import config, country_view, db, formatting, sections
+from lib import config, country_view, db, export, formatting, sections
 from lib.territory import Territory
 from pages.on_demand import RUNS_KEY
-from tests.apptables import open_tables
-from tests.test_pages import _same, open_page
+from tests.apptables import meur, numbers, open_tables, page_csvs, record_csvs
+from tests.test_pages import open_page
 
 
 @pytest.fixture(autouse=True)
@@ -21,7 +21,8 @@ def _demo_data(demo_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     db.reset()
 
 
-def test_the_united_states_page() -> None:
+def test_the_united_states_page(monkeypatch: pytest.MonkeyPatch) -> None:
+    recorded = record_csvs(monkeypatch)
     at = open_page("pays", code="us", annee="2024")
     assert at.query_params == {"code": "US", "annee": "2024", "flux": "export"}
     assert at.title[0].value.replace("\\", "").endswith("États-Unis")  # plain() escapes
@@ -43,13 +44,17 @@ def test_the_united_states_page() -> None:
         totals["exports_eur"]
     )
     assert metrics["Solde commercial"] == formatting.meur(totals["balance_eur"], signed=True)
-    frames = open_tables(at)
-    for expected in (
-        country_view.by_dept("US", 2024),
-        country_view.products("US", 2024),
-        country_view.evolution("US"),
-    ):
-        assert any(_same(frame, expected) for frame in frames)
+    # The tables are lib.country_view's (their CSVs, byte for byte)…
+    csvs = page_csvs(at, recorded)
+    by_dept = country_view.by_dept("US", 2024)
+    assert csvs["country-depts"] == export.to_csv_bytes(by_dept)
+    assert csvs["country-products"] == export.to_csv_bytes(country_view.products("US", 2024))
+    assert csvs["country-evolution"] == export.to_csv_bytes(country_view.evolution("US"))
+    # …and the grids show them: every département, euros in M€ to one decimal.
+    grid = open_tables(at, "country-depts")["country-depts"]
+    assert list(grid["Département"]) == list(by_dept["dept"])
+    assert numbers(grid["Exportations (M€)"]) == meur(by_dept["exports_eur"])
+    assert numbers(grid["Solde (M€)"]) == meur(by_dept["balance_eur"])
 
 
 def test_an_unknown_country_falls_back_with_a_notice() -> None:
@@ -66,16 +71,21 @@ def test_the_country_picker_writes_the_url() -> None:
     assert at.title[0].value.endswith("Allemagne")
 
 
-def test_the_fiche_shows_its_partners_on_a_world_map_linked_to_their_pages() -> None:
+def test_the_fiche_shows_its_partners_on_a_world_map_linked_to_their_pages(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    recorded = record_csvs(monkeypatch)
     at = open_page("fiche", niveau="departement", code="53", annee="2024", section="monde")
     subheaders = [s.value for s in at.subheader]
     assert any(s.startswith("Les pays partenaires dans le monde, Mayenne") for s in subheaders)
     world = country_view.territory_partners(Territory("dept", "53"), 2024)
-    frames = open_tables(at)
-    linked = next(f for f in frames if "Page du pays" in f.columns and len(f) == len(world))
-    assert _same(linked, world)
+    assert page_csvs(at, recorded)["world"] == export.to_csv_bytes(world)  # no links in it
+    grids = open_tables(at, "world", "partners")
+    linked = grids["world"]
+    assert list(linked["Pays"]) == list(world["country"])
+    assert numbers(linked["Exportations (M€)"]) == meur(world["exports_eur"])
     us = linked.set_index("Pays").loc["US", "Page du pays"]
     assert us == "/pays?code=US&annee=2024&flux=export"
     # The partners table too.
-    partners = next(f for f in frames if "Page du pays" in f.columns and len(f) < len(world))
+    partners = grids["partners"]
     assert all(url.startswith("/pays?code=") for url in partners["Page du pays"].dropna())

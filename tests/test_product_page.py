@@ -4,18 +4,25 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
-from lib import formatting, product_view, sections, urlstate
+from lib import export, formatting, product_view, sections, urlstate
 from lib.domain import ProductState
 from lib.territory import Territory
 from pages.on_demand import RUNS_KEY
-from tests.test_exposure_page import _demo_data, _frames  # noqa: F401 (an autouse fixture)
-from tests.test_pages import _same, open_page
+from tests.apptables import meur, numbers, open_tables, page_csvs, record_csvs
+from tests.test_exposure_page import _demo_data  # noqa: F401 (an autouse fixture)
+from tests.test_pages import open_page
 
 MAYENNE = Territory("dept", "53")
+# The fiche's Sankeys' tables: exports and imports of Mayenne, Pays de la Loire, France.
+SANKEYS = [f"sankey-{flow}{other}" for flow in "EI" for other in ("", "-region", "-france")]
 
 
-def test_a_product_with_a_departement_shows_its_share_of_france() -> None:
+def test_a_product_with_a_departement_shows_its_share_of_france(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    recorded = record_csvs(monkeypatch)
     at = open_page("produit", code="C21Z", annee="2024", niveau="departement", territoire="53")
     assert at.query_params == {
         "code": "C21Z",
@@ -40,14 +47,18 @@ def test_a_product_with_a_departement_shows_its_share_of_france() -> None:
     assert metrics["Part de Mayenne (53) (importations)"] == formatting.pct(
         evolution.loc[(2024, "import"), "share_pct"]
     )
-    frames = _frames(at)
+    # The tables are lib.product_view's (their CSVs, byte for byte, without the links)…
+    csvs = page_csvs(at, recorded)
     by_dept = product_view.by_dept("C21Z", 2024, "export")
-    shown = next(frame for frame in frames if len(frame) == len(by_dept))
-    assert _same(shown.drop(columns="Fiche"), by_dept)
+    assert csvs["product-depts-all"] == export.to_csv_bytes(by_dept)
+    partners = product_view.partners("C21Z", 2024, "export", MAYENNE)
+    assert csvs["product-partners"] == export.to_csv_bytes(partners)
+    # …and the grid shows every département, in M€ to one decimal, each linked to its fiche.
+    shown = open_tables(at, "product-depts-all")["product-depts-all"]
+    assert list(shown["Département"]) == list(by_dept["dept"])
+    assert numbers(shown["Valeur (M€)"]) == meur(by_dept["value_eur"])
     links = dict(zip(shown["Département"], shown["Fiche"], strict=True))
     assert links["53"] == "/fiche?niveau=departement&code=53&annee=2024&top=10&flux=tous"
-    partners = product_view.partners("C21Z", 2024, "export", MAYENNE)
-    assert any(_same(frame, partners) for frame in frames)
 
 
 def test_imports_of_france_and_a_bad_code() -> None:
@@ -78,22 +89,17 @@ def test_the_fiche_links_its_products_to_their_page() -> None:
         annee="2024",
         section="activites,flux-export,flux-import",
     )
-    frames = _frames(at)
-    products = next(f for f in frames if {"Produit (A129)", "Page du produit"} <= set(f.columns))
-    first = products.iloc[0]
+    grids = open_tables(at, "products", *SANKEYS)
+    first = grids["products"].iloc[0]
     flow = {"Exportations": "export", "Importations": "import"}[first["Flux"]]
     state = ProductState(first["Produit (A129)"], 2024, flow, MAYENNE)
     assert first["Page du produit"] == urlstate.product_url(state)
     # The Sankeys' tables: the products' end links, « Autres » does not.
-    sankeys = [
-        f for f in frames if "Page du produit" in f.columns and "Origine du flux" in f.columns
-    ]
-    assert len(sankeys) == 6  # exports and imports: Mayenne, Pays de la Loire, France
-    exports = sankeys[0]
+    exports = grids["sankey-E"]
     for code, link in zip(exports["Origine du flux"], exports["Page du produit"], strict=True):
         if code == "AUTRES":
-            assert link is None or pd.isna(link) or link == ""
+            assert link is None or pd.isna(link)
         else:
             assert link.startswith(f"/produit?code={code}&annee=2024&flux=export&niveau=")
-    france = sankeys[-1]
+    france = grids["sankey-I-france"]
     assert all("niveau" not in link for link in france["Page du produit"].dropna())
