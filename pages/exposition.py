@@ -213,7 +213,14 @@ def cpf4_section(state: ExpositionState) -> None:
         "A129 : exportations du territoire, dont vers le partenaire, et leur part. "
         + glossary.PRODUCT_CODES
     )
-    components.data_table(named, _file("exposition_cpf4", state), "exposure-cpf4")
+    # Its `product` column holds CPF4 codes (the API's name): titled as such on the grid.
+    cpf4_titles = {
+        "product": st.column_config.TextColumn("Produit (CPF4)"),
+        "product_name": st.column_config.TextColumn("Libellé CPF4"),
+    }
+    components.data_table(
+        named, _file("exposition_cpf4", state), "exposure-cpf4", column_config=cpf4_titles
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ its own tests), and its tables are the CLI's.
 from __future__ import annotations
 
 import io
+import json
 import math
 from pathlib import Path
 
@@ -268,6 +269,10 @@ def test_the_cpf4_detail_is_shown_only_when_the_data_has_it(use_dataset, monkeyp
     ]
     grid = open_tables(at, "exposure-cpf4")["exposure-cpf4"]
     assert numbers(grid["Part (%)"]) == [30.0, 0.0]
+    # Its codes are CPF4 codes, and their headers say so (not the A129 title of `product`).
+    (shown,) = at.expander(key="table-exposure-cpf4").dataframe
+    labels = {name: spec.get("label") for name, spec in json.loads(shown.proto.columns).items()}
+    assert labels["Produit (A129)"] == "Produit (CPF4)"
     use_dataset(rows([(2024, "E", "53", "C10A", "US", 30.0)]))  # no CPF4 column: no detail
     at = open_page("exposition", niveau="departement", code="53", annee="2024", partenaire="US")
     assert not any("CPF4" in s.value for s in at.subheader)
