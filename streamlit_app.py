@@ -1,9 +1,9 @@
 """Commerce extérieur des territoires — the app's script (`streamlit run streamlit_app.py`, or
 `streamlit run serve.py` for the same app behind the security headers of lib/webguard.py).
 
-Pages live at stable paths: / (Carte), /fiche, /exposition, /donnees, /api, /importer. Each page
-runs within components.query_time_limit: a query interrupted after 10 s ends it with a French
-message.
+Pages live at stable paths: / (Carte), /fiche, /exposition, /diversifier, /donnees, /api,
+/importer. Each page runs within components.query_time_limit: a query interrupted after 10 s
+ends it with a French message.
 """
 
 from __future__ import annotations
@@ -39,6 +39,12 @@ navigation = st.navigation(
             title="Exposition",
             icon=":material/public:",
             url_path="exposition",
+        ),
+        st.Page(
+            "pages/diversifier.py",
+            title="Diversifier",
+            icon=":material/alt_route:",
+            url_path="diversifier",
         ),
         st.Page(
             "pages/evolution.py",

@@ -7,7 +7,9 @@ the functions of `lib` exactly as the pages call them; `fiche` runs every query
 `pages/fiche.py` runs for one state with `flux=tous`: kpis, partners, products, and for each
 flow the Sankey of the territory, of its région and of France (the comparison totals are read
 from the kpis). `evolution`, `produit`, `pays`, `comparer` and `exposition` run every query of
-their page (PAGES) for one state.
+their page (PAGES) for one state; `diversifier` runs every query of pages/diversifier.py, its
+sections open (a France draw, which that page refuses, is measured on the draw's `export_dept`
+département).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import numpy as np
 from lib import (
     comparison,
     country_view,
+    diversification,
     evolution,
     exposure,
     flows,
@@ -57,9 +60,11 @@ VIEWS: dict[str, str] = {
     "comparer": "Comparer: every query of pages/comparer.py for 2-4 territories (lib.comparison)",
     "exposition": "Exposition: every query of pages/exposition.py (lib.exposure, dependency "
     "included)",
+    "diversifier": "Diversifier: every query of pages/diversifier.py, its sections open "
+    "(lib.diversification: markets, product space, similar territories)",
 }
 # The views that run every query of one page: the fiche's target (bench.report) applies.
-PAGES = ("fiche", "evolution", "produit", "pays", "comparer", "exposition")
+PAGES = ("fiche", "evolution", "produit", "pays", "comparer", "exposition", "diversifier")
 LEVEL_WEIGHTS = {"dept": 0.5, "region": 0.3, "france": 0.2}
 COMPARED_LEVELS = ("dept", "region")
 # The pages' states come from a second random stream: the draws of the fiche's views stay
@@ -238,6 +243,25 @@ def exposition_page(territory: Territory, year: int, partner: str) -> dict[str, 
     return out
 
 
+def diversifier_page(territory: Territory, year: int, partner: str) -> dict[str, Any]:
+    """Every query of the Diversifier page with every section open: the markets (first
+    screen), their world map, the nearby activities and the similar territories."""
+    markets = diversification.alternative_markets(territory, year, partner)
+    return {
+        "nearby": diversification.diversification(territory, year),
+        "context": diversification.diversification_context(territory, year),
+        "similar": diversification.similar_territories(territory, year),
+        "markets": markets,  # empty when nothing is exported to the partner
+        "top_markets": diversification.top_markets(markets),
+        "by_country": diversification.untapped_by_country(markets),
+    }
+
+
+def _diversified(draw: Draw) -> Territory:
+    """The draw's territory, or for France (which the page refuses) its export département."""
+    return draw.territory if draw.territory != FRANCE else Territory("dept", draw.export_dept)
+
+
 ViewRunner = Callable[[Draw, Path], Any]
 
 RUNNERS: dict[str, ViewRunner] = {
@@ -254,4 +278,5 @@ RUNNERS: dict[str, ViewRunner] = {
     "pays": lambda d, _: pays_page(d.country, d.year),
     "comparer": lambda d, _: comparer_page(d.compared, d.year),
     "exposition": lambda d, _: exposition_page(d.territory, d.year, d.partner),
+    "diversifier": lambda d, _: diversifier_page(_diversified(d), d.year, d.partner),
 }

@@ -148,6 +148,22 @@ COLUMNS: dict[str, Column] = {
     "region_exports_eur": _eur("Exportations de la région", "Exportations de la région"),
     "region_imports_eur": _eur("Importations de la région", "Importations de la région"),
     "territory_eur": _eur("Territoire", "Valeur pour le territoire choisi, en euros"),
+    "territory_exports_eur": _eur(
+        "Exportations du territoire", "Exportations du territoire vers le pays, en euros"
+    ),
+    "france_exports_eur": _eur(
+        "Exportations de la France", "Exportations de la France entière, en euros"
+    ),
+    "expected_eur": _eur(
+        "Exportations attendues",
+        "Ce que le territoire vendrait au pays si ses exportations du produit allaient où vont "
+        "celles de la France : sa part des exportations françaises du produit × exportations "
+        "de la France vers le pays",
+    ),
+    "untapped_eur": _eur(
+        "Potentiel non exploité",
+        "Exportations attendues moins exportations du territoire, zéro si elles les dépassent",
+    ),
     # Shares and rates
     "share_pct": _pct("Part", "Part dans le total du territoire, en pourcentage"),
     "france_share_pct": _pct("Part en France", "Même part pour la France entière"),
@@ -171,6 +187,11 @@ COLUMNS: dict[str, Column] = {
     "exports_growth_pct": _pct("Croissance des exportations", "Variation sur l'année précédente"),
     "imports_growth_pct": _pct("Croissance des importations", "Variation sur l'année précédente"),
     "average_growth_pct": _pct("Croissance annuelle moyenne", "Taux de croissance annuel moyen"),
+    "france_growth_pct": _pct(
+        "Croissance annuelle de la France",
+        "Croissance annuelle moyenne des exportations de la France sur les trois années "
+        "précédentes, vide quand elle ne peut être calculée",
+    ),
     "contribution_pct": _pct(
         "Contribution", "Contribution à la variation du total, en points de pourcentage"
     ),
@@ -195,6 +216,24 @@ COLUMNS: dict[str, Column] = {
     "rank_value": Column("Rang (valeur)", "integer", "Rang selon la valeur exposée"),
     "rca": Column(
         "Indice de Balassa", "ratio", "Part du produit dans le territoire ÷ sa part en France"
+    ),
+    "density": Column(
+        "Densité (0 à 100)",
+        "number",
+        "Part des produits proches de celui-ci où le territoire est déjà spécialisé, pondérée "
+        "par leur proximité (espace produit), de 0 à 100",
+    ),
+    "related": Column(
+        "Spécialisations les plus proches",
+        "text",
+        "Les trois produits (codes A129) où le territoire est spécialisé les plus proches de "
+        "celui-ci",
+    ),
+    "similarity": Column(
+        "Similarité (0 à 1)",
+        "ratio",
+        "Similarité cosinus des parts de chaque produit dans les exportations : 1 pour une même "
+        "répartition",
     ),
     "hhi": Column("Concentration (HHI)", "ratio", "Indice de Herfindahl-Hirschman, de 0 à 1"),
     "territory_hhi": Column("HHI du territoire", "ratio", "Concentration du territoire, 0 à 1"),

@@ -155,8 +155,8 @@ def world_codes() -> frozenset[str]:
 PARTNER_LOW = 0.1
 
 
-def _colorscale(flow: Flow) -> list[list[object]]:
-    light, dark = flow.ramp
+def _colorscale(ramp: tuple[str, str]) -> list[list[object]]:
+    light, dark = ramp
     steps = [PARTNER_LOW + (1 - PARTNER_LOW) * i / 4 for i in range(5)]
     grey = [[0.0, NO_TRADE_COLOR], [PARTNER_LOW / 2, NO_TRADE_COLOR]]
     return grey + [[step, mix(light, dark, i / 4)] for i, step in enumerate(steps)]
@@ -178,9 +178,16 @@ def world_figure(partners: pd.DataFrame, flow: str) -> go.Figure:
     the logarithm of the value (a few partners dominate); the hover gives the value in M€.
     One trace: the geometry is sent to the browser once."""
     chosen = flow_of(flow)
-    column = f"{chosen.key}_eur"
+    values = partners.set_index("country")[f"{chosen.key}_eur"]
+    return world_values_figure(values, chosen.ramp, chosen.title)
+
+
+def world_values_figure(values_eur: pd.Series, ramp: tuple[str, str], label: str) -> go.Figure:
+    """Every country of geo/countries.geojson coloured by its value in euros (`values_eur`,
+    indexed by country code) on the `ramp` (light to dark), by its logarithm; the countries
+    without a positive value light grey. The hover reads « <label> : 12,3 M€ »."""
     codes = sorted(world_codes())
-    values = partners.set_index("country")[column].reindex(codes).fillna(0.0).astype("float64")
+    values = values_eur.reindex(codes).fillna(0.0).astype("float64")
     names = [refs.country_name(code) for code in codes]
     fig = go.Figure(
         go.Choropleth(
@@ -190,14 +197,14 @@ def world_figure(partners: pd.DataFrame, flow: str) -> go.Figure:
             z=list(_scaled(values)),
             zmin=0.0,
             zmax=1.0,
-            colorscale=_colorscale(chosen),
+            colorscale=_colorscale(ramp),
             showscale=False,
             marker={"line": {"color": "white", "width": 0.4}},
             customdata=[
                 [plotly_text(name), meur(value) if value > 0 else "aucune"]
                 for name, value in zip(names, values, strict=True)
             ],
-            hovertemplate=f"<b>%{{customdata[0]}}</b><br>{chosen.title} : "
+            hovertemplate=f"<b>%{{customdata[0]}}</b><br>{label} : "
             "%{customdata[1]}<extra></extra>",
         )
     )

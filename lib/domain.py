@@ -110,6 +110,18 @@ class ExpositionState:
     sections: tuple[str, ...] = ()  # the sections open (lib/sections.py), in the page's order
 
 
+@dataclass(frozen=True)
+class DiversificationState:
+    """The Diversifier page: a département or a région (France is parsed, and the page says it
+    has nothing to show for it), a year, the partner whose most exposed products look for other
+    markets (a country or group code of lib.partners)."""
+
+    territory: Territory
+    year: int
+    partner: str
+    sections: tuple[str, ...] = ()  # the sections open (lib/sections.py), in the page's order
+
+
 # The Comparer page: how many territories it sets side by side.
 COMPARE_MIN, COMPARE_MAX = 2, 4
 ComparedLevel = Literal["dept", "region"]

@@ -1,16 +1,22 @@
 """`python -m lib.export`: the CSV tables of a territory's fiche — the contract every view follows.
 
     python -m lib.export [--data-dir DIR] --level {dept,region,france} [--code CODE]
-                         --year YYYY [--top N] --out DIR [--exposure PARTNER] [--fiche]
+                         --year YYYY [--top N] --out DIR [--exposure PARTNER]
+                         [--diversification PARTNER] [--fiche]
     python -m lib.export [--data-dir DIR] --all --year YYYY [--top N] --out DIR
-                         [--exposure PARTNER] [--fiche] [--workers N]
+                         [--exposure PARTNER] [--diversification PARTNER] [--fiche]
+                         [--workers N]
 
 Files (UTF-8, comma-separated, `.` decimals, header row, euros unrounded): kpis.csv,
 partners.csv, products.csv, products_cpf4.csv (header only when the data has no CPF4 detail),
 sankey_export.csv, sankey_import.csv, us_exposure.csv. The app's downloads are built
 by `tables()` and `to_csv_bytes()` below, so a download and an export are byte-identical.
 With `--exposure PARTNER` (a country or group code of lib.partners), also exposure.csv and
-dependency.csv, the Exposition page's tables (`lib.exposure.tables`).
+dependency.csv, the Exposition page's tables (`lib.exposure.tables`). With
+`--diversification PARTNER`, also alternative_markets.csv, diversification.csv and
+similar_territories.csv, the Diversifier page's tables (`lib.diversification.tables`), for a
+département or a région only: France is refused (exit 2), and with `--all` its folder goes
+without them (said on stderr), the régions' and départements' have them.
 
 With `--fiche`, also the fiche as a document beside the CSVs: fiche.html (self-contained,
 lib/fiche_html.py) and fiche.pdf (printed by Chromium, lib/fiche_pdf.py). When the PDF cannot
@@ -44,6 +50,7 @@ import pandas as pd
 from lib import (
     config,
     db,
+    diversification,
     exposure,
     fiche_text,
     filenames,
@@ -70,6 +77,9 @@ SHEET_NAMES = {
     "us_exposure.csv": "Exposition aux États-Unis",
     "exposure.csv": "Exposition",
     "dependency.csv": "Dépendances",
+    "alternative_markets.csv": "Autres marchés",
+    "diversification.csv": "Activités proches",
+    "similar_territories.csv": "Territoires comparables",
 }
 # Tables whose rows depend on the top N (their heading says it).
 _TOP_TABLES = ("partners.csv", "sankey_export.csv", "sankey_import.csv")
@@ -147,16 +157,21 @@ def write_tables(
     out: Path,
     partner: str | None = None,
     table_format: str = "csv",
+    diversify: str | None = None,
 ) -> list[Path]:
     """The fiche's CSV files in `out` (or, in `xlsx`, one workbook with a sheet per table);
-    with a partner, also its exposure and dependency."""
+    with a partner, also its exposure and dependency; with `diversify` (a partner), the
+    Diversifier's tables, except for France (which has none: lib.diversification)."""
     out.mkdir(parents=True, exist_ok=True)
     frames = tables(territory, year, top)
     if partner is not None:
         frames |= exposure.tables(territory, year, partner)
+    if diversify is not None and territory.level != "france":
+        frames |= diversification.tables(territory, year, diversify)
     if table_format == "xlsx":
         path = out / WORKBOOK_NAME
-        workbook.write_workbook(path, _sheets(frames, territory, year, top, partner))
+        partners_of = {"exposure.csv": partner, "alternative_markets.csv": diversify}
+        workbook.write_workbook(path, _sheets(frames, territory, year, top, partners_of))
         return [path]
     written = []
     for name, frame in frames.items():
@@ -167,13 +182,19 @@ def write_tables(
 
 
 def _sheets(
-    frames: dict[str, pd.DataFrame], territory: Territory, year: int, top: int, partner: str | None
+    frames: dict[str, pd.DataFrame],
+    territory: Territory,
+    year: int,
+    top: int,
+    partners_of: dict[str, str | None],
 ) -> list[workbook.Sheet]:
-    """One sheet per table, its heading read from what would be its page's file name."""
+    """One sheet per table, its heading read from what would be its page's file name
+    (`partners_of`: the partner of each table that has one)."""
     sheets = []
     for name, frame in frames.items():
         details = [f"top{top}"] if name in _TOP_TABLES else []
-        if name == "exposure.csv" and partner is not None:
+        partner = partners_of.get(name)
+        if partner is not None:
             details.append(partner)
         stem = name.removesuffix(".csv")
         file = filenames.csv_name(stem, territory, queries.year_slug(year), *details)
@@ -221,6 +242,13 @@ def _parser() -> argparse.ArgumentParser:
         "--exposure",
         metavar="PARTENAIRE",
         help="écrit aussi exposure.csv et dependency.csv pour ce pays ou groupe (US, UE27…)",
+    )
+    parser.add_argument(
+        "--diversification",
+        metavar="PARTENAIRE",
+        help="écrit aussi alternative_markets.csv, diversification.csv et "
+        "similar_territories.csv (page Diversifier) pour ce pays ou groupe ; un département ou "
+        "une région, pas la France",
     )
     parser.add_argument(
         "--fiche",
@@ -286,9 +314,13 @@ def _check_numbers(args: argparse.Namespace) -> None:
         )
 
 
-def _export_one(territory: Territory, args: argparse.Namespace, partner: str | None) -> int:
+def _export_one(
+    territory: Territory, args: argparse.Namespace, partner: str | None, diversify: str | None
+) -> int:
     """One territory's CSVs in `--out`; with `--fiche`, its fiche.html and fiche.pdf."""
-    written = write_tables(territory, args.year, args.top, args.out, partner, args.format)
+    written = write_tables(
+        territory, args.year, args.top, args.out, partner, args.format, diversify
+    )
     status = 0
     if args.fiche:
         from lib import fiche_collection, fiche_pdf  # Plotly and Playwright only when asked
@@ -308,9 +340,17 @@ def _export_one(territory: Territory, args: argparse.Namespace, partner: str | N
     return status
 
 
-def _export_all(args: argparse.Namespace, partner: str | None) -> int:
+def _export_all(args: argparse.Namespace, partner: str | None, diversify: str | None) -> int:
     """Every territory, one folder each (lib/fiche_collection.py)."""
     from lib import fiche_collection
+
+    if diversify is not None:
+        print(
+            "--diversification : le dossier france n'a pas ces fichiers (la France entière est "
+            "sa propre référence : ses indices de spécialisation valent 1 par définition) ; "
+            "les régions et les départements les ont.",
+            file=sys.stderr,
+        )
 
     summary = fiche_collection.collect(
         fiche_collection.territories(),
@@ -321,6 +361,7 @@ def _export_all(args: argparse.Namespace, partner: str | None) -> int:
         fiche=args.fiche,
         partner=partner,
         table_format=args.format,
+        diversify=diversify,
     )
     if summary.failed:
         return EXIT_FAILED
@@ -358,13 +399,21 @@ def main(argv: list[str] | None = None) -> int:
         _check_required(args)
         territory = None if args.all else _territory(args)
         partner = _partner(args.exposure)
+        diversify = _partner(args.diversification)
+        if diversify is not None and territory is not None:
+            diversification.check_territory(territory)
         _check_numbers(args)
-    except (NoDataset, InvalidTerritory, exposure.InvalidPartner) as error:
+    except (
+        NoDataset,
+        InvalidTerritory,
+        exposure.InvalidPartner,
+        diversification.NotForFrance,
+    ) as error:
         print(f"Erreur : {error}", file=sys.stderr)
         return EXIT_USAGE
     if territory is None:
-        return _export_all(args, partner)
-    return _export_one(territory, args, partner)
+        return _export_all(args, partner, diversify)
+    return _export_one(territory, args, partner, diversify)
 
 
 if __name__ == "__main__":

@@ -165,6 +165,7 @@ class Job:
     fiche: bool
     partner: str | None
     table_format: str = "csv"  # lib.export.FORMATS
+    diversify: str | None = None  # the partner of the Diversifier's tables (none for France)
 
 
 @dataclass(frozen=True)
@@ -186,7 +187,13 @@ def _make(job: Job, writer: PdfWriter | None) -> Result:
     started = time.perf_counter()
     try:
         tables = export.write_tables(
-            job.territory, job.year, job.top, job.folder, job.partner, job.table_format
+            job.territory,
+            job.year,
+            job.top,
+            job.folder,
+            job.partner,
+            job.table_format,
+            job.diversify,
         )
         fiche = None
         if job.fiche and writer is not None:
@@ -280,11 +287,15 @@ def collect(
     partner: str | None = None,
     progress: TextIO | None = None,
     table_format: str = "csv",
+    diversify: str | None = None,
 ) -> Summary:
     """Each territory's folder in `out` (see the module docstring), and with `fiche` the index;
     a progress line per territory on `progress` (default stderr), then a summary line."""
     stream = progress or sys.stderr
-    jobs = [Job(t, out / folder_name(t), year, top, fiche, partner, table_format) for t in targets]
+    jobs = [
+        Job(t, out / folder_name(t), year, top, fiche, partner, table_format, diversify)
+        for t in targets
+    ]
     reason = fiche_pdf.unavailable_reason() if fiche else None
     workers = max(1, min(workers, len(jobs)))
     parallel = fiche and workers > 1

@@ -22,3 +22,18 @@ CPF4 = (
     "détaillé, présent quand les fichiers importés le portent."
 )
 PRODUCT_CODES = f"{A129} {CPF4}"
+BALASSA = (
+    "Indice de Balassa (ou avantage comparatif révélé, RCA) : la part d'un produit dans les "
+    "exportations du territoire, rapportée à sa part dans celles de la France. À 1 ou plus, le "
+    "territoire est « spécialisé » dans ce produit : il pèse plus chez lui qu'en France."
+)
+PROXIMITY = (
+    "Proximité entre deux produits : la part des départements spécialisés dans l'un qui le "
+    "sont aussi dans l'autre (la plus petite des deux parts). Deux produits proches demandent "
+    "souvent les mêmes savoir-faire, fournisseurs ou équipements."
+)
+DENSITY = (
+    "Densité (de 0 à 100) : pour un produit où le territoire n'est pas spécialisé, la part de "
+    "ses produits proches où il l'est déjà, chacun compté selon sa proximité. Plus elle est "
+    "élevée, plus le territoire a déjà ce qui entoure ce produit."
+)

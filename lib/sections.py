@@ -38,6 +38,11 @@ EXPOSITION = (
     Section("scenario", "Scénario de droits de douane", ":material/percent:"),
     Section("dependances", "Dépendances à l'import", ":material/link:"),
 )
+DIVERSIFIER = (
+    Section("carte", "Carte du monde des marchés à explorer", ":material/public:"),
+    Section("activites", "Activités proches", ":material/hub:"),
+    Section("territoires", "Territoires comparables", ":material/groups:"),
+)
 EVOLUTION = (
     Section(
         "variation", "Ce qui a porté la variation entre deux années", ":material/waterfall_chart:"

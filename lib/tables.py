@@ -26,6 +26,7 @@ import pandas as pd
 from lib import (
     comparison,
     country_view,
+    diversification,
     evolution,
     exposure,
     exposure_figures,
@@ -46,6 +47,7 @@ from lib.domain import (
     ELASTICITY_RANGE,
     ComparisonState,
     CountryState,
+    DiversificationState,
     EvolutionState,
     ExpositionState,
     FicheState,
@@ -257,6 +259,14 @@ EXPOSITION = Page(
     urlstate.EXPOSITION_PATH,
     _api_keys(urlstate.EXPOSITION_KEYS),
     lambda params: urlstate.parse_exposition(params, _years()),
+    {"niveau": "departement", "code": "42", "annee": "2024", "partenaire": "US"},
+)
+DIVERSIFIER = Page(
+    "diversifier",
+    "Diversifier",
+    urlstate.DIVERSIFIER_PATH,
+    _api_keys(urlstate.DIVERSIFIER_KEYS),
+    lambda params: urlstate.parse_diversification(params, _years()),
     {"niveau": "departement", "code": "42", "annee": "2024", "partenaire": "US"},
 )
 
@@ -512,6 +522,7 @@ def _other_tables() -> list[Table]:
         *_country_tables(),
         *_comparison_tables(),
         *_exposition_tables(),
+        *_diversifier_tables(),
     ]
 
 
@@ -704,6 +715,65 @@ def _exposition_tables() -> list[Table]:
             DEPENDENCY,
             lambda s: exposure.dependency(s.territory, s.year),
             download="dependances",
+        ),
+    ]
+
+
+def _diversifiable(state: DiversificationState) -> None:
+    """France has no specialisation to build on: refused in the page's words."""
+    try:
+        diversification.check_territory(state.territory)
+    except diversification.NotForFrance as refused:
+        raise Refused(str(refused)) from None
+
+
+def _markets(state: DiversificationState) -> pd.DataFrame:
+    return diversification.alternative_markets(state.territory, state.year, state.partner)
+
+
+def _diversifier_tables() -> list[Table]:
+    page = DIVERSIFIER
+    check = _diversifiable
+    return [
+        Table(
+            "alternative_markets",
+            page,
+            "Autres marchés pour les produits les plus exposés au partenaire",
+            tuple(diversification.ALTERNATIVE_COLUMNS),
+            _markets,
+            check=check,
+        ),
+        Table(
+            "potentiel_pays",
+            page,
+            "Potentiel non exploité par pays (carte du monde)",
+            ("country", "untapped_eur"),
+            lambda s: diversification.untapped_by_country(_markets(s)),
+            check=check,
+        ),
+        Table(
+            "activites_proches",
+            page,
+            "Activités proches : densité et exportations de la France",
+            tuple(diversification.CONTEXT_COLUMNS),
+            lambda s: diversification.diversification_context(s.territory, s.year),
+            check=check,
+        ),
+        Table(
+            "diversification",
+            page,
+            "Activités proches : produits où le territoire n'est pas spécialisé",
+            tuple(diversification.DIVERSIFICATION_COLUMNS),
+            lambda s: diversification.diversification(s.territory, s.year),
+            check=check,
+        ),
+        Table(
+            "similar_territories",
+            page,
+            "Territoires comparables",
+            tuple(diversification.SIMILAR_COLUMNS),
+            lambda s: diversification.similar_territories(s.territory, s.year),
+            check=check,
         ),
     ]
 

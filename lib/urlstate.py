@@ -53,6 +53,7 @@ from lib.domain import (
     ComparisonState,
     CountryState,
     DataFilter,
+    DiversificationState,
     EvolutionState,
     ExpositionState,
     FicheState,
@@ -73,6 +74,7 @@ PAYS_PATH = "/pays"  # pages/pays.py's
 PRODUIT_PATH = "/produit"  # pages/produit.py's
 COMPARER_PATH = "/comparer"  # pages/comparer.py's
 EVOLUTION_PATH = "/evolution"  # pages/evolution.py's
+DIVERSIFIER_PATH = "/diversifier"  # pages/diversifier.py's
 # The parameters each page reads.
 FICHE_KEYS = ("niveau", "code", "annee", "top", "flux", sections.SECTION_KEY)
 DATA_KEYS = ("niveau", "code", "debut", "fin", "tdebut", "tfin", "flux", "produits", "cpf4", "pays")
@@ -91,6 +93,7 @@ PRODUIT_KEYS = ("code", "annee", "flux", "niveau", "territoire", sections.SECTIO
 TERRITORY_WORDS = {"niveau": "niveau", "code": "territoire"}  # the Produit page's territory
 COMPARER_KEYS = ("niveau", "codes", "annee", sections.SECTION_KEY)
 EVOLUTION_KEYS = ("niveau", "code", "base", "debut", "fin", "flux", sections.SECTION_KEY)
+DIVERSIFIER_KEYS = ("niveau", "code", "annee", "partenaire", sections.SECTION_KEY)
 # What the page receives instead of a query string too long to be read at all.
 DISCARDED_KEY = "adresse_ignoree"
 QUOTE_MAX = 40  # characters of a value quoted in a notice
@@ -479,6 +482,35 @@ def default_exposition(territory: Territory, year: int) -> ExpositionState:
     )
 
 
+def parse_diversification(
+    params: Params, years: Sequence[int]
+) -> tuple[DiversificationState, list[str]]:
+    """The Diversifier page's state from its URL, and the notices for every parameter set
+    aside. France is read as any territory: the page, not the URL, says that it has no
+    specialisation to build on (lib.diversification.check_territory)."""
+    notices, territory, year = _territory_and_year(params, DIVERSIFIER_KEYS, years)
+    state = DiversificationState(
+        territory=territory,
+        year=year,
+        partner=parse_partner(params, notices),
+        sections=parse_sections(params, sections.DIVERSIFIER, notices),
+    )
+    return state, notices
+
+
+def default_diversification(
+    territory: Territory, year: int, partner: str = partners.DEFAULT_PARTNER
+) -> DiversificationState:
+    """The Diversifier page of `territory`, `year` and `partner`, its sections closed."""
+    return DiversificationState(territory, year, partner)
+
+
+def diversification_url(state: DiversificationState) -> str:
+    """The Diversifier page's shared link,
+    `/diversifier?niveau=departement&code=42&annee=2024&partenaire=US`."""
+    return f"{DIVERSIFIER_PATH}?{urlencode(params_of(state))}"
+
+
 def _compared_level(params: Params, notices: list[str]) -> ComparedLevel:
     """`departement` (the default) or `region`; France or anything else: départements."""
     word = (_one(params, "niveau") or "departement").lower()
@@ -539,6 +571,11 @@ def default_comparison(
         codes = tuple(dict.fromkeys((territory.code, *peers)))[:COMPARE_MAX]
         return ComparisonState(territory.level, codes, year)
     return ComparisonState("region", (), year)
+
+
+def comparison_url(state: ComparisonState) -> str:
+    """The Comparer page's shared link, `/comparer?niveau=departement&codes=42,43&annee=2024`."""
+    return f"{COMPARER_PATH}?{urlencode(params_of(state))}"
 
 
 def parse_country(params: Params, years: Sequence[int]) -> tuple[CountryState, list[str]]:
@@ -618,7 +655,8 @@ def params_of(
     | ComparisonState
     | CountryState
     | EvolutionState
-    | ProductState,
+    | ProductState
+    | DiversificationState,
 ) -> dict[str, str]:
     """The URL parameters that reproduce `state`: every page writes its URL, and every link to
     a page, with them (parse_fiche, parse_data_filter, parse_map read them back)."""
@@ -645,6 +683,12 @@ def params_of(
     if isinstance(state, CountryState):
         country = {"code": state.country, "annee": str(state.year), "flux": state.flux}
         return country | _section_params(state.sections)
+    if isinstance(state, DiversificationState):
+        return (
+            _territory_params(state.territory)
+            | {"annee": str(state.year), "partenaire": state.partner}
+            | _section_params(state.sections)
+        )
     if isinstance(state, ExpositionState):
         return (
             _territory_params(state.territory)
@@ -780,7 +824,8 @@ def remembered(
     | ComparisonState
     | CountryState
     | EvolutionState
-    | ProductState,
+    | ProductState
+    | DiversificationState,
 ) -> Context:
     """`context` once a page has shown `state`: the territory and the year it shows, where it
     has them (the Évolution page's last year, the end of the Données period; the Carte, the
@@ -790,7 +835,7 @@ def remembered(
         territory, year = state.territory, state.end
     elif isinstance(state, DataFilter):
         territory, year = state.territory, state.last_year
-    elif isinstance(state, FicheState | ExpositionState | ProductState):
+    elif isinstance(state, FicheState | ExpositionState | ProductState | DiversificationState):
         territory, year = state.territory, state.year
     else:
         territory, year = None, state.year

@@ -407,8 +407,10 @@ def _grid(
     }
     columns |= {shown.headers.get(name, name): spec for name, spec in (column_config or {}).items()}
     frame = shown.frame.assign(**links) if links else shown.frame
+    # A link column's own entry in `column_config` (a fixed text: « Comparer avec … ») wins
+    # over the default, which shows the `code=` of its address.
     st.dataframe(
-        frame, hide_index=True, width="stretch", column_config=columns | link_columns(links)
+        frame, hide_index=True, width="stretch", column_config=link_columns(links) | columns
     )
 
 

@@ -197,7 +197,22 @@ def exposure_section(state: ExpositionState) -> None:
             narrow=exposure_figures.exposed_figure(table, by, narrow=True),
             caption=caption,
         )
+    diversifier_link(state)
     cpf4_section(state)
+
+
+def diversifier_link(state: ExpositionState) -> None:
+    """The next question, for the same territory, year and partner: where else to sell."""
+    if state.territory.level == "france":  # France has no specialisation to build on
+        return
+    target = urlstate.default_diversification(state.territory, state.year, state.partner)
+    st.page_link(
+        "pages/diversifier.py",
+        label=f"Diversifier : d'autres marchés que « {plain(partner_name(state))} » pour ces "
+        "produits, des activités proches, des territoires comparables",
+        icon=":material/alt_route:",
+        query_params=urlstate.params_of(target),
+    )
 
 
 def cpf4_section(state: ExpositionState) -> None:

@@ -249,6 +249,15 @@ def _links(state: FicheState) -> None:
         icon=":material/public:",
         query_params=urlstate.params_of(urlstate.default_exposition(state.territory, state.year)),
     )
+    if state.territory != FRANCE:  # France has no specialisation to build on
+        st.page_link(
+            "pages/diversifier.py",
+            label="Diversifier : autres marchés, activités proches, territoires comparables",
+            icon=":material/alt_route:",
+            query_params=urlstate.params_of(
+                urlstate.default_diversification(state.territory, state.year)
+            ),
+        )
     st.page_link(
         "pages/comparer.py",
         label="Comparer avec…",

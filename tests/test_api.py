@@ -181,6 +181,7 @@ PRODUIT = {"code": "C21Z", "annee": "2024", "niveau": "departement", "territoire
 PAYS = {"code": "US", "annee": "2024"}
 COMPARER = {"niveau": "departement", "codes": "53,61", "annee": "2024"}
 EXPOSITION = {"niveau": "departement", "code": "42", "annee": "2024", "partenaire": "US"}
+DIVERSIFIER = EXPOSITION
 REGION_28 = {"niveau": "region", "code": "28", "annee": "2024", "top": "7"}
 FRANCE = {"niveau": "france", "annee": "2024", "top": "7"}
 # Each page opened with its URL, and every CSV it offers: the table of the API and its parameters.
@@ -247,6 +248,13 @@ PAGE_DOWNLOADS: dict[str, tuple[dict[str, str], dict[str, tuple[str, dict[str, s
         "exposition_departements_2024_US.csv": ("exposition_departements", EXPOSITION),
         "scenario_dept_42_2024_US_taux10_elasticite5.csv": ("scenario", EXPOSITION),
         "dependances_dept_42_2024.csv": ("dependency", EXPOSITION),
+    }),
+    "diversifier": (DIVERSIFIER, {
+        "alternative_markets_dept_42_2024_US.csv": ("alternative_markets", DIVERSIFIER),
+        "potentiel_pays_dept_42_2024_US.csv": ("potentiel_pays", DIVERSIFIER),
+        "activites_proches_dept_42_2024.csv": ("activites_proches", DIVERSIFIER),
+        "diversification_dept_42_2024.csv": ("diversification", DIVERSIFIER),
+        "similar_territories_dept_42_2024.csv": ("similar_territories", DIVERSIFIER),
     }),
 }  # fmt: skip
 
@@ -375,6 +383,7 @@ def test_the_corpus_over_http(client: Client, params) -> None:
         ("kpis", {"annee": "1850"}, "Année « 1850 » indisponible"),
         ("kpis", {"pays": "DE"}, "Paramètre « pays » inconnu"),
         ("exposure", {"partenaire": "XX"}, "Partenaire « XX » inconnu"),
+        ("alternative_markets", {"partenaire": "XX"}, "Partenaire « XX » inconnu"),
         ("pays_produits", {"code": "ZZ"}, "Pays « ZZ » inconnu"),
         ("produit_pays", {"code": "NOPE"}, "Produit « NOPE » inconnu"),
         ("comparaison_pays", {"codes": "53,61", "flux": "both"}, "Flux « both » inconnu"),
@@ -387,6 +396,13 @@ def test_bad_parameters_are_refused_in_french(
     body = assert_french_error(client.get(table, params), 400)
     assert body["erreur"] == api.REFUSED
     assert any(words in detail for detail in body["details"]), body
+
+
+@pytest.mark.parametrize("table", ["alternative_markets", "diversification", "similar_territories"])
+def test_the_diversifier_tables_refuse_france(client: Client, table: str) -> None:
+    """France has no specialisation: the page says so, the API refuses in the same words."""
+    body = assert_french_error(client.get(table, {"niveau": "france", "annee": "2024"}), 400)
+    assert body["erreur"].startswith("La France entière") and "Choisissez un" in body["erreur"]
 
 
 def test_repeated_parameters_are_refused(client: Client) -> None:

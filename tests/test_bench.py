@@ -42,6 +42,7 @@ PAGE_KEYS = {
         "shares", "exposure", "cpf4_codes", "by_dept", "scenario_summary", "scenario",
         "dependency",
     },
+    "diversifier": {"nearby", "context", "similar", "markets", "top_markets", "by_country"},
 }  # fmt: skip
 REMOTE_KEYS = {"p50_ms", "p95_ms", "local_p50_ms", "slowdown", "compared", "mismatches"}
 MACHINE_KEYS = {"cpu", "cores", "ram_gib", "python", "duckdb", "pandas", "date"}

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from lib import admin, config, db, mapping, queries, refs, urlstate
+from lib import admin, config, db, mapping, partners, queries, refs, urlstate
 from lib.text import WORD_JOINER
 
 APP = str(config.ROOT / "streamlit_app.py")
@@ -39,6 +39,7 @@ DEPTS = set(refs.departements()["code"])
 REGIONS = set(refs.regions()["code"])
 PRODUCTS = set(refs.products()["code"])
 COUNTRIES = set(refs.countries()["code"])
+PARTNERS = set(partners.partner_choices())  # the groups and the countries (not France)
 TOP_RANGE = range(3, 26)
 # Streamlit reads no query string longer than this (runtime/state/query_params.py): the page
 # then only says that the address was ignored.
@@ -108,6 +109,11 @@ def _codes_ok(raw: str, known: set[str]) -> bool:
     return all((t.upper() if t.isascii() else t) in known for t in tokens)
 
 
+def _partner_ok(raw: str) -> bool:
+    """A partner code, ASCII read in upper case (`us`, ` ue27 `)."""
+    return (raw.upper() if raw.isascii() else raw) in PARTNERS
+
+
 def _last(params: dict[str, list[str]], key: str) -> str:
     return params[key][-1].strip() if key in params else ""
 
@@ -120,6 +126,7 @@ def _expected(page: str, params: dict[str, list[str]], years: list[int]) -> list
         "fiche": urlstate.FICHE_KEYS,
         "donnees": urlstate.DATA_KEYS,
         "carte": urlstate.MAP_KEYS,
+        "diversifier": urlstate.DIVERSIFIER_KEYS,
         "importer": (),
     }[page]
     words = [f"« {key} » répété" for key in keys if len(params.get(key, [])) > 1]
@@ -133,7 +140,7 @@ def _expected(page: str, params: dict[str, list[str]], years: list[int]) -> list
     def year(key: str, word: str) -> None:
         bad(key, _ascii_int(_last(params, key)) in years, word)
 
-    if page in ("fiche", "donnees"):
+    if page in ("fiche", "donnees", "diversifier"):
         level = _last(params, "niveau").lower()
         code = _last(params, "code")
         bad("niveau", level in ("departement", "region", "france"), "Niveau «")
@@ -145,6 +152,7 @@ def _expected(page: str, params: dict[str, list[str]], years: list[int]) -> list
             bad("code", code.zfill(2) in REGIONS, "Région inconnue")
         elif level == "france":
             bad("code", code.upper() == "FR", "Code «")
+    if page in ("fiche", "donnees"):
         bad("flux", _last(params, "flux").lower() in ("export", "import", "tous"), "Flux «")
     if page == "fiche":
         year("annee", "Année «")
@@ -158,6 +166,9 @@ def _expected(page: str, params: dict[str, list[str]], years: list[int]) -> list
         bad("pays", _codes_ok(_last(params, "pays"), COUNTRIES), "Pays inconnus")
         cpf4 = set(queries.cpf4_codes())
         bad("cpf4", _codes_ok(_last(params, "cpf4"), cpf4), "Codes CPF4 inconnus")
+    if page == "diversifier":
+        year("annee", "Année «")
+        bad("partenaire", _partner_ok(_last(params, "partenaire")), "Partenaire «")
     if page == "carte":
         year("annee", "Année «")
         bad("indicateur", _last(params, "indicateur") in mapping.METRICS, "Indicateur «")
@@ -174,6 +185,8 @@ def _written_back_is_valid(page: str, at: AppTest, years: list[int]) -> None:
         state, notices = urlstate.parse_data_filter(written, years, queries.cpf4_codes())
     elif page == "carte":
         state, notices = urlstate.parse_map(written, years, list(mapping.METRICS))
+    elif page == "diversifier":
+        state, notices = urlstate.parse_diversification(written, years)
     else:
         assert urlstate.unexpected_params(written, (admin.TOKEN_PARAM,)) == []
         assert admin.TOKEN_PARAM not in written
@@ -264,6 +277,12 @@ DONNEES = {
     "pays": ["DE", "de,US", "XX"],
     "cpf4": ["1011", "0000"],
 }
+DIVERSIFIER = {
+    "niveau": LEVELS,
+    "code": CODES,
+    "annee": YEARS,
+    "partenaire": ["US", "ue27", " cn ", "HORS_UE", "FR", "XX"],
+}
 CARTE = {
     "annee": YEARS,
     "indicateur": [*mapping.METRICS, "nonsense"],
@@ -291,6 +310,14 @@ def test_donnees_survives_any_url(params: dict[str, list[str]]) -> None:
 @example({"annee": ["²"], "code": ["x" * 100_000]})
 def test_carte_survives_any_url(params: dict[str, list[str]]) -> None:
     _check("carte", params)
+
+
+@SETTINGS
+@given(_params(DIVERSIFIER))
+@example({"niveau": ["france"], "partenaire": ["ZZ"], "annee": ["²⁰²⁴"]})
+@example({"niveau": ["departement"], "code": ["42"], "partenaire": ["[a](http://x)", "us"]})
+def test_diversifier_survives_any_url(params: dict[str, list[str]]) -> None:
+    _check("diversifier", params)
 
 
 @SETTINGS
