@@ -247,9 +247,10 @@ def diversifier_page(territory: Territory, year: int, partner: str) -> dict[str,
     """Every query of the Diversifier page with every section open: the markets (first
     screen), their world map, the nearby activities and the similar territories."""
     markets = diversification.alternative_markets(territory, year, partner)
+    nearby = diversification.diversification(territory, year)
     return {
-        "nearby": diversification.diversification(territory, year),
-        "context": diversification.diversification_context(territory, year),
+        "nearby": nearby,
+        "context": diversification.context_of(nearby, year),  # as the page does
         "similar": diversification.similar_territories(territory, year),
         "markets": markets,  # empty when nothing is exported to the partner
         "top_markets": diversification.top_markets(markets),

@@ -393,7 +393,13 @@ def diversification_context(territory: Territory, year: int) -> pd.DataFrame:
     """CONTEXT_COLUMNS for the products of `diversification`, in its order: their density,
     France's exports of each in y and their average annual growth since y−3 (NaN as in
     alternative_markets)."""
-    table = diversification(territory, year)[["product", "density"]]
+    return context_of(diversification(territory, year), year)
+
+
+def context_of(nearby: pd.DataFrame, year: int) -> pd.DataFrame:
+    """`diversification_context` from the `diversification` table of year `year` the caller
+    has already (the page draws both: one computation of the densities, not two)."""
+    table = nearby[["product", "density"]].copy()
     now = _france_exports(year).set_index("product")["exports_eur"]
     table["france_exports_eur"] = table["product"].map(now)
     if growth_comparable(year):

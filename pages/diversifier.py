@@ -197,7 +197,7 @@ def nearby_section(state: DiversificationState) -> None:
         return
     st.markdown(f"**Les {NEAREST_LISTED} activités les plus proches**")
     st.markdown(nearest_list(table))
-    context = diversification.diversification_context(state.territory, state.year)
+    context = diversification.context_of(table, state.year)
     st.subheader(
         f"Densité et exportations de la France ({queries.year_inline(state.year)})",
         help=glossary.DENSITY,
