@@ -643,12 +643,9 @@ def product_url(state: ProductState) -> str:
     return f"{PRODUIT_PATH}?{urlencode(params_of(state))}"
 
 
-def _section_params(opened: Sequence[str]) -> dict[str, str]:
-    return {sections.SECTION_KEY: ",".join(opened)} if opened else {}
-
-
-def params_of(
-    state: FicheState
+# Every page's state: what `params_of` writes back and `remembered` reads.
+PageState = (
+    FicheState
     | DataFilter
     | MapState
     | ExpositionState
@@ -656,7 +653,16 @@ def params_of(
     | CountryState
     | EvolutionState
     | ProductState
-    | DiversificationState,
+    | DiversificationState
+)
+
+
+def _section_params(opened: Sequence[str]) -> dict[str, str]:
+    return {sections.SECTION_KEY: ",".join(opened)} if opened else {}
+
+
+def params_of(
+    state: PageState,
 ) -> dict[str, str]:
     """The URL parameters that reproduce `state`: every page writes its URL, and every link to
     a page, with them (parse_fiche, parse_data_filter, parse_map read them back)."""
@@ -817,15 +823,7 @@ class Context:
 
 def remembered(
     context: Context,
-    state: FicheState
-    | DataFilter
-    | MapState
-    | ExpositionState
-    | ComparisonState
-    | CountryState
-    | EvolutionState
-    | ProductState
-    | DiversificationState,
+    state: PageState,
 ) -> Context:
     """`context` once a page has shown `state`: the territory and the year it shows, where it
     has them (the Évolution page's last year, the end of the Données period; the Carte, the

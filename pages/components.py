@@ -11,7 +11,7 @@ import functools
 import logging
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import folium
 import pandas as pd
@@ -28,6 +28,7 @@ from lib import (
     flows,
     headings,
     mapping,
+    partners,
     queries,
     refs,
     sessionlimits,
@@ -38,6 +39,9 @@ from lib import (
 from lib.schema import QUARTERS
 from lib.territory import FRANCE, Territory
 from lib.text import plain
+
+if TYPE_CHECKING:  # pages.wiring imports this module
+    from pages.wiring import PageUrl
 
 _LOG = logging.getLogger(__name__)
 DEMO_BANNER = (
@@ -480,6 +484,26 @@ def territory_pickers(
         key=f"{prefix}-code",
         on_change=on_code,
         disabled=territory.level == "france",
+    )
+
+
+def partner_controls(
+    territory: Territory, year: int, url: PageUrl, partner_help: str | None = None
+) -> None:
+    """Niveau, Territoire, Année and Partenaire in one row (Exposition, Diversifier), keyed and
+    written back through the page's `url`."""
+    level_col, code_col, year_col, partner_col = st.columns([1.1, 2, 0.8, 2])
+    territory_pickers(
+        level_col, code_col, territory, url.prefix, url.on_level(), url.on_territory()
+    )
+    year_select(year_col, url.key("year"), url.on_fields("year"))
+    partner_col.selectbox(
+        "Partenaire",
+        list(partners.partner_choices()),
+        format_func=lambda code: partners.partner_label(code, year),
+        key=url.key("partner"),
+        on_change=url.on_fields("partner"),
+        help=partner_help,
     )
 
 

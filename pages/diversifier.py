@@ -58,18 +58,11 @@ def controls(state: DiversificationState) -> None:
             "partner": state.partner,
         }
     )
-    level_col, code_col, year_col, partner_col = st.columns([1.1, 2, 0.8, 2])
-    components.territory_pickers(
-        level_col, code_col, territory, URL.prefix, URL.on_level(), URL.on_territory()
-    )
-    components.year_select(year_col, URL.key("year"), URL.on_fields("year"))
-    partner_col.selectbox(
-        "Partenaire",
-        list(partners.partner_choices()),
-        format_func=lambda code: partners.partner_label(code, state.year),
-        key=URL.key("partner"),
-        on_change=URL.on_fields("partner"),
-        help="Le pays ou le groupe de pays dont les produits les plus exposés cherchent "
+    components.partner_controls(
+        territory,
+        state.year,
+        URL,
+        "Le pays ou le groupe de pays dont les produits les plus exposés cherchent "
         "d'autres marchés.",
     )
 

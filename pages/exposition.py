@@ -86,18 +86,7 @@ def controls(state: ExpositionState) -> None:
             "elasticity": float(state.elasticity),
         }
     )
-    level_col, code_col, year_col, partner_col = st.columns([1.1, 2, 0.8, 2])
-    components.territory_pickers(
-        level_col, code_col, territory, URL.prefix, URL.on_level(), URL.on_territory()
-    )
-    components.year_select(year_col, URL.key("year"), URL.on_fields("year"))
-    partner_col.selectbox(
-        "Partenaire",
-        list(partners.partner_choices()),
-        format_func=lambda code: partners.partner_label(code, state.year),
-        key=URL.key("partner"),
-        on_change=URL.on_fields("partner"),
-    )
+    components.partner_controls(territory, state.year, URL)
 
 
 def scenario_controls() -> None:
