@@ -9,6 +9,7 @@ read-only: ingest and the demo generator write local folders only.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
@@ -68,21 +69,33 @@ def s3_secret_sql(env: Mapping[str, str]) -> str | None:
     return f"CREATE OR REPLACE SECRET comext_s3 (TYPE s3, {', '.join(parts)})"
 
 
+# DuckDB's words for a missing file: an HTTP status of 404 (its message quotes "HTTP 404"), or an
+# S3 listing that found nothing. Never a bare "404" anywhere in the message: the URL it quotes
+# may hold it (a port such as 127.0.0.1:40412), and a timeout would then read as "no dataset".
+_NOT_FOUND = re.compile(r"\(HTTP 404\b|HTTP 404 Not Found|No files found that match")
+
+
+def is_not_found(error: duckdb.Error) -> bool:
+    """True when DuckDB's error says the file does not exist (not that the store failed)."""
+    if isinstance(error, duckdb.HTTPException) and getattr(error, "status_code", None):
+        return error.status_code == 404
+    return bool(_NOT_FOUND.search(str(error)))
+
+
 def join(location: str, relative: str) -> str:
     return f"{location.rstrip('/')}/{relative}"
 
 
 def read_manifest(con: duckdb.DuckDBPyConnection, location: str) -> store.Manifest | None:
-    """The manifest at `location`/dataset.json; None when the server has none (404)."""
+    """The manifest at `location`/dataset.json; None when the server has none (404).
+
+    Any other failure (a timeout, a 500, a refused connection) raises RemoteError: the caller
+    keeps the version it read before, instead of taking the dataset for empty."""
     url = join(location, store.MANIFEST)
     try:
         rows = con.execute("SELECT content FROM read_text(?)", [url]).fetchall()
-    except duckdb.HTTPException as error:
-        if getattr(error, "status_code", None) == 404 or "404" in str(error):
-            return None
-        raise RemoteError(f"Lecture impossible de {url} : {error}") from error
-    except duckdb.IOException as error:
-        if "No files found" in str(error) or "404" in str(error):
+    except (duckdb.HTTPException, duckdb.IOException) as error:
+        if is_not_found(error):
             return None
         raise RemoteError(f"Lecture impossible de {url} : {error}") from error
     return store.Manifest.from_json(rows[0][0]) if rows else None

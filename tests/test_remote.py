@@ -78,6 +78,36 @@ def test_a_new_remote_manifest_is_picked_up(
     assert queries.available_years() == [2019]
 
 
+@pytest.mark.parametrize("fault", ["error", "stall"])
+def test_a_failing_store_keeps_the_dataset_already_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fault: str
+) -> None:
+    """A 500 or a timeout is no « dataset gone », even when the URL holds "404" (as a port
+    such as :40412 may: the chaos run once showed « Le jeu de données est vide » so)."""
+    folder = tmp_path / "store-404"
+    write_dataset(random_trade(6, n=200), folder)
+    monkeypatch.setattr(db, "REMOTE_REFRESH_S", 1e-9)  # re-read the manifest at every access
+    monkeypatch.setattr(db, "REMOTE_HTTP_TIMEOUT_S", 1)
+    monkeypatch.setattr(db, "REMOTE_HTTP_RETRIES", 0)
+    with serve(tmp_path) as server:
+        monkeypatch.setenv(config.ENV_DATA_DIR, f"{server.url}/store-404")
+        try:
+            db.reset()
+            read = db.manifest()
+            assert read is not None and read.years == [2023, 2024]
+            server.faults.set(fault)
+            with pytest.raises(remote.RemoteError):
+                remote.read_manifest(db.cursor(), f"{server.url}/store-404")
+            for _ in range(3):  # each access starts a refresh, which fails
+                assert db.manifest() == read
+            assert queries.available_years() == [2023, 2024]
+            server.faults.set("ok")
+            assert remote.read_manifest(db.cursor(), f"{server.url}/store-404/absent") is None
+        finally:
+            server.faults.set("ok")
+            db.reset()
+
+
 def test_s3_settings_come_from_the_environment() -> None:
     assert remote.s3_secret_sql({}) is None
     sql = remote.s3_secret_sql(
