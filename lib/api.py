@@ -11,7 +11,7 @@ Answers:
   as null), beside `table`, `parametres` (the validated parameters), `territoire`, `periode`,
   `page` (the page showing it), `version` and `date_version` of the dataset, and
   `donnees_demonstration`;
-- `format=csv`: the very bytes of the page's download and of the CLI (`export.to_csv_bytes`).
+- `format=csv`: the very bytes of the page's download and of the CLI (`csvfile.to_csv_bytes`).
 
 Like the Données download (lib/download.py), parameters follow the pages' rules, but where a
 page would fall back to a default with a notice, the API refuses: 400 with the notices.
@@ -47,7 +47,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from lib import columns, db, evolution, export, filenames, ratelimit, store, tables, urlstate
+from lib import columns, csvfile, db, evolution, filenames, ratelimit, store, tables, urlstate
 from lib.territory import Territory
 
 PREFIX = "/api/v1"
@@ -292,7 +292,7 @@ def table_answer(name: str, params: dict[str, list[str]], if_none_match: str | N
         scope = tables.period(table, state)
         file_name = filenames.csv_name(name, table.territory(state), scope.slug)
         headers["Content-Disposition"] = f'attachment; filename="{file_name}"'
-        return Response(export.to_csv_bytes(frame), media_type="text/csv", headers=headers)
+        return Response(csvfile.to_csv_bytes(frame), media_type="text/csv", headers=headers)
     return JSONResponse(_table_body(table, state, frame, manifest), headers=headers)
 
 
@@ -322,7 +322,7 @@ def index_answer(params: dict[str, list[str]], if_none_match: str | None) -> Res
     rows = [table_row(table) for table in tables.TABLES.values()]
     if form == "csv":
         frame = pd.DataFrame(rows)
-        return Response(export.to_csv_bytes(frame), media_type="text/csv", headers=headers)
+        return Response(csvfile.to_csv_bytes(frame), media_type="text/csv", headers=headers)
     body = {
         "api": "Commerce extérieur des territoires, API en lecture seule",
         "openapi": OPENAPI_PATH,

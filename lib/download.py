@@ -49,7 +49,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from lib import db, export, filenames, formatting, headings, periods, queries, urlstate, workbook
+from lib import csvfile, db, filenames, formatting, headings, periods, queries, urlstate, workbook
 from lib.domain import DataFilter
 
 PATH = "/telecharger/donnees.csv"
@@ -178,7 +178,7 @@ def csv_bytes(data_filter: DataFilter) -> bytes:
     try:
         path = write_csv_file(data_filter)
     except (db.QueryTimeout, db.DataUnavailable) as timeout:
-        return export.to_csv_bytes(pd.DataFrame({"erreur": [str(timeout)]}))
+        return csvfile.to_csv_bytes(pd.DataFrame({"erreur": [str(timeout)]}))
     try:
         return path.read_bytes()
     finally:

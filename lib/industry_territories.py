@@ -15,7 +15,7 @@ The seed fiches list « Principaux Territoires d'Industrie du département* », 
 - otherwise the lists printed in the five seed fiches (`data/ref/territoires_industrie_seeds.csv`,
   with the publication and file as their source).
 
-Hostile content is data: the names are stored through lib.export.to_csv_bytes (formula-like
+Hostile content is data: the names are stored through lib.csvfile.to_csv_bytes (formula-like
 cells neutralised) and the pages show them through lib.text.plain.
 """
 
@@ -35,7 +35,7 @@ from typing import BinaryIO
 
 import pandas as pd
 
-from lib import config, export, refs, store
+from lib import config, csvfile, refs, store
 from lib.readers.encodings import detect_encoding, ensure_codec
 
 SEEDS_FILE = config.REF_DIR / "territoires_industrie_seeds.csv"
@@ -208,7 +208,7 @@ def import_file(
     lists["source"] = f"fichier de l'ANCT « {name} », importé le {day}"
     folder = Path(data_dir)
     with store.writer_lock(folder):
-        store._write_durably(folder / STORED_FILE, export.to_csv_bytes(lists).decode("utf-8"))
+        store._write_durably(folder / STORED_FILE, csvfile.to_csv_bytes(lists).decode("utf-8"))
     return Imported(
         path=folder / STORED_FILE,
         departements=lists["dept"].nunique(),

@@ -3,7 +3,7 @@ read-only API serves (lib/api.py), and the functions the pages call to build tho
 
 A page's download, the API's CSV and the CLI's files are one and the same bytes because they
 are built by one function here (or the lib function it names) and written by
-`export.to_csv_bytes`. Where a page used to trim or complete a frame before its download
+`csvfile.to_csv_bytes`. Where a page used to trim or complete a frame before its download
 (flows shown, product names, a link column, one flow of a ranking), that step lives here now,
 and the page calls it.
 

@@ -21,10 +21,10 @@ from streamlit.delta_generator import DeltaGenerator
 
 from lib import (
     config,
+    csvfile,
     db,
     demo,
     display,
-    export,
     flows,
     headings,
     mapping,
@@ -436,7 +436,7 @@ def download_buttons(
     filenames.TableFileName: the workbook's heading reads its parts)."""
     st.download_button(
         f"{label} (CSV)",
-        export.to_csv_bytes(table),
+        csvfile.to_csv_bytes(table),
         file_name=file_name,
         mime="text/csv",
         key=f"csv-{key}",

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from lib import comparison, config, db, export, formatting, sections
+from lib import comparison, config, csvfile, db, formatting, sections
 from lib.territory import Territory
 from pages.on_demand import RUNS_KEY
 from tests.apptables import meur, numbers, open_tables, page_csvs, record_csvs
@@ -52,11 +52,11 @@ def test_three_departements_side_by_side(monkeypatch: pytest.MonkeyPatch) -> Non
     ]
     # The tables are lib.comparison's (their CSVs, byte for byte)…
     csvs = page_csvs(at, recorded)
-    assert csvs["comparison-kpis"] == export.to_csv_bytes(figures)
+    assert csvs["comparison-kpis"] == csvfile.to_csv_bytes(figures)
     partners = comparison.top_partners(DEPTS, 2024)
     exports = partners[partners["flow"] == "export"].reset_index(drop=True)
-    assert csvs["comparison-country-export"] == export.to_csv_bytes(exports)
-    assert csvs["comparison-evolution"] == export.to_csv_bytes(comparison.evolution(DEPTS))
+    assert csvs["comparison-country-export"] == csvfile.to_csv_bytes(exports)
+    assert csvs["comparison-evolution"] == csvfile.to_csv_bytes(comparison.evolution(DEPTS))
     # …and their grids show them: a territory per row, euros in M€ to one decimal.
     grids = open_tables(at, "comparison-kpis", "comparison-country-export")
     kpis = grids["comparison-kpis"]

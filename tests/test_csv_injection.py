@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lib import config, export, figures, queries
+from lib import config, csvfile, export, figures, queries
 from lib.domain import DataFilter
 from lib.territory import FRANCE, Territory
 from tests.test_quarters import quarterly
@@ -105,9 +105,9 @@ def test_fiche_downloads_have_no_formula(hostile: Path) -> None:
     for territory in (MAYENNE, Territory("region", "52"), FRANCE):
         tables = export.tables(territory, 2024, 25)
         for name, table in tables.items():
-            _check(export.to_csv_bytes(table).decode("utf-8"), f"{territory}/{name}")
+            _check(csvfile.to_csv_bytes(table).decode("utf-8"), f"{territory}/{name}")
         # the products table holds every hostile product code and its name (the code itself)
-        products = _cells(export.to_csv_bytes(tables["products.csv"]).decode("utf-8"))
+        products = _cells(csvfile.to_csv_bytes(tables["products.csv"]).decode("utf-8"))
         assert {"'" + c for c in HOSTILE} <= set(products)
 
 
@@ -134,7 +134,7 @@ def test_ordinary_cells_are_written_as_before(use_dataset) -> None:
 
     use_dataset(HAND_MADE)
     for name, table in export.tables(MAYENNE, 2024, 5).items():
-        assert export.to_csv_bytes(table) == table.to_csv(index=False, lineterminator="\n").encode(
+        assert csvfile.to_csv_bytes(table) == table.to_csv(index=False, lineterminator="\n").encode(
             "utf-8"
         ), name
 
@@ -146,7 +146,7 @@ def test_to_csv_bytes_cases() -> None:
             "value": [-12.5, 1.0, math.nan, 3.0, -0.5, 2.0, 1e20, -1.0, 0.0],
         }
     )
-    lines = export.to_csv_bytes(frame).decode("utf-8").split("\n")
+    lines = csvfile.to_csv_bytes(frame).decode("utf-8").split("\n")
     assert lines == [
         "code,value",
         '"\'=1+1",-12.5',

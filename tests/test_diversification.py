@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lib import cache, diversification, export, exposure, queries, refs
+from lib import cache, csvfile, diversification, export, exposure, queries, refs
 from lib.territory import FRANCE, Territory
 from tests.conftest import rows
 from tests.test_properties import PROPERTY_SETTINGS, dataset
@@ -664,7 +664,7 @@ def test_cli_writes_the_three_tables(use_dataset, tmp_path: Path, capsys) -> Non
     assert_tables_match(similar, oracle_similar(frame, dept("53"), 2024), ["code", "name"])
     # The same bytes as the page's downloads (to_csv_bytes of the lib's tables).
     for name, table in diversification.tables(dept("53"), 2024, "US").items():
-        assert (tmp_path / name).read_bytes() == export.to_csv_bytes(table)
+        assert (tmp_path / name).read_bytes() == csvfile.to_csv_bytes(table)
     header = (tmp_path / "alternative_markets.csv").read_text(encoding="utf-8").splitlines()[0]
     assert header == ",".join(diversification.ALTERNATIVE_COLUMNS)
 

@@ -16,7 +16,7 @@ import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from lib import config, db, diversification, export, queries, refs, sections
+from lib import config, csvfile, db, diversification, queries, refs, sections
 from lib.territory import Territory
 from tests.test_pages import APP, TIMEOUT, open_page
 
@@ -132,7 +132,7 @@ def test_the_downloads_are_the_tables_of_lib_diversification(monkeypatch) -> Non
     }
     assert set(files) == set(expected)
     for name, table in expected.items():
-        assert files[name] == export.to_csv_bytes(table), name
+        assert files[name] == csvfile.to_csv_bytes(table), name
     header = files["alternative_markets_dept_42_2024_US.csv"].decode().splitlines()[0]
     assert header.split(",") == diversification.ALTERNATIVE_COLUMNS
     header = files["diversification_dept_42_2024.csv"].decode().splitlines()[0]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lib import config, db, evolution, evolution_figures, export, refs, urlstate
+from lib import config, csvfile, db, evolution, evolution_figures, refs, urlstate
 from lib.domain import EvolutionState
 from lib.territory import FRANCE, Territory
 from pages.on_demand import RUNS_KEY
@@ -175,9 +175,9 @@ def test_the_page_shows_lib_evolution_s_tables_and_links(demo, monkeypatch) -> N
     # The tables are lib.evolution's (their CSVs, byte for byte), each country with its page.
     csvs = page_csvs(at, recorded)
     series = evolution.series(MAYENNE, 2016)
-    assert csvs["evolution-index"] == export.to_csv_bytes(series)
+    assert csvs["evolution-index"] == csvfile.to_csv_bytes(series)
     pages = [f"/pays?code={code}&annee=2024&flux=export" for code in countries["code"]]
-    assert csvs["evolution-country"] == export.to_csv_bytes(countries.assign(page=pages))
+    assert csvs["evolution-country"] == csvfile.to_csv_bytes(countries.assign(page=pages))
     # The grid shows them, in M€ to one decimal, the pages as links.
     shown = open_tables(at, "evolution-country")["evolution-country"]
     assert list(shown["Code"]) == list(countries["code"])

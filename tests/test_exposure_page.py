@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lib import config, db, export, exposure, formatting, sections
+from lib import config, csvfile, db, exposure, formatting, sections
 from lib.territory import FRANCE, Territory
 from pages.on_demand import RUNS_KEY
 from tests.apptables import meur, numbers, open_tables, page_csvs, record_csvs
@@ -96,11 +96,11 @@ def test_the_tables_are_lib_exposure_s(monkeypatch: pytest.MonkeyPatch) -> None:
     # The tables are lib.exposure's (their CSVs, byte for byte; the CLI writes the same).
     csvs = page_csvs(at, recorded)
     expected = exposure.tables(LOIRE, 2024, "CN")
-    assert csvs["exposure-value"] == export.to_csv_bytes(expected["exposure.csv"])
+    assert csvs["exposure-value"] == csvfile.to_csv_bytes(expected["exposure.csv"])
     by_dept = exposure.exposure_by_dept(2024, "CN")
-    assert csvs["exposure-map"] == export.to_csv_bytes(by_dept)
+    assert csvs["exposure-map"] == csvfile.to_csv_bytes(by_dept)
     scenario = exposure.tariff_scenario(LOIRE, 2024, "CN", 10, 5.0)
-    assert csvs["scenario"] == export.to_csv_bytes(scenario)
+    assert csvs["scenario"] == csvfile.to_csv_bytes(scenario)
     # The map's grid shows every département, euros in M€ to one decimal.
     grid = open_tables(at, "exposure-map")["exposure-map"]
     assert list(grid["Département"]) == list(by_dept["dept"])

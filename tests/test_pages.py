@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import config, db, export
+from lib import config, csvfile, db, export
 from lib.territory import Territory
 from tests.apptables import meur, number, numbers, open_tables, page_csvs, record_csvs
 
@@ -168,7 +168,7 @@ def test_fiche_downloads_are_the_export_tables(
     # byte (the link columns to other pages are shown beside the grid, never in its CSV).
     csvs = page_csvs(at, recorded)
     for key, name in KEYS.items():
-        assert csvs[key] == export.to_csv_bytes(expected[name]), name
+        assert csvs[key] == csvfile.to_csv_bytes(expected[name]), name
     # Its grid shows the same rows, in M€ to one decimal.
     grid = open_tables(at, "products")["products"]
     products = expected["products.csv"]

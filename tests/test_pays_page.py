@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from lib import config, country_view, db, export, formatting, sections
+from lib import config, country_view, csvfile, db, formatting, sections
 from lib.territory import Territory
 from pages.on_demand import RUNS_KEY
 from tests.apptables import meur, numbers, open_tables, page_csvs, record_csvs
@@ -47,9 +47,9 @@ def test_the_united_states_page(monkeypatch: pytest.MonkeyPatch) -> None:
     # The tables are lib.country_view's (their CSVs, byte for byte)…
     csvs = page_csvs(at, recorded)
     by_dept = country_view.by_dept("US", 2024)
-    assert csvs["country-depts"] == export.to_csv_bytes(by_dept)
-    assert csvs["country-products"] == export.to_csv_bytes(country_view.products("US", 2024))
-    assert csvs["country-evolution"] == export.to_csv_bytes(country_view.evolution("US"))
+    assert csvs["country-depts"] == csvfile.to_csv_bytes(by_dept)
+    assert csvs["country-products"] == csvfile.to_csv_bytes(country_view.products("US", 2024))
+    assert csvs["country-evolution"] == csvfile.to_csv_bytes(country_view.evolution("US"))
     # …and the grids show them: every département, euros in M€ to one decimal.
     grid = open_tables(at, "country-depts")["country-depts"]
     assert list(grid["Département"]) == list(by_dept["dept"])
@@ -79,7 +79,7 @@ def test_the_fiche_shows_its_partners_on_a_world_map_linked_to_their_pages(
     subheaders = [s.value for s in at.subheader]
     assert any(s.startswith("Les pays partenaires dans le monde, Mayenne") for s in subheaders)
     world = country_view.territory_partners(Territory("dept", "53"), 2024)
-    assert page_csvs(at, recorded)["world"] == export.to_csv_bytes(world)  # no links in it
+    assert page_csvs(at, recorded)["world"] == csvfile.to_csv_bytes(world)  # no links in it
     grids = open_tables(at, "world", "partners")
     linked = grids["world"]
     assert list(linked["Pays"]) == list(world["country"])

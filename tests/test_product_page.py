@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from lib import export, formatting, product_view, sections, urlstate
+from lib import csvfile, formatting, product_view, sections, urlstate
 from lib.domain import ProductState
 from lib.territory import Territory
 from pages.on_demand import RUNS_KEY
@@ -50,9 +50,9 @@ def test_a_product_with_a_departement_shows_its_share_of_france(
     # The tables are lib.product_view's (their CSVs, byte for byte, without the links)…
     csvs = page_csvs(at, recorded)
     by_dept = product_view.by_dept("C21Z", 2024, "export")
-    assert csvs["product-depts-all"] == export.to_csv_bytes(by_dept)
+    assert csvs["product-depts-all"] == csvfile.to_csv_bytes(by_dept)
     partners = product_view.partners("C21Z", 2024, "export", MAYENNE)
-    assert csvs["product-partners"] == export.to_csv_bytes(partners)
+    assert csvs["product-partners"] == csvfile.to_csv_bytes(partners)
     # …and the grid shows every département, in M€ to one decimal, each linked to its fiche.
     shown = open_tables(at, "product-depts-all")["product-depts-all"]
     assert list(shown["Département"]) == list(by_dept["dept"])

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from lib import comparison, config, db, export
+from lib import comparison, config, csvfile, db
 from lib.territory import Territory
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_explorer import wait_for_app
@@ -74,4 +74,4 @@ def test_compare_two_departements(page, app_url: str, same_dataset) -> None:
     download = download_info.value
     assert download.suggested_filename == "comparaison_chiffres_cles_dept_53-61_2024.csv"
     expected = comparison.key_figures([Territory("dept", "53"), Territory("dept", "61")], 2024)
-    assert Path(download.path()).read_bytes() == export.to_csv_bytes(expected)
+    assert Path(download.path()).read_bytes() == csvfile.to_csv_bytes(expected)

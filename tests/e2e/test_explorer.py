@@ -19,7 +19,7 @@ import pytest
 import shapely.geometry
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from lib import config, db, export, store
+from lib import config, csvfile, db, export, store
 from lib.territory import Territory
 from tests.e2e.conftest import download_from_link, screenshot
 
@@ -199,7 +199,7 @@ def test_partner_csv_download_matches_lib_export(page, app_url: str, same_datase
         button.click()
     download = download_info.value
     content = Path(download.path()).read_bytes()
-    expected = export.to_csv_bytes(export.tables(Territory("dept", "53"), 2024, 8)["partners.csv"])
+    expected = csvfile.to_csv_bytes(export.tables(Territory("dept", "53"), 2024, 8)["partners.csv"])
     assert content == expected
     rows = list(csv.DictReader(io.StringIO(content.decode("utf-8"))))
     assert len(rows) == 8

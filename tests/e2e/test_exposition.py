@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from lib import config, db, domain, export, exposure, formatting
+from lib import config, csvfile, db, domain, exposure, formatting
 from lib.territory import Territory
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_explorer import MAP_FRAME, _text, click_departement, wait_for_app
@@ -103,7 +103,7 @@ def test_exposition_partner_rate_map_click_and_dependency_csv(
     assert download.suggested_filename == "dependances_dept_69_2024.csv"
     content = Path(download.path()).read_bytes()
     expected = exposure.dependency(rhone, 2024)
-    assert content == export.to_csv_bytes(expected)
+    assert content == csvfile.to_csv_bytes(expected)
     rows = list(csv.DictReader(io.StringIO(content.decode("utf-8"))))
     assert list(rows[0]) == DEPENDENCY_COLUMNS
     assert len(rows) == len(expected) > 0
