@@ -22,15 +22,15 @@ $(STAMP): requirements.txt
 
 # Builds the synthetic demonstration dataset only when no dataset exists yet.
 dataset: venv
-	$(PY) -m lib.demo --if-missing
+	$(PY) -m lib.sources.demo --if-missing
 
 data: venv
-	$(PY) -m lib.demo
+	$(PY) -m lib.sources.demo
 
 run: dataset pdf-printer
 	$(VENV)/bin/streamlit run serve.py --server.port $(PORT)
 
-# The fiche's PDF is printed by Chromium (lib/fiche_pdf.py), installed here when missing; if it
+# The fiche's PDF is printed by Chromium (lib/fiche/as_pdf.py), installed here when missing; if it
 # cannot be, the app still runs, serves the fiche in HTML and says why the PDF is unavailable.
 pdf-printer:
 	@bash scripts/ensure_chromium.sh || echo "Chromium n'a pas pu être installé : la fiche PDF sera indisponible (la version HTML reste proposée)."

@@ -1,20 +1,20 @@
 """The app as served on a network: `streamlit run serve.py` (same options as streamlit_app.py).
 
 `streamlit run` finds the `st.App` below and serves streamlit_app.py through it, with
-lib/webguard.py in front of every request: security headers (no framing by another site, no
+lib/web/webguard.py in front of every request: security headers (no framing by another site, no
 MIME sniffing) and a French page for the URLs refused as too long (414, or uvicorn's own 400).
-It also serves the Données CSV from a route of its own (lib/download.py: streamed from a file
-DuckDB writes, never held in memory); the Données page links to it. lib/open_data.py serves the
+It also serves the Données CSV from a route of its own (lib/web/download.py: streamed from a file
+DuckDB writes, never held in memory); the Données page links to it. lib/web/open_data.py serves the
 whole dataset as open-data files under /telecharger/, after it so that /telecharger/donnees.csv
-stays lib/download.py's. The read-only API, `/api/v1/<table>` (lib/api.py), serves every table
+stays lib/web/download.py's. The read-only API, `/api/v1/<table>` (lib/web/api.py), serves every table
 of the pages in JSON or CSV, described at /api/v1/openapi.json.
-Uploads are an administrator's act at the protocol too (lib/uploadgate.py): UploadGuard refuses
+Uploads are an administrator's act at the protocol too (lib/web/uploadgate.py): UploadGuard refuses
 (403, French) an upload from any other session before its body is read, and
 components.install_upload_gate gives such a session no upload URL. SessionLimits bounds the
 sessions a process holds, in all and per client address, with a French page beyond
-(lib/sessionlimits.py); components.install_session_bounds the reruns a session may ask for.
+(lib/web/sessionlimits.py); components.install_session_bounds the reruns a session may ask for.
 PageScript puts the app's history script (.streamlit/history.js: Back and Forward) first in the
-page's HTML, before Streamlit's code writes the first address (lib/pagescript.py).
+page's HTML, before Streamlit's code writes the first address (lib/web/pagescript.py).
 `uvicorn serve:app` works too.
 
 Streamlit's query-string guard is also installed here, before the first request is served, so
@@ -29,11 +29,11 @@ from pathlib import Path
 import streamlit as st
 from starlette.middleware import Middleware
 
-from lib import api, download, open_data
-from lib.pagescript import PageScript
-from lib.sessionlimits import SessionLimits
-from lib.uploadgate import UploadGuard
-from lib.webguard import SecurityHeaders, install_french_refusals
+from lib.web import api, download, open_data
+from lib.web.pagescript import PageScript
+from lib.web.sessionlimits import SessionLimits
+from lib.web.uploadgate import UploadGuard
+from lib.web.webguard import SecurityHeaders, install_french_refusals
 from pages import components
 
 components.install_query_string_guard()

@@ -1,5 +1,5 @@
 """Commerce extérieur des territoires — the app's script (`streamlit run streamlit_app.py`, or
-`streamlit run serve.py` for the same app behind the security headers of lib/webguard.py).
+`streamlit run serve.py` for the same app behind the security headers of lib/web/webguard.py).
 
 Pages live at stable paths: / (Carte), /fiche, /exposition, /diversifier, /donnees, /api,
 /importer. Each page runs within components.query_time_limit: a query interrupted after 10 s
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from lib import admin
+from lib.web import admin
 from pages import access, components
 
 st.set_page_config(

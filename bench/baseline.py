@@ -2,7 +2,7 @@
 
 Loaded once with pyarrow (codes as `category`, year int16, month int8, values float64), then
 every view is computed as a pandas user without DuckDB would write it: a boolean filter on
-year and départements, then `groupby`. The results have the shape of `lib.queries`' frames so
+year and départements, then `groupby`. The results have the shape of `lib.data.queries`' frames so
 that the two can be compared cell by cell.
 """
 
@@ -19,10 +19,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from bench.workload import Draw, comparisons
-from lib import flows, refs, store
-from lib.domain import OTHERS
-from lib.queries import HIGHLIGHTED_LINKS, kpi_table
-from lib.territory import FRANCE, Territory
+from lib.core import flows, refs
+from lib.core.states import OTHERS
+from lib.core.territory import FRANCE, Territory
+from lib.data import store
+from lib.data.queries import HIGHLIGHTED_LINKS, kpi_table
 
 CODE_COLUMNS = ["flow", "dept", "product", "country"]
 NAME_OF_CODE = {flow.code: flow.name for flow in flows.FLOWS}  # `flow` of the outputs
@@ -73,7 +74,7 @@ def kpis(frame: pd.DataFrame, territory: Territory, year: int) -> pd.DataFrame:
     regional = None
     if region is not None:
         regional = own if region == territory else _flow_sums(year_rows, region.depts)
-    # The sums are pandas'; only the assembly of the rows is shared with lib.queries.
+    # The sums are pandas'; only the assembly of the rows is shared with lib.data.queries.
     return kpi_table(own, national, regional)
 
 

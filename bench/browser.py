@@ -73,9 +73,11 @@ from urllib.parse import urlencode
 import numpy as np
 
 from bench import cluster, generate, report
-from lib import sections, store, urlstate
-from lib.domain import ComparisonState, DataFilter, FicheState, MapState, ProductState
-from lib.territory import FRANCE, Territory, parse_territory
+from lib.core import sections
+from lib.core.states import ComparisonState, DataFilter, FicheState, MapState, ProductState
+from lib.core.territory import FRANCE, Territory, parse_territory
+from lib.data import store
+from lib.web import urlstate
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Debian's Chromium as the e2e tests launch it (tests/e2e/conftest.py): no sandbox (root in a
@@ -260,7 +262,7 @@ FLOOR_REDRAWN_JS = f"""(before) => {{
   return ready ? {{...s, ran: window.benchRan}} : false;
 }}"""
 FLOOR_BARS = 10  # bench/floor/floor_app.py's BARS
-PRODUCT = "C21Z"  # pharmaceutical products: the Produit page's own example (lib/urlstate.py)
+PRODUCT = "C21Z"  # pharmaceutical products: the Produit page's own example (lib/web/urlstate.py)
 COUNTRY = "US"
 COMPARED = ("53", "35")  # Mayenne and Ille-et-Vilaine
 

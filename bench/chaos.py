@@ -14,13 +14,13 @@ over the customs files an import brings). One fault is injected at a time:
 
 - kill: one app process SIGKILLed under load, restarted a few seconds later as a supervisor
   (systemd's Restart=always) would; the visitors on it must get their next page from the other;
-- import: an import (`python -m lib.ingest`, customs files in the published layout, 2024
-  exports ×1.07 and imports ×1.05) then a rollback (`python -m lib.store rollback`) under load:
+- import: an import (`python -m lib.sources.ingest`, customs files in the published layout, 2024
+  exports ×1.07 and imports ×1.05) then a rollback (`python -m lib.data.store rollback`) under load:
   each page shows the old or the new figures, never an error nor a mix, and every process
   shows the new figures once the command returns (then the old ones after the rollback);
 - damaged: a Parquet file of the current version truncated in place: the pages that need it
-  say « Données endommagées » in French, the others keep working, `python -m lib.store check`
-  names the file (exit status 1), `python -m lib.store rollback` brings the previous version;
+  say « Données endommagées » in French, the others keep working, `python -m lib.data.store check`
+  names the file (exit status 1), `python -m lib.data.store rollback` brings the previous version;
 - disk: imports under a file-size limit (RLIMIT_FSIZE in the child, as `ulimit -f`; a write
   beyond it fails as on a full disk), one failing while the new version is written, one while
   the customs files are extracted: refused in French, the previous version whole and served,
@@ -69,8 +69,10 @@ from bench import cluster as clusters
 from bench import httpserver, procstat
 from bench.load import run_sync, session_counts
 from bench.streamlit_client import StreamlitSession
-from lib import config, db, sessionlimits, store, urlstate
-from lib.territory import Territory
+from lib.core import config
+from lib.core.territory import Territory
+from lib.data import db, store
+from lib.web import sessionlimits, urlstate
 
 ROOT = config.ROOT
 DEFAULT_OUT = ROOT / "bench" / "results" / "chaos.json"
@@ -93,7 +95,7 @@ IMPORT_YEAR = 2024
 FACTORS = {"E": 1.07, "I": 1.05}  # what the import does to the year's values
 DAMAGED_FILE = "annual.parquet"  # the file of IMPORT_YEAR truncated (the fiche's key figures)
 DISK_LIMIT_BYTES = 256 * 1024  # RLIMIT_FSIZE of the import's process
-# Every visitor comes from 127.0.0.1: the session bounds (lib/sessionlimits.py) are lifted.
+# Every visitor comes from 127.0.0.1: the session bounds (lib/web/sessionlimits.py) are lifted.
 UNBOUNDED = {sessionlimits.ENV_MAX_SESSIONS: "0", sessionlimits.ENV_PER_ADDRESS: "0"}
 # French messages a page may show instead of its figures, by fault (an error alert's text).
 DAMAGED_NOTICE = "Données endommagées"
@@ -692,7 +694,7 @@ async def fault_import(ctx: Context) -> Outcome:
     async def script() -> None:
         await asyncio.sleep(seconds * 0.3)
         marks["import"] = crowd.now()
-        done = await command(ctx, ["lib.ingest", *map(str, files), "--data-dir", str(data)])
+        done = await command(ctx, ["lib.sources.ingest", *map(str, files), "--data-dir", str(data)])
         outcome.commands.append(done.to_json())
         marks["imported"] = crowd.now()
         outcome.facts["all_processes_new_after_import_s"] = rounded(
@@ -702,7 +704,7 @@ async def fault_import(ctx: Context) -> Outcome:
         imported = marks["imported"]
         await until(lambda: any(p.at > imported and p.detail == "new" for p in pages_of(crowd)))
         marks["rollback"] = crowd.now()
-        done = await command(ctx, ["lib.store", "rollback", "--data-dir", str(data)])
+        done = await command(ctx, ["lib.data.store", "rollback", "--data-dir", str(data)])
         outcome.commands.append(done.to_json())
         marks["rolled_back"] = crowd.now()
         outcome.facts["all_processes_old_after_rollback_s"] = rounded(
@@ -754,7 +756,7 @@ async def fault_damaged(ctx: Context) -> Outcome:
     # other files: a file hard-linked into both versions, damaged, would damage both.
     rows = await asyncio.to_thread(import_rows, data)
     files = await asyncio.to_thread(write_import, rows, ctx.workdir / "damaged" / "files")
-    done = await command(ctx, ["lib.ingest", *map(str, files), "--data-dir", str(data)])
+    done = await command(ctx, ["lib.sources.ingest", *map(str, files), "--data-dir", str(data)])
     outcome.commands.append(done.to_json())
     current = figures_after_import(old, rows)
     manifest = store.read_manifest(data)
@@ -782,18 +784,18 @@ async def fault_damaged(ctx: Context) -> Outcome:
                 p.at > at and p.kind == "ok" and p.year != IMPORT_YEAR for p in pages_of(crowd)
             )
         )
-        check = await command(ctx, ["lib.store", "check", "--data-dir", str(data)])
+        check = await command(ctx, ["lib.data.store", "check", "--data-dir", str(data)])
         outcome.commands.append(check.to_json())
         await asyncio.sleep(max(0.0, seconds * 0.6 - crowd.now()))
         marks["rollback"] = crowd.now()
-        rollback = await command(ctx, ["lib.store", "rollback", "--data-dir", str(data)])
+        rollback = await command(ctx, ["lib.data.store", "rollback", "--data-dir", str(data)])
         outcome.commands.append(rollback.to_json())
         marks["rolled_back"] = crowd.now()
         samples = [(depts[0], IMPORT_YEAR), (depts[-1], IMPORT_YEAR)]
         outcome.facts["all_processes_whole_after_rollback_s"] = rounded(
             await all_show(cluster.backend_urls(), old, samples, within_s=20)
         )
-        after = await command(ctx, ["lib.store", "check", "--data-dir", str(data)])
+        after = await command(ctx, ["lib.data.store", "check", "--data-dir", str(data)])
         outcome.commands.append(after.to_json())
         await asyncio.sleep(max(0.0, seconds - crowd.now()))
 
@@ -822,10 +824,10 @@ async def fault_damaged(ctx: Context) -> Outcome:
                 victim_rel in text.replace("\\", "") for text in notice_texts
             ),
             "pages of another year kept working meanwhile": other_year_ok > 0 or not during,
-            "lib.store check named the file, exit status 1": check.get("status") == 1
+            "lib.data.store check named the file, exit status 1": check.get("status") == 1
             and victim_rel in check.get("output", ""),
-            "lib.store rollback succeeded": rollback.get("status") == 0,
-            "lib.store check passes after the rollback": after.get("status") == 0,
+            "lib.data.store rollback succeeded": rollback.get("status") == 0,
+            "lib.data.store check passes after the rollback": after.get("status") == 0,
             "every process shows the year after the rollback": outcome.recovery_s is not None,
             "both app processes still run": all(p.popen.poll() is None for p in cluster.backends),
         }
@@ -870,7 +872,7 @@ async def fault_disk(ctx: Context) -> Outcome:
         await asyncio.sleep(seconds * 0.3)
         for stage, files in attempts.items():
             marks[f"import_failing_at_{stage}"] = crowd.now()
-            args = ["lib.ingest", *map(str, files), "--data-dir", str(data)]
+            args = ["lib.sources.ingest", *map(str, files), "--data-dir", str(data)]
             done = await command(ctx, args, file_size_limit(DISK_LIMIT_BYTES))
             outcome.commands.append(done.to_json())
             states.append(await asyncio.to_thread(state))
@@ -1070,7 +1072,7 @@ def source_dataset(data_dir: str | None, workdir: Path) -> Path:
     default = Path(config.data_dir())
     if not config.is_remote(str(default)) and (default / store.MANIFEST).exists():
         return default
-    from lib import demo
+    from lib.sources import demo
 
     built = workdir / "source"
     demo.build_demo(built)

@@ -1,7 +1,7 @@
 """Fresh processes of the benchmark, spawned by bench.run:
 
     python -m bench.child coldstart LEVEL CODE     import lib, compute one full fiche
-    python -m bench.child ingest CSV DATA_DIR      lib.ingest.ingest_files on one file
+    python -m bench.child ingest CSV DATA_DIR      lib.sources.ingest.ingest_files on one file
 
 Each prints one JSON line with its timings and its own peak resident memory (VmHWM, see
 bench.procstat: not ru_maxrss, which carries the parent's peak over). Nothing but the standard
@@ -22,9 +22,9 @@ def coldstart(level: str, code: str) -> dict[str, Any]:
     """The first full fiche of a new process, for the latest year (the page's default)."""
     start = time.perf_counter()
     from bench.workload import fiche
-    from lib import queries
-    from lib.territory import parse_territory
-    from lib.urlstate import TOP_DEFAULT
+    from lib.core.territory import parse_territory
+    from lib.data import queries
+    from lib.web.urlstate import TOP_DEFAULT
 
     imported = time.perf_counter()
     territory = parse_territory(level, None if level == "france" else code)
@@ -41,7 +41,7 @@ def coldstart(level: str, code: str) -> dict[str, Any]:
 
 def ingest(csv_path: str, data_dir: str) -> dict[str, Any]:
     """Ingest one customs file into `data_dir` with the project's importer."""
-    from lib.ingest import ingest_files
+    from lib.sources.ingest import ingest_files
 
     start = time.perf_counter()
     report = ingest_files([csv_path], data_dir)

@@ -3,7 +3,7 @@
     python -m bench.cluster --backends 2 --port 8501 [--host 127.0.0.1] [--data-dir DIR]
 
 (`make serve N=2`) starts N `streamlit run serve.py` processes (the app as `make run` serves it:
-streamlit_app.py behind lib/webguard.py) on the ports following `--port` (8502, 8503, …), all
+streamlit_app.py behind lib/web/webguard.py) on the ports following `--port` (8502, 8503, …), all
 reading the same dataset
 (`COMEXT_DATA_DIR`: a folder, or an https:// or s3:// location), and nginx on `--port` in front
 of them, configured from deploy/nginx.conf.template: websocket upgrade, and a cookie that pins
@@ -37,7 +37,8 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
 from bench.procstat import memory_bytes
-from lib import config, webguard
+from lib.core import config
+from lib.web import webguard
 
 ROOT = config.ROOT
 NGINX_TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
@@ -363,7 +364,7 @@ def start(
 
 @contextlib.contextmanager
 def asgi_server(routes: list) -> Iterator[str]:
-    """Starlette `routes` as serve.py mounts them (lib/webguard.py in front), served by uvicorn
+    """Starlette `routes` as serve.py mounts them (lib/web/webguard.py in front), served by uvicorn
     in a thread of this process on a free 127.0.0.1 port until the block ends: the base URL.
     For a route measured or tested alone (bench/csv_route.py, tests/servers.py)."""
     app = Starlette(routes=routes, middleware=[Middleware(webguard.SecurityHeaders)])
@@ -395,12 +396,12 @@ def running(data_dir: str | os.PathLike[str], backends: int = 1, **kwargs) -> It
 
 def _one_token_per_process() -> bool:
     """True when no administrator password is configured and imports are allowed: each app
-    process then makes its own one-time token (lib.admin), valid on that process only."""
+    process then makes its own one-time token (lib.web.admin), valid on that process only."""
     try:
-        from lib import admin
+        from lib.web import admin
 
         return admin.configured_password() is None and not admin.read_only()
-    except (ImportError, AttributeError):  # an older tree without lib.admin
+    except (ImportError, AttributeError):  # an older tree without lib.web.admin
         return False
 
 

@@ -2,7 +2,7 @@
 
     python -m bench.csv_route [--data-dir DIR] [--samples N] [--results JSON]
 
-The route of lib/download.py with lib/webguard.py in front, as serve.py mounts them, served by
+The route of lib/web/download.py with lib/web/webguard.py in front, as serve.py mounts them, served by
 uvicorn on 127.0.0.1 in a thread of this process, fetched with urllib:
 
 - **time to first byte** of one département × one year (drawn at random, seeded, after one
@@ -28,9 +28,11 @@ from typing import Any
 import numpy as np
 
 from bench import cluster, generate
-from lib import config, db, download, queries, refs
-from lib.domain import DataFilter
-from lib.territory import FRANCE, Territory
+from lib.core import config, refs
+from lib.core.states import DataFilter
+from lib.core.territory import FRANCE, Territory
+from lib.data import db, queries
+from lib.web import download
 
 TTFB_TARGET_MS = 30.0
 ROWS_PER_S_TARGET = 1_000_000

@@ -2,7 +2,7 @@
 
 Monthly rows (month 1-12) for 2015-2024, the 101 départements, the goods positions of
 `products.csv` and the partners of the demonstration dataset, about 55 million rows by default.
-It reuses the weights of `lib.demo` (département product profiles, gravity partners,
+It reuses the weights of `lib.sources.demo` (département product profiles, gravity partners,
 specialisations, national cycle) and adds what a monthly file has on top of an annual one:
 
 - each (département, flow) trades a number of product x partner pairs growing with its size
@@ -33,7 +33,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
-from lib import config, demo, store
+from lib.core import config
+from lib.data import store
+from lib.sources import demo
 
 SEED = 20_260_404
 YEARS: tuple[int, ...] = tuple(int(y) for y in demo.YEARS)

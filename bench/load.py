@@ -96,9 +96,10 @@ import numpy as np
 from bench import cluster as clusters
 from bench import procstat
 from bench.streamlit_client import HttpResponse, ProtocolError, Run, StreamlitSession, http_get
-from lib import api, config, refs, sessionlimits, tables, urlstate
-from lib.domain import MapState
-from lib.territory import FRANCE, Territory
+from lib.core import config, refs
+from lib.core.states import MapState
+from lib.core.territory import FRANCE, Territory
+from lib.web import api, registry, sessionlimits, urlstate
 
 ROOT = config.ROOT
 DEFAULT_OUT = ROOT / "bench" / "results" / "load.json"
@@ -126,7 +127,7 @@ VISIT = {
     "csv": "a CSV of the fiche downloaded",
     "exposition": "Exposition of the same territory (new tab)",
 }
-# Every client comes from 127.0.0.1: the bounds on sessions (lib/sessionlimits.py) are lifted,
+# Every client comes from 127.0.0.1: the bounds on sessions (lib/web/sessionlimits.py) are lifted,
 # so that the ramp measures the capacity, not the bound.
 UNBOUNDED = {sessionlimits.ENV_MAX_SESSIONS: "0", sessionlimits.ENV_PER_ADDRESS: "0"}
 FICHE_ACTIONS = ("open", "section", "top")  # each ends with a complete fiche (or its section)
@@ -572,8 +573,8 @@ def draw_api_target(rng: random.Random, years: Sequence[int]) -> tuple[str, str]
     """A random API address and its table: any table, its page's example parameters with a
     random département or région (never France: some tables are not shown for it), year and
     partner."""
-    table = rng.choice(list(tables.TABLES.values()))
-    params = tables.example(table.page)
+    table = rng.choice(list(registry.TABLES.values()))
+    params = registry.example(table.page)
     if "code" in params and table.page.name in ("fiche", "exposition", "evolution"):
         state = draw_state(rng, years)
         while state.territory == FRANCE:
@@ -1422,14 +1423,16 @@ def main(argv: list[str] | None = None) -> int:
     run_info = {"date": datetime.now(UTC).isoformat(timespec="seconds"), **machine()}
     with tempfile.TemporaryDirectory(prefix="comext-load-") as tmp:
         data_dir = args.data_dir
-        dataset = data_dir or "the demonstration dataset (python -m lib.demo), on local disk"
+        dataset = (
+            data_dir or "the demonstration dataset (python -m lib.sources.demo), on local disk"
+        )
         if data_dir is None and args.floor:  # the floor reads no data
             data_dir, dataset = str(Path(tmp) / "no-data"), "none (the floor reads no data)"
         elif data_dir is None:
             data_dir = str(Path(tmp) / "data")
             print("Building the demonstration dataset…", flush=True)
             subprocess.run(
-                [sys.executable, "-m", "lib.demo", "--data-dir", data_dir],
+                [sys.executable, "-m", "lib.sources.demo", "--data-dir", data_dir],
                 cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
             )  # fmt: skip
         # The app as it is now: the processes of every configuration run this copy, whatever

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.workload import PAGES, VIEWS
-from lib import config
+from lib.core import config
 
 DEFAULT_RESULTS = config.ROOT / "bench" / "results" / "latest.json"
 DEFAULT_DOC = config.ROOT / "docs" / "PERFORMANCE.md"

@@ -8,8 +8,8 @@
 2. Cold start: a new Python process imports lib and computes one full fiche (bench.child);
    wall time from spawn to exit, and the child's peak resident memory.
 3. Ingest: a customs CSV of 10 million rows (--smoke: 20 000) goes through
-   lib.ingest.ingest_files into a temporary folder, in a child process (median of 3).
-4. Every view of bench.workload runs through lib.queries (COMEXT_DATA_DIR set, lib.db.reset())
+   lib.sources.ingest.ingest_files into a temporary folder, in a child process (median of 3).
+4. Every view of bench.workload runs through lib.data.queries (COMEXT_DATA_DIR set, lib.data.db.reset())
    on seeded random draws, `--repeat` times each: p50 and p95.
 5. The same computations in plain pandas over the whole dataset held in memory (each draw
    once), compared with DuckDB's answers on every draw; the views of the pages added by
@@ -67,7 +67,8 @@ from bench import (
     workload,
 )
 from bench.workload import Draw
-from lib import cache, config, db, store
+from lib.core import config
+from lib.data import cache, db, store
 
 DEFAULT_DATA = generate.DEFAULT_OUT
 DEFAULT_OUT = report.DEFAULT_RESULTS
@@ -212,7 +213,7 @@ def ensure_dataset(data_dir: Path, rows: int) -> dict[str, Any]:
 @contextlib.contextmanager
 def dataset_env(data_dir: Path | str) -> Iterator[None]:
     """Point lib at `data_dir` (COMEXT_DATA_DIR, fresh connection), restored afterwards; the
-    cross-session cache of results off meanwhile (lib/cache.py): the views are timed as
+    cross-session cache of results off meanwhile (lib/data/cache.py): the views are timed as
     queries, each repetition computing its answer, never as cache hits."""
     before = os.environ.get(config.ENV_DATA_DIR)
     os.environ[config.ENV_DATA_DIR] = str(data_dir)
@@ -272,7 +273,7 @@ def cold_start(data_dir: Path, runs: int) -> dict[str, Any]:
 
 
 def ingest_throughput(rows: int, runs: int, scratch: Path) -> dict[str, Any]:
-    """Rows per second of lib.ingest.ingest_files on a generated customs CSV: the median of
+    """Rows per second of lib.sources.ingest.ingest_files on a generated customs CSV: the median of
     `runs` imports of the same file, each in a new process and into a new folder."""
     csv_path = scratch / "douane.csv"
     start = time.perf_counter()
@@ -318,7 +319,7 @@ def time_duckdb(
     traffic: httpserver.Traffic | None = None,
     label: str = "DuckDB",
 ) -> tuple[Timings, Answers, dict[str, list[tuple[int, int]]]]:
-    """Every view on every draw, `repeat` times, through lib.queries; answers of the 1st pass;
+    """Every view on every draw, `repeat` times, through lib.data.queries; answers of the 1st pass;
     with `traffic`, the (HTTP requests, bytes) of every timed call."""
     timings: Timings = {view: [] for view in workload.VIEWS}
     answers: Answers = {}

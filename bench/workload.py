@@ -21,27 +21,25 @@ from typing import Any
 
 import numpy as np
 
-from lib import (
-    comparison,
-    country_view,
-    diversification,
-    evolution,
-    exposure,
-    flows,
-    partners,
-    product_view,
-    queries,
-    refs,
-)
-from lib.domain import (
+from lib.core import flows, partners, refs
+from lib.core.states import (
     COMPARE_MAX,
     COMPARE_MIN,
     DEFAULT_PRODUCT,
     TARIFF_DEFAULT,
     ComparedLevel,
 )
-from lib.territory import FRANCE, Territory
-from lib.urlstate import TOP_DEFAULT, DataFilter
+from lib.core.territory import FRANCE, Territory
+from lib.data import (
+    comparison,
+    country_view,
+    diversification,
+    evolution,
+    exposure,
+    product_view,
+    queries,
+)
+from lib.web.urlstate import TOP_DEFAULT, DataFilter
 
 # View name -> what it stands for; the keys of `views` in the results.
 VIEWS: dict[str, str] = {
@@ -53,15 +51,15 @@ VIEWS: dict[str, str] = {
     "map_metrics": "Map, per-département metrics (queries.map_metrics)",
     "fiche": "Full fiche: every query of pages/fiche.py for one state",
     "export_csv": "Données CSV export of one département-year (queries.write_rows_csv)",
-    "evolution": "Évolution: every query of pages/evolution.py (lib.evolution; change between "
+    "evolution": "Évolution: every query of pages/evolution.py (lib.data.evolution; change between "
     "the last two years)",
-    "produit": "Produit: every query of pages/produit.py (lib.product_view)",
-    "pays": "Pays: every query of pages/pays.py (lib.country_view)",
-    "comparer": "Comparer: every query of pages/comparer.py for 2-4 territories (lib.comparison)",
-    "exposition": "Exposition: every query of pages/exposition.py (lib.exposure, dependency "
+    "produit": "Produit: every query of pages/produit.py (lib.data.product_view)",
+    "pays": "Pays: every query of pages/pays.py (lib.data.country_view)",
+    "comparer": "Comparer: every query of pages/comparer.py for 2-4 territories (lib.data.comparison)",
+    "exposition": "Exposition: every query of pages/exposition.py (lib.data.exposure, dependency "
     "included)",
     "diversifier": "Diversifier: every query of pages/diversifier.py, its sections open "
-    "(lib.diversification: markets, product space, similar territories)",
+    "(lib.data.diversification: markets, product space, similar territories)",
 }
 # The views that run every query of one page: the fiche's target (bench.report) applies.
 PAGES = ("fiche", "evolution", "produit", "pays", "comparer", "exposition", "diversifier")

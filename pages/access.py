@@ -1,4 +1,4 @@
-"""Administrator sessions on the Importer page (the rules live in lib/admin.py).
+"""Administrator sessions on the Importer page (the rules live in lib/web/admin.py).
 
 A session becomes administrator with the configured password, or with the process's one-time
 token (`/importer?jeton=…`, removed from the address at once), and stays so while it is active
@@ -13,7 +13,7 @@ import uuid
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from lib import admin, uploadgate
+from lib.web import admin, uploadgate
 
 SEEN = "admin-seen"  # monotonic time of the administrator's last action in this session
 SESSION_KEY = "admin-session-key"  # a random id of this browser session, for the limiter
@@ -34,14 +34,14 @@ def announce() -> None:
 
 
 def _streamlit_session() -> str | None:
-    """This session's Streamlit id: the one its uploads carry (lib/uploadgate.py)."""
+    """This session's Streamlit id: the one its uploads carry (lib/web/uploadgate.py)."""
     ctx = get_script_run_ctx()
     return ctx.session_id if ctx is not None else None
 
 
 def is_admin() -> bool:
     """True while this session is administrator; each call counts as activity, and keeps
-    the session's uploads allowed (lib/uploadgate.py) as long as it stays administrator."""
+    the session's uploads allowed (lib/web/uploadgate.py) as long as it stays administrator."""
     session = _streamlit_session()
     if not admin.still_admin(st.session_state.get(SEEN)):
         st.session_state.pop(SEEN, None)

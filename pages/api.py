@@ -1,4 +1,4 @@
-"""API: how to read every table of the app from a script (lib/api.py): the tables, their
+"""API: how to read every table of the app from a script (lib/web/api.py): the tables, their
 parameters, and examples in curl, Python (pandas) and R, with this server's address.
 
 URL: /api (no parameter)
@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 import streamlit as st
 
-from lib import api, api_doc, download, open_data, tables
+from lib.web import api, api_doc, download, open_data, registry
 from pages import components
 
 LANGUAGES = {"bash": "curl", "python": "Python (pandas)", "r": "R"}
@@ -51,7 +51,7 @@ def introduction() -> None:
 
 def tables_list(base: str) -> None:
     st.subheader("Les tableaux")
-    rows = pd.DataFrame([api.table_row(table) for table in tables.TABLES.values()])
+    rows = pd.DataFrame([api.table_row(table) for table in registry.TABLES.values()])
     rows["exemple"] = base + rows["exemple"]
     st.dataframe(
         rows[["table", "titre", "page", "parametres", "exemple"]],
@@ -77,11 +77,11 @@ def examples(base: str) -> None:
     st.subheader("Exemples")
     name = st.selectbox(
         "Tableau",
-        list(tables.TABLES),
-        format_func=lambda key: f"{key} — {tables.TABLES[key].title}",
+        list(registry.TABLES),
+        format_func=lambda key: f"{key} — {registry.TABLES[key].title}",
         key="api-table",
     )
-    table = tables.TABLES[name]
+    table = registry.TABLES[name]
     st.dataframe(pd.DataFrame(api_doc.parameter_rows(table)), hide_index=True, width="stretch")
     code = api_doc.examples(base, table)
     for tab, language in zip(st.tabs(list(LANGUAGES.values())), LANGUAGES, strict=True):

@@ -9,10 +9,13 @@ from dataclasses import replace
 
 import streamlit as st
 
-from lib import filenames, mapping, queries, refs, urlstate
-from lib.domain import FicheState, MapState
-from lib.schema import QUARTERS
-from lib.territory import Territory
+from lib.charts import choropleth
+from lib.core import filenames, refs
+from lib.core.schema import QUARTERS
+from lib.core.states import FicheState, MapState
+from lib.core.territory import Territory
+from lib.data import queries
+from lib.web import urlstate
 from pages import components, wiring
 
 MAP_HEIGHT = 640
@@ -20,7 +23,7 @@ MAP_HEIGHT = 640
 
 URL = wiring.PageUrl(
     "carte",
-    lambda params: urlstate.parse_map(params, queries.available_years(), list(mapping.METRICS)),
+    lambda params: urlstate.parse_map(params, queries.available_years(), list(choropleth.METRICS)),
     wiring.from_context(territory_keys=None),  # the outline is SELECTED_DEPT's
 )
 
@@ -47,8 +50,8 @@ def controls(year: int, metric: str) -> None:
     components.year_select(year_col, "carte-year", URL.on_fields("year"))
     metric_col.selectbox(
         "Indicateur",
-        list(mapping.METRICS),
-        format_func=lambda key: mapping.METRICS[key].label,
+        list(choropleth.METRICS),
+        format_func=lambda key: choropleth.METRICS[key].label,
         key="carte-metric",
         on_change=URL.on_fields("metric"),
     )
@@ -66,7 +69,7 @@ def controls(year: int, metric: str) -> None:
 def drom_links(year: int) -> None:
     """The five overseas départements, also reachable in one click."""
     st.caption("Départements et régions d'outre-mer")
-    for column, code in zip(st.columns(len(mapping.DROM)), mapping.DROM, strict=True):
+    for column, code in zip(st.columns(len(choropleth.DROM)), choropleth.DROM, strict=True):
         column.page_link(
             "pages/fiche.py",
             label=f"{refs.dept_name(code)} ({code})",
@@ -103,7 +106,7 @@ def map_clicked_code(state: MapState, metrics_frame) -> str | None:
     A click opens the fiche at once, and the component is mounted anew when the user comes
     back, so a returned feature is always a fresh click.
     """
-    fmap = mapping.choropleth(
+    fmap = choropleth.choropleth(
         metrics_frame, state.metric, selected=state.selected, period=legend_period(state)
     )
     key = f"carte-{state.year}-{state.metric}-{state.selected}"
@@ -137,7 +140,7 @@ def page() -> None:
     if clicked:
         open_fiche(clicked, year)
     drom_links(year)
-    label = mapping.METRICS[metric].label
+    label = choropleth.METRICS[metric].label
     st.subheader(f"{label} par département, {queries.year_label(year)}")
     file_name = filenames.csv_name(f"carte_{metric}", None, queries.year_slug(year))
     components.data_table(metrics_frame, file_name, "map")

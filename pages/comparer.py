@@ -10,21 +10,15 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from lib import (
-    comparison,
-    comparison_figures,
-    filenames,
-    queries,
-    refs,
-    sections,
-    tables,
-    urlstate,
-)
-from lib.domain import COMPARE_MAX, COMPARE_MIN, ComparedLevel, ComparisonState
-from lib.flows import FLOWS, Flow
-from lib.formatting import meur, national_share, pct
-from lib.territory import Territory
-from lib.text import plain
+from lib.charts import comparison_figures
+from lib.core import filenames, refs, sections
+from lib.core.escaping import plain
+from lib.core.flows import FLOWS, Flow
+from lib.core.formatting import meur, national_share, pct
+from lib.core.states import COMPARE_MAX, COMPARE_MIN, ComparedLevel, ComparisonState
+from lib.core.territory import Territory
+from lib.data import comparison, queries
+from lib.web import registry, urlstate
 from pages import components, on_demand, wiring
 
 
@@ -147,7 +141,7 @@ def ranking_section(state: ComparisonState, ranked: str) -> None:
         "à l'autre."
     )
     for flow in FLOWS:
-        rows = tables.shown_flows(table, flow.name)  # as the API's, flux=export or import
+        rows = registry.shown_flows(table, flow.name)  # as the API's, flux=export or import
         st.subheader(_ranking_title(flow, ranked))
         components.chart_with_data(
             comparison_figures.ranking_figure(table, ranked, flow),

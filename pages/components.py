@@ -2,7 +2,7 @@
 the time limit of queries.
 
 Kept thin: everything computed lives in lib/; this module only renders. Text that comes from a
-URL, an upload or the data is rendered through lib.text.plain (never as Markdown).
+URL, an upload or the data is rendered through lib.core.escaping.plain (never as Markdown).
 """
 
 from __future__ import annotations
@@ -19,26 +19,14 @@ import plotly.graph_objects as go
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from lib import (
-    config,
-    csvfile,
-    db,
-    demo,
-    display,
-    flows,
-    headings,
-    mapping,
-    partners,
-    queries,
-    refs,
-    sessionlimits,
-    uploadgate,
-    urlstate,
-    workbook,
-)
-from lib.schema import QUARTERS
-from lib.territory import FRANCE, Territory
-from lib.text import plain
+from lib.charts import choropleth
+from lib.core import config, csvfile, display, flows, partners, refs, workbook
+from lib.core.escaping import plain
+from lib.core.schema import QUARTERS
+from lib.core.territory import FRANCE, Territory
+from lib.data import db, queries
+from lib.sources import demo
+from lib.web import headings, sessionlimits, uploadgate, urlstate
 
 if TYPE_CHECKING:  # pages.wiring imports this module
     from pages.wiring import PageUrl
@@ -65,7 +53,7 @@ LEVEL_LABELS = {"dept": "Département", "region": "Région", "france": "France e
 FLASH = "flash-messages"  # session key: the messages of the last action, shown after its rerun
 FLASH_KINDS = {"success": st.success, "warning": st.warning, "error": st.error}
 # plotly.js fetches its base map for any geo chart, even one drawing only its own GeoJSON with
-# no base layer (lib.country_figures.world_figure): an empty topology served from static/plotly/
+# no base layer (lib.charts.country_figures.world_figure): an empty topology served from static/plotly/
 # instead of its CDN, so that the browser calls no server but the app's.
 PLOTLY_CONFIG = {"displaylogo": False, "topojsonURL": "/app/static/plotly/"}
 
@@ -126,7 +114,7 @@ def remember_selected(territory: Territory) -> None:
 
 
 def clicked_departement(fmap: folium.Map, key: str, height: int) -> str | None:
-    """Draw a map of lib.mapping; return the département just clicked on it, if any.
+    """Draw a map of lib.charts.choropleth; return the département just clicked on it, if any.
 
     Only the clicked feature is asked back from the component, so that panning and zooming do
     not rerun the app."""
@@ -142,7 +130,7 @@ def clicked_departement(fmap: folium.Map, key: str, height: int) -> str | None:
         use_container_width=True,
         returned_objects=["last_active_drawing"],
     )
-    return mapping.feature_code(returned)
+    return choropleth.feature_code(returned)
 
 
 def no_year(year: int) -> bool:
@@ -263,7 +251,7 @@ def install_session_bounds() -> None:
     """Bound what a session may ask of the process through its websocket: reruns beyond
     lib/sessionlimits.rerun_limiter's rate are ignored (a client looping on reruns), and so is
     a request to clear Streamlit's caches from anyone but an administrator (the menu item is
-    hidden; the app's own cache, lib/cache.py, is not Streamlit's). Wraps Streamlit's
+    hidden; the app's own cache, lib/data/cache.py, is not Streamlit's). Wraps Streamlit's
     AppSession.handle_backmsg (1.67); idempotent; called by serve.py."""
     from streamlit.runtime.app_session import AppSession
 
@@ -402,7 +390,7 @@ def _grid(
     column_config: Mapping[str, object] | None,
     links: Mapping[str, Sequence[str]] | None,
 ) -> None:
-    """The table as a person reads it (lib/display.py: French headers and numbers as text,
+    """The table as a person reads it (lib/core/display.py: French headers and numbers as text,
     names beside codes; why text and not a number format is said there), numbers aligned
     right, the links after it."""
     shown = display.display_frame(table)
@@ -432,7 +420,7 @@ def download_buttons(
     table: pd.DataFrame, file_name: str, key: str, label: str = "Télécharger les données"
 ) -> None:
     """The table's CSV (the machine file, byte-identical to the CLI's) and its Excel workbook
-    (lib/workbook.py), built only when clicked. `file_name` is the CSV's (a
+    (lib/core/workbook.py), built only when clicked. `file_name` is the CSV's (a
     filenames.TableFileName: the workbook's heading reads its parts)."""
     st.download_button(
         f"{label} (CSV)",
@@ -571,7 +559,7 @@ def flash_messages() -> None:
 
 
 def progress_reporter(bar: DeltaGenerator) -> Callable[[int, int, str], None]:
-    """The `on_progress(done, total, message)` of lib.ingest and lib.demo, drawn on `bar`."""
+    """The `on_progress(done, total, message)` of lib.sources.ingest and lib.sources.demo, drawn on `bar`."""
 
     def report(done: int, total: int, message: str) -> None:
         bar.progress(min(done / total, 1.0) if total else 0.0, text=plain(message))

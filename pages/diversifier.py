@@ -10,22 +10,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib import (
-    country_view,
-    diversification,
-    diversification_figures,
-    filenames,
-    glossary,
-    partners,
-    queries,
-    refs,
-    sections,
-    urlstate,
-)
-from lib.domain import CountryState, DiversificationState, FicheState
-from lib.formatting import number
-from lib.territory import Territory
-from lib.text import plain
+from lib.charts import diversification_figures
+from lib.core import filenames, glossary, partners, refs, sections
+from lib.core.escaping import plain
+from lib.core.formatting import number
+from lib.core.states import CountryState, DiversificationState, FicheState
+from lib.core.territory import Territory
+from lib.data import country_view, diversification, queries
+from lib.web import urlstate
 from pages import components, fiche_world, on_demand, wiring
 
 URL = wiring.PageUrl(

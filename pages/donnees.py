@@ -12,21 +12,11 @@ from dataclasses import replace
 
 import streamlit as st
 
-from lib import download as lib_download
-from lib import (
-    flows,
-    formatting,
-    glossary,
-    gridtext,
-    headings,
-    open_data,
-    periods,
-    queries,
-    refs,
-    urlstate,
-    workbook,
-)
-from lib.text import plain
+from lib.core import flows, formatting, glossary, gridtext, periods, refs, workbook
+from lib.core.escaping import plain
+from lib.data import queries
+from lib.web import download as lib_download
+from lib.web import headings, open_data, urlstate
 from pages import components, wiring
 
 PREVIEW_ROWS = 1_000
@@ -194,7 +184,7 @@ def _code_label(code: str, name: str) -> str:
     return f"{code} – {name}" if name != code else code
 
 
-# The preview's numbers as French text (lib/gridtext.py): name → decimals, or PLAIN digits.
+# The preview's numbers as French text (lib/core/gridtext.py): name → decimals, or PLAIN digits.
 PREVIEW_NUMBERS: dict[str, int | None] = {
     "annee": gridtext.PLAIN,
     "trimestre": gridtext.PLAIN,

@@ -10,20 +10,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib import (
-    evolution,
-    evolution_figures,
-    filenames,
-    flows,
-    periods,
-    queries,
-    sections,
-    tables,
-    urlstate,
-)
-from lib.domain import EvolutionState
-from lib.formatting import meur, pct
-from lib.text import plain
+from lib.charts import evolution_figures
+from lib.core import filenames, flows, periods, sections
+from lib.core.escaping import plain
+from lib.core.formatting import meur, pct
+from lib.core.states import EvolutionState
+from lib.data import evolution, queries
+from lib.web import registry, urlstate
 from pages import components, on_demand, wiring
 
 URL = wiring.PageUrl(
@@ -118,7 +111,7 @@ def period_section(state: EvolutionState) -> None:
             "précédente, et la moyenne annuelle ne porte que sur les années complètes.*"
         )
     span = _span(table)
-    own = tables.own_series(table)
+    own = registry.own_series(table)
     st.subheader(f"Exportations, importations et solde, {territory.name} (M€)")
     components.chart_with_data(
         evolution_figures.values_figure(table),
@@ -203,7 +196,7 @@ def drivers_sentence(table: pd.DataFrame) -> str:
 
 def breakdown(state: EvolutionState, by: evolution.By, change: evolution.Change) -> None:
     title, word = BREAKDOWNS[by]
-    table = tables.contributions(state, by)  # with each contributor's page, as the API's
+    table = registry.contributions(state, by)  # with each contributor's page, as the API's
     st.subheader(title)
     start_label = _period(state.start, change.quarters)
     end_label = _period(state.end, change.quarters)

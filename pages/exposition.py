@@ -11,21 +11,19 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from lib import (
-    exposure,
-    exposure_figures,
-    exposure_map,
-    filenames,
-    glossary,
-    gridtext,
-    partners,
-    queries,
-    refs,
-    sections,
-    tables,
-    urlstate,
+from lib.charts import exposure_figures, exposure_map
+from lib.core import filenames, glossary, gridtext, partners, refs, sections
+from lib.core.escaping import plain
+from lib.core.formatting import (
+    SHORT_RANGE,
+    estimate,
+    estimate_range,
+    meur,
+    number,
+    pct,
+    trimmed,
 )
-from lib.domain import (
+from lib.core.states import (
     ELASTICITY_HIGH,
     ELASTICITY_LOW,
     ELASTICITY_MAX,
@@ -36,17 +34,9 @@ from lib.domain import (
     ExpositionState,
     at_bound,
 )
-from lib.formatting import (
-    SHORT_RANGE,
-    estimate,
-    estimate_range,
-    meur,
-    number,
-    pct,
-    trimmed,
-)
-from lib.territory import Territory
-from lib.text import plain
+from lib.core.territory import Territory
+from lib.data import exposure, queries
+from lib.web import registry, urlstate
 from pages import components, on_demand, wiring
 
 MAP_HEIGHT = 560
@@ -208,7 +198,7 @@ def cpf4_section(state: ExpositionState) -> None:
     """The same exposure per CPF4 product, when the imported files carry that detail."""
     if not queries.cpf4_codes():
         return
-    named = tables.exposure_cpf4(state)  # named, as the API's `exposition_cpf4`
+    named = registry.exposure_cpf4(state)  # named, as the API's `exposition_cpf4`
     if named.empty:
         return
     st.subheader(f"Le détail par produit CPF4 ({queries.year_inline(state.year)})")
@@ -339,7 +329,7 @@ def scenario_caption(state: ExpositionState) -> str:
 STRONG = "Dépendance"
 STRONG_TEXT = "forte"
 STRONG_PCT = pct(exposure.STRONG_DEPENDENCY_PCT, 0)
-# The grid's numbers as French text (lib/gridtext.py): column → decimals.
+# The grid's numbers as French text (lib/core/gridtext.py): column → decimals.
 DEPENDENCY_NUMBERS = {
     "Importations (M€)": 1,
     "Part du 1er fournisseur (%)": 1,

@@ -20,22 +20,14 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from lib import (
-    comparison,
-    fiche_charts,
-    fiche_text,
-    figures,
-    filenames,
-    formatting,
-    glossary,
-    queries,
-    sections,
-    tables,
-    urlstate,
-)
-from lib.domain import TOP_MAX, TOP_MIN, FicheState
-from lib.flows import EXPORT, IMPORT, Flow
-from lib.territory import FRANCE, Territory
+from lib.charts import fiche_figures
+from lib.core import filenames, formatting, glossary, sections
+from lib.core.flows import EXPORT, IMPORT, Flow
+from lib.core.states import TOP_MAX, TOP_MIN, FicheState
+from lib.core.territory import FRANCE, Territory
+from lib.data import comparison, queries
+from lib.fiche import cached_charts, texts
+from lib.web import registry, urlstate
 from pages import components, fiche_texts, fiche_world, on_demand, product_links, wiring
 from pages.fiche_downloads import document_buttons
 from pages.fiche_exposure import us_exposure
@@ -118,7 +110,9 @@ def key_figures(state: FicheState, kpis: pd.DataFrame) -> None:
     cols[2].metric("Solde commercial", formatting.meur(values["balance_eur"], signed=True))
     cols[3].metric("Taux de couverture", formatting.pct(values["coverage_pct"]))
     for flow in state.shown_flows:
-        sentences = figures.kpi_sentences(kpis, territory.label, territory.parent_region_name, flow)
+        sentences = fiche_figures.kpi_sentences(
+            kpis, territory.label, territory.parent_region_name, flow
+        )
         st.markdown("  \n".join(sentences))
     components.data_table(kpis, _file("chiffres_cles", state), "kpis")
 
@@ -132,11 +126,11 @@ def partners_section(state: FicheState) -> None:
     territory, year, top = state.territory, state.year, state.top
     table = queries.partners(territory, year, top)
     components.chart_with_data(
-        fiche_charts.partners(territory, year, top),
+        cached_charts.partners(territory, year, top),
         table,
         _file("pays", state),
         "partners",
-        narrow=fiche_charts.partners(territory, year, top, narrow=True),
+        narrow=cached_charts.partners(territory, year, top, narrow=True),
         links={"Page du pays": fiche_world.country_links(table["country"], state.year)},
         caption="*Clé de lecture : pour chaque pays, figurent à gauche les importations et à "
         "droite les exportations ; le solde est indiqué en vert (+) s'il est positif, en rouge "
@@ -149,8 +143,8 @@ def products_section(state: FicheState) -> None:
         f"Principales activités à l'import et à l'export, {state.territory.name} "
         f"({queries.year_inline(state.year)})"
     )
-    table = tables.fiche_products(state)  # the flows shown, as the API's `products`
-    details = tables.fiche_product_details(state)
+    table = registry.fiche_products(state)  # the flows shown, as the API's `products`
+    details = registry.fiche_product_details(state)
     shown = [flow.name for flow in state.shown_flows]
     caption = (
         "*En bleu les biens importés, en violet les biens exportés ; l'aire de chaque "
@@ -162,7 +156,7 @@ def products_section(state: FicheState) -> None:
             f"nomenclature CPF4 ; cliquez sur le bandeau du haut pour remonter. {glossary.CPF4}*"
         )
     clicked = components.chart_with_data(
-        figures.treemap_figure(table, flows=shown, details=details),
+        fiche_figures.treemap_figure(table, flows=shown, details=details),
         table,
         _file("produits", state),
         "products",
@@ -180,18 +174,18 @@ def products_section(state: FicheState) -> None:
 
 
 def flow_section(state: FicheState, flow: Flow, kpis: pd.DataFrame) -> None:
-    title, short = fiche_text.FLOW_TITLES[flow.code]
+    title, short = texts.FLOW_TITLES[flow.code]
     territory = state.territory
     st.subheader(f"{title}, {territory.name} (en valeur, {queries.year_inline(state.year)})")
     links = queries.sankey(territory, state.year, flow.code, state.top)
     region_name = territory.parent_region_name
     components.chart_with_data(
-        fiche_charts.sankey(territory, state.year, flow.code, state.top),
+        cached_charts.sankey(territory, state.year, flow.code, state.top),
         links,
         _file(f"sankey_{flow.name}", state),
         f"sankey-{flow.code}",
         links=product_links.sankey_links(links, flow, state),
-        caption="  \n".join(figures.kpi_sentences(kpis, territory.label, region_name, flow))
+        caption="  \n".join(fiche_figures.kpi_sentences(kpis, territory.label, region_name, flow))
         + "\n\n"
         + FLOW_READING[flow],
     )
@@ -211,7 +205,7 @@ def _comparison_sankey(
     links = queries.sankey(other, state.year, flow.code, state.top)
     st.markdown(f"**{short}, {other.name} (en valeur, {queries.year_inline(state.year)})**")
     components.chart_with_data(
-        fiche_charts.sankey(other, state.year, flow.code, state.top),
+        cached_charts.sankey(other, state.year, flow.code, state.top),
         links,
         _file(f"sankey_{flow.name}", state, other),
         f"sankey-{flow.code}-{other.level}",

@@ -3,12 +3,12 @@ for the territory, year and top N shown (the document holds both flows, whatever
 
 Both files are made only when their button is clicked: the buttons are deferred
 `st.download_button`s, whose function Streamlit runs in another thread at the click (Streamlit
-commands in it are ignored). The HTML is lib/fiche_html.py's (~5 MB, plotly.js inside); the PDF
-is its print by lib/fiche_pdf.py (a child process, a few seconds).
+commands in it are ignored). The HTML is lib/fiche/as_html.py's (~5 MB, plotly.js inside); the PDF
+is its print by lib/fiche/as_pdf.py (a child process, a few seconds).
 
 When this machine cannot print (no Chromium, no playwright: checked once per process), the PDF
 button is disabled and a caption says why. When printing fails at the click, the function
-raises lib.fiche_pdf.PdfUnavailable: the browser then receives no file, the button shows
+raises lib.fiche.as_pdf.PdfUnavailable: the browser then receives no file, the button shows
 Streamlit's own message under it for five seconds (« Failed to generate file for download »,
 in English: the function cannot write to the page) and the server's log keeps the French
 reason. A file named `.pdf` holding something else than the fiche is never sent.
@@ -20,10 +20,12 @@ import functools
 
 import streamlit as st
 
-from lib import fiche_document, fiche_html, fiche_pdf, filenames, queries
-from lib.domain import FicheState
-from lib.territory import Territory
-from lib.text import plain
+from lib.core import filenames
+from lib.core.escaping import plain
+from lib.core.states import FicheState
+from lib.core.territory import Territory
+from lib.data import queries
+from lib.fiche import as_html, as_pdf, contents
 
 PDF_LABEL = "Télécharger la fiche (PDF)"
 HTML_LABEL = "Télécharger la fiche (HTML)"
@@ -31,8 +33,8 @@ HTML_LABEL = "Télécharger la fiche (HTML)"
 
 @functools.cache
 def pdf_unavailable() -> str | None:
-    """Why this process cannot print the PDF (lib.fiche_pdf's French reason), or None."""
-    return fiche_pdf.unavailable_reason()
+    """Why this process cannot print the PDF (lib.fiche.as_pdf's French reason), or None."""
+    return as_pdf.unavailable_reason()
 
 
 def document_name(state: FicheState, extension: str) -> str:
@@ -48,13 +50,13 @@ def document_name(state: FicheState, extension: str) -> str:
 
 def html_document(territory: Territory, year: int, top: int) -> bytes:
     """The document's self-contained HTML (run at the click, in Streamlit's worker thread)."""
-    return fiche_html.render(fiche_document.build(territory, year, top)).encode("utf-8")
+    return as_html.render(contents.build(territory, year, top)).encode("utf-8")
 
 
 def pdf_document(territory: Territory, year: int, top: int) -> bytes:
-    """The document printed to PDF; raises fiche_pdf.PdfUnavailable when printing fails."""
-    html = fiche_html.render(fiche_document.build(territory, year, top))
-    return fiche_pdf.pdf_bytes(html)
+    """The document printed to PDF; raises as_pdf.PdfUnavailable when printing fails."""
+    html = as_html.render(contents.build(territory, year, top))
+    return as_pdf.pdf_bytes(html)
 
 
 def document_buttons(state: FicheState) -> None:

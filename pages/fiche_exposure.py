@@ -2,8 +2,8 @@
 of the territory's exports going to the United States, its rank among the départements or the
 régions, its three products exported most there, a link to the Exposition page, and the table.
 
-Numbers from lib.exposure.partner_summary (two cached queries), words from lib.fiche_text, as
-the fiche's document (lib/fiche_document.py) writes them.
+Numbers from lib.data.exposure.partner_summary (two cached queries), words from lib.fiche.texts, as
+the fiche's document (lib/fiche/contents.py) writes them.
 """
 
 from __future__ import annotations
@@ -12,9 +12,12 @@ from dataclasses import replace
 
 import streamlit as st
 
-from lib import exposure, fiche_text, filenames, queries, urlstate
-from lib.domain import FicheState
-from lib.text import plain
+from lib.core import filenames
+from lib.core.escaping import plain
+from lib.core.states import FicheState
+from lib.data import exposure, queries
+from lib.fiche import texts
+from lib.web import urlstate
 from pages import components
 
 LINK_LABEL = "Détail de l'exposition aux États-Unis : produits, départements, droits de douane"
@@ -22,9 +25,9 @@ LINK_LABEL = "Détail de l'exposition aux États-Unis : produits, départements,
 
 def us_exposure(state: FicheState) -> None:
     territory, year = state.territory, state.year
-    summary = exposure.partner_summary(territory, year, fiche_text.US)
-    block = fiche_text.us_exposure(summary, territory.level, queries.year_label(year))
-    st.subheader(f"{fiche_text.US_TITLE} ({queries.year_inline(year)})")
+    summary = exposure.partner_summary(territory, year, texts.US)
+    block = texts.us_exposure(summary, territory.level, queries.year_label(year))
+    st.subheader(f"{texts.US_TITLE} ({queries.year_inline(year)})")
     if block.note:
         st.markdown(block.note)  # our own sentence, no name in it
     else:
@@ -32,7 +35,7 @@ def us_exposure(state: FicheState) -> None:
             column.metric(label, value, help=how)
         lines = "\n".join(f"- {plain(line)}" for line in block.products)
         st.markdown(f"{block.products_heading}\n\n{lines}")
-    target = replace(urlstate.default_exposition(territory, year), partner=fiche_text.US)
+    target = replace(urlstate.default_exposition(territory, year), partner=texts.US)
     st.page_link(
         "pages/exposition.py",
         label=LINK_LABEL,

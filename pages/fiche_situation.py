@@ -1,7 +1,7 @@
 """The fiche's « Situer le territoire » section: ranks, specialisation, concentration.
 
 Rendered by `situation_section`, which pages/fiche.py calls after the key figures; every number
-comes from lib.indicators.
+comes from lib.data.indicators.
 """
 
 from __future__ import annotations
@@ -9,18 +9,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib import (
-    filenames,
-    formatting,
-    glossary,
-    indicator_figures,
-    indicators,
-    queries,
-    refs,
-    tables,
-)
-from lib.domain import FicheState
-from lib.text import plain
+from lib.charts import indicator_figures
+from lib.core import filenames, formatting, glossary, refs
+from lib.core.escaping import plain
+from lib.core.states import FicheState
+from lib.data import indicators, queries
+from lib.web import registry
 from pages import components
 
 _CONCENTRATION_ROWS = {
@@ -89,7 +83,7 @@ def _ranks(state: FicheState) -> None:
 
 
 def _with_names(table: pd.DataFrame) -> pd.DataFrame:
-    return tables.with_product_names(table, refs.product_name)  # as the API's tables
+    return registry.with_product_names(table, refs.product_name)  # as the API's tables
 
 
 def _specialisation(state: FicheState, exports_eur: float) -> None:

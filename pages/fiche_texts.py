@@ -1,7 +1,7 @@
-"""The fiche's texts (lib/fiche_text.py) and a département's Territoires d'industrie
-(lib/industry_territories.py), rendered: `opening` under the title, `closing` at the end.
+"""The fiche's texts (lib/fiche/texts.py) and a département's Territoires d'industrie
+(lib/sources/industry_territories.py), rendered: `opening` under the title, `closing` at the end.
 
-Every paragraph goes through lib.text.plain (names may come from an imported file); only the
+Every paragraph goes through lib.core.escaping.plain (names may come from an imported file); only the
 project's own constants (titles, links, contact) are written as Markdown.
 """
 
@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib import config, fiche_text, industry_territories, queries
-from lib.domain import FicheState
-from lib.territory import Territory
-from lib.text import plain
+from lib.core import config
+from lib.core.escaping import plain
+from lib.core.states import FicheState
+from lib.core.territory import Territory
+from lib.data import queries
+from lib.fiche import texts
+from lib.sources import industry_territories
 
 
 def _paragraphs(paragraphs: tuple[str, ...]) -> None:
@@ -25,7 +28,7 @@ def _bullets(items: list[str] | tuple[str, ...]) -> None:
         st.markdown("\n".join(f"- {plain(item)}" for item in items))
 
 
-def _section(section: fiche_text.Section, titled: bool = True) -> None:
+def _section(section: texts.Section, titled: bool = True) -> None:
     if titled:  # not when the heading above already says it
         st.markdown(f"**{section.title}**")
     _paragraphs(section.paragraphs)
@@ -38,12 +41,12 @@ def industry_territories_box(dept: str) -> None:
     names, source = industry_territories.for_dept(dept, config.data_dir())
     with st.container(border=True, key="fiche-industry-territories"):
         note = "\\*" if names else ""  # the footnote's call, when there is a list
-        st.markdown(f"**{fiche_text.TI_TITLE}{note}**")
+        st.markdown(f"**{texts.TI_TITLE}{note}**")
         if names:
             _bullets(names)
-            st.caption(plain(fiche_text.TI_FOOTNOTE))
+            st.caption(plain(texts.TI_FOOTNOTE))
         else:
-            st.markdown(plain(fiche_text.TI_NONE if source else fiche_text.TI_MISSING))
+            st.markdown(plain(texts.TI_NONE if source else texts.TI_MISSING))
         if source:
             st.caption(plain(f"Source : {source}."))
 
@@ -52,11 +55,11 @@ def opening(state: FicheState) -> None:
     """The introduction; beside it, for a département, its Territoires d'industrie."""
     territory: Territory = state.territory
     if territory.level != "dept":
-        _paragraphs(fiche_text.introduction(territory))
+        _paragraphs(texts.introduction(territory))
         return
     text_col, list_col = st.columns([2, 1])
     with text_col:
-        _paragraphs(fiche_text.introduction(territory))
+        _paragraphs(texts.introduction(territory))
     with list_col:
         industry_territories_box(territory.code)
 
@@ -67,10 +70,10 @@ def closing(state: FicheState) -> None:
     territory, year = state.territory, state.year
     quarters = queries.year_quarters(year)
     st.subheader("Contexte et méthodologie")
-    _section(fiche_text.context(territory, year, quarters))
-    _section(fiche_text.methodology(territory, year, quarters))
+    _section(texts.context(territory, year, quarters))
+    _section(texts.methodology(territory, year, quarters))
     st.subheader("Informations pratiques")
-    _section(fiche_text.practical_information(territory, year, quarters), titled=False)
-    contact = fiche_text.CONTACT
-    links = "\n".join(f"- [{label}]({url})" for label, url in fiche_text.LINKS)
+    _section(texts.practical_information(territory, year, quarters), titled=False)
+    contact = texts.CONTACT
+    links = "\n".join(f"- [{label}]({url})" for label, url in texts.LINKS)
     st.markdown(f"[{contact}](mailto:{contact})\n\nPour aller plus loin :\n\n{links}")

@@ -1,5 +1,5 @@
 """The fiche's world map: the territory's partner countries coloured by its exports or imports
-to each (lib.country_figures.world_figure), every partner in the table with a link to its Pays
+to each (lib.charts.country_figures.world_figure), every partner in the table with a link to its Pays
 page.
 """
 
@@ -8,8 +8,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib import country_figures, country_view, fiche_charts, filenames, flows, queries, urlstate
-from lib.domain import CountryState, FicheState
+from lib.charts import country_figures
+from lib.core import filenames, flows
+from lib.core.states import CountryState, FicheState
+from lib.data import country_view, queries
+from lib.fiche import cached_charts
+from lib.web import urlstate
 from pages import components
 
 
@@ -39,7 +43,7 @@ def world_section(state: FicheState) -> None:
         flow = flows.flow_of(choice)
     table = country_view.territory_partners(state.territory, state.year)
     clicked = components.chart_with_data(
-        fiche_charts.world(state.territory, state.year, flow.name),
+        cached_charts.world(state.territory, state.year, flow.name),
         table,
         filenames.csv_name(
             f"pays_monde_{flow.name}", state.territory, queries.year_slug(state.year)

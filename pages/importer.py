@@ -1,5 +1,5 @@
 """Importer des données: the dataset's status and history for everyone; for the administrator
-only (pages/access.py, lib/admin.py), the import of customs files (pages/importing.py), the
+only (pages/access.py, lib/web/admin.py), the import of customs files (pages/importing.py), the
 restoration of the previous version and the return to the demonstration data
 (pages/versions.py)."""
 
@@ -8,7 +8,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib import admin, checks, db, flows, formatting
+from lib.core import flows, formatting
+from lib.data import db
+from lib.sources import checks
+from lib.web import admin
 from pages import access, components, importing, versions
 
 SOURCE_LABELS = {

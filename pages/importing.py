@@ -1,5 +1,5 @@
 """The Importer's upload of customs files, for the administrator: files sent, analysed in a
-child process (lib.ingest.prepare_in_child), previewed, then written on confirmation or
+child process (lib.sources.ingest.prepare_in_child), previewed, then written on confirmation or
 discarded."""
 
 from __future__ import annotations
@@ -10,8 +10,11 @@ import tempfile
 import pandas as pd
 import streamlit as st
 
-from lib import admin, checks, config, db, flows, formatting, industry_territories, ingest, store
-from lib.text import plain
+from lib.core import config, flows, formatting
+from lib.core.escaping import plain
+from lib.data import db, store
+from lib.sources import checks, industry_territories, ingest
+from lib.web import admin
 from pages import access, components
 
 ACCEPTED = ["csv", "txt", "xls", "xlsx", "zip", "parquet"]
@@ -98,7 +101,7 @@ def _analyse(uploads, unit: str | None, limits: config.UploadLimits) -> None:
 
 def industry_territories_form() -> None:
     """The ANCT's list of Territoires d'industrie: an uploader shown on demand (one uploader on
-    the page otherwise), read and stored by the button's callback (lib.industry_territories),
+    the page otherwise), read and stored by the button's callback (lib.sources.industry_territories),
     reported by a one-shot message."""
     st.subheader("Territoires d'industrie (ANCT)")
     st.markdown(

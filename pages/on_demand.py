@@ -1,4 +1,4 @@
-"""Sections computed only when opened (lib/sections.py): what a page draws below its first
+"""Sections computed only when opened (lib/core/sections.py): what a page draws below its first
 screen.
 
 Each section is an expander, closed unless the URL names it (`&section=situer,flux-export`).
@@ -21,8 +21,8 @@ from typing import Any
 
 import streamlit as st
 
-from lib import sections
-from lib.sections import Section
+from lib.core import sections
+from lib.core.sections import Section
 from pages import components
 from pages.wiring import PageUrl
 

@@ -8,20 +8,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from lib import (
-    country_figures,
-    country_view,
-    filenames,
-    flows,
-    queries,
-    refs,
-    sections,
-    urlstate,
-)
-from lib.domain import CountryState, FicheState
-from lib.formatting import meur, pct
-from lib.territory import Territory
-from lib.text import plain
+from lib.charts import country_figures
+from lib.core import filenames, flows, refs, sections
+from lib.core.escaping import plain
+from lib.core.formatting import meur, pct
+from lib.core.states import CountryState, FicheState
+from lib.core.territory import Territory
+from lib.data import country_view, queries
+from lib.web import urlstate
 from pages import components, on_demand, wiring
 
 MAP_HEIGHT = 560

@@ -11,10 +11,12 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from lib import product_figures, refs, urlstate
-from lib.domain import FicheState, ProductState
-from lib.flows import Flow
-from lib.territory import Territory
+from lib.charts import product_figures
+from lib.core import refs
+from lib.core.flows import Flow
+from lib.core.states import FicheState, ProductState
+from lib.core.territory import Territory
+from lib.web import urlstate
 
 COLUMN = "Page du produit"
 

@@ -11,22 +11,15 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from lib import (
-    filenames,
-    glossary,
-    product_figures,
-    product_view,
-    queries,
-    refs,
-    sections,
-    tables,
-    urlstate,
-)
-from lib.domain import FicheState, ProductState
-from lib.flows import EXPORT, IMPORT, flow_of
-from lib.formatting import meur, pct
-from lib.territory import FRANCE, Territory
-from lib.text import plain
+from lib.charts import product_figures
+from lib.core import filenames, glossary, refs, sections
+from lib.core.escaping import plain
+from lib.core.flows import EXPORT, IMPORT, flow_of
+from lib.core.formatting import meur, pct
+from lib.core.states import FicheState, ProductState
+from lib.core.territory import FRANCE, Territory
+from lib.data import product_view, queries
+from lib.web import registry, urlstate
 from pages import components, on_demand, wiring
 
 MAP_HEIGHT = 560
@@ -193,7 +186,7 @@ def evolution_section(state: ProductState, evolution: pd.DataFrame) -> None:
         st.subheader(f"{title}, par année")
         components.chart_with_data(
             product_figures.evolution_figure(evolution, column, labels, unit),
-            tables.product_evolution_column(evolution, column),
+            registry.product_evolution_column(evolution, column),
             _file(f"produit_evolution_{column}", state, state.territory),
             f"product-evolution-{column}",
             caption=PARTIAL if any(label != str(year) for year, label in labels.items()) else None,

@@ -9,8 +9,10 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from lib import config, db, demo, formatting, ingest, store
-from lib.text import plain
+from lib.core import config, formatting
+from lib.core.escaping import plain
+from lib.data import db, store
+from lib.sources import demo, ingest
 from pages import access, components
 
 

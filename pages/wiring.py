@@ -1,4 +1,4 @@
-"""How a page's widgets drive its URL, which is the page's state (lib/urlstate.py).
+"""How a page's widgets drive its URL, which is the page's state (lib/web/urlstate.py).
 
 A widget's callback reads the state the URL holds, changes what the widget changed and writes
 the whole URL back; the page then reruns from the URL alone, so that a shared link always shows
@@ -21,9 +21,10 @@ from typing import Any, Generic, TypeVar
 
 import streamlit as st
 
-from lib import queries, urlstate
-from lib.domain import DataFilter, FicheState, MapState
-from lib.territory import FRANCE, Territory
+from lib.core.states import DataFilter, FicheState, MapState
+from lib.core.territory import FRANCE, Territory
+from lib.data import queries
+from lib.web import urlstate
 from pages import components
 
 S = TypeVar("S", FicheState, DataFilter, MapState)

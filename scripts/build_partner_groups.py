@@ -11,7 +11,7 @@ script again must reproduce the committed file byte for byte, and a test checks 
 
 The memberships are facts written below with their legal source; pycountry (LGPL-2.1, Debian's
 iso-codes) only checks that every member is an ISO 3166-1 alpha-2 code. The group « hors UE » is
-not listed here: lib/partners.py derives it, for each year, as the complement of the UE.
+not listed here: lib/core/partners.py derives it, for each year, as the complement of the UE.
 
 Sources:
 - European Union (European Communities before 1993; the dates are those of entry into force of

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The end-to-end tests and the fiche's PDF (lib/fiche_pdf.py) drive Debian's Chromium through
+# The end-to-end tests and the fiche's PDF (lib/fiche/as_pdf.py) drive Debian's Chromium through
 # Playwright; install it when absent.
 # (Playwright's own browser download is not used: only the package registries are reachable.)
 set -euo pipefail

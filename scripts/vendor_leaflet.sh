@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Vendors Leaflet (BSD-2-Clause) into static/leaflet/ from the npm registry package, so that the
 # map works offline: Streamlit serves static/ at /app/static/ (server.enableStaticServing) and
-# lib/mapping.py points folium at these copies instead of a CDN.
+# lib/charts/choropleth.py points folium at these copies instead of a CDN.
 set -euo pipefail
 VERSION="${1:-1.9.4}"
 here="$(cd "$(dirname "$0")/.." && pwd)"

@@ -18,7 +18,7 @@ import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from lib import gridtext
+from lib.core import gridtext
 
 TABLE_KEY, CSV_KEY = "table-", "csv-"  # pages/components.data_table's widget keys
 SPACES = ("\u00a0", "\u202f", "\u2007", " ", gridtext.PAD)

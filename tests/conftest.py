@@ -9,12 +9,13 @@ import duckdb
 import pandas as pd
 import pytest
 
-from lib import cache, config, db, schema, store
+from lib.core import config, schema
+from lib.data import cache, db, store
 
 
 @pytest.fixture(autouse=True)
 def empty_result_cache() -> None:
-    """Each test starts with an empty process cache (lib/cache.py): a result kept by an earlier
+    """Each test starts with an empty process cache (lib/data/cache.py): a result kept by an earlier
     test on the same dataset would otherwise answer for a query this test patches or times."""
     cache.reset()
 
@@ -63,7 +64,7 @@ def rows(records: list[tuple]) -> pd.DataFrame:
 @pytest.fixture(scope="session")
 def demo_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The calibrated demonstration dataset, built once per test session."""
-    from lib import demo
+    from lib.sources import demo
 
     data_dir = tmp_path_factory.mktemp("demo-data")
     demo.build_demo(data_dir)
@@ -95,7 +96,7 @@ def downgrade_to_layout_1(data_dir: Path) -> store.Manifest:
 
 def view_answers(territories: list, year: int = 2024) -> list[pd.DataFrame]:
     """Every view of the explorer for a few territories: to compare two ways of reading data."""
-    from lib import queries
+    from lib.data import queries
 
     frames = [queries.map_metrics(year)]
     for territory in territories:

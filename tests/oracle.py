@@ -1,6 +1,6 @@
 """Independent expectations: the export contract computed with plain pandas on a small frame.
 
-Written from the contract in docs/DATA.md, not from lib/queries.py, so that the two
+Written from the contract in docs/DATA.md, not from lib/data/queries.py, so that the two
 implementations check each other.
 """
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import cluster
-from lib import config
+from lib.core import config
 
 # The operator's settings never leak into a test server unless the test asks for them.
 OPERATOR_SETTINGS = ("COMEXT_ADMIN_PASSWORD", "COMEXT_READ_ONLY")

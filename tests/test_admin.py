@@ -1,4 +1,4 @@
-"""lib/admin.py: the secret, its comparison, the limits on failed attempts, the session's
+"""lib/web/admin.py: the secret, its comparison, the limits on failed attempts, the session's
 expiry, read-only mode; and the one-time token printed once per process."""
 
 from __future__ import annotations
@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from lib import admin, config
+from lib.core import config
+from lib.web import admin
 
 PASSWORD = "un-mot-de-passe-assez-long"
 

@@ -1,8 +1,8 @@
-"""The read-only API (lib/api.py) over the demonstration dataset, served by uvicorn on a free
-127.0.0.1 port (in a thread) behind lib/webguard.py, fetched over HTTP.
+"""The read-only API (lib/web/api.py) over the demonstration dataset, served by uvicorn on a free
+127.0.0.1 port (in a thread) behind lib/web/webguard.py, fetched over HTTP.
 
 The expected bytes never come from the API's code: they are the files the CLI writes
-(`python -m lib.export`), the CSV downloads the pages hand to Streamlit (AppTest, recorded at
+(`python -m lib.fiche`), the CSV downloads the pages hand to Streamlit (AppTest, recorded at
 the MediaFileManager), or plain pandas over the fixture rows. What must be refused comes from
 the URL fuzz corpus of the pages (tests/test_url_fuzz.py: its strategies, and its rules saying
 which values are invalid). The OpenAPI description is checked against the OpenAPI 3.1
@@ -24,7 +24,9 @@ import pytest
 from hypothesis import assume, given, settings
 from streamlit.runtime.media_file_manager import MediaFileManager
 
-from lib import api, api_doc, columns, config, db, export, ratelimit, sections, tables, webguard
+from lib.core import columns, config, sections
+from lib.data import db
+from lib.web import api, api_doc, ratelimit, registry, webguard
 from tests import test_url_fuzz as fuzz
 from tests.servers import Answer, asgi_server, http_request
 
@@ -47,7 +49,7 @@ class Client:
 
 @contextmanager
 def serving(limiter: ratelimit.RateLimiter) -> Iterator[Client]:
-    """The API as serve.py mounts it, lib/webguard.py in front, until the block ends."""
+    """The API as serve.py mounts it, lib/web/webguard.py in front, until the block ends."""
     with asgi_server(api.routes(limiter)) as base:
         yield Client(base)
 
@@ -67,7 +69,7 @@ def read_csv(data: bytes, table: str) -> pd.DataFrame:
     """The CSV as a user reads it: codes and names as text (`01`, `NA` for Namibia)."""
     text = {
         name: str
-        for name in tables.TABLES[table].columns
+        for name in registry.TABLES[table].columns
         if columns.column(name).kind in TEXT_KINDS
     }
     return pd.read_csv(io.BytesIO(data), dtype=text, keep_default_na=False, na_values=[""])
@@ -131,10 +133,10 @@ def test_the_fiche_and_exposure_tables_are_the_cli_files(
     client: Client, demo: Path, tmp_path: Path, cli: list[str], params: dict[str, str]
 ) -> None:
     out = tmp_path / "cli"
-    assert export.main(["--data-dir", str(demo), "--year", "2024", "--out", str(out), *cli]) == 0
+    assert cli.main(["--data-dir", str(demo), "--year", "2024", "--out", str(out), *cli]) == 0
     assert sorted(path.name for path in out.iterdir()) == sorted(CLI_TABLES)
     for file, table in CLI_TABLES.items():
-        page = tables.TABLES[table].page
+        page = registry.TABLES[table].page
         asked = {key: value for key, value in params.items() if key in page.keys}
         asked["annee"] = "2024"
         expected = (out / file).read_bytes()
@@ -154,7 +156,7 @@ def test_cpf4_tables_over_quarterly_rows(client: Client, use_dataset, tmp_path: 
     data_dir = use_dataset(ROWS)
     out = tmp_path / "cli"
     cli = ["--data-dir", str(data_dir), "--level", "dept", "--code", "53", "--year", "2025"]
-    assert export.main([*cli, "--out", str(out)]) == 0
+    assert cli.main([*cli, "--out", str(out)]) == 0
     params = {"niveau": "departement", "code": "53", "annee": "2025"}
     answer = client.get("products_cpf4", params | {"format": "csv"})
     assert answer.content == (out / "products_cpf4.csv").read_bytes()
@@ -305,10 +307,10 @@ def test_every_table_is_served_and_described(client: Client) -> None:
     """Each table's example answers 200, its records have the declared columns and validate
     against the table's schema in the OpenAPI description."""
     covered = {table for _, downloads in PAGE_DOWNLOADS.values() for table, _ in downloads.values()}
-    assert set(tables.TABLES) - covered <= {"products_cpf4", "exposition_cpf4"}  # see above
+    assert set(registry.TABLES) - covered <= {"products_cpf4", "exposition_cpf4"}  # see above
     document = client.get("openapi.json").json()
-    for name, table in tables.TABLES.items():
-        params = tables.example(table.page)
+    for name, table in registry.TABLES.items():
+        params = registry.example(table.page)
         answer = client.get(name, params)
         assert answer.status == 200, (name, answer.content[:300])
         body = answer.json()
@@ -413,7 +415,7 @@ def test_repeated_parameters_are_refused(client: Client) -> None:
 
 def test_an_address_too_long_is_refused_before_the_api(client: Client) -> None:
     answer = client.get("kpis", {"code": "7" * 10_000})
-    assert answer.status == 414  # lib/webguard.py's French page, as for every address
+    assert answer.status == 414  # lib/web/webguard.py's French page, as for every address
 
 
 @pytest.mark.parametrize(
@@ -532,8 +534,8 @@ def test_a_query_timeout_is_503(client: Client, monkeypatch) -> None:
     def slow(state: object) -> pd.DataFrame:
         raise db.QueryTimeout(10)
 
-    table = tables.TABLES["kpis"]
-    monkeypatch.setitem(tables.TABLES, "kpis", tables.Table("kpis", table.page, "", (), slow))
+    table = registry.TABLES["kpis"]
+    monkeypatch.setitem(registry.TABLES, "kpis", registry.Table("kpis", table.page, "", (), slow))
     body = assert_french_error(client.get("kpis"), 503)
     assert "La requête a dépassé 10 s" in body["erreur"]
 
@@ -557,8 +559,8 @@ def test_a_bug_is_a_french_500_without_traceback(client: Client, monkeypatch, ca
     def broken(state: object) -> pd.DataFrame:
         raise RuntimeError("secret detail")
 
-    table = tables.TABLES["kpis"]
-    monkeypatch.setitem(tables.TABLES, "kpis", tables.Table("kpis", table.page, "", (), broken))
+    table = registry.TABLES["kpis"]
+    monkeypatch.setitem(registry.TABLES, "kpis", registry.Table("kpis", table.page, "", (), broken))
     answer = client.get("kpis")
     body = assert_french_error(answer, 500)
     assert body["erreur"] == api.INTERNAL and b"secret detail" not in answer.content
@@ -569,11 +571,11 @@ def test_a_bug_is_a_french_500_without_traceback(client: Client, monkeypatch, ca
 
 def test_the_list_names_every_table(client: Client) -> None:
     body = client.request(f"{api.PREFIX}/").json()
-    assert [row["table"] for row in body["tables"]] == list(tables.TABLES)
+    assert [row["table"] for row in body["tables"]] == list(registry.TABLES)
     assert body["openapi"] == api.OPENAPI_PATH
     listed = client.request(f"{api.PREFIX}/?format=csv")
     frame = pd.read_csv(io.BytesIO(listed.content))
-    assert list(frame["table"]) == list(tables.TABLES)
+    assert list(frame["table"]) == list(registry.TABLES)
     assert client.request(api.PREFIX).json() == body
     for row in body["tables"]:  # every example answers
         assert client.request(row["exemple"]).status == 200, row["exemple"]
@@ -587,11 +589,11 @@ def test_the_description_is_openapi_3_1(client: Client) -> None:
     assert document["openapi"] == "3.1.0"
     operations = {path for path in document["paths"]}
     assert operations == {f"{api.PREFIX}/", api.OPENAPI_PATH} | {
-        f"{api.PREFIX}/{name}" for name in tables.TABLES
+        f"{api.PREFIX}/{name}" for name in registry.TABLES
     }
     for name, schema in document["components"]["schemas"].items():
         jsonschema.Draft202012Validator.check_schema(schema)
-        if name.startswith("colonne."):  # every column explained by lib/columns.py
+        if name.startswith("colonne."):  # every column explained by lib/core/columns.py
             column = name.removeprefix("colonne.")
             assert column in columns.COLUMNS, column
             assert schema["title"] == columns.COLUMNS[column].title
@@ -600,7 +602,7 @@ def test_the_description_is_openapi_3_1(client: Client) -> None:
 
 
 def test_examples_name_the_server_and_read_codes_as_text() -> None:
-    code = api_doc.examples("https://exemple.fr", tables.TABLES["partners"])
+    code = api_doc.examples("https://exemple.fr", registry.TABLES["partners"])
     url = "https://exemple.fr/api/v1/partners?niveau=departement&code=53&annee="
     assert all(url in text for text in code.values())
     assert 'colClasses = c(country = "character")' in code["r"]
@@ -612,8 +614,8 @@ def test_examples_name_the_server_and_read_codes_as_text() -> None:
 def test_a_table_is_the_same_bytes_on_every_request(client: Client) -> None:
     """One dataset version, one answer: what the ETag promises (a parallel sum of floats
     used to change the HHI's last digits from one request to the next)."""
-    for name, table in tables.TABLES.items():
-        params = tables.example(table.page) | {"format": "csv"}
+    for name, table in registry.TABLES.items():
+        params = registry.example(table.page) | {"format": "csv"}
         answers = {client.get(name, params).content for _ in range(3)}
         assert len(answers) == 1, name
 

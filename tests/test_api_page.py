@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import api, config, db, tables
+from lib.core import config
+from lib.data import db
+from lib.web import api, registry
 from tests.test_pages import APP, TIMEOUT
 
 
@@ -34,7 +36,7 @@ def test_the_page_lists_the_tables_and_gives_examples(monkeypatch) -> None:
     at = open_api_page()
     assert at.title[0].value == "API"
     listed = at.dataframe[0].value
-    assert list(listed["table"]) == list(tables.TABLES)
+    assert list(listed["table"]) == list(registry.TABLES)
     assert all(url.startswith("http://localhost:8501/api/v1/") for url in listed["exemple"])
     assert not at.info  # the API is served: no notice
     curl, python, r = (block.value for block in at.code)

@@ -30,7 +30,9 @@ from schemathesis.specs.openapi.checks import (
 )
 from starlette.applications import Starlette
 
-from lib import api, config, db, ratelimit, tables
+from lib.core import config
+from lib.data import db
+from lib.web import api, ratelimit, registry
 
 MAX_EXAMPLES = 20
 CHECKS = [
@@ -55,7 +57,7 @@ def api_schema(demo_data_dir: Path) -> Iterator[schemathesis.BaseSchema]:
 
 # Every address: the list, the description, each table (the description must list them all:
 # tests/test_api.py checks it).
-PATHS = [f"{api.PREFIX}/", api.OPENAPI_PATH, *(f"{api.PREFIX}/{name}" for name in tables.TABLES)]
+PATHS = [f"{api.PREFIX}/", api.OPENAPI_PATH, *(f"{api.PREFIX}/{name}" for name in registry.TABLES)]
 # The description takes no parameter: nothing invalid to send it.
 CASES = [
     (path, mode)

@@ -15,9 +15,11 @@ import pytest
 
 from bench import baseline, browser, compare, generate, procstat, report, run, workload
 from bench import cluster as clusters
-from lib import config, refs, sections, store, urlstate
-from lib.domain import FicheState
-from lib.territory import FRANCE, Territory
+from lib.core import config, refs, sections
+from lib.core.states import FicheState
+from lib.core.territory import FRANCE, Territory
+from lib.data import store
+from lib.web import urlstate
 
 REQUIRED_KEYS = {
     "rows",
@@ -506,9 +508,9 @@ def test_report_of_a_run_before_the_floor_has_neither_floor_nor_pages() -> None:
 
 def test_the_views_are_timed_as_queries_never_as_cache_hits(smoke: dict[str, Any]) -> None:
     """Inside dataset_env the cross-session cache keeps nothing: each repetition of a view runs
-    its queries (lib/cache.py would otherwise answer every repetition after the first)."""
-    from lib import cache, queries
-    from lib.territory import Territory
+    its queries (lib/data/cache.py would otherwise answer every repetition after the first)."""
+    from lib.core.territory import Territory
+    from lib.data import cache, queries
 
     manifest = store.read_manifest(smoke["data_dir"])
     year = manifest.years[-1]

@@ -1,4 +1,4 @@
-"""The process-wide result cache (lib/cache.py): hits and misses, its bound, private copies, and
+"""The process-wide result cache (lib/data/cache.py): hits and misses, its bound, private copies, and
 invalidation by a new dataset version in every session and every process.
 
 Expected figures come from plain pandas over the fixture rows (or are written out by hand from
@@ -18,8 +18,10 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import cache, config, db, fiche_charts, queries, store
-from lib.territory import Territory
+from lib.core import config
+from lib.core.territory import Territory
+from lib.data import cache, db, queries, store
+from lib.fiche import cached_charts
 from tests.conftest import rows, write_dataset
 
 MAYENNE = Territory("dept", "53")
@@ -220,7 +222,7 @@ def test_two_sessions_holding_a_fiche_both_show_an_import_on_their_next_run(
 READER = """
 import json, sys
 from lib import queries
-from lib.territory import Territory
+from lib.core.territory import Territory
 for _ in sys.stdin:
     values = queries.kpis(Territory("dept", "53"), 2024).set_index("indicator")["value"]
     print(json.dumps({"E": values["exports_eur"], "I": values["imports_eur"]}), flush=True)
@@ -273,16 +275,16 @@ def test_figures_are_built_once_and_again_for_a_new_version(
     use_dataset: Callable[[pd.DataFrame], Path],
 ) -> None:
     data_dir = use_dataset(FIRST)
-    first = fiche_charts.partners(MAYENNE, 2024, 10)
-    assert fiche_charts.partners(MAYENNE, 2024, 10) is first  # shared: not built again
+    first = cached_charts.partners(MAYENNE, 2024, 10)
+    assert cached_charts.partners(MAYENNE, 2024, 10) is first  # shared: not built again
     assert _countries_drawn(first) == {"Allemagne", "États-Unis", "Espagne"}  # FIRST's rows
-    world = fiche_charts.world(MAYENNE, 2024, "export")
+    world = cached_charts.world(MAYENNE, 2024, "export")
     coloured = {c for c, z in zip(world.data[0].locations, world.data[0].z, strict=True) if z}
     assert coloured == {"DE", "US"}
     write_dataset(SECOND, data_dir)
-    second = fiche_charts.partners(MAYENNE, 2024, 10)
+    second = cached_charts.partners(MAYENNE, 2024, 10)
     assert second is not first
     assert _countries_drawn(second) == {"Allemagne", "Italie", "Espagne"}  # SECOND's rows
-    world = fiche_charts.world(MAYENNE, 2024, "export")
+    world = cached_charts.world(MAYENNE, 2024, "export")
     coloured = {c for c, z in zip(world.data[0].locations, world.data[0].z, strict=True) if z}
     assert coloured == {"DE", "IT"}

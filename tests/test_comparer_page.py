@@ -1,6 +1,6 @@
 """AppTest of the Comparer page: it renders départements and régions side by side; its URL is
 parsed, validated and written back; its widgets change the URL; the numbers and tables it shows
-are lib.comparison's on the demonstration dataset (lib.comparison itself is checked against
+are lib.data.comparison's on the demonstration dataset (lib.data.comparison itself is checked against
 pandas in tests/test_comparison.py); the fiche links to it.
 """
 
@@ -12,8 +12,9 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from lib import comparison, config, csvfile, db, formatting, sections
-from lib.territory import Territory
+from lib.core import config, csvfile, formatting, sections
+from lib.core.territory import Territory
+from lib.data import comparison, db
 from pages.on_demand import RUNS_KEY
 from tests.apptables import meur, numbers, open_tables, page_csvs, record_csvs
 from tests.test_pages import open_page
@@ -50,7 +51,7 @@ def test_three_departements_side_by_side(monkeypatch: pytest.MonkeyPatch) -> Non
     assert _metric_values(at, "Solde commercial") == [
         formatting.meur(v, signed=True) for v in figures["balance_eur"]
     ]
-    # The tables are lib.comparison's (their CSVs, byte for byte)…
+    # The tables are lib.data.comparison's (their CSVs, byte for byte)…
     csvs = page_csvs(at, recorded)
     assert csvs["comparison-kpis"] == csvfile.to_csv_bytes(figures)
     partners = comparison.top_partners(DEPTS, 2024)

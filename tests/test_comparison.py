@@ -1,7 +1,7 @@
-"""lib.comparison against plain pandas on small frames, and hand-computed cases.
+"""lib.data.comparison against plain pandas on small frames, and hand-computed cases.
 
 The oracles are written from the contract (the module docstring, issue 11), not from
-lib/comparison.py: a territory is the set of its départements, national totals count every row.
+lib/data/comparison.py: a territory is the set of its départements, national totals count every row.
 """
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ import math
 import pandas as pd
 import pytest
 
-from lib import comparison, refs
-from lib.territory import Territory
+from lib.core import refs
+from lib.core.territory import Territory
+from lib.data import comparison
 from tests.conftest import rows
 from tests.test_queries import HAND_MADE
 from tests.test_queries import trade as trade  # the fixture: hand-made and random frames
@@ -190,7 +191,7 @@ def test_a_territory_without_rows_is_zero_every_year(use_dataset) -> None:
 
 
 def test_france_is_not_compared() -> None:
-    from lib.territory import FRANCE
+    from lib.core.territory import FRANCE
 
     with pytest.raises(ValueError):
         comparison.key_figures([FRANCE, DEPTS[0]], 2024)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from lib import comparison_figures
-from lib.flows import EXPORT, IMPORT
+from lib.charts import comparison_figures
+from lib.core.flows import EXPORT, IMPORT
 
 NB = "\u00a0"
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import comparison, config, db, urlstate
-from lib.domain import (
+from lib.core import config
+from lib.core.states import (
     ComparisonState,
     CountryState,
     DataFilter,
@@ -25,7 +25,9 @@ from lib.domain import (
     MapState,
     ProductState,
 )
-from lib.territory import FRANCE, Territory
+from lib.core.territory import FRANCE, Territory
+from lib.data import comparison, db
+from lib.web import urlstate
 from pages import components
 from tests.conftest import rows
 from tests.test_pages import APP, TIMEOUT, open_page

@@ -1,4 +1,4 @@
-"""lib.country_view against plain pandas on a small hand-made dataset, and hand-computed cases;
+"""lib.data.country_view against plain pandas on a small hand-made dataset, and hand-computed cases;
 the Pays page's URL (urlstate.parse_country); the world geometry geo/countries.geojson."""
 
 from __future__ import annotations
@@ -10,9 +10,12 @@ import math
 import pandas as pd
 import pytest
 
-from lib import config, country_figures, country_view, refs, urlstate
-from lib.domain import CountryState
-from lib.territory import FRANCE, Territory
+from lib.charts import country_figures
+from lib.core import config, refs
+from lib.core.states import CountryState
+from lib.core.territory import FRANCE, Territory
+from lib.data import country_view
+from lib.web import urlstate
 from tests.conftest import rows
 
 # (year, flow, dept, product, country, value)

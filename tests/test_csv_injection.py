@@ -4,7 +4,7 @@ fiche downloads, Données) has a cell a spreadsheet would evaluate.
 The dataset is written directly (tests/conftest.py write_dataset), bypassing the import's code
 validation, as an older dataset or another path could hold anything. Files are read back with
 Python's csv module; a cell is dangerous when it begins with = + - @ tab or carriage return and
-Python's float() does not read it (the expectation is computed here, not by lib.text).
+Python's float() does not read it (the expectation is computed here, not by lib.core.escaping).
 """
 
 from __future__ import annotations
@@ -17,9 +17,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lib import config, csvfile, export, figures, queries
-from lib.domain import DataFilter
-from lib.territory import FRANCE, Territory
+from lib.charts import fiche_figures
+from lib.core import config, csvfile
+from lib.core.states import DataFilter
+from lib.core.territory import FRANCE, Territory
+from lib.data import queries
+from lib.fiche import cli, files
 from tests.test_quarters import quarterly
 
 HOSTILE = [
@@ -87,7 +90,7 @@ def test_export_cli_files_have_no_formula(hostile: Path, tmp_path: Path) -> None
     for level, code in (("dept", "53"), ("region", "52"), ("france", None)):
         out = tmp_path / level
         argv = ["--data-dir", str(hostile), "--level", level, "--year", "2024", "--top", "25"]
-        assert export.main([*argv, "--out", str(out)] + (["--code", code] if code else [])) == 0
+        assert cli.main([*argv, "--out", str(out)] + (["--code", code] if code else [])) == 0
         seen: set[str] = set()
         for path in sorted(out.iterdir()):
             content = path.read_bytes().decode("utf-8")  # keeps a carriage return in a cell
@@ -103,7 +106,7 @@ def test_export_cli_files_have_no_formula(hostile: Path, tmp_path: Path) -> None
 
 def test_fiche_downloads_have_no_formula(hostile: Path) -> None:
     for territory in (MAYENNE, Territory("region", "52"), FRANCE):
-        tables = export.tables(territory, 2024, 25)
+        tables = files.tables(territory, 2024, 25)
         for name, table in tables.items():
             _check(csvfile.to_csv_bytes(table).decode("utf-8"), f"{territory}/{name}")
         # the products table holds every hostile product code and its name (the code itself)
@@ -133,7 +136,7 @@ def test_ordinary_cells_are_written_as_before(use_dataset) -> None:
     from tests.test_queries import HAND_MADE
 
     use_dataset(HAND_MADE)
-    for name, table in export.tables(MAYENNE, 2024, 5).items():
+    for name, table in files.tables(MAYENNE, 2024, 5).items():
         assert csvfile.to_csv_bytes(table) == table.to_csv(index=False, lineterminator="\n").encode(
             "utf-8"
         ), name
@@ -175,9 +178,9 @@ def test_figures_show_codes_as_text(hostile: Path) -> None:
          "share_pct": [100.0]}
     )  # fmt: skip
     for figure in (
-        figures.partners_figure(partners),
-        figures.sankey_figure(links, "E"),
-        figures.treemap_figure(products),
+        fiche_figures.partners_figure(partners),
+        fiche_figures.sankey_figure(links, "E"),
+        fiche_figures.treemap_figure(products),
     ):
         spec = figure.to_json()
         assert "<a " not in spec and "&lt;a href=" in spec
@@ -224,13 +227,13 @@ def _check_workbook(path: Path, where: str) -> set[str]:
 def test_export_workbooks_have_no_formula(hostile: Path, tmp_path: Path) -> None:
     argv = ["--data-dir", str(hostile), "--level", "dept", "--code", "53", "--year", "2024"]
     out = tmp_path / "xlsx"
-    assert export.main([*argv, "--top", "25", "--out", str(out), "--format", "xlsx"]) == 0
+    assert cli.main([*argv, "--top", "25", "--out", str(out), "--format", "xlsx"]) == 0
     texts = _check_workbook(out / "fiche.xlsx", "fiche.xlsx")
     assert {"'" + c for c in HOSTILE} <= texts  # the data is kept, behind its quote
 
 
 def test_donnees_workbook_has_no_formula_and_keeps_negative_numbers(hostile: Path) -> None:
-    from lib import download
+    from lib.web import download
 
     path = download.write_xlsx_file(DataFilter(MAYENNE, 2024, 2024))
     try:
@@ -245,7 +248,7 @@ def test_donnees_workbook_has_no_formula_and_keeps_negative_numbers(hostile: Pat
 def test_open_data_package_csvs_have_no_formula(hostile: Path, tmp_path: Path) -> None:
     import gzip
 
-    from lib import datapackage
+    from lib.data import datapackage
 
     written = datapackage.write_package(tmp_path / "paquet")
     seen: set[str] = set()

@@ -1,5 +1,5 @@
 """Faults of the data (issue 19): a damaged Parquet file, a full disk during a write, a remote
-store that fails. `python -m lib.store check` names the damaged file; the pages say « Données
+store that fails. `python -m lib.data.store check` names the damaged file; the pages say « Données
 endommagées » in French instead of DuckDB's error; a write that fails leaves the published
 version whole and no partial version behind; a failing remote store keeps the version read.
 
@@ -17,7 +17,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from bench.httpserver import serve
-from lib import config, db, queries, store
+from lib.core import config
+from lib.data import db, queries, store
 from tests.conftest import rows, write_dataset
 
 APP = str(config.ROOT / "streamlit_app.py")
@@ -50,7 +51,7 @@ def two_versions(tmp_path: Path) -> Iterator[tuple[Path, store.Manifest]]:
     yield tmp_path, current
 
 
-# --- python -m lib.store check ----------------------------------------------------------------
+# --- python -m lib.data.store check ----------------------------------------------------------------
 
 
 def test_an_intact_dataset_passes(
@@ -74,7 +75,7 @@ def test_a_truncated_file_is_named_and_the_rollback_offered(
     err = capsys.readouterr().err
     assert f"{damaged} : illisible" in err
     assert "1 endommagé" in err
-    assert "est intacte" in err and "python -m lib.store rollback" in err
+    assert "est intacte" in err and "python -m lib.data.store rollback" in err
     store.rollback(data_dir)
     assert store.check(data_dir) == []
 
@@ -161,7 +162,7 @@ def test_a_query_on_a_damaged_file_raises_damaged_data_naming_it(damaged) -> Non
         db.run("SELECT sum(value_eur) FROM trade_annual", [], lambda cur: cur.fetchall())
     assert caught.value.path == rel  # relative to the dataset folder: no server path shown
     assert str(caught.value).startswith("Données endommagées : le fichier « v-")
-    assert "python -m lib.store rollback" in str(caught.value)
+    assert "python -m lib.data.store rollback" in str(caught.value)
     # a year whose files are whole still answers
     assert queries.available_years() == [2023, 2024]
     assert db.run(
@@ -287,7 +288,7 @@ def test_reset_waits_for_a_manifest_being_read_before_closing_the_connection(
 
 
 def test_the_api_answers_503_in_french_for_unreadable_data() -> None:
-    from lib import api
+    from lib.web import api
 
     class Damaged:
         def build(self, state: object) -> None:

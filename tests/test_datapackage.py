@@ -1,4 +1,4 @@
-"""The dataset as open-data files (lib/datapackage.py, `python -m lib.export --package DIR`).
+"""The dataset as open-data files (lib/data/datapackage.py, `python -m lib.fiche --package DIR`).
 
 Frictionless itself validates the package (`frictionless.validate`: Table Schemas, types,
 constraints, primary and foreign keys, sizes and hashes) of a demonstration dataset and of a
@@ -25,8 +25,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from bench.httpserver import serve
-from lib import config, datapackage, db
-from lib.ingest import ingest_files
+from lib.core import config
+from lib.data import datapackage, db
+from lib.sources.ingest import ingest_files
 from tests import customs_files as cf
 from tests.conftest import write_dataset
 
@@ -52,9 +53,17 @@ DEMO_DEPTS = ["01", "2A", "53", "971"]
 
 
 def run_cli(out: Path, data_dir: Path | str) -> subprocess.CompletedProcess[str]:
-    """`python -m lib.export --package OUT --data-dir DIR`, as a user runs it."""
+    """`python -m lib.fiche --package OUT --data-dir DIR`, as a user runs it."""
     return subprocess.run(
-        [sys.executable, "-m", "lib.export", "--package", str(out), "--data-dir", str(data_dir)],
+        [
+            sys.executable,
+            "-m",
+            "lib.fiche",
+            "--package",
+            str(out),
+            "--data-dir",
+            str(data_dir),
+        ],
         capture_output=True,
         text=True,
         timeout=300,
@@ -257,7 +266,7 @@ EXTRA_ROWS = [
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFrame]:
-    """Published ZIPs (headerless data, label files) imported by lib.ingest; the label of the
+    """Published ZIPs (headerless data, label files) imported by lib.sources.ingest; the label of the
     unknown partner `ZZ` is hostile text."""
     folder = tmp_path_factory.mktemp("published")
     frame = pd.concat([cf.sample_rows(seed=11, n=240), cf.rows_frame(EXTRA_ROWS)])

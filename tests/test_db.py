@@ -1,4 +1,4 @@
-"""lib/db.py: the process's DuckDB connection is bounded in memory and spills beyond it."""
+"""lib/data/db.py: the process's DuckDB connection is bounded in memory and spills beyond it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lib import config, db, queries, urlstate
+from lib.core import config
+from lib.data import db, queries
+from lib.web import urlstate
 from tests.conftest import rows
 
 

@@ -18,7 +18,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lib import config, demo, refs, schema, store
+from lib.core import config, refs, schema
+from lib.data import store
+from lib.sources import demo
 from tests.conftest import rows, write_dataset
 
 pytestmark = pytest.mark.slow

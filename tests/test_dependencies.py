@@ -26,17 +26,24 @@ def imported_by(*modules: str) -> set[str]:
     return set(json.loads(result.stdout))
 
 
-@pytest.mark.parametrize("module", ["lib.figures", "lib.mapping"])
+@pytest.mark.parametrize("module", ["lib.charts.fiche_figures", "lib.charts.choropleth"])
 def test_charts_and_map_load_no_database(module: str) -> None:
     loaded = imported_by(module)
-    assert not loaded & {"duckdb", "lib.db", "lib.queries", "lib.store"}
+    assert not loaded & {"duckdb", "lib.data.db", "lib.data.queries", "lib.data.store"}
 
 
 def test_queries_do_not_depend_on_the_url_layer() -> None:
-    assert "lib.urlstate" not in imported_by("lib.queries")
+    assert "lib.web.urlstate" not in imported_by("lib.data.queries")
 
 
 def test_the_vocabulary_modules_stand_alone() -> None:
-    # lib.flows, lib.theme and lib.sql are read by every layer: they import nothing heavier.
-    loaded = imported_by("lib.flows", "lib.theme", "lib.sql")
-    assert not loaded & {"duckdb", "pandas", "plotly", "lib.db", "lib.figures", "lib.refs"}
+    # lib.core.flows, lib.core.theme and lib.core.sql are read by every layer: they import nothing heavier.
+    loaded = imported_by("lib.core.flows", "lib.core.theme", "lib.core.sql")
+    assert not loaded & {
+        "duckdb",
+        "pandas",
+        "plotly",
+        "lib.data.db",
+        "lib.charts.fiche_figures",
+        "lib.core.refs",
+    }

@@ -1,4 +1,4 @@
-"""lib/display.py: a machine table as the « Voir les données » grids show it.
+"""lib/core/display.py: a machine table as the « Voir les données » grids show it.
 
 Expected cells are written by hand from the fixture's values (1 446 300 000 € is « 1 446,3 »
 M€); the registry test reads every table the API serves (the pages' tables) on the demo data.
@@ -12,9 +12,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lib import api, display, tables
+from lib.core import display
+from lib.web import api, registry
 
-NBSP = "\u00a0"  # lib.formatting's thousands separator
+NBSP = "\u00a0"  # lib.core.formatting's thousands separator
 
 
 def plain(text: str) -> str:
@@ -121,12 +122,12 @@ RAW = {"None", "nan", "NaN", "<NA>", "NaT", "True", "False"}
 
 
 def _example_frame(name: str) -> pd.DataFrame:
-    table = tables.TABLES[name]
-    params = {key: [value] for key, value in tables.example(table.page).items()}
+    table = registry.TABLES[name]
+    params = {key: [value] for key, value in registry.example(table.page).items()}
     return api._build(table, api._validated(table, params))
 
 
-@pytest.mark.parametrize("name", sorted(tables.TABLES))
+@pytest.mark.parametrize("name", sorted(registry.TABLES))
 def test_every_page_table_reads_in_french(demo: Path, name: str) -> None:
     machine = _example_frame(name)
     shown = display.display_frame(machine)

@@ -1,9 +1,9 @@
-"""lib.diversification against hand-computed cases and an oracle in plain pandas/Python.
+"""lib.data.diversification against hand-computed cases and an oracle in plain pandas/Python.
 
-The oracles below are written from issue 21's definitions (lib/diversification.py's docstring
+The oracles below are written from issue 21's definitions (lib/data/diversification.py's docstring
 repeats them), not from the module: loops over the frame's rows, sets of specialisations,
 the cosine written out. Partner members among the fixtures' countries are written by hand
-(as tests/test_exposure.py does), independently of lib.partners.
+(as tests/test_exposure.py does), independently of lib.core.partners.
 """
 
 from __future__ import annotations
@@ -17,8 +17,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lib import cache, csvfile, diversification, export, exposure, queries, refs
-from lib.territory import FRANCE, Territory
+from lib.core import csvfile, refs
+from lib.core.territory import FRANCE, Territory
+from lib.data import cache, diversification, exposure, queries
+from lib.fiche import cli
 from tests.conftest import rows
 from tests.test_properties import PROPERTY_SETTINGS, dataset
 from tests.test_quarters import quarterly
@@ -496,7 +498,7 @@ def test_product_space_and_similarity_match_the_oracle(use_dataset, seed) -> Non
 
 
 def test_the_departements_indices_are_those_of_situer_le_territoire(use_dataset) -> None:
-    from lib import indicators
+    from lib.data import indicators
 
     use_dataset(random_years(5))
     every = diversification._dept_exports(2024)
@@ -638,7 +640,7 @@ CSVS = ["alternative_markets.csv", "diversification.csv", "similar_territories.c
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
-    code = export.main(list(argv))
+    code = cli.main(list(argv))
     return code, capsys.readouterr().err
 
 

@@ -1,4 +1,4 @@
-"""lib/diversification_figures.py on hand-made frames: what each figure draws, in French."""
+"""lib/charts/diversification_figures.py on hand-made frames: what each figure draws, in French."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import math
 
 import pandas as pd
 
-from lib import diversification_figures as figures
-from lib import refs
+from lib.charts import diversification_figures as figures
+from lib.core import refs
 
 NB = "\u00a0"
 

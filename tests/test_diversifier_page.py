@@ -1,8 +1,8 @@
 """AppTest of the Diversifier page: its three parts for the Loire (42) and the United States in
-2024 on the demonstration dataset, its downloads (the bytes of lib.diversification's tables, as
+2024 on the demonstration dataset, its downloads (the bytes of lib.data.diversification's tables, as
 the CLI writes them), its links, and bad input answered with French notices, never a traceback.
 
-lib.diversification itself is checked against an independent pandas oracle in its own tests;
+lib.data.diversification itself is checked against an independent pandas oracle in its own tests;
 here the page must show and hand out exactly what it computes.
 """
 
@@ -16,14 +16,15 @@ import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
-from lib import config, csvfile, db, diversification, queries, refs, sections
-from lib.territory import Territory
+from lib.core import config, csvfile, refs, sections
+from lib.core.territory import Territory
+from lib.data import db, diversification, queries
 from tests.test_pages import APP, TIMEOUT, open_page
 
 LOIRE = Territory("dept", "42")
 ALL = ",".join(sections.slugs(sections.DIVERSIFIER))
 LOIRE_US = {"niveau": "departement", "code": "42", "annee": "2024", "partenaire": "US"}
-NOT_FOR_FRANCE = "Choisissez un département ou une région."  # lib.diversification's words
+NOT_FOR_FRANCE = "Choisissez un département ou une région."  # lib.data.diversification's words
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import config, download, workbook
+from lib.core import config, workbook
+from lib.web import download
 
 APP = str(config.ROOT / "streamlit_app.py")
 NB = "\u00a0"
@@ -41,7 +42,7 @@ def _year_rows(data_dir: Path, year: int) -> pd.DataFrame:
 
 
 def _meur(value_eur: float) -> str:
-    """1 773 500 000 → « 1 773,5 M€ », written here rather than by lib.formatting."""
+    """1 773 500 000 → « 1 773,5 M€ », written here rather than by lib.core.formatting."""
     return f"{value_eur / 1e6:,.1f}".replace(",", NB).replace(".", ",") + f"{NB}M€"
 
 

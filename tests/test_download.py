@@ -1,4 +1,4 @@
-"""The Données CSV route (lib/download.py) behind the middleware of serve.py, served by
+"""The Données CSV route (lib/web/download.py) behind the middleware of serve.py, served by
 uvicorn on a free 127.0.0.1 port (in a thread) and fetched over HTTP.
 
 Expected rows and totals come from the fixture frame with plain pandas, and the bytes from
@@ -19,9 +19,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lib import db, download, queries, webguard
-from lib.domain import DataFilter
-from lib.territory import Territory
+from lib.core.states import DataFilter
+from lib.core.territory import Territory
+from lib.data import db, queries
+from lib.web import download, webguard
 from tests.servers import Answer, asgi_server, http_request
 from tests.test_quarters import ROWS
 
@@ -41,7 +42,7 @@ class Client:
 
 @pytest.fixture
 def client(use_dataset) -> Iterator[Client]:
-    """The route as serve.py mounts it, with lib/webguard.py in front, over the ROWS dataset."""
+    """The route as serve.py mounts it, with lib/web/webguard.py in front, over the ROWS dataset."""
     use_dataset(ROWS)
     with asgi_server(download.routes()) as base:
         yield Client(base)
@@ -220,7 +221,7 @@ def test_the_workbook_holds_the_csv_rows_with_french_headers(client: Client) -> 
 def test_the_workbook_is_refused_beyond_excels_rows(
     client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from lib import workbook
+    from lib.core import workbook
 
     monkeypatch.setattr(workbook, "EXCEL_MAX_ROWS", 12)  # ten rows less the heading
     monkeypatch.setattr(download, "write_xlsx_file", lambda f: pytest.fail("no file expected"))

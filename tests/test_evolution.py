@@ -1,4 +1,4 @@
-"""lib.evolution against plain pandas on a small quarterly fixture: the series of the territory,
+"""lib.data.evolution against plain pandas on a small quarterly fixture: the series of the territory,
 its région and France (values, same quarters of the year before, growth, index), the average
 annual growth, and the contributions to the change between two years, whose sum is the total
 change (the oracle of the issue), on whole years and on the quarters of a partial year.
@@ -11,8 +11,9 @@ import math
 import pandas as pd
 import pytest
 
-from lib import evolution, refs
-from lib.territory import FRANCE, Territory
+from lib.core import refs
+from lib.core.territory import FRANCE, Territory
+from lib.data import evolution
 from tests.conftest import rows
 from tests.test_quarters import quarterly
 

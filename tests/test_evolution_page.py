@@ -1,6 +1,6 @@
-"""The Évolution page: its URL parsed, validated and written back (lib.urlstate), its figures
+"""The Évolution page: its URL parsed, validated and written back (lib.web.urlstate), its figures
 (partial years drawn apart, the waterfall from one total to the other), and the page itself
-(AppTest on the demonstration dataset): its tables are lib.evolution's, its links lead to the
+(AppTest on the demonstration dataset): its tables are lib.data.evolution's, its links lead to the
 Pays and Produit pages, the fiche links to it.
 """
 
@@ -11,9 +11,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lib import config, csvfile, db, evolution, evolution_figures, refs, urlstate
-from lib.domain import EvolutionState
-from lib.territory import FRANCE, Territory
+from lib.charts import evolution_figures
+from lib.core import config, csvfile, refs
+from lib.core.states import EvolutionState
+from lib.core.territory import FRANCE, Territory
+from lib.data import db, evolution
+from lib.web import urlstate
 from pages.on_demand import RUNS_KEY
 from tests.apptables import meur, numbers, open_tables, page_csvs, record_csvs
 from tests.test_pages import open_page
@@ -172,7 +175,7 @@ def test_the_page_shows_lib_evolution_s_tables_and_links(demo, monkeypatch) -> N
     at.query_params["section"] = "variation"
     at.run()
     assert dict(at.session_state[RUNS_KEY]) == {"evolution-section-variation": 1}
-    # The tables are lib.evolution's (their CSVs, byte for byte), each country with its page.
+    # The tables are lib.data.evolution's (their CSVs, byte for byte), each country with its page.
     csvs = page_csvs(at, recorded)
     series = evolution.series(MAYENNE, 2016)
     assert csvs["evolution-index"] == csvfile.to_csv_bytes(series)

@@ -18,7 +18,8 @@ import openpyxl
 import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 
-from lib import columns, headings, sections
+from lib.core import columns, sections
+from lib.web import headings
 from tests.test_pages import APP, TIMEOUT
 from tests.test_pages import _demo_data as _demo_data  # the demo dataset, for every test here
 

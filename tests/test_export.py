@@ -10,7 +10,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lib import export, refs
+from lib.core import refs
+from lib.fiche import cli
 from tests import oracle
 from tests.test_queries import HAND_MADE, random_trade
 
@@ -22,7 +23,7 @@ FILES = [
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
-    code = export.main(list(argv))
+    code = cli.main(list(argv))
     return code, capsys.readouterr().err
 
 
@@ -120,7 +121,7 @@ def test_csv_dialect_is_plain_utf8_comma_and_point(use_dataset, tmp_path: Path, 
 
 
 def ref_codes(table: str) -> list[str]:
-    """The codes of a reference table, read with pandas (not through lib.refs)."""
+    """The codes of a reference table, read with pandas (not through lib.core.refs)."""
     return list(pd.read_csv(ROOT / "data" / "ref" / f"{table}.csv", dtype=str)["code"])
 
 
@@ -179,13 +180,13 @@ def test_empty_data_folder_fails_clearly_and_builds_nothing(tmp_path: Path) -> N
     empty = tmp_path / "empty"
     empty.mkdir()
     result = subprocess.run(
-        [sys.executable, "-m", "lib.export", "--data-dir", str(empty), "--level", "france",
+        [sys.executable, "-m", "lib.fiche", "--data-dir", str(empty), "--level", "france",
          "--year", "2024", "--out", str(tmp_path / "out")],
         capture_output=True, text=True, timeout=120, cwd=ROOT,
     )  # fmt: skip
     assert result.returncode != 0
     assert "aucun jeu de données" in result.stderr and "Traceback" not in result.stderr
-    assert f"python -m lib.demo --data-dir {empty}" in result.stderr
+    assert f"python -m lib.sources.demo --data-dir {empty}" in result.stderr
     assert list(empty.iterdir()) == []
     assert not (tmp_path / "out").exists()
 

@@ -1,8 +1,8 @@
-"""lib.exposure against plain pandas on small frames, and hand-computed cases.
+"""lib.data.exposure against plain pandas on small frames, and hand-computed cases.
 
 The oracles below are written from the contract (issue 10, docs/ARCHITECTURE.md), not from
-lib/exposure.py. Membership of the UE among the fixtures' countries is written here by hand
-(GB a member up to 2019, outside from 2020), independently of lib.partners.
+lib/data/exposure.py. Membership of the UE among the fixtures' countries is written here by hand
+(GB a member up to 2019, outside from 2020), independently of lib.core.partners.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lib import domain, exposure, refs
-from lib.columns import COLUMNS
-from lib.territory import FRANCE, Territory
+from lib.core import refs, states
+from lib.core.columns import COLUMNS
+from lib.core.territory import FRANCE, Territory
+from lib.data import exposure
 from tests.conftest import rows
 from tests.test_properties import PROPERTY_SETTINGS, dataset
 from tests.test_queries import HAND_MADE, random_trade
@@ -238,7 +239,7 @@ def test_tariff_scenario_and_summary_hand_computed(use_dataset) -> None:
 def test_the_scenario_range_is_the_plain_formula_at_elasticities_2_and_8(use_dataset) -> None:
     """Every figure of the scenario again at ε = 2 and ε = 8, whatever the chosen one: the
     plain formula X·((1+t)^(−ε) − 1) on the fixture's totals (Mayenne sends 120 + 110 to the
-    UE of 260 exported; France 630 of 730), written here without lib.exposure."""
+    UE of 260 exported; France 630 of 730), written here without lib.data.exposure."""
     use_dataset(HAND_MADE)
     low, high = 1.25**-2 - 1, 1.25**-8 - 1  # t = 25 %: −0.36, −0.8322…
     assert low == pytest.approx(-0.36) and high == pytest.approx(-0.83222784)
@@ -269,7 +270,7 @@ def test_the_scenario_range_is_the_plain_formula_at_elasticities_2_and_8(use_dat
     # The columns' descriptions (CSV, workbook, API) name the same bounds.
     assert COLUMNS["change_elasticity_low_eur"].description.endswith("scénario (2)")
     assert COLUMNS["change_elasticity_high_eur"].description.endswith("scénario (8)")
-    assert (domain.ELASTICITY_LOW, domain.ELASTICITY_HIGH) == (2.0, 8.0)
+    assert (states.ELASTICITY_LOW, states.ELASTICITY_HIGH) == (2.0, 8.0)
 
 
 # --- Import dependency ---------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The Exposition page's figures (lib.exposure_figures) and map (lib.exposure_map), on small
+"""The Exposition page's figures (lib.charts.exposure_figures) and map (lib.charts.exposure_map), on small
 hand-made frames: which rows are drawn, in which order, with which French texts.
 
 Expected values are written by hand from the fixtures below, never read from the builders.
@@ -13,9 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib import exposure_figures, exposure_map, mapping, refs
-from lib.flows import EXPORT
-from lib.theme import COUNTRY_GREY_BLUE, NEGATIVE_RED
+from lib.charts import choropleth, exposure_figures, exposure_map
+from lib.core import refs
+from lib.core.flows import EXPORT
+from lib.core.theme import COUNTRY_GREY_BLUE, NEGATIVE_RED
 
 NB = "\u00a0"
 
@@ -216,7 +217,7 @@ def test_exposure_map_colours_by_share_and_tells_the_values() -> None:
     features = {f["id"]: f for f in geo.data["features"]}
     last = frame["dept"].iloc[-1]  # the largest share: the darkest class of the export ramp
     assert geo.style_function(features[last])["fillColor"].lower() == EXPORT.ramp[1].lower()
-    assert geo.style_function(features["48"])["fillColor"] == mapping.NAN_COLOR
+    assert geo.style_function(features["48"])["fillColor"] == choropleth.NAN_COLOR
     row = frame.set_index("dept").loc["42"]
     properties = features["42"]["properties"]
     assert properties["exposure_share"] == f"{row['share_pct']:.1f}".replace(".", ",") + f"{NB}%"
@@ -236,7 +237,7 @@ def test_exposure_map_colours_by_share_and_tells_the_values() -> None:
         "exposure_exports",
     ]
     assert tooltip.aliases[:2] == ["Département", "Part vers le partenaire"]
-    (legend,) = [c for c in m._children.values() if isinstance(c, mapping._Legend)]
+    (legend,) = [c for c in m._children.values() if isinstance(c, choropleth._Legend)]
     assert "Part des exportations vers le partenaire (États-Unis), 2024" in legend.content
 
 
@@ -252,14 +253,14 @@ def test_the_carte_keeps_its_own_tooltip() -> None:
         exports_change_pct=0.0,
         imports_change_pct=0.0,
     )
-    geo = layer(mapping.choropleth(frame, "exports"))
+    geo = layer(choropleth.choropleth(frame, "exports"))
     tooltip = next(c for c in geo._children.values() if isinstance(c, folium.GeoJsonTooltip))
     assert tooltip.fields == ["label", "exports", "imports", "balance", "coverage"]
-    assert set(mapping.METRICS) <= set(geo.data["features"][0]["properties"])
+    assert set(choropleth.METRICS) <= set(geo.data["features"][0]["properties"])
 
 
-@pytest.mark.parametrize("module", ["lib.exposure_figures", "lib.exposure_map"])
+@pytest.mark.parametrize("module", ["lib.charts.exposure_figures", "lib.charts.exposure_map"])
 def test_the_figures_and_the_map_load_no_database(module: str) -> None:
     from tests.test_dependencies import imported_by
 
-    assert not imported_by(module) & {"duckdb", "lib.db", "lib.queries", "lib.store"}
+    assert not imported_by(module) & {"duckdb", "lib.data.db", "lib.data.queries", "lib.data.store"}

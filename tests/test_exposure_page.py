@@ -1,6 +1,6 @@
 """AppTest of the Exposition page: it renders for a département, a région and France; its URL
 is parsed, validated and written back; its widgets change the URL; the numbers it shows are
-lib.exposure's on the demonstration dataset (lib.exposure itself is checked against pandas in
+lib.data.exposure's on the demonstration dataset (lib.data.exposure itself is checked against pandas in
 its own tests), and its tables are the CLI's.
 """
 
@@ -14,8 +14,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lib import config, csvfile, db, exposure, formatting, sections
-from lib.territory import FRANCE, Territory
+from lib.core import config, csvfile, formatting, sections
+from lib.core.territory import FRANCE, Territory
+from lib.data import db, exposure
 from pages.on_demand import RUNS_KEY
 from tests.apptables import meur, numbers, open_tables, page_csvs, record_csvs
 from tests.conftest import rows
@@ -93,7 +94,7 @@ def test_the_tables_are_lib_exposure_s(monkeypatch: pytest.MonkeyPatch) -> None:
     at = open_page(
         "exposition", niveau="departement", code="42", annee="2024", partenaire="CN", section=ALL
     )
-    # The tables are lib.exposure's (their CSVs, byte for byte; the CLI writes the same).
+    # The tables are lib.data.exposure's (their CSVs, byte for byte; the CLI writes the same).
     csvs = page_csvs(at, recorded)
     expected = exposure.tables(LOIRE, 2024, "CN")
     assert csvs["exposure-value"] == csvfile.to_csv_bytes(expected["exposure.csv"])

@@ -1,5 +1,5 @@
 """The fiche as documents from the export CLI: `--fiche` for one territory, the collection of
-`--all --fiche` (lib/fiche_collection.py) on a few territories, and a PDF that cannot be made.
+`--all --fiche` (lib/fiche/collection.py) on a few territories, and a PDF that cannot be made.
 
 Expected names come from the reference CSVs read with pandas, expected files from the folder
 itself; the PDFs are read back with pypdf. No test asserts a duration.
@@ -19,9 +19,11 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from lib import config, db, export, fiche_collection, fiche_pdf
-from lib.fiche_document import DEMO_WARNING
-from lib.territory import FRANCE, Territory
+from lib.core import config
+from lib.core.territory import FRANCE, Territory
+from lib.data import db
+from lib.fiche import as_pdf, cli, collection
+from lib.fiche.contents import DEMO_WARNING
 
 ROOT = Path(__file__).resolve().parents[1]
 CSVS = [
@@ -53,11 +55,11 @@ def demo(demo_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
 
 @pytest.fixture
 def no_pdf(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(fiche_pdf, "unavailable_reason", lambda: UNAVAILABLE)
+    monkeypatch.setattr(as_pdf, "unavailable_reason", lambda: UNAVAILABLE)
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
-    status = export.main(list(argv))
+    status = cli.main(list(argv))
     return status, capsys.readouterr().err
 
 
@@ -100,8 +102,8 @@ def test_failed_print_keeps_the_html_and_exits_3(
         def close(self) -> None:
             pass
 
-    monkeypatch.setattr(fiche_pdf, "unavailable_reason", lambda: None)
-    monkeypatch.setattr(fiche_pdf, "Printer", BrokenPrinter)
+    monkeypatch.setattr(as_pdf, "unavailable_reason", lambda: None)
+    monkeypatch.setattr(as_pdf, "Printer", BrokenPrinter)
     status, err = run(capsys, "--data-dir", str(demo), "--level", "france", "--year", "2024",
                       "--fiche", "--out", str(tmp_path))  # fmt: skip
     assert status == 3
@@ -141,7 +143,7 @@ def test_collection_of_three_territories_with_two_workers(demo: Path, tmp_path: 
     depts, regions = ref_names("departements"), ref_names("regions")
     labels = [f"{depts['22']} (22)", f"{regions['93']} (93)", "France entière"]
     progress = io.StringIO()
-    summary = fiche_collection.collect(targets, 2024, 10, tmp_path, workers=2, progress=progress)
+    summary = collection.collect(targets, 2024, 10, tmp_path, workers=2, progress=progress)
 
     folders = {"dept_22": labels[0], "region_93": labels[1], "france": labels[2]}
     assert {p.name for p in tmp_path.iterdir() if p.is_dir()} == set(folders)
@@ -189,7 +191,7 @@ def test_collection_without_pdf_links_only_the_html(demo: Path, tmp_path: Path, 
     stale.write_bytes(b"%PDF stale")
     progress = io.StringIO()
     targets = [Territory("dept", "53"), Territory("region", "52")]
-    summary = fiche_collection.collect(targets, 2024, 10, tmp_path, workers=1, progress=progress)
+    summary = collection.collect(targets, 2024, 10, tmp_path, workers=1, progress=progress)
     assert not stale.exists()
     index = (tmp_path / "index.html").read_text(encoding="utf-8")
     hrefs = links(index)
@@ -207,7 +209,7 @@ def test_all_with_fiche_exits_3_when_no_pdf_can_be_made(
 ) -> None:
     # The 120 territories take minutes: the CLI runs here on two of them.
     two = [FRANCE, Territory("dept", "2A")]
-    monkeypatch.setattr(fiche_collection, "territories", lambda: two)
+    monkeypatch.setattr(collection, "territories", lambda: two)
     status, err = run(capsys, "--data-dir", str(demo), "--all", "--fiche", "--year", "2024",
                       "--workers", "1", "--out", str(tmp_path))  # fmt: skip
     assert status == 3
@@ -219,16 +221,16 @@ def test_all_with_fiche_exits_3_when_no_pdf_can_be_made(
 def test_a_failed_territory_is_reported_and_the_others_written(
     demo: Path, tmp_path: Path, capsys, monkeypatch, no_pdf
 ) -> None:
-    real = fiche_collection.fiche_document.build
+    real = collection.fiche_document.build
 
     def build(territory: Territory, *args: object, **kwargs: object) -> object:
         if territory.level == "region":
             raise RuntimeError("requête interrompue\ndétail")
         return real(territory, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(fiche_collection.fiche_document, "build", build)
+    monkeypatch.setattr(collection.fiche_document, "build", build)
     two = [Territory("region", "94"), Territory("dept", "2B")]
-    monkeypatch.setattr(fiche_collection, "territories", lambda: two)
+    monkeypatch.setattr(collection, "territories", lambda: two)
     status, err = run(capsys, "--data-dir", str(demo), "--all", "--fiche", "--year", "2024",
                       "--workers", "1", "--out", str(tmp_path))  # fmt: skip
     assert status == 1
@@ -241,15 +243,15 @@ def test_a_failed_territory_is_reported_and_the_others_written(
 
 def test_index_escapes_every_text(demo: Path, monkeypatch) -> None:
     hostile = '<script>alert("x")</script> & Cie'
-    monkeypatch.setattr("lib.refs.dept_name", lambda code: hostile)
-    result = fiche_collection.Result(
+    monkeypatch.setattr("lib.core.refs.dept_name", lambda code: hostile)
+    result = collection.Result(
         Territory("dept", "53"), Path("dept_53"), ("fiche.html", "kpis.csv"), 1.0,
         pdf_error='<b>"non"</b>', footer="Source <&>", error=None,
     )  # fmt: skip
-    failed = fiche_collection.Result(
+    failed = collection.Result(
         Territory("dept", "61"), Path("dept_61"), (), 1.0, error="<img src=x onerror=1>"
     )
-    index = fiche_collection.index_html(2024, [result, failed])
+    index = collection.index_html(2024, [result, failed])
     assert "<script" not in index and "<b>" not in index and "<img" not in index
     assert html.escape(hostile) in index and "Source &lt;&amp;&gt;" in index
     assert html.escape('<b>"non"</b>') in index
@@ -257,7 +259,7 @@ def test_index_escapes_every_text(demo: Path, monkeypatch) -> None:
 
 
 def test_progress_line_uses_a_decimal_comma() -> None:
-    result = fiche_collection.Result(Territory("dept", "53"), Path("dept_53"), (), 2.64)
-    line = fiche_collection.progress_line(12, 120, result)
+    result = collection.Result(Territory("dept", "53"), Path("dept_53"), (), 2.64)
+    line = collection.progress_line(12, 120, result)
     assert line == f"[12/120] {ref_names('departements')['53']} (53) — 2,6 s"
-    assert fiche_collection.seconds_text(247.4) == "4 min 07 s"
+    assert collection.seconds_text(247.4) == "4 min 07 s"

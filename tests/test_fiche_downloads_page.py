@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 
-from lib import fiche_pdf
+from lib.fiche import as_pdf
 from pages import fiche_downloads
 from tests.test_pages import _demo_data as _demo_data  # the demo dataset, for every test here
 from tests.test_pages import open_page
@@ -48,7 +48,7 @@ def _buttons(at) -> dict[str, Any]:
 
 
 def test_both_buttons_with_their_file_names(deferred, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(fiche_pdf, "unavailable_reason", lambda: None)
+    monkeypatch.setattr(as_pdf, "unavailable_reason", lambda: None)
     at = open_page("fiche", niveau="departement", code="53", annee="2024", top="10")
     buttons = _buttons(at)
     assert PDF in buttons and HTML in buttons
@@ -68,7 +68,7 @@ def test_the_names_follow_the_territory_year_and_top(deferred) -> None:
 
 
 def test_pdf_disabled_with_its_reason(deferred, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(fiche_pdf, "unavailable_reason", lambda: REASON)
+    monkeypatch.setattr(as_pdf, "unavailable_reason", lambda: REASON)
     at = open_page("fiche", niveau="departement", code="53", annee="2024", top="10")
     buttons = _buttons(at)
     assert buttons[PDF].proto.disabled
@@ -92,15 +92,15 @@ def test_a_failed_print_raises_instead_of_sending_a_file(
     deferred, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The function cannot write to the page: it raises, and Streamlit sends no file."""
-    monkeypatch.setattr(fiche_pdf, "unavailable_reason", lambda: None)
+    monkeypatch.setattr(as_pdf, "unavailable_reason", lambda: None)
     open_page("fiche", niveau="departement", code="53", annee="2024", top="10")
     printed: list[str] = []
 
     def failing(html: str) -> bytes:
         printed.append(html)
-        raise fiche_pdf.PdfUnavailable("L'impression de la fiche a échoué : essai")
+        raise as_pdf.PdfUnavailable("L'impression de la fiche a échoué : essai")
 
-    monkeypatch.setattr(fiche_pdf, "pdf_bytes", failing)
-    with pytest.raises(fiche_pdf.PdfUnavailable, match="a échoué"):
+    monkeypatch.setattr(as_pdf, "pdf_bytes", failing)
+    with pytest.raises(as_pdf.PdfUnavailable, match="a échoué"):
         deferred["fiche_dept_53_2024_top10.pdf"]["callable"]()
     assert printed and "Mayenne" in printed[0]

@@ -1,9 +1,9 @@
-"""The fiche's « Exposition aux États-Unis » (issue 20): lib.exposure.partner_summary, its words
-(lib.fiche_text.us_exposure), the Fiche page's block and the document's.
+"""The fiche's « Exposition aux États-Unis » (issue 20): lib.data.exposure.partner_summary, its words
+(lib.fiche.texts.us_exposure), the Fiche page's block and the document's.
 
 Expected figures come from plain pandas over the demonstration dataset's Parquet file (the
 départements and régions of the reference tables, every row for France) or from hand-made
-rows, never from lib.exposure; French numbers are written here without lib.formatting.
+rows, never from lib.data.exposure; French numbers are written here without lib.core.formatting.
 """
 
 from __future__ import annotations
@@ -15,8 +15,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lib import exposure, fiche_document, fiche_html, fiche_text, refs
-from lib.territory import FRANCE, Territory
+from lib.core import refs
+from lib.core.territory import FRANCE, Territory
+from lib.data import exposure
+from lib.fiche import as_html, contents, texts
 from tests.apptables import number, open_tables, page_csvs, record_csvs
 from tests.conftest import rows
 from tests.test_pages import _demo_data, _texts, open_page  # noqa: F401  (autouse fixture)
@@ -136,15 +138,15 @@ def test_a_territory_without_exports_to_the_us_or_at_all(use_dataset) -> None:
     mayenne = exposure.partner_summary(MAYENNE, 2024, "US")
     assert list(mayenne["scope"]) == ["territory"]  # no product sent there
     assert (mayenne.at[0, "to_partner_eur"], mayenne.at[0, "share_pct"]) == (0.0, 0.0)
-    block = fiche_text.us_exposure(mayenne, "dept", "2024")
+    block = texts.us_exposure(mayenne, "dept", "2024")
     assert block.note == "Aucune exportation de ce territoire vers les États-Unis en 2024."
     assert block.figures == () and block.products == ()
     orne = exposure.partner_summary(Territory("dept", "61"), 2024, "US")
     assert orne.at[0, "exports_eur"] == 0.0 and pd.isna(orne.at[0, "rank_share"])
     assert orne.at[0, "of"] == 2  # Mayenne and the Sarthe have a share, the Orne none
-    note = fiche_text.us_exposure(orne, "dept", "2024").note
+    note = texts.us_exposure(orne, "dept", "2024").note
     assert note.startswith("Aucune exportation de ce territoire en 2024")
-    sarthe = fiche_text.us_exposure(
+    sarthe = texts.us_exposure(
         exposure.partner_summary(Territory("dept", "72"), 2024, "US"), "dept", "2024"
     )
     assert sarthe.figures == (
@@ -153,7 +155,7 @@ def test_a_territory_without_exports_to_the_us_or_at_all(use_dataset) -> None:
         ("Rang de cette part, sur 2 départements", "1er", sarthe.figures[2][2]),
     )
     assert sarthe.products_heading == "Le produit le plus exporté vers les États-Unis :"
-    region = fiche_text.us_exposure(
+    region = texts.us_exposure(
         exposure.partner_summary(PAYS_DE_LA_LOIRE, 2024, "US"), "region", "2024"
     )
     # 40 of 200 € from the région's départements; its rank feminine, the one région with a share.
@@ -232,8 +234,8 @@ def test_the_document_has_the_block_after_the_key_figures(
     demo: Path, exports_2024: pd.DataFrame
 ) -> None:
     expected = _oracle(exports_2024, MAYENNE)
-    doc = fiche_document.build(MAYENNE, 2024, 10)
-    cover = html.unescape(fiche_html.pages(doc)[0])
+    doc = contents.build(MAYENNE, 2024, 10)
+    cover = html.unescape(as_html.pages(doc)[0])
     key_figures = cover.index("Chiffres clés, 2024")
     block = cover.index("Exposition aux États-Unis, 2024")
     assert key_figures < block
@@ -248,6 +250,6 @@ def test_the_document_has_the_block_after_the_key_figures(
 
 def test_the_document_says_when_nothing_goes_to_the_us(use_dataset) -> None:
     use_dataset(rows([(2024, "E", "53", "C10A", "DE", 5e6), (2024, "I", "53", "C10A", "BE", 2e6)]))
-    cover = html.unescape(fiche_html.pages(fiche_document.build(MAYENNE, 2024, 10))[0])
+    cover = html.unescape(as_html.pages(contents.build(MAYENNE, 2024, 10))[0])
     assert "Aucune exportation de ce territoire vers les États-Unis en 2024." in cover
     assert "Rang de cette part" not in cover

@@ -1,4 +1,4 @@
-"""The fiche's PDF (lib/fiche_pdf.py), printed by headless Chromium and read back with pypdf:
+"""The fiche's PDF (lib/fiche/as_pdf.py), printed by headless Chromium and read back with pypdf:
 the territory, the seed's section titles in order, the published totals and shares as the
 fiche writes them, the source and the demonstration warning on every page, a page count in
 the seed's range, and nothing requested while printing.
@@ -20,8 +20,10 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from lib import config, db, fiche_document, fiche_html, fiche_pdf, refs
-from lib.territory import FRANCE, Territory
+from lib.core import config, refs
+from lib.core.territory import FRANCE, Territory
+from lib.data import db
+from lib.fiche import as_html, as_pdf, contents
 from tests.test_fiche_document import SEED_TITLES_MAYENNE
 
 MAYENNE = Territory("dept", "53")
@@ -33,20 +35,20 @@ PUBLISHED = config.REF_DIR / "published_totals_2024.csv"
 
 
 def _requires_chromium() -> None:
-    if fiche_pdf.unavailable_reason() is None:
+    if as_pdf.unavailable_reason() is None:
         return
     if os.environ.get("CI"):
         pytest.fail("Chromium is missing in CI: `make test` should have installed it.")
-    pytest.skip(str(fiche_pdf.unavailable_reason()))
+    pytest.skip(str(as_pdf.unavailable_reason()))
 
 
 @pytest.fixture(scope="module")
-def printer(demo_data_dir: Path) -> Iterator[fiche_pdf.Printer]:
+def printer(demo_data_dir: Path) -> Iterator[as_pdf.Printer]:
     _requires_chromium()
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv(config.ENV_DATA_DIR, str(demo_data_dir))
         db.reset()
-        with fiche_pdf.Printer() as printer:
+        with as_pdf.Printer() as printer:
             yield printer
     db.reset()
 
@@ -57,8 +59,8 @@ def _pages(pdf: bytes) -> list[str]:
     return [re.sub("[\u00a0\u202f]", " ", page.extract_text()) for page in reader.pages]
 
 
-def _pdf(printer: fiche_pdf.Printer, territory: Territory) -> list[str]:
-    html = fiche_html.render(fiche_document.build(territory, 2024, 10))
+def _pdf(printer: as_pdf.Printer, territory: Territory) -> list[str]:
+    html = as_html.render(contents.build(territory, 2024, 10))
     pdf = printer.pdf(html)
     assert pdf.startswith(b"%PDF-")
     assert printer.refused == []  # the document asked for nothing outside itself
@@ -66,7 +68,7 @@ def _pdf(printer: fiche_pdf.Printer, territory: Territory) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def mayenne(printer: fiche_pdf.Printer) -> list[str]:
+def mayenne(printer: as_pdf.Printer) -> list[str]:
     return _pdf(printer, MAYENNE)
 
 
@@ -103,7 +105,7 @@ def test_source_page_number_and_warning_on_every_page(mayenne: list[str]) -> Non
 
 
 def _french(value: float, decimals: int) -> str:
-    """Written independently of lib.formatting: thousands with a space, a decimal comma."""
+    """Written independently of lib.core.formatting: thousands with a space, a decimal comma."""
     return f"{value:,.{decimals}f}".replace(",", " ").replace(".", ",")
 
 
@@ -114,7 +116,7 @@ def _published_departements() -> list[dict[str, str]]:
 
 @pytest.mark.parametrize("row", _published_departements(), ids=lambda row: row["code"])
 def test_every_seed_departement_carries_its_published_figures(
-    printer: fiche_pdf.Printer, row: dict[str, str]
+    printer: as_pdf.Printer, row: dict[str, str]
 ) -> None:
     pages = _pdf(printer, Territory("dept", row["code"]))
     text = _flat(" ".join(pages))
@@ -134,10 +136,10 @@ def test_every_seed_departement_carries_its_published_figures(
         assert f"soit {national} % de la valeur {participle} au niveau national" in text
 
 
-def test_a_top_25_keeps_each_chart_with_its_sentences(printer: fiche_pdf.Printer) -> None:
+def test_a_top_25_keeps_each_chart_with_its_sentences(printer: as_pdf.Printer) -> None:
     # Nord, the longest lists: every chart still shares its page with what the seed puts
     # beside it (the axis title and « Clé de lecture »; the totals and the reading sentence).
-    html = fiche_html.render(fiche_document.build(Territory("dept", "59"), 2024, 25))
+    html = as_html.render(contents.build(Territory("dept", "59"), 2024, 25))
     pages = [_flat(page) for page in _pages(printer.pdf(html))]
     together = [
         ("Principaux pays à l'import et à l'export, Nord", "Clé de lecture"),
@@ -152,7 +154,7 @@ def test_a_top_25_keeps_each_chart_with_its_sentences(printer: fiche_pdf.Printer
         assert holding and second in pages[holding[0]], f"« {second} » apart from « {first} »"
 
 
-def test_france_has_no_comparison_pages(printer: fiche_pdf.Printer) -> None:
+def test_france_has_no_comparison_pages(printer: as_pdf.Printer) -> None:
     pages = _pdf(printer, FRANCE)
     assert len(pages) == 7  # the seed's nine less the two comparison pages
     assert "comparée" not in " ".join(pages)
@@ -162,27 +164,27 @@ def test_the_app_prints_in_a_child_process(demo_data_dir: Path, monkeypatch) -> 
     _requires_chromium()
     monkeypatch.setenv(config.ENV_DATA_DIR, str(demo_data_dir))
     db.reset()
-    html = fiche_html.render(fiche_document.build(Territory("region", "52"), 2024, 5))
-    pages = _pages(fiche_pdf.pdf_bytes(html))
+    html = as_html.render(contents.build(Territory("region", "52"), 2024, 5))
+    pages = _pages(as_pdf.pdf_bytes(html))
     assert "Pays de la Loire" in pages[0]
     assert "les cinq premiers biens" in _flat(" ".join(pages))
 
 
 def test_without_chromium_the_reason_is_given(monkeypatch) -> None:
-    monkeypatch.setattr(fiche_pdf, "chromium_path", lambda: None)
-    reason = fiche_pdf.unavailable_reason()
+    monkeypatch.setattr(as_pdf, "chromium_path", lambda: None)
+    reason = as_pdf.unavailable_reason()
     assert reason is not None and "Chromium" in reason and "make chromium" in reason
-    with pytest.raises(fiche_pdf.PdfUnavailable, match="PDF indisponible"):
-        fiche_pdf.pdf_bytes("<html></html>")
-    with pytest.raises(fiche_pdf.PdfUnavailable, match="Chromium"):
-        fiche_pdf.Printer()
+    with pytest.raises(as_pdf.PdfUnavailable, match="PDF indisponible"):
+        as_pdf.pdf_bytes("<html></html>")
+    with pytest.raises(as_pdf.PdfUnavailable, match="Chromium"):
+        as_pdf.Printer()
 
 
 def test_a_printing_failure_is_reported_in_french(monkeypatch) -> None:
     _requires_chromium()
     # A page whose charts never finish: the child gives up and says so.
-    with pytest.raises(fiche_pdf.PdfUnavailable, match="L'impression de la fiche a échoué"):
-        fiche_pdf.pdf_bytes("<html><body>jamais prête</body></html>", draw_timeout_ms=1500)
+    with pytest.raises(as_pdf.PdfUnavailable, match="L'impression de la fiche a échoué"):
+        as_pdf.pdf_bytes("<html><body>jamais prête</body></html>", draw_timeout_ms=1500)
 
 
 def test_printing_works_beside_another_playwright_in_this_thread() -> None:
@@ -196,7 +198,7 @@ def test_printing_works_beside_another_playwright_in_this_thread() -> None:
         outer: contextlib.AbstractContextManager[object] = contextlib.nullcontext()
     except RuntimeError:
         outer = sync_playwright()
-    with outer, fiche_pdf.Printer() as printer:
+    with outer, as_pdf.Printer() as printer:
         asyncio.get_running_loop()  # the condition under test: a loop runs in this thread
         pdf = printer.pdf("<html><body>x<script>window.ficheReady = true</script></body></html>")
     assert pdf.startswith(b"%PDF-")

@@ -13,7 +13,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import cache, country_figures, sections
+from lib.charts import country_figures
+from lib.core import sections
+from lib.data import cache
 from pages.on_demand import RUNS_KEY
 from tests.test_pages import NB, _demo_data, open_page  # noqa: F401  (autouse fixture)
 

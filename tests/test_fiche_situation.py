@@ -1,6 +1,6 @@
 """AppTest of the fiche's « Situer le territoire » section on the demonstration dataset.
 
-Expected ranks come from plain pandas over the dataset's Parquet files, not from lib.indicators.
+Expected ranks come from plain pandas over the dataset's Parquet files, not from lib.data.indicators.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lib import refs, store
+from lib.core import refs
+from lib.data import store
 from tests.apptables import open_tables
 from tests.test_pages import _demo_data, _texts, open_page  # noqa: F401  (autouse fixture)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from lib import fiche_text
-from lib.territory import FRANCE, Territory
+from lib.core.territory import FRANCE, Territory
+from lib.fiche import texts
 
-SEED = fiche_text.industry_territories.config.ROOT / "tests" / "seeds"  # see its README
+SEED = texts.industry_territories.config.ROOT / "tests" / "seeds"  # see its README
 MAYENNE = Territory("dept", "53")
 PAYS_DE_LA_LOIRE = Territory("region", "52")
 
@@ -23,15 +23,15 @@ def _between(lines: list[str], first: str, last: str) -> list[str]:
     return lines[lines.index(first) + 1 : lines.index(last)]
 
 
-def _all_text(*sections: fiche_text.Section) -> str:
+def _all_text(*sections: texts.Section) -> str:
     return "\n".join("\n".join((s.title, *s.paragraphs, *s.bullets, *s.closing)) for s in sections)
 
 
 def _texts(territory: Territory, year: int = 2024, quarters: tuple[int, ...] = (1, 2, 3, 4)):
     return (
-        fiche_text.context(territory, year, quarters),
-        fiche_text.methodology(territory, year, quarters),
-        fiche_text.practical_information(territory, year, quarters),
+        texts.context(territory, year, quarters),
+        texts.methodology(territory, year, quarters),
+        texts.practical_information(territory, year, quarters),
     )
 
 
@@ -56,7 +56,7 @@ def test_a_departement_in_2024_reads_as_the_seed_fiche() -> None:
         in (practical.paragraphs[1])
     )
     assert any("Territoires d'industrie du département" in b for b in practical.bullets)
-    intro = fiche_text.introduction(MAYENNE)
+    intro = texts.introduction(MAYENNE)
     assert "à l'échelle du département (Mayenne) — l'échelon le plus fin disponible" in intro[1]
 
 
@@ -69,7 +69,7 @@ def test_a_region_leaves_out_what_only_fits_a_departement() -> None:
     assert "département A peut être exporté depuis un département B" in text  # still true
     assert (
         "région Pays de la Loire, somme de ses départements"
-        in fiche_text.introduction(PAYS_DE_LA_LOIRE)[1]
+        in texts.introduction(PAYS_DE_LA_LOIRE)[1]
     )
 
 
@@ -82,7 +82,7 @@ def test_france_has_its_own_method_note_and_no_comparison() -> None:
     assert "ne rattachent à aucun département" in text
     assert "Grâce à ce nouvel éclairage" not in text
     assert "Territoires d'industrie du département" not in text
-    assert "la France entière" in fiche_text.introduction(FRANCE)[1]
+    assert "la France entière" in texts.introduction(FRANCE)[1]
 
 
 @pytest.mark.parametrize(
@@ -108,8 +108,8 @@ def test_the_territoires_d_industrie_texts_follow_the_seed() -> None:
     footnote = next(line for line in seed if line.startswith("* Les Territoires"))
     # The seed capitalises « Industrie »; the fiche writes the programme's name as ANCT does
     # elsewhere in the same fiche (« programme Territoires d'industrie »).
-    assert fiche_text.TI_FOOTNOTE.lower() == footnote.lower() + "."
-    assert fiche_text.TI_MISSING == (
+    assert texts.TI_FOOTNOTE.lower() == footnote.lower() + "."
+    assert texts.TI_MISSING == (
         "Aucune liste de Territoires d'industrie n'est disponible pour ce département : "
         "importez le fichier de l'ANCT (page Importer)."
     )

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from lib import admin
-from lib import industry_territories as ti
+from lib.sources import industry_territories as ti
+from lib.web import admin
 from tests.conftest import rows
 from tests.test_importer_access import PASSWORD, _log_in
 from tests.test_importer_access import _fresh as _fresh  # the demo data, a fresh admin state
@@ -32,7 +32,7 @@ def _captions(at) -> str:
 
 
 def _unescaped(text: str) -> str:
-    """Markdown as read: lib.text.plain's backslashes and word joiners removed."""
+    """Markdown as read: lib.core.escaping.plain's backslashes and word joiners removed."""
     return text.replace("\\", "").replace("\u2060", "")
 
 

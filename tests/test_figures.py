@@ -1,4 +1,4 @@
-"""The Plotly figures of lib.figures, checked on their JSON from small hand-made query frames.
+"""The Plotly figures of lib.charts.fiche_figures, checked on their JSON from small hand-made query frames.
 
 Bar positions are in millions of euros (M€); treemap and Sankey values stay in euros.
 """
@@ -15,12 +15,14 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from lib import config, db, figures, queries, refs, theme
-from lib.figures import NO_DATA
-from lib.territory import Territory
-from lib.theme import HIGHLIGHT_LINK, NEGATIVE_RED, POSITIVE_GREEN, TEXT_GREY
+from lib.charts import fiche_figures
+from lib.charts.fiche_figures import NO_DATA
+from lib.core import config, refs, theme
+from lib.core.territory import Territory
+from lib.core.theme import HIGHLIGHT_LINK, NEGATIVE_RED, POSITIVE_GREEN, TEXT_GREY
+from lib.data import db, queries
 
-NB = "\u00a0"  # no-break space of lib.formatting
+NB = "\u00a0"  # no-break space of lib.core.formatting
 M = 1e6
 
 
@@ -95,7 +97,7 @@ def assert_no_data(fig) -> None:
 
 def test_partner_bars_are_minus_imports_and_plus_exports_in_millions_largest_first():
     shuffled = PARTNERS.iloc[[2, 0, 3, 1]]
-    fig = figures.partners_figure(shuffled, "Titre")
+    fig = fiche_figures.partners_figure(shuffled, "Titre")
     imports, exports = fig.data
     assert (imports.name, exports.name) == ("Importations", "Exportations")
     assert list(imports.x) == pytest.approx([-304.2, -140.5, -224.6, -20.0])
@@ -108,7 +110,7 @@ def test_partner_bars_are_minus_imports_and_plus_exports_in_millions_largest_fir
 
 
 def test_partner_balances_are_signed_and_coloured_at_the_right():
-    fig = figures.partners_figure(PARTNERS)
+    fig = fiche_figures.partners_figure(PARTNERS)
     header, *rows = fig.layout.annotations
     assert header.text == "<b>Solde</b>"
     assert [a.text for a in rows] == [
@@ -123,7 +125,7 @@ def test_partner_balances_are_signed_and_coloured_at_the_right():
 
 
 def test_partner_axis_is_symmetric_with_positive_french_ticks():
-    fig = figures.partners_figure(PARTNERS)
+    fig = fiche_figures.partners_figure(PARTNERS)
     low, high = fig.layout.xaxis.range
     assert low == -high and high >= 304.2
     values, texts = list(fig.layout.xaxis.tickvals), list(fig.layout.xaxis.ticktext)
@@ -134,7 +136,7 @@ def test_partner_axis_is_symmetric_with_positive_french_ticks():
 
 
 def test_partner_hover_and_texts_are_preformatted_french():
-    fig = figures.partners_figure(PARTNERS)
+    fig = fiche_figures.partners_figure(PARTNERS)
     imports, exports = fig.data
     assert list(imports.customdata[0]) == [
         "Allemagne",
@@ -149,7 +151,7 @@ def test_partner_hover_and_texts_are_preformatted_french():
 
 
 def test_partner_small_values_get_decimal_ticks():
-    fig = figures.partners_figure(partners_frame([("DE", "Allemagne", 0.3 * M, 0.1 * M)]))
+    fig = fiche_figures.partners_figure(partners_frame([("DE", "Allemagne", 0.3 * M, 0.1 * M)]))
     assert fig.layout.xaxis.ticktext[-1] in {"0,1", "0,2", "0,3", "0,4"}
     assert fig.layout.annotations[1].text == f"−0,2{NB}M€"
 
@@ -164,7 +166,10 @@ def test_partners_narrow_look_keeps_the_bars_and_leaves_room_for_the_values():
             ("CN", "Chine", 224.6 * M, 0.0),
         ]
     )
-    wide, narrow = figures.partners_figure(frame), figures.partners_figure(frame, narrow=True)
+    wide, narrow = (
+        fiche_figures.partners_figure(frame),
+        fiche_figures.partners_figure(frame, narrow=True),
+    )
     for wide_bar, narrow_bar in zip(wide.data, narrow.data, strict=True):
         assert list(narrow_bar.x) == list(wide_bar.x)
         assert narrow_bar.customdata == wide_bar.customdata
@@ -183,7 +188,7 @@ def test_partners_narrow_look_keeps_the_bars_and_leaves_room_for_the_values():
 
 
 def test_partners_empty_frame_says_no_data():
-    assert_no_data(figures.partners_figure(PARTNERS.iloc[0:0], "Titre"))
+    assert_no_data(fiche_figures.partners_figure(PARTNERS.iloc[0:0], "Titre"))
 
 
 def test_partners_of_equal_total_keep_the_frame_order():
@@ -195,7 +200,7 @@ def test_partners_of_equal_total_keep_the_frame_order():
             ("BE", "Belgique", 0.0, 15 * M),
         ]
     )
-    fig = figures.partners_figure(frame)
+    fig = fiche_figures.partners_figure(frame)
     assert list(fig.layout.yaxis.ticktext) == ["Italie", "Espagne", "Allemagne", "Belgique"]
 
 
@@ -208,7 +213,7 @@ def treemap_trace(fig):
 
 
 def test_treemap_leaves_are_the_input_and_parents_the_sums():
-    trace = treemap_trace(figures.treemap_figure(PRODUCTS))
+    trace = treemap_trace(fiche_figures.treemap_figure(PRODUCTS))
     ids, parents, values = list(trace.ids), list(trace.parents), list(trace.values)
     assert len(set(ids)) == len(ids)
     assert trace.branchvalues == "total"
@@ -226,7 +231,7 @@ def test_treemap_leaves_are_the_input_and_parents_the_sums():
 
 
 def test_treemap_groups_by_a17_with_unknown_products_in_autres_produits():
-    trace = treemap_trace(figures.treemap_figure(PRODUCTS))
+    trace = treemap_trace(fiche_figures.treemap_figure(PRODUCTS))
     label_of = dict(zip(trace.ids, trace.labels, strict=True))
     parent_of = dict(zip(trace.ids, trace.parents, strict=True))
     assert label_of["import"] == "Importations" and label_of["export"] == "Exportations"
@@ -240,7 +245,7 @@ def test_treemap_groups_by_a17_with_unknown_products_in_autres_produits():
 
 
 def test_treemap_hover_shows_millions_and_share_of_the_flow():
-    trace = treemap_trace(figures.treemap_figure(PRODUCTS))
+    trace = treemap_trace(fiche_figures.treemap_figure(PRODUCTS))
     custom = dict(zip(trace.ids, (list(c) for c in trace.customdata), strict=True))
     assert custom["export/C5/C21Z"] == [f"600,0{NB}M€", f"60,0{NB}% des exportations"]
     assert custom["export/C5"] == [f"700,0{NB}M€", f"70,0{NB}% des exportations"]
@@ -249,7 +254,7 @@ def test_treemap_hover_shows_millions_and_share_of_the_flow():
 
 
 def test_treemap_colours_blue_for_imports_violet_for_exports():
-    trace = treemap_trace(figures.treemap_figure(PRODUCTS))
+    trace = treemap_trace(fiche_figures.treemap_figure(PRODUCTS))
     color_of = dict(zip(trace.ids, trace.marker.colors, strict=True))
     assert color_of["import"] == theme.IMPORT_BLUE
     assert color_of["export"] == theme.EXPORT_VIOLET
@@ -257,7 +262,7 @@ def test_treemap_colours_blue_for_imports_violet_for_exports():
 
 @pytest.mark.parametrize("flows", ["export", "E", ["export"]])
 def test_treemap_can_show_one_flow(flows):
-    trace = treemap_trace(figures.treemap_figure(PRODUCTS, flows=flows))
+    trace = treemap_trace(fiche_figures.treemap_figure(PRODUCTS, flows=flows))
     assert all(node.startswith("export") for node in trace.ids)
 
 
@@ -265,11 +270,11 @@ def test_treemap_leaves_out_non_positive_values_and_says_no_data_when_nothing_is
     with_correction = pd.concat(
         [PRODUCTS, products_frame([("export", "C29A", -5 * M)])], ignore_index=True
     )
-    trace = treemap_trace(figures.treemap_figure(with_correction))
+    trace = treemap_trace(fiche_figures.treemap_figure(with_correction))
     assert "export/C4/C29A" not in trace.ids
-    assert_no_data(figures.treemap_figure(PRODUCTS.iloc[0:0]))
+    assert_no_data(fiche_figures.treemap_figure(PRODUCTS.iloc[0:0]))
     only_imports = PRODUCTS[PRODUCTS["flow"] == "import"]
-    assert_no_data(figures.treemap_figure(only_imports, flows="export"))
+    assert_no_data(fiche_figures.treemap_figure(only_imports, flows="export"))
 
 
 def test_treemap_groups_of_equal_value_by_a17_code_and_their_products_in_frame_order():
@@ -280,7 +285,7 @@ def test_treemap_groups_of_equal_value_by_a17_code_and_their_products_in_frame_o
             ("export", "C20A", 200 * M),  # A17 C5
         ]
     )
-    trace = treemap_trace(figures.treemap_figure(frame))
+    trace = treemap_trace(fiche_figures.treemap_figure(frame))
     assert list(trace.ids) == [
         "export",
         "export/C1",
@@ -293,9 +298,9 @@ def test_treemap_groups_of_equal_value_by_a17_code_and_their_products_in_frame_o
 
 def test_unknown_flow_is_refused():
     with pytest.raises(ValueError):
-        figures.treemap_figure(PRODUCTS, flows="both")
+        fiche_figures.treemap_figure(PRODUCTS, flows="both")
     with pytest.raises(ValueError):
-        figures.sankey_figure(EXPORT_LINKS, "X")
+        fiche_figures.sankey_figure(EXPORT_LINKS, "X")
 
 
 # ----------------------------------------------------------------------------- sankey
@@ -315,7 +320,7 @@ def reading(label: str, look: str) -> str:
 
 
 def test_sankey_nodes_by_value_with_two_distinct_autres_last():
-    names = figures.sankey_nodes(EXPORT_LINKS, "E")
+    names = fiche_figures.sankey_nodes(EXPORT_LINKS, "E")
     assert names == [
         "Industrie pharmaceutique",
         refs.product_name("C10A"),
@@ -324,7 +329,7 @@ def test_sankey_nodes_by_value_with_two_distinct_autres_last():
         "États-Unis",
         "Autres",
     ]
-    trace = sankey_trace(figures.sankey_figure(EXPORT_LINKS, "E"))
+    trace = sankey_trace(fiche_figures.sankey_figure(EXPORT_LINKS, "E"))
     assert len(trace.node.label) == 6
     labels = [reading(label, "wide") for label in trace.node.label]
     assert labels[0] == f"Industrie pharmaceutique (150,0{NB}M€)"
@@ -334,7 +339,7 @@ def test_sankey_nodes_by_value_with_two_distinct_autres_last():
 
 
 def test_sankey_links_keep_values_and_join_the_right_sides():
-    trace = sankey_trace(figures.sankey_figure(EXPORT_LINKS, "E"))
+    trace = sankey_trace(fiche_figures.sankey_figure(EXPORT_LINKS, "E"))
     assert list(trace.link.value) == list(EXPORT_LINKS["value_eur"])
     pairs = list(zip(trace.link.source, trace.link.target, strict=True))
     assert pairs == [(0, 3), (2, 3), (0, 4), (1, 3), (1, 5), (2, 5), (1, 4)]
@@ -342,7 +347,7 @@ def test_sankey_links_keep_values_and_join_the_right_sides():
 
 
 def test_sankey_exactly_the_highlighted_links_are_red():
-    trace = sankey_trace(figures.sankey_figure(EXPORT_LINKS, "E"))
+    trace = sankey_trace(fiche_figures.sankey_figure(EXPORT_LINKS, "E"))
     red = [color == HIGHLIGHT_LINK for color in trace.link.color]
     assert red == [h == 1 for h in EXPORT_LINKS["highlight"]]
     assert all(color.startswith("rgba(") for color in trace.link.color)
@@ -352,14 +357,14 @@ def test_sankey_import_runs_from_countries_to_products():
     links = links_frame(
         [("CN", "C26A", 80 * M, 1), ("DE", "C21Z", 25 * M, 1), ("AUTRES", "C26A", 5 * M, 0)]
     )
-    assert figures.sankey_nodes(links, "I") == [
+    assert fiche_figures.sankey_nodes(links, "I") == [
         "Chine",
         "Allemagne",
         "Autres",
         refs.product_name("C26A"),
         "Industrie pharmaceutique",
     ]
-    trace = sankey_trace(figures.sankey_figure(links, "import"))
+    trace = sankey_trace(fiche_figures.sankey_figure(links, "import"))
     colors = list(trace.node.color)
     assert colors[:2] == [theme.COUNTRY_GREY_BLUE] * 2
     assert colors[2] == theme.OTHERS_GREY
@@ -368,13 +373,13 @@ def test_sankey_import_runs_from_countries_to_products():
 
 
 def test_sankey_export_products_are_violet():
-    trace = sankey_trace(figures.sankey_figure(EXPORT_LINKS, "E"))
+    trace = sankey_trace(fiche_figures.sankey_figure(EXPORT_LINKS, "E"))
     assert list(trace.node.color[:2]) == [theme.EXPORT_VIOLET] * 2
 
 
 def test_sankey_long_names_are_shortened_in_labels_only():
     links = links_frame([("C20A", "DE", 10 * M, 1)])
-    trace = sankey_trace(figures.sankey_figure(links, "E"))
+    trace = sankey_trace(fiche_figures.sankey_figure(links, "E"))
     assert reading(trace.node.label[0], "wide") == (
         f"Fabrication de produits chimiques de base… (10,0{NB}M€)"
     )
@@ -385,7 +390,7 @@ def test_sankey_labels_read_shorter_in_the_narrow_look():
     """On a phone the two columns' labels share some 250 px: short names (the product without
     « Fabrication de », whole words, a last one cut), no brackets, no decimal from 1 000 M€."""
     links = links_frame([("C13Z", "DE", 10 * M, 1), ("C21Z", "AUTRES", 1_234.5 * M, 0)])
-    trace = sankey_trace(figures.sankey_figure(links, "E"))
+    trace = sankey_trace(fiche_figures.sankey_figure(links, "E"))
     assert [reading(label, "narrow") for label in trace.node.label] == [
         f"Industrie pharmaceu… 1{NB}235{NB}M€",  # 1 234,5 rounded half up
         f"Textiles 10,0{NB}M€",
@@ -402,8 +407,8 @@ def test_sankey_labels_read_shorter_in_the_narrow_look():
 
 def test_the_page_css_hides_the_other_look_of_the_labels():
     css = (config.ROOT / ".streamlit" / "layout.css").read_text(encoding="utf-8")
-    assert f'tspan[style*="{figures.WIDE_ONLY}"]' in css
-    assert f'tspan[style*="{figures.NARROW_ONLY}"]' in css
+    assert f'tspan[style*="{fiche_figures.WIDE_ONLY}"]' in css
+    assert f'tspan[style*="{fiche_figures.NARROW_ONLY}"]' in css
 
 
 def test_sankey_narrow_labels_tell_alike_products_apart():
@@ -411,7 +416,7 @@ def test_sankey_narrow_labels_tell_alike_products_apart():
     links = links_frame(
         [("C28B", "DE", 30 * M, 1), ("C28E", "DE", 20 * M, 1), ("C29A", "US", 10 * M, 1)]
     )
-    trace = sankey_trace(figures.sankey_figure(links, "E"))
+    trace = sankey_trace(fiche_figures.sankey_figure(links, "E"))
     names = [reading(label, "narrow").rsplit(" ", 1)[0] for label in trace.node.label]  # no value
     assert names[:3] == [
         "Autres machines d'usage général",  # both « Autres machines d'usage… » at 20
@@ -422,26 +427,26 @@ def test_sankey_narrow_labels_tell_alike_products_apart():
 
 
 def test_sankey_label_text_from_the_data_stays_text_in_both_looks():
-    label = figures._two_looks("<b>Fabrication</b> (1 M€)", "<b>Fab.</b> 1 M€")
+    label = fiche_figures._two_looks("<b>Fabrication</b> (1 M€)", "<b>Fab.</b> 1 M€")
     assert "<b>" not in label
-    assert reading(label, "wide") == figures.plotly_text("<b>Fabrication</b> (1 M€)")
+    assert reading(label, "wide") == fiche_figures.plotly_text("<b>Fabrication</b> (1 M€)")
 
 
 def test_sankey_empty_or_non_positive_links_say_no_data():
-    assert_no_data(figures.sankey_figure(EXPORT_LINKS.iloc[0:0], "E", "Titre"))
-    assert_no_data(figures.sankey_figure(links_frame([("C21Z", "DE", -3.0, 0)]), "E"))
-    assert figures.sankey_nodes(EXPORT_LINKS.iloc[0:0], "E") == []
+    assert_no_data(fiche_figures.sankey_figure(EXPORT_LINKS.iloc[0:0], "E", "Titre"))
+    assert_no_data(fiche_figures.sankey_figure(links_frame([("C21Z", "DE", -3.0, 0)]), "E"))
+    assert fiche_figures.sankey_nodes(EXPORT_LINKS.iloc[0:0], "E") == []
 
 
 # ----------------------------------------------------------------------------- as built
 
 BUILDERS = {
-    "partners": lambda: figures.partners_figure(PARTNERS, "Titre"),
-    "partners-untitled": lambda: figures.partners_figure(PARTNERS),
-    "partners-narrow": lambda: figures.partners_figure(PARTNERS, narrow=True),
-    "treemap": lambda: figures.treemap_figure(PRODUCTS),
-    "sankey": lambda: figures.sankey_figure(EXPORT_LINKS, "E", "Titre"),
-    "empty": lambda: figures.empty_figure(),
+    "partners": lambda: fiche_figures.partners_figure(PARTNERS, "Titre"),
+    "partners-untitled": lambda: fiche_figures.partners_figure(PARTNERS),
+    "partners-narrow": lambda: fiche_figures.partners_figure(PARTNERS, narrow=True),
+    "treemap": lambda: fiche_figures.treemap_figure(PRODUCTS),
+    "sankey": lambda: fiche_figures.sankey_figure(EXPORT_LINKS, "E", "Titre"),
+    "empty": lambda: fiche_figures.empty_figure(),
 }
 
 
@@ -456,7 +461,7 @@ def plotly_json(fig: go.Figure) -> str:
 @pytest.mark.parametrize("build", BUILDERS.values(), ids=BUILDERS.keys())
 def test_figures_are_valid_plotly_that_revalidation_leaves_unchanged(build):
     # go.Figure(dict) validates every property again, the Sankey link colours included (they
-    # are stored without validation: see figures._with_link_colors).
+    # are stored without validation: see fiche_figures._with_link_colors).
     fig = build()
     assert plotly_json(go.Figure(fig.to_dict())) == plotly_json(fig)
 
@@ -509,12 +514,14 @@ MAYENNE_KPIS = kpis_frame(
 
 
 def test_kpi_sentences_of_a_departement():
-    assert figures.kpi_sentences(MAYENNE_KPIS, "Mayenne (53)", "Pays de la Loire", "E") == [
+    assert fiche_figures.kpi_sentences(MAYENNE_KPIS, "Mayenne (53)", "Pays de la Loire", "E") == [
         f"Total des exportations : 1{NB}773,5{NB}M€",
         f"soit 6,6{NB}% de la valeur exportée par la région Pays de la Loire",
         f"soit 0,31{NB}% de la valeur exportée au niveau national",
     ]
-    assert figures.kpi_sentences(MAYENNE_KPIS, "Mayenne (53)", "Pays de la Loire", "import") == [
+    assert fiche_figures.kpi_sentences(
+        MAYENNE_KPIS, "Mayenne (53)", "Pays de la Loire", "import"
+    ) == [
         f"Total des importations : 2{NB}212,3{NB}M€",
         f"soit 6,5{NB}% de la valeur importée par la région Pays de la Loire",
         f"soit 0,32{NB}% de la valeur importée au niveau national",
@@ -534,12 +541,14 @@ def test_kpi_sentences_of_a_region_skip_the_region_sentence():
             "imports_share_region_pct": 100.0,
         }
     )
-    assert figures.kpi_sentences(region, "Pays de la Loire (52)", "Pays de la Loire", "E") == [
+    assert fiche_figures.kpi_sentences(
+        region, "Pays de la Loire (52)", "Pays de la Loire", "E"
+    ) == [
         f"Total des exportations : 27{NB}075,2{NB}M€",
         f"soit 4,67{NB}% de la valeur exportée au niveau national",  # national: two decimals
     ]
     # Without a région name, no région sentence either.
-    assert len(figures.kpi_sentences(MAYENNE_KPIS, "Mayenne (53)", None, "E")) == 2
+    assert len(fiche_figures.kpi_sentences(MAYENNE_KPIS, "Mayenne (53)", None, "E")) == 2
 
 
 def test_kpi_sentences_of_france_have_only_the_total():
@@ -551,14 +560,14 @@ def test_kpi_sentences_of_france_have_only_the_total():
             "imports_share_national_pct": 100.0,
         }
     )
-    assert figures.kpi_sentences(france, "France entière", None, "I") == [
+    assert fiche_figures.kpi_sentences(france, "France entière", None, "I") == [
         f"Total des importations : 684{NB}776,3{NB}M€"
     ]
 
 
 def test_kpi_sentences_without_the_flow_name_the_territory():
     empty = kpis_frame({"exports_eur": 0.0, "imports_eur": 5.0 * M, "region_exports_eur": 1.0})
-    assert figures.kpi_sentences(empty, "Mayotte (976)", "Mayotte", "E") == [
+    assert fiche_figures.kpi_sentences(empty, "Mayotte (976)", "Mayotte", "E") == [
         f"Total des exportations : 0,0{NB}M€",
         "Aucune exportation enregistrée pour Mayotte (976).",
     ]
@@ -570,7 +579,7 @@ SEED_FLOWS = {"E": ("exports", "exportée"), "I": ("imports", "importée")}
 
 
 def _seed_share(value: float, decimals: int) -> str:
-    """A share as the seed fiches print it, formatted here without lib.formatting."""
+    """A share as the seed fiches print it, formatted here without lib.core.formatting."""
     return f"{value:.{decimals}f}".replace(".", ",") + f"{NB}%"
 
 
@@ -597,7 +606,7 @@ def test_kpi_shares_read_as_in_the_seed_fiches(seed: dict[str, object], flow: st
     kpis = queries.kpis(territory, 2024)
     region = refs.region_name(str(seed["region_code"]))
     key, participle = SEED_FLOWS[flow]
-    sentences = figures.kpi_sentences(kpis, territory.label, region, flow)
+    sentences = fiche_figures.kpi_sentences(kpis, territory.label, region, flow)
     regional = _seed_share(float(seed[f"{key}_share_region_pct"]), 1)
     national = _seed_share(float(seed[f"{key}_share_national_pct"]), 2)
     assert sentences[1:] == [

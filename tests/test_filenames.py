@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from lib import filenames, periods
-from lib.domain import DataFilter
-from lib.download import file_name
-from lib.territory import FRANCE, Territory
+from lib.core import filenames, periods
+from lib.core.states import DataFilter
+from lib.core.territory import FRANCE, Territory
+from lib.web.download import file_name
 
 
 @pytest.mark.parametrize(

@@ -1,11 +1,11 @@
-"""lib.flows: the one definition of exports and imports, and its lookups."""
+"""lib.core.flows: the one definition of exports and imports, and its lookups."""
 
 from __future__ import annotations
 
 import duckdb
 import pytest
 
-from lib import flows, theme
+from lib.core import flows, theme
 
 
 def test_each_alias_finds_its_flow() -> None:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lib import formatting
+from lib.core import formatting
 
 NB = "\u00a0"
 

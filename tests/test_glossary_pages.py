@@ -1,4 +1,4 @@
-"""The jargon of the pages said in plain words where a reader first meets it (lib/glossary.py):
+"""The jargon of the pages said in plain words where a reader first meets it (lib/core/glossary.py):
 « postes (top N) » on the fiche's slider, HHI in « Situer le territoire » and in Exposition's
 dependency table, A129 and CPF4 where products are chosen or detailed."""
 
@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import config, db, glossary
+from lib.core import config, glossary
+from lib.data import db
 
 APP = str(config.ROOT / "streamlit_app.py")
 TIMEOUT = 60

@@ -1,10 +1,10 @@
-"""lib/gridtext.py: the preview grid's numbers as French text."""
+"""lib/core/gridtext.py: the preview grid's numbers as French text."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from lib import gridtext
+from lib.core import gridtext
 
 NB, PAD = "\u00a0", gridtext.PAD
 

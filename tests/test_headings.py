@@ -1,11 +1,12 @@
-"""What a download's file name says, in words (lib/headings.py): periods, details, titles."""
+"""What a download's file name says, in words (lib/web/headings.py): periods, details, titles."""
 
 from __future__ import annotations
 
 import pytest
 
-from lib import filenames, headings
-from lib.territory import Territory
+from lib.core import filenames
+from lib.core.territory import Territory
+from lib.web import headings
 
 
 @pytest.mark.parametrize(
@@ -43,24 +44,24 @@ def test_detail_labels(detail: str, label: str) -> None:
 
 
 def test_titles_by_name_or_longest_prefix() -> None:
-    from lib import tables
+    from lib.web import registry
 
-    partners = tables.TABLES["partners"].title
+    partners = registry.TABLES["partners"].title
     assert headings.table_title("pays") == headings.table_title("partners") == partners
     assert headings.table_title("pays_departements") == "Échanges avec le pays, par département"
-    assert headings.table_title("carte_exports_eur") == tables.TABLES["carte"].title
+    assert headings.table_title("carte_exports_eur") == registry.TABLES["carte"].title
     assert headings.table_title("comparaison_pays_dept_53-61") == (
         "Comparaison : principaux pays partenaires"
     )
-    assert headings.table_title("pays_monde_export") == tables.TABLES["pays_monde"].title
+    assert headings.table_title("pays_monde_export") == registry.TABLES["pays_monde"].title
     assert headings.table_title("donnees") == "Données détaillées"
     assert headings.table_title("quelque_chose") == "Quelque chose"
 
 
 def test_every_registered_table_has_one_title_whatever_its_name() -> None:
-    from lib import tables
+    from lib.web import registry
 
-    for table in tables.TABLES.values():
+    for table in registry.TABLES.values():
         assert headings.table_title(table.name) == table.title
         if table.download:
             assert headings.table_title(table.download) == table.title

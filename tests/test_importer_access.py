@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from lib import admin, config, db
+from lib.core import config
+from lib.data import db
+from lib.web import admin
 from tests.test_pages import open_page
 
 PASSWORD = "un-mot-de-passe-assez-long"

@@ -1,4 +1,4 @@
-"""lib.indicator_figures: the bars of the strongest specialisations, checked on their JSON."""
+"""lib.charts.indicator_figures: the bars of the strongest specialisations, checked on their JSON."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import json
 import pandas as pd
 import pytest
 
-from lib import indicator_figures, refs
-from lib.figures import NO_DATA
-from lib.flows import EXPORT
+from lib.charts import indicator_figures
+from lib.charts.fiche_figures import NO_DATA
+from lib.core import refs
+from lib.core.flows import EXPORT
 from tests.test_dependencies import imported_by
 
 TOP = pd.DataFrame(
@@ -91,5 +92,5 @@ def test_no_product_says_so() -> None:
 
 
 def test_the_chart_loads_no_database() -> None:
-    loaded = imported_by("lib.indicator_figures")
-    assert not loaded & {"duckdb", "lib.db", "lib.queries", "lib.store"}
+    loaded = imported_by("lib.charts.indicator_figures")
+    assert not loaded & {"duckdb", "lib.data.db", "lib.data.queries", "lib.data.store"}

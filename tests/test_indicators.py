@@ -1,4 +1,4 @@
-"""lib.indicators: ranks, Balassa index, HHI concentration.
+"""lib.data.indicators: ranks, Balassa index, HHI concentration.
 
 Expected values are computed by hand on tiny fixtures, or with plain pandas (the oracle below,
 written from the definitions in the module docstring, not from its SQL) on a small fixture.
@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib import indicators, refs
-from lib.territory import FRANCE, Territory
+from lib.core import refs
+from lib.core.territory import FRANCE, Territory
+from lib.data import indicators
 from tests.conftest import rows
 from tests.test_quarters import quarterly
 

@@ -14,8 +14,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lib import config, store
-from lib import industry_territories as ti
+from lib.core import config
+from lib.data import store
+from lib.sources import industry_territories as ti
 
 SEEDS_DIR = config.ROOT / "tests" / "seeds"  # the seed fiches as received (see its README)
 SHARED_SEEDS = config.ROOT.parent / "shared" / "seeds"
@@ -194,7 +195,14 @@ def test_cli_imports_the_file_beside_the_dataset(tmp_path: Path) -> None:
     source.write_bytes(_anct_file().encode("latin-1"))
     data_dir = tmp_path / "data"
     result = subprocess.run(
-        [sys.executable, "-m", "lib.industry_territories", str(source), "--data-dir", data_dir],
+        [
+            sys.executable,
+            "-m",
+            "lib.sources.industry_territories",
+            str(source),
+            "--data-dir",
+            data_dir,
+        ],
         capture_output=True,
         text=True,
         cwd=config.ROOT,

@@ -1,4 +1,4 @@
-"""`python -m lib.ingest` and `ingest_files`: what is written, what is refused, what survives.
+"""`python -m lib.sources.ingest` and `ingest_files`: what is written, what is refused, what survives.
 
 Every input is generated in a temporary folder (helpers in tests/test_readers.py). Expected
 values come from plain pandas or from hand computation, never from the code under test.
@@ -24,8 +24,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lib import ingest, refs, store
-from lib.ingest import IngestError, ingest_files
+from lib.core import refs
+from lib.data import store
+from lib.sources import ingest
+from lib.sources.ingest import IngestError, ingest_files
 from tests.processes import sigkill_when, wait_for
 from tests.test_readers import (
     HEADER,
@@ -297,7 +299,7 @@ def test_cli_process_exit_status_and_no_traceback(
     write_lines(tmp_path / "export_2024.csv", bad_lines(17, "E;2024;1;01;C10A;DE;12a"))
     before = snapshot(data_dir)
     done = subprocess.run(
-        [sys.executable, "-m", "lib.ingest", *args, "--data-dir", str(data_dir)],
+        [sys.executable, "-m", "lib.sources.ingest", *args, "--data-dir", str(data_dir)],
         cwd=tmp_path,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         capture_output=True,
@@ -563,7 +565,7 @@ def test_sigkill_leaves_the_previous_dataset_intact(
     previous = store.read_manifest(data_dir)
     assert previous is not None
     process = subprocess.Popen(
-        [sys.executable, "-m", "lib.ingest", str(big_file), "--data-dir", str(data_dir)],
+        [sys.executable, "-m", "lib.sources.ingest", str(big_file), "--data-dir", str(data_dir)],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit
 
-from lib import config
+from lib.core import config
 
 MENU_JS = (config.ROOT / ".streamlit" / "menu.js").read_text(encoding="utf-8")
 LAYOUT_CSS = (config.ROOT / ".streamlit" / "layout.css").read_text(encoding="utf-8")

@@ -25,8 +25,8 @@ from bench import cluster as clusters
 from bench import httpserver, load
 from bench.load import run_sync
 from bench.streamlit_client import HttpResponse, Run, StreamlitSession, http_get
-from lib import urlstate
-from lib.territory import FRANCE, Territory
+from lib.core.territory import FRANCE, Territory
+from lib.web import urlstate
 
 
 def _need_nginx() -> str:

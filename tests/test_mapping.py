@@ -1,4 +1,4 @@
-"""The Carte page's choropleth (lib.mapping) on a hand-made queries.map_metrics frame."""
+"""The Carte page's choropleth (lib.charts.choropleth) on a hand-made queries.map_metrics frame."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib import mapping, refs
-from lib.mapping import CENTER_COLOR, DROM, METRICS, NAN_COLOR, NAN_LABEL
+from lib.charts import choropleth
+from lib.charts.choropleth import CENTER_COLOR, DROM, METRICS, NAN_COLOR, NAN_LABEL
+from lib.core import refs
 
 NB = "\u00a0"
 
@@ -51,7 +52,7 @@ def rgb(color: str) -> tuple[int, int, int]:
 
 def legend_html(m: folium.Map) -> str:
     """The legend control's HTML (the rendered page carries it escaped in the map's script)."""
-    (legend,) = [c for c in m._children.values() if isinstance(c, mapping._Legend)]
+    (legend,) = [c for c in m._children.values() if isinstance(c, choropleth._Legend)]
     assert f"({legend.get_name()}, {m.get_name()});" in rendered(m)  # placed on this map
     return legend.content
 
@@ -66,23 +67,23 @@ def geojson_layers(m: folium.Map, name: str) -> list[folium.GeoJson]:
 
 
 def test_geojson_has_the_101_departements_and_is_cached():
-    geojson = mapping.load_departements_geojson()
+    geojson = choropleth.load_departements_geojson()
     assert len(geojson["features"]) == 101
     assert {f["properties"]["code"] for f in geojson["features"]} == set(CODES)
-    assert mapping.load_departements_geojson() is geojson
+    assert choropleth.load_departements_geojson() is geojson
 
 
 def test_choropleth_leaves_the_cached_geojson_untouched():
-    mapping.choropleth(METRICS_FRAME, "exports", selected="53")
-    feature = mapping.load_departements_geojson()["features"][0]
+    choropleth.choropleth(METRICS_FRAME, "exports", selected="53")
+    feature = choropleth.load_departements_geojson()["features"][0]
     assert set(feature["properties"]) == {"code", "name", "region_code"}
     assert "id" not in feature
 
 
 # The two layouts of the insets: (insets, id suffix, CSS class, the view that must hold them).
 LAYOUTS = [
-    (mapping.INSETS, "-encart", mapping.WIDE_ONLY, mapping.METROPOLE_BOUNDS),
-    (mapping.ROW_INSETS, "-encart-ligne", mapping.NARROW_ONLY, mapping.NARROW_BOUNDS),
+    (choropleth.INSETS, "-encart", choropleth.WIDE_ONLY, choropleth.METROPOLE_BOUNDS),
+    (choropleth.ROW_INSETS, "-encart-ligne", choropleth.NARROW_ONLY, choropleth.NARROW_BOUNDS),
 ]
 
 
@@ -90,13 +91,13 @@ LAYOUTS = [
 def test_drom_have_framed_insets_inside_their_frames(insets, suffix, look, view):
     assert DROM == ["971", "972", "973", "974", "976"]
     assert [inset.code for inset in insets] == DROM
-    m = mapping.choropleth(METRICS_FRAME, "exports")
+    m = choropleth.choropleth(METRICS_FRAME, "exports")
     (layer,) = geojson_layers(m, "departements")
     features = {f["id"]: f for f in layer.data["features"]}
     for inset in insets:
         copy = features[f"{inset.code}{suffix}"]
         assert copy["properties"]["code"] == inset.code
-        lons, lats = zip(*mapping._points(copy["geometry"]["coordinates"]), strict=True)
+        lons, lats = zip(*choropleth._points(copy["geometry"]["coordinates"]), strict=True)
         assert inset.west <= min(lons) and max(lons) <= inset.east
         assert inset.south <= min(lats) and max(lats) <= inset.north
         (south, west), (north, east) = view
@@ -108,7 +109,7 @@ def test_drom_have_framed_insets_inside_their_frames(insets, suffix, look, view)
 
 
 def _bbox(geometry: dict) -> tuple[float, float, float, float]:
-    lons, lats = zip(*mapping._points(geometry["coordinates"]), strict=True)
+    lons, lats = zip(*choropleth._points(geometry["coordinates"]), strict=True)
     return min(lats), min(lons), max(lats), max(lons)
 
 
@@ -123,7 +124,7 @@ def test_inset_frames_cover_no_metropolitan_departement(insets, suffix, look, vi
     box (Brittany's first), none on another frame."""
     metropole = [
         f
-        for f in mapping.load_departements_geojson()["features"]
+        for f in choropleth.load_departements_geojson()["features"]
         if f["properties"]["code"] not in DROM
     ]
     assert len(metropole) == 96
@@ -138,21 +139,23 @@ def test_inset_frames_cover_no_metropolitan_departement(insets, suffix, look, vi
 def test_the_row_of_insets_lies_under_metropolitan_france():
     mainland = [
         _bbox(f["geometry"])
-        for f in mapping.load_departements_geojson()["features"]
+        for f in choropleth.load_departements_geojson()["features"]
         if f["properties"]["code"] not in DROM
     ]
     south_of_france = min(box[0] for box in mainland)  # Corsica's southern tip
-    assert max(inset.north for inset in mapping.ROW_INSETS) < south_of_france
-    wests = [inset.west for inset in mapping.ROW_INSETS]
+    assert max(inset.north for inset in choropleth.ROW_INSETS) < south_of_france
+    wests = [inset.west for inset in choropleth.ROW_INSETS]
     assert wests == sorted(wests)  # one row, west to east, in the column's order
 
 
 def test_each_layout_is_hidden_by_the_map_css_at_the_other_width():
-    html = rendered(mapping.choropleth(METRICS_FRAME, "exports", selected="971"))
-    assert f"@media {mapping.NARROW_MAP} {{ .{mapping.WIDE_ONLY} {{ display: none; }} }}" in html
-    narrow_hidden = f"@media not all and {mapping.NARROW_MAP} {{ .{mapping.NARROW_ONLY} {{"
+    html = rendered(choropleth.choropleth(METRICS_FRAME, "exports", selected="971"))
+    assert (
+        f"@media {choropleth.NARROW_MAP} {{ .{choropleth.WIDE_ONLY} {{ display: none; }} }}" in html
+    )
+    narrow_hidden = f"@media not all and {choropleth.NARROW_MAP} {{ .{choropleth.NARROW_ONLY} {{"
     assert narrow_hidden in html
-    for look in (mapping.WIDE_ONLY, mapping.NARROW_ONLY):
+    for look in (choropleth.WIDE_ONLY, choropleth.NARROW_ONLY):
         assert html.count(f'"className": "{look}"') >= len(DROM)  # frames, shapes
         assert html.count(f'"className": "{look} comext-inset-') == len(DROM)  # names
 
@@ -162,13 +165,15 @@ def test_each_layout_is_hidden_by_the_map_css_at_the_other_width():
 
 @pytest.mark.parametrize("metric_key", list(METRICS))
 def test_every_metric_renders_every_departement_offline(metric_key):
-    html = rendered(mapping.choropleth(METRICS_FRAME, metric_key))
+    html = rendered(choropleth.choropleth(METRICS_FRAME, metric_key))
     for code in CODES:
         assert f'"code": "{code}"' in html
     assert "openstreetmap" not in html.lower()
     assert "tileLayer" not in html
     assert not re.search(r"https?://[^\"' ]*\{z\}", html)
-    assert METRICS[metric_key].label in legend_html(mapping.choropleth(METRICS_FRAME, metric_key))
+    assert METRICS[metric_key].label in legend_html(
+        choropleth.choropleth(METRICS_FRAME, metric_key)
+    )
 
 
 def test_metric_labels_are_french():
@@ -191,17 +196,17 @@ def test_national_shares_read_as_in_the_fiche():
 
 def test_view_is_metropolitan_france_without_tiles():
     """Fitted by the legend's script: metropolitan France, with the row of insets when narrow."""
-    m = mapping.choropleth(METRICS_FRAME, "balance")
+    m = choropleth.choropleth(METRICS_FRAME, "balance")
     assert not [c for c in m._children.values() if isinstance(c, folium.TileLayer)]
-    (legend,) = [c for c in m._children.values() if isinstance(c, mapping._Legend)]
+    (legend,) = [c for c in m._children.values() if isinstance(c, choropleth._Legend)]
     script = rendered(m)
     assert "map.fitBounds(" in script and "fitBounds" not in script.replace("map.fitBounds(", "")
-    assert f"narrow.matches ? {mapping.NARROW_BOUNDS} : {mapping.METROPOLE_BOUNDS}" in script
-    assert legend.narrow == mapping.NARROW_MAP
+    assert f"narrow.matches ? {choropleth.NARROW_BOUNDS} : {choropleth.METROPOLE_BOUNDS}" in script
+    assert legend.narrow == choropleth.NARROW_MAP
 
 
 def test_tooltip_properties_are_formatted_french_strings():
-    m = mapping.choropleth(METRICS_FRAME, "exports_change")
+    m = choropleth.choropleth(METRICS_FRAME, "exports_change")
     (layer,) = geojson_layers(m, "departements")
     properties = next(f["properties"] for f in layer.data["features"] if f["id"] == "53")
     row = METRICS_FRAME.set_index("dept").loc["53"]
@@ -209,7 +214,7 @@ def test_tooltip_properties_are_formatted_french_strings():
     assert properties["label"] == "Mayenne (53)"
     assert properties["exports"].endswith(f"{NB}M€")
     assert properties["balance"][0] in "+−0"
-    assert properties["exports_change"] == mapping.METRICS["exports_change"].format(
+    assert properties["exports_change"] == choropleth.METRICS["exports_change"].format(
         row["exports_change_pct"]
     )
     tooltip = next(c for c in layer._children.values() if isinstance(c, folium.GeoJsonTooltip))
@@ -230,10 +235,10 @@ def test_tooltip_properties_are_formatted_french_strings():
 def test_nan_and_missing_departements_are_neutral_grey():
     frame = METRICS_FRAME[METRICS_FRAME["dept"] != "75"].copy()
     frame.loc[frame["dept"] == "53", "coverage_pct"] = math.nan
-    colors = mapping.feature_colors(frame, "coverage")
+    colors = choropleth.feature_colors(frame, "coverage")
     assert colors["53"] == colors["75"] == NAN_COLOR
-    assert (NAN_COLOR, NAN_LABEL) in mapping.legend_rows(frame, "coverage")
-    m = mapping.choropleth(frame, "coverage")
+    assert (NAN_COLOR, NAN_LABEL) in choropleth.legend_rows(frame, "coverage")
+    m = choropleth.choropleth(frame, "coverage")
     (layer,) = geojson_layers(m, "departements")
     paris = next(f["properties"] for f in layer.data["features"] if f["id"] == "75")
     assert paris["coverage"] == paris["exports"] == "–"
@@ -242,9 +247,9 @@ def test_nan_and_missing_departements_are_neutral_grey():
 
 def test_all_nan_metric_still_renders():
     frame = METRICS_FRAME.assign(exports_change_pct=math.nan)
-    assert set(mapping.feature_colors(frame, "exports_change").values()) == {NAN_COLOR}
-    assert mapping.legend_rows(frame, "exports_change") == [(NAN_COLOR, NAN_LABEL)]
-    rendered(mapping.choropleth(frame, "exports_change"))
+    assert set(choropleth.feature_colors(frame, "exports_change").values()) == {NAN_COLOR}
+    assert choropleth.legend_rows(frame, "exports_change") == [(NAN_COLOR, NAN_LABEL)]
+    rendered(choropleth.choropleth(frame, "exports_change"))
 
 
 @pytest.mark.parametrize(
@@ -257,7 +262,7 @@ def test_all_nan_metric_still_renders():
     ],
 )
 def test_diverging_metrics_are_red_below_and_green_above_the_centre(metric_key, column, center):
-    colors = mapping.feature_colors(METRICS_FRAME, metric_key)
+    colors = choropleth.feature_colors(METRICS_FRAME, metric_key)
     values = METRICS_FRAME.set_index("dept")[column]
     assert (values < center).any() and (values > center).any()
     for code, value in values.items():
@@ -273,26 +278,26 @@ def test_diverging_metrics_are_red_below_and_green_above_the_centre(metric_key, 
 def test_exact_centre_is_neutral_and_in_the_legend():
     frame = METRICS_FRAME.copy()
     frame.loc[frame["dept"] == "53", "balance_eur"] = 0.0
-    assert mapping.feature_colors(frame, "balance")["53"] == CENTER_COLOR
-    rows = mapping.legend_rows(frame, "balance")
+    assert choropleth.feature_colors(frame, "balance")["53"] == CENTER_COLOR
+    rows = choropleth.legend_rows(frame, "balance")
     assert (CENTER_COLOR, f"0,0{NB}M€") in rows
     texts = [text for _, text in rows]
     assert texts.index(f"0,0{NB}M€") == sum(text.startswith("de −") for text in texts)
 
 
 def test_skewed_values_spread_over_every_class():
-    colors = mapping.feature_colors(METRICS_FRAME, "exports")
-    scale = mapping.scale_for(METRICS_FRAME, METRICS["exports"])
-    assert len(scale.bins) == mapping.SEQUENTIAL_CLASSES
+    colors = choropleth.feature_colors(METRICS_FRAME, "exports")
+    scale = choropleth.scale_for(METRICS_FRAME, METRICS["exports"])
+    assert len(scale.bins) == choropleth.SEQUENTIAL_CLASSES
     counts = pd.Series(colors).value_counts()
     assert set(counts.index) == {b.color for b in scale.bins}
     assert counts.max() <= 25  # quantiles: ~20 each, whereas equal intervals put 80+ in one
 
 
 def test_legend_labels_are_french_ranges():
-    rows = mapping.legend_rows(METRICS_FRAME, "exports")
+    rows = choropleth.legend_rows(METRICS_FRAME, "exports")
     assert all(text.startswith("de ") and f"{NB}M€ à " in text for _, text in rows)
-    rows = mapping.legend_rows(METRICS_FRAME, "coverage")
+    rows = choropleth.legend_rows(METRICS_FRAME, "coverage")
     assert all(text.endswith(f"{NB}%") for _, text in rows)
 
 
@@ -300,45 +305,45 @@ def test_legend_labels_are_french_ranges():
 
 
 def test_selected_departement_is_outlined_on_top():
-    m = mapping.choropleth(METRICS_FRAME, "exports", selected="53")
+    m = choropleth.choropleth(METRICS_FRAME, "exports", selected="53")
     (outline,) = geojson_layers(m, "selection")
     assert [f["properties"]["code"] for f in outline.data["features"]] == ["53"]
     style = outline.style_function(outline.data["features"][0])
-    assert style["color"] == mapping.SELECTED_OUTLINE and style["weight"] >= 2
+    assert style["color"] == choropleth.SELECTED_OUTLINE and style["weight"] >= 2
     assert outline.options["interactive"] is False
     children = list(m._children.values())
     assert children.index(outline) > children.index(geojson_layers(m, "departements")[0])
 
 
 def test_selected_drom_is_outlined_in_place_and_in_its_inset():
-    m = mapping.choropleth(METRICS_FRAME, "balance", selected="971")
+    m = choropleth.choropleth(METRICS_FRAME, "balance", selected="971")
     (outline,) = geojson_layers(m, "selection")
     assert [f["id"] for f in outline.data["features"]] == ["971", "971-encart", "971-encart-ligne"]
     looks = [outline.style_function(f).get("className") for f in outline.data["features"]]
-    assert looks == [None, mapping.WIDE_ONLY, mapping.NARROW_ONLY]
+    assert looks == [None, choropleth.WIDE_ONLY, choropleth.NARROW_ONLY]
 
 
 @pytest.mark.parametrize("selected", [None, "99", "nope"])
 def test_no_outline_without_a_known_selection(selected):
-    m = mapping.choropleth(METRICS_FRAME, "exports", selected=selected)
+    m = choropleth.choropleth(METRICS_FRAME, "exports", selected=selected)
     assert geojson_layers(m, "selection") == []
 
 
 def test_unknown_metric_is_refused():
     with pytest.raises(ValueError):
-        mapping.choropleth(METRICS_FRAME, "population")
+        choropleth.choropleth(METRICS_FRAME, "population")
 
 
 # ----------------------------------------------------------------------------- clicks
 
 
 def test_feature_code_of_a_clicked_feature():
-    feature = mapping.load_departements_geojson()["features"][0]
+    feature = choropleth.load_departements_geojson()["features"][0]
     code = feature["properties"]["code"]
-    assert mapping.feature_code(feature) == code
-    assert mapping.feature_code({"last_active_drawing": feature, "zoom": 6}) == code
+    assert choropleth.feature_code(feature) == code
+    assert choropleth.feature_code({"last_active_drawing": feature, "zoom": 6}) == code
     clicked_inset = {"type": "Feature", "id": "973-encart", "properties": {"code": "973"}}
-    assert mapping.feature_code(clicked_inset) == "973"
+    assert choropleth.feature_code(clicked_inset) == "973"
 
 
 @pytest.mark.parametrize(
@@ -360,4 +365,4 @@ def test_feature_code_of_a_clicked_feature():
     ],
 )
 def test_feature_code_is_none_for_anything_else(garbage):
-    assert mapping.feature_code(garbage) is None
+    assert choropleth.feature_code(garbage) is None

@@ -1,7 +1,7 @@
-"""The open-data route (lib/open_data.py): `/telecharger/` lists the package, `/telecharger/<file>`
+"""The open-data route (lib/web/open_data.py): `/telecharger/` lists the package, `/telecharger/<file>`
 serves it; built once per dataset version, rebuilt for a new one.
 
-The routes run as serve.py mounts them (after lib/download.py's, with lib/webguard.py in
+The routes run as serve.py mounts them (after lib/web/download.py's, with lib/web/webguard.py in
 front) under uvicorn on a free 127.0.0.1 port, fetched over HTTP with urllib (no httpx here for
 Starlette's TestClient); the last test starts `streamlit run serve.py` itself. What is served
 is checked by Frictionless (the downloaded files form a valid package) and by pyarrow on the
@@ -25,9 +25,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from bench.httpserver import serve
-from lib import config, datapackage, db, download, open_data
-from lib.domain import DataFilter
-from lib.territory import Territory
+from lib.core import config
+from lib.core.states import DataFilter
+from lib.core.territory import Territory
+from lib.data import datapackage, db
+from lib.web import download, open_data
 from tests.conftest import write_dataset
 from tests.servers import Answer, asgi_server, http_request, streamlit_server
 from tests.test_datapackage import REFERENCE_FILES, assert_valid

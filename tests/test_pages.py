@@ -15,8 +15,10 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import config, csvfile, db, export
-from lib.territory import Territory
+from lib.core import config, csvfile
+from lib.core.territory import Territory
+from lib.data import db
+from lib.fiche import files
 from tests.apptables import meur, number, numbers, open_tables, page_csvs, record_csvs
 
 APP = str(config.ROOT / "streamlit_app.py")
@@ -161,10 +163,10 @@ def test_fiche_downloads_are_the_export_tables(
         top="7",
         section="situer,monde,activites,flux-export,flux-import,contexte",
     )
-    expected = export.tables(Territory("dept", "53"), 2024, 7)
+    expected = files.tables(Territory("dept", "53"), 2024, 7)
     downloads = {button.proto.label: button for button in at.download_button}
     assert downloads, "download buttons are shown"
-    # Every table the page offers is lib.export's for the same territory, year and N, byte for
+    # Every table the page offers is lib.fiche.files's for the same territory, year and N, byte for
     # byte (the link columns to other pages are shown beside the grid, never in its CSV).
     csvs = page_csvs(at, recorded)
     for key, name in KEYS.items():
@@ -176,7 +178,7 @@ def test_fiche_downloads_are_the_export_tables(
     assert numbers(grid["Valeur (M€)"]) == meur(products["value_eur"])
 
 
-# The fiche's data_table keys → lib.export's file names.
+# The fiche's data_table keys → lib.fiche.files's file names.
 KEYS = {
     "kpis": "kpis.csv",
     "partners": "partners.csv",
@@ -287,7 +289,7 @@ def _link_buttons(at: AppTest) -> list:
 
 def test_donnees_links_to_the_csv_route_when_served(monkeypatch: pytest.MonkeyPatch) -> None:
     """Under serve.py the downloads are links to the routes, built from the validated state."""
-    from lib import download
+    from lib.web import download
 
     monkeypatch.setattr(download, "_mounted", True)
     at = open_page(
@@ -305,7 +307,8 @@ def test_donnees_links_to_the_csv_route_when_served(monkeypatch: pytest.MonkeyPa
 def test_donnees_excel_is_refused_beyond_excels_rows(monkeypatch: pytest.MonkeyPatch) -> None:
     """France over every year is more rows than a sheet holds: the page says so, the Excel
     link is disabled, the CSV stays."""
-    from lib import download, workbook
+    from lib.core import workbook
+    from lib.web import download
 
     monkeypatch.setattr(download, "_mounted", True)
     monkeypatch.setattr(workbook, "EXCEL_MAX_ROWS", 1000)
@@ -320,7 +323,7 @@ def test_donnees_excel_is_refused_beyond_excels_rows(monkeypatch: pytest.MonkeyP
 
 def test_donnees_falls_back_to_download_buttons(monkeypatch: pytest.MonkeyPatch) -> None:
     """Under plain `streamlit run streamlit_app.py` (no route), the buttons hold the files."""
-    from lib import download
+    from lib.web import download
 
     monkeypatch.setattr(download, "_mounted", False)
     at = open_page("donnees", niveau="departement", code="53", debut="2024", fin="2024")

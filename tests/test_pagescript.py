@@ -1,4 +1,4 @@
-"""lib/pagescript.py (the history script first in Streamlit's page) with a fake ASGI app, and
+"""lib/web/pagescript.py (the history script first in Streamlit's page) with a fake ASGI app, and
 what .streamlit/history.js relies on in the installed Streamlit's frontend. The browser's side
 (one entry per page, Back and Forward) is tests/e2e/test_context.py."""
 
@@ -12,7 +12,8 @@ from pathlib import Path
 
 import streamlit
 
-from lib import config, pagescript
+from lib.core import config
+from lib.web import pagescript
 
 STREAMLIT_STATIC = Path(streamlit.__file__).parent / "static"
 HISTORY_JS = (config.ROOT / ".streamlit" / "history.js").read_text(encoding="utf-8")

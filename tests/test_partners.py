@@ -1,4 +1,4 @@
-"""Partner countries and groups (lib/partners.py, data/ref/partner_groups.csv,
+"""Partner countries and groups (lib/core/partners.py, data/ref/partner_groups.csv,
 scripts/build_partner_groups.py). Expectations are written out by hand from the treaties."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from types import ModuleType
 
 import pytest
 
-from lib import partners, refs
-from lib.config import REF_DIR, ROOT
+from lib.core import partners, refs
+from lib.core.config import REF_DIR, ROOT
 
 # The 27 member states since 1 February 2020, written out independently of the data files.
 EU27 = {

@@ -1,6 +1,6 @@
 """AppTest of the Pays page and of the fiche's world map: the URL is parsed, validated and
-written back; the numbers and tables shown are lib.country_view's on the demonstration dataset
-(lib.country_view itself is checked against pandas in tests/test_country_view.py)."""
+written back; the numbers and tables shown are lib.data.country_view's on the demonstration dataset
+(lib.data.country_view itself is checked against pandas in tests/test_country_view.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from lib import config, country_view, csvfile, db, formatting, sections
-from lib.territory import Territory
+from lib.core import config, csvfile, formatting, sections
+from lib.core.territory import Territory
+from lib.data import country_view, db
 from pages.on_demand import RUNS_KEY
 from tests.apptables import meur, numbers, open_tables, page_csvs, record_csvs
 from tests.test_pages import open_page
@@ -44,7 +45,7 @@ def test_the_united_states_page(monkeypatch: pytest.MonkeyPatch) -> None:
         totals["exports_eur"]
     )
     assert metrics["Solde commercial"] == formatting.meur(totals["balance_eur"], signed=True)
-    # The tables are lib.country_view's (their CSVs, byte for byte)…
+    # The tables are lib.data.country_view's (their CSVs, byte for byte)…
     csvs = page_csvs(at, recorded)
     by_dept = country_view.by_dept("US", 2024)
     assert csvs["country-depts"] == csvfile.to_csv_bytes(by_dept)

@@ -1,4 +1,4 @@
-"""lib.product_figures: the product read from a clicked treemap box, the bars' rows, the map
+"""lib.charts.product_figures: the product read from a clicked treemap box, the bars' rows, the map
 and the evolution's partial years (expected values written by hand)."""
 
 from __future__ import annotations
@@ -7,8 +7,9 @@ import math
 
 import pandas as pd
 
-from lib import figures, product_figures, refs
-from lib.flows import EXPORT, IMPORT
+from lib.charts import fiche_figures, product_figures
+from lib.core import refs
+from lib.core.flows import EXPORT, IMPORT
 
 
 def test_treemap_product_reads_the_box_ids_of_the_fiche() -> None:
@@ -23,7 +24,7 @@ def test_treemap_product_reads_the_box_ids_of_the_fiche() -> None:
         {"flow": ["export", "import"], "product": ["C21Z", "C10A"],
          "product_name": ["a", "b"], "value_eur": [3.0, 2.0], "share_pct": [100.0, 100.0]}
     )  # fmt: skip
-    ids = [node.id for node in figures.treemap_nodes(products)]
+    ids = [node.id for node in fiche_figures.treemap_nodes(products)]
     read_back = {read(node_id) for node_id in ids} - {None}
     assert read_back == {("export", "C21Z"), ("import", "C10A")}
 
@@ -61,7 +62,7 @@ def test_partners_figure_and_empty_tables() -> None:
     fig = product_figures.partners_figure(partners, IMPORT)
     assert list(fig.data[0].text) == ["3,0\u00a0M€"]
     empty = product_figures.partners_figure(partners.iloc[:0], IMPORT)
-    assert empty.layout.annotations[0].text == figures.NO_DATA
+    assert empty.layout.annotations[0].text == fiche_figures.NO_DATA
 
 
 def test_the_map_colours_by_value_and_outlines_the_selection() -> None:

@@ -1,14 +1,16 @@
 """AppTest of the Produit page and of the fiche's links to it, on the demonstration dataset
-(lib.product_view itself is checked against pandas in tests/test_product_view.py)."""
+(lib.data.product_view itself is checked against pandas in tests/test_product_view.py)."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from lib import csvfile, formatting, product_view, sections, urlstate
-from lib.domain import ProductState
-from lib.territory import Territory
+from lib.core import csvfile, formatting, sections
+from lib.core.states import ProductState
+from lib.core.territory import Territory
+from lib.data import product_view
+from lib.web import urlstate
 from pages.on_demand import RUNS_KEY
 from tests.apptables import meur, numbers, open_tables, page_csvs, record_csvs
 from tests.test_exposure_page import _demo_data  # noqa: F401 (an autouse fixture)
@@ -31,7 +33,9 @@ def test_a_product_with_a_departement_shows_its_share_of_france(
         "niveau": "departement",
         "territoire": "53",
     }
-    assert at.title[0].value == r"Produit — Industrie pharmaceutique \(C21Z\)"  # lib.text.plain
+    assert (
+        at.title[0].value == r"Produit — Industrie pharmaceutique \(C21Z\)"
+    )  # lib.core.escaping.plain
     # The first screen: key figures and the first départements; the rest one click away.
     titles = [f"**{section.title}**" for section in sections.PRODUIT]
     assert [e.label for e in at.expander if e.label in titles] == titles
@@ -47,7 +51,7 @@ def test_a_product_with_a_departement_shows_its_share_of_france(
     assert metrics["Part de Mayenne (53) (importations)"] == formatting.pct(
         evolution.loc[(2024, "import"), "share_pct"]
     )
-    # The tables are lib.product_view's (their CSVs, byte for byte, without the links)…
+    # The tables are lib.data.product_view's (their CSVs, byte for byte, without the links)…
     csvs = page_csvs(at, recorded)
     by_dept = product_view.by_dept("C21Z", 2024, "export")
     assert csvs["product-depts-all"] == csvfile.to_csv_bytes(by_dept)

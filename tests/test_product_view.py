@@ -1,4 +1,4 @@
-"""lib.product_view against plain pandas on small frames (the oracle is written from the
+"""lib.data.product_view against plain pandas on small frames (the oracle is written from the
 contract, docs/ARCHITECTURE.md and the module's docstrings, not from its SQL).
 
 The oracle test of issue 11: a product's départements (plus the rows outside the reference's
@@ -10,8 +10,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from lib import product_view, refs
-from lib.territory import FRANCE, Territory
+from lib.core import refs
+from lib.core.territory import FRANCE, Territory
+from lib.data import product_view
 from tests.test_quarters import ROWS  # CPF4 codes, 2025 partial, a row on dept "99"
 from tests.test_queries import random_trade
 

@@ -13,8 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lib import config, db, queries, refs
-from lib.territory import FRANCE, Territory
+from lib.core import config, refs
+from lib.core.territory import FRANCE, Territory
+from lib.data import db, queries
 from tests.conftest import rows, write_dataset
 
 DEPTS = ["44", "49", "53", "72", "85", "14", "50", "61", "971"]
@@ -150,7 +151,8 @@ def _customs_csv(records: list[tuple], path: Path) -> pd.DataFrame:
 @PROPERTY_SETTINGS
 @given(records=customs_rows)
 def test_ingest_then_export_gives_back_the_file_sums(records: list[tuple]) -> None:
-    from lib import export, ingest
+    from lib.fiche import files
+    from lib.sources import ingest
 
     with tempfile.TemporaryDirectory() as tmp:
         expected = _customs_csv(records, Path(tmp) / "douanes.csv")
@@ -160,7 +162,7 @@ def test_ingest_then_export_gives_back_the_file_sums(records: list[tuple]) -> No
         db.reset()
         try:
             for (year, dept), part in expected.groupby(["year", "dept"]):
-                tables = export.tables(Territory("dept", dept), int(year), 5)
+                tables = files.tables(Territory("dept", dept), int(year), 5)
                 kpis = tables["kpis.csv"].set_index("indicator")["value"]
                 for flow, key in (("E", "exports_eur"), ("I", "imports_eur")):
                     want = part.loc[part["flow"] == flow, "value_eur"].sum()

@@ -14,8 +14,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lib import config, db, export, ingest, queries, refs
-from lib.territory import FRANCE, Territory
+from lib.core import config, refs
+from lib.core.territory import FRANCE, Territory
+from lib.data import db, queries
+from lib.fiche import files
+from lib.sources import ingest
 from tests import customs_files, oracle
 
 YEARS = (2023, 2024)
@@ -115,7 +118,7 @@ def test_csv_exports_equal_pandas_and_carry_codes_and_mass(
     ingest.ingest_files(zips, data_dir)
     _use(data_dir, monkeypatch)
     territory, depts, _ = _territories(frame)[0]
-    tables = export.tables(territory, 2024, 5)
+    tables = files.tables(territory, 2024, 5)
     details = tables["products_cpf4.csv"]
     rows = oracle.select(frame, depts, 2024)
     want = rows.groupby(["flow", "product", "cpf4"])["value_eur"].sum()
@@ -124,7 +127,7 @@ def test_csv_exports_equal_pandas_and_carry_codes_and_mass(
         key = ("E" if row.flow == "export" else "I", row.product, row.cpf4)
         assert row.value_eur == pytest.approx(want[key])
     # The Données CSV: both codes, the quarter and the mass, row for row.
-    from lib.domain import DataFilter
+    from lib.core.states import DataFilter
 
     csv_path = tmp_path / "donnees.csv"
     queries.write_rows_csv(DataFilter(territory, 2023, 2024), str(csv_path))

@@ -26,9 +26,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lib import config, db, ingest, store
-from lib.ingest import ingest_files
-from lib.territory import FRANCE, Territory
+from lib.core import config
+from lib.core.territory import FRANCE, Territory
+from lib.data import db, store
+from lib.sources import ingest
+from lib.sources.ingest import ingest_files
 from tests import customs_files as cf
 from tests.processes import sigkill_when, wait_for
 from tests.test_ingest import committed_state, snapshot
@@ -154,7 +156,7 @@ def plain(text: str) -> str:
 
 @pytest.fixture
 def use_data_dir(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Path], None]]:
-    """Point lib.db (and so lib.queries and the names of lib.refs) at a dataset folder."""
+    """Point lib.data.db (and so lib.data.queries and the names of lib.core.refs) at a dataset folder."""
 
     def _use(data_dir: Path) -> None:
         monkeypatch.setenv(config.ENV_DATA_DIR, str(data_dir))
@@ -298,7 +300,7 @@ def test_namibia_na_is_a_country_everywhere(tmp_path: Path) -> None:
 def test_a_departement_outside_the_reference_counts_in_france_only(
     tmp_path: Path, use_data_dir: Callable[[Path], None]
 ) -> None:
-    from lib import queries
+    from lib.data import queries
 
     outside = cf.rows_frame(
         [
@@ -468,7 +470,7 @@ def test_labels_complete_the_reference_and_unknown_codes_are_counted(
     assert ("product", "C98Z") not in labels and ("country", "YY") not in labels
     assert snapshot(REF_DIR) == ref_before  # data/ref is never edited
 
-    from lib import refs
+    from lib.core import refs
 
     use_data_dir(tmp_path / "data")
     db.cursor()  # opening the dataset loads its labels
@@ -920,7 +922,7 @@ def test_sigkill_during_a_published_zip_import_leaves_the_previous_dataset_intac
     data_dir = tmp_path / "data"
     previous = demo_dataset(data_dir)
     before = committed_state(data_dir)
-    command = [sys.executable, "-m", "lib.ingest", *map(str, big_zips), "--progress"]
+    command = [sys.executable, "-m", "lib.sources.ingest", *map(str, big_zips), "--progress"]
     process = subprocess.Popen(
         [*command, "--data-dir", str(data_dir)],
         cwd=ROOT,

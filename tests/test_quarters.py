@@ -12,9 +12,10 @@ import duckdb
 import pandas as pd
 import pytest
 
-from lib import db, periods, queries, refs, store
-from lib.domain import DataFilter
-from lib.territory import FRANCE, Territory
+from lib.core import periods, refs
+from lib.core.states import DataFilter
+from lib.core.territory import FRANCE, Territory
+from lib.data import db, queries, store
 
 MAYENNE = Territory("dept", "53")
 ORNE = Territory("dept", "61")
@@ -223,11 +224,11 @@ def test_labels_stored_with_the_dataset_name_unknown_codes(use_dataset) -> None:
 
 
 def test_treemap_drills_down_to_cpf4(dataset: pd.DataFrame) -> None:
-    from lib import figures
+    from lib.charts import fiche_figures
 
     products = queries.products(MAYENNE, 2024)
     details = queries.product_details(MAYENNE, 2024)
-    nodes = {n.id: n for n in figures.treemap_nodes(products, details=details)}
+    nodes = {n.id: n for n in fiche_figures.treemap_nodes(products, details=details)}
     leaves = [n for n in nodes.values() if n.id.count("/") == 3]
     rows = dataset[(dataset["year"] == 2024) & (dataset["dept"] == "53")]
     assert len(leaves) == rows.groupby(["flow", "product", "cpf4"]).ngroups
@@ -235,5 +236,5 @@ def test_treemap_drills_down_to_cpf4(dataset: pd.DataFrame) -> None:
         children = [c.value for c in nodes.values() if c.parent == node.id]
         if children:
             assert math.fsum(children) == pytest.approx(node.value)
-    fig = figures.treemap_figure(products, details=details)
+    fig = fiche_figures.treemap_figure(products, details=details)
     assert fig.data[0].maxdepth == 3

@@ -1,4 +1,4 @@
-"""Oracle tests: every query of lib.queries against plain pandas on small hand-made fixtures."""
+"""Oracle tests: every query of lib.data.queries against plain pandas on small hand-made fixtures."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib import queries, refs
-from lib.territory import FRANCE, Territory
+from lib.core import refs
+from lib.core.territory import FRANCE, Territory
+from lib.data import queries
 from tests import oracle
 from tests.conftest import downgrade_to_layout_1, rows, view_answers
 
@@ -220,7 +221,7 @@ def test_sankey_rejects_an_unknown_flow(use_dataset) -> None:
 def test_datasets_without_aggregate_files_give_the_same_answers(use_dataset) -> None:
     """A dataset written before the aggregates existed (layout 1) is read through views that
     compute them from the data files: same answers."""
-    from lib import db
+    from lib.data import db
 
     data_dir = use_dataset(random_trade(11))
     with_files = view_answers(TERRITORIES)

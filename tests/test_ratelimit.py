@@ -1,11 +1,11 @@
-"""The API's token bucket (lib/ratelimit.py) on a clock the test moves: no waiting, no
+"""The API's token bucket (lib/web/ratelimit.py) on a clock the test moves: no waiting, no
 wall-clock assertion. Expected waits are worked out from the rate by hand."""
 
 from __future__ import annotations
 
 import pytest
 
-from lib import ratelimit
+from lib.web import ratelimit
 
 
 class Clock:

@@ -1,4 +1,4 @@
-"""lib/readers/: every accepted format, encoding and header spelling gives the same rows.
+"""lib/sources/readers/: every accepted format, encoding and header spelling gives the same rows.
 
 Files are generated in temporary folders from one logical content (`HEADER`, `ROWS`); the
 expected canonical rows (`EXPECTED`) are written out by hand. The helpers below are shared with
@@ -23,9 +23,9 @@ import pyarrow.parquet as pq
 import pytest
 import xlwt
 
-from lib import readers
-from lib.readers import IngestError
-from lib.readers import text as text_reader
+from lib.sources import readers
+from lib.sources.readers import IngestError
+from lib.sources.readers import text as text_reader
 
 HEADER = ["Flux", "Année", "Mois", "Département", "Code A129", "Code Pays", "Valeur (euros)"]
 # flow, year, month, département, product, country, value (as numbers: formatted per test)
@@ -731,7 +731,7 @@ def known(lookup, name):
 
 name = "cp1252_latin1"
 before = [known(codecs.lookup, name), known(codecs.lookup_error, name)]
-import lib.readers as readers
+import lib.sources.readers as readers
 after_import = [known(codecs.lookup, name), known(codecs.lookup_error, name)]
 readers.ensure_codec()
 readers.ensure_codec()

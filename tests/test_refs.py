@@ -1,4 +1,4 @@
-"""Reference tables (lib/refs.py, data/ref/*.csv, scripts/build_countries.py)."""
+"""Reference tables (lib/core/refs.py, data/ref/*.csv, scripts/build_countries.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from lib import refs
-from lib.config import REF_DIR, ROOT
+from lib.core import refs
+from lib.core.config import REF_DIR, ROOT
 
 # Written out independently of the data files and of scripts/build_countries.py.
 EU27 = {

@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 
 from bench.httpserver import Traffic, serve
-from lib import config, db, queries, remote
-from lib.territory import FRANCE, Territory
+from lib.core import config
+from lib.core.territory import FRANCE, Territory
+from lib.data import db, queries, remote
 from tests.conftest import view_answers, write_dataset
 from tests.test_queries import random_trade
 
@@ -125,7 +126,7 @@ def test_s3_settings_come_from_the_environment() -> None:
 
 
 def test_writing_to_a_remote_location_is_refused(tmp_path: Path) -> None:
-    from lib import demo
+    from lib.sources import demo
 
     assert demo.ensure_dataset("https://example.invalid/data") is False
     assert not os.listdir(tmp_path)

@@ -1,4 +1,4 @@
-"""lib/sections.py: the open sections of a page, in its order, toggled one at a time; and their
+"""lib/core/sections.py: the open sections of a page, in its order, toggled one at a time; and their
 reading from the URL (lib/urlstate.parse_sections)."""
 
 from __future__ import annotations
@@ -6,7 +6,8 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lib import sections, urlstate
+from lib.core import sections
+from lib.web import urlstate
 
 SLUGS = list(sections.slugs(sections.FICHE))
 opened_lists = st.lists(st.sampled_from([*SLUGS, "inconnue", ""]), max_size=10)

@@ -1,4 +1,4 @@
-"""The bounds on what sessions may cost a process (lib/sessionlimits.py, issue 19): sessions in
+"""The bounds on what sessions may cost a process (lib/web/sessionlimits.py, issue 19): sessions in
 all and per address, with a French page beyond; reruns per session; cache clearing.
 
 The counter and the middleware on their own, the rerun filter with a recording stand-in for
@@ -18,8 +18,8 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 
 from bench.load import run_sync
 from bench.streamlit_client import ProtocolError, StreamlitSession
-from lib import sessionlimits, uploadgate
-from lib.ratelimit import RateLimiter
+from lib.web import sessionlimits, uploadgate
+from lib.web.ratelimit import RateLimiter
 from pages.components import bounded_backmsgs
 from tests.servers import streamlit_server
 

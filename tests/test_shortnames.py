@@ -1,4 +1,4 @@
-"""Names shortened for a narrow chart (lib/shortnames.py): distinct where the names are."""
+"""Names shortened for a narrow chart (lib/core/shortnames.py): distinct where the names are."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lib import config, shortnames
-from lib.shortnames import ELLIPSIS, short_names, without_head
+from lib.core import config, shortnames
+from lib.core.shortnames import ELLIPSIS, short_names, without_head
 
 # Words of the A129 names and of country names, and their small words: names drawn from them
 # read alike once cut, the case the shortening must survive.

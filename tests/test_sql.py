@@ -1,11 +1,11 @@
-"""lib.sql.literal: what DuckDB reads back is the text as given, or the text is refused."""
+"""lib.core.sql.literal: what DuckDB reads back is the text as given, or the text is refused."""
 
 from __future__ import annotations
 
 import duckdb
 import pytest
 
-from lib.sql import literal
+from lib.core.sql import literal
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from lib import schema, store
+from lib.core import schema
+from lib.data import store
 from tests.conftest import downgrade_to_layout_1, rows, write_dataset
 
 BASE = rows(

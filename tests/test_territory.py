@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lib.territory import FRANCE, InvalidTerritory, Territory, parse_territory
+from lib.core.territory import FRANCE, InvalidTerritory, Territory, parse_territory
 
 
 @pytest.mark.parametrize(
@@ -67,7 +67,7 @@ def test_france_covers_everything() -> None:
 
 
 def test_what_a_fiche_compares_with() -> None:
-    from lib.territory import FRANCE, Territory
+    from lib.core.territory import FRANCE, Territory
 
     mayenne, loire = Territory("dept", "53"), Territory("region", "52")
     assert mayenne.comparisons == [loire, FRANCE]

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lib.text import WORD_JOINER, is_formula_like, neutralised, plain, plotly_text
+from lib.core.escaping import WORD_JOINER, is_formula_like, neutralised, plain, plotly_text
 
 PAYLOADS = [
     "[Cliquez ici](http://x.fr)",

@@ -14,9 +14,11 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib import config, db, export, queries
-from lib.domain import DataFilter
-from lib.territory import FRANCE, Territory
+from lib.core import config
+from lib.core.states import DataFilter
+from lib.core.territory import FRANCE, Territory
+from lib.data import db, queries
+from lib.fiche import files
 
 SLOW_SQL = "SELECT count(*) FROM range(100000) a, range(100000) b WHERE a.range + b.range = -1"
 MAYENNE = Territory("dept", "53")
@@ -75,7 +77,7 @@ QUERIES: dict[str, Callable[[], object]] = {
     "map_metrics": lambda: queries.map_metrics(2025),
     "row_summary": lambda: queries.row_summary(DataFilter(MAYENNE, 2024, 2025)),
     "rows_preview": lambda: queries.rows_preview(DataFilter(MAYENNE, 2024, 2025), 10),
-    "export tables": lambda: export.tables(MAYENNE, 2024),
+    "export tables": lambda: files.tables(MAYENNE, 2024),
 }
 
 

@@ -23,8 +23,9 @@ from pathlib import Path
 
 import pytest
 
-from lib import config, ingest, readers
-from lib.readers import IngestError, archives
+from lib.core import config
+from lib.sources import ingest, readers
+from lib.sources.readers import IngestError, archives
 from tests import customs_files as cf
 from tests.test_ingest import committed_state, previous_dataset
 from tests.test_readers import write_xlsx, write_zip

@@ -1,4 +1,4 @@
-"""Uploads are an administrator's act at the protocol too (lib/uploadgate.py, issue 19).
+"""Uploads are an administrator's act at the protocol too (lib/web/uploadgate.py, issue 19).
 
 The gate's rules on their own; the middleware called directly (it answers before reading a
 byte of the body); then `streamlit run serve.py` driven at the protocol level, as an anonymous
@@ -25,7 +25,7 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 from bench.load import run_sync
 from bench.streamlit_client import StreamlitSession
-from lib import admin, uploadgate
+from lib.web import admin, uploadgate
 from tests.servers import streamlit_server
 
 PASSWORD = "mot-de-passe-des-tests-du-portail"

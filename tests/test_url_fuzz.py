@@ -3,7 +3,7 @@ huge values, Unicode digits, unknown parameters.
 
 For each URL thrown at a page: no exception; the URL the page writes back is a valid state (it
 parses to itself without notices); and every parameter the page had to set aside is named by a
-notice. Whether a value is valid is decided here, from the rules stated in lib/urlstate.py and
+notice. Whether a value is valid is decided here, from the rules stated in lib/web/urlstate.py and
 the reference tables, not by urlstate's code; only values certainly invalid are required to
 have their notice.
 """
@@ -21,8 +21,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from lib import admin, config, db, mapping, partners, queries, refs, urlstate
-from lib.text import WORD_JOINER
+from lib.charts import choropleth
+from lib.core import config, partners, refs
+from lib.core.escaping import WORD_JOINER
+from lib.data import db, queries
+from lib.web import admin, urlstate
 
 APP = str(config.ROOT / "streamlit_app.py")
 TIMEOUT = 60
@@ -171,7 +174,7 @@ def _expected(page: str, params: dict[str, list[str]], years: list[int]) -> list
         bad("partenaire", _partner_ok(_last(params, "partenaire")), "Partenaire «")
     if page == "carte":
         year("annee", "Année «")
-        bad("indicateur", _last(params, "indicateur") in mapping.METRICS, "Indicateur «")
+        bad("indicateur", _last(params, "indicateur") in choropleth.METRICS, "Indicateur «")
         bad("code", _dept_ok(_last(params, "code")), "Département inconnu")
     return words
 
@@ -184,7 +187,7 @@ def _written_back_is_valid(page: str, at: AppTest, years: list[int]) -> None:
     elif page == "donnees":
         state, notices = urlstate.parse_data_filter(written, years, queries.cpf4_codes())
     elif page == "carte":
-        state, notices = urlstate.parse_map(written, years, list(mapping.METRICS))
+        state, notices = urlstate.parse_map(written, years, list(choropleth.METRICS))
     elif page == "diversifier":
         state, notices = urlstate.parse_diversification(written, years)
     else:
@@ -285,7 +288,7 @@ DIVERSIFIER = {
 }
 CARTE = {
     "annee": YEARS,
-    "indicateur": [*mapping.METRICS, "nonsense"],
+    "indicateur": [*choropleth.METRICS, "nonsense"],
     "code": CODES,
 }
 

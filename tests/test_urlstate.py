@@ -6,9 +6,9 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from lib import urlstate
-from lib.domain import DataFilter, FicheState, MapState, default_data_filter
-from lib.territory import FRANCE, Territory
+from lib.core.states import DataFilter, FicheState, MapState, default_data_filter
+from lib.core.territory import FRANCE, Territory
+from lib.web import urlstate
 
 YEARS = list(range(2015, 2025))
 

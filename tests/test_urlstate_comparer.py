@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from lib import urlstate
-from lib.domain import ComparisonState
-from lib.territory import FRANCE, Territory
+from lib.core.states import ComparisonState
+from lib.core.territory import FRANCE, Territory
+from lib.web import urlstate
 
 YEARS = [2023, 2024]
 

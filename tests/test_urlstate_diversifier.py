@@ -7,9 +7,9 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from lib import urlstate
-from lib.domain import DiversificationState
-from lib.territory import FRANCE, Territory
+from lib.core.states import DiversificationState
+from lib.core.territory import FRANCE, Territory
+from lib.web import urlstate
 
 YEARS = [2021, 2022, 2023, 2024]
 LOIRE = Territory("dept", "42")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from lib import urlstate
-from lib.domain import ExpositionState
-from lib.territory import FRANCE, Territory
+from lib.core.states import ExpositionState
+from lib.core.territory import FRANCE, Territory
+from lib.web import urlstate
 
 YEARS = [2022, 2023, 2024]
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from lib import urlstate
-from lib.domain import DEFAULT_PRODUCT, ProductState
-from lib.territory import FRANCE, Territory
+from lib.core.states import DEFAULT_PRODUCT, ProductState
+from lib.core.territory import FRANCE, Territory
+from lib.web import urlstate
 
 YEARS = [2023, 2024]
 CPF4 = ["1011", "2110"]

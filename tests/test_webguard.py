@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bench.load import run_sync
-from lib import webguard
+from lib.web import webguard
 from tests.servers import streamlit_server
 
 EXPECTED = {

@@ -1,4 +1,4 @@
-"""The Excel workbooks (lib/workbook.py), read back with openpyxl, an independent reader.
+"""The Excel workbooks (lib/core/workbook.py), read back with openpyxl, an independent reader.
 
 Expectations are written here: French headers as a user reads them, names from the reference
 CSVs read with plain pandas, codes with their zeros, numbers as numbers, no formula anywhere
@@ -19,8 +19,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lib import config, workbook
-from lib.workbook import Heading, Sheet
+from lib.core import config, workbook
+from lib.core.workbook import Heading, Sheet
 
 REF = config.ROOT / "data" / "ref"
 HOSTILE = '=HYPERLINK("http://x","Cliquez")'

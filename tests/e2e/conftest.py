@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from lib import config
+from lib.core import config
 from tests.servers import streamlit_server
 
 ROOT = config.ROOT
@@ -104,7 +104,7 @@ def screenshot(page, name: str) -> Path:
 
 
 def download_from_link(page, link, timeout_s: float = 60):
-    """Click a link that the browser turns into a download (the routes of lib/download.py open
+    """Click a link that the browser turns into a download (the routes of lib/web/download.py open
     in a new tab, whose download Chromium reports on the opener or on the tab): the download."""
     import time
 

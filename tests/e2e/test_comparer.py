@@ -1,7 +1,7 @@
 """What a person does on the Comparer page: open it, pick two départements in the list, read
 their key figures (the same as on their fiches), download the key figures' CSV.
 
-Expected numbers come from lib.comparison run in this test process over the same dataset (its
+Expected numbers come from lib.data.comparison run in this test process over the same dataset (its
 own tests check it against pandas); the fiche's figures are read from the fiche itself.
 """
 
@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from lib import comparison, config, csvfile, db
-from lib.territory import Territory
+from lib.core import config, csvfile
+from lib.core.territory import Territory
+from lib.data import comparison, db
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_explorer import wait_for_app
 

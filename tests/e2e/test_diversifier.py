@@ -3,7 +3,7 @@ States, follow the « Diversifier » link; open the world map of the markets to 
 a country: its Pays page opens. And the page read on a phone (375×812): nothing wider than the
 screen, every chart drawn.
 
-Expected values come from lib.diversification run in this test process over the same dataset.
+Expected values come from lib.data.diversification run in this test process over the same dataset.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from lib import config, db, diversification, refs
-from lib.territory import Territory
+from lib.core import config, refs
+from lib.core.territory import Territory
+from lib.data import db, diversification
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_explorer import wait_for_app
 from tests.e2e.test_layout import SCROLL_JS, VISIBLE_PLOTS_JS

@@ -1,7 +1,7 @@
 """What a person does on the Évolution page: open it from the fiche, read the change between
 the last two years, switch to imports, and follow a partner's link to its Pays page.
 
-Expected numbers come from lib.evolution run in this test process over the same dataset (its
+Expected numbers come from lib.data.evolution run in this test process over the same dataset (its
 own tests check it against pandas).
 """
 
@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from lib import config, db, evolution, formatting
-from lib.territory import Territory
+from lib.core import config, formatting
+from lib.core.territory import Territory
+from lib.data import db, evolution
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_explorer import _text, wait_for_app
 

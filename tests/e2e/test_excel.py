@@ -15,7 +15,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from lib import config, store
+from lib.core import config
+from lib.data import store
 from tests.e2e.conftest import download_from_link, screenshot
 from tests.e2e.test_explorer import wait_for_app
 

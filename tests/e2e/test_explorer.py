@@ -2,7 +2,7 @@
 download CSVs. Playwright drives Debian's Chromium against `streamlit run` on localhost.
 
 Expected numbers come from the published fiche (shared/reference/published_totals_2024.csv) and
-from lib.export run in this test process over the same dataset (its own oracle tests check it
+from lib.fiche.files run in this test process over the same dataset (its own oracle tests check it
 against pandas).
 """
 
@@ -19,8 +19,10 @@ import pytest
 import shapely.geometry
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from lib import config, csvfile, db, export, store
-from lib.territory import Territory
+from lib.core import config, csvfile
+from lib.core.territory import Territory
+from lib.data import db, store
+from lib.fiche import files
 from tests.e2e.conftest import download_from_link, screenshot
 
 MAP_FRAME = "iframe[title='streamlit_folium.st_folium']"
@@ -199,7 +201,7 @@ def test_partner_csv_download_matches_lib_export(page, app_url: str, same_datase
         button.click()
     download = download_info.value
     content = Path(download.path()).read_bytes()
-    expected = csvfile.to_csv_bytes(export.tables(Territory("dept", "53"), 2024, 8)["partners.csv"])
+    expected = csvfile.to_csv_bytes(files.tables(Territory("dept", "53"), 2024, 8)["partners.csv"])
     assert content == expected
     rows = list(csv.DictReader(io.StringIO(content.decode("utf-8"))))
     assert len(rows) == 8
@@ -212,7 +214,7 @@ def test_donnees_csv_download_has_every_filtered_row(
     wait_for_app(page)
     page.get_by_text("lignes", exact=False).first.wait_for()
     screenshot(page, "07-donnees")
-    # Under serve.py the download is a link to the CSV route (lib/download.py), opened in a
+    # Under serve.py the download is a link to the CSV route (lib/web/download.py), opened in a
     # new tab that the browser turns into a download.
     link = page.get_by_role("link", name=re.compile(r"Télécharger les lignes filtrées \(CSV\)"))
     assert link.get_attribute("href") == (

@@ -1,7 +1,7 @@
 """What a person does on the Exposition page: open it for a département, change the partner and
 the tariff rate, click another département on the exposure map, download the dependency table.
 
-Expected numbers come from lib.exposure run in this test process over the same dataset (its own
+Expected numbers come from lib.data.exposure run in this test process over the same dataset (its own
 tests check it against pandas).
 """
 
@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from lib import config, csvfile, db, domain, exposure, formatting
-from lib.territory import Territory
+from lib.core import config, csvfile, formatting, states
+from lib.core.territory import Territory
+from lib.data import db, exposure
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_explorer import MAP_FRAME, _text, click_departement, wait_for_app
 
@@ -44,7 +45,7 @@ def _change(territory: Territory, partner: str, rate: int) -> str:
     """The scenario's range as the page writes it: « entre −70 et −210 M€ »."""
     summary = exposure.scenario_summary(territory, 2024, partner, rate, exposure.DEFAULT_ELASTICITY)
     low, high = (
-        summary[domain.at_bound("change_eur", bound)] / 1e6 for bound in domain.ELASTICITY_RANGE
+        summary[states.at_bound("change_eur", bound)] / 1e6 for bound in states.ELASTICITY_RANGE
     )
     return formatting.estimate_range(low, high, "M€")
 

@@ -106,7 +106,7 @@ def test_import_a_file_then_go_back_to_the_demo(
 
 
 def _meur(value_eur: float) -> str:
-    """French M€ with one decimal, written independently of lib.formatting."""
+    """French M€ with one decimal, written independently of lib.core.formatting."""
     whole, decimal = f"{value_eur / 1e6:,.1f}".split(".")
     return f"{whole.replace(',', NB)},{decimal}{NB}M€"
 

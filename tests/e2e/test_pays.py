@@ -3,7 +3,7 @@ click Germany on the world map of its partners; on the Pays page of Germany, cli
 on the map of départements: its fiche opens. No request leaves the machine on the way (the
 world map draws the committed geometry, plotly.js's base map comes from static/plotly/).
 
-Expected numbers come from lib.country_view run in this test process over the same dataset.
+Expected numbers come from lib.data.country_view run in this test process over the same dataset.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from urllib.parse import urlparse
 
 import pytest
 
-from lib import config, country_view, db, formatting
+from lib.core import config, formatting
+from lib.data import country_view, db
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_explorer import MAP_FRAME, _text, click_departement, wait_for_app
 

@@ -2,7 +2,7 @@
 page of that product (showing the fiche's département), a click on the product's map picks
 another département, and its link opens that département's fiche.
 
-Expected numbers come from lib.product_view run in this test process over the same dataset
+Expected numbers come from lib.data.product_view run in this test process over the same dataset
 (its own tests check it against pandas).
 """
 
@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from lib import config, db, formatting, product_view, queries
-from lib.territory import Territory
+from lib.core import config, formatting
+from lib.core.territory import Territory
+from lib.data import db, product_view, queries
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_explorer import MAP_FRAME, _text, click_departement, wait_for_app
 

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from lib import config, db, domain, exposure, formatting
-from lib.territory import Territory
+from lib.core import config, formatting, states
+from lib.core.territory import Territory
+from lib.data import db, exposure
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_explorer import _text, wait_for_app
 
@@ -115,7 +116,7 @@ def test_the_tariff_scenario_reads_as_a_range(page, app_url: str, same_dataset) 
     wait_for_app(page)
     summary = exposure.scenario_summary(loire, 2024, "US", 10, exposure.DEFAULT_ELASTICITY)
     low, high = (
-        summary[domain.at_bound("change_eur", bound)] / 1e6 for bound in domain.ELASTICITY_RANGE
+        summary[states.at_bound("change_eur", bound)] / 1e6 for bound in states.ELASTICITY_RANGE
     )
     sentence = formatting.estimate_range(low, high, "M€")
     assert sentence.startswith("entre ")

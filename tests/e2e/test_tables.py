@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from lib import store
+from lib.data import store
 from tests.e2e.conftest import screenshot
 from tests.e2e.test_explorer import wait_for_app
 

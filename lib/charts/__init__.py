@@ -1,0 +1,3 @@
+"""Plotly and folium figures, drawn from the frames lib.data returns (a chart receives frames and
+never queries). Stands on lib.core only.
+"""

@@ -1,0 +1,38 @@
+"""The fiche's charts, built once per dataset version and shared by every session (issue 18).
+
+Each function reads its table through the cached queries (lib/data/queries.py, lib/data/country_view.py)
+and builds its Plotly figure with the builders of lib/charts/fiche_figures.py and lib/charts/country_figures.py;
+`cache.cached_figure` keeps the figure for the dataset version, so that the hundredth visitor
+of a fiche, or a rerun after a slider step, receives the figure without building it again.
+The figures are shared: callers draw them and must not change them.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+
+from lib.charts import country_figures, fiche_figures
+from lib.core.flows import flow_of
+from lib.core.territory import Territory
+from lib.data import country_view, queries
+from lib.data.cache import cached_figure
+
+
+@cached_figure
+def partners(territory: Territory, year: int, top: int, narrow: bool = False) -> go.Figure:
+    """The butterfly chart of the top partners (wide, or narrow for a phone)."""
+    return fiche_figures.partners_figure(queries.partners(territory, year, top), narrow=narrow)
+
+
+@cached_figure
+def world(territory: Territory, year: int, flow: str) -> go.Figure:
+    """Every country, coloured by the territory's exports or imports (`flow`: export, import):
+    the slowest figure of the fiche to build (its geometry is validated at each build)."""
+    return country_figures.world_figure(country_view.territory_partners(territory, year), flow)
+
+
+@cached_figure
+def sankey(territory: Territory, year: int, flow: str, top: int) -> go.Figure:
+    """The Sankey of one flow (`flow`: a flow code, E or I) for the top N products and
+    countries."""
+    return fiche_figures.sankey_figure(queries.sankey(territory, year, flow, top), flow_of(flow))

@@ -1,0 +1,117 @@
+"""The app's history script in the head of Streamlit's page, as a plain ASGI middleware.
+
+Streamlit serves one HTML document (its index.html) for every page's address, and its frontend
+writes the address into the browser's history as soon as the first run writes the query string
+(st.query_params). .streamlit/history.js, which makes Back and Forward work (one entry per page
+the visitor opens, see the script), must wrap `history.pushState` before that: sent by the page
+through st.html (pages/components.layout_css), it runs only once its element is drawn, after
+the first run's address was pushed; the visitor's first page then had two entries. serve.py
+puts `PageScript` in front of Streamlit: the document gets the script inline, first thing in
+its <head>, before Streamlit's own code. (`streamlit run streamlit_app.py` has only the page's
+copy: the same behaviour but for that first entry.)
+
+Only a GET answered with Streamlit's document (HTML holding its `<div id="root">`) is changed;
+gzip-encoded HTML is decoded first (Streamlit compresses a page's address, not the root's); any
+other answer passes as it came. Plain ASGI: no Streamlit import.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from lib.core.config import ROOT
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+SCRIPT = ROOT / ".streamlit" / "history.js"
+STREAMLIT_ROOT = b'<div id="root">'  # what tells Streamlit's document from another HTML answer
+HEAD = b"<head>"
+# Headers that describe the body as it was: dropped when the body changes (the validators
+# too, so that a browser never keeps a document from before the script changed).
+_BODY_HEADERS = {b"content-length", b"content-encoding", b"etag", b"last-modified"}
+# Streamlit's document is a few kB; an HTML answer larger than this (a fiche's HTML document)
+# is not its document and passes as it came, rather than being held whole in memory.
+MAX_HELD_BYTES = 1_000_000
+
+
+def script_tag(script: str) -> bytes:
+    """The script as one inline element (`</` escaped, so that nothing in it ends the tag)."""
+    return b"<script>" + script.replace("</", "<\\/").encode("utf-8") + b"</script>"
+
+
+def with_script(html: bytes, tag: bytes) -> bytes | None:
+    """Streamlit's document with `tag` first in its head; None for any other HTML."""
+    if STREAMLIT_ROOT not in html or HEAD not in html:
+        return None
+    return html.replace(HEAD, HEAD + tag, 1)
+
+
+def _header(message: Message, name: bytes) -> bytes:
+    for key, value in message.get("headers", []):
+        if key.lower() == name:
+            return bytes(value)
+    return b""
+
+
+def _held_bytes(held: list[Message]) -> int:
+    return sum(len(message.get("body", b"")) for message in held[1:])
+
+
+class PageScript:
+    """ASGI middleware: SCRIPT (or `script`) inline at the top of Streamlit's document."""
+
+    def __init__(self, app: ASGIApp, script: str | None = None) -> None:
+        self.app = app
+        self.tag = script_tag(script if script is not None else SCRIPT.read_text("utf-8"))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("method") != "GET":
+            await self.app(scope, receive, send)
+            return
+        held: list[Message] = []  # an HTML answer's start and body, until its end
+
+        async def hold(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                if _header(message, b"content-type").startswith(b"text/html"):
+                    held.append(message)
+                    return
+            elif held and message["type"] == "http.response.body":
+                held.append(message)
+                if _held_bytes(held) > MAX_HELD_BYTES:
+                    for kept in held:
+                        await send(kept)
+                    held.clear()
+                elif not message.get("more_body", False):
+                    await self._send_page(send, held)
+                    held.clear()
+                return
+            elif held:  # anything else (a server extension): the answer as it came
+                for kept in held:
+                    await send(kept)
+                held.clear()
+            await send(message)
+
+        await self.app(scope, receive, hold)
+
+    async def _send_page(self, send: Send, held: list[Message]) -> None:
+        start, body = held[0], b"".join(message.get("body", b"") for message in held[1:])
+        encoding = _header(start, b"content-encoding").lower()
+        page = None
+        if encoding in (b"", b"identity"):
+            page = with_script(body, self.tag)
+        elif encoding == b"gzip":
+            page = with_script(gzip.decompress(body), self.tag)
+        if page is None:
+            for message in held:
+                await send(message)
+            return
+        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() not in _BODY_HEADERS]
+        headers.append((b"content-length", str(len(page)).encode("ascii")))
+        await send({**start, "headers": headers})
+        await send({"type": "http.response.body", "body": page, "more_body": False})
