@@ -6,8 +6,8 @@ MIME sniffing) and a French page for the URLs refused as too long (414, or uvico
 It also serves the Données CSV from a route of its own (lib/web/download.py: streamed from a file
 DuckDB writes, never held in memory); the Données page links to it. lib/web/open_data.py serves the
 whole dataset as open-data files under /telecharger/, after it so that /telecharger/donnees.csv
-stays lib/web/download.py's. The read-only API, `/api/v1/<table>` (lib/web/api.py), serves every table
-of the pages in JSON or CSV, described at /api/v1/openapi.json.
+stays lib/web/download.py's. The read-only API, `/api/v1/<table>` (lib/web/api.py), serves every
+table of the pages in JSON or CSV, described at /api/v1/openapi.json.
 Uploads are an administrator's act at the protocol too (lib/web/uploadgate.py): UploadGuard refuses
 (403, French) an upload from any other session before its body is read, and
 components.install_upload_gate gives such a session no upload URL. SessionLimits bounds the
@@ -19,7 +19,7 @@ page's HTML, before Streamlit's code writes the first address (lib/web/pagescrip
 
 Streamlit's query-string guard is also installed here, before the first request is served, so
 that even the first visitor of an address too long for Streamlit gets a notice
-(see pages/components.install_query_string_guard).
+(see pages/parts/components.install_query_string_guard).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from lib.web.pagescript import PageScript
 from lib.web.sessionlimits import SessionLimits
 from lib.web.uploadgate import UploadGuard
 from lib.web.webguard import SecurityHeaders, install_french_refusals
-from pages import components
+from pages.parts import components
 
 components.install_query_string_guard()
 components.install_upload_gate()

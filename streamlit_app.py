@@ -1,9 +1,11 @@
 """Commerce extérieur des territoires — the app's script (`streamlit run streamlit_app.py`, or
 `streamlit run serve.py` for the same app behind the security headers of lib/web/webguard.py).
 
-Pages live at stable paths: / (Carte), /fiche, /exposition, /diversifier, /donnees, /api,
-/importer. Each page runs within components.query_time_limit: a query interrupted after 10 s
-ends it with a French message.
+The pages and their stable addresses are lib/web/urlstate.py's ROUTES, the menu in its order:
+/ (Carte), /fiche, /exposition, /diversifier, /evolution, /produit, /pays, /comparer, /donnees,
+/api, /importer; each is the script `pages/<name>.py`, and what they share is in pages/parts/.
+Each page runs within components.query_time_limit: a query interrupted after 10 s ends it with
+a French message.
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from lib.web import admin
-from pages import access, components
+from lib.web import admin, urlstate
+from pages.parts import access, components
 
 st.set_page_config(
     page_title="Commerce extérieur des territoires",
@@ -27,57 +29,23 @@ access.announce()  # the one-time administrator token, in the log, when no passw
 
 navigation = st.navigation(
     [
-        st.Page("pages/carte.py", title="Carte", icon=":material/map:", url_path="", default=True),
         st.Page(
-            "pages/fiche.py",
-            title="Fiche territoire",
-            icon=":material/description:",
-            url_path="fiche",
-        ),
-        st.Page(
-            "pages/exposition.py",
-            title="Exposition",
-            icon=":material/public:",
-            url_path="exposition",
-        ),
-        st.Page(
-            "pages/diversifier.py",
-            title="Diversifier",
-            icon=":material/alt_route:",
-            url_path="diversifier",
-        ),
-        st.Page(
-            "pages/evolution.py",
-            title="Évolution",
-            icon=":material/trending_up:",
-            url_path="evolution",
-        ),
-        st.Page(
-            "pages/produit.py", title="Produit", icon=":material/category:", url_path="produit"
-        ),
-        st.Page("pages/pays.py", title="Pays", icon=":material/flag:", url_path="pays"),
-        st.Page(
-            "pages/comparer.py",
-            title="Comparer",
-            icon=":material/compare_arrows:",
-            url_path="comparer",
-        ),
-        st.Page("pages/donnees.py", title="Données", icon=":material/table:", url_path="donnees"),
-        st.Page("pages/api.py", title="API", icon=":material/api:", url_path="api"),
-        st.Page(
-            "pages/importer.py",
-            title="Importer des données",
-            icon=":material/upload:",
-            url_path="importer",
-        ),
+            route.file,
+            title=route.title,
+            icon=route.icon,
+            url_path=route.url_path,
+            default=route.path == "/",  # the home page (Carte)
+        )
+        for route in urlstate.ROUTES
     ],
     position="top",
 )
 components.layout_css()
 components.banner()
-if navigation.url_path == "importer":  # a page without URL state reads only the token
+# The two pages without URL state: the Importer reads only the token, the API page none.
+if navigation.url_path == urlstate.IMPORTER.url_path:
     components.unexpected_url_params(allowed=(admin.TOKEN_PARAM,))
-elif navigation.url_path == "api":  # the other page without URL state reads none
+elif navigation.url_path == urlstate.API.url_path:
     components.unexpected_url_params()
 with components.query_time_limit():
     navigation.run()

@@ -1,4 +1,4 @@
-// Back and Forward as everywhere on the web (injected by pages/components.layout_css).
+// Back and Forward as everywhere on the web (injected by pages/parts/components.layout_css).
 //
 // Streamlit 1.67's frontend adds a browser history entry (history.pushState) whenever the
 // server writes the query string (st.query_params), unless the run was started by Back or

@@ -1,5 +1,5 @@
 // The page menu closes once a page is chosen, on a narrow screen (injected by
-// pages/components.layout_css).
+// pages/parts/components.layout_css).
 //
 // Below Streamlit's `md` breakpoint (768 px) the navigation is a side panel drawn over the
 // page. Streamlit 1.67 closes it after a choice only when the browser's user agent says

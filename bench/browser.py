@@ -93,14 +93,15 @@ SAMPLES = 15
 FICHE_FIRST_SCREEN_TARGET_MS = 1500.0
 SLIDER_TARGET_MS = 300.0
 TIMEOUT_MS = 60_000
-SECTION_PREFIX = "fiche-section-"  # the expander's key: pages/on_demand.py, `<prefix>-section-…`
+# The expander's key: pages/parts/on_demand.py, `<prefix>-section-…`.
+SECTION_PREFIX = "fiche-section-"
 SLIDER_SECTION = "flux-export"  # open during `slider_sections_open`
 CONTEXT_MIN_TEXT = 200  # characters of a chartless section's text once drawn
 SETTLE_S = 1.0  # after the warm-up step: time for any late chart before comparing them
 
 # The visible charts of the page (a chart may exist in two layouts, one hidden by CSS at this
 # width): whether each is drawn (SVG and traces, a Sankey's nodes), its key (`chart-<key>`,
-# `chart-wide-<key>` or `chart-narrow-<key>`: pages/components.chart_with_data), its bars (the
+# `chart-wide-<key>` or `chart-narrow-<key>`: pages/parts/components.chart_with_data), its bars (the
 # number of categories of a bar chart's first trace), its node count, and its signature (its
 # data, as Plotly holds it: other data, another chart); whether the script has finished.
 CHARTS_JS = r"""() => {
@@ -279,7 +280,7 @@ def page_urls(territory: Territory, years: list[int]) -> dict[str, str]:
         "evolution": urlstate.evolution_url(urlstate.default_evolution(territory, years)),
         "produit": urlstate.product_url(ProductState(PRODUCT, year, territory=territory)),
         "pays": urlstate.country_url(COUNTRY, year),
-        "comparer": urlstate.COMPARER_PATH
+        "comparer": urlstate.COMPARER.path
         + "?"
         + urlencode(urlstate.params_of(ComparisonState("dept", COMPARED, year))),
         "donnees": "/donnees?" + urlencode(urlstate.params_of(DataFilter(territory, first, year))),

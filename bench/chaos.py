@@ -167,7 +167,7 @@ def import_rows(data_dir: Path, year: int = IMPORT_YEAR) -> pd.DataFrame:
         ).df()
     finally:
         con.close()
-    prefixes = customs_files._cpf4_prefixes()
+    prefixes = customs_files.cpf4_prefixes()
     frame = frame[frame["product"].isin(prefixes)].reset_index(drop=True)
     factors = frame["flow"].map(FACTORS).to_numpy()
     values = np.round(frame["value_eur"].to_numpy() * factors).astype("int64")

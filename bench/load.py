@@ -99,7 +99,7 @@ from bench.streamlit_client import HttpResponse, ProtocolError, Run, StreamlitSe
 from lib.core import config, refs
 from lib.core.states import MapState
 from lib.core.territory import FRANCE, Territory
-from lib.web import api, registry, sessionlimits, urlstate
+from lib.web import api_terms, registry, sessionlimits, urlstate
 
 ROOT = config.ROOT
 DEFAULT_OUT = ROOT / "bench" / "results" / "load.json"
@@ -145,7 +145,7 @@ POPULAR = (
     Territory("dept", "44"),
 )
 POPULAR_SHARE = 0.8
-SECTION_PREFIX = "fiche-section-"  # the expanders' keys (pages/on_demand.py)
+SECTION_PREFIX = "fiche-section-"  # the expanders' keys (pages/parts/on_demand.py)
 API_SHARE = 0.5  # API clients beside the page sessions, per page session
 API_THINK_S = (0.5, 2.0)  # a script's pause between two calls
 API_REVALIDATE = 0.2  # share of calls repeating an earlier one with its ETag (a cache)
@@ -587,7 +587,7 @@ def draw_api_target(rng: random.Random, years: Sequence[int]) -> tuple[str, str]
         params["partenaire"] = rng.choice(API_PARTNERS)
     if rng.random() < API_CSV:
         params["format"] = "csv"
-    return f"{api.PREFIX}/{table.name}?{urlencode(params)}", table.name
+    return f"{api_terms.PREFIX}/{table.name}?{urlencode(params)}", table.name
 
 
 def check_api(response: HttpResponse, target: str, table: str, revalidated: bool) -> list[str]:

@@ -25,6 +25,7 @@ from lib.core import flows, partners, refs
 from lib.core.states import (
     COMPARE_MAX,
     COMPARE_MIN,
+    DEFAULT_ELASTICITY,
     DEFAULT_PRODUCT,
     TARIFF_DEFAULT,
     ComparedLevel,
@@ -232,7 +233,7 @@ def exposition_page(territory: Territory, year: int, partner: str) -> dict[str, 
     if out["cpf4_codes"]:
         out["exposure_cpf4"] = exposure.exposure(territory, year, partner, detail="cpf4")
     out["by_dept"] = exposure.exposure_by_dept(year, partner)
-    scenario = (territory, year, partner, TARIFF_DEFAULT, exposure.DEFAULT_ELASTICITY)
+    scenario = (territory, year, partner, TARIFF_DEFAULT, DEFAULT_ELASTICITY)
     out["scenario_summary"] = exposure.scenario_summary(*scenario)
     out["scenario"] = exposure.tariff_scenario(*scenario)
     out["dependency"] = exposure.dependency(territory, year)

@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 import pandas as pd
 import streamlit as st
 
-from lib.web import api, api_doc, download, open_data, registry
-from pages import components
+from lib.web import api, api_doc, api_terms, download, open_data, registry
+from pages.parts import components
 
 LANGUAGES = {"bash": "curl", "python": "Python (pandas)", "r": "R"}
 FALLBACK_BASE = "http://localhost:8501"
@@ -66,8 +66,9 @@ def tables_list(base: str) -> None:
         },
     )
     st.markdown(
-        f"La liste est aussi à l'adresse `{api.PREFIX}/` (en CSV : `{api.PREFIX}/?format=csv`), "
-        f"la description complète au format OpenAPI 3.1 à `{api.OPENAPI_PATH}`. Les lignes "
+        f"La liste est aussi à l'adresse `{api_terms.PREFIX}/` (en CSV : "
+        f"`{api_terms.PREFIX}/?format=csv`), la description complète au format OpenAPI 3.1 à "
+        f"`{api_terms.OPENAPI_PATH}`. Les lignes "
         f"détaillées de la page Données se téléchargent à `{download.PATH}` avec les "
         f"paramètres de cette page, et le jeu de données entier à `{open_data.PREFIX}`."
     )

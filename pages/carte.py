@@ -16,7 +16,7 @@ from lib.core.states import FicheState, MapState
 from lib.core.territory import Territory
 from lib.data import queries
 from lib.web import urlstate
-from pages import components, wiring
+from pages.parts import components, wiring
 
 MAP_HEIGHT = 640
 
@@ -34,7 +34,7 @@ def _fiche_params(code: str, year: int) -> dict[str, str]:
 
 
 def open_fiche(code: str, year: int) -> None:
-    st.switch_page("pages/fiche.py", query_params=_fiche_params(code, year))
+    st.switch_page(urlstate.FICHE.file, query_params=_fiche_params(code, year))
 
 
 def _on_search() -> None:

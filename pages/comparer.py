@@ -19,7 +19,7 @@ from lib.core.states import COMPARE_MAX, COMPARE_MIN, ComparedLevel, ComparisonS
 from lib.core.territory import Territory
 from lib.data import comparison, queries
 from lib.web import registry, urlstate
-from pages import components, on_demand, wiring
+from pages.parts import components, on_demand, wiring
 
 
 def _start(context: urlstate.Context) -> dict[str, str]:

@@ -18,7 +18,7 @@ from lib.core.states import CountryState, DiversificationState, FicheState
 from lib.core.territory import Territory
 from lib.data import country_view, diversification, queries
 from lib.web import urlstate
-from pages import components, fiche_world, on_demand, wiring
+from pages.parts import components, fiche_world, on_demand, wiring
 
 URL = wiring.PageUrl(
     "diversifier",
@@ -50,7 +50,7 @@ def controls(state: DiversificationState) -> None:
             "partner": state.partner,
         }
     )
-    components.partner_controls(
+    wiring.partner_controls(
         territory,
         state.year,
         URL,
@@ -143,7 +143,7 @@ def map_section(state: DiversificationState) -> None:
     code = next((point.get("location") for point in clicked if point.get("location")), None)
     if code in country_view.country_choices():
         target = CountryState(code, state.year)
-        st.switch_page("pages/pays.py", query_params=urlstate.params_of(target))
+        st.switch_page(urlstate.PAYS.file, query_params=urlstate.params_of(target))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from lib.core.escaping import plain
 from lib.data import queries
 from lib.web import download as lib_download
 from lib.web import headings, open_data, urlstate
-from pages import components, wiring
+from pages.parts import components, wiring
 
 PREVIEW_ROWS = 1_000
 

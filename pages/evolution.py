@@ -17,7 +17,7 @@ from lib.core.formatting import meur, pct
 from lib.core.states import EvolutionState
 from lib.data import evolution, queries
 from lib.web import registry, urlstate
-from pages import components, on_demand, wiring
+from pages.parts import components, on_demand, wiring
 
 URL = wiring.PageUrl(
     "evolution",

@@ -37,7 +37,7 @@ from lib.core.states import (
 from lib.core.territory import Territory
 from lib.data import exposure, queries
 from lib.web import registry, urlstate
-from pages import components, on_demand, wiring
+from pages.parts import components, on_demand, wiring
 
 MAP_HEIGHT = 560
 URL = wiring.PageUrl(
@@ -76,7 +76,7 @@ def controls(state: ExpositionState) -> None:
             "elasticity": float(state.elasticity),
         }
     )
-    components.partner_controls(territory, state.year, URL)
+    wiring.partner_controls(territory, state.year, URL)
 
 
 def scenario_controls() -> None:
@@ -236,7 +236,7 @@ def map_section(state: ExpositionState) -> None:
     clicked = components.clicked_departement(fmap, key, MAP_HEIGHT)
     if clicked and clicked != selected:  # the component keeps its last click: not a new one
         target = replace(state, territory=Territory("dept", clicked))
-        st.switch_page("pages/exposition.py", query_params=urlstate.params_of(target))
+        st.switch_page(urlstate.EXPOSITION.file, query_params=urlstate.params_of(target))
     components.data_table(
         by_dept,
         filenames.csv_name(

@@ -4,7 +4,7 @@ URL: /fiche?niveau=departement&code=53&annee=2024&top=10&flux=export&section=flu
 
 The first screen is the seed's first page (title, controls, document buttons, key figures, the
 exposure to the United States, partners); the other sections are computed only when opened
-(pages/on_demand.py).
+(pages/parts/on_demand.py).
 
 A step of top N reruns only what follows it on the first screen: below the title and the
 controls, the first screen is a fragment (`first_screen`) holding the top-N slider, drawn just
@@ -28,10 +28,10 @@ from lib.core.territory import FRANCE, Territory
 from lib.data import comparison, queries
 from lib.fiche import cached_charts, texts
 from lib.web import registry, urlstate
-from pages import components, fiche_texts, fiche_world, on_demand, product_links, wiring
-from pages.fiche_downloads import document_buttons
-from pages.fiche_exposure import us_exposure
-from pages.fiche_situation import situation_section
+from pages.parts import components, fiche_texts, fiche_world, on_demand, product_links, wiring
+from pages.parts.fiche_downloads import document_buttons
+from pages.parts.fiche_exposure import us_exposure
+from pages.parts.fiche_situation import situation_section
 
 FLOW_READING = {
     EXPORT: "Figurent à gauche **les principaux biens exportés**, à droite **les pays de "

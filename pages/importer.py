@@ -1,7 +1,7 @@
 """Importer des données: the dataset's status and history for everyone; for the administrator
-only (pages/access.py, lib/web/admin.py), the import of customs files (pages/importing.py), the
-restoration of the previous version and the return to the demonstration data
-(pages/versions.py)."""
+only (pages/parts/access.py, lib/web/admin.py), the import of customs files
+(pages/parts/importing.py), the restoration of the previous version and the return to the
+demonstration data (pages/parts/versions.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from lib.core import flows, formatting
 from lib.data import db
 from lib.sources import checks
 from lib.web import admin
-from pages import access, components, importing, versions
+from pages.parts import access, components, importing, versions
 
 SOURCE_LABELS = {
     "demo": "données de démonstration synthétiques",

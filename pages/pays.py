@@ -16,7 +16,7 @@ from lib.core.states import CountryState, FicheState
 from lib.core.territory import Territory
 from lib.data import country_view, queries
 from lib.web import urlstate
-from pages import components, on_demand, wiring
+from pages.parts import components, on_demand, wiring
 
 MAP_HEIGHT = 560
 URL = wiring.PageUrl(
@@ -78,7 +78,7 @@ def map_section(state: CountryState, name: str) -> None:
     )
     if clicked:  # the component is mounted anew on coming back: always a fresh click
         fiche = FicheState(Territory("dept", clicked), state.year)
-        st.switch_page("pages/fiche.py", query_params=urlstate.params_of(fiche))
+        st.switch_page(urlstate.FICHE.file, query_params=urlstate.params_of(fiche))
     components.data_table(by_dept, _file("pays_departements", state), "country-depts")
 
 

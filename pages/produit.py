@@ -20,7 +20,7 @@ from lib.core.states import FicheState, ProductState
 from lib.core.territory import FRANCE, Territory
 from lib.data import product_view, queries
 from lib.web import registry, urlstate
-from pages import components, on_demand, wiring
+from pages.parts import components, on_demand, wiring
 
 MAP_HEIGHT = 560
 URL = wiring.PageUrl(
@@ -125,7 +125,7 @@ def map_section(state: ProductState, by_dept: pd.DataFrame, label: str) -> None:
     clicked = components.clicked_departement(fmap, key, MAP_HEIGHT)
     if clicked and clicked != selected:  # the component keeps its last click: not a new one
         target = replace(state, territory=Territory("dept", clicked))
-        st.switch_page("pages/produit.py", query_params=urlstate.params_of(target))
+        st.switch_page(urlstate.PRODUIT.file, query_params=urlstate.params_of(target))
     components.data_table(
         by_dept,
         _file("produit_departements", state),

@@ -1,6 +1,6 @@
 """The « Voir les données » tables in AppTest: their grids opened and read back, their CSVs.
 
-A grid is drawn only while its expander is open (pages/components.data_table); AppTest cannot
+A grid is drawn only while its expander is open (pages/parts/components.data_table); AppTest cannot
 click an expander, but the expander is a widget keyed `table-<key>` (`key`: the data_table's),
 whose state a test sets. The grid shows French text (`1 773,5`, euros in M€): `number` reads a
 cell back as a float, for the test to compare with its own expected value. The table's machine
@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib.core import gridtext
 
-TABLE_KEY, CSV_KEY = "table-", "csv-"  # pages/components.data_table's widget keys
+TABLE_KEY, CSV_KEY = "table-", "csv-"  # pages/parts/components.data_table's widget keys
 SPACES = ("\u00a0", "\u202f", "\u2007", " ", gridtext.PAD)
 
 

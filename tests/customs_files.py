@@ -90,7 +90,7 @@ def rows_frame(records: Iterable[Sequence[object]]) -> pd.DataFrame:
     return frame.astype(ints | strs)
 
 
-def _cpf4_prefixes() -> dict[str, str]:
+def cpf4_prefixes() -> dict[str, str]:
     """A129 code -> three-digit CPF4 prefix: its division, then its rank within the division.
 
     C10A -> 100, C10B -> 101, A01Z -> 010: every CPF4 code then belongs to a single A129 code.
@@ -114,7 +114,7 @@ def sample_rows(
     """`n` deterministic random rows with unique keys, both flows, sorted by `KEYS`."""
     countries = _ref("countries")
     assert all(c in countries for c in SAMPLE_COUNTRIES)
-    prefixes = _cpf4_prefixes()
+    prefixes = cpf4_prefixes()
     products = np.array(sorted(prefixes))
     rng = np.random.default_rng(seed)
     draws: list[pd.DataFrame] = []

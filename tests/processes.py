@@ -1,5 +1,5 @@
 """Test support: a child process waited for, then killed with SIGKILL at a chosen moment (the
-crash tests of lib/sources/ingest.py: whatever the moment, the previous dataset must be intact)."""
+crash tests of lib/sources/ingest/: whatever the moment, the previous dataset must be intact)."""
 
 from __future__ import annotations
 

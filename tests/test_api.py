@@ -26,7 +26,8 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 
 from lib.core import columns, config, sections
 from lib.data import db
-from lib.web import api, api_doc, ratelimit, registry, webguard
+from lib.fiche import cli as fiche_cli
+from lib.web import api, api_doc, api_terms, ratelimit, registry, webguard
 from tests import test_url_fuzz as fuzz
 from tests.servers import Answer, asgi_server, http_request
 
@@ -44,7 +45,7 @@ class Client:
 
     def get(self, table: str, params: dict | None = None, headers: dict | None = None) -> Answer:
         query = f"?{urlencode(params)}" if params else ""
-        return self.request(f"{api.PREFIX}/{table}{query}", headers=headers)
+        return self.request(f"{api_terms.PREFIX}/{table}{query}", headers=headers)
 
 
 @contextmanager
@@ -133,7 +134,7 @@ def test_the_fiche_and_exposure_tables_are_the_cli_files(
     client: Client, demo: Path, tmp_path: Path, cli: list[str], params: dict[str, str]
 ) -> None:
     out = tmp_path / "cli"
-    assert cli.main(["--data-dir", str(demo), "--year", "2024", "--out", str(out), *cli]) == 0
+    assert fiche_cli.main(["--data-dir", str(demo), "--year", "2024", "--out", str(out), *cli]) == 0
     assert sorted(path.name for path in out.iterdir()) == sorted(CLI_TABLES)
     for file, table in CLI_TABLES.items():
         page = registry.TABLES[table].page
@@ -156,7 +157,7 @@ def test_cpf4_tables_over_quarterly_rows(client: Client, use_dataset, tmp_path: 
     data_dir = use_dataset(ROWS)
     out = tmp_path / "cli"
     cli = ["--data-dir", str(data_dir), "--level", "dept", "--code", "53", "--year", "2025"]
-    assert cli.main([*cli, "--out", str(out)]) == 0
+    assert fiche_cli.main([*cli, "--out", str(out)]) == 0
     params = {"niveau": "departement", "code": "53", "annee": "2025"}
     answer = client.get("products_cpf4", params | {"format": "csv"})
     assert answer.content == (out / "products_cpf4.csv").read_bytes()
@@ -262,7 +263,7 @@ PAGE_DOWNLOADS: dict[str, tuple[dict[str, str], dict[str, tuple[str, dict[str, s
 
 
 def every_section(page: str) -> dict[str, str]:
-    """`section=` opening every section of the page (pages/on_demand.py): all its tables."""
+    """`section=` opening every section of the page (pages/parts/on_demand.py): all its tables."""
     registry = getattr(sections, page.upper(), ())
     return {"section": ",".join(sections.slugs(registry))} if registry else {}
 
@@ -314,7 +315,7 @@ def test_every_table_is_served_and_described(client: Client) -> None:
         answer = client.get(name, params)
         assert answer.status == 200, (name, answer.content[:300])
         body = answer.json()
-        schema = document["paths"][f"{api.PREFIX}/{name}"]["get"]["responses"]["200"]
+        schema = document["paths"][f"{api_terms.PREFIX}/{name}"]["get"]["responses"]["200"]
         schema = schema["content"]["application/json"]["schema"]
         resolver = {"components": document["components"], **schema}
         jsonschema.validate(body, resolver, cls=jsonschema.Draft202012Validator)
@@ -332,7 +333,7 @@ def _refused_or_served(table: str, page: str, params: dict[str, list[str]]) -> N
     corpus calls invalid is refused with its notice, in French; anything else is served."""
     years = db.manifest().years
     assume(len(urlencode(params, doseq=True)) <= fuzz.STREAMLIT_MAX_QUERY)
-    assume(api.FORMAT_KEY not in params)  # the API's own parameter (tested below)
+    assume(api_terms.FORMAT_KEY not in params)  # the API's own parameter (tested below)
     words = fuzz._expected(page, params, years)
     try:
         api.table_answer(table, {key: list(values) for key, values in params.items()}, None)
@@ -364,8 +365,8 @@ def test_the_corpus_over_http(client: Client, params) -> None:
     """The same over HTTP (Starlette reads the query string, not Streamlit): refused in French
     JSON with the notice, or served. (Longer addresses are refused before the API: 414 by
     webguard, see below, or by uvicorn past its request head limit.)"""
-    assume(api.FORMAT_KEY not in params)
-    target = f"{api.PREFIX}/partners?{urlencode(params, doseq=True)}"
+    assume(api_terms.FORMAT_KEY not in params)
+    target = f"{api_terms.PREFIX}/partners?{urlencode(params, doseq=True)}"
     assume(len(target) <= webguard.MAX_TARGET_BYTES)
     answer = client.request(target)
     words = fuzz._expected("fiche", params, db.manifest().years)
@@ -408,7 +409,7 @@ def test_the_diversifier_tables_refuse_france(client: Client, table: str) -> Non
 
 
 def test_repeated_parameters_are_refused(client: Client) -> None:
-    answer = client.request(f"{api.PREFIX}/kpis?top=5&top=12")
+    answer = client.request(f"{api_terms.PREFIX}/kpis?top=5&top=12")
     body = assert_french_error(answer, 400)
     assert body["details"] == ["Paramètre « top » répété : la dernière valeur est retenue."]
 
@@ -436,12 +437,12 @@ def test_tables_a_page_would_not_show(
 
 
 def test_unknown_addresses_and_methods(client: Client) -> None:
-    body = assert_french_error(client.request(f"{api.PREFIX}/kpis/2024"), 404)
+    body = assert_french_error(client.request(f"{api_terms.PREFIX}/kpis/2024"), 404)
     assert "inconnue" in body["erreur"]
-    answer = client.request(f"{api.PREFIX}/kpis", method="POST")
+    answer = client.request(f"{api_terms.PREFIX}/kpis", method="POST")
     body = assert_french_error(answer, 405)
     assert "lecture seule" in body["erreur"] and answer.headers["allow"] == "GET, HEAD, OPTIONS"
-    assert assert_french_error(client.request(f"{api.PREFIX}/", method="DELETE"), 405)
+    assert assert_french_error(client.request(f"{api_terms.PREFIX}/", method="DELETE"), 405)
 
 
 # --- caching, CORS, rate limit ------------------------------------------------------------------
@@ -488,7 +489,7 @@ def test_cors_is_open_for_get(client: Client) -> None:
     assert "ETag" in answer.headers["access-control-expose-headers"]
     assert answer.headers["x-content-type-options"] == "nosniff"  # webguard's headers too
     preflight = client.request(
-        f"{api.PREFIX}/kpis",
+        f"{api_terms.PREFIX}/kpis",
         method="OPTIONS",
         headers={
             "Origin": "https://example.org",
@@ -512,7 +513,7 @@ def test_429_after_the_limit_with_retry_after(demo: Path) -> None:
         assert body["erreur"].startswith("Trop de requêtes")
         assert 1 <= int(refused.headers["retry-after"]) <= 60
         assert limited.get("openapi.json").status == 429  # every address counts
-        preflight = limited.request(f"{api.PREFIX}/kpis", method="OPTIONS")
+        preflight = limited.request(f"{api_terms.PREFIX}/kpis", method="OPTIONS")
         assert preflight.status == 204  # a browser's preflight is not counted
 
 
@@ -570,13 +571,13 @@ def test_a_bug_is_a_french_500_without_traceback(client: Client, monkeypatch, ca
 
 
 def test_the_list_names_every_table(client: Client) -> None:
-    body = client.request(f"{api.PREFIX}/").json()
+    body = client.request(f"{api_terms.PREFIX}/").json()
     assert [row["table"] for row in body["tables"]] == list(registry.TABLES)
-    assert body["openapi"] == api.OPENAPI_PATH
-    listed = client.request(f"{api.PREFIX}/?format=csv")
+    assert body["openapi"] == api_terms.OPENAPI_PATH
+    listed = client.request(f"{api_terms.PREFIX}/?format=csv")
     frame = pd.read_csv(io.BytesIO(listed.content))
     assert list(frame["table"]) == list(registry.TABLES)
-    assert client.request(api.PREFIX).json() == body
+    assert client.request(api_terms.PREFIX).json() == body
     for row in body["tables"]:  # every example answers
         assert client.request(row["exemple"]).status == 200, row["exemple"]
 
@@ -588,8 +589,8 @@ def test_the_description_is_openapi_3_1(client: Client) -> None:
     jsonschema.Draft202012Validator(OPENAPI_31).validate(document)
     assert document["openapi"] == "3.1.0"
     operations = {path for path in document["paths"]}
-    assert operations == {f"{api.PREFIX}/", api.OPENAPI_PATH} | {
-        f"{api.PREFIX}/{name}" for name in registry.TABLES
+    assert operations == {f"{api_terms.PREFIX}/", api_terms.OPENAPI_PATH} | {
+        f"{api_terms.PREFIX}/{name}" for name in registry.TABLES
     }
     for name, schema in document["components"]["schemas"].items():
         jsonschema.Draft202012Validator.check_schema(schema)
@@ -632,6 +633,6 @@ def test_serve_py_serves_the_api_beside_the_app(demo: Path, tmp_path: Path) -> N
         assert answer.headers["x-frame-options"] == "SAMEORIGIN"
         body = assert_french_error(served.get("inconnue"), 404)
         assert "inconnue" in body["erreur"]
-        assert served.request(f"{api.PREFIX}/").json()["tables"]
+        assert served.request(f"{api_terms.PREFIX}/").json()["tables"]
         page = served.request("/api")
         assert page.status == 200 and b"<html" in page.content.lower()

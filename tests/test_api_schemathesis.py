@@ -32,7 +32,7 @@ from starlette.applications import Starlette
 
 from lib.core import config
 from lib.data import db
-from lib.web import api, ratelimit, registry
+from lib.web import api, api_terms, ratelimit, registry
 
 MAX_EXAMPLES = 20
 CHECKS = [
@@ -51,19 +51,23 @@ def api_schema(demo_data_dir: Path) -> Iterator[schemathesis.BaseSchema]:
         patch.setenv(config.ENV_DATA_DIR, str(demo_data_dir))
         db.reset()
         app = Starlette(routes=api.routes(ratelimit.RateLimiter(0, 1)))
-        yield schemathesis.openapi.from_asgi(api.OPENAPI_PATH, app)
+        yield schemathesis.openapi.from_asgi(api_terms.OPENAPI_PATH, app)
     db.reset()
 
 
 # Every address: the list, the description, each table (the description must list them all:
 # tests/test_api.py checks it).
-PATHS = [f"{api.PREFIX}/", api.OPENAPI_PATH, *(f"{api.PREFIX}/{name}" for name in registry.TABLES)]
+PATHS = [
+    f"{api_terms.PREFIX}/",
+    api_terms.OPENAPI_PATH,
+    *(f"{api_terms.PREFIX}/{name}" for name in registry.TABLES),
+]
 # The description takes no parameter: nothing invalid to send it.
 CASES = [
     (path, mode)
     for path in PATHS
     for mode in schemathesis.GenerationMode
-    if not (path == api.OPENAPI_PATH and mode == schemathesis.GenerationMode.NEGATIVE)
+    if not (path == api_terms.OPENAPI_PATH and mode == schemathesis.GenerationMode.NEGATIVE)
 ]
 
 

@@ -324,7 +324,7 @@ def test_each_section_expects_the_charts_the_fiche_draws_in_it() -> None:
 
 def test_the_predicates_name_what_the_fiche_draws() -> None:
     """The JS predicates look for the page's own keys: the sections' expanders
-    (pages/on_demand.py), the partners chart (pages/fiche.py), the charts' keys
+    (pages/parts/on_demand.py), the partners chart (pages/fiche.py), the charts' keys
     (components.chart_with_data)."""
     assert browser.SECTION_PREFIX == "fiche-section-"
     assert ".st-key-fiche-section-" in browser.SECTION_JS
@@ -335,8 +335,8 @@ def test_the_predicates_name_what_the_fiche_draws() -> None:
     assert "changing.every" in browser.REDRAWN_JS
     assert browser.SLIDER_SECTION in sections.slugs(sections.FICHE)
     pages = [
-        config.ROOT / "pages" / "on_demand.py", config.ROOT / "pages" / "fiche.py",
-        config.ROOT / "pages" / "components.py",
+        config.ROOT / "pages" / "parts" / "on_demand.py", config.ROOT / "pages" / "fiche.py",
+        config.ROOT / "pages" / "parts" / "components.py",
     ]  # fmt: skip
     source = "\n".join(page.read_text(encoding="utf-8") for page in pages)
     assert 'url.key(f"section-{section.slug}")' in source

@@ -1,7 +1,7 @@
 """AppTest of the Comparer page: it renders départements and régions side by side; its URL is
 parsed, validated and written back; its widgets change the URL; the numbers and tables it shows
-are lib.data.comparison's on the demonstration dataset (lib.data.comparison itself is checked against
-pandas in tests/test_comparison.py); the fiche links to it.
+are lib.data.comparison's on the demonstration dataset (lib.data.comparison itself is checked
+against pandas in tests/test_comparison.py); the fiche links to it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 from lib.core import config, csvfile, formatting, sections
 from lib.core.territory import Territory
 from lib.data import comparison, db
-from pages.on_demand import RUNS_KEY
+from pages.parts.on_demand import RUNS_KEY
 from tests.apptables import meur, numbers, open_tables, page_csvs, record_csvs
 from tests.test_pages import open_page
 

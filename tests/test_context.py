@@ -28,7 +28,7 @@ from lib.core.states import (
 from lib.core.territory import FRANCE, Territory
 from lib.data import comparison, db
 from lib.web import urlstate
-from pages import components
+from pages.parts import components
 from tests.conftest import rows
 from tests.test_pages import APP, TIMEOUT, open_page
 

@@ -19,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 from bench.httpserver import serve
 from lib.core import config
 from lib.data import db, queries, store
+from lib.data.store import cli, writer
 from tests.conftest import rows, write_dataset
 
 APP = str(config.ROOT / "streamlit_app.py")
@@ -51,7 +52,7 @@ def two_versions(tmp_path: Path) -> Iterator[tuple[Path, store.Manifest]]:
     yield tmp_path, current
 
 
-# --- python -m lib.data.store check ----------------------------------------------------------------
+# --- python -m lib.data.store check ---------------------------------------------------------------
 
 
 def test_an_intact_dataset_passes(
@@ -59,7 +60,7 @@ def test_an_intact_dataset_passes(
 ) -> None:
     data_dir, current = two_versions
     assert store.check(data_dir) == []
-    assert store.main(["check", "--data-dir", str(data_dir)]) == 0
+    assert cli.main(["check", "--data-dir", str(data_dir)]) == 0
     out = capsys.readouterr().out
     assert current.version in out and "aucun n'est endommagé" in out
 
@@ -71,7 +72,7 @@ def test_a_truncated_file_is_named_and_the_rollback_offered(
     damaged = current.files[2024].removesuffix(store.DATA_FILE) + "annual.parquet"
     _truncate(data_dir / damaged)
     assert [d.path for d in store.check(data_dir)] == [damaged]
-    assert store.main(["check", "--data-dir", str(data_dir)]) == 1
+    assert cli.main(["check", "--data-dir", str(data_dir)]) == 1
     err = capsys.readouterr().err
     assert f"{damaged} : illisible" in err
     assert "1 endommagé" in err
@@ -111,7 +112,7 @@ def test_without_a_previous_version_check_says_to_reimport(
 ) -> None:
     manifest = write_dataset(FIRST, tmp_path)
     _truncate(tmp_path / manifest.files[2023])
-    assert store.main(["check", "--data-dir", str(tmp_path)]) == 1
+    assert cli.main(["check", "--data-dir", str(tmp_path)]) == 1
     assert "réimportez" in capsys.readouterr().err
 
 
@@ -126,7 +127,7 @@ def test_a_write_that_fails_leaves_the_published_version_whole(
     def full(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
         raise duckdb.IOException(f'IO Error: Could not write file "{folder}/x": No space left')
 
-    monkeypatch.setattr(store, "_derive", full)
+    monkeypatch.setattr(writer, "_derive", full)
     con = duckdb.connect()
     con.register("incoming", SECOND)
     try:

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from lib.core import config, refs, schema
 from lib.data import store
 from lib.sources import demo
+from lib.sources.demo import cli
 from tests.conftest import rows, write_dataset
 
 pytestmark = pytest.mark.slow
@@ -395,7 +396,7 @@ def test_ensure_dataset_keeps_an_existing_dataset(tmp_path: Path) -> None:
 
 def test_cli_if_missing_keeps_the_dataset(demo_dir: Path) -> None:
     before = store.read_manifest(demo_dir)
-    assert demo.main(["--data-dir", str(demo_dir), "--if-missing"]) == 0
+    assert cli.main(["--data-dir", str(demo_dir), "--if-missing"]) == 0
     after = store.read_manifest(demo_dir)
     assert before is not None and after is not None
     assert after.version == before.version

@@ -17,7 +17,7 @@ from lib.core.states import EvolutionState
 from lib.core.territory import FRANCE, Territory
 from lib.data import db, evolution
 from lib.web import urlstate
-from pages.on_demand import RUNS_KEY
+from pages.parts.on_demand import RUNS_KEY
 from tests.apptables import meur, numbers, open_tables, page_csvs, record_csvs
 from tests.test_pages import open_page
 

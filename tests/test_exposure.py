@@ -211,7 +211,7 @@ def test_tariff_effect_hand_computed() -> None:
     assert series.tolist() == pytest.approx([-67.232, 0.0, -33.616])
     with pytest.raises(ValueError):
         exposure.tariff_effect(100.0, -100, 5)
-    assert exposure.DEFAULT_ELASTICITY == 5.0
+    assert states.DEFAULT_ELASTICITY == 5.0
     assert "Head" in exposure.ELASTICITY_SOURCE and "2014" in exposure.ELASTICITY_SOURCE
     assert "de 2 à 8" in exposure.RANGE_SOURCE and "Eaton" in exposure.RANGE_SOURCE
 

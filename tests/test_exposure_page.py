@@ -1,7 +1,7 @@
 """AppTest of the Exposition page: it renders for a département, a région and France; its URL
 is parsed, validated and written back; its widgets change the URL; the numbers it shows are
-lib.data.exposure's on the demonstration dataset (lib.data.exposure itself is checked against pandas in
-its own tests), and its tables are the CLI's.
+lib.data.exposure's on the demonstration dataset (lib.data.exposure itself is checked against
+pandas in its own tests), and its tables are the CLI's.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pytest
 from lib.core import config, csvfile, formatting, sections
 from lib.core.territory import FRANCE, Territory
 from lib.data import db, exposure
-from pages.on_demand import RUNS_KEY
+from pages.parts.on_demand import RUNS_KEY
 from tests.apptables import meur, numbers, open_tables, page_csvs, record_csvs
 from tests.conftest import rows
 from tests.test_pages import open_page

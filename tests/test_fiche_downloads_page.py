@@ -1,4 +1,4 @@
-"""AppTest of the fiche's document buttons (pages/fiche_downloads.py): « Télécharger la fiche
+"""AppTest of the fiche's document buttons (pages/parts/fiche_downloads.py): « Télécharger la fiche
 (PDF) » and « (HTML) », their file names, the PDF button disabled with its reason when this
 machine cannot print, and what their functions (run by Streamlit at the click) return."""
 
@@ -11,7 +11,7 @@ import pytest
 from streamlit.runtime.media_file_manager import MediaFileManager
 
 from lib.fiche import as_pdf
-from pages import fiche_downloads
+from pages.parts import fiche_downloads
 from tests.test_pages import _demo_data as _demo_data  # the demo dataset, for every test here
 from tests.test_pages import open_page
 

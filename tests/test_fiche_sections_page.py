@@ -1,4 +1,5 @@
-"""AppTest of the fiche's first screen and its sections on demand (issue 18, pages/on_demand.py).
+"""AppTest of the fiche's first screen and its sections on demand (issue 18,
+pages/parts/on_demand.py).
 
 Expected figures come from the published fiche (shared/reference) and from plain pandas over
 the demonstration dataset's Parquet files, never from the code under test.
@@ -16,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 from lib.charts import country_figures
 from lib.core import sections
 from lib.data import cache
-from pages.on_demand import RUNS_KEY
+from pages.parts.on_demand import RUNS_KEY
 from tests.test_pages import NB, _demo_data, open_page  # noqa: F401  (autouse fixture)
 
 TITLES = [f"**{section.title}**" for section in sections.FICHE]  # as labelled: bold

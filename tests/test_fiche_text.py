@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from lib.core import config
 from lib.core.territory import FRANCE, Territory
 from lib.fiche import texts
 
-SEED = texts.industry_territories.config.ROOT / "tests" / "seeds"  # see its README
+SEED = config.ROOT / "tests" / "seeds"  # see its README
 MAYENNE = Territory("dept", "53")
 PAYS_DE_LA_LOIRE = Territory("region", "52")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from lib.sources import industry_territories as ti
+from lib.data import industry_lists
 from lib.web import admin
 from tests.conftest import rows
 from tests.test_importer_access import PASSWORD, _log_in
@@ -99,7 +99,7 @@ def test_only_the_administrator_uploads_the_anct_file(
     next(b for b in at.button if b.key == "importer-anct-run").click().run()
     assert not at.exception
     assert any("1 territoire retenu dans 1 département" in _unescaped(s.value) for s in at.success)
-    assert ti.for_dept("01", data_dir)[0] == ["Plaine de l'Ain"]
+    assert industry_lists.for_dept("01", data_dir)[0] == ["Plaine de l'Ain"]
     fiche = open_page("fiche", niveau="departement", code="01", annee="2024")
     assert "- Plaine de l'Ain" in _unescaped(_markdown(fiche))
     assert "fichier de l'ANCT « ti.csv »" in _unescaped(_captions(fiche))
@@ -123,4 +123,4 @@ def test_a_refused_anct_file_is_reported_and_changes_nothing(
     errors = [_unescaped(e.value) for e in at.error]
     assert any("n'est pas la liste des Territoires d'industrie de l'ANCT" in e for e in errors)
     assert any("« **gras** <i>x<i>.csv »" in e for e in errors)  # the name shown as text
-    assert not (data_dir / ti.STORED_FILE).exists()
+    assert not (data_dir / industry_lists.STORED_FILE).exists()

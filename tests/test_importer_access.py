@@ -97,7 +97,7 @@ def test_uploads_of_sessions_that_are_gone_are_freed(monkeypatch) -> None:
     from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
     from streamlit.runtime.uploaded_file_manager import UploadedFileRec
 
-    from pages import components
+    from pages.parts import components
 
     manager = MemoryUploadedFileManager("/_stcore/upload_file")
     for session in ("present", "gone"):

@@ -15,8 +15,9 @@ import pandas as pd
 import pytest
 
 from lib.core import config
-from lib.data import store
+from lib.data import industry_lists, store
 from lib.sources import industry_territories as ti
+from lib.sources.industry_territories import cli
 
 SEEDS_DIR = config.ROOT / "tests" / "seeds"  # the seed fiches as received (see its README)
 SHARED_SEEDS = config.ROOT.parent / "shared" / "seeds"
@@ -66,39 +67,39 @@ def test_the_anct_rule_keeps_territories_with_five_communes_in_the_departement(
     tmp_path: Path,
 ) -> None:
     imported = _import(tmp_path, _anct_file().encode("utf-8"))
-    assert ti.lists(tmp_path) == EXPECTED
+    assert industry_lists.lists(tmp_path) == EXPECTED
     assert (imported.departements, imported.territories) == (5, 6)
     assert imported.outside == 6  # the six communes of 975
-    names, source = ti.for_dept("53", tmp_path)
+    names, source = industry_lists.for_dept("53", tmp_path)
     assert names == EXPECTED["53"]
     assert "fichier de l'ANCT « ti.csv », importé le" in source
 
 
 def test_a_departement_without_territory_says_the_file_covers_it(tmp_path: Path) -> None:
     _import(tmp_path, _anct_file().encode("utf-8"))
-    names, source = ti.for_dept("01", tmp_path)
+    names, source = industry_lists.for_dept("01", tmp_path)
     assert names == [] and "ti.csv" in source
-    names, _ = ti.for_dept("42", tmp_path)  # a seed département: the imported file wins
+    names, _ = industry_lists.for_dept("42", tmp_path)  # a seed département: the imported file wins
     assert names == []
 
 
 def test_a_latin1_file_with_crlf_and_extra_columns_reads_alike(tmp_path: Path) -> None:
     content = _anct_file().replace(HEADER, "INSEE_COM;LIB_COM;ID_TI;LIB_TI;autre")
     _import(tmp_path, content.replace("\n", "\r\n").encode("latin-1"))
-    assert ti.lists(tmp_path) == EXPECTED
+    assert industry_lists.lists(tmp_path) == EXPECTED
 
 
 def test_a_utf8_file_with_bom_and_quoted_header(tmp_path: Path) -> None:
     content = _anct_file().replace(HEADER, '"insee_com";"lib_com";"id_ti";"lib_ti"')
     _import(tmp_path, b"\xef\xbb\xbf" + content.encode("utf-8"))
-    assert ti.lists(tmp_path) == EXPECTED
+    assert industry_lists.lists(tmp_path) == EXPECTED
 
 
 def test_a_file_without_header_is_refused_in_french(tmp_path: Path) -> None:
     content = "\n".join(_communes("53", 5, "TI001", "Laval Agglomération"))
     with pytest.raises(ti.AnctFileError, match="en-tête insee_com;lib_com;id_ti;lib_ti"):
         _import(tmp_path, content.encode("utf-8"))
-    assert not (tmp_path / ti.STORED_FILE).exists()
+    assert not (tmp_path / industry_lists.STORED_FILE).exists()
 
 
 def test_a_malformed_commune_code_is_refused_with_its_line(tmp_path: Path) -> None:
@@ -109,18 +110,18 @@ def test_a_malformed_commune_code_is_refused_with_its_line(tmp_path: Path) -> No
 
 def test_a_file_where_no_territory_qualifies_changes_nothing(tmp_path: Path) -> None:
     _import(tmp_path, _anct_file().encode("utf-8"))
-    before = (tmp_path / ti.STORED_FILE).read_bytes()
+    before = (tmp_path / industry_lists.STORED_FILE).read_bytes()
     content = "\n".join([HEADER, *_communes("53", 4, "TI001", "Petit")])
     with pytest.raises(ti.AnctFileError, match="rien n'est modifié"):
         _import(tmp_path, content.encode("utf-8"))
-    assert (tmp_path / ti.STORED_FILE).read_bytes() == before
+    assert (tmp_path / industry_lists.STORED_FILE).read_bytes() == before
 
 
 def test_formula_like_names_are_neutralised_in_the_stored_csv(tmp_path: Path) -> None:
     hostile = '=HYPERLINK("http://x.example","clic")'
     lines = [HEADER, *_communes("53", 5, "TI1", hostile), *_communes("61", 5, "TI2", "@SUM(A1)")]
     _import(tmp_path, "\n".join(lines).encode("utf-8"))
-    with open(tmp_path / ti.STORED_FILE, encoding="utf-8", newline="") as handle:
+    with open(tmp_path / industry_lists.STORED_FILE, encoding="utf-8", newline="") as handle:
         cells = [row[1] for row in csv.reader(handle)][1:]
     assert cells == ["'" + hostile, "'@SUM(A1)"]
 
@@ -136,7 +137,7 @@ def test_an_oversized_file_is_refused_before_it_is_read_whole(
     assert ti.max_bytes() == 1048
     with pytest.raises(ti.AnctFileError, match="dépasse la taille maximale"):
         _import(tmp_path, content)
-    assert not (tmp_path / ti.STORED_FILE).exists()
+    assert not (tmp_path / industry_lists.STORED_FILE).exists()
 
 
 def test_a_remote_dataset_refuses_the_import() -> None:
@@ -180,11 +181,11 @@ def test_the_seed_lists_are_the_seed_fiches_text(tmp_path: Path) -> None:
     seeds = _seed_lists()
     assert sorted(seeds) == ["42", "45", "53", "61", "94"]
     for dept, (names, title) in seeds.items():
-        shown, source = ti.for_dept(dept, tmp_path)  # no ANCT file there: the seeds
+        shown, source = industry_lists.for_dept(dept, tmp_path)  # no ANCT file there: the seeds
         assert shown == names, dept
         assert source == f"« Les indicateurs clés : commerce extérieur — {title} », ANCT–DGE, 2025"
-    assert ti.lists(tmp_path) == {dept: names for dept, (names, _) in seeds.items()}
-    assert ti.for_dept("01", tmp_path) == ([], "")
+    assert industry_lists.lists(tmp_path) == {dept: names for dept, (names, _) in seeds.items()}
+    assert industry_lists.for_dept("01", tmp_path) == ([], "")
 
 
 # --- CLI ------------------------------------------------------------------------------------------
@@ -210,21 +211,21 @@ def test_cli_imports_the_file_beside_the_dataset(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "6 territoires retenus dans 5 départements" in result.stdout
-    assert ti.lists(data_dir) == EXPECTED
-    assert "communes_ti.csv" in ti.for_dept("53", data_dir)[1]
+    assert industry_lists.lists(data_dir) == EXPECTED
+    assert "communes_ti.csv" in industry_lists.for_dept("53", data_dir)[1]
 
 
 def test_cli_errors_exit_2_in_french(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("a;b\n1;2\n", encoding="utf-8")
-    assert ti.main([str(bad), "--data-dir", str(tmp_path)]) == 2
+    assert cli.main([str(bad), "--data-dir", str(tmp_path)]) == 2
     assert "Erreur : « bad.csv » n'est pas la liste" in capsys.readouterr().err
-    assert ti.main([str(tmp_path / "absent.csv"), "--data-dir", str(tmp_path)]) == 2
+    assert cli.main([str(tmp_path / "absent.csv"), "--data-dir", str(tmp_path)]) == 2
     assert "fichier illisible" in capsys.readouterr().err
     remote = ["--data-dir", "https://example.org/d"]
     good = tmp_path / "good.csv"
     good.write_text(_anct_file(), encoding="utf-8")
-    assert ti.main([str(good), *remote]) == 2
+    assert cli.main([str(good), *remote]) == 2
     assert "lecture seule" in capsys.readouterr().err
 
 

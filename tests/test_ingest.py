@@ -1,4 +1,5 @@
-"""`python -m lib.sources.ingest` and `ingest_files`: what is written, what is refused, what survives.
+"""`python -m lib.sources.ingest` and `ingest_files`: what is written, what is refused, what
+survives.
 
 Every input is generated in a temporary folder (helpers in tests/test_readers.py). Expected
 values come from plain pandas or from hand computation, never from the code under test.
@@ -27,7 +28,7 @@ from hypothesis import strategies as st
 from lib.core import refs
 from lib.data import store
 from lib.sources import ingest
-from lib.sources.ingest import IngestError, ingest_files
+from lib.sources.ingest import IngestError, cli, ingest_files, steps
 from tests.processes import sigkill_when, wait_for
 from tests.test_readers import (
     HEADER,
@@ -93,7 +94,7 @@ def data_dir(tmp_path: Path) -> Path:
 def run(
     capsys: pytest.CaptureFixture[str], *args: str | Path, data_dir: Path
 ) -> tuple[int, str, str]:
-    code = ingest.main([*map(str, args), "--data-dir", str(data_dir)])
+    code = cli.main([*map(str, args), "--data-dir", str(data_dir)])
     captured = capsys.readouterr()
     return code, captured.out, captured.err
 
@@ -271,7 +272,7 @@ def test_a_missing_file_fails_before_any_reading(
     tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     read: list[Path] = []
-    monkeypatch.setattr(ingest, "read_file", lambda path, progress: read.append(path))
+    monkeypatch.setattr(steps, "read_file", lambda path, progress: read.append(path))
     with pytest.raises(IngestError, match=r"absent\.csv : fichier introuvable"):
         ingest_files([write_text(tmp_path / "bon.csv"), tmp_path / "absent.csv"], data_dir)
     assert read == []
@@ -618,7 +619,7 @@ def test_usage_errors_are_one_french_line(
     capsys: pytest.CaptureFixture[str], argv: list[str], expected: str
 ) -> None:
     with pytest.raises(SystemExit) as caught:
-        ingest.main(argv)
+        cli.main(argv)
     err = capsys.readouterr().err
     assert caught.value.code == 2
     assert len(err.splitlines()) == 1 and err.startswith(expected)
@@ -626,7 +627,7 @@ def test_usage_errors_are_one_french_line(
 
 def test_a_remote_dataset_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = write_text(tmp_path / "a.csv")
-    code = ingest.main([str(path), "--data-dir", "https://example.org/data"])
+    code = cli.main([str(path), "--data-dir", "https://example.org/data"])
     err = capsys.readouterr().err
     assert code == 2 and err.startswith("Erreur : le jeu de données « https://example.org/data »")
 
@@ -638,7 +639,7 @@ class _Terminal(io.StringIO):
 
 def test_progress_on_a_terminal_is_one_line_rewritten_then_erased() -> None:
     stream = _Terminal()
-    progress = ingest.StderrProgress(stream)
+    progress = cli.StderrProgress(stream)
     progress(250, 1000, "lecture de a.csv")
     progress(1000, 1000, "terminé")
     progress.clear()
@@ -649,7 +650,7 @@ def test_progress_on_a_terminal_is_one_line_rewritten_then_erased() -> None:
 
 def test_progress_in_a_pipe_is_quiet_for_a_short_import() -> None:
     stream = io.StringIO()
-    progress = ingest.StderrProgress(stream)
+    progress = cli.StderrProgress(stream)
     for done in range(0, 1001, 50):
         progress(done, 1000, "lecture")
     assert stream.getvalue() == ""
@@ -657,7 +658,7 @@ def test_progress_in_a_pipe_is_quiet_for_a_short_import() -> None:
 
 def test_forced_progress_in_a_pipe_prints_a_line_per_ten_percent() -> None:
     stream = io.StringIO()
-    progress = ingest.StderrProgress(stream, enabled=True)
+    progress = cli.StderrProgress(stream, enabled=True)
     for done in range(0, 1001, 25):
         progress(done, 1000, "lecture")
     lines = stream.getvalue().splitlines()

@@ -1,6 +1,6 @@
 """The app's own CSS and script (.streamlit/layout.css, .streamlit/menu.js, sent by
-pages/components.layout_css): what they rely on in Streamlit's frontend is still there, and the
-menu's script is the only JavaScript the app runs in its pages. The browser's side is
+pages/parts/components.layout_css): what they rely on in Streamlit's frontend is still there, and
+the menu's script is the only JavaScript the app runs in its pages. The browser's side is
 tests/e2e/test_layout.py."""
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def test_the_menu_script_finds_what_streamlit_draws() -> None:
 
 
 def test_only_the_menu_script_runs_javascript_in_the_pages() -> None:
-    sources = [config.ROOT / "streamlit_app.py", *(config.ROOT / "pages").glob("*.py")]
+    sources = [config.ROOT / "streamlit_app.py", *(config.ROOT / "pages").rglob("*.py")]
     calls = [
         (path.name, line)
         for path in sources

@@ -11,7 +11,7 @@ import pytest
 from lib.core import config, csvfile, formatting, sections
 from lib.core.territory import Territory
 from lib.data import country_view, db
-from pages.on_demand import RUNS_KEY
+from pages.parts.on_demand import RUNS_KEY
 from tests.apptables import meur, numbers, open_tables, page_csvs, record_csvs
 from tests.test_pages import open_page
 

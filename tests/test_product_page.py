@@ -11,7 +11,7 @@ from lib.core.states import ProductState
 from lib.core.territory import Territory
 from lib.data import product_view
 from lib.web import urlstate
-from pages.on_demand import RUNS_KEY
+from pages.parts.on_demand import RUNS_KEY
 from tests.apptables import meur, numbers, open_tables, page_csvs, record_csvs
 from tests.test_exposure_page import _demo_data  # noqa: F401 (an autouse fixture)
 from tests.test_pages import open_page

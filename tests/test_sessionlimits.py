@@ -20,7 +20,7 @@ from bench.load import run_sync
 from bench.streamlit_client import ProtocolError, StreamlitSession
 from lib.web import sessionlimits, uploadgate
 from lib.web.ratelimit import RateLimiter
-from pages.components import bounded_backmsgs
+from pages.parts.components import bounded_backmsgs
 from tests.servers import streamlit_server
 
 

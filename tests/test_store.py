@@ -13,6 +13,7 @@ import pytest
 
 from lib.core import schema
 from lib.data import store
+from lib.data.store import cli
 from tests.conftest import downgrade_to_layout_1, rows, write_dataset
 
 BASE = rows(
@@ -380,9 +381,9 @@ def test_concurrent_writes_are_serialised_each_on_the_version_before_it(tmp_path
 def test_the_store_cli_lists_the_history_and_rolls_back(tmp_path: Path, capsys) -> None:
     write_dataset(BASE, tmp_path, source="demo")
     _import(tmp_path, rows([(2024, "I", "53", "C10A", "BE", 40)]), by="alice")
-    assert store.main(["history", "--data-dir", str(tmp_path)]) == 0
+    assert cli.main(["history", "--data-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out.splitlines()
     assert len(out) == 2 and "import 2024 I (f.csv) par alice" in out[1]
-    assert store.main(["rollback", "--data-dir", str(tmp_path)]) == 0
+    assert cli.main(["rollback", "--data-dir", str(tmp_path)]) == 0
     assert "restaurée" in capsys.readouterr().out
     assert store.read_manifest(tmp_path).history[-1].action == "rollback"

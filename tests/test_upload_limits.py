@@ -25,6 +25,7 @@ import pytest
 
 from lib.core import config
 from lib.sources import ingest, readers
+from lib.sources.ingest import cli
 from lib.sources.readers import IngestError, archives
 from tests import customs_files as cf
 from tests.test_ingest import committed_state, previous_dataset
@@ -467,7 +468,7 @@ def test_a_refused_archive_leaves_the_dataset_as_it_was(
     before = committed_state(data_dir)
     bomb = zeros_zip(tmp_path / "bombe.zip", 16 * MB)
     good = write_zip(tmp_path / "bon.zip", {"a.csv": csv_bytes(10)})
-    code = ingest.main([str(good), str(bomb), "--data-dir", str(data_dir)])
+    code = cli.main([str(good), str(bomb), "--data-dir", str(data_dir)])
     captured = capsys.readouterr()
     assert code == 2
     assert captured.err.count("\n") == 1

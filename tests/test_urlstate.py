@@ -6,9 +6,11 @@ from urllib.parse import parse_qsl
 
 import pytest
 
+from lib.core import config
 from lib.core.states import DataFilter, FicheState, MapState, default_data_filter
 from lib.core.territory import FRANCE, Territory
 from lib.web import urlstate
+from tests.test_dependencies import imported_by
 
 YEARS = list(range(2015, 2025))
 
@@ -323,3 +325,37 @@ def test_data_filter_params_name_only_what_is_chosen() -> None:
         "niveau": "france", "debut": "2024", "fin": "2025", "flux": "export", "tdebut": "2",
         "tfin": "1", "produits": "C21Z", "cpf4": "2110", "pays": "DE,US",
     }  # fmt: skip
+
+
+# --- The route table ------------------------------------------------------------------------
+
+
+def test_the_routes_keep_the_addresses_people_share() -> None:
+    """The addresses are a promise to whoever saved a link: written out here, not derived."""
+    assert [route.path for route in urlstate.ROUTES] == [
+        "/", "/fiche", "/exposition", "/diversifier", "/evolution", "/produit", "/pays",
+        "/comparer", "/donnees", "/api", "/importer",
+    ]  # fmt: skip
+    assert [route.url_path for route in urlstate.ROUTES][:2] == ["", "fiche"]
+    assert urlstate.ROUTES[0] is urlstate.CARTE  # the home page comes first in the menu
+    assert len({route.name for route in urlstate.ROUTES}) == len(urlstate.ROUTES)
+
+
+def test_every_page_script_has_one_route_and_every_route_a_script() -> None:
+    """pages/ holds the pages at its top level (what they share is in pages/parts/)."""
+    scripts = {f"pages/{path.name}" for path in (config.ROOT / "pages").glob("*.py")} - {
+        "pages/__init__.py"
+    }
+    assert sorted(route.file for route in urlstate.ROUTES) == sorted(scripts)
+
+
+def test_the_shared_links_use_the_route_table() -> None:
+    assert urlstate.country_url("DE", 2024) == "/pays?code=DE&annee=2024&flux=export"
+    assert urlstate.fiche_url(FicheState(FRANCE, 2024)).startswith("/fiche?")
+
+
+def test_the_url_layer_loads_no_database() -> None:
+    """Reading an address needs no DuckDB: urlstate stands on lib.core alone."""
+    loaded = imported_by("lib.web.urlstate")
+    assert not loaded & {"duckdb", "lib.data.db", "lib.data.exposure", "lib.data.queries"}
+    assert not {name for name in loaded if name.startswith(("lib.data", "lib.charts"))}

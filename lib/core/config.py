@@ -9,7 +9,7 @@ from pathlib import Path
 
 from lib.core import formatting
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # lib/core/config.py -> the repository
 REF_DIR = ROOT / "data" / "ref"
 GEO_DIR = ROOT / "geo"
 DEFAULT_DATA_DIR = ROOT / "data" / "parquet"

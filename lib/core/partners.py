@@ -44,6 +44,9 @@ ZONE_EURO = "ZONE_EURO"
 GOLFE = "GOLFE"
 HORS_UE_LABEL = "Hors Union européenne"
 DEFAULT_PARTNER = "US"
+# The partner of the fiche's exposure block (« Exposition aux États-Unis »): the surtaxes its
+# « Contexte » speaks of. The same code as DEFAULT_PARTNER today, for another reason.
+US = "US"
 REPORTER = "FR"  # the reporting country: its trade with itself is no foreign trade
 # The day of the year whose members stand for the whole (annual) year.
 REFERENCE_MONTH, REFERENCE_DAY = 7, 1

@@ -22,6 +22,8 @@ MAP_METRIC_DEFAULT = flows.EXPORT.key
 # The Exposition page's additional tariff (whole %) and trade elasticity bounds.
 TARIFF_MIN, TARIFF_MAX, TARIFF_DEFAULT = 0, 100, 10
 ELASTICITY_MIN, ELASTICITY_MAX = 0.5, 20.0
+# The trade elasticity of the scenario by default (its source: lib.data.exposure.ELASTICITY_SOURCE).
+DEFAULT_ELASTICITY = 5.0
 # The range of elasticities every figure of the tariff scenario is also given for (its source:
 # lib.data.exposure.RANGE_SOURCE), by the word its columns and keys carry (at_bound).
 ELASTICITY_LOW, ELASTICITY_HIGH = 2.0, 8.0

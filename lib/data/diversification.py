@@ -191,7 +191,7 @@ def alternative_markets(territory: Territory, year: int, partner: str) -> pd.Dat
     expected > 0 (module docstring), sorted by the product's exports to the partner (desc,
     code), then untapped (desc), then country."""
     exposed = _exposed(territory, year, partner, EXPOSED_PRODUCTS)
-    members = list(exposure._members(partner, year))
+    members = list(exposure.valid_members(partner, year))
     if exposed.empty:
         return _empty(ALTERNATIVE_COLUMNS)
     values = _market_values(territory, year, exposed["product"].tolist(), members)

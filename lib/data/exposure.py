@@ -27,10 +27,9 @@ from lib.core import flows, partners, refs
 from lib.core.states import ELASTICITY_RANGE, at_bound
 from lib.core.territory import FRANCE, Territory
 
-# The trade elasticity of the scenario: the page's default, and the source of the range every
-# figure of the scenario is also given for (lib.core.states.ELASTICITY_RANGE: the elasticity is the
-# least known of its inputs).
-DEFAULT_ELASTICITY = 5.0
+# The source of the scenario's trade elasticity by default (lib.core.states.DEFAULT_ELASTICITY),
+# and of the range every figure of the scenario is also given for (lib.core.states.
+# ELASTICITY_RANGE: the elasticity is the least known of its inputs).
 ELASTICITY_SOURCE = (
     "Élasticité par défaut : 5, la valeur centrale que retiennent K. Head et T. Mayer de leur "
     "recension des estimations par les équations de gravité de l'élasticité des échanges aux "
@@ -54,7 +53,7 @@ class InvalidPartner(ValueError):
     """A partner code that is neither a country nor a group of lib.core.partners (French message)."""
 
 
-def _members(partner: str, year: int) -> list[str]:
+def valid_members(partner: str, year: int) -> list[str]:
     """The partner's countries in `year`; an unknown code never reaches a query."""
     if not partners.is_partner(partner):
         raise InvalidPartner(f"Partenaire inconnu : « {partner} ».")
@@ -77,7 +76,7 @@ def exposure(
     `detail="cpf4"` gives the same per CPF4 code (in `product`), rows without CPF4 skipped.
     Sorted by the value exported to the partner, descending, then by code.
     """
-    members = _members(partner, year)
+    members = valid_members(partner, year)
     if detail == "product":
         relation, where, params = queries.flows_source(territory)
         key = "product"
@@ -131,7 +130,7 @@ def exposure_shares(territory: Territory, year: int, partner: str) -> pd.DataFra
     """`scope, code, name, exports_eur, to_partner_eur, share_pct` for the territory (scope
     `territory`), its région (`region`, départements only) and France (`france`, always there,
     even when the territory is France). share_pct is NaN without exports."""
-    members = _members(partner, year)
+    members = valid_members(partner, year)
     records = []
     for scope, place in _scopes(territory):
         exports, to_partner = _partner_totals(place, year, members)
@@ -150,7 +149,7 @@ def exposure_by_dept(year: int, partner: str) -> pd.DataFrame:
     Ranks: 1 = most exposed; equal values share the lower rank (method "min"); a département
     without exports has no share and no share rank (NA).
     """
-    members = _members(partner, year)
+    members = valid_members(partner, year)
     frame = queries.fetch_frame(
         f"""
         SELECT dept,
@@ -211,7 +210,7 @@ def partner_summary(
     level) or France's totals, and the territory's products.
     """
     if territory.level == "france":
-        exports, to_partner = _partner_totals(FRANCE, year, _members(partner, year))
+        exports, to_partner = _partner_totals(FRANCE, year, valid_members(partner, year))
         rank, of = None, None
     else:
         units, key = (
@@ -278,7 +277,7 @@ def scenario_summary(
     The response being proportional, the total change is the effect on the total exported to
     the partner, equal to the sum of tariff_scenario's changes.
     """
-    members = _members(partner, year)
+    members = valid_members(partner, year)
     exports, to_partner = _partner_totals(territory, year, members)
     france_exports, france_to_partner = _partner_totals(FRANCE, year, members)
 

@@ -11,7 +11,7 @@ the document needs none, so a chart that tried to fetch something would show as 
 page is printed once `window.ficheReady` says every chart is drawn.
 
 `Printer` keeps one browser for many documents (the collection, lib/fiche/collection.py). The
-app prints in a child process (`pdf_bytes`, `python -m lib.fiche.as_pdf IN.html OUT.pdf`): a
+app prints in a child process (`pdf_bytes`, `python -m lib.fiche.print_pdf IN.html OUT.pdf`): a
 browser that hangs or crashes then costs a timeout, never the server, and its memory is
 returned when it exits; at most MAX_CONCURRENT print at once in a process.
 """
@@ -43,6 +43,7 @@ LAUNCH_ARGS = [
 ]
 DRAW_TIMEOUT_MS = 60_000
 CHILD_TIMEOUT_S = 180
+CHILD_MODULE = "lib.fiche.print_pdf"  # the child process, run with python -m
 MAX_CONCURRENT = 1
 BUSY_WAIT_S = 120
 
@@ -180,12 +181,12 @@ def _print_in_child(source: Path, target: Path, draw_timeout_ms: int) -> None:
     command = [
         sys.executable,
         "-m",
-        "lib.fiche.as_pdf",
+        CHILD_MODULE,
         str(source),
         str(target),
         str(draw_timeout_ms),
     ]
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]  # the project, where `lib` is importable
     try:
         done = subprocess.run(
             command, cwd=root, capture_output=True, text=True, timeout=CHILD_TIMEOUT_S
@@ -199,12 +200,13 @@ def _print_in_child(source: Path, target: Path, draw_timeout_ms: int) -> None:
         raise PdfUnavailable(f"L'impression de la fiche a échoué : {last}")
 
 
-def main(argv: list[str] | None = None) -> int:
-    """`python -m lib.fiche.as_pdf IN.html OUT.pdf [DRAW_TIMEOUT_MS]`: print one document (the
-    app's child)."""
+def child_main(argv: list[str] | None = None) -> int:
+    """`python -m lib.fiche.print_pdf IN.html OUT.pdf [DRAW_TIMEOUT_MS]`: print one document (the
+    app's child, run by lib/fiche/print_pdf/__main__.py); its last line on stderr says why it
+    failed."""
     args = sys.argv[1:] if argv is None else argv
     if len(args) not in (2, 3) or (len(args) == 3 and not args[2].isdigit()):
-        print("usage : python -m lib.fiche.as_pdf FICHE.html FICHE.pdf [DÉLAI_MS]", file=sys.stderr)
+        print(f"usage : python -m {CHILD_MODULE} FICHE.html FICHE.pdf [DÉLAI_MS]", file=sys.stderr)
         return 2
     source, target = Path(args[0]), Path(args[1])
     timeout = int(args[2]) if len(args) == 3 else DRAW_TIMEOUT_MS
@@ -223,7 +225,3 @@ def _summary(error: Exception) -> str:
         return "les graphiques ne se sont pas affichés à temps."
     first = (str(error).strip().splitlines() or [""])[0]
     return f"{type(error).__name__} : {first}"
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -26,11 +26,11 @@ import plotly.graph_objects as go
 from lib.charts import fiche_figures
 from lib.core import config, formatting
 from lib.core.flows import FLOWS, Flow
+from lib.core.partners import US
 from lib.core.states import TOP_DEFAULT
 from lib.core.territory import FRANCE, Territory
-from lib.data import db, exposure, queries, store
+from lib.data import db, exposure, industry_lists, queries, store
 from lib.fiche import texts
-from lib.sources import industry_territories
 from lib.web import urlstate
 
 # The printable width of an A4 page (210 mm less two 15 mm margins) in CSS pixels (96 per inch).
@@ -180,7 +180,7 @@ def number_words(count: int) -> str:
 def _industry_box(territory: Territory) -> IndustryBox | None:
     if territory.level != "dept":
         return None
-    names, source = industry_territories.for_dept(territory.code, config.data_dir())
+    names, source = industry_lists.for_dept(territory.code, config.data_dir())
     if names:
         return IndustryBox(names, source, texts.TI_FOOTNOTE)
     return IndustryBox([], source, texts.TI_NONE if source else texts.TI_MISSING)
@@ -344,12 +344,12 @@ def build(
         introduction=texts.introduction(territory),
         key_figures=_key_figures(kpis),
         us_exposure=texts.us_exposure(
-            exposure.partner_summary(territory, year, texts.US),
+            exposure.partner_summary(territory, year, US),
             territory.level,
             queries.year_label(year),
         ),
         exposure_url=urlstate.exposition_url(
-            replace(urlstate.default_exposition(territory, year), partner=texts.US)
+            replace(urlstate.default_exposition(territory, year), partner=US)
         ),
         industry=_industry_box(territory),
         context=texts.context(territory, year, quarters),

@@ -12,11 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from lib.core import csvfile, filenames, workbook
+from lib.core import csvfile, filenames, partners, workbook
 from lib.core.flows import FLOWS
 from lib.core.territory import Territory
 from lib.data import diversification, exposure, queries
-from lib.fiche import texts
 from lib.web import headings
 
 DEFAULT_TOP = 10
@@ -53,7 +52,7 @@ TABLES: dict[str, TableBuilder] = {
     "products_cpf4.csv": lambda t, year, top: queries.product_details(t, year),
     **{f"sankey_{flow.name}.csv": _sankey_table(flow.code) for flow in FLOWS},
     # The fiche's « Exposition aux États-Unis » block (the page's and the document's).
-    "us_exposure.csv": lambda t, year, top: exposure.partner_summary(t, year, texts.US),
+    "us_exposure.csv": lambda t, year, top: exposure.partner_summary(t, year, partners.US),
 }
 
 

@@ -21,14 +21,14 @@ import pandas as pd
 from lib.core import formatting, periods
 from lib.core.schema import QUARTERS
 from lib.core.territory import Level, Territory
-from lib.sources import industry_territories
+from lib.data import industry_lists
 
 PUBLICATION = "Les indicateurs clés : commerce extérieur"
 SOURCE = "Statistiques régionales et départementales du commerce extérieur"
 TI_TITLE = "Principaux Territoires d'industrie du département"
 TI_FOOTNOTE = (
     "* Les Territoires d'industrie adjacents comptant moins de "
-    f"{industry_territories.MIN_COMMUNES} communes dans le département ont été retirés."
+    f"{industry_lists.MIN_COMMUNES} communes dans le département ont été retirés."
 )
 TI_MISSING = (
     "Aucune liste de Territoires d'industrie n'est disponible pour ce département : importez "
@@ -36,7 +36,7 @@ TI_MISSING = (
 )
 TI_NONE = (
     "Aucun Territoire d'industrie ne compte au moins "
-    f"{industry_territories.MIN_COMMUNES} communes dans ce département."
+    f"{industry_lists.MIN_COMMUNES} communes dans ce département."
 )
 # The titles of the flow sections, by flow code: above the territory's Sankey, and above the
 # région's and France's beside it.
@@ -209,7 +209,7 @@ def practical_information(
     if territory.level == "dept":
         definitions += (
             "Territoires d'industrie du département : ceux qui y comptent au moins "
-            f"{industry_territories.MIN_COMMUNES} communes, d'après la liste de l'ANCT.",
+            f"{industry_lists.MIN_COMMUNES} communes, d'après la liste de l'ANCT.",
         )
     return Section(
         "Informations pratiques",
@@ -231,8 +231,7 @@ def practical_information(
 
 # --- « Exposition aux États-Unis », after the key figures ------------------------------------
 
-# The partner of the fiche's exposure block: the surtaxes the « Contexte » speaks of.
-US = "US"
+# The block on the fiche's exposure partner (lib.core.partners.US).
 US_TITLE = "Exposition aux États-Unis"
 _RANKED_UNITS: dict[Level, tuple[str, bool, str]] = {  # unit, feminine, « le … le plus »
     "dept": ("département", False, "le département"),

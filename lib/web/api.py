@@ -50,12 +50,9 @@ from starlette.routing import Route
 from lib.core import columns, csvfile, filenames
 from lib.core.territory import Territory
 from lib.data import db, evolution, store
-from lib.web import ratelimit, registry, urlstate
+from lib.web import api_doc, ratelimit, registry, urlstate
+from lib.web.api_terms import FORMAT_KEY, FORMATS, OPENAPI_PATH, PREFIX
 
-PREFIX = "/api/v1"
-OPENAPI_PATH = f"{PREFIX}/openapi.json"
-FORMATS = ("json", "csv")
-FORMAT_KEY = "format"
 MAX_AGE_S = 300  # answers stay fresh 5 minutes; the ETag revalidates them after that
 QUEUE_WAIT_S = 10.0
 ENV_CONCURRENCY = "COMEXT_API_CONCURRENCY"
@@ -338,8 +335,6 @@ def index_answer(params: dict[str, list[str]], if_none_match: str | None) -> Res
 
 def openapi_answer(params: dict[str, list[str]], if_none_match: str | None) -> Response:
     """GET /api/v1/openapi.json: the description, generated from the registry and dataset."""
-    from lib.web import api_doc
-
     manifest = _dataset()
     notices = urlstate.unexpected_params(params)
     if notices:
@@ -353,7 +348,7 @@ def openapi_answer(params: dict[str, list[str]], if_none_match: str | None) -> R
     global _described
     described = _described  # one read, one assignment: threads never see half of it
     if described is None or described[0] != etag:  # built once per dataset version (~0.1 s)
-        described = (etag, api_doc.openapi())
+        described = (etag, api_doc.openapi(_limits))
         _described = described
     return JSONResponse(described[1], headers=headers)
 

@@ -1,6 +1,6 @@
-"""The API's documentation, generated from the registry (lib/web/registry.py) and the dataset in place:
-the OpenAPI 3.1 description served at /api/v1/openapi.json, and the examples in curl, Python
-(pandas) and R the API page shows.
+"""The API's documentation, generated from the registry (lib/web/registry.py) and the dataset in
+place: the OpenAPI 3.1 description served at /api/v1/openapi.json, and the examples in curl,
+Python (pandas) and R the API page shows.
 
 Parameters are described with the values the pages accept (enumerations of the reference
 codes and of the dataset's years, bounds of the numbers); each table's records with their
@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 from lib.charts import choropleth
 from lib.core import columns, flows, partners, refs
 from lib.core.states import (
+    DEFAULT_ELASTICITY,
     DEFAULT_PRODUCT,
     ELASTICITY_MAX,
     ELASTICITY_MIN,
@@ -28,8 +29,7 @@ from lib.core.states import (
     TOP_MIN,
 )
 from lib.data import country_view, evolution, queries
-from lib.data.exposure import DEFAULT_ELASTICITY
-from lib.web import api, registry, urlstate
+from lib.web import api_terms, ratelimit, registry, urlstate
 
 JSON_TYPES: dict[str, Any] = {
     "code": "string",
@@ -207,9 +207,9 @@ def _query(key: str, description: str, schema: dict[str, Any]) -> dict[str, Any]
 
 
 FORMAT_PARAMETER = _query(
-    api.FORMAT_KEY,
+    api_terms.FORMAT_KEY,
     "json (défaut) ou csv (le fichier téléchargé depuis la page).",
-    {"type": "string", "enum": list(api.FORMATS), "default": "json"},
+    {"type": "string", "enum": list(api_terms.FORMATS), "default": "json"},
 )
 
 
@@ -319,7 +319,7 @@ def table_operation(table: registry.Table) -> dict[str, Any]:
             "summary": f"{table.title} (page {page.title})",
             "description": f"Le tableau « {table.title} » de la page {page.title} "
             f"({page.path}), avec les paramètres de son adresse. Exemple : "
-            f"{api.PREFIX}/{table.name}?{urlencode(example)}",
+            f"{api_terms.PREFIX}/{table.name}?{urlencode(example)}",
             "tags": [page.title],
             "parameters": [*(_ref(parameter_id(page, key)) for key in page.keys), _ref("format")],
             "responses": {
@@ -386,15 +386,17 @@ def _plain_operation(operation_id: str, summary: str, csv: bool) -> dict[str, An
     }
 
 
-def openapi() -> dict[str, Any]:
-    """The OpenAPI 3.1 description of every address of the API."""
-    limiter = api.limits()
+def openapi(limiter: ratelimit.RateLimiter) -> dict[str, Any]:
+    """The OpenAPI 3.1 description of every address of the API, which states the rate limit in
+    force (`limiter`: lib.web.api.limits())."""
     paths: dict[str, Any] = {
-        f"{api.PREFIX}/": _plain_operation("liste", "La liste des tables", csv=True),
-        api.OPENAPI_PATH: _plain_operation("openapi", "Cette description (OpenAPI 3.1)", False),
+        f"{api_terms.PREFIX}/": _plain_operation("liste", "La liste des tables", csv=True),
+        api_terms.OPENAPI_PATH: _plain_operation(
+            "openapi", "Cette description (OpenAPI 3.1)", False
+        ),
     }
     for table in registry.TABLES.values():
-        paths[f"{api.PREFIX}/{table.name}"] = table_operation(table)
+        paths[f"{api_terms.PREFIX}/{table.name}"] = table_operation(table)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -414,7 +416,7 @@ def openapi() -> dict[str, Any]:
 def example_url(base_url: str, table: registry.Table) -> str:
     """`http://host/api/v1/kpis?niveau=departement&code=53&annee=2024&top=10`."""
     query = urlencode(registry.example(table.page))
-    return f"{base_url.rstrip('/')}{api.PREFIX}/{table.name}" + (f"?{query}" if query else "")
+    return f"{base_url.rstrip('/')}{api_terms.PREFIX}/{table.name}" + (f"?{query}" if query else "")
 
 
 def code_columns(table: registry.Table) -> list[str]:
@@ -528,7 +530,7 @@ def parameter_rows(table: registry.Table) -> list[dict[str, str]]:
         )
     rows.append(
         {
-            "Paramètre": api.FORMAT_KEY,
+            "Paramètre": api_terms.FORMAT_KEY,
             "Description": FORMAT_PARAMETER["description"],
             "Valeurs": "json, csv",
         }

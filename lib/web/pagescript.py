@@ -4,7 +4,7 @@ Streamlit serves one HTML document (its index.html) for every page's address, an
 writes the address into the browser's history as soon as the first run writes the query string
 (st.query_params). .streamlit/history.js, which makes Back and Forward work (one entry per page
 the visitor opens, see the script), must wrap `history.pushState` before that: sent by the page
-through st.html (pages/components.layout_css), it runs only once its element is drawn, after
+through st.html (pages/parts/components.layout_css), it runs only once its element is drawn, after
 the first run's address was pushed; the visitor's first page then had two entries. serve.py
 puts `PageScript` in front of Streamlit: the document gets the script inline, first thing in
 its <head>, before Streamlit's own code. (`streamlit run streamlit_app.py` has only the page's

@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 import pandas as pd
 
 from lib.charts import choropleth, exposure_figures, product_figures
-from lib.core import flows, refs, sections
+from lib.core import flows, partners, refs, sections
 from lib.core.flows import FLOWS
 from lib.core.states import (
     COMPARE_MAX,
@@ -50,7 +50,6 @@ from lib.data import (
     product_view,
     queries,
 )
-from lib.fiche import texts
 from lib.web import urlstate
 
 Params = Mapping[str, str | Sequence[str]]
@@ -110,12 +109,12 @@ def contribution_link(by: evolution.By, code: str, state: EvolutionState) -> str
         if not refs.is_country(code):
             return None
         target: CountryState | ProductState = CountryState(code, state.end, state.flux)
-        path = urlstate.PAYS_PATH
+        path = urlstate.PAYS.path
     else:
         if not refs.is_product(code):
             return None
         target = ProductState(code, state.end, state.flux, state.territory)
-        path = urlstate.PRODUIT_PATH
+        path = urlstate.PRODUIT.path
     return f"{path}?{urlencode(urlstate.params_of(target))}"
 
 
@@ -159,12 +158,22 @@ class ComparedFlow:
 class Page:
     """A page whose tables the API serves: where it is, what its URL reads and how."""
 
-    name: str  # urlstate's word for it (`fiche`)
-    title: str  # as the navigation names it
-    path: str  # its address in the app
+    route: urlstate.Route  # its word, address and title (urlstate.ROUTES)
     keys: tuple[str, ...]  # the URL parameters it reads
     parse: Callable[[Params], tuple[Any, list[str]]]  # urlstate's parser: (state, notices)
     example: dict[str, str]  # parameters of an example, for the documentation
+
+    @property
+    def name(self) -> str:
+        return self.route.name
+
+    @property
+    def title(self) -> str:
+        return self.route.title
+
+    @property
+    def path(self) -> str:
+        return self.route.path
 
 
 def _years() -> list[int]:
@@ -187,33 +196,25 @@ def _api_keys(keys: tuple[str, ...]) -> tuple[str, ...]:
 
 
 FICHE = Page(
-    "fiche",
-    "Fiche territoire",
-    urlstate.FICHE_PATH,
+    urlstate.FICHE,
     _api_keys(urlstate.FICHE_KEYS),
     lambda params: urlstate.parse_fiche(params, _years()),
     {"niveau": "departement", "code": "53", "annee": "2024", "top": "10"},
 )
 CARTE = Page(
-    "carte",
-    "Carte",
-    "/",
+    urlstate.CARTE,
     urlstate.MAP_KEYS,
     lambda params: urlstate.parse_map(params, _years(), list(choropleth.METRICS)),
     {"annee": "2024"},
 )
 EVOLUTION = Page(
-    "evolution",
-    "Évolution",
-    urlstate.EVOLUTION_PATH,
+    urlstate.EVOLUTION,
     _api_keys(urlstate.EVOLUTION_KEYS),
     lambda params: urlstate.parse_evolution(params, _years(), evolution.whole_years()),
     {"niveau": "departement", "code": "53", "debut": "2023", "fin": "2024", "flux": "export"},
 )
 PRODUIT = Page(
-    "produit",
-    "Produit",
-    urlstate.PRODUIT_PATH,
+    urlstate.PRODUIT,
     _api_keys(urlstate.PRODUIT_KEYS),
     lambda params: urlstate.parse_product(params, _years(), queries.cpf4_codes()),
     {
@@ -225,42 +226,32 @@ PRODUIT = Page(
     },
 )
 PAYS = Page(
-    "pays",
-    "Pays",
-    urlstate.PAYS_PATH,
+    urlstate.PAYS,
     _api_keys(urlstate.PAYS_KEYS),
     lambda params: urlstate.parse_country(params, _years()),
     {"code": "US", "annee": "2024"},
 )
 COMPARER = Page(
-    "comparer",
-    "Comparer",
-    urlstate.COMPARER_PATH,
+    urlstate.COMPARER,
     _api_keys(urlstate.COMPARER_KEYS),
     lambda params: urlstate.parse_comparison(params, _years()),
     {"niveau": "departement", "codes": "53,61,72", "annee": "2024"},
 )
 # The Comparer page draws each ranking once per flow: `flux` picks one (tous: both).
 COMPARER_BY_FLOW = Page(
-    "comparer",
-    "Comparer",
-    urlstate.COMPARER_PATH,
+    urlstate.COMPARER,
     (*_api_keys(urlstate.COMPARER_KEYS), "flux"),
     _parse_compared_flow,
     {"niveau": "departement", "codes": "53,61,72", "annee": "2024", "flux": "export"},
 )
 EXPOSITION = Page(
-    "exposition",
-    "Exposition",
-    urlstate.EXPOSITION_PATH,
+    urlstate.EXPOSITION,
     _api_keys(urlstate.EXPOSITION_KEYS),
     lambda params: urlstate.parse_exposition(params, _years()),
     {"niveau": "departement", "code": "42", "annee": "2024", "partenaire": "US"},
 )
 DIVERSIFIER = Page(
-    "diversifier",
-    "Diversifier",
-    urlstate.DIVERSIFIER_PATH,
+    urlstate.DIVERSIFIER,
     _api_keys(urlstate.DIVERSIFIER_KEYS),
     lambda params: urlstate.parse_diversification(params, _years()),
     {"niveau": "departement", "code": "42", "annee": "2024", "partenaire": "US"},
@@ -460,7 +451,7 @@ def _fiche_tables() -> list[Table]:
             page,
             "Exposition aux États-Unis : part, rang et premiers produits",
             tuple(exposure.SUMMARY_COLUMNS),
-            lambda s: exposure.partner_summary(s.territory, s.year, texts.US),
+            lambda s: exposure.partner_summary(s.territory, s.year, partners.US),
             download="exposition_etats_unis",
         ),
     ]

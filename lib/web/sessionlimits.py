@@ -16,7 +16,7 @@ thousands of them, or a link gone viral, could make the process swap for every v
 Within a session, `rerun_limiter()` bounds the reruns a client may ask for (a token bucket per
 session: `COMEXT_RERUNS_PER_MINUTE`, default 600, in bursts of 30): a person's clicks never
 reach it, a client asking for reruns in a loop gets its extra requests ignored
-(pages/components.install_session_bounds).
+(pages/parts/components.install_session_bounds).
 
 The address is the one uvicorn reports: behind the project's nginx, the visitor's (uvicorn
 reads `X-Forwarded-For` from 127.0.0.1). The load test's clients all come from 127.0.0.1 and

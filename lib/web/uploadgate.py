@@ -7,11 +7,11 @@ anonymous clients could make the server swap. The Importer is the app's only upl
 only an administrator sees it, so only an administrator's session may upload:
 
 - `GATE` holds the Streamlit session ids of the administrators of this process, each until
-  `admin.SESSION_S` after its last activity (pages/access.py opens and refreshes them, closes
+  `admin.SESSION_S` after its last activity (pages/parts/access.py opens and refreshes them, closes
   them at logout or expiry);
 - `UploadGuard`, an ASGI middleware (serve.py), answers 403 with a French text to a PUT or
   POST to the upload route of any other session, before a byte of the body is read;
-- pages/components.install_upload_gate makes Streamlit answer the file-URL request of any
+- pages/parts/components.install_upload_gate makes Streamlit answer the file-URL request of any
   other session with no URL and the same French text.
 
 Administrators keep Streamlit's limits (`server.maxUploadSize`, lib/config.upload_limits).

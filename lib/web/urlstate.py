@@ -5,7 +5,8 @@ the view, and a parameter that is unknown or malformed falls back to its default
 French notice instead of an error. Codes are checked against the reference tables here,
 before anything reaches a query.
 
-Rules shared by every page (the pages render the notices as plain text: see lib.core.escaping.plain):
+Rules shared by every page (the pages render the notices as plain text: see
+lib.core.escaping.plain):
 
 - A number is ASCII digits only (`²`, `①`, `٣` are not numbers: the default is shown, with a
   notice), of a bounded length.
@@ -18,11 +19,11 @@ Rules shared by every page (the pages render the notices as plain text: see lib.
   control characters shown as « � »; at most LIST_MAX values are listed.
 - A query string Streamlit would discard whole before the page runs (more than 1 000
   parameters or 512 Ki characters: the page would silently show its defaults) is first reduced
-  by `reduced_query_string` (installed by pages/components.py): each parameter keeps its last
+  by `reduced_query_string` (installed by pages/parts/components.py): each parameter keeps its last
   two values, so that the rules above still apply (« Paramètre « top » répété… »). When even
   that is too long, the page receives DISCARDED_KEY alone and says the address was ignored.
 - An address without any parameter (a page chosen in the menu) is read as `context_params`
-  makes it of the visitor's `Context`, the territory and year she last saw (pages/wiring.py).
+  makes it of the visitor's `Context`, the territory and year she last saw (pages/parts/wiring.py).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from lib.core import flows, formatting, partners, refs, sections
 # they stay importable from here for the pages that name them urlstate.FicheState….
 from lib.core.states import (
     COMPARE_MAX,
+    DEFAULT_ELASTICITY,
     DEFAULT_PRODUCT,
     ELASTICITY_MAX,
     ELASTICITY_MIN,
@@ -69,19 +71,59 @@ from lib.core.territory import (
     Territory,
     parse_territory,
 )
-from lib.data.exposure import DEFAULT_ELASTICITY
 
 # URL words (French, as users share them) <-> internal levels.
 LEVEL_WORDS: dict[str, Level] = {"departement": "dept", "region": "region", "france": "france"}
 WORD_OF_LEVEL: dict[Level, str] = {v: k for k, v in LEVEL_WORDS.items()}
 
-FICHE_PATH = "/fiche"  # the fiche's address (streamlit_app.py's url_path for pages/fiche.py)
-EXPOSITION_PATH = "/exposition"  # pages/exposition.py's
-PAYS_PATH = "/pays"  # pages/pays.py's
-PRODUIT_PATH = "/produit"  # pages/produit.py's
-COMPARER_PATH = "/comparer"  # pages/comparer.py's
-EVOLUTION_PATH = "/evolution"  # pages/evolution.py's
-DIVERSIFIER_PATH = "/diversifier"  # pages/diversifier.py's
+
+@dataclass(frozen=True)
+class Route:
+    """A page of the app: its address, its script and how the menu shows it. ROUTES is the one
+    table of them: streamlit_app.py builds its navigation from it, the shared links and the API
+    (lib/web/registry.py) take their addresses from it."""
+
+    name: str  # the page's word, its script's name and the API's (`fiche`)
+    path: str  # its address (`/fiche`; `/` for the home page)
+    title: str  # as the menu names it
+    icon: str  # Streamlit's Material icon (`:material/map:`)
+
+    @property
+    def file(self) -> str:
+        """Its script, relative to streamlit_app.py (what st.Page and st.switch_page take)."""
+        return f"pages/{self.name}.py"
+
+    @property
+    def url_path(self) -> str:
+        """Its address as st.Page's `url_path` names it: without the slash (`` for the home)."""
+        return self.path.strip("/")
+
+
+CARTE = Route("carte", "/", "Carte", ":material/map:")
+FICHE = Route("fiche", "/fiche", "Fiche territoire", ":material/description:")
+EXPOSITION = Route("exposition", "/exposition", "Exposition", ":material/public:")
+DIVERSIFIER = Route("diversifier", "/diversifier", "Diversifier", ":material/alt_route:")
+EVOLUTION = Route("evolution", "/evolution", "Évolution", ":material/trending_up:")
+PRODUIT = Route("produit", "/produit", "Produit", ":material/category:")
+PAYS = Route("pays", "/pays", "Pays", ":material/flag:")
+COMPARER = Route("comparer", "/comparer", "Comparer", ":material/compare_arrows:")
+DONNEES = Route("donnees", "/donnees", "Données", ":material/table:")
+API = Route("api", "/api", "API", ":material/api:")
+IMPORTER = Route("importer", "/importer", "Importer des données", ":material/upload:")
+# The menu, in its order; the first is the home page.
+ROUTES = (
+    CARTE,
+    FICHE,
+    EXPOSITION,
+    DIVERSIFIER,
+    EVOLUTION,
+    PRODUIT,
+    PAYS,
+    COMPARER,
+    DONNEES,
+    API,
+    IMPORTER,
+)
 # The parameters each page reads.
 FICHE_KEYS = ("niveau", "code", "annee", "top", "flux", sections.SECTION_KEY)
 DATA_KEYS = ("niveau", "code", "debut", "fin", "tdebut", "tfin", "flux", "produits", "cpf4", "pays")
@@ -515,7 +557,7 @@ def default_diversification(
 def diversification_url(state: DiversificationState) -> str:
     """The Diversifier page's shared link,
     `/diversifier?niveau=departement&code=42&annee=2024&partenaire=US`."""
-    return f"{DIVERSIFIER_PATH}?{urlencode(params_of(state))}"
+    return f"{DIVERSIFIER.path}?{urlencode(params_of(state))}"
 
 
 def _compared_level(params: Params, notices: list[str]) -> ComparedLevel:
@@ -582,7 +624,7 @@ def default_comparison(
 
 def comparison_url(state: ComparisonState) -> str:
     """The Comparer page's shared link, `/comparer?niveau=departement&codes=42,43&annee=2024`."""
-    return f"{COMPARER_PATH}?{urlencode(params_of(state))}"
+    return f"{COMPARER.path}?{urlencode(params_of(state))}"
 
 
 def parse_country(params: Params, years: Sequence[int]) -> tuple[CountryState, list[str]]:
@@ -607,7 +649,7 @@ def parse_country(params: Params, years: Sequence[int]) -> tuple[CountryState, l
 
 def country_url(country: str, year: int) -> str:
     """The Pays page of `country` in `year`, `/pays?code=US&annee=2024&flux=export`."""
-    return f"{PAYS_PATH}?{urlencode(params_of(CountryState(country, year)))}"
+    return f"{PAYS.path}?{urlencode(params_of(CountryState(country, year)))}"
 
 
 def parse_product(
@@ -647,7 +689,7 @@ def _product_params(state: ProductState) -> dict[str, str]:
 def product_url(state: ProductState) -> str:
     """The Produit page's shared link, `/produit?code=C21Z&annee=2024&flux=export` (with
     `niveau=departement&territoire=53` when a territory is chosen)."""
-    return f"{PRODUIT_PATH}?{urlencode(params_of(state))}"
+    return f"{PRODUIT.path}?{urlencode(params_of(state))}"
 
 
 # Every page's state: what `params_of` writes back and `remembered` reads.
@@ -739,13 +781,13 @@ def _data_params(f: DataFilter) -> dict[str, str]:
 
 def fiche_url(state: FicheState) -> str:
     """The fiche's shared link, `/fiche?niveau=departement&code=53&annee=2024&top=10&flux=tous`."""
-    return f"{FICHE_PATH}?{urlencode(params_of(state))}"
+    return f"{FICHE.path}?{urlencode(params_of(state))}"
 
 
 def exposition_url(state: ExpositionState) -> str:
     """The Exposition page's shared link,
     `/exposition?niveau=departement&code=42&annee=2024&partenaire=US&taux=10&elasticite=5`."""
-    return f"{EXPOSITION_PATH}?{urlencode(params_of(state))}"
+    return f"{EXPOSITION.path}?{urlencode(params_of(state))}"
 
 
 # --- Évolution ------------------------------------------------------------------------------
@@ -811,7 +853,7 @@ def _evolution_params(state: EvolutionState) -> dict[str, str]:
 def evolution_url(state: EvolutionState) -> str:
     """The Évolution page's shared link,
     `/evolution?niveau=departement&code=53&base=2015&debut=2023&fin=2024&flux=export`."""
-    return f"{EVOLUTION_PATH}?{urlencode(params_of(state))}"
+    return f"{EVOLUTION.path}?{urlencode(params_of(state))}"
 
 
 # --- The visitor's context ------------------------------------------------------------------

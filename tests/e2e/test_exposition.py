@@ -37,13 +37,13 @@ def same_dataset(demo_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def open_section(page, title: str) -> None:
-    """A click on a section's title (pages/on_demand.py), as a person opens it."""
+    """A click on a section's title (pages/parts/on_demand.py), as a person opens it."""
     page.locator("[data-testid='stExpander'] summary", has_text=title).click()
 
 
 def _change(territory: Territory, partner: str, rate: int) -> str:
     """The scenario's range as the page writes it: « entre −70 et −210 M€ »."""
-    summary = exposure.scenario_summary(territory, 2024, partner, rate, exposure.DEFAULT_ELASTICITY)
+    summary = exposure.scenario_summary(territory, 2024, partner, rate, states.DEFAULT_ELASTICITY)
     low, high = (
         summary[states.at_bound("change_eur", bound)] / 1e6 for bound in states.ELASTICITY_RANGE
     )

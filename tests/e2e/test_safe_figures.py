@@ -114,7 +114,7 @@ def test_the_tariff_scenario_reads_as_a_range(page, app_url: str, same_dataset) 
         f"{app_url}/exposition?niveau=departement&code=42&annee=2024&partenaire=US&section=scenario"
     )
     wait_for_app(page)
-    summary = exposure.scenario_summary(loire, 2024, "US", 10, exposure.DEFAULT_ELASTICITY)
+    summary = exposure.scenario_summary(loire, 2024, "US", 10, states.DEFAULT_ELASTICITY)
     low, high = (
         summary[states.at_bound("change_eur", bound)] / 1e6 for bound in states.ELASTICITY_RANGE
     )

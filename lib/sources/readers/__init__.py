@@ -2,7 +2,8 @@
 
 `read_file(path)` detects the format from the file's first bytes, finds the columns by their
 header (ignoring case, accents and punctuation), validates every row and returns a table with
-the canonical columns of `lib.core.schema` (year, month, flow E/I, dept, product, country, value_eur).
+the canonical columns of `lib.core.schema` (year, month, flow E/I, dept, product, country,
+value_eur).
 Bad input raises `IngestError`, whose text is the French message shown to the user.
 
 One module per concern, the dependencies pointing one way (each imports only those above it):

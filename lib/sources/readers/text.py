@@ -3,7 +3,8 @@
 A large file is parsed in parts (byte ranges cut at line breaks) in parallel threads; only when
 a problem is found is the file read again, line by line, to tell the user on which line it is.
 A file without a recognised header may be one of the customs' headerless files: a data file
-whose columns its rows reveal (`lib.sources.readers.headerless`), or a label file (code;libelle;debut;fin).
+whose columns its rows reveal (`lib.sources.readers.headerless`), or a label file
+(code;libelle;debut;fin).
 """
 
 from __future__ import annotations

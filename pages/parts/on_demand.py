@@ -23,8 +23,8 @@ import streamlit as st
 
 from lib.core import sections
 from lib.core.sections import Section
-from pages import components
-from pages.wiring import PageUrl
+from pages.parts import components
+from pages.parts.wiring import PageUrl
 
 # The sections run in this session: a count per `<prefix>-<slug>`, read by the tests that
 # check that a control reruns only what depends on it.

@@ -12,10 +12,10 @@ import streamlit as st
 
 from lib.core import config, flows, formatting
 from lib.core.escaping import plain
-from lib.data import db, store
+from lib.data import db, industry_lists, store
 from lib.sources import checks, industry_territories, ingest
 from lib.web import admin
-from pages import access, components
+from pages.parts import access, components
 
 ACCEPTED = ["csv", "txt", "xls", "xlsx", "zip", "parquet"]
 UNIT_CHOICES = {
@@ -101,17 +101,17 @@ def _analyse(uploads, unit: str | None, limits: config.UploadLimits) -> None:
 
 def industry_territories_form() -> None:
     """The ANCT's list of Territoires d'industrie: an uploader shown on demand (one uploader on
-    the page otherwise), read and stored by the button's callback (lib.sources.industry_territories),
-    reported by a one-shot message."""
+    the page otherwise), read and stored by the button's callback
+    (lib.sources.industry_territories), reported by a one-shot message."""
     st.subheader("Territoires d'industrie (ANCT)")
     st.markdown(
         "La liste officielle des Territoires d'industrie est publiée par l'ANCT sous la forme "
         "d'un fichier CSV des communes (séparateur `;`, colonnes `insee_com`, `lib_com`, "
         "`id_ti`, `lib_ti`). Chaque fiche de département en retient les territoires qui y "
-        f"comptent au moins {industry_territories.MIN_COMMUNES} communes ; le fichier importé "
+        f"comptent au moins {industry_lists.MIN_COMMUNES} communes ; le fichier importé "
         "remplace les listes des fiches publiées, pour tous les départements."
     )
-    st.caption(plain(industry_territories.in_place(config.data_dir())))
+    st.caption(plain(industry_lists.in_place(config.data_dir())))
     if not st.toggle("Importer le fichier de l'ANCT", key="importer-anct-open"):
         return
     limit = industry_territories.max_bytes(

@@ -1,8 +1,8 @@
 """The fiche's texts (lib/fiche/texts.py) and a département's Territoires d'industrie
-(lib/sources/industry_territories.py), rendered: `opening` under the title, `closing` at the end.
+(lib/data/industry_lists.py), rendered: `opening` under the title, `closing` at the end.
 
-Every paragraph goes through lib.core.escaping.plain (names may come from an imported file); only the
-project's own constants (titles, links, contact) are written as Markdown.
+Every paragraph goes through lib.core.escaping.plain (names may come from an imported file); only
+the project's own constants (titles, links, contact) are written as Markdown.
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ from lib.core import config
 from lib.core.escaping import plain
 from lib.core.states import FicheState
 from lib.core.territory import Territory
-from lib.data import queries
+from lib.data import industry_lists, queries
 from lib.fiche import texts
-from lib.sources import industry_territories
 
 
 def _paragraphs(paragraphs: tuple[str, ...]) -> None:
@@ -38,7 +37,7 @@ def _section(section: texts.Section, titled: bool = True) -> None:
 
 def industry_territories_box(dept: str) -> None:
     """The département's list, its footnote and source; or why there is none."""
-    names, source = industry_territories.for_dept(dept, config.data_dir())
+    names, source = industry_lists.for_dept(dept, config.data_dir())
     with st.container(border=True, key="fiche-industry-territories"):
         note = "\\*" if names else ""  # the footnote's call, when there is a list
         st.markdown(f"**{texts.TI_TITLE}{note}**")

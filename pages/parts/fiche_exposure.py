@@ -12,20 +12,20 @@ from dataclasses import replace
 
 import streamlit as st
 
-from lib.core import filenames
+from lib.core import filenames, partners
 from lib.core.escaping import plain
 from lib.core.states import FicheState
 from lib.data import exposure, queries
 from lib.fiche import texts
 from lib.web import urlstate
-from pages import components
+from pages.parts import components
 
 LINK_LABEL = "Détail de l'exposition aux États-Unis : produits, départements, droits de douane"
 
 
 def us_exposure(state: FicheState) -> None:
     territory, year = state.territory, state.year
-    summary = exposure.partner_summary(territory, year, texts.US)
+    summary = exposure.partner_summary(territory, year, partners.US)
     block = texts.us_exposure(summary, territory.level, queries.year_label(year))
     st.subheader(f"{texts.US_TITLE} ({queries.year_inline(year)})")
     if block.note:
@@ -35,7 +35,7 @@ def us_exposure(state: FicheState) -> None:
             column.metric(label, value, help=how)
         lines = "\n".join(f"- {plain(line)}" for line in block.products)
         st.markdown(f"{block.products_heading}\n\n{lines}")
-    target = replace(urlstate.default_exposition(territory, year), partner=texts.US)
+    target = replace(urlstate.default_exposition(territory, year), partner=partners.US)
     st.page_link(
         "pages/exposition.py",
         label=LINK_LABEL,

@@ -51,7 +51,7 @@ def open_clicked(points: Sequence[dict[str, Any]], state: FicheState) -> None:
         if clicked is not None:
             flux, product = clicked
             target = product_state(state, product, flux)
-            st.switch_page("pages/produit.py", query_params=urlstate.params_of(target))
+            st.switch_page(urlstate.PRODUIT.file, query_params=urlstate.params_of(target))
 
 
 def sankey_links(

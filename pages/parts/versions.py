@@ -13,7 +13,7 @@ from lib.core import config, formatting
 from lib.core.escaping import plain
 from lib.data import db, store
 from lib.sources import demo, ingest
-from pages import access, components
+from pages.parts import access, components
 
 
 def french_datetime(iso: str) -> str:

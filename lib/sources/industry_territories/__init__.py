@@ -1,19 +1,12 @@
-"""Territoires d'industrie: each département's list, as the seed fiches print it.
+"""Territoires d'industrie: the ANCT's official list imported, each département's derived.
 
-    python -m lib.sources.industry_territories FILE [--data-dir DIR]
-
-The seed fiches list « Principaux Territoires d'Industrie du département* », with the note
-« * Les Territoires d'Industrie adjacents comptant moins de 5 communes dans le département ont
-été retirés ». Two sources, the first present wins:
-
-- the ANCT's official list, a CSV of communes `insee_com;lib_com;id_ti;lib_ti` (UTF-8 or
-  Latin-1, `;`, header required), imported by the administrator (Importer page) or this CLI:
-  each département keeps the territories with at least `MIN_COMMUNES` of its communes, sorted
-  by name, stored beside the dataset as `DATA_DIR/territoires_industrie.csv` (replaced
-  atomically; a remote dataset is read-only, as in lib.data.store). Once imported, it is the list
-  of every département: one where no territory has five communes has an empty list;
-- otherwise the lists printed in the five seed fiches (`data/ref/territoires_industrie_seeds.csv`,
-  with the publication and file as their source).
+The file is a CSV of communes `insee_com;lib_com;id_ti;lib_ti` (UTF-8 or Latin-1, `;`, header
+required), imported by the administrator (Importer page) or the command line
+`python -m lib.sources.industry_territories FILE [--data-dir DIR]` (its cli.py): each département
+keeps the territories with at least `MIN_COMMUNES` of its communes, sorted by name, stored
+beside the dataset as `DATA_DIR/territoires_industrie.csv` (replaced atomically; a remote dataset
+is read-only, as in lib.data.store). The lists in effect (this file once imported, else the seed
+fiches') are read by lib/data/industry_lists.py.
 
 Hostile content is data: the names are stored through lib.core.csvfile.to_csv_bytes (formula-like
 cells neutralised) and the pages show them through lib.core.escaping.plain.
@@ -21,11 +14,9 @@ cells neutralised) and the pages show them through lib.core.escaping.plain.
 
 from __future__ import annotations
 
-import argparse
 import csv
 import io
 import re
-import sys
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -37,13 +28,10 @@ import pandas as pd
 
 from lib.core import config, csvfile, refs
 from lib.data import store
+from lib.data.industry_lists import MIN_COMMUNES, STORED_FILE
 from lib.sources.readers.encodings import detect_encoding, ensure_codec
 
-SEEDS_FILE = config.REF_DIR / "territoires_industrie_seeds.csv"
-STORED_FILE = "territoires_industrie.csv"  # beside dataset.json
-MIN_COMMUNES = 5
 ANCT_COLUMNS = ("insee_com", "lib_com", "id_ti", "lib_ti")
-STORED_COLUMNS = ["dept", "name", "communes", "source"]
 # The ANCT file lists some 35 000 communes (about 2 MB): far below this, whatever the uploads'.
 MAX_ANCT_BYTES = 20 * config.MB
 MAX_NAME_CHARS = 200
@@ -185,7 +173,7 @@ def derive(table: pd.DataFrame) -> pd.DataFrame:
     return kept[["dept", "name", "communes"]].reset_index(drop=True)
 
 
-# --- Storing and reading the lists ----------------------------------------------------------------
+# --- Storing the lists ----------------------------------------------------------------
 
 
 def import_file(
@@ -196,7 +184,7 @@ def import_file(
     today: date | None = None,
 ) -> Imported:
     """Read an ANCT file and replace the stored lists with its own (nothing written on error)."""
-    store._refuse_remote(data_dir)
+    store.refuse_remote(data_dir)
     table = communes(read_bounded(source, name, limit or max_bytes()), name)
     inside = table[table["dept"].map(refs.is_dept)]
     lists = derive(inside)
@@ -209,91 +197,10 @@ def import_file(
     lists["source"] = f"fichier de l'ANCT « {name} », importé le {day}"
     folder = Path(data_dir)
     with store.writer_lock(folder):
-        store._write_durably(folder / STORED_FILE, csvfile.to_csv_bytes(lists).decode("utf-8"))
+        store.write_durably(folder / STORED_FILE, csvfile.to_csv_bytes(lists).decode("utf-8"))
     return Imported(
         path=folder / STORED_FILE,
         departements=lists["dept"].nunique(),
         territories=len(lists),
         outside=len(table) - len(inside),
     )
-
-
-def _read(path: Path) -> pd.DataFrame:
-    return pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8")
-
-
-def _stored(data_dir: str | Path) -> pd.DataFrame | None:
-    """The imported lists, or None when none was imported (or the dataset is remote)."""
-    if config.is_remote(str(data_dir)):
-        return None
-    try:
-        return _read(Path(data_dir) / STORED_FILE)
-    except FileNotFoundError:
-        return None
-
-
-def _in_effect(data_dir: str | Path) -> tuple[pd.DataFrame, bool]:
-    """The lists shown: the imported ones if any (True), else the seed fiches' (False)."""
-    stored = _stored(data_dir)
-    return (stored, True) if stored is not None else (_read(SEEDS_FILE), False)
-
-
-def lists(data_dir: str | Path) -> dict[str, list[str]]:
-    """Département code → its territories' names, for the départements that have some."""
-    table, _ = _in_effect(data_dir)
-    result: dict[str, list[str]] = {}
-    for dept, name in zip(table["dept"], table["name"], strict=True):
-        result.setdefault(dept, []).append(name)
-    return result
-
-
-def for_dept(dept: str, data_dir: str | Path) -> tuple[list[str], str]:
-    """A département's territories and their source; ([], "") when no list covers it. Once the
-    ANCT file is imported it covers every département: ([], its source) means none has five
-    communes there."""
-    table, imported = _in_effect(data_dir)
-    rows = table[table["dept"] == dept]
-    if rows.empty:
-        return [], str(table["source"].iloc[0]) if imported and len(table) else ""
-    return list(rows["name"]), str(rows["source"].iloc[0])
-
-
-def in_place(data_dir: str | Path) -> str:
-    """What the fiches show, in one French sentence (for the Importer page)."""
-    table, imported = _in_effect(data_dir)
-    if not imported:
-        names = ", ".join(refs.dept_name(dept) for dept in dict.fromkeys(table["dept"]))
-        return f"Listes en place : celles des fiches publiées ({names})."
-    return (
-        f"Listes en place : {table['source'].iloc[0]} — {len(table)} territoires retenus dans "
-        f"{table['dept'].nunique()} départements."
-    )
-
-
-# --- CLI ------------------------------------------------------------------------------------------
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m lib.sources.industry_territories",
-        description="Importe la liste des Territoires d'industrie de l'ANCT (CSV des communes "
-        "insee_com;lib_com;id_ti;lib_ti) et en déduit la liste de chaque département.",
-    )
-    parser.add_argument("file", type=Path)
-    parser.add_argument("--data-dir")
-    args = parser.parse_args(argv)
-    try:
-        with open(args.file, "rb") as handle:
-            imported = import_file(handle, args.file.name, config.data_dir(args.data_dir))
-    except OSError as error:
-        print(f"Erreur : fichier illisible « {args.file} » ({error.strerror}).", file=sys.stderr)
-        return 2
-    except (AnctFileError, store.ReadOnlyDataset) as error:
-        print(f"Erreur : {error}", file=sys.stderr)
-        return 2
-    print(f"{imported.summary}\nÉcrit dans {imported.path}.")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

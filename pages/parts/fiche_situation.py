@@ -15,7 +15,7 @@ from lib.core.escaping import plain
 from lib.core.states import FicheState
 from lib.data import indicators, queries
 from lib.web import registry
-from pages import components
+from pages.parts import components
 
 _CONCENTRATION_ROWS = {
     ("country", "export"): "Pays clients",

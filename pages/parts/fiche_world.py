@@ -1,6 +1,6 @@
 """The fiche's world map: the territory's partner countries coloured by its exports or imports
-to each (lib.charts.country_figures.world_figure), every partner in the table with a link to its Pays
-page.
+to each (lib.charts.country_figures.world_figure), every partner in the table with a link to its
+Pays page.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from lib.core.states import CountryState, FicheState
 from lib.data import country_view, queries
 from lib.fiche import cached_charts
 from lib.web import urlstate
-from pages import components
+from pages.parts import components
 
 
 def country_links(countries: pd.Series, year: int) -> list[str | None]:
@@ -57,4 +57,4 @@ def world_section(state: FicheState) -> None:
     code = next((point.get("location") for point in clicked if point.get("location")), None)
     if code in country_view.country_choices():
         target = CountryState(code, state.year, flow.name)
-        st.switch_page("pages/pays.py", query_params=urlstate.params_of(target))
+        st.switch_page(urlstate.PAYS.file, query_params=urlstate.params_of(target))

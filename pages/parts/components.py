@@ -11,7 +11,7 @@ import functools
 import logging
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import folium
 import pandas as pd
@@ -20,16 +20,13 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from lib.charts import choropleth
-from lib.core import config, csvfile, display, flows, partners, refs, workbook
+from lib.core import config, csvfile, display, flows, refs, workbook
 from lib.core.escaping import plain
 from lib.core.schema import QUARTERS
 from lib.core.territory import FRANCE, Territory
 from lib.data import db, queries
 from lib.sources import demo
 from lib.web import headings, sessionlimits, uploadgate, urlstate
-
-if TYPE_CHECKING:  # pages.wiring imports this module
-    from pages.wiring import PageUrl
 
 _LOG = logging.getLogger(__name__)
 DEMO_BANNER = (
@@ -53,8 +50,8 @@ LEVEL_LABELS = {"dept": "Département", "region": "Région", "france": "France e
 FLASH = "flash-messages"  # session key: the messages of the last action, shown after its rerun
 FLASH_KINDS = {"success": st.success, "warning": st.warning, "error": st.error}
 # plotly.js fetches its base map for any geo chart, even one drawing only its own GeoJSON with
-# no base layer (lib.charts.country_figures.world_figure): an empty topology served from static/plotly/
-# instead of its CDN, so that the browser calls no server but the app's.
+# no base layer (lib.charts.country_figures.world_figure): an empty topology served from
+# static/plotly/ instead of its CDN, so that the browser calls no server but the app's.
 PLOTLY_CONFIG = {"displaylogo": False, "topojsonURL": "/app/static/plotly/"}
 
 
@@ -475,26 +472,6 @@ def territory_pickers(
     )
 
 
-def partner_controls(
-    territory: Territory, year: int, url: PageUrl, partner_help: str | None = None
-) -> None:
-    """Niveau, Territoire, Année and Partenaire in one row (Exposition, Diversifier), keyed and
-    written back through the page's `url`."""
-    level_col, code_col, year_col, partner_col = st.columns([1.1, 2, 0.8, 2])
-    territory_pickers(
-        level_col, code_col, territory, url.prefix, url.on_level(), url.on_territory()
-    )
-    year_select(year_col, url.key("year"), url.on_fields("year"))
-    partner_col.selectbox(
-        "Partenaire",
-        list(partners.partner_choices()),
-        format_func=lambda code: partners.partner_label(code, year),
-        key=url.key("partner"),
-        on_change=url.on_fields("partner"),
-        help=partner_help,
-    )
-
-
 def flux_radio(column: DeltaGenerator, key: str, on_change: Callable[..., None], **kwargs) -> None:
     """Exportations / Importations / Les deux, stored as `export` / `import` / `tous`."""
     column.radio(
@@ -559,7 +536,8 @@ def flash_messages() -> None:
 
 
 def progress_reporter(bar: DeltaGenerator) -> Callable[[int, int, str], None]:
-    """The `on_progress(done, total, message)` of lib.sources.ingest and lib.sources.demo, drawn on `bar`."""
+    """The `on_progress(done, total, message)` of lib.sources.ingest and lib.sources.demo, drawn
+    on `bar`."""
 
     def report(done: int, total: int, message: str) -> None:
         bar.progress(min(done / total, 1.0) if total else 0.0, text=plain(message))

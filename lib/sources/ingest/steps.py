@@ -1,15 +1,15 @@
-"""`python -m lib.sources.ingest FILE... [--unit eur|keur] [--data-dir DIR]`: import customs files.
+"""An import of customs files, in two steps so that the Importer page can show what it will do
+before doing it:
 
-An import has two steps, so that the Importer page can show what it will do before doing it:
-
-1. `prepare`: every file is read and validated (`lib.sources.readers`), its rows staged in one Parquet
-   file, and a preview drawn up: per file the years, flows, quarters, rows and totals; what each
-   (year, flow) will replace; the checks of `lib.sources.checks` (probable unit errors, unknown codes,
-   départements outside the reference). Bad input raises IngestError: nothing is staged.
+1. `prepare`: every file is read and validated (`lib.sources.readers`), its rows staged in one
+   Parquet file, and a preview drawn up: per file the years, flows, quarters, rows and totals;
+   what each (year, flow) will replace; the checks of `lib.sources.checks` (probable unit errors,
+   unknown codes, départements outside the reference). Bad input raises IngestError: nothing is
+   staged.
 2. `commit`: the staged rows replace exactly their (year, flow) pairs in the dataset
    (`store.write_years`, atomic); the other pairs, the other flow of a year included, are kept.
 
-The CLI does both in one go; bad input exits with status 2 and one French line on stderr.
+`ingest_files` does both in one go (the command line, lib/sources/ingest/cli.py).
 
 Limits: the ZIP limits (`config.ZipLimits`: uncompressed size, compression ratio, entries) hold
 for all the files of one `prepare` together, nested archives included. The Importer page also
@@ -19,19 +19,11 @@ files to disk by chunks within them, and `prepare(limits=…)` checks them again
 
 from __future__ import annotations
 
-import argparse
-import contextlib
-import os
 import shutil
-import sys
 import tempfile
-import time
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from multiprocessing import Queue
 from pathlib import Path
-from typing import Any, NoReturn, Protocol, TextIO
 
 import duckdb
 import pyarrow as pa
@@ -41,8 +33,9 @@ from lib.core import config, flows, formatting, periods, refs
 from lib.core.sql import literal
 from lib.data import store
 from lib.sources import checks
+from lib.sources.ingest.staging import STAGING_PREFIX
+from lib.sources.ingest.uploads import check_sizes
 from lib.sources.readers import (
-    EXTRACT_PREFIX,
     FORMATS_FR,
     IngestError,
     Label,
@@ -51,19 +44,6 @@ from lib.sources.readers import (
     distinct_codes,
     read_file,
 )
-
-__all__ = [
-    "IngestError",
-    "IngestReport",
-    "Prepared",
-    "check_sizes",
-    "commit",
-    "ingest_files",
-    "main",
-    "pairs_text",
-    "prepare",
-    "save_uploads",
-]
 
 Progress = store.Progress  # (done, total, message)
 PROGRESS_TOTAL = 1000  # ingest_files reports done out of this many steps
@@ -479,150 +459,6 @@ def _base_of(data_dir: str | Path, manifest: store.Manifest) -> store.Manifest |
     return previous if previous is not None and previous.version == manifest.based_on else None
 
 
-STAGING_PREFIX = "comext-import-"
-STALE_STAGING_S = 24 * 3600  # a preview nobody confirmed or cancelled within a day
-
-
-def remove_stale_staging(now: float | None = None) -> int:
-    """Delete the staging folders of previews abandoned for a day (a visitor who analysed files
-    and left), and the folders members of archives were extracted to by a process that no
-    longer runs (an import killed while reading): they would otherwise stay in the temporary
-    folder. Returns how many."""
-    now = time.time() if now is None else now
-    removed = 0
-    temporary = Path(tempfile.gettempdir())
-    for folder in [*temporary.glob(f"{STAGING_PREFIX}*"), *temporary.glob(f"{EXTRACT_PREFIX}*")]:
-        try:
-            if not folder.is_dir():
-                continue
-            stale = now - folder.stat().st_mtime > STALE_STAGING_S
-            if stale or (folder.name.startswith(EXTRACT_PREFIX) and _orphaned(folder.name)):
-                shutil.rmtree(folder, ignore_errors=True)
-                removed += 1
-        except OSError:
-            continue
-    return removed
-
-
-def _orphaned(extract_folder: str) -> bool:
-    """True when the process whose id an extraction folder's name holds no longer runs."""
-    pid_text = extract_folder.removeprefix(EXTRACT_PREFIX).split("-", 1)[0]
-    if not pid_text.isascii() or not pid_text.isdigit():
-        return False
-    try:
-        os.kill(int(pid_text), 0)
-    except ProcessLookupError:
-        return True
-    except OSError:  # another user's process, or no such check here: assume it runs
-        return False
-    return False
-
-
-# --- Uploads (the Importer page) -------------------------------------------------------------
-
-UPLOAD_CHUNK_BYTES = 1 << 20
-MAX_NAME_BYTES = 200  # a file name's length on disk (file systems allow 255 bytes)
-
-
-class Upload(Protocol):
-    """An uploaded file: Streamlit's UploadedFile, or any binary stream with a name."""
-
-    name: str
-
-    def read(self, size: int = -1, /) -> bytes: ...
-
-
-def upload_name(raw: str) -> str:
-    """The name an uploaded file is saved (and quoted) under: its last path component, without
-    control or formatting characters (line breaks, bidirectional overrides), not `.` or `..`,
-    short enough for any file system."""
-    name = raw.replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip()
-    if name in ("", ".", ".."):
-        return "fichier"
-    stem, suffix = os.path.splitext(name)
-    while len((stem + suffix).encode()) > MAX_NAME_BYTES and stem:
-        stem = stem[:-1]
-    return (stem + suffix) if stem else "fichier" + suffix[:20]
-
-
-def _too_big_file(name: str, limits: config.UploadLimits, size: int | None) -> IngestError:
-    limit = config.size_text(limits.max_file_bytes)
-    found = f"{config.size_text(size)} " if size is not None else ""
-    return IngestError(
-        name, None, f"fichier trop volumineux : {found}(limite : {limit} par fichier)"
-    )
-
-
-def _too_big_import(name: str, limits: config.UploadLimits, total: int | None) -> IngestError:
-    limit = config.size_text(limits.max_import_bytes)
-    found = f"{config.size_text(total)} " if total is not None else "plus "
-    return IngestError(
-        name,
-        None,
-        f"import trop volumineux : {found}avec ce fichier (limite : {limit} par import)",
-    )
-
-
-def check_sizes(paths: Sequence[Path], limits: config.UploadLimits) -> None:
-    """Refuse a file over the per-file limit, or files over the per-import limit together."""
-    total = 0
-    for path in paths:
-        size = path.stat().st_size
-        total += size
-        if size > limits.max_file_bytes:
-            raise _too_big_file(path.name, limits, size)
-        if total > limits.max_import_bytes:
-            raise _too_big_import(path.name, limits, total)
-
-
-def save_uploads(
-    uploads: Sequence[Upload], folder: str | Path, limits: config.UploadLimits
-) -> list[Path]:
-    """Write uploaded files under `folder` (one sub-folder each: two may share a name) by
-    chunks, never holding a whole file; the paths written, in order.
-
-    A file over the per-file limit, or one that takes the files over the per-import limit,
-    raises IngestError as soon as its copy passes the limit (or at once when its declared
-    `size` does); everything written is then deleted.
-    """
-    folder = Path(folder)
-    paths: list[Path] = []
-    total = 0
-    try:
-        for index, upload in enumerate(uploads):
-            name = upload_name(upload.name)
-            declared = getattr(upload, "size", None)
-            if isinstance(declared, int):
-                if declared > limits.max_file_bytes:
-                    raise _too_big_file(name, limits, declared)
-                if total + declared > limits.max_import_bytes:
-                    raise _too_big_import(name, limits, total + declared)
-            seek = getattr(upload, "seek", None)
-            if callable(seek):
-                seek(0)
-            target = folder / str(index) / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            paths.append(target)
-            size = 0
-            with open(target, "wb") as sink:
-                while chunk := upload.read(UPLOAD_CHUNK_BYTES):
-                    size += len(chunk)
-                    total += len(chunk)
-                    if size > limits.max_file_bytes:
-                        raise _too_big_file(name, limits, None)
-                    if total > limits.max_import_bytes:
-                        raise _too_big_import(name, limits, None)
-                    sink.write(chunk)
-    except BaseException:
-        for path in paths:
-            path.unlink(missing_ok=True)
-            with contextlib.suppress(OSError):
-                path.parent.rmdir()
-        raise
-    return paths
-
-
 def discard(prepared: Prepared) -> None:
     """Delete the staged rows of an import that will not be committed."""
     shutil.rmtree(prepared.folder, ignore_errors=True)
@@ -648,238 +484,3 @@ def ingest_files(
 
 def _ignore(done: int, total: int, message: str) -> None:
     del done, total, message
-
-
-class StderrProgress:
-    """The CLI's percentage on stderr.
-
-    On a terminal, one line rewritten in place. Elsewhere (a pipe, a log), a line per 10 %
-    step, and only once the import has lasted `quiet_s` seconds: a short import stays silent,
-    so that an error is the single line on stderr.
-    """
-
-    def __init__(self, stream: TextIO, enabled: bool | None = None, quiet_s: float = 2.0) -> None:
-        self.stream = stream
-        self.tty = stream.isatty()
-        self.enabled = enabled is not False
-        self.quiet_until = time.monotonic() + (quiet_s if enabled is None and not self.tty else 0.0)
-        self.next_step = 0  # in a pipe, the next percentage worth a line
-        self.dirty = False
-
-    def __call__(self, done: int, total: int, message: str) -> None:
-        percent = 100 * done // max(total, 1)
-        if not self.enabled or time.monotonic() < self.quiet_until:
-            return
-        if self.tty:
-            self.stream.write(f"\r\x1b[KImport : {percent} % ({message})")
-            self.dirty = True
-        elif percent >= self.next_step:
-            self.stream.write(f"Import : {percent} % ({message})\n")
-            self.next_step = (percent // 10 + 1) * 10
-        self.stream.flush()
-
-    def clear(self) -> None:
-        """Erase the in-place line before the final messages."""
-        if self.dirty:
-            self.stream.write("\r\x1b[K")
-            self.stream.flush()
-            self.dirty = False
-
-
-class _FrenchParser(argparse.ArgumentParser):
-    """Usage errors as one French line, exit status 2."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"Erreur : {_french_usage(message)} (aide : {self.prog} --help).\n")
-
-
-def _french_usage(message: str) -> str:
-    """argparse's English usage errors, in French."""
-    if "arguments are required" in message:
-        return "indiquez au moins un fichier à importer"
-    if message.startswith("unrecognized arguments:"):
-        return "option inconnue :" + message.removeprefix("unrecognized arguments:")
-    if message.endswith("expected one argument"):
-        option = message.split(":")[0].removeprefix("argument ")
-        return f"valeur attendue après {option}"
-    return message
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = _FrenchParser(
-        prog="python -m lib.sources.ingest",
-        add_help=False,
-        description=(
-            "Importe des statistiques départementales du commerce extérieur (douanes) : "
-            "fichiers publiés (ZIP de fichiers texte sans en-tête et de libellés), CSV, TXT, "
-            "XLS, XLSX ou Parquet. Chaque couple (année, flux) présent dans les fichiers "
-            "remplace le même couple du jeu de données ; les autres sont conservés."
-        ),
-    )
-    parser.add_argument("files", nargs="+", metavar="FICHIER", help="fichiers à importer")
-    parser.add_argument(
-        "--data-dir",
-        metavar="DOSSIER",
-        help=f"dossier du jeu de données (défaut : ${config.ENV_DATA_DIR} ou data/parquet)",
-    )
-    parser.add_argument(
-        "--unit",
-        choices=["eur", "keur"],
-        help="unité des valeurs, pour tous les fichiers : euros ou milliers d'euros "
-        "(défaut : selon l'en-tête ; milliers d'euros pour les classeurs XLS du Kiosque)",
-    )
-    parser.add_argument(
-        "--progress",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="afficher la progression sur stderr (défaut : sur un terminal, ou si l'import dure)",
-    )
-    parser.add_argument("-h", "--help", action="help", help="afficher cette aide")
-    return parser
-
-
-# --- Ingest in a child process (the app) -----------------------------------------------------
-
-
-class IngestFailed(RuntimeError):
-    """An ingest step run in a child process was refused (the French message of its error)."""
-
-
-def _child(
-    task: str, args: tuple[Any, ...], kwargs: dict[str, Any], channel: Queue[tuple[Any, ...]]
-) -> None:
-    """Runs in the child: reports progress, then the result, through `channel`."""
-    steps: dict[str, Callable[..., object]] = {
-        "prepare": prepare,
-        "commit": commit,
-        "ingest": ingest_files,
-    }
-    function = steps[task]
-    try:
-        result = function(
-            *args, on_progress=lambda d, t, m: channel.put(("progress", d, t, m)), **kwargs
-        )
-        channel.put(("done", result))
-    except (IngestError, store.WriteFailed) as error:
-        channel.put(("refused", str(error)))
-    except Exception as error:  # reported to the parent, which shows it
-        channel.put(("refused", f"l'import a échoué ({type(error).__name__} : {error})."))
-
-
-def _in_child(
-    task: str, args: tuple[Any, ...], kwargs: dict[str, Any], on_progress: Progress | None
-) -> object:
-    """Run an ingest step in a fresh process, so that the app's memory never holds the files.
-
-    A 10-million-row file peaks above 1 GB while it is parsed; the app process must stay under
-    that. Progress is relayed to `on_progress` in the calling thread. Raises IngestFailed.
-    """
-    import multiprocessing
-    import queue
-
-    context = multiprocessing.get_context("spawn")  # no fork of a threaded server
-    channel = context.Queue()
-    child = context.Process(target=_child, args=(task, args, kwargs, channel), daemon=True)
-    child.start()
-    try:
-        while True:
-            try:
-                message = channel.get(timeout=0.2)
-            except queue.Empty:
-                if not child.is_alive():
-                    raise IngestFailed(
-                        f"l'import s'est arrêté (code {child.exitcode}) ; rien n'a été modifié."
-                    ) from None
-                continue
-            if message[0] == "progress":
-                if on_progress:
-                    on_progress(*message[1:])
-            elif message[0] == "done":
-                return message[1]
-            else:
-                raise IngestFailed(message[1])
-    finally:
-        child.join(timeout=30)
-
-
-def prepare_in_child(
-    paths: Sequence[str | Path],
-    folder: str | Path,
-    unit: str | None = None,
-    on_progress: Progress | None = None,
-    limits: config.UploadLimits | None = None,
-) -> Prepared:
-    """`prepare` in a child process (the Importer page's preview), with the page's limits."""
-    kwargs = {"unit": unit, "folder": str(folder), "limits": limits}
-    result = _in_child("prepare", ([str(p) for p in paths],), kwargs, on_progress)
-    assert isinstance(result, Prepared)
-    return result
-
-
-def commit_in_child(
-    prepared: Prepared,
-    data_dir: str | Path,
-    on_progress: Progress | None = None,
-    by: str | None = None,
-) -> IngestReport:
-    """`commit` in a child process (the Importer page's confirmation)."""
-    result = _in_child("commit", (prepared, str(data_dir)), {"by": by}, on_progress)
-    assert isinstance(result, IngestReport)
-    return result
-
-
-def ingest_in_child(
-    paths: Sequence[str | Path], data_dir: str | Path, on_progress: Progress | None = None
-) -> IngestReport:
-    """`ingest_files` in a child process."""
-    result = _in_child("ingest", ([str(p) for p in paths], str(data_dir)), {}, on_progress)
-    assert isinstance(result, IngestReport)
-    return result
-
-
-def _cli_user() -> str | None:
-    """Who runs the CLI, for the dataset's history (`alice (ligne de commande)`)."""
-    import getpass
-
-    try:
-        return f"{getpass.getuser()} (ligne de commande)"
-    except (OSError, KeyError):
-        return None
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    location = config.data_dir(args.data_dir)
-    if config.is_remote(location):
-        print(
-            f"Erreur : le jeu de données « {location} » est distant ; "
-            "l'import écrit dans un dossier local (--data-dir).",
-            file=sys.stderr,
-        )
-        return 2
-    progress = StderrProgress(sys.stderr, args.progress)
-    try:
-        report = ingest_files(
-            args.files, location, on_progress=progress, unit=args.unit, by=_cli_user()
-        )
-    except IngestError as error:
-        progress.clear()
-        print(f"Erreur : {error}", file=sys.stderr)
-        return 2
-    except store.WriteFailed as error:  # a full disk: the published version is untouched
-        progress.clear()
-        print(f"Erreur : {error}", file=sys.stderr)
-        return 1
-    except OSError as error:
-        progress.clear()
-        print(f"Erreur : écriture impossible dans « {location} » ({error}).", file=sys.stderr)
-        return 1
-    progress.clear()
-    for warning in report.warnings:
-        print(f"Attention : {warning}", file=sys.stderr)
-    print(report.summary)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -4,7 +4,8 @@ A widget's callback reads the state the URL holds, changes what the widget chang
 the whole URL back; the page then reruns from the URL alone, so that a shared link always shows
 what its author saw. Each page with URL state declares one `PageUrl` (the prefix of its widget
 keys, its parser, and where the visitor's context goes in its address) and builds its callbacks
-from it.
+from it; a row of widgets written back through a `PageUrl` lives here too (`partner_controls`),
+components.py (which this module uses) knowing nothing of PageUrl.
 
 An address without any parameter (a page chosen in the menu: Streamlit sends it none) is read
 as the address `start` makes of the visitor's context (urlstate.Context: the territory and the
@@ -21,11 +22,12 @@ from typing import Any, Generic, TypeVar
 
 import streamlit as st
 
+from lib.core import partners
 from lib.core.states import DataFilter, FicheState, MapState
 from lib.core.territory import FRANCE, Territory
 from lib.data import queries
 from lib.web import urlstate
-from pages import components
+from pages.parts import components
 
 S = TypeVar("S", FicheState, DataFilter, MapState)
 Callback = Callable[[], None]
@@ -136,3 +138,23 @@ def moved_territory(current: Territory, level: str) -> Territory:
     if current.level == "region" and depts:
         return Territory("dept", depts[0])
     return Territory("dept", "75")
+
+
+def partner_controls(
+    territory: Territory, year: int, url: PageUrl[Any], partner_help: str | None = None
+) -> None:
+    """Niveau, Territoire, Année and Partenaire in one row (Exposition, Diversifier), keyed and
+    written back through the page's `url`."""
+    level_col, code_col, year_col, partner_col = st.columns([1.1, 2, 0.8, 2])
+    components.territory_pickers(
+        level_col, code_col, territory, url.prefix, url.on_level(), url.on_territory()
+    )
+    components.year_select(year_col, url.key("year"), url.on_fields("year"))
+    partner_col.selectbox(
+        "Partenaire",
+        list(partners.partner_choices()),
+        format_func=lambda code: partners.partner_label(code, year),
+        key=url.key("partner"),
+        on_change=url.on_fields("partner"),
+        help=partner_help,
+    )
