@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from bench.workload import Draw, comparisons
+from bench.workload import Draw
 from lib.core import flows, refs
 from lib.core.states import OTHERS
 from lib.core.territory import FRANCE, Territory
@@ -185,7 +185,7 @@ def fiche(frame: pd.DataFrame, territory: Territory, year: int, top: int) -> dic
     out["products"] = products(frame, territory, year)
     for flow in flows.CODES:
         out[f"sankey_{flow}"] = sankey(frame, territory, year, flow, top)
-        for other in comparisons(territory):
+        for other in territory.comparisons:
             out[f"sankey_{flow}_{other.level}"] = sankey(frame, other, year, flow, top)
     return out
 

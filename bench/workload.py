@@ -56,7 +56,9 @@ VIEWS: dict[str, str] = {
     "the last two years)",
     "produit": "Produit: every query of pages/produit.py (lib.data.product_view)",
     "pays": "Pays: every query of pages/pays.py (lib.data.country_view)",
-    "comparer": "Comparer: every query of pages/comparer.py for 2-4 territories (lib.data.comparison)",
+    "comparer": (
+        "Comparer: every query of pages/comparer.py for 2-4 territories (lib.data.comparison)"
+    ),
     "exposition": "Exposition: every query of pages/exposition.py (lib.data.exposure, dependency "
     "included)",
     "diversifier": "Diversifier: every query of pages/diversifier.py, its sections open "
@@ -141,13 +143,6 @@ def _territory(
     return FRANCE
 
 
-def comparisons(territory: Territory) -> list[Territory]:
-    """The territories a fiche compares with (its région, then France), as pages/fiche.py."""
-    region = territory.region
-    candidates = (region if region != territory else None, FRANCE)
-    return [t for t in candidates if t and t != territory]
-
-
 def fiche(territory: Territory, year: int, top: int) -> dict[str, Any]:
     """Every query the Fiche page runs for (territory, year, top, flux=tous), by name."""
     out: dict[str, Any] = {"years": queries.available_years()}
@@ -156,7 +151,7 @@ def fiche(territory: Territory, year: int, top: int) -> dict[str, Any]:
     out["products"] = queries.products(territory, year)
     for flow in ("E", "I"):
         out[f"sankey_{flow}"] = queries.sankey(territory, year, flow, top)
-        for other in comparisons(territory):  # their totals come from the kpis
+        for other in territory.comparisons:  # their totals come from the kpis
             out[f"sankey_{flow}_{other.level}"] = queries.sankey(other, year, flow, top)
     return out
 

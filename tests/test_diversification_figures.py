@@ -46,9 +46,9 @@ def test_one_panel_per_product_in_order_with_values_in_meur() -> None:
 
 def test_long_product_names_take_two_lines_at_most() -> None:
     long = "Fabrication de moteurs, génératrices et transformateurs électriques et de matériel"
-    lines = figures._title(long * 2, 30)
+    lines = figures.title_lines(long * 2, 30)
     assert len(lines) == 2 and lines[1].endswith("…") and all(len(x) <= 30 for x in lines)
-    assert figures._title("Pêche", 30) == ["Pêche"]
+    assert figures.title_lines("Pêche", 30) == ["Pêche"]
 
 
 def test_empty_frames_draw_an_empty_figure() -> None:
@@ -83,7 +83,7 @@ def test_density_against_france_s_exports_on_a_log_axis() -> None:
     assert list(trace.x) == [5000.0, 47000.0]  # M€; a product France does not export left out
     assert list(trace.y) == [37.5, 12.0]
     assert list(trace.marker.color) == [figures.POSITIVE_GREEN, figures.NEGATIVE_RED]
-    ticks, labels = figures._log_ticks([600.0, 12_000.0])
+    ticks, labels = figures.log_ticks([600.0, 12_000.0])
     assert ticks[0] <= 600 and ticks[-1] >= 12_000 and f"1{NB}000" in labels
 
 

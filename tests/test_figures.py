@@ -1,4 +1,5 @@
-"""The Plotly figures of lib.charts.fiche_figures, checked on their JSON from small hand-made query frames.
+"""The Plotly figures of lib.charts.fiche_figures, checked on their JSON from small hand-made
+query frames.
 
 Bar positions are in millions of euros (M€); treemap and Sankey values stay in euros.
 """
@@ -15,8 +16,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from lib.charts import fiche_figures
-from lib.charts.fiche_figures import NO_DATA
+from lib.charts import fiche_figures, kit
+from lib.charts.kit import NO_DATA
 from lib.core import config, refs, theme
 from lib.core.territory import Territory
 from lib.core.theme import HIGHLIGHT_LINK, NEGATIVE_RED, POSITIVE_GREEN, TEXT_GREY
@@ -427,7 +428,7 @@ def test_sankey_narrow_labels_tell_alike_products_apart():
 
 
 def test_sankey_label_text_from_the_data_stays_text_in_both_looks():
-    label = fiche_figures._two_looks("<b>Fabrication</b> (1 M€)", "<b>Fab.</b> 1 M€")
+    label = fiche_figures.two_looks("<b>Fabrication</b> (1 M€)", "<b>Fab.</b> 1 M€")
     assert "<b>" not in label
     assert reading(label, "wide") == fiche_figures.plotly_text("<b>Fabrication</b> (1 M€)")
 
@@ -446,7 +447,7 @@ BUILDERS = {
     "partners-narrow": lambda: fiche_figures.partners_figure(PARTNERS, narrow=True),
     "treemap": lambda: fiche_figures.treemap_figure(PRODUCTS),
     "sankey": lambda: fiche_figures.sankey_figure(EXPORT_LINKS, "E", "Titre"),
-    "empty": lambda: fiche_figures.empty_figure(),
+    "empty": lambda: kit.empty_figure(),
 }
 
 

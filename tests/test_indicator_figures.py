@@ -1,4 +1,5 @@
-"""lib.charts.indicator_figures: the bars of the strongest specialisations, checked on their JSON."""
+"""lib.charts.indicator_figures: the bars of the strongest specialisations, checked on their
+JSON."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pandas as pd
 import pytest
 
 from lib.charts import indicator_figures
-from lib.charts.fiche_figures import NO_DATA
+from lib.charts.kit import NO_DATA
 from lib.core import refs
 from lib.core.flows import EXPORT
 from tests.test_dependencies import imported_by

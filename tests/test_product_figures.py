@@ -7,7 +7,7 @@ import math
 
 import pandas as pd
 
-from lib.charts import fiche_figures, product_figures
+from lib.charts import fiche_figures, kit, product_figures
 from lib.core import refs
 from lib.core.flows import EXPORT, IMPORT
 
@@ -62,7 +62,7 @@ def test_partners_figure_and_empty_tables() -> None:
     fig = product_figures.partners_figure(partners, IMPORT)
     assert list(fig.data[0].text) == ["3,0\u00a0M€"]
     empty = product_figures.partners_figure(partners.iloc[:0], IMPORT)
-    assert empty.layout.annotations[0].text == fiche_figures.NO_DATA
+    assert empty.layout.annotations[0].text == kit.NO_DATA
 
 
 def test_the_map_colours_by_value_and_outlines_the_selection() -> None:

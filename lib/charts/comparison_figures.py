@@ -3,9 +3,10 @@
 Every chart sets the territories on one scale: the key figures share their value axis by
 construction; the partners, the products and the evolution are drawn as one panel per
 territory (or per flow) whose value axes have the same range (`matches`), so that bars and
-lines compare at a glance. The conventions of lib.charts.fiche_figures: numbers formatted in French by
-lib.core.formatting (ticks included, never Plotly's), names through lib.core.escaping.plotly_text, and two
-looks, wide and narrow (a phone: panels stacked in one column), that the page sends along.
+lines compare at a glance. The conventions of lib.charts.kit: numbers formatted in French by
+lib.core.formatting (ticks included, never Plotly's), names through
+lib.core.escaping.plotly_text, and two looks, wide and narrow (a phone: panels stacked in one
+column), that the page sends along.
 """
 
 from __future__ import annotations
@@ -17,13 +18,13 @@ from dataclasses import dataclass
 import pandas as pd
 import plotly.graph_objects as go
 
-from lib.charts import fiche_figures
+from lib.charts import kit
+from lib.charts.kit import MILLION
 from lib.core.escaping import plotly_text
 from lib.core.flows import FLOWS, Flow
 from lib.core.formatting import meur, number, pct
 from lib.core.theme import BLUE_FRANCE, GRID_GREY, TEXT_GREY
 
-MILLION = fiche_figures.MILLION
 # One colour per territory, in the order chosen: DSFR colours (blue France and the
 # illustrative « terre battue », « menthe », « moutarde ») that stay apart for most readers.
 TERRITORY_COLORS = ("#000091", "#E4794A", "#009081", "#C3992A")
@@ -60,19 +61,12 @@ def territory_colors(codes: Sequence[str]) -> dict[str, str]:
     return {code: TERRITORY_COLORS[i % len(TERRITORY_COLORS)] for i, code in enumerate(codes)}
 
 
-def _range(values: Sequence[float], padding: float) -> list[float]:
-    low, high = min(0.0, *values), max(0.0, *values)
-    if low == high:
-        return [0.0, 1.0]
-    return [low * padding, high * padding]
-
-
 def _ticks(low: float, high: float, count: int = 4) -> tuple[list[float], list[str]]:
     """About `count` round ticks from low to high, labelled in French (values in M€)."""
-    step = fiche_figures._nice_step((high - low) / count)
+    step = kit.nice_step((high - low) / count)
     first = math.ceil(low / step - 1e-9)
     values = [k * step for k in range(first, math.floor(high / step + 1e-9) + 1)]
-    decimals = fiche_figures._decimals(step)
+    decimals = kit.decimals(step)
     return values, [number(v, decimals) for v in values]
 
 
@@ -140,9 +134,7 @@ class _Grid:
 
 def _panels(traces: list[dict[str, object]], height: int, **layout: object) -> go.Figure:
     """A figure of panels: their titles and axes are in `layout`, the margins narrow."""
-    return fiche_figures.styled_figure(
-        traces, None, height, {"t": 10, "b": 40, "l": 10, "r": 10}, **layout
-    )
+    return kit.styled_figure(traces, None, height, {"t": 10, "b": 40, "l": 10, "r": 10}, **layout)
 
 
 def _axis_names(index: int) -> tuple[str, str, str, str]:
@@ -159,9 +151,9 @@ def key_figures_figure(table: pd.DataFrame, narrow: bool = False) -> go.Figure:
     """Exports and imports of each territory (table: lib.data.comparison.key_figures), in M€, one
     pair of bars per territory on one axis."""
     if table.empty:
-        return fiche_figures.empty_figure()
+        return kit.empty_figure()
     look = _look(narrow)
-    names = [plotly_text(fiche_figures._shorten(str(n), look.name_limit)) for n in table["name"]]
+    names = [plotly_text(kit.shorten(str(n), look.name_limit)) for n in table["name"]]
     values = [float(v) / MILLION for flow in FLOWS for v in table[f"{flow.key}_eur"]]
     traces = [
         {
@@ -179,14 +171,16 @@ def key_figures_figure(table: pd.DataFrame, narrow: bool = False) -> go.Figure:
         }
         for flow in FLOWS
     ]
-    return fiche_figures.styled_figure(
+    return kit.styled_figure(
         traces,
         None,
         90 + 2 * look.row_height * len(names),
         {"t": 30, "b": 30, "l": 10, "r": 10},
         barmode="group",
         legend={"orientation": "h", "x": 0, "y": 1, "yanchor": "bottom"},
-        xaxis=_value_axis(_range(values, look.padding), title={"text": "millions d'euros"}),
+        xaxis=_value_axis(
+            kit.value_range(values, look.padding), title={"text": "millions d'euros"}
+        ),
         yaxis={"autorange": "reversed", "automargin": True, "fixedrange": True},
     )
 
@@ -223,7 +217,7 @@ def _ranking_panel(
     }
     labels = [
         {
-            "text": plotly_text(fiche_figures._shorten(name, look.name_limit)),
+            "text": plotly_text(kit.shorten(name, look.name_limit)),
             "x": grid.x_domain(index)[0],
             "xref": "paper",
             "xanchor": "left",
@@ -245,12 +239,12 @@ def ranking_figure(table: pd.DataFrame, ranked: str, flow: Flow, narrow: bool = 
     in the table's order, every panel on the same value axis."""
     rows = table[table["flow"] == flow.name]
     if rows.empty:
-        return fiche_figures.empty_figure()
+        return kit.empty_figure()
     look = _look(narrow)
     territories = list(dict.fromkeys(rows["territory"]))
     most = int(rows["rank"].max())
     grid = _Grid(len(territories), _columns(look, len(territories)), look.row_height * most)
-    value_range = _range([float(v) / MILLION for v in rows["value_eur"]], look.padding)
+    value_range = kit.value_range([float(v) / MILLION for v in rows["value_eur"]], look.padding)
     traces: list[dict[str, object]] = []
     annotations: list[dict[str, object]] = []
     layout: dict[str, object] = {}
@@ -293,14 +287,14 @@ def evolution_figure(
     territory. `year_labels` name the years (`2025 (T1–T2)`); a year whose label is not its
     number alone is partial: its points are hollow."""
     if table.empty:
-        return fiche_figures.empty_figure()
+        return kit.empty_figure()
     look = _look(narrow)
     grid = _Grid(len(FLOWS), look.columns, look.line_height)
     codes = list(dict.fromkeys(table["territory"]))
     colors = territory_colors(codes)
     years = sorted({int(y) for y in table["year"]})
     values = [float(v) / MILLION for flow in FLOWS for v in table[f"{flow.key}_eur"]]
-    value_range = _range(values, 1.08)
+    value_range = kit.value_range(values, 1.08)
     traces: list[dict[str, object]] = []
     layout: dict[str, object] = {}
     for index, flow in enumerate(FLOWS):

@@ -1,12 +1,15 @@
 """The Pays page's figures and the fiche's world map (the builders return figures, never draw).
 
-- the products traded with a country both ways: the fiche's butterfly bars (lib.charts.fiche_figures);
+- the products traded with a country both ways: the fiche's butterfly bars
+  (lib.charts.fiche_figures);
 - France's trade with the country year by year: exports and imports bars, the balance line;
-- the départements by trade with the country: lib.charts.choropleth's choropleth with its own metric;
+- the départements by trade with the country: lib.charts.choropleth's choropleth with its own
+  metric;
 - the world map of a territory's partners: a Plotly choropleth of geo/countries.geojson
   (`featureidkey` on the ISO alpha-2 code), no base layers, so that the browser fetches nothing.
 
-Like lib.charts.choropleth, this module loads no database: the frames come from lib.data.country_view.
+Like lib.charts.choropleth, this module loads no database: the frames come from
+lib.data.country_view.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from lib.charts import choropleth, fiche_figures
+from lib.charts import choropleth, fiche_figures, kit
 from lib.charts.choropleth import Metric
 from lib.core import refs
 from lib.core.config import GEO_DIR
@@ -57,12 +60,12 @@ def evolution_figure(
     """Exports and imports bars per year (M€), the balance as a line (country_view.evolution);
     `labels` name the years on the axis (« 2025 (T1–T2) » for a partial one)."""
     if evolution.empty:
-        return fiche_figures.empty_figure()
+        return kit.empty_figure()
     labels = list(labels)
     traces: list[Any] = [
         go.Bar(
             x=labels,
-            y=evolution[f"{flow.key}_eur"] / fiche_figures.MILLION,
+            y=evolution[f"{flow.key}_eur"] / kit.MILLION,
             name=flow.title,
             marker_color=flow.color,
             customdata=[meur(value) for value in evolution[f"{flow.key}_eur"]],
@@ -73,7 +76,7 @@ def evolution_figure(
     traces.append(
         go.Scatter(
             x=labels,
-            y=evolution["balance_eur"] / fiche_figures.MILLION,
+            y=evolution["balance_eur"] / kit.MILLION,
             name="Solde",
             mode="lines+markers",
             line={"color": TEXT_GREY, "width": 2},
@@ -84,7 +87,7 @@ def evolution_figure(
     fig = go.Figure(traces)
     fig.update_layout(
         font={"family": FONT_FAMILY, "size": 12 if narrow else 13, "color": TEXT_GREY},
-        separators=fiche_figures.SEPARATORS,
+        separators=kit.SEPARATORS,
         paper_bgcolor="white",
         plot_bgcolor="white",
         barmode="group",
@@ -217,7 +220,7 @@ def world_values_figure(values_eur: pd.Series, ramp: tuple[str, str], label: str
     )
     fig.update_layout(
         font={"family": FONT_FAMILY, "size": 12, "color": TEXT_GREY},
-        separators=fiche_figures.SEPARATORS,
+        separators=kit.SEPARATORS,
         height=WORLD_HEIGHT,
         margin={"t": 10, "b": 10, "l": 0, "r": 0},
         paper_bgcolor="white",

@@ -7,9 +7,10 @@ builders return figures, never draw).
 - the world map of the untapped value summed over those products (lib.charts.country_figures' map);
 - the nearby activities: density (0–100) against France's exports (log scale), coloured by the
   growth of those exports;
-- the comparable territories: their similarity, ranked bars (lib.charts.exposure_figures' bars).
+- the comparable territories: their similarity, ranked bars (lib.charts.kit's bars, as on the
+  Exposition page).
 
-The conventions of lib.charts.fiche_figures: numbers in French (lib.core.formatting), names through
+The conventions of lib.charts.kit: numbers in French (lib.core.formatting), names through
 lib.core.escaping.plotly_text, the value axis hidden where each bar carries its value.
 """
 
@@ -23,10 +24,8 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from lib.charts import country_figures, fiche_figures
-
-# The ranked bars of the Exposition page, shared rather than drawn again (same looks).
-from lib.charts.exposure_figures import _bar_figure, _Bars, _look
+from lib.charts import country_figures, kit
+from lib.charts.kit import MILLION, Bars, bar_figure, bar_look
 from lib.core import refs
 from lib.core.escaping import plotly_text
 from lib.core.flows import EXPORT
@@ -40,7 +39,6 @@ from lib.core.theme import (
     TEXT_GREY,
 )
 
-MILLION = fiche_figures.MILLION
 UNTAPPED_LABEL = "Potentiel non exploité"
 SMALLEST_SHOWN_EUR = 50_000  # rounds to 0,1 M€
 GROWTH_UNKNOWN = "non calculable"
@@ -70,13 +68,13 @@ _NARROW_PANELS = _PanelLook(1, 16, 44, 24, 16, 22, 0.0, 11, 1.6, 104)
 TITLE_LINES = 2
 
 
-def _title(name: str, width: int) -> list[str]:
+def title_lines(name: str, width: int) -> list[str]:
     """A product's name on at most TITLE_LINES lines of `width` characters (the last one
     shortened when the name is longer)."""
     lines = textwrap.wrap(name, width) or [name]
     if len(lines) > TITLE_LINES:
         rest = " ".join(lines[TITLE_LINES - 1 :])
-        lines = [*lines[: TITLE_LINES - 1], fiche_figures._shorten(rest, width)]
+        lines = [*lines[: TITLE_LINES - 1], kit.shorten(rest, width)]
     return lines
 
 
@@ -126,10 +124,10 @@ def markets_figure(top: pd.DataFrame, narrow: bool = False) -> go.Figure:
     bars in M€, each panel on its own scale (the values are written)."""
     products = list(dict.fromkeys(top["product"]))
     if not products:
-        return fiche_figures.empty_figure()
+        return kit.empty_figure()
     look = _NARROW_PANELS if narrow else _WIDE_PANELS
     names = {product: refs.product_name(product) for product in products}
-    lines = {product: _title(name, look.title_width) for product, name in names.items()}
+    lines = {product: title_lines(name, look.title_width) for product, name in names.items()}
     title_px = 10 + look.line_px * max(len(title) for title in lines.values())
     domains, plot_height = _panel_domains(len(products), title_px, look)
     traces: list[dict[str, object]] = []
@@ -171,9 +169,7 @@ def markets_figure(top: pd.DataFrame, narrow: bool = False) -> go.Figure:
             "anchor": f"x{suffix}",
             "range": [4.6, -0.6],  # five rows whatever the count: bars of one thickness
             "tickvals": list(range(len(rows))),
-            "ticktext": [
-                plotly_text(fiche_figures._shorten(c, look.name_limit)) for c in countries
-            ],
+            "ticktext": [plotly_text(kit.shorten(c, look.name_limit)) for c in countries],
             "showgrid": False,
             "zeroline": False,
             "fixedrange": True,
@@ -197,7 +193,7 @@ def markets_figure(top: pd.DataFrame, narrow: bool = False) -> go.Figure:
             }
         )
     margin = {"t": 10, "b": 10, "l": 10 + (look.names_px or 0), "r": 10}
-    return fiche_figures.styled_figure(
+    return kit.styled_figure(
         traces,
         None,
         plot_height + margin["t"] + margin["b"],
@@ -246,7 +242,7 @@ def _growth_color(value: object) -> str:
     return POSITIVE_GREEN if amount >= 0 else NEGATIVE_RED
 
 
-def _log_ticks(values: list[float]) -> tuple[list[float], list[str]]:
+def log_ticks(values: list[float]) -> tuple[list[float], list[str]]:
     """Ticks (M€) spanning `values`, written in French: 1, 2 and 5 times the powers of ten
     over three decades or less, the powers alone beyond."""
     low = math.floor(math.log10(min(values)))
@@ -269,10 +265,10 @@ def density_figure(context: pd.DataFrame, narrow: bool = False) -> go.Figure:
     out (the table keeps them)."""
     shown = context[context["france_exports_eur"] > 0]
     if shown.empty:
-        return fiche_figures.empty_figure()
+        return kit.empty_figure()
     names = [refs.product_name(code) for code in shown["product"]]
     exports = [float(value) / MILLION for value in shown["france_exports_eur"]]
-    ticks, labels = _log_ticks(exports)
+    ticks, labels = log_ticks(exports)
     hovers = [
         f"<b>{plotly_text(name)}</b><br>Densité : {number(density)}"
         f"<br>Exportations de la France : {meur(france)}"
@@ -300,7 +296,7 @@ def density_figure(context: pd.DataFrame, narrow: bool = False) -> go.Figure:
         "hovertemplate": "%{customdata}<extra></extra>",
     }
     axis_font = {"size": 11 if narrow else 12}
-    return fiche_figures.styled_figure(
+    return kit.styled_figure(
         [trace],
         None,
         380 if narrow else 440,
@@ -347,12 +343,12 @@ def similar_figure(similar: pd.DataFrame, narrow: bool = False) -> go.Figure:
     """The territories whose exports are spread over products most like the territory's
     (lib.data.diversification.similar_territories), by their similarity (0 to 1)."""
     if similar.empty:
-        return fiche_figures.empty_figure()
+        return kit.empty_figure()
     names = [
         f"{name} ({code})" for code, name in zip(similar["code"], similar["name"], strict=True)
     ]
     values = [float(value) for value in similar["similarity"]]
-    bars = _Bars(
+    bars = Bars(
         names=names,
         values=values,
         texts=[number(value, 2) for value in values],
@@ -362,4 +358,4 @@ def similar_figure(similar: pd.DataFrame, narrow: bool = False) -> go.Figure:
         ],
         colors=[BLUE_FRANCE] * len(names),
     )
-    return _bar_figure(bars, _look(narrow))
+    return bar_figure(bars, bar_look(narrow))

@@ -1,9 +1,9 @@
 """Plotly figures of the Évolution page, drawn from the frames of lib.data.evolution.
 
-The conventions of lib.charts.fiche_figures (whose layout builder they share): every number read is
-formatted in French by lib.core.formatting, names go through lib.core.escaping.plotly_text. A partial year
-(fewer quarters) is drawn apart: open markers and a dotted line from the same quarters of the
-year before, hatched bars, its quarters under its year on the axis.
+The conventions of lib.charts.kit (whose layout builder they share): every number read is
+formatted in French by lib.core.formatting, names go through lib.core.escaping.plotly_text. A
+partial year (fewer quarters) is drawn apart: open markers and a dotted line from the same
+quarters of the year before, hatched bars, its quarters under its year on the axis.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from collections.abc import Sequence
 import pandas as pd
 import plotly.graph_objects as go
 
-from lib.charts import fiche_figures
+from lib.charts import kit
+from lib.charts.kit import MILLION
 from lib.core import flows
 from lib.core.escaping import plotly_text
 from lib.core.flows import Flow
@@ -28,7 +29,6 @@ from lib.core.theme import (
     TEXT_GREY,
 )
 
-MILLION = fiche_figures.MILLION
 TOP_CONTRIBUTORS = 10  # partners or products drawn in a waterfall; the rest is « Autres »
 NAME_LIMIT = 34  # characters of a name on the waterfall's axis (full in the hover)
 NARROW_NAME_LIMIT = 16  # the same on a phone, where the bars need the width
@@ -67,7 +67,7 @@ def _value_axis(suffix: str = "") -> dict[str, object]:
 
 
 def _figure(data: list[dict[str, object]], table: pd.DataFrame, **layout: object) -> go.Figure:
-    return fiche_figures.styled_figure(
+    return kit.styled_figure(
         data,
         None,
         420,
@@ -150,7 +150,7 @@ def values_figure(table: pd.DataFrame) -> go.Figure:
     (table: lib.data.evolution.series, its `territory` rows)."""
     rows = table[table["scope"] == "territory"].sort_values("year")
     if rows.empty:
-        return fiche_figures.empty_figure()
+        return kit.empty_figure()
     data: list[dict[str, object]] = [_balance_bars(rows)]
     for flow in flows.FLOWS:
         key = flow.key
@@ -203,7 +203,7 @@ def index_figure(table: pd.DataFrame, flow: Flow | str, base: int) -> go.Figure:
     drawn = flows.flow_of(flow)
     column = f"{drawn.key}_index"
     if table.empty or table[column].isna().all():
-        return fiche_figures.empty_figure()
+        return kit.empty_figure()
     data: list[dict[str, object]] = []
     for scope, rows in table.groupby("scope", sort=False):
         rows = rows.sort_values("year")
@@ -244,7 +244,7 @@ def growth_figure(table: pd.DataFrame, flow: Flow | str) -> go.Figure:
     column = f"{drawn.key}_growth_pct"
     rows = table.dropna(subset=[column])
     if rows.empty:
-        return fiche_figures.empty_figure()
+        return kit.empty_figure()
     data: list[dict[str, object]] = []
     for scope, scoped in rows.groupby("scope", sort=False):
         scoped = scoped.sort_values("year")
@@ -284,8 +284,8 @@ def waterfall_rows(contributions: pd.DataFrame, top: int = TOP_CONTRIBUTORS) -> 
     if rest.empty:
         return kept
     others = {
-        "code": fiche_figures.OTHERS_LABEL,
-        "name": f"{fiche_figures.OTHERS_LABEL} ({len(rest)})",
+        "code": kit.OTHERS_LABEL,
+        "name": f"{kit.OTHERS_LABEL} ({len(rest)})",
         **{column: rest[column].sum() for column in ("start_eur", "end_eur", "change_eur")},
         "contribution_pct": rest["contribution_pct"].sum(),
     }
@@ -303,7 +303,7 @@ def waterfall_figure(
     (contributions: lib.data.evolution.contributions), horizontal, top to bottom; `narrow` for a
     phone (shorter names, more room for the values beside the bars)."""
     if contributions.empty:
-        return fiche_figures.empty_figure()
+        return kit.empty_figure()
     rows = waterfall_rows(contributions, top)
     limit = NARROW_NAME_LIMIT if narrow else NAME_LIMIT
     start, end = contributions["start_eur"].sum(), contributions["end_eur"].sum()
@@ -320,7 +320,7 @@ def waterfall_figure(
         "type": "waterfall",
         "orientation": "h",
         "measure": ["absolute", *(["relative"] * len(changes)), "total"],
-        "y": [plotly_text(fiche_figures._shorten(name, limit)) for name in names],
+        "y": [plotly_text(kit.shorten(name, limit)) for name in names],
         "x": [start / MILLION, *(v / MILLION for v in changes), end / MILLION],
         "text": [meur(start), *(meur(v, signed=True) for v in changes), meur(end)],
         "textposition": "outside",
@@ -334,7 +334,7 @@ def waterfall_figure(
         "connector": {"line": {"color": GRID_GREY, "width": 1}},
     }
     running = [start + sum(changes[: i + 1]) for i in range(len(changes))]
-    return fiche_figures.styled_figure(
+    return kit.styled_figure(
         [trace],
         None,
         90 + 30 * len(names),

@@ -1,22 +1,20 @@
 """Plotly figures of the Exposition page, drawn from the frames of lib.data.exposure.
 
-The conventions of lib.charts.fiche_figures, whose layout builder they share: every number read is formatted
-in French by lib.core.formatting (the value axis is hidden, each bar carries its value), names go
-through lib.core.escaping.plotly_text. All are horizontal bars, one row per product or territory, in two
-looks: the wide one, and a narrow one for a phone (shorter names, smaller texts) that the page
-sends along (components.chart_with_data's `narrow`, .streamlit/layout.css picks one).
+The conventions of lib.charts.kit: every number read is formatted in French by lib.core.formatting
+(the value axis is hidden, each bar carries its value), names go through
+lib.core.escaping.plotly_text. All are the kit's horizontal bars (kit.bar_figure), one row per
+product or territory, in a wide and a narrow look.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Literal
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from lib.charts import fiche_figures
+from lib.charts.kit import MILLION, BarLook, Bars, bar_figure, bar_look, empty_figure
 from lib.core import refs, states
 from lib.core.escaping import plotly_text
 from lib.core.flows import EXPORT
@@ -27,119 +25,7 @@ TOP_EXPOSED = 10  # products drawn in each chart (the table and the CSV keep the
 # A product ranks by share only when it weighs this much in the territory's exports: otherwise a
 # few thousand euros sent wholly to the partner would top the ranking and hide what matters.
 MIN_WEIGHT_PCT = 0.5
-MILLION = fiche_figures.MILLION
 Ranking = Literal["value", "share"]
-
-
-@dataclass(frozen=True)
-class _Look:
-    name_limit: int  # characters of a name (full in the hover)
-    row_height: int  # px
-    text_size: int
-    padding: float  # axis extent over the longest bar: room for the value written beside it
-    names_above: bool  # each name written above its bar (a phone: the bars keep the width)
-    bargap: float
-
-
-_WIDE = _Look(
-    name_limit=58, row_height=32, text_size=12, padding=1.3, names_above=False, bargap=0.3
-)
-_NARROW = _Look(
-    name_limit=46, row_height=46, text_size=10, padding=1.3, names_above=True, bargap=0.55
-)
-
-
-@dataclass(frozen=True)
-class _Bars:
-    """What one chart draws, top row first."""
-
-    names: list[str]
-    values: list[float]
-    texts: list[str]
-    hovers: list[str]
-    colors: list[str]
-
-
-def _look(narrow: bool) -> _Look:
-    return _NARROW if narrow else _WIDE
-
-
-def _range(values: Sequence[float], padding: float) -> list[float]:
-    """The value axis from 0 (or the lowest bar) to the highest bar, with room for the texts."""
-    low, high = min(0.0, *values), max(0.0, *values)
-    if low == high:
-        return [0.0, 1.0]
-    return [low * padding, high * padding]
-
-
-def _names_above(names: list[str], look: _Look) -> list[dict[str, object]]:
-    """Each name over its bar, from the left edge of the plot."""
-    return [
-        {
-            "text": plotly_text(fiche_figures._shorten(name, look.name_limit)),
-            "x": 0,
-            "xref": "paper",
-            "xanchor": "left",
-            "y": row,
-            "yref": "y",
-            "yanchor": "bottom",
-            "yshift": 12,  # clear of the bar (half its thickness, ~10 px)
-            "showarrow": False,
-            "font": {"size": look.text_size + 1, "color": TEXT_GREY},
-        }
-        for row, name in enumerate(names)
-    ]
-
-
-def _bar_figure(
-    bars: _Bars,
-    look: _Look,
-    extra: Sequence[dict[str, object]] = (),
-    extent: Sequence[float] | None = None,
-) -> go.Figure:
-    """The bars from 0 (the axis hidden: each bar carries its value, but its range always
-    holds 0, so that lengths compare), `extra` traces over them (drawn on the same rows), the
-    axis wide enough for the `extent` values (default: the bars')."""
-    rows = list(range(len(bars.names)))
-    ticks = [] if look.names_above else bars.names
-    trace = {
-        "type": "bar",
-        "orientation": "h",
-        "x": bars.values,
-        "y": rows,
-        "marker": {"color": bars.colors},
-        "text": bars.texts,
-        "textposition": "outside",
-        "cliponaxis": False,
-        "textfont": {"size": look.text_size, "color": TEXT_GREY},
-        "customdata": bars.hovers,
-        "hovertemplate": "%{customdata}<extra></extra>",
-    }
-    return fiche_figures.styled_figure(
-        [trace, *extra],
-        None,
-        30 + look.row_height * len(rows) + (14 if look.names_above else 0),
-        {"t": 24 if look.names_above else 10, "b": 10, "l": 10, "r": 10},
-        showlegend=False,
-        bargap=look.bargap,
-        barmode="overlay",
-        annotations=_names_above(bars.names, look) if look.names_above else [],
-        xaxis={
-            "visible": False,
-            "fixedrange": True,
-            "range": _range(bars.values if extent is None else extent, look.padding),
-        },
-        yaxis={
-            "autorange": "reversed",
-            "tickvals": rows if ticks else [],
-            "ticktext": [plotly_text(fiche_figures._shorten(n, look.name_limit)) for n in ticks],
-            "showticklabels": not look.names_above,
-            "showgrid": False,
-            "fixedrange": True,
-            "automargin": True,
-            "tickfont": {"size": look.text_size + 1},
-        },
-    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -170,12 +56,12 @@ def _product_hover(name: str, to_partner: float, exports: float, share_pct: floa
     )
 
 
-def _exposed_bars(rows: pd.DataFrame, by_share: bool) -> _Bars:
+def _exposed_bars(rows: pd.DataFrame, by_share: bool) -> Bars:
     names = [refs.product_name(code) for code in rows["product"]]
     to_partner = [float(v) for v in rows["to_partner_eur"]]
     exports = [float(v) for v in rows["exports_eur"]]
     shares = [float(v) for v in rows["share_pct"]]
-    return _Bars(
+    return Bars(
         names=names,
         values=shares if by_share else [v / MILLION for v in to_partner],
         texts=[pct(s) for s in shares] if by_share else [meur(v) for v in to_partner],
@@ -195,8 +81,8 @@ def exposed_figure(
     by_share = by == "share"
     rows = top_by_share(exposure, top) if by_share else top_by_value(exposure, top)
     if rows.empty:
-        return fiche_figures.empty_figure()
-    return _bar_figure(_exposed_bars(rows, by_share), _look(narrow))
+        return empty_figure()
+    return bar_figure(_exposed_bars(rows, by_share), bar_look(narrow))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -207,12 +93,12 @@ def shares_figure(shares: pd.DataFrame, narrow: bool = False) -> go.Figure:
     """The share of exports going to the partner: the territory (first row, highlighted), its
     région and France (shares: lib.data.exposure.exposure_shares)."""
     if shares.empty:
-        return fiche_figures.empty_figure()
+        return empty_figure()
     names = [str(name) for name in shares["name"]]
     to_partner = [float(v) for v in shares["to_partner_eur"]]
     exports = [float(v) for v in shares["exports_eur"]]
     values = [float(v) for v in shares["share_pct"]]
-    bars = _Bars(
+    bars = Bars(
         names=names,
         values=values,
         texts=[pct(v) for v in values],
@@ -221,7 +107,7 @@ def shares_figure(shares: pd.DataFrame, narrow: bool = False) -> go.Figure:
         ],
         colors=[EXPORT.color] + [COUNTRY_GREY_BLUE] * (len(names) - 1),
     )
-    return _bar_figure(bars, _look(narrow))
+    return bar_figure(bars, bar_look(narrow))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -237,7 +123,7 @@ def top_changes(scenario: pd.DataFrame, top: int = TOP_EXPOSED) -> pd.DataFrame:
 
 
 def _range_bar(
-    lows: list[float], highs: list[float], texts: list[str], hovers: list[str], look: _Look
+    lows: list[float], highs: list[float], texts: list[str], hovers: list[str], look: BarLook
 ) -> dict[str, object]:
     """From each low bound to its high bound, lighter, with the range written beyond it."""
     return {
@@ -256,7 +142,7 @@ def _range_bar(
     }
 
 
-def _chosen_marks(values: list[float], hovers: list[str], look: _Look) -> dict[str, object]:
+def _chosen_marks(values: list[float], hovers: list[str], look: BarLook) -> dict[str, object]:
     """A short upright stroke at each product's change with the chosen elasticity."""
     return {
         "type": "scatter",
@@ -292,8 +178,8 @@ def scenario_figure(
     with the chosen `elasticity`."""
     rows = top_changes(scenario, top)
     if rows.empty:
-        return fiche_figures.empty_figure()
-    look = replace(_look(narrow), padding=_SCENARIO_PADDING[narrow])
+        return empty_figure()
+    look = replace(bar_look(narrow), padding=_SCENARIO_PADDING[narrow])
     names = [refs.product_name(code) for code in rows["product"]]
     chosen = [float(v) / MILLION for v in rows["change_eur"]]
     lows, highs = (
@@ -313,7 +199,7 @@ def scenario_figure(
             names, rows["to_partner_eur"], ranges, chosen, strict=True
         )
     ]
-    bars = _Bars(
+    bars = Bars(
         names=names,
         values=lows,
         texts=[""] * len(names),
@@ -321,4 +207,4 @@ def scenario_figure(
         colors=[_sign_color(v) for v in highs],
     )
     extra = [_range_bar(lows, highs, ranges, hovers, look), _chosen_marks(chosen, hovers, look)]
-    return _bar_figure(bars, look, extra, [*lows, *highs, *chosen])
+    return bar_figure(bars, look, extra, [*lows, *highs, *chosen])

@@ -1,170 +1,54 @@
-"""Plotly figures of a territory's fiche, drawn from the frames of lib.data.queries.
+"""Plotly figures of a territory's fiche, drawn from the frames of lib.data.queries, and the
+sentences of its key figures.
 
-Every number the user reads (axis ticks, bar texts, annotations, hovers) is pre-formatted in
-French by lib.core.formatting: Plotly's own number formatting (`1.2B`, `k`) is never shown. Bars and
-labels are in millions of euros (M€); treemap and Sankey values stay in euros (areas and widths
-only depend on proportions) and are labelled in M€.
-
-Names and codes come from the data (unknown codes, the customs' label files): they go into a
-figure through lib.core.escaping.plotly_text, so that Plotly shows them as written and never reads a tag
-(`<a href>`…) in them.
+The conventions of lib.charts.kit (numbers in French, names through plotly_text, one go.Figure
+built in one go). Bars and labels are in millions of euros (M€); treemap and Sankey values stay
+in euros (areas and widths only depend on proportions) and are labelled in M€.
 """
 
 from __future__ import annotations
 
 import math
-import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from itertools import compress
 from typing import Any, NamedTuple
 
 import pandas as pd
 import plotly.graph_objects as go
 
+from lib.charts.kit import (
+    MILLION,
+    OTHERS_LABEL,
+    columns,
+    empty_figure,
+    shorten,
+    sign_color,
+    styled_figure,
+    symmetric_ticks,
+    wrapped,
+)
 from lib.core import refs, shortnames
 from lib.core.escaping import plotly_text
 from lib.core.flows import EXPORT, FLOWS, IMPORT, Flow, flow_of
 from lib.core.formatting import meur, national_share, number, share
 from lib.core.states import OTHERS
 from lib.core.theme import (
-    BLUE_FRANCE,
     COUNTRY_GREY_BLUE,
     FONT_FAMILY,
     GRID_GREY,
     HIGHLIGHT_LINK,
-    NEGATIVE_RED,
     OTHERS_GREY,
     PLAIN_LINK,
-    POSITIVE_GREEN,
     TEXT_GREY,
     mix,
 )
 
-SEPARATORS = ", "  # decimal comma, space as thousands separator
-
-NO_DATA = "Aucune donnée"
-OTHERS_LABEL = "Autres"
 OTHER_PRODUCTS_GROUP = "Autres produits"
-MILLION = 1e6
 WRAP_WIDTH = 24  # characters per line of a treemap label
 MIN_LABELLED_SHARE = 0.015  # of the treemap's area, for a product box to be labelled
 MAX_NODE_LABEL = 42  # characters of a Sankey node name before it is shortened
-
-
-# ---------------------------------------------------------------------------------------------
-# Shared pieces
-#
-# Each figure is built in one go, `go.Figure(data=[...], layout={...})` from plain dicts and
-# lists, so that Plotly validates every property once: successive update_layout / add_annotation
-# calls would validate, copy and compare the whole figure again each time. The static parts of
-# the layouts and traces are module constants (Plotly copies them, it never modifies them).
-
-_BASE_LAYOUT: dict[str, object] = {
-    "font": {"family": FONT_FAMILY, "size": 13, "color": TEXT_GREY},
-    "paper_bgcolor": "white",
-    "plot_bgcolor": "white",
-    "separators": SEPARATORS,
-    "hoverlabel": {"font": {"family": FONT_FAMILY, "size": 13}, "bgcolor": "white"},
-}
-_TITLE_FONT = {"size": 17, "color": BLUE_FRANCE}
-
-
-def styled_figure(
-    data: list[dict[str, object]],
-    title: str | None,
-    height: int,
-    margin: dict[str, int],
-    **layout: object,
-) -> go.Figure:
-    """`data` and `layout` in the project's look: white background, Marianne, grey text, French
-    separators."""
-    fig = go.Figure(
-        data=data,
-        layout={
-            **layout,
-            **_BASE_LAYOUT,
-            "title": _title(title),
-            "height": height,
-            "margin": {"t": 70 if title else 40, "b": 40, "l": 20, "r": 20, **margin},
-        },
-    )
-    if not title:
-        # Plotly drops an empty title at construction; the fiche's figures have always carried
-        # one (`update_layout(title=None)` left it), so the figure's JSON stays the same. A new
-        # dict each time: Plotly keeps this one as it is, so it must not be shared.
-        fig.plotly_relayout({"title": {}})
-    return fig
-
-
-def _title(title: str | None) -> dict[str, object] | None:
-    if not title:
-        return None
-    return {"text": title, "x": 0, "xanchor": "left", "font": _TITLE_FONT}
-
-
-_NO_DATA_NOTE: dict[str, object] = {
-    "text": NO_DATA,
-    "x": 0.5,
-    "y": 0.5,
-    "xref": "paper",
-    "yref": "paper",
-    "showarrow": False,
-    "font": {"size": 16, "color": TEXT_GREY},
-}
-_HIDDEN_AXIS = {"visible": False}
-
-
-def empty_figure(title: str | None = None) -> go.Figure:
-    """A blank figure saying « Aucune donnée »."""
-    return styled_figure(
-        [], title, 240, {}, annotations=[_NO_DATA_NOTE], xaxis=_HIDDEN_AXIS, yaxis=_HIDDEN_AXIS
-    )
-
-
-def _sign_color(value_eur: float) -> str:
-    """Red for a deficit, green for a surplus, grey when it rounds to 0,0 M€."""
-    rounded = round(value_eur / MILLION, 1)
-    if rounded < 0:
-        return NEGATIVE_RED
-    return POSITIVE_GREEN if rounded > 0 else TEXT_GREY
-
-
-def _nice_step(raw: float) -> float:
-    """The smallest 1, 2, 2.5 or 5 × 10^k at least `raw`."""
-    magnitude = 10.0 ** math.floor(math.log10(raw))
-    return next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
-
-
-def _decimals(step: float) -> int:
-    """Decimals needed to print every multiple of `step` exactly."""
-    return next((d for d in range(7) if round(step, d) == step), 6)
-
-
-def _symmetric_ticks(half_range: float, per_side: int = 5) -> tuple[list[float], list[str]]:
-    """Ticks from −half_range to +half_range, labelled by their absolute value, about
-    `per_side` on each side."""
-    step = _nice_step(half_range / per_side)
-    count = math.floor(half_range / step + 1e-9)
-    values = [k * step for k in range(-count, count + 1)]
-    decimals = _decimals(step)
-    return values, [number(abs(v), decimals) for v in values]
-
-
-@lru_cache(maxsize=4096)
-def _wrapped(text: str, width: int = WRAP_WIDTH) -> str:
-    """Long labels on several lines (Plotly does not wrap), so that more of them fit a box."""
-    return "<br>".join(textwrap.wrap(text, width)) or text
-
-
-def _shorten(text: str, limit: int = MAX_NODE_LABEL) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _columns(frame: pd.DataFrame, names: Sequence[str]) -> list[list[Any]]:
-    """The frame's columns as Python lists: row loops over them are far cheaper than pandas."""
-    return [frame[name].tolist() for name in names]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -278,7 +162,7 @@ def _balance_annotations(
 ) -> list[dict[str, object]]:
     """`header` over the right margin, then each country's signed, coloured balance."""
     rows = [
-        _right_note(text, row, yref="y", font={"color": _sign_color(b)})
+        _right_note(text, row, yref="y", font={"color": sign_color(b)})
         for row, (b, text) in enumerate(zip(balances, texts, strict=True))
     ]
     return [_right_note(header, 1, yref="paper", yanchor="bottom"), *rows]
@@ -299,7 +183,7 @@ def _partner_columns(
     partners: pd.DataFrame,
 ) -> tuple[list[str], list[float], list[float], list[float]]:
     """Names (as in the data), imports, exports and balances, largest imports + exports first."""
-    names, imports, exports, balances = _columns(partners, _PARTNER_COLUMNS)
+    names, imports, exports, balances = columns(partners, _PARTNER_COLUMNS)
     order = _largest_first([i + e for i, e in zip(imports, exports, strict=True)])
     return (
         [str(names[row]) for row in order],
@@ -352,7 +236,7 @@ def partners_figure(
     ]
     extent = max(max(map(abs, imports)), max(map(abs, exports))) / MILLION or 1.0
     half_range = extent * look.padding
-    tick_values, tick_texts = _symmetric_ticks(half_range, look.ticks_per_side)
+    tick_values, tick_texts = symmetric_ticks(half_range, look.ticks_per_side)
     balance_texts = [_millions(b, look, signed=True) for b in balances]
     return styled_figure(
         _partner_bars(imports, exports, customdata, look),
@@ -373,7 +257,7 @@ def partners_figure(
         yaxis={
             **_PARTNERS_YAXIS,
             "tickvals": list(range(len(names))),
-            "ticktext": [plotly_text(_shorten(name, look.name_limit)) for name in names],
+            "ticktext": [plotly_text(shorten(name, look.name_limit)) for name in names],
         },
     )
 
@@ -428,14 +312,14 @@ def _flow_names(wanted: str | Sequence[str] | None) -> list[str]:
 @cache
 def _a17_of() -> dict[str, tuple[str, str]]:
     """Product code → (A17 code, A17 name), read once from the reference table."""
-    codes, a17_codes, a17_names = _columns(refs.products(), ("code", "a17_code", "a17_name"))
+    codes, a17_codes, a17_names = columns(refs.products(), ("code", "a17_code", "a17_name"))
     return dict(zip(codes, zip(a17_codes, a17_names, strict=True), strict=True))
 
 
 def _positive_products(products: pd.DataFrame, names: list[str]) -> dict[str, list[_Product]]:
     """The products of each flow of `names` with a positive value, in the frame's order."""
     by_flow: dict[str, list[_Product]] = {name: [] for name in names}
-    for flow, code, name, value, pct in zip(*_columns(products, _PRODUCT_COLUMNS), strict=True):
+    for flow, code, name, value, pct in zip(*columns(products, _PRODUCT_COLUMNS), strict=True):
         if value > 0 and flow in by_flow:
             by_flow[flow].append(_Product(code, str(name), float(value), float(pct)))
     return by_flow
@@ -467,8 +351,8 @@ def _details_by_product(details: pd.DataFrame | None) -> _Details:
     by_product: _Details = {}
     if details is None or details.empty:
         return by_product
-    columns = _columns(details, ("flow", "product", "cpf4", "cpf4_name", "value_eur"))
-    for flow, product, cpf4, name, value in zip(*columns, strict=True):
+    rows = columns(details, ("flow", "product", "cpf4", "cpf4_name", "value_eur"))
+    for flow, product, cpf4, name, value in zip(*rows, strict=True):
         if value > 0:
             by_product.setdefault((flow, product), []).append((str(cpf4), str(name), value))
     return by_product
@@ -554,7 +438,7 @@ def _treemap_text(node: TreemapNode, is_leaf: bool, total: float) -> str:
         return label
     if node.value < MIN_LABELLED_SHARE * total:
         return ""
-    return f"<b>{_wrapped(label)}</b><br>{meur(node.value)}"
+    return f"<b>{wrapped(label, WRAP_WIDTH)}</b><br>{meur(node.value)}"
 
 
 def _treemap_hover(node: TreemapNode) -> list[str]:
@@ -645,9 +529,9 @@ def _node_name(kind: str, code: str) -> str:
 
 def _positive_links(links: pd.DataFrame) -> _Links:
     """Links a Sankey can draw (a negative total, from customs corrections, cannot)."""
-    columns = _columns(links, _LINK_COLUMNS)
-    drawn = [value > 0 for value in columns[2]]
-    return _Links(*(list(compress(column, drawn)) for column in columns))
+    table = columns(links, _LINK_COLUMNS)
+    drawn = [value > 0 for value in table[2]]
+    return _Links(*(list(compress(column, drawn)) for column in table))
 
 
 def _sums_by(keys: list[str], values: list[float]) -> dict[str, float]:
@@ -734,7 +618,7 @@ def _marked(text: str, look: str) -> str:
     return f'<span style="{look}">{plotly_text(text)}</span>' if text else ""
 
 
-def _two_looks(wide: str, narrow: str) -> str:
+def two_looks(wide: str, narrow: str) -> str:
     """One label reading `wide` or `narrow`: their common start, then each one's rest."""
     pairs = zip(wide, narrow, strict=False)
     rest = next((i for i, (w, n) in enumerate(pairs) if w != n), min(len(wide), len(narrow)))
@@ -760,9 +644,9 @@ def _narrow_names(nodes: list[SankeyNode]) -> list[str]:
 
 def _node_label(node: SankeyNode, narrow_name: str) -> str:
     value = meur(node.value)
-    wide = f"{_shorten(node.name)} ({value})"
+    wide = f"{shorten(node.name, MAX_NODE_LABEL)} ({value})"
     narrow_value = meur(node.value, 0) if abs(node.value) >= NARROW_WHOLE_FROM else value
-    return _two_looks(wide, f"{narrow_name} {narrow_value}")
+    return two_looks(wide, f"{narrow_name} {narrow_value}")
 
 
 def _sankey_node_dict(nodes: list[SankeyNode], words: Flow) -> dict[str, object]:
@@ -804,7 +688,7 @@ def sankey_figure(links: pd.DataFrame, flow: str | Flow, title: str | None = Non
 
     `links` is queries.sankey: source, target, value_eur, highlight. The five highlighted links
     are red, the others light grey. The node labels read in a wide or a narrow look, whichever
-    fits the chart (_two_looks).
+    fits the chart (two_looks).
     """
     rows = _positive_links(links)
     if not rows.values:

@@ -3,9 +3,9 @@
 Horizontal bars, one per product (largest index on top), its index written beside the bar in
 French, and a dashed line at 1, where a product weighs as much in the territory's exports as in
 France's. Names come from the reference or the customs' label files: they go through
-lib.core.escaping.plotly_text. Two looks, as the partners' chart: the wide one names the products on the
-axis, wrapped; the narrow one (a phone) writes each name on one line above its bar, shortened
-(whole in the hover), so that the bars keep the width.
+lib.core.escaping.plotly_text. Two looks, as the partners' chart: the wide one names the
+products on the axis, wrapped; the narrow one (a phone) writes each name on one line above its
+bar, shortened (whole in the hover), so that the bars keep the width.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import textwrap
 import pandas as pd
 import plotly.graph_objects as go
 
-from lib.charts.fiche_figures import empty_figure, styled_figure
+from lib.charts.kit import empty_figure, styled_figure
 from lib.core import refs
 from lib.core.escaping import plotly_text
 from lib.core.flows import EXPORT

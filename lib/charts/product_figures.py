@@ -1,10 +1,10 @@
 """Figures of the Produit page, drawn from the frames of lib.data.product_view: its map of the
-départements (lib.charts.choropleth's choropleth with its own metric and tooltip), the bars of its first
-départements and partner countries (lib.charts.exposure_figures' horizontal bars, wide and narrow
-looks), its evolution year by year.
+départements (lib.charts.choropleth's choropleth with its own metric and tooltip), the bars of
+its first départements and partner countries (lib.charts.kit's horizontal bars, wide and
+narrow looks), its evolution year by year.
 
-Numbers in French (lib.core.formatting), names through lib.core.escaping.plotly_text; like lib.charts.choropleth this
-module loads no database.
+Numbers in French (lib.core.formatting), names through lib.core.escaping.plotly_text; like
+lib.charts.choropleth this module loads no database.
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ import folium
 import pandas as pd
 import plotly.graph_objects as go
 
-from lib.charts import choropleth, exposure_figures, fiche_figures
+from lib.charts import choropleth, kit
 from lib.charts.choropleth import Metric
 from lib.charts.exposure_map import rank_text
+from lib.charts.kit import MILLION, Bars
 from lib.core import formatting
 from lib.core.escaping import plotly_text
 from lib.core.flows import FLOWS, Flow
@@ -25,7 +26,6 @@ from lib.core.formatting import meur, pct
 
 TOP_DEPTS = 15  # départements drawn (the table and the CSV keep the 101)
 TOP_PARTNERS = 10  # countries drawn (the table and the CSV keep them all)
-MILLION = fiche_figures.MILLION
 
 
 # --- The map ---------------------------------------------------------------------------------
@@ -66,10 +66,8 @@ def product_choropleth(
 # --- Bars --------------------------------------------------------------------------------------
 
 
-def _bars(
-    names: list[str], values_eur: list[float], shares: list[float], flow: Flow
-) -> exposure_figures._Bars:
-    return exposure_figures._Bars(
+def _bars(names: list[str], values_eur: list[float], shares: list[float], flow: Flow) -> Bars:
+    return Bars(
         names=names,
         values=[v / MILLION for v in values_eur],
         texts=[meur(v) for v in values_eur],
@@ -84,9 +82,9 @@ def _bars(
 
 def _top_figure(rows: pd.DataFrame, names: list[str], flow: Flow, narrow: bool) -> go.Figure:
     if rows.empty:
-        return fiche_figures.empty_figure()
+        return kit.empty_figure()
     bars = _bars(names, list(rows["value_eur"]), list(rows["share_pct"]), flow)
-    return exposure_figures._bar_figure(bars, exposure_figures._look(narrow))
+    return kit.bar_figure(bars, kit.bar_look(narrow))
 
 
 def top_depts(by_dept: pd.DataFrame, top: int = TOP_DEPTS) -> pd.DataFrame:
@@ -147,12 +145,12 @@ def evolution_figure(
     `column` is `france_eur`, `territory_eur` (in M€) or `share_pct` (in %); `labels` names
     each year as the dataset covers it (partial years drawn with hollow markers)."""
     if evolution.empty:
-        return fiche_figures.empty_figure()
+        return kit.empty_figure()
     data = [
         _flow_trace(evolution[evolution["flow"] == flow.name], column, flow, labels)
         for flow in FLOWS
     ]
-    return fiche_figures.styled_figure(
+    return kit.styled_figure(
         data,
         None,
         380,

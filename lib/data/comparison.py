@@ -20,10 +20,10 @@ from typing import Literal
 
 import pandas as pd
 
-from lib.data import cache, queries
-from lib.core import flows, refs
+from lib.core import flows, measures, refs
 from lib.core.states import COMPARE_MAX
 from lib.core.territory import FRANCE, Territory
+from lib.data import cache, queries
 
 TOP_RANKED = 10  # partners or products of each territory and flow
 Ranked = Literal["country", "product"]
@@ -56,13 +56,6 @@ def _with_names(frame: pd.DataFrame, territories: Sequence[Territory]) -> pd.Dat
     return frame
 
 
-def _pct(part: pd.Series[float], whole: pd.Series[float] | float) -> pd.Series[float]:
-    """100 × part / whole, NaN where the whole is 0."""
-    if isinstance(whole, pd.Series):
-        return 100 * part / whole.where(whole != 0)
-    return 100 * part / whole if whole else part * float("nan")
-
-
 @cache.cached
 def key_figures(territories: Sequence[Territory], year: int) -> pd.DataFrame:
     """`territory, name, exports_eur, imports_eur, balance_eur, coverage_pct,
@@ -85,10 +78,7 @@ def key_figures(territories: Sequence[Territory], year: int) -> pd.DataFrame:
     national_exports, national_imports = (
         queries.flow_totals(FRANCE, year)[flow.code] for flow in flows.FLOWS
     )
-    frame["balance_eur"] = frame["exports_eur"] - frame["imports_eur"]
-    frame["coverage_pct"] = _pct(frame["exports_eur"], frame["imports_eur"])
-    frame["exports_share_national_pct"] = _pct(frame["exports_eur"], national_exports)
-    frame["imports_share_national_pct"] = _pct(frame["imports_eur"], national_imports)
+    measures.with_key_figures(frame, national_exports, national_imports)
     return _with_names(frame, territories)
 
 
@@ -168,7 +158,7 @@ def evolution(territories: Sequence[Territory]) -> pd.DataFrame:
         [*_members(territories), _codes(territories)],
     )
     frame["year"] = frame["year"].astype("int64")
-    frame["balance_eur"] = frame["exports_eur"] - frame["imports_eur"]
+    frame["balance_eur"] = measures.balance(frame["exports_eur"], frame["imports_eur"])
     return _with_names(frame, territories)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from lib.data import cache, queries
-from lib.core import flows, partners, refs
+from lib.core import flows, measures, partners, refs
 from lib.core.territory import Territory
 
 
@@ -32,7 +32,7 @@ def _checked(country: str) -> str:
 
 
 def _with_balance(frame: pd.DataFrame) -> pd.DataFrame:
-    frame["balance_eur"] = frame["exports_eur"] - frame["imports_eur"]
+    frame["balance_eur"] = measures.balance(frame["exports_eur"], frame["imports_eur"])
     return frame
 
 
@@ -56,9 +56,9 @@ def totals(country: str, year: int) -> dict[str, float]:
     return {
         "exports_eur": exports,
         "imports_eur": imports,
-        "balance_eur": exports - imports,
-        "exports_share_pct": queries.percent(exports, all_exports),
-        "imports_share_pct": queries.percent(imports, all_imports),
+        "balance_eur": measures.balance(exports, imports),
+        "exports_share_pct": measures.percent(exports, all_exports),
+        "imports_share_pct": measures.percent(imports, all_imports),
     }
 
 

@@ -23,7 +23,7 @@ from typing import Literal, TypeVar
 import pandas as pd
 
 from lib.data import cache, queries
-from lib.core import flows, partners, refs
+from lib.core import flows, measures, partners, refs
 from lib.core.states import ELASTICITY_RANGE, at_bound
 from lib.core.territory import FRANCE, Territory
 
@@ -58,10 +58,6 @@ def valid_members(partner: str, year: int) -> list[str]:
     if not partners.is_partner(partner):
         raise InvalidPartner(f"Partenaire inconnu : « {partner} ».")
     return list(partners.members(partner, year))
-
-
-def _pct(part: float, whole: float) -> float:
-    return 100.0 * part / whole if whole else math.nan
 
 
 # --- Export exposure ---------------------------------------------------------------------
@@ -134,9 +130,8 @@ def exposure_shares(territory: Territory, year: int, partner: str) -> pd.DataFra
     records = []
     for scope, place in _scopes(territory):
         exports, to_partner = _partner_totals(place, year, members)
-        records.append(
-            (scope, place.code, place.name, exports, to_partner, _pct(to_partner, exports))
-        )
+        share = measures.percent(to_partner, exports)
+        records.append((scope, place.code, place.name, exports, to_partner, share))
     columns = ["scope", "code", "name", "exports_eur", "to_partner_eur", "share_pct"]
     return pd.DataFrame(records, columns=columns)
 
@@ -182,8 +177,7 @@ def _ranked(frame: pd.DataFrame) -> pd.DataFrame:
     exports has no share and no share rank (NA)."""
     for column in ("exports_eur", "to_partner_eur"):
         frame[column] = frame[column].fillna(0.0).astype("float64")
-    exports = frame["exports_eur"]
-    frame["share_pct"] = 100 * frame["to_partner_eur"] / exports.where(exports != 0)
+    frame["share_pct"] = measures.percent(frame["to_partner_eur"], frame["exports_eur"])
     for rank, column in (("rank_share", "share_pct"), ("rank_value", "to_partner_eur")):
         frame[rank] = frame[column].rank(ascending=False, method="min").astype("Int64")
     return frame
@@ -221,7 +215,7 @@ def partner_summary(
         row = units.set_index(key).loc[territory.code].to_dict()
         exports, to_partner = float(row["exports_eur"]), float(row["to_partner_eur"])
         rank, of = row["rank_share"], int(units["rank_share"].notna().sum())
-    share = _pct(to_partner, exports)
+    share = measures.percent(to_partner, exports)
     first = ("territory", territory.code, territory.name, exports, to_partner, share, rank, of)
     exposed = exposure(territory, year, partner)
     exposed = exposed.loc[exposed["to_partner_eur"] > 0, EXPOSURE_COLUMNS].head(products)
@@ -286,9 +280,9 @@ def scenario_summary(
         france_change = tariff_effect(france_to_partner, rate_pct, chosen)
         return {
             "change_eur": change,
-            "share_of_exports_pct": _pct(change, exports),
+            "share_of_exports_pct": measures.percent(change, exports),
             "france_change_eur": france_change,
-            "france_share_of_exports_pct": _pct(france_change, france_exports),
+            "france_share_of_exports_pct": measures.percent(france_change, france_exports),
         }
 
     summary = {"exports_eur": exports, "to_partner_eur": to_partner, **figures(elasticity)}

@@ -22,14 +22,14 @@ from typing import Any
 
 import pandas as pd
 
-from lib.data import cache, queries
-from lib.core import flows, formatting, periods
+from lib.core import flows, formatting, measures, periods
 from lib.core.flows import EXPORT, IMPORT
 from lib.core.formatting import ordinal
-from lib.data.queries import fetch_frame, flows_source
 from lib.core.schema import QUARTERS
 from lib.core.sql import literal
 from lib.core.territory import Level, Territory
+from lib.data import cache, queries
+from lib.data.queries import fetch_frame, flows_source
 
 RANK_INDICATORS = ("exports_eur", "imports_eur", "balance_eur", "coverage_pct")
 RANK_COLUMNS = ["indicator", "value", "rank", "of", "previous_rank", "change"]
@@ -103,8 +103,8 @@ def _indicator_values(exports: pd.Series, imports: pd.Series) -> pd.DataFrame:
         {
             "exports_eur": exports,
             "imports_eur": imports,
-            "balance_eur": exports - imports,
-            "coverage_pct": 100 * exports / imports.where(imports != 0),
+            "balance_eur": measures.balance(exports, imports),
+            "coverage_pct": measures.coverage(exports, imports),
         }
     )
 

@@ -10,17 +10,16 @@ db.QueryTimeout.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import pandas as pd
 
-from lib.data import cache, db
-from lib.core import flows, periods, refs, escaping
-from lib.core.states import OTHERS, DataFilter
+from lib.core import escaping, flows, measures, periods, refs
 from lib.core.schema import QUARTERS
 from lib.core.sql import literal
+from lib.core.states import OTHERS, DataFilter
 from lib.core.territory import FRANCE, Territory
+from lib.data import cache, db
 
 HIGHLIGHTED_LINKS = 5
 
@@ -116,11 +115,6 @@ def flow_totals(territory: Territory, year: int) -> dict[str, float]:
     return totals
 
 
-def percent(part: float, whole: float) -> float:
-    """100 × part / whole; NaN when there is no whole."""
-    return 100.0 * part / whole if whole else math.nan
-
-
 def _totals_by_scope(territory: Territory, year: int) -> dict[str, dict[str, float]]:
     """Exports and imports of the territory, its région and France, in one scan of the year."""
     own, own_params = dept_filter(territory)
@@ -161,19 +155,19 @@ def kpi_table(
     rows: list[tuple[str, float]] = [
         ("exports_eur", own[e]),
         ("imports_eur", own[i]),
-        ("balance_eur", own[e] - own[i]),
-        ("coverage_pct", percent(own[e], own[i])),
+        ("balance_eur", measures.balance(own[e], own[i])),
+        ("coverage_pct", measures.coverage(own[e], own[i])),
         ("national_exports_eur", national[e]),
         ("national_imports_eur", national[i]),
-        ("exports_share_national_pct", percent(own[e], national[e])),
-        ("imports_share_national_pct", percent(own[i], national[i])),
+        ("exports_share_national_pct", measures.percent(own[e], national[e])),
+        ("imports_share_national_pct", measures.percent(own[i], national[i])),
     ]
     if regional is not None:
         rows += [
             ("region_exports_eur", regional[e]),
             ("region_imports_eur", regional[i]),
-            ("exports_share_region_pct", percent(own[e], regional[e])),
-            ("imports_share_region_pct", percent(own[i], regional[i])),
+            ("exports_share_region_pct", measures.percent(own[e], regional[e])),
+            ("imports_share_region_pct", measures.percent(own[i], regional[i])),
         ]
     return pd.DataFrame(rows, columns=["indicator", "value"])
 
@@ -194,7 +188,7 @@ def partners(territory: Territory, year: int, top: int) -> pd.DataFrame:
         """,
         [year, *params, top],
     )
-    frame["balance_eur"] = frame["exports_eur"] - frame["imports_eur"]
+    frame["balance_eur"] = measures.balance(frame["exports_eur"], frame["imports_eur"])
     frame.insert(1, "country_name", frame["country"].map(refs.country_name))
     return frame
 
@@ -340,14 +334,10 @@ def map_metrics(year: int) -> pd.DataFrame:
 
 
 def _with_map_ratios(frame: pd.DataFrame, national: dict[str, float]) -> pd.DataFrame:
-    exports, imports = frame["exports_eur"], frame["imports_eur"]
-    frame["balance_eur"] = exports - imports
-    frame["coverage_pct"] = 100 * exports / imports.where(imports != 0)
-    frame["exports_share_national_pct"] = 100 * exports / (national[flows.EXPORT.code] or math.nan)
-    frame["imports_share_national_pct"] = 100 * imports / (national[flows.IMPORT.code] or math.nan)
+    measures.with_key_figures(frame, national[flows.EXPORT.code], national[flows.IMPORT.code])
     for flow in ("exports", "imports"):
         prev = frame.pop(f"{flow}_prev").astype("float64")
-        frame[f"{flow}_change_pct"] = 100 * (frame[f"{flow}_eur"] - prev) / prev.where(prev != 0)
+        frame[f"{flow}_change_pct"] = measures.percent(frame[f"{flow}_eur"] - prev, prev)
     return frame
 
 
@@ -366,10 +356,10 @@ _NEEDS_QUOTES_SQL = (
 def csv_field_sql(expression: str) -> str:
     """SQL: the text `expression` as the CSV field that COPY … (QUOTE '') writes as it is.
 
-    The rules of lib.fiche.files for pandas frames: a formula-like value (lib.core.escaping) gets a leading
-    single quote and is quoted; any other value is quoted only when it holds a comma, a double
-    quote or a line break, or is empty (as DuckDB's own writer does, so that an empty string
-    stays apart from NULL, written as an empty field).
+    The rules of lib.fiche.files for pandas frames: a formula-like value (lib.core.escaping) gets
+    a leading single quote and is quoted; any other value is quoted only when it holds a comma,
+    a double quote or a line break, or is empty (as DuckDB's own writer does, so that an empty
+    string stays apart from NULL, written as an empty field).
     """
     v = f"({expression})"
     return (
