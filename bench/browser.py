@@ -6,7 +6,7 @@ One `streamlit run serve.py` (bench.cluster, from a snapshot of the app) over th
 Debian's Chromium driven by Playwright (sync API) on 127.0.0.1. The fiche is that of a
 département with both flows (`/fiche?niveau=departement&code=53&annee=<latest>&top=10&
 flux=tous`), whose first screen is its title, controls, document buttons, introduction, key
-figures and partners chart, and whose six other sections (lib/sections.FICHE) are expanders
+figures and partners chart, and whose six other sections (lib/core/sections.FICHE) are expanders
 computed only when opened (issue 18). Each session below has a Chromium of its own (its page
 always in front: no repaint of a page brought back to the front inside a measure), and each
 load opens a fresh browser context in it (empty cache, new session) against the same server.
@@ -289,7 +289,7 @@ def page_urls(territory: Territory, years: list[int]) -> dict[str, str]:
 
 def section_charts(state: FicheState) -> dict[str, tuple[int, int]]:
     """(visible Plotly charts, of which Sankeys) of each section of a fiche, by slug, in the
-    page's order (lib/sections.FICHE): « situer » its specialisations (none for France, the
+    page's order (lib/core/sections.FICHE): « situer » its specialisations (none for France, the
     reference of the index), « monde » the world map, « activites » the products, each flow
     shown (`flux-export`, `flux-import`) the territory's Sankey then its région's and France's
     when they differ from it, « contexte » none (text only)."""

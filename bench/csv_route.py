@@ -2,7 +2,8 @@
 
     python -m bench.csv_route [--data-dir DIR] [--samples N] [--results JSON]
 
-The route of lib/web/download.py with lib/web/webguard.py in front, as serve.py mounts them, served by
+The route of lib/web/download.py with lib/web/webguard.py in front, as serve.py mounts them, served
+by
 uvicorn on 127.0.0.1 in a thread of this process, fetched with urllib:
 
 - **time to first byte** of one département × one year (drawn at random, seeded, after one

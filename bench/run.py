@@ -9,7 +9,8 @@
    wall time from spawn to exit, and the child's peak resident memory.
 3. Ingest: a customs CSV of 10 million rows (--smoke: 20 000) goes through
    lib.sources.ingest.ingest_files into a temporary folder, in a child process (median of 3).
-4. Every view of bench.workload runs through lib.data.queries (COMEXT_DATA_DIR set, lib.data.db.reset())
+4. Every view of bench.workload runs through lib.data.queries (COMEXT_DATA_DIR set,
+lib.data.db.reset())
    on seeded random draws, `--repeat` times each: p50 and p95.
 5. The same computations in plain pandas over the whole dataset held in memory (each draw
    once), compared with DuckDB's answers on every draw; the views of the pages added by

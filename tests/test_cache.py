@@ -1,4 +1,5 @@
-"""The process-wide result cache (lib/data/cache.py): hits and misses, its bound, private copies, and
+"""The process-wide result cache (lib/data/cache.py): hits and misses, its bound, private copies,
+and
 invalidation by a new dataset version in every session and every process.
 
 Expected figures come from plain pandas over the fixture rows (or are written out by hand from

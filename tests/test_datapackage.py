@@ -266,7 +266,8 @@ EXTRA_ROWS = [
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFrame]:
-    """Published ZIPs (headerless data, label files) imported by lib.sources.ingest; the label of the
+    """Published ZIPs (headerless data, label files) imported by lib.sources.ingest; the label of
+    the
     unknown partner `ZZ` is hostile text."""
     folder = tmp_path_factory.mktemp("published")
     frame = pd.concat([cf.sample_rows(seed=11, n=240), cf.rows_frame(EXTRA_ROWS)])

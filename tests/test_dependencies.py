@@ -37,7 +37,8 @@ def test_queries_do_not_depend_on_the_url_layer() -> None:
 
 
 def test_the_vocabulary_modules_stand_alone() -> None:
-    # lib.core.flows, lib.core.theme and lib.core.sql are read by every layer: they import nothing heavier.
+    # lib.core.flows, lib.core.theme and lib.core.sql are read by every layer: they import nothing
+    # heavier.
     loaded = imported_by("lib.core.flows", "lib.core.theme", "lib.core.sql")
     assert not loaded & {
         "duckdb",

@@ -1,4 +1,5 @@
-"""lib.data.evolution against plain pandas on a small quarterly fixture: the series of the territory,
+"""lib.data.evolution against plain pandas on a small quarterly fixture: the series of the
+territory,
 its région and France (values, same quarters of the year before, growth, index), the average
 annual growth, and the contributions to the change between two years, whose sum is the total
 change (the oracle of the issue), on whole years and on the quarters of a partial year.

@@ -1,4 +1,5 @@
-"""The Exposition page's figures (lib.charts.exposure_figures) and map (lib.charts.exposure_map), on small
+"""The Exposition page's figures (lib.charts.exposure_figures) and map (lib.charts.exposure_map),
+on small
 hand-made frames: which rows are drawn, in which order, with which French texts.
 
 Expected values are written by hand from the fixtures below, never read from the builders.

@@ -1,4 +1,5 @@
-"""The fiche's « Exposition aux États-Unis » (issue 20): lib.data.exposure.partner_summary, its words
+"""The fiche's « Exposition aux États-Unis » (issue 20): lib.data.exposure.partner_summary, its
+words
 (lib.fiche.texts.us_exposure), the Fiche page's block and the document's.
 
 Expected figures come from plain pandas over the demonstration dataset's Parquet file (the

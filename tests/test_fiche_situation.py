@@ -1,6 +1,7 @@
 """AppTest of the fiche's « Situer le territoire » section on the demonstration dataset.
 
-Expected ranks come from plain pandas over the dataset's Parquet files, not from lib.data.indicators.
+Expected ranks come from plain pandas over the dataset's Parquet files, not from
+lib.data.indicators.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The open-data route (lib/web/open_data.py): `/telecharger/` lists the package, `/telecharger/<file>`
+"""The open-data route (lib/web/open_data.py): `/telecharger/` lists the package,
+`/telecharger/<file>`
 serves it; built once per dataset version, rebuilt for a new one.
 
 The routes run as serve.py mounts them (after lib/web/download.py's, with lib/web/webguard.py in

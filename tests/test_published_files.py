@@ -156,7 +156,8 @@ def plain(text: str) -> str:
 
 @pytest.fixture
 def use_data_dir(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Path], None]]:
-    """Point lib.data.db (and so lib.data.queries and the names of lib.core.refs) at a dataset folder."""
+    """Point lib.data.db (and so lib.data.queries and the names of lib.core.refs) at a dataset
+    folder."""
 
     def _use(data_dir: Path) -> None:
         monkeypatch.setenv(config.ENV_DATA_DIR, str(data_dir))

@@ -1,4 +1,5 @@
-"""Oracle tests: every query of lib.data.queries against plain pandas on small hand-made fixtures."""
+"""Oracle tests: every query of lib.data.queries against plain pandas on small hand-made
+fixtures."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """lib/core/sections.py: the open sections of a page, in its order, toggled one at a time; and their
-reading from the URL (lib/urlstate.parse_sections)."""
+reading from the URL (lib/web/urlstate.parse_sections)."""
 
 from __future__ import annotations
 

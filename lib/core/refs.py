@@ -103,7 +103,8 @@ def countries() -> pd.DataFrame:
 
 
 # Names read from the customs' label files of the dataset in use, for codes the committed tables
-# lack (kind -> code -> name): set by lib.data.db whenever it opens a dataset version. The dataset is
+# lack (kind -> code -> name): set by lib.data.db whenever it opens a dataset version. The dataset
+# is
 # the process's, so are its labels.
 _dataset_labels: dict[str, dict[str, str]] = {}
 _LABEL_KINDS = {"products": "product", "countries": "country"}

@@ -1,6 +1,7 @@
 """The project's look: DSFR-like colours, the font, and the colour arithmetic of the ramps.
 
-Charts (lib.charts.fiche_figures), the map (lib.charts.choropleth) and the flows' colours (lib.core.flows) read them here,
+Charts (lib.charts.fiche_figures), the map (lib.charts.choropleth) and the flows' colours
+(lib.core.flows) read them here,
 so that a colour changed once changes everywhere; this module imports nothing of the project.
 """
 

@@ -5,7 +5,7 @@ route (lib/web/open_data.py) write the same package.
   `commerce-exterieur-2024.csv.gz`, holding the year's rows as the store holds them (the
   canonical columns of lib/core/schema.py, the year included), written by DuckDB COPY from the
   manifest's own Parquet files: never the whole dataset in memory, never through pandas;
-- the reference tables as CSV (lib/package_schema.REFERENCE_TABLES), completed with the codes
+- the reference tables as CSV (lib/data/package_schema.REFERENCE_TABLES), completed with the codes
   the data holds and the committed tables lack, so that every foreign key holds;
 - `datapackage.json`: a Frictionless Data Package (v1, `tabular-data-package`) describing them
   all (lib/data/package_schema.py), with the licence, the sources and the dataset's version.
@@ -13,7 +13,7 @@ route (lib/web/open_data.py) write the same package.
 The rows are read from the files the manifest names, not from the `trade` view, so that a new
 version committed during the writing cannot mix two versions in one package (the store keeps
 the previous version's files one generation). A remote dataset (https://, s3://) is read the
-same way, through the httpfs extension of lib/db's connection; the package is written locally.
+same way, through the httpfs extension of lib/data/db's connection; the package is written locally.
 
 CSV: UTF-8, comma, header row, `.` decimals, empty field for null (DuckDB's writer). Text is
 written as it is, formula-like or not: the package is a faithful copy for programs, its Parquet
@@ -98,7 +98,7 @@ DEMO_WARNING = (
     "reproduisent les chiffres publiés, mais le détail par produit et par pays, et toutes les "
     "autres années, sont inventés et ne doivent jamais être cités comme statistiques."
 )
-# Not among the tables lib/db loads on its connection (db.REF_TABLES): read here.
+# Not among the tables lib/data/db loads on its connection (db.REF_TABLES): read here.
 PARTNER_GROUPS_CSV = config.REF_DIR / "partner_groups.csv"
 
 

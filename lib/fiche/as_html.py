@@ -77,7 +77,8 @@ figcaption { color: #000091; font-weight: 700; font-size: 10.5pt; margin-bottom:
 .totals p { margin: 0 0 1mm; }
 .totals p:first-child { font-weight: 700; }
 a { color: #000091; }
-/* A Sankey's labels carry a wide and a narrow look (lib/charts/fiche_figures.py): the page is wide. */
+/* A Sankey's labels carry a wide and a narrow look (lib/charts/fiche_figures.py): the page is
+wide. */
 .js-plotly-plot tspan[style*="--look:narrow"] { display: none; }
 @media print {
   body { background: white; }

@@ -1,7 +1,9 @@
 """The fiche's charts, built once per dataset version and shared by every session (issue 18).
 
-Each function reads its table through the cached queries (lib/data/queries.py, lib/data/country_view.py)
-and builds its Plotly figure with the builders of lib/charts/fiche_figures.py and lib/charts/country_figures.py;
+Each function reads its table through the cached queries (lib/data/queries.py,
+lib/data/country_view.py)
+and builds its Plotly figure with the builders of lib/charts/fiche_figures.py and
+lib/charts/country_figures.py;
 `cache.cached_figure` keeps the figure for the dataset version, so that the hundredth visitor
 of a fiche, or a rerun after a slider step, receives the figure without building it again.
 The figures are shared: callers draw them and must not change them.

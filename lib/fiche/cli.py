@@ -144,8 +144,8 @@ def _require_dataset(location: str) -> None:
     if db.manifest() is None:
         raise NoDataset(
             f"aucun jeu de données dans « {location} ». Importez les fichiers des Douanes "
-            f"(python -m lib.sources.ingest --data-dir {location} FICHIERS…) ou construisez le jeu de "
-            f"démonstration (python -m lib.sources.demo --data-dir {location})."
+            f"(python -m lib.sources.ingest --data-dir {location} FICHIERS…) ou construisez "
+            f"le jeu de démonstration (python -m lib.sources.demo --data-dir {location})."
         )
 
 

@@ -11,7 +11,8 @@ sentences); 6. the région's and France's export Sankeys; 7–8. the same for «
 Sankey), France none at all.
 
 Every number, table and sentence comes from the functions the Fiche page calls (lib.data.queries,
-lib.charts.fiche_figures, lib.fiche.texts), so that the document and the page show the same figures. The
+lib.charts.fiche_figures, lib.fiche.texts), so that the document and the page show the same
+figures. The
 charts keep the page's Plotly figures, given the fixed size of their place on an A4 page.
 """
 

@@ -10,7 +10,8 @@ import from the app altogether (a remote dataset is always read-only, in lib.dat
 Candidates are compared in constant time (on their SHA-256 digests, so that their lengths leak
 nothing either); failed attempts are limited per session and for the whole process; a session
 forgets its administrator status after `SESSION_S` of inactivity. Plain Python: the page keeps
-the session's state, this module decides. The command line (`python -m lib.sources.ingest`) stays for
+the session's state, this module decides. The command line (`python -m lib.sources.ingest`) stays
+for
 whoever has the machine.
 """
 

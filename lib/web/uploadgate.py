@@ -14,7 +14,7 @@ only an administrator sees it, so only an administrator's session may upload:
 - pages/parts/components.install_upload_gate makes Streamlit answer the file-URL request of any
   other session with no URL and the same French text.
 
-Administrators keep Streamlit's limits (`server.maxUploadSize`, lib/config.upload_limits).
+Administrators keep Streamlit's limits (`server.maxUploadSize`, lib/core/config.upload_limits).
 Plain Python and ASGI: no Streamlit import.
 """
 

@@ -221,7 +221,7 @@ def install_query_string_guard() -> None:
 
 def install_upload_gate() -> None:
     """Answer the file-URL request of a session that is not an administrator's with no URL
-    and lib/uploadgate.REFUSED (the uploader shows it), so that an anonymous websocket client
+    and lib/web/uploadgate.REFUSED (the uploader shows it), so that an anonymous websocket client
     gets no upload address; serve.py's UploadGuard refuses the upload itself. Wraps Streamlit's
     AppSession._handle_file_urls_request (1.67); idempotent; called by serve.py."""
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
@@ -246,7 +246,7 @@ def install_upload_gate() -> None:
 
 def install_session_bounds() -> None:
     """Bound what a session may ask of the process through its websocket: reruns beyond
-    lib/sessionlimits.rerun_limiter's rate are ignored (a client looping on reruns), and so is
+    lib/web/sessionlimits.rerun_limiter's rate are ignored (a client looping on reruns), and so is
     a request to clear Streamlit's caches from anyone but an administrator (the menu item is
     hidden; the app's own cache, lib/data/cache.py, is not Streamlit's). Wraps Streamlit's
     AppSession.handle_backmsg (1.67); idempotent; called by serve.py."""

@@ -151,7 +151,7 @@ def _import_anct(key: str, limit: int) -> None:
 
 def _release(uploads) -> None:
     """Drop the uploaded bytes from Streamlit's memory: nothing else ever frees them (neither a
-    new widget key nor the end of the visit; see lib/ingest.save_uploads)."""
+    new widget key nor the end of the visit; see lib/sources/ingest/uploads.save_uploads)."""
     from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
