@@ -258,10 +258,3 @@ def test_the_carte_keeps_its_own_tooltip() -> None:
     tooltip = next(c for c in geo._children.values() if isinstance(c, folium.GeoJsonTooltip))
     assert tooltip.fields == ["label", "exports", "imports", "balance", "coverage"]
     assert set(choropleth.METRICS) <= set(geo.data["features"][0]["properties"])
-
-
-@pytest.mark.parametrize("module", ["lib.charts.exposure_figures", "lib.charts.exposure_map"])
-def test_the_figures_and_the_map_load_no_database(module: str) -> None:
-    from tests.test_dependencies import imported_by
-
-    assert not imported_by(module) & {"duckdb", "lib.data.db", "lib.data.queries", "lib.data.store"}

@@ -12,7 +12,6 @@ from lib.charts import indicator_figures
 from lib.charts.kit import NO_DATA
 from lib.core import refs
 from lib.core.flows import EXPORT
-from tests.test_dependencies import imported_by
 
 TOP = pd.DataFrame(
     {
@@ -90,8 +89,3 @@ def test_names_from_the_data_are_not_read_as_html() -> None:
 def test_no_product_says_so() -> None:
     spec = _spec(indicator_figures.specialisation_figure(TOP.head(0)))
     assert spec["layout"]["annotations"][0]["text"] == NO_DATA
-
-
-def test_the_chart_loads_no_database() -> None:
-    loaded = imported_by("lib.charts.indicator_figures")
-    assert not loaded & {"duckdb", "lib.data.db", "lib.data.queries", "lib.data.store"}

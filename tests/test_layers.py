@@ -16,6 +16,9 @@ name` (a name of the package's __init__) is an arrow to `lib.a`.
 from __future__ import annotations
 
 import ast
+import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +26,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SCANNED = ("lib", "pages", "bench")
+SCANNED = ("lib", "pages", "bench", "scripts")
 SCRIPTS = ("streamlit_app.py", "serve.py")
 
 # What each package of lib/ may import, besides itself (docs/ARCHITECTURE.md, « Layers »).
@@ -35,6 +38,14 @@ LAYERS: dict[str, frozenset[str]] = {
     "lib.web": frozenset({"lib.core", "lib.data", "lib.charts"}),
     "lib.fiche": frozenset({"lib.core", "lib.data", "lib.charts", "lib.web"}),
     "lib.sources": frozenset({"lib.core", "lib.data.store", "lib.data.industry_lists"}),
+    # Reading an address needs no dataset: the URL layer itself stands on lib.core alone.
+    "lib.web.urlstate": frozenset({"lib.core"}),
+}
+# Third-party packages a part of lib/ never imports, directly or through another module.
+NEVER_LOADED: dict[str, frozenset[str]] = {
+    "lib": frozenset({"streamlit"}),  # lib/ is plain Python, whoever calls it
+    "lib.core": frozenset({"duckdb", "streamlit"}),
+    "lib.charts": frozenset({"duckdb", "streamlit"}),  # a chart is drawn from frames
 }
 # Packages of the project outside lib/: pages may import all of lib; lib imports none of them.
 OUTSIDE_LIB = ("pages", "bench", "tests", "streamlit_app", "serve")
@@ -138,8 +149,10 @@ def allowed(source: str, target: str) -> bool:
         return False  # nothing in lib/ imports pages/, bench/, tests/ or the scripts
     if target == "lib":
         return True
+    if target.split(".")[:2] == source.split(".")[:2]:
+        return True  # within one package of lib/
     mine = layer_of(source)
-    if mine is None or layer_of(target) == mine:
+    if mine is None:
         return True
     return any(target == ok or target.startswith(ok + ".") for ok in LAYERS[mine])
 
@@ -222,6 +235,73 @@ def test_nobody_imports_a_command_line() -> None:
             assert '__name__ == "__main__"' not in path.read_text("utf-8"), (
                 f"{name}: a command line belongs in a __main__ module"
             )
+
+
+def loaded_one_by_one(modules: list[str], cwd: Path = ROOT) -> dict[str, list[str]]:
+    """Each module imported in turn in a fresh interpreter: the modules sys.modules gained."""
+    code = (
+        "import json, sys\n"
+        "gained = {}\n"
+        f"for name in {modules!r}:\n"
+        "    before = set(sys.modules)\n"
+        "    __import__(name)\n"
+        "    gained[name] = sorted(set(sys.modules) - before)\n"
+        "print(json.dumps(gained))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=cwd
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def heavy(loaded: list[str], packages: frozenset[str]) -> list[str]:
+    return [name for name in loaded if name.split(".")[0] in packages]
+
+
+@pytest.mark.parametrize("part", sorted(NEVER_LOADED))
+def test_what_a_part_of_lib_never_loads(part: str) -> None:
+    """Imports can hide behind another module: this reads what importing them really loads.
+
+    Each module is imported in the same interpreter, in turn, so a forbidden package appears in
+    the gains of the first module that brought it in.
+    """
+    mine = sorted(name for name in MODULES if name.startswith(part + "."))
+    mine = [name for name in mine if not name.endswith("__main__")]
+    gained = loaded_one_by_one(mine)
+    brought = {name: heavy(new, NEVER_LOADED[part]) for name, new in gained.items()}
+    assert not {name: new for name, new in brought.items() if new}
+    if part != "lib":  # and no module of lib.data, whatever its import path
+        data = {name: [m for m in new if m.startswith("lib.data")] for name, new in gained.items()}
+        assert not {name: new for name, new in data.items() if new}
+
+
+def test_the_vocabulary_modules_stand_alone() -> None:
+    """lib.core.flows, theme and sql are read by every layer: they load no pandas nor plotly."""
+    gained = loaded_one_by_one(["lib.core.flows", "lib.core.theme", "lib.core.sql"])
+    heavy_ones = frozenset({"duckdb", "pandas", "plotly", "numpy"})
+    assert not {
+        name: heavy(new, heavy_ones) for name, new in gained.items() if heavy(new, heavy_ones)
+    }
+
+
+def test_the_load_check_names_the_module_that_brings_a_package_in(tmp_path: Path) -> None:
+    (tmp_path / "first.py").write_text("import second\n")
+    (tmp_path / "second.py").write_text("import csv\n")
+    gained = loaded_one_by_one(["first", "second"], cwd=tmp_path)
+    assert {"second", "csv"} <= set(gained["first"])
+    assert gained["second"] == []
+    assert heavy(["duckdb.typing", "pandas"], frozenset({"duckdb"})) == ["duckdb.typing"]
+
+
+def test_a_module_rule_narrows_its_package() -> None:
+    assert allowed("lib.web.api", "lib.data.db")
+    assert allowed("lib.web.api", "lib.web.urlstate")
+    assert allowed("lib.web.urlstate", "lib.core.refs")
+    assert not allowed("lib.web.urlstate", "lib.data.db")
+    assert not allowed("lib.web.urlstate", "lib.charts.kit")
+    assert allowed("lib.sources.ingest.steps", "lib.data.store.writer")
+    assert not allowed("lib.sources.ingest.steps", "lib.data.queries")
 
 
 # --- the checker itself, on small trees written here --------------------------------------------

@@ -10,7 +10,6 @@ from lib.core import config
 from lib.core.states import DataFilter, FicheState, MapState, default_data_filter
 from lib.core.territory import FRANCE, Territory
 from lib.web import urlstate
-from tests.test_dependencies import imported_by
 
 YEARS = list(range(2015, 2025))
 
@@ -352,10 +351,3 @@ def test_every_page_script_has_one_route_and_every_route_a_script() -> None:
 def test_the_shared_links_use_the_route_table() -> None:
     assert urlstate.country_url("DE", 2024) == "/pays?code=DE&annee=2024&flux=export"
     assert urlstate.fiche_url(FicheState(FRANCE, 2024)).startswith("/fiche?")
-
-
-def test_the_url_layer_loads_no_database() -> None:
-    """Reading an address needs no DuckDB: urlstate stands on lib.core alone."""
-    loaded = imported_by("lib.web.urlstate")
-    assert not loaded & {"duckdb", "lib.data.db", "lib.data.exposure", "lib.data.queries"}
-    assert not {name for name in loaded if name.startswith(("lib.data", "lib.charts"))}
