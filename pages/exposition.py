@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from lib.charts import exposure_figures, exposure_map
-from lib.core import filenames, glossary, gridtext, partners, refs, sections
+from lib.core import filenames, glossary, gridtext, measures, partners, refs, sections
 from lib.core.escaping import plain
 from lib.core.formatting import (
     SHORT_RANGE,
@@ -366,7 +366,7 @@ def dependency_sentence(table: pd.DataFrame, strong: pd.Series) -> str:
     return (
         f"**{count} {products}** à plus de {STRONG_PCT} d'un seul pays hors UE "
         f"(« dépendance forte ») : "
-        f"{meur(at_stake)} d'importations, soit {pct(100 * at_stake / total if total else None)} "
+        f"{meur(at_stake)} d'importations, soit {pct(measures.percent(at_stake, total))} "
         "des importations du territoire."
     )
 

@@ -65,7 +65,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from lib.data import cache, exposure, indicators, queries
-from lib.core import flows, refs
+from lib.core import flows, measures, refs
 from lib.core.schema import QUARTERS
 from lib.core.territory import Territory
 
@@ -270,9 +270,10 @@ def _dept_exports(year: int) -> pd.DataFrame:
         [year, flows.EXPORT.code],
     )
     exports = table["exports_eur"].astype("float64")
-    share_pct = 100 * exports / exports.groupby(table["dept"]).transform("sum")
+    share_pct = measures.percent(exports, exports.groupby(table["dept"]).transform("sum"))
     france = _france_exports(year).set_index("product")["exports_eur"].astype("float64")
-    france_share_pct = (100 * france / france.sum()).reindex(table["product"]).to_numpy()
+    france_shares = measures.percent(france, float(france.sum()))
+    france_share_pct = france_shares.reindex(table["product"]).to_numpy()
     table["rca"] = share_pct / pd.Series(france_share_pct, index=table.index).replace(0, np.nan)
     return table
 

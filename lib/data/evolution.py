@@ -23,7 +23,7 @@ from typing import Literal, cast
 import pandas as pd
 
 from lib.data import cache, db, queries
-from lib.core import flows, periods, refs
+from lib.core import flows, measures, periods, refs
 from lib.core.flows import Flow
 from lib.core.schema import QUARTERS
 from lib.core.territory import FRANCE, Territory
@@ -115,7 +115,7 @@ def series(territory: Territory, base: int) -> pd.DataFrame:
         frame[f"{key}_prev_eur"] = [_cell(wide, ("prev", key), s, y) for s, y in _keys(frame)]
     for key in FLOW_KEYS:
         prev = frame[f"{key}_prev_eur"]
-        frame[f"{key}_growth_pct"] = 100 * (frame[f"{key}_eur"] - prev) / prev.where(prev != 0)
+        frame[f"{key}_growth_pct"] = measures.percent(frame[f"{key}_eur"] - prev, prev)
     for key in FLOW_KEYS:
         frame[f"{key}_index"] = _index(frame, key, base)
     return frame
@@ -176,7 +176,7 @@ def _index(frame: pd.DataFrame, key: str, base: int) -> list[float]:
             index = previous.get(scope, math.nan) * (1 + growth / 100)
         else:
             base_value = float(bases.get(scope, math.nan))
-            index = 100 * value / base_value if base_value else math.nan
+            index = measures.percent(value, base_value)
         previous[scope] = index
         out.append(index)
     return out
@@ -256,7 +256,7 @@ class Change:
 
     @property
     def growth_pct(self) -> float:
-        return 100 * self.change_eur / self.start_eur if self.start_eur else math.nan
+        return measures.percent(self.change_eur, self.start_eur)
 
 
 @cache.cached
@@ -303,7 +303,7 @@ def contributions(
     )
     frame["change_eur"] = frame["end_eur"] - frame["start_eur"]
     total = frame["start_eur"].sum()
-    frame["contribution_pct"] = 100 * frame["change_eur"] / total if total else math.nan
+    frame["contribution_pct"] = measures.percent(frame["change_eur"], total)
     frame = frame.sort_values(["change_eur", "code"], ascending=[False, True])
     name = refs.country_name if by == "country" else refs.product_name
     frame.insert(1, "name", frame["code"].map(name))

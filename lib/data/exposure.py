@@ -95,7 +95,7 @@ def exposure(
         """,
         [members, year, flows.EXPORT.code, *params],
     )
-    frame["share_pct"] = 100 * frame["to_partner_eur"] / frame["exports_eur"]
+    frame["share_pct"] = measures.percent(frame["to_partner_eur"], frame["exports_eur"])
     return frame
 
 

@@ -17,7 +17,7 @@ import math
 import pandas as pd
 
 from lib.data import cache, queries
-from lib.core import flows, refs
+from lib.core import flows, measures, refs
 from lib.core.territory import FRANCE, Territory
 
 
@@ -76,7 +76,7 @@ def by_dept(product: str, year: int, flow: str) -> pd.DataFrame:
     frame = depts.merge(frame, on="dept", how="left")
     frame["value_eur"] = frame["value_eur"].fillna(0.0).astype("float64")
     france = france_split(product, year, flow)["france_eur"]
-    frame["share_pct"] = 100 * frame["value_eur"] / (france or math.nan)
+    frame["share_pct"] = measures.percent(frame["value_eur"], france)
     traded = frame["value_eur"].where(frame["value_eur"] != 0)
     frame["rank"] = traded.rank(ascending=False, method="min").astype("Int64")
     return frame
@@ -142,5 +142,5 @@ def evolution(product: str, territory: Territory = FRANCE) -> pd.DataFrame:
     for column in ("territory_eur", "france_eur"):
         frame[column] = frame[column].fillna(0.0).astype("float64")
     france = frame["france_eur"]
-    frame["share_pct"] = 100 * frame["territory_eur"] / france.where(france != 0)
+    frame["share_pct"] = measures.percent(frame["territory_eur"], france)
     return frame
