@@ -30,8 +30,6 @@ escaped in the page.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import hashlib
 import html
 import logging
@@ -42,7 +40,6 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -69,7 +66,6 @@ log = logging.getLogger(__name__)
 
 PREFIX = "/telecharger/"
 CACHE_FOLDER = ".package"
-LOCK = ".lock"
 BUILD_WAIT_S = 120.0  # a request waits this long for a build, then gets 503
 POLL_S = 0.1
 RETRY_AFTER_S = 10
@@ -159,17 +155,6 @@ def _complete(folder: Path, manifest: store.Manifest) -> Package | None:
     return Package(folder, manifest, descriptor)
 
 
-@contextlib.contextmanager
-def _root_lock(root: Path) -> Iterator[None]:
-    """One builder at a time per cache root, across processes."""
-    with open(root / LOCK, "a+") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def build(location: str, manifest: store.Manifest) -> Package:
     """The package of `manifest`'s version: the complete folder if there is one, else built
     now (blocking; serialised with the other builders of the same cache root)."""
@@ -179,7 +164,7 @@ def build(location: str, manifest: store.Manifest) -> Package:
     if ready is not None:
         return ready
     root.mkdir(parents=True, exist_ok=True)
-    with _root_lock(root):
+    with store.writer_lock(root):  # one builder at a time per cache root, across processes
         ready = _complete(final, manifest)  # another process built it while we waited
         if ready is not None:
             return ready

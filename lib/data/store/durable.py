@@ -17,7 +17,8 @@ LOCK = ".lock"
 
 @contextlib.contextmanager
 def writer_lock(data_dir: Path) -> Iterator[None]:
-    """One writer at a time per dataset folder (readers never take it)."""
+    """One writer at a time per folder, across processes (a dataset's, the open-data cache's);
+    readers never take it."""
     data_dir.mkdir(parents=True, exist_ok=True)
     with open(data_dir / LOCK, "a+") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
