@@ -222,7 +222,7 @@ def test_two_sessions_holding_a_fiche_both_show_an_import_on_their_next_run(
 # A reader process: one line of key figures for each line it reads on stdin.
 READER = """
 import json, sys
-from lib import queries
+from lib.data import queries
 from lib.core.territory import Territory
 for _ in sys.stdin:
     values = queries.kpis(Territory("dept", "53"), 2024).set_index("indicator")["value"]
