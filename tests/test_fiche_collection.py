@@ -221,14 +221,14 @@ def test_all_with_fiche_exits_3_when_no_pdf_can_be_made(
 def test_a_failed_territory_is_reported_and_the_others_written(
     demo: Path, tmp_path: Path, capsys, monkeypatch, no_pdf
 ) -> None:
-    real = collection.fiche_document.build
+    real = collection.contents.build
 
     def build(territory: Territory, *args: object, **kwargs: object) -> object:
         if territory.level == "region":
             raise RuntimeError("requête interrompue\ndétail")
         return real(territory, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(collection.fiche_document, "build", build)
+    monkeypatch.setattr(collection.contents, "build", build)
     two = [Territory("region", "94"), Territory("dept", "2B")]
     monkeypatch.setattr(collection, "territories", lambda: two)
     status, err = run(capsys, "--data-dir", str(demo), "--all", "--fiche", "--year", "2024",
