@@ -279,13 +279,13 @@ def test_figures_are_built_once_and_again_for_a_new_version(
     first = cached_charts.partners(MAYENNE, 2024, 10)
     assert cached_charts.partners(MAYENNE, 2024, 10) is first  # shared: not built again
     assert _countries_drawn(first) == {"Allemagne", "États-Unis", "Espagne"}  # FIRST's rows
-    world = cached_charts.world(MAYENNE, 2024, "export")
+    world = cached_charts.world_map(MAYENNE, 2024, "export")
     coloured = {c for c, z in zip(world.data[0].locations, world.data[0].z, strict=True) if z}
     assert coloured == {"DE", "US"}
     write_dataset(SECOND, data_dir)
     second = cached_charts.partners(MAYENNE, 2024, 10)
     assert second is not first
     assert _countries_drawn(second) == {"Allemagne", "Italie", "Espagne"}  # SECOND's rows
-    world = cached_charts.world(MAYENNE, 2024, "export")
+    world = cached_charts.world_map(MAYENNE, 2024, "export")
     coloured = {c for c, z in zip(world.data[0].locations, world.data[0].z, strict=True) if z}
     assert coloured == {"DE", "IT"}

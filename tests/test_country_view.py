@@ -10,7 +10,7 @@ import math
 import pandas as pd
 import pytest
 
-from lib.charts import country_figures
+from lib.charts import world
 from lib.core import config, refs
 from lib.core.states import CountryState
 from lib.core.territory import FRANCE, Territory
@@ -200,14 +200,14 @@ def test_world_figure_colours_partners_and_greys_the_others() -> None:
             "balance_eur": [1_000.0, 5.0, 0.0],
         }
     )
-    fig = country_figures.world_figure(partners, "export")
+    fig = world.partners_figure(partners, "export")
     trace = fig.data[0]
     z = dict(zip(trace.locations, trace.z, strict=True))
     assert z["US"] == 1.0  # the largest
-    assert z["DE"] == pytest.approx(country_figures.PARTNER_LOW)  # the smallest partner
+    assert z["DE"] == pytest.approx(world.PARTNER_LOW)  # the smallest partner
     assert z["CN"] == 0.0 and "QU" not in z  # no trade: grey; no shape: not drawn
     assert fig.layout.geo.visible is False  # no base layers of plotly.js
-    imports = country_figures.world_figure(partners, "import").data[0]
+    imports = world.partners_figure(partners, "import").data[0]
     z = dict(zip(imports.locations, imports.z, strict=True))
     assert z["US"] == 0.0 and z["DE"] == 1.0
     assert math.isclose(sum(1 for v in z.values() if v > 0), 1)

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lib.charts import country_figures
+from lib.charts import world
 from lib.core import sections
 from lib.data import cache
 from pages.parts.on_demand import RUNS_KEY
@@ -93,13 +93,13 @@ def test_open_sections_survive_a_change_of_year_or_territory(widget: str, value:
 
 def test_a_slider_step_reruns_only_what_depends_on_it(monkeypatch: pytest.MonkeyPatch) -> None:
     builds: list[str] = []
-    world_figure = country_figures.world_figure
+    world_figure = world.partners_figure
 
     def counted(*args, **kwargs):
         builds.append("world")
         return world_figure(*args, **kwargs)
 
-    monkeypatch.setattr(country_figures, "world_figure", counted)
+    monkeypatch.setattr(world, "partners_figure", counted)
     cache.shared().clear()
     at = open_page("fiche", niveau="departement", code="53", annee="2024", section="monde")
     assert builds == ["world"]

@@ -4,7 +4,7 @@ builders return figures, never draw).
 - the markets to explore: for each of the products most exposed to the partner, its countries
   with the largest untapped value, ranked bars in M€, one small panel per product (two columns
   wide, one on a phone);
-- the world map of the untapped value summed over those products (lib.charts.country_figures' map);
+- the world map of the untapped value summed over those products (lib.charts.world);
 - the nearby activities: density (0–100) against France's exports (log scale), coloured by the
   growth of those exports;
 - the comparable territories: their similarity, ranked bars (lib.charts.kit's bars, as on the
@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from lib.charts import country_figures, kit
+from lib.charts import kit, world
 from lib.charts.kit import MILLION, Bars, bar_figure, bar_look
 from lib.core import refs
 from lib.core.escaping import plotly_text
@@ -214,7 +214,7 @@ def world_figure(by_country: pd.DataFrame) -> go.Figure:
     untapped_by_country), on the world map; the others (the partner's members among them)
     light grey."""
     values = by_country.set_index("country")["untapped_eur"]
-    return country_figures.world_values_figure(values, GREEN_RAMP, UNTAPPED_LABEL)
+    return world.values_figure(values, GREEN_RAMP, UNTAPPED_LABEL)
 
 
 def world_legend(by_country: pd.DataFrame) -> str:

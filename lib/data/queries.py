@@ -1,4 +1,8 @@
-"""Every number the explorer shows comes from one of these SQL queries over the `trade` view.
+"""The fiche's and the Carte's numbers and the Données rows: SQL over the `trade` view.
+
+The other pages' SQL lives beside this module in lib.data, one module per subject (indicators,
+exposure, country_view, product_view, comparison, evolution, diversification): every number the
+explorer shows comes from a query of lib.data.
 
 Each function takes an already validated Territory (see lib.core.territory) and a year, binds every
 value as a parameter, and returns a pandas frame shaped as the CSV contract of `lib.fiche.files`

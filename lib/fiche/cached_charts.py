@@ -1,19 +1,18 @@
 """The fiche's charts, built once per dataset version and shared by every session (issue 18).
 
 Each function reads its table through the cached queries (lib/data/queries.py,
-lib/data/country_view.py)
-and builds its Plotly figure with the builders of lib/charts/fiche_figures.py and
-lib/charts/country_figures.py;
-`cache.cached_figure` keeps the figure for the dataset version, so that the hundredth visitor
-of a fiche, or a rerun after a slider step, receives the figure without building it again.
-The figures are shared: callers draw them and must not change them.
+lib/data/country_view.py) and builds its Plotly figure with the builders of
+lib/charts/fiche_figures.py and lib/charts/world.py; `cache.cached_figure` keeps the figure for the
+dataset version, so that the hundredth visitor of a fiche, or a rerun after a slider step, receives
+the figure without building it again. The figures are shared: callers draw them and must not change
+them.
 """
 
 from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from lib.charts import country_figures, fiche_figures
+from lib.charts import fiche_figures, world
 from lib.core.flows import flow_of
 from lib.core.territory import Territory
 from lib.data import country_view, queries
@@ -27,10 +26,10 @@ def partners(territory: Territory, year: int, top: int, narrow: bool = False) ->
 
 
 @cached_figure
-def world(territory: Territory, year: int, flow: str) -> go.Figure:
+def world_map(territory: Territory, year: int, flow: str) -> go.Figure:
     """Every country, coloured by the territory's exports or imports (`flow`: export, import):
     the slowest figure of the fiche to build (its geometry is validated at each build)."""
-    return country_figures.world_figure(country_view.territory_partners(territory, year), flow)
+    return world.partners_figure(country_view.territory_partners(territory, year), flow)
 
 
 @cached_figure

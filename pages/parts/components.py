@@ -50,7 +50,7 @@ LEVEL_LABELS = {"dept": "Département", "region": "Région", "france": "France e
 FLASH = "flash-messages"  # session key: the messages of the last action, shown after its rerun
 FLASH_KINDS = {"success": st.success, "warning": st.warning, "error": st.error}
 # plotly.js fetches its base map for any geo chart, even one drawing only its own GeoJSON with
-# no base layer (lib.charts.country_figures.world_figure): an empty topology served from
+# no base layer (lib.charts.world.partners_figure): an empty topology served from
 # static/plotly/ instead of its CDN, so that the browser calls no server but the app's.
 PLOTLY_CONFIG = {"displaylogo": False, "topojsonURL": "/app/static/plotly/"}
 

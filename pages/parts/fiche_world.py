@@ -1,5 +1,5 @@
 """The fiche's world map: the territory's partner countries coloured by its exports or imports
-to each (lib.charts.country_figures.world_figure), every partner in the table with a link to its
+to each (lib.charts.world.partners_figure), every partner in the table with a link to its
 Pays page.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib.charts import country_figures
+from lib.charts import world
 from lib.core import filenames, flows
 from lib.core.states import CountryState, FicheState
 from lib.data import country_view, queries
@@ -43,14 +43,13 @@ def world_section(state: FicheState) -> None:
         flow = flows.flow_of(choice)
     table = country_view.territory_partners(state.territory, state.year)
     clicked = components.chart_with_data(
-        cached_charts.world(state.territory, state.year, flow.name),
+        cached_charts.world_map(state.territory, state.year, flow.name),
         table,
         filenames.csv_name(
             f"pays_monde_{flow.name}", state.territory, queries.year_slug(state.year)
         ),
         "world",  # one look for every width: the map's geometry is sent once
-        caption=f"*{country_figures.world_legend(table, flow.name)}* "
-        "*Cliquez sur un pays pour ouvrir sa page.*",
+        caption=f"*{world.legend(table, flow.name)}* *Cliquez sur un pays pour ouvrir sa page.*",
         links={"Page du pays": country_links(table["country"], state.year)},
         clickable=True,
     )
