@@ -8,6 +8,7 @@ own tests check it against pandas); the fiche's figures are read from the fiche 
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -27,14 +28,26 @@ def same_dataset(demo_data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     db.reset()
 
 
-def _metrics(scope) -> dict[str, str]:
-    """{label: value} of the metrics inside `scope` (the first of each label)."""
-    # Every metric drawn, not only the first: Streamlit draws them one after the other.
-    scope.locator("[data-testid='stMetric']").nth(len(LABELS) - 1).wait_for()
+def _read_metrics(scope) -> dict[str, str]:
     values: dict[str, str] = {}
     for metric in scope.locator("[data-testid='stMetric']").all():
         label = metric.locator("[data-testid='stMetricLabel']").inner_text().strip()
         values.setdefault(label, metric.locator("[data-testid='stMetricValue']").inner_text())
+    return values
+
+
+def _metrics(scope, timeout_s: float = 30.0) -> dict[str, str]:
+    """{label: value} of the metrics inside `scope` (the first of each label).
+
+    Read again until every label is there: Streamlit draws the metrics one after the other, and
+    a rerun that follows the first (the address completed with its defaults) replaces them one
+    at a time, so one reading may catch the page between two of them."""
+    scope.locator("[data-testid='stMetric']").nth(len(LABELS) - 1).wait_for()
+    deadline = time.monotonic() + timeout_s
+    values = _read_metrics(scope)
+    while not set(LABELS) <= set(values) and time.monotonic() < deadline:
+        time.sleep(0.2)
+        values = _read_metrics(scope)
     assert set(LABELS) <= set(values), values
     return {label: values[label] for label in LABELS}
 
