@@ -32,9 +32,10 @@ CHARTS = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
         xTicks: Array.from(div.querySelectorAll('.xtick text')).map(t => t.textContent),
     }))"""
 BARS = {"bar", "waterfall"}
-WATERFALL_DRAWN = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
-    .some(div => div.offsetParent !== null && div._fullData
-                 && div._fullData.some(t => t.type === 'waterfall'))"""
+# Both waterfalls (by partner, by product) drawn: they arrive one after the other.
+WATERFALLS_DRAWN = """() => Array.from(document.querySelectorAll('.js-plotly-plot'))
+    .filter(div => div.offsetParent !== null && div._fullData
+                   && div._fullData.some(t => t.type === 'waterfall')).length >= 2"""
 
 
 @pytest.fixture
@@ -73,7 +74,7 @@ def assert_bars_from_zero(page, expected_charts: int) -> None:
 def open_evolution_drivers(page, app_url: str) -> None:
     page.goto(f"{app_url}/evolution?niveau=departement&code=53&section=variation")
     wait_for_app(page)
-    page.wait_for_function(WATERFALL_DRAWN, timeout=60_000)
+    page.wait_for_function(WATERFALLS_DRAWN, timeout=60_000)
 
 
 def waterfalls(page) -> list[dict]:
