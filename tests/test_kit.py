@@ -123,3 +123,39 @@ def test_empty_figure_says_there_is_no_data() -> None:
     fig = kit.empty_figure("Titre").to_plotly_json()
     assert [note["text"] for note in fig["layout"]["annotations"]] == ["Aucune donnée"]
     assert fig["layout"]["title"]["text"] == "Titre"
+
+
+# --- which look a chart as wide as the page takes (the cookie of .streamlit/width.js) ----------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("375", 375), ("1400", 1400), ("200", 200), ("20000", 20000), ("0640", 640)],
+)
+def test_a_window_width_is_read_from_its_cookie(raw: str, expected: int) -> None:
+    assert kit.window_width(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [None, "", " 375", "375px", "-375", "3.5e2", "1e3", "abc", "٣٧٥", "199", "20001", "9" * 400],
+)
+def test_anything_else_is_no_width(raw: str | None) -> None:
+    assert kit.window_width(raw) is None
+
+
+@pytest.mark.parametrize(
+    ("width", "look"),
+    [
+        (None, None),  # unknown: both looks, the CSS chooses
+        (200, "narrow"),
+        (375, "narrow"),
+        (559, "narrow"),  # the chart 527 px wide (window less 32 px of margins, in Chromium)
+        (560, None),  # 528 px: still narrow, but a scroll bar or a zoom is near: both
+        (639, None),
+        (640, "wide"),  # 608 px
+        (1400, "wide"),
+    ],
+)
+def test_the_look_follows_the_window(width: int | None, look: str | None) -> None:
+    assert kit.look_for_window(width) == look

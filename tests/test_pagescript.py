@@ -132,3 +132,12 @@ def test_the_history_script_finds_what_streamlit_does() -> None:
         assert f"`{test_id}`" in bundle, test_id
     assert '"data-test-script-state"' in HISTORY_JS and '"data-test-script-state":' in bundle
     assert "`notRunning`" in bundle and '"notRunning"' in HISTORY_JS
+
+
+def test_the_page_gets_the_history_and_the_width_scripts_by_default() -> None:
+    """serve.py's middleware sends both scripts of pagescript.SCRIPTS, inline, in one element."""
+    width_js = (config.ROOT / ".streamlit" / "width.js").read_text(encoding="utf-8")
+    tag = pagescript.PageScript(answer(PAGE)).tag
+    assert tag.startswith(b"<script>") and tag.count(b"<script>") == 1
+    assert pagescript.script_tag(HISTORY_JS + "\n" + width_js) == tag
+    assert b"comext-largeur=" in tag

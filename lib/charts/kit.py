@@ -273,3 +273,41 @@ def bar_figure(
             "tickfont": {"size": look.text_size + 1},
         },
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Which look a chart as wide as the page takes
+#
+# .streamlit/layout.css shows a chart's narrow look below NARROW_BELOW_PX of the chart's own
+# width. A chart as wide as the page is the window's width less the page's margins: 32 px up to
+# 800 px and more (measured in Chromium: 528 px at 560, 608 px at 640, 768 px at 800), 160 px on
+# wide screens, where the chart is far above the threshold anyway. Between the two bounds below,
+# the margins, a scroll bar or a zoom could put the chart on either side: both looks are sent
+# and the CSS chooses, as for a reader whose width is unknown.
+NARROW_BELOW_PX = 560
+NARROW_WINDOW_BELOW_PX = NARROW_BELOW_PX  # the chart is then at most 528 px wide
+WIDE_WINDOW_FROM_PX = NARROW_BELOW_PX + 80  # the chart is then at least 608 px wide
+WINDOW_PX_RANGE = (200, 20_000)  # a width outside it is no width (a hand-written cookie)
+
+
+def window_width(raw: str | None) -> int | None:
+    """The window's width in CSS pixels from the cookie .streamlit/width.js writes; None for
+    anything else (missing, not a whole number, out of WINDOW_PX_RANGE)."""
+    if raw is None or not raw.isascii() or not raw.isdigit() or len(raw) > 5:
+        return None
+    width = int(raw)
+    low, high = WINDOW_PX_RANGE
+    return width if low <= width <= high else None
+
+
+def look_for_window(width: int | None) -> str | None:
+    """« narrow » or « wide »: the one look a chart as wide as the page takes in a window
+    `width` px wide; None when that cannot be told (unknown width, or too close to the
+    threshold): then both looks are sent."""
+    if width is None:
+        return None
+    if width < NARROW_WINDOW_BELOW_PX:
+        return "narrow"
+    if width >= WIDE_WINDOW_FROM_PX:
+        return "wide"
+    return None

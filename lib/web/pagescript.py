@@ -29,7 +29,9 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-SCRIPT = ROOT / ".streamlit" / "history.js"
+# history.js, and width.js (the window's width in a cookie, read by the pages at the connection
+# that follows): both must run before Streamlit's code.
+SCRIPTS = (ROOT / ".streamlit" / "history.js", ROOT / ".streamlit" / "width.js")
 STREAMLIT_ROOT = b'<div id="root">'  # what tells Streamlit's document from another HTML answer
 HEAD = b"<head>"
 # Headers that describe the body as it was: dropped when the body changes (the validators
@@ -64,11 +66,13 @@ def _held_bytes(held: list[Message]) -> int:
 
 
 class PageScript:
-    """ASGI middleware: SCRIPT (or `script`) inline at the top of Streamlit's document."""
+    """ASGI middleware: SCRIPTS (or `script`) inline at the top of Streamlit's document."""
 
     def __init__(self, app: ASGIApp, script: str | None = None) -> None:
         self.app = app
-        self.tag = script_tag(script if script is not None else SCRIPT.read_text("utf-8"))
+        if script is None:
+            script = "\n".join(path.read_text("utf-8") for path in SCRIPTS)
+        self.tag = script_tag(script)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope.get("method") != "GET":

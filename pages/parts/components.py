@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from lib.charts import choropleth
+from lib.charts import choropleth, kit
 from lib.core import config, csvfile, display, flows, refs, workbook
 from lib.core.escaping import plain
 from lib.core.schema import QUARTERS
@@ -291,7 +291,7 @@ def layout_css() -> None:
     st.html(_menu_script(), unsafe_allow_javascript=True)
 
 
-APP_SCRIPTS = ("menu.js", "history.js")  # in .streamlit/, sent as one script element
+APP_SCRIPTS = ("menu.js", "history.js", "width.js")  # in .streamlit/, sent as one script element
 
 
 @functools.cache
@@ -299,6 +299,18 @@ def _menu_script() -> str:
     folder = config.ROOT / ".streamlit"
     script = "\n".join((folder / name).read_text(encoding="utf-8") for name in APP_SCRIPTS)
     return f"<script>{script}</script>"
+
+
+WIDTH_COOKIE = "comext-largeur"  # written by .streamlit/width.js
+
+
+def page_look() -> str | None:
+    """The look (« wide », « narrow ») of a chart as wide as the page in the reader's window, as
+    the cookie of .streamlit/width.js gave its width when the session connected; None when it
+    cannot be told (no cookie: `streamlit run streamlit_app.py`, AppTest, a width too close to
+    the threshold). The look stays the session's: a window resized past the threshold keeps its
+    chart in the look it had, stretched or narrowed, until the page is loaded again."""
+    return kit.look_for_window(kit.window_width(st.context.cookies.get(WIDTH_COOKIE)))
 
 
 def _chart(fig: go.Figure, key: str, clickable: bool = False) -> list[dict[str, Any]]:
@@ -328,16 +340,24 @@ def chart_with_data(
     column_config: Mapping[str, object] | None = None,
     links: Mapping[str, Sequence[str]] | None = None,
     clickable: bool = False,
+    fills_page: bool = True,
 ) -> list[dict[str, Any]]:
     """A chart, then its data: a table on demand and a CSV of exactly the rows drawn.
 
     With `narrow`, the chart's look for a narrow width is sent too: the CSS shows one of the
-    two, the one that fits the chart's width (layout_css). `column_config` adds to the table's
-    columns (a link column…); `links` too (data_table). With `clickable`, the points just
-    clicked are returned."""
+    two, the one that fits the chart's width (layout_css). A chart that `fills_page` (as wide as
+    the page or as a section's expander: every chart drawn in two looks today) is sent in one
+    look when the reader's window tells which (`page_look`): the browser then draws one chart,
+    not two. A chart in st.columns must say `fills_page=False`: its width is not the page's.
+    `column_config` adds to the table's columns (a link column…); `links` too (data_table).
+    With `clickable`, the points just clicked are returned."""
     clicked: list[dict[str, Any]] = []
+    look = page_look() if fills_page and narrow is not None else None
     if narrow is None:
         clicked = _chart(fig, f"chart-{key}", clickable)
+    elif look is not None:  # no look container: the CSS hides nothing of it
+        with st.container(key=f"charts-{key}"):
+            clicked = _chart(fig if look == "wide" else narrow, f"chart-{look}-{key}", clickable)
     else:
         with st.container(key=f"charts-{key}"):
             for look, figure in (("wide", fig), ("narrow", narrow)):

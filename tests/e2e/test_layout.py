@@ -302,3 +302,40 @@ SIDEBAR_OPEN_JS = """(open) => {
   const box = sidebar.getBoundingClientRect();
   return (sidebar.dataset.collapsed === 'false' && box.right > 0) === open;
 }"""
+
+
+# The charts drawn in two looks (components.chart_with_data, a frame keyed `charts-<key>`): each
+# frame's width (what .streamlit/layout.css measures against 560 px) and its looks, shown or not.
+LOOKS_JS = """() => [...document.querySelectorAll('[class*="st-key-charts-"]')].map(frame => ({
+  key: frame.className.match(/st-key-charts-([\\w-]+)/)[1],
+  width: frame.getBoundingClientRect().width,
+  looks: [...frame.querySelectorAll('.js-plotly-plot')].map(p => ({
+    look: p.closest('[class*="st-key-chart-"]').className.match(/st-key-chart-(wide|narrow)-/)[1],
+    shown: p.checkVisibility()}))}))"""
+# Window width → the looks the server sends (lib/charts/kit.look_for_window, read from the
+# cookie of .streamlit/width.js): one where the window tells which, both near the threshold.
+LOOKS_SENT = {375: ["narrow"], 559: ["narrow"], 600: ["wide", "narrow"], 640: ["wide"],
+              1400: ["wide"]}  # fmt: skip
+
+
+@pytest.mark.parametrize("width", list(LOOKS_SENT))
+def test_a_chart_is_sent_in_the_look_its_width_takes(browser, layout_url: str, width: int) -> None:
+    """The one look sent is the one the CSS would show at the chart's real width (the browser's
+    layout, not the server's rule), for the partners chart as wide as the page and for the
+    specialisations inside their section's expander (narrower); a phone draws each once."""
+    context = browser.new_context(viewport={"width": width, "height": 900}, locale="fr-FR")
+    try:
+        page = context.new_page()
+        page.goto(layout_url + "/fiche?niveau=departement&code=94&annee=2024&section=situer")
+        for key in ("partners", "situation-balassa"):
+            chart = page.locator(f"[class*='st-key-charts-{key}'] .main-svg:visible").first
+            chart.wait_for(timeout=60_000)
+        page.wait_for_timeout(500)
+        frames = page.evaluate(LOOKS_JS)
+    finally:
+        context.close()
+    assert {frame["key"] for frame in frames} == {"partners", "situation-balassa"}
+    for frame in frames:
+        assert [chart["look"] for chart in frame["looks"]] == LOOKS_SENT[width], frame
+        shown = [chart["look"] for chart in frame["looks"] if chart["shown"]]
+        assert shown == ["narrow" if frame["width"] < 560 else "wide"], frame
