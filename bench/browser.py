@@ -11,7 +11,8 @@ computed only when opened (issue 18). Each session below has a Chromium of its o
 always in front: no repaint of a page brought back to the front inside a measure), and each
 load opens a fresh browser context in it (empty cache, new session) against the same server.
 « Script idle »: `stApp`'s `data-test-script-state` is `notRunning`. « Drawn »: a visible
-Plotly chart (`checkVisibility`: of the partners chart's two looks, wide and narrow, CSS shows
+Plotly chart (`checkVisibility`: a chart with two looks, wide and narrow, is sent in the one its
+width takes when the window's width is known, .streamlit/width.js; else in both, CSS showing
 one) has its SVG and its traces (a Sankey its nodes).
 
 - **fiche first screen** (`fiche_first_screen`): `page.goto` of the fiche's shared link (every
@@ -99,7 +100,7 @@ SLIDER_SECTION = "flux-export"  # open during `slider_sections_open`
 CONTEXT_MIN_TEXT = 200  # characters of a chartless section's text once drawn
 SETTLE_S = 1.0  # after the warm-up step: time for any late chart before comparing them
 
-# The visible charts of the page (a chart may exist in two layouts, one hidden by CSS at this
+# The visible charts of the page (a chart may be sent in two looks, one hidden by CSS at this
 # width): whether each is drawn (SVG and traces, a Sankey's nodes), its key (`chart-<key>`,
 # `chart-wide-<key>` or `chart-narrow-<key>`: pages/parts/components.chart_with_data), its bars (the
 # number of categories of a bar chart's first trace), its node count, and its signature (its
