@@ -330,6 +330,20 @@ def _chart(fig: go.Figure, key: str, clickable: bool = False) -> list[dict[str, 
     return list(event.selection.points)
 
 
+def _looks(wide: go.Figure, narrow: go.Figure, key: str, clickable: bool) -> list[dict[str, Any]]:
+    """The chart in the look that fits, or in both (each keyed by its look, for the CSS)."""
+    looks = {"wide": wide, "narrow": narrow}
+    shown = page_look()
+    clicked: list[dict[str, Any]] = []
+    with st.container(key=f"charts-{key}"):
+        if shown is not None:  # alone in its wrapper: the CSS hides nothing of it
+            return _chart(looks[shown], f"chart-{shown}-{key}", clickable)
+        for look, figure in looks.items():
+            with st.container(key=f"{look}-{key}"):
+                clicked += _chart(figure, f"chart-{look}-{key}", clickable)
+    return clicked
+
+
 def chart_with_data(
     fig: go.Figure,
     table: pd.DataFrame,
@@ -340,29 +354,20 @@ def chart_with_data(
     column_config: Mapping[str, object] | None = None,
     links: Mapping[str, Sequence[str]] | None = None,
     clickable: bool = False,
-    fills_page: bool = True,
 ) -> list[dict[str, Any]]:
     """A chart, then its data: a table on demand and a CSV of exactly the rows drawn.
 
-    With `narrow`, the chart's look for a narrow width is sent too: the CSS shows one of the
-    two, the one that fits the chart's width (layout_css). A chart that `fills_page` (as wide as
-    the page or as a section's expander: every chart drawn in two looks today) is sent in one
-    look when the reader's window tells which (`page_look`): the browser then draws one chart,
-    not two. A chart in st.columns must say `fills_page=False`: its width is not the page's.
-    `column_config` adds to the table's columns (a link column…); `links` too (data_table).
-    With `clickable`, the points just clicked are returned."""
-    clicked: list[dict[str, Any]] = []
-    look = page_look() if fills_page and narrow is not None else None
+    With `narrow`, the chart has a second look, for a narrow width. When the reader's window
+    tells which look fits (`page_look`), that one alone is sent and the browser draws one chart;
+    otherwise both are, and the CSS shows the one that fits the chart's width (layout_css).
+    `page_look` reads the window's width, so every chart given a `narrow` look is as wide as the
+    page or a section's expander (none is in st.columns). `column_config` adds to the table's
+    columns (a link column…); `links` too (data_table). With `clickable`, the points just
+    clicked are returned."""
     if narrow is None:
         clicked = _chart(fig, f"chart-{key}", clickable)
-    elif look is not None:  # no look container: the CSS hides nothing of it
-        with st.container(key=f"charts-{key}"):
-            clicked = _chart(fig if look == "wide" else narrow, f"chart-{look}-{key}", clickable)
     else:
-        with st.container(key=f"charts-{key}"):
-            for look, figure in (("wide", fig), ("narrow", narrow)):
-                with st.container(key=f"{look}-{key}"):
-                    clicked += _chart(figure, f"chart-{look}-{key}", clickable)
+        clicked = _looks(fig, narrow, key, clickable)
     if caption:
         st.markdown(caption)
     data_table(table, file_name, key, column_config, links)
