@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import json
 import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -17,6 +18,8 @@ from lib.web import pagescript
 
 STREAMLIT_STATIC = Path(streamlit.__file__).parent / "static"
 HISTORY_JS = (config.ROOT / ".streamlit" / "history.js").read_text(encoding="utf-8")
+GEO_JS = (config.ROOT / ".streamlit" / "geo_assets.js").read_text(encoding="utf-8")
+EMPTY_TOPOLOGY = config.ROOT / "static" / "plotly" / "world_110m.json"
 PAGE = (
     b'<!DOCTYPE html>\n<html lang="en">\n  <head>\n    <title>Streamlit</title>\n  </head>\n'
     b'  <body><div id="root"></div></body>\n</html>\n'
@@ -134,10 +137,29 @@ def test_the_history_script_finds_what_streamlit_does() -> None:
     assert "`notRunning`" in bundle and '"notRunning"' in HISTORY_JS
 
 
-def test_the_page_gets_the_history_and_the_width_scripts_by_default() -> None:
-    """serve.py's middleware sends both scripts of pagescript.SCRIPTS, inline, in one element."""
+def test_the_page_gets_the_history_width_and_geo_scripts_by_default() -> None:
+    """serve.py's middleware sends the scripts of pagescript.SCRIPTS, inline, in one element."""
     width_js = (config.ROOT / ".streamlit" / "width.js").read_text(encoding="utf-8")
     tag = pagescript.PageScript(answer(PAGE)).tag
     assert tag.startswith(b"<script>") and tag.count(b"<script>") == 1
-    assert pagescript.script_tag(HISTORY_JS + "\n" + width_js) == tag
+    assert pagescript.script_tag("\n".join([HISTORY_JS, width_js, GEO_JS])) == tag
     assert b"comext-largeur=" in tag
+
+
+def test_the_geo_script_finds_what_plotly_does() -> None:
+    """geo_assets.js hands plotly.js the base map it would fetch: plotly.js must still create
+    window.PlotlyGeoAssets only when it is missing, look a base map up there before fetching
+    it, and name the world's at the default resolution `world_110m`; the topology handed over
+    is the one of the file it would fetch."""
+    chunk = "\n".join(
+        path.read_text(encoding="utf-8")
+        for path in (STREAMLIT_STATIC / "static" / "js").glob("PlotlyChart.*.js")
+    )
+    assert "window.PlotlyGeoAssets===void 0&&(window.PlotlyGeoAssets={topojson:{}})" in chunk
+    assert "PlotlyGeoAssets.topojson[i.topojsonName]===void 0&&o.push(i.fetchTopojson())" in chunk
+    # The name: scope (`world` by default) `_` resolution (110 by default) `m`.
+    assert "[e.scope.replace(/ /g,`-`),`_`,e.resolution.toString(),`m`].join(``)" in chunk
+    handed = re.search(r"world_110m = (\{.*?\});", GEO_JS)
+    assert handed is not None
+    as_json = re.sub(r"(\w+):", r'"\1":', handed.group(1))
+    assert json.loads(as_json) == json.loads(EMPTY_TOPOLOGY.read_text(encoding="utf-8"))

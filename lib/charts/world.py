@@ -9,6 +9,7 @@ browser fetches nothing. Two pages draw it: the fiche (a territory's partners by
 
 from __future__ import annotations
 
+import copy
 import json
 from functools import cache
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.basedatatypes import convert_to_base64
 
 from lib.charts import kit
 from lib.core import refs
@@ -65,6 +67,34 @@ def _scaled(values: pd.Series) -> pd.Series:
     return scaled
 
 
+class WorldFigure(go.Figure):  # type: ignore[misc]  # plotly has no type hints
+    """A world map that hands out its geometry without copying it.
+
+    `st.plotly_chart` serialises a figure through `to_dict`, which deep-copies all of it: for
+    the world map, the 50 000 lists and numbers of its GeoJSON, 20 ms of a quiet core at every
+    draw and most of the server's time when the fiche's world map section opens (py-spy).
+    Nothing changes the geometry once the figure is built (the figures are shared, read-only:
+    lib/data/cache.cached_figure), so `to_dict` shares each trace's GeoJSON and copies the rest
+    as plotly does. Plotly's own base64 step skips the `geojson` key, so the dict handed out
+    never writes into it either.
+    """
+
+    def to_dict(self) -> dict[str, Any]:
+        if self._frame_objs:  # not drawn by this app: plotly's own copy keeps them right
+            copied: dict[str, Any] = super().to_dict()
+            return copied
+        data = [
+            {
+                key: value if key == "geojson" else copy.deepcopy(value)
+                for key, value in trace.items()
+            }
+            for trace in self._data
+        ]
+        result = {"data": data, "layout": copy.deepcopy(self._layout)}
+        convert_to_base64(result)
+        return result
+
+
 def partners_figure(partners: pd.DataFrame, flow: str) -> go.Figure:
     """Every country of geo/countries.geojson, the territory's partners (country_view's
     territory_partners) coloured by the flow's value, the others light grey. The colour follows
@@ -75,14 +105,14 @@ def partners_figure(partners: pd.DataFrame, flow: str) -> go.Figure:
     return values_figure(values, chosen.ramp, chosen.title)
 
 
-def values_figure(values_eur: pd.Series, ramp: tuple[str, str], label: str) -> go.Figure:
+def values_figure(values_eur: pd.Series, ramp: tuple[str, str], label: str) -> WorldFigure:
     """Every country of geo/countries.geojson coloured by its value in euros (`values_eur`,
     indexed by country code) on the `ramp` (light to dark), by its logarithm; the countries
     without a positive value light grey. The hover reads « <label> : 12,3 M€ »."""
     locations = sorted(codes())
     values = values_eur.reindex(locations).fillna(0.0).astype("float64")
     names = [refs.country_name(code) for code in locations]
-    fig = go.Figure(
+    fig = WorldFigure(
         go.Choropleth(
             geojson=geojson(),
             featureidkey="properties.code",

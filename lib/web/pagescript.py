@@ -29,9 +29,10 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-# history.js, and width.js (the window's width in a cookie, read by the pages at the connection
-# that follows): both must run before Streamlit's code.
-SCRIPTS = (ROOT / ".streamlit" / "history.js", ROOT / ".streamlit" / "width.js")
+# history.js, width.js (the window's width in a cookie, read by the pages at the connection
+# that follows) and geo_assets.js (the world map's empty base map, before plotly.js asks the
+# server for it): all must run before Streamlit's code.
+SCRIPTS = tuple(ROOT / ".streamlit" / name for name in ("history.js", "width.js", "geo_assets.js"))
 STREAMLIT_ROOT = b'<div id="root">'  # what tells Streamlit's document from another HTML answer
 HEAD = b"<head>"
 # Headers that describe the body as it was: dropped when the body changes (the validators

@@ -291,7 +291,8 @@ def layout_css() -> None:
     st.html(_menu_script(), unsafe_allow_javascript=True)
 
 
-APP_SCRIPTS = ("menu.js", "history.js", "width.js")  # in .streamlit/, sent as one script element
+# In .streamlit/, sent as one script element.
+APP_SCRIPTS = ("menu.js", "history.js", "width.js", "geo_assets.js")
 
 
 @functools.cache

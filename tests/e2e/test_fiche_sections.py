@@ -62,9 +62,15 @@ def test_the_first_screen_then_a_section_opened_kept_and_closed(page, app_url: s
 
 
 def test_a_shared_link_opens_on_its_sections(page, app_url: str) -> None:
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
     page.goto(app_url + FICHE + "&section=monde,contexte")
     wait_for_app(page)
-    page.locator(".js-plotly-plot .choropleth").first.wait_for()
+    page.locator(".js-plotly-plot .choropleth path").first.wait_for()
+    # Drawn without asking the server for plotly.js's base map: .streamlit/geo_assets.js gave
+    # it first (the map waited for that round trip).
+    assert page.locator(".js-plotly-plot .choropleth path").count() > 200  # every country
+    assert not [url for url in asked if "world_110m" in url]
     page.get_by_text("Informations pratiques").first.wait_for()
     assert page.get_by_text(SANKEY_TITLE).count() == 0
     assert "section=monde" in page.url.replace("%2C", ",")
