@@ -99,7 +99,7 @@ def assert_no_data(fig) -> None:
 def test_partner_bars_are_minus_imports_and_plus_exports_in_millions_largest_first():
     shuffled = PARTNERS.iloc[[2, 0, 3, 1]]
     fig = fiche_figures.partners_figure(shuffled, "Titre")
-    imports, exports = fig.data
+    imports, exports, _ = fig.data
     assert (imports.name, exports.name) == ("Importations", "Exportations")
     assert list(imports.x) == pytest.approx([-304.2, -140.5, -224.6, -20.0])
     assert list(exports.x) == pytest.approx([141.1, 230.6, 0.0, 20.0])
@@ -112,17 +112,26 @@ def test_partner_bars_are_minus_imports_and_plus_exports_in_millions_largest_fir
 
 def test_partner_balances_are_signed_and_coloured_at_the_right():
     fig = fiche_figures.partners_figure(PARTNERS)
-    header, *rows = fig.layout.annotations
+    (header,) = fig.layout.annotations
     assert header.text == "<b>Solde</b>"
-    assert [a.text for a in rows] == [
+    assert (header.xref, header.x, header.xanchor) == ("paper", 1, "left")
+    *_, balances = fig.data
+    assert balances.type == "scatter" and balances.mode == "text"
+    assert list(balances.text) == [
         f"−163,1{NB}M€",
         f"+90,1{NB}M€",
         f"−224,6{NB}M€",
         f"0,0{NB}M€",
     ]
-    assert [a.font.color for a in rows] == [NEGATIVE_RED, POSITIVE_GREEN, NEGATIVE_RED, TEXT_GREY]
-    assert [a.y for a in rows] == [0, 1, 2, 3]
-    assert all(a.xref == "paper" and a.x == 1 and a.xanchor == "left" for a in rows)
+    colours = [NEGATIVE_RED, POSITIVE_GREEN, NEGATIVE_RED, TEXT_GREY]
+    assert list(balances.textfont.color) == colours
+    assert list(balances.y) == [0, 1, 2, 3]  # each on its bar's row
+    # At the right end of an axis spanning the plot area, drawn past it, left-aligned.
+    assert set(balances.x) == {1} and balances.xaxis == "x2"
+    assert balances.textposition == "middle right" and balances.cliponaxis is False
+    axis = fig.layout.xaxis2
+    assert (axis.overlaying, tuple(axis.range), axis.visible) == ("x", (0, 1), False)
+    assert balances.hoverinfo == "skip" and balances.showlegend is False
 
 
 def test_partner_axis_is_symmetric_with_positive_french_ticks():
@@ -138,7 +147,7 @@ def test_partner_axis_is_symmetric_with_positive_french_ticks():
 
 def test_partner_hover_and_texts_are_preformatted_french():
     fig = fiche_figures.partners_figure(PARTNERS)
-    imports, exports = fig.data
+    imports, exports, _ = fig.data
     assert list(imports.customdata[0]) == [
         "Allemagne",
         f"304,2{NB}M€",
@@ -154,7 +163,7 @@ def test_partner_hover_and_texts_are_preformatted_french():
 def test_partner_small_values_get_decimal_ticks():
     fig = fiche_figures.partners_figure(partners_frame([("DE", "Allemagne", 0.3 * M, 0.1 * M)]))
     assert fig.layout.xaxis.ticktext[-1] in {"0,1", "0,2", "0,3", "0,4"}
-    assert fig.layout.annotations[1].text == f"−0,2{NB}M€"
+    assert list(fig.data[-1].text) == [f"−0,2{NB}M€"]
 
 
 def test_partners_narrow_look_keeps_the_bars_and_leaves_room_for_the_values():
@@ -171,14 +180,14 @@ def test_partners_narrow_look_keeps_the_bars_and_leaves_room_for_the_values():
         fiche_figures.partners_figure(frame),
         fiche_figures.partners_figure(frame, narrow=True),
     )
-    for wide_bar, narrow_bar in zip(wide.data, narrow.data, strict=True):
+    for wide_bar, narrow_bar in zip(wide.data[:2], narrow.data[:2], strict=True):
         assert list(narrow_bar.x) == list(wide_bar.x)
         assert narrow_bar.customdata == wide_bar.customdata
     assert narrow.data[0].customdata[0][0] == "Émirats arabes unis"
     assert list(narrow.data[0].text) == ["304,2", "140,5", "224,6"]
-    header, *balances = narrow.layout.annotations
+    (header,) = narrow.layout.annotations
     assert header.text == "<b>Solde (M€)</b>"
-    assert [a.text for a in balances] == ["−163,1", "+90,1", "−224,6"]
+    assert list(narrow.data[-1].text) == ["−163,1", "+90,1", "−224,6"]
     assert list(narrow.layout.yaxis.ticktext) == ["Émirats arab…", "Espagne", "Chine"]
     assert wide.layout.yaxis.ticktext[0] == "Émirats arabes unis"
     assert narrow.layout.xaxis.title.text == "millions d'euros"

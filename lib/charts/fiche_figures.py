@@ -143,29 +143,46 @@ def _partner_bar(
     }
 
 
-def _right_note(text: str, y: float, **extra: object) -> dict[str, object]:
-    """An annotation just right of the plot area, at height `y`."""
+def _balance_header(header: str) -> dict[str, object]:
+    """`header` over the balances, left-aligned with them: plotly.js starts a text trace's
+    « middle right » text 2 px left of its point (measured in Chromium)."""
     return {
-        "text": text,
+        "text": header,
         "x": 1,
         "xref": "paper",
         "xanchor": "left",
-        "xshift": 8,
-        "y": y,
+        "xshift": -2,
+        "y": 1,
+        "yref": "paper",
+        "yanchor": "bottom",
         "showarrow": False,
-        **extra,
     }
 
 
-def _balance_annotations(
-    balances: list[float], texts: list[str], header: str
-) -> list[dict[str, object]]:
-    """`header` over the right margin, then each country's signed, coloured balance."""
-    rows = [
-        _right_note(text, row, yref="y", font={"color": sign_color(b)})
-        for row, (b, text) in enumerate(zip(balances, texts, strict=True))
-    ]
-    return [_right_note(header, 1, yref="paper", yanchor="bottom"), *rows]
+# The balances' own x axis: 0 to 1 across the plot area, hidden; their trace is drawn at its
+# right end, past the plot area (`cliponaxis` off), in the right margin.
+_BALANCE_AXIS = {"overlaying": "x", "range": [0, 1], "visible": False, "fixedrange": True}
+
+
+def _balance_trace(balances: list[float], texts: list[str]) -> dict[str, object]:
+    """Each country's signed, coloured balance in the right margin, on its bar's row.
+
+    One text trace, not one annotation per country: plotly.js measures and places each
+    annotation on its own at every redraw, a fifth of a top-N step in Chromium (10 rows:
+    about 30 ms of 150, measured with and without them)."""
+    return {
+        "type": "scatter",
+        "mode": "text",
+        "xaxis": "x2",
+        "x": [1] * len(texts),
+        "y": list(range(len(texts))),
+        "text": texts,
+        "textposition": "middle right",
+        "textfont": {"color": [sign_color(b) for b in balances]},
+        "cliponaxis": False,
+        "hoverinfo": "skip",
+        "showlegend": False,
+    }
 
 
 def _bar_texts(values_eur: list[float], texts: list[str]) -> list[str]:
@@ -239,14 +256,18 @@ def partners_figure(
     tick_values, tick_texts = symmetric_ticks(half_range, look.ticks_per_side)
     balance_texts = [_millions(b, look, signed=True) for b in balances]
     return styled_figure(
-        _partner_bars(imports, exports, customdata, look),
+        [
+            *_partner_bars(imports, exports, customdata, look),
+            _balance_trace(balances, balance_texts),
+        ],
         title,
         140 + look.row_height * len(names),
         {"r": look.right_margin, "b": 60},
         barmode="relative",
         bargap=0.3,
-        annotations=_balance_annotations(balances, balance_texts, look.balance_header),
+        annotations=[_balance_header(look.balance_header)],
         legend=_PARTNERS_LEGEND,
+        xaxis2=_BALANCE_AXIS,
         xaxis={
             **_PARTNERS_XAXIS,
             "title": {"text": look.axis_title},
