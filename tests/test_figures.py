@@ -348,18 +348,40 @@ def test_sankey_nodes_by_value_with_two_distinct_autres_last():
     assert trace.arrangement == "snap"
 
 
+# EXPORT_LINKS' rows, in the frame's order, as (source node, target node) of the figure.
+EXPORT_PAIRS = [(0, 3), (2, 3), (0, 4), (1, 3), (1, 5), (2, 5), (1, 4)]
+
+
 def test_sankey_links_keep_values_and_join_the_right_sides():
     trace = sankey_trace(fiche_figures.sankey_figure(EXPORT_LINKS, "E"))
-    assert list(trace.link.value) == list(EXPORT_LINKS["value_eur"])
-    pairs = list(zip(trace.link.source, trace.link.target, strict=True))
-    assert pairs == [(0, 3), (2, 3), (0, 4), (1, 3), (1, 5), (2, 5), (1, 4)]
+    drawn = list(zip(trace.link.source, trace.link.target, trace.link.value, strict=True))
+    given = [(*pair, v) for pair, v in zip(EXPORT_PAIRS, EXPORT_LINKS["value_eur"], strict=True)]
+    assert sorted(drawn) == sorted(given)
     assert trace.link.customdata[0] == f"Industrie pharmaceutique → Allemagne : 100,0{NB}M€"
+
+
+def test_sankey_links_and_nodes_are_drawn_in_the_order_given():
+    """From the top of the left column down, each node's links by the node at their other end
+    (nodes top down by index: their y grows with it); plotly.js keeps that order."""
+    trace = sankey_trace(fiche_figures.sankey_figure(EXPORT_LINKS, "E"))
+    pairs = list(zip(trace.link.source, trace.link.target, strict=True))
+    assert pairs == [(0, 3), (0, 4), (1, 3), (1, 4), (1, 5), (2, 3), (2, 5)]
+    assert trace.link.sort == trace.node.sort == "input"
+    sources, targets = trace.node.y[:3], trace.node.y[3:]
+    assert list(sources) == sorted(sources) and list(targets) == sorted(targets)
 
 
 def test_sankey_exactly_the_highlighted_links_are_red():
     trace = sankey_trace(fiche_figures.sankey_figure(EXPORT_LINKS, "E"))
-    red = [color == HIGHLIGHT_LINK for color in trace.link.color]
-    assert red == [h == 1 for h in EXPORT_LINKS["highlight"]]
+    red = {
+        pair: color == HIGHLIGHT_LINK
+        for pair, color in zip(
+            zip(trace.link.source, trace.link.target, strict=True), trace.link.color, strict=True
+        )
+    }
+    assert red == {
+        pair: h == 1 for pair, h in zip(EXPORT_PAIRS, EXPORT_LINKS["highlight"], strict=True)
+    }
     assert all(color.startswith("rgba(") for color in trace.link.color)
 
 
