@@ -697,7 +697,16 @@ def _in_node_order(links: _Links, nodes: list[SankeyNode]) -> _Links:
         for source, target in zip(links.sources, links.targets, strict=True)
     ]
     order = sorted(range(len(ends)), key=ends.__getitem__)
-    return _Links(*([column[row] for row in order] for column in links))
+
+    def reordered(column: list[Any]) -> list[Any]:
+        return [column[row] for row in order]
+
+    return _Links(
+        reordered(links.sources),
+        reordered(links.targets),
+        reordered(links.values),
+        reordered(links.highlights),
+    )
 
 
 def _sankey_link_dict(links: _Links, nodes: list[SankeyNode]) -> dict[str, object]:
