@@ -282,11 +282,14 @@ def bounded_backmsgs(
 
 def layout_css() -> None:
     """The app's CSS (.streamlit/layout.css: which look of a chart fits its width, links that
-    wrap…) and its one script, hidden by the CSS (it takes no room): .streamlit/menu.js (the
-    page menu closes after a choice on a narrow screen) and .streamlit/history.js (Back and
-    Forward: one entry per page the visitor opens, scroll positions given back). The script is
-    the app's own files, never anything from a user or the data: the only st.html allowed to
-    run JavaScript."""
+    wrap…) and its one script, hidden by the CSS (it takes no room), the files of APP_SCRIPTS:
+    .streamlit/menu.js (the page menu closes after a choice on a narrow screen),
+    .streamlit/history.js (Back and Forward: one entry per page the visitor opens, scroll
+    positions given back), .streamlit/width.js (the window's width, for `page_look`) and
+    .streamlit/geo_assets.js (the world map's empty base map). The script is the app's own
+    files, never anything from a user or the data: the only st.html allowed to run
+    JavaScript. (serve.py also puts history.js, width.js and geo_assets.js first in the page's
+    head, lib/web/pagescript.py: they are written to run twice harmlessly.)"""
     st.html(config.ROOT / ".streamlit" / "layout.css")
     st.html(_menu_script(), unsafe_allow_javascript=True)
 
