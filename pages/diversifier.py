@@ -132,10 +132,10 @@ def map_section(state: DiversificationState) -> None:
         "Cliquez sur un pays pour ouvrir sa page."
     )
     clicked = components.chart_with_data(
-        diversification_figures.world_figure(by_country),
+        diversification_figures.world_figure(by_country, narrow=fiche_world.phone_height()),
         by_country,
         _file("potentiel_pays", state, state.partner),
-        "diversifier-world",  # one look for every width: the map's geometry is sent once
+        "diversifier-world",  # one figure for every width: the map's geometry is sent once
         caption=f"*{diversification_figures.world_legend(by_country)}*",
         links={"Page du pays": fiche_world.country_links(by_country["country"], state.year)},
         clickable=True,

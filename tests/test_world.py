@@ -58,3 +58,11 @@ def test_the_diversifier_map_is_a_world_figure_too() -> None:
     fig = world.values_figure(values, ("#dddddd", "#333333"), "Valeur")
     assert isinstance(fig, world.WorldFigure)
     assert fig.to_dict() == go.Figure.to_dict(fig)
+
+
+def test_a_phone_gets_a_shorter_map_of_the_same_countries() -> None:
+    partners = pd.DataFrame({"country": ["DE"], "exports_eur": [5e6], "imports_eur": [1e6]})
+    wide, narrow = (world.partners_figure(partners, "export", narrow=n) for n in (False, True))
+    assert (wide.layout.height, narrow.layout.height) == (440, world.NARROW_WORLD_HEIGHT)
+    assert world.NARROW_WORLD_HEIGHT < 440
+    assert narrow.data[0].to_plotly_json() == wide.data[0].to_plotly_json()

@@ -209,12 +209,12 @@ def markets_figure(top: pd.DataFrame, narrow: bool = False) -> go.Figure:
 # The world map of the untapped value
 
 
-def world_figure(by_country: pd.DataFrame) -> go.Figure:
+def world_figure(by_country: pd.DataFrame, narrow: bool = False) -> go.Figure:
     """The untapped value summed over the products, by country (lib.data.diversification's
     untapped_by_country), on the world map; the others (the partner's members among them)
-    light grey."""
+    light grey. `narrow`: a phone's height."""
     values = by_country.set_index("country")["untapped_eur"]
-    return world.values_figure(values, GREEN_RAMP, UNTAPPED_LABEL)
+    return world.values_figure(values, GREEN_RAMP, UNTAPPED_LABEL, narrow)
 
 
 def world_legend(by_country: pd.DataFrame) -> str:

@@ -30,6 +30,9 @@ from lib.core.theme import FONT_FAMILY, TEXT_GREY, mix
 WORLD_FILE = "countries.geojson"
 NO_TRADE_COLOR = "#EEEEEE"
 WORLD_HEIGHT = 440
+# On a phone (the narrow look): the map keeps its proportions (about 2.3 : 1), so a chart some
+# 300–500 px wide draws it 130–210 px tall; at WORLD_HEIGHT it floated in 300 px of white.
+NARROW_WORLD_HEIGHT = 220
 
 
 @cache
@@ -95,20 +98,23 @@ class WorldFigure(go.Figure):  # type: ignore[misc]  # plotly has no type hints
         return result
 
 
-def partners_figure(partners: pd.DataFrame, flow: str) -> go.Figure:
+def partners_figure(partners: pd.DataFrame, flow: str, narrow: bool = False) -> go.Figure:
     """Every country of geo/countries.geojson, the territory's partners (country_view's
     territory_partners) coloured by the flow's value, the others light grey. The colour follows
     the logarithm of the value (a few partners dominate); the hover gives the value in M€.
-    One trace: the geometry is sent to the browser once."""
+    One trace: the geometry is sent to the browser once. `narrow`: a phone's height."""
     chosen = flow_of(flow)
     values = partners.set_index("country")[f"{chosen.key}_eur"]
-    return values_figure(values, chosen.ramp, chosen.title)
+    return values_figure(values, chosen.ramp, chosen.title, narrow)
 
 
-def values_figure(values_eur: pd.Series, ramp: tuple[str, str], label: str) -> WorldFigure:
+def values_figure(
+    values_eur: pd.Series, ramp: tuple[str, str], label: str, narrow: bool = False
+) -> WorldFigure:
     """Every country of geo/countries.geojson coloured by its value in euros (`values_eur`,
     indexed by country code) on the `ramp` (light to dark), by its logarithm; the countries
-    without a positive value light grey. The hover reads « <label> : 12,3 M€ »."""
+    without a positive value light grey. The hover reads « <label> : 12,3 M€ ». `narrow`: the
+    phone's height (NARROW_WORLD_HEIGHT), the same map."""
     locations = sorted(codes())
     values = values_eur.reindex(locations).fillna(0.0).astype("float64")
     names = [refs.country_name(code) for code in locations]
@@ -140,7 +146,7 @@ def values_figure(values_eur: pd.Series, ramp: tuple[str, str], label: str) -> W
     fig.update_layout(
         font={"family": FONT_FAMILY, "size": 12, "color": TEXT_GREY},
         separators=kit.SEPARATORS,
-        height=WORLD_HEIGHT,
+        height=NARROW_WORLD_HEIGHT if narrow else WORLD_HEIGHT,
         margin={"t": 10, "b": 10, "l": 0, "r": 0},
         paper_bgcolor="white",
         dragmode=False,

@@ -26,10 +26,13 @@ def partners(territory: Territory, year: int, top: int, narrow: bool = False) ->
 
 
 @cached_figure
-def world_map(territory: Territory, year: int, flow: str) -> go.Figure:
+def world_map(territory: Territory, year: int, flow: str, narrow: bool = False) -> go.Figure:
     """Every country, coloured by the territory's exports or imports (`flow`: export, import):
-    the slowest figure of the fiche to build (its geometry is validated at each build)."""
-    return world.partners_figure(country_view.territory_partners(territory, year), flow)
+    the slowest figure of the fiche to build (its geometry is validated at each build).
+    `narrow`: a phone's height."""
+    return world.partners_figure(
+        country_view.territory_partners(territory, year), flow, narrow=narrow
+    )
 
 
 @cached_figure

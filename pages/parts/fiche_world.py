@@ -24,6 +24,13 @@ def country_links(countries: pd.Series, year: int) -> list[str | None]:
     return [urlstate.country_url(code, year) if code in pages else None for code in countries]
 
 
+def phone_height() -> bool:
+    """Whether the world map takes a phone's height (world.NARROW_WORLD_HEIGHT): only in a
+    window known to be narrow (components.page_look). Its one figure serves every width, its
+    geometry sent once; where the width cannot be told, the desktop's height."""
+    return components.page_look() == "narrow"
+
+
 def world_section(state: FicheState) -> None:
     """« Les pays partenaires dans le monde »: one flow at a time (the fiche's, or a choice)."""
     st.subheader(
@@ -43,12 +50,12 @@ def world_section(state: FicheState) -> None:
         flow = flows.flow_of(choice)
     table = country_view.territory_partners(state.territory, state.year)
     clicked = components.chart_with_data(
-        cached_charts.world_map(state.territory, state.year, flow.name),
+        cached_charts.world_map(state.territory, state.year, flow.name, narrow=phone_height()),
         table,
         filenames.csv_name(
             f"pays_monde_{flow.name}", state.territory, queries.year_slug(state.year)
         ),
-        "world",  # one look for every width: the map's geometry is sent once
+        "world",  # one figure for every width: the map's geometry is sent once
         caption=f"*{world.legend(table, flow.name)}* *Cliquez sur un pays pour ouvrir sa page.*",
         links={"Page du pays": country_links(table["country"], state.year)},
         clickable=True,

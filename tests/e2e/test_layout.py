@@ -339,3 +339,43 @@ def test_a_chart_is_sent_in_the_look_its_width_takes(browser, layout_url: str, w
         assert [chart["look"] for chart in frame["looks"]] == LOOKS_SENT[width], frame
         shown = [chart["look"] for chart in frame["looks"] if chart["shown"]]
         assert shown == ["narrow" if frame["width"] < 560 else "wide"], frame
+
+
+# Window width → the world map's height (lib/charts/world.py): a phone's where the window is
+# known to be narrow, the desktop's elsewhere (one figure for every width).
+WORLD_HEIGHTS = {375: 220, 559: 220, 600: 440, 1400: 440}
+
+
+@pytest.mark.parametrize("width", list(WORLD_HEIGHTS))
+def test_the_world_map_takes_a_phone_s_height_on_a_phone(
+    browser, layout_url: str, width: int
+) -> None:
+    """On a phone the map (about 2.3 : 1) no longer floats in 300 px of white: its chart is
+    as tall as world.NARROW_WORLD_HEIGHT, the map itself within it; the desktop's is 440 px."""
+    context = browser.new_context(viewport={"width": width, "height": 900}, locale="fr-FR")
+    try:
+        page = context.new_page()
+        page.goto(layout_url + "/fiche?niveau=departement&code=94&annee=2024&section=monde")
+        plot = page.locator("[class*='st-key-chart-world'] .js-plotly-plot").first
+        page.locator("[class*='st-key-chart-world'] .choropleth path").first.wait_for(
+            timeout=60_000
+        )
+        chart = plot.bounding_box()
+        countries = page.evaluate(
+            """() => {
+              const paths = [...document.querySelectorAll(
+                "[class*='st-key-chart-world'] .choropleth path")];
+              const boxes = paths.map(p => p.getBoundingClientRect()).filter(b => b.width > 0);
+              return {top: Math.min(...boxes.map(b => b.top)),
+                      bottom: Math.max(...boxes.map(b => b.bottom))};
+            }"""
+        )
+    finally:
+        context.close()
+    assert chart is not None and abs(chart["height"] - WORLD_HEIGHTS[width]) <= 2
+    drawn = countries["bottom"] - countries["top"]
+    assert drawn > 0.5 * (WORLD_HEIGHTS[width] - 20)  # the map fills its height, no big blank
+    assert (
+        chart["y"] - 1 <= countries["top"]
+        and countries["bottom"] <= chart["y"] + chart["height"] + 1
+    )
