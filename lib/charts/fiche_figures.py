@@ -687,15 +687,20 @@ def _sankey_node_dict(nodes: list[SankeyNode], words: Flow) -> dict[str, object]
     }
 
 
+def _link_ends(links: _Links, nodes: list[SankeyNode]) -> list[tuple[int, int]]:
+    """Each link's source and target, as indices into `nodes`."""
+    index = {(node.side, node.code): i for i, node in enumerate(nodes)}
+    return [
+        (index["source", source], index["target", target])
+        for source, target in zip(links.sources, links.targets, strict=True)
+    ]
+
+
 def _in_node_order(links: _Links, nodes: list[SankeyNode]) -> _Links:
     """The links from the top of the left column down, each node's in the order of the nodes
     at their other end: the order in which they leave and reach the nodes, drawn as given
     (`sort: input`), so that no two links of a node cross each other."""
-    index = {(node.side, node.code): i for i, node in enumerate(nodes)}
-    ends = [
-        (index["source", source], index["target", target])
-        for source, target in zip(links.sources, links.targets, strict=True)
-    ]
+    ends = _link_ends(links, nodes)
     order = sorted(range(len(ends)), key=ends.__getitem__)
 
     def reordered(column: list[Any]) -> list[Any]:
@@ -711,9 +716,9 @@ def _in_node_order(links: _Links, nodes: list[SankeyNode]) -> _Links:
 
 def _sankey_link_dict(links: _Links, nodes: list[SankeyNode]) -> dict[str, object]:
     """Node indices, values and hovers (the colours are set apart: see _with_link_colors)."""
-    index = {(node.side, node.code): i for i, node in enumerate(nodes)}
-    sources = [index["source", code] for code in links.sources]
-    targets = [index["target", code] for code in links.targets]
+    ends = _link_ends(links, nodes)
+    sources = [source for source, _ in ends]
+    targets = [target for _, target in ends]
     values = [float(value) for value in links.values]
     return {
         "sort": "input",
