@@ -119,13 +119,18 @@ def test_streamlit_s_document_is_recognised() -> None:
     assert pagescript.with_script(index, b"<script></script>") is not None
 
 
+def streamlit_js(pattern: str) -> str:
+    """The text of Streamlit's frontend files named by `pattern` (`index.*.js`), joined."""
+    return "\n".join(
+        path.read_text(encoding="utf-8")
+        for path in (STREAMLIT_STATIC / "static" / "js").glob(pattern)
+    )
+
+
 def test_the_history_script_finds_what_streamlit_does() -> None:
     """history.js wraps what Streamlit's frontend calls and reads what it draws: an upgrade that
     changed them would silently bring back the doubled history entries."""
-    bundle = "\n".join(
-        path.read_text(encoding="utf-8")
-        for path in (STREAMLIT_STATIC / "static" / "js").glob("index.*.js")
-    )
+    bundle = streamlit_js("index.*.js")
     # The address is written through window.history, looked up at each call (so the wrapper
     # installed before or after the bundle is the one called), and Back is read on popstate.
     assert "window.history.pushState({},``," in bundle
@@ -151,10 +156,7 @@ def test_the_geo_script_finds_what_plotly_does() -> None:
     window.PlotlyGeoAssets only when it is missing, look a base map up there before fetching
     it, and name the world's at the default resolution `world_110m`; the topology handed over
     is the one of the file it would fetch."""
-    chunk = "\n".join(
-        path.read_text(encoding="utf-8")
-        for path in (STREAMLIT_STATIC / "static" / "js").glob("PlotlyChart.*.js")
-    )
+    chunk = streamlit_js("PlotlyChart.*.js")
     assert "window.PlotlyGeoAssets===void 0&&(window.PlotlyGeoAssets={topojson:{}})" in chunk
     assert "PlotlyGeoAssets.topojson[i.topojsonName]===void 0&&o.push(i.fetchTopojson())" in chunk
     # The name: scope (`world` by default) `_` resolution (110 by default) `m`.
