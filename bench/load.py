@@ -262,7 +262,9 @@ def check_csv(
     code = "FR" if territory.level == "france" else territory.code
     name = response.filename or ""
     violations = []
-    if f"_{territory.level}_{code}_" not in name or not name.endswith(f"_top{expected.top}.csv"):
+    # The key figures do not depend on top N: their file is named without it (pages/fiche.py).
+    ending = ".csv" if key == "csv-kpis" else f"_top{expected.top}.csv"
+    if f"_{territory.level}_{code}_{expected.year}" not in name or not name.endswith(ending):
         violations.append(f"download {key} named {name!r} on the fiche of {territory.label}")
     try:
         lines = response.body.decode("utf-8").splitlines()

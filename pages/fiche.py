@@ -6,11 +6,14 @@ The first screen is the seed's first page (title, controls, document buttons, ke
 exposure to the United States, partners); the other sections are computed only when opened
 (pages/parts/on_demand.py).
 
-A step of top N reruns only what follows it on the first screen: below the title and the
-controls, the first screen is a fragment (`first_screen`) holding the top-N slider, drawn just
-above the partners chart it changes. The sections whose charts or file names follow top N
-(TOP_SECTIONS), when one is open, make the step rerun the page instead. A change of year,
-territory or flow reruns the page: each changes the title, the key figures and the sections.
+A step of top N reruns only what it changes on the first screen: the partners part (its title,
+the top-N slider, the chart and its data) is a fragment (`partners_part`) inside the first
+screen's own (`first_screen`, below the title and the controls). Nothing else there follows top
+N: the key figures' files are named without it, and the document buttons make the fiche at the
+click with the top N the partners part last ran with (pages/parts/fiche_downloads.py). The
+sections whose charts or file names follow top N (TOP_SECTIONS), when one is open, make the step
+rerun the page instead. A change of year, territory or flow reruns the page: each changes the
+title, the key figures and the sections.
 """
 
 from __future__ import annotations
@@ -28,7 +31,15 @@ from lib.core.territory import FRANCE, Territory
 from lib.data import comparison, queries
 from lib.fiche import cached_charts, texts
 from lib.web import registry, urlstate
-from pages.parts import components, fiche_texts, fiche_world, on_demand, product_links, wiring
+from pages.parts import (
+    components,
+    fiche_downloads,
+    fiche_texts,
+    fiche_world,
+    on_demand,
+    product_links,
+    wiring,
+)
 from pages.parts.fiche_downloads import document_buttons
 from pages.parts.fiche_exposure import us_exposure
 from pages.parts.fiche_situation import situation_section
@@ -73,7 +84,7 @@ def controls(state: FicheState) -> None:
 # The sections whose charts (the Sankeys) or CSV names (`_file`: `…_top10.csv`) follow top N:
 # while one of them is open, a step of the slider reruns the page, not the first screen alone.
 TOP_SECTIONS = frozenset({"activites", "flux-export", "flux-import"})
-_PAGE_RERUN = "fiche-top-reruns-page"  # set by the slider's callback, read by first_screen
+_PAGE_RERUN = "fiche-top-reruns-page"  # set by the slider's callback, read by partners_part
 
 
 def _on_top() -> None:
@@ -114,7 +125,9 @@ def key_figures(state: FicheState, kpis: pd.DataFrame) -> None:
             kpis, territory.label, territory.parent_region_name, flow
         )
         st.markdown("  \n".join(sentences))
-    components.data_table(kpis, _file("chiffres_cles", state), "kpis")
+    # Named without top N, which they do not depend on (as `rangs_…`): a step of top N leaves
+    # them, and the name they were drawn with, as they are (partners_part).
+    components.data_table(kpis, _year_file("chiffres_cles", state), "kpis")
 
 
 def partners_section(state: FicheState) -> None:
@@ -220,6 +233,11 @@ def _file(table: str, state: FicheState, territory: Territory | None = None) -> 
     return filenames.csv_name(table, shown, queries.year_slug(state.year), f"top{state.top}")
 
 
+def _year_file(table: str, state: FicheState) -> str:
+    """`chiffres_cles_dept_53_2024.csv`: a table that does not depend on top N."""
+    return filenames.csv_name(table, state.territory, queries.year_slug(state.year))
+
+
 def _sections(state: FicheState, kpis: pd.DataFrame) -> None:
     """Below the first screen, in the seed's order, each computed only when opened."""
 
@@ -286,13 +304,12 @@ def page() -> None:
 @st.fragment
 def first_screen() -> None:
     """The seed's first page below the controls: the document buttons, the introduction, the
-    key figures and the exposure to the United States, then top N and the partners. A
-    fragment: a step of top N reruns it alone.
+    key figures and the exposure to the United States, then top N and the partners
+    (`partners_part`). A fragment: a widget of its own (a table's « Voir les données ») reruns
+    it alone.
 
     Its state is read from the URL at each of its runs (a fragment's rerun would otherwise get
     the arguments of the page's last run); the page above has shown the URL's notices."""
-    if st.session_state.pop(_PAGE_RERUN, False):
-        st.rerun()  # an open section follows top N: the whole page, before drawing anything
     state, _ = URL.parse(components.url_params())
     # Its own guard: an error raised in a fragment does not reach the page's (a damaged file,
     # a slow query end the first screen with their French notice, the sections stay).
@@ -301,6 +318,20 @@ def first_screen() -> None:
         fiche_texts.opening(state)
         key_figures(state, queries.kpis(state.territory, state.year))
         us_exposure(state)  # the question the fiche was written for, after its key figures
+    partners_part()
+
+
+@st.fragment
+def partners_part() -> None:
+    """Top N and the partners chart with its data: a step of top N reruns this part alone, the
+    rest of the first screen (about 50 of its 60 elements) stays as the browser drew it. It
+    also gives the document buttons the top N they make the fiche with (their file is made at
+    the click, after any step)."""
+    if st.session_state.pop(_PAGE_RERUN, False):
+        st.rerun()  # an open section follows top N: the whole page, before drawing anything
+    state, _ = URL.parse(components.url_params())
+    fiche_downloads.follow_top(state.top)
+    with components.query_time_limit():  # its own guard, as first_screen's
         partners_section(state)
 
 

@@ -190,7 +190,7 @@ FRANCE = {"niveau": "france", "annee": "2024", "top": "7"}
 # Each page opened with its URL, and every CSV it offers: the table of the API and its parameters.
 PAGE_DOWNLOADS: dict[str, tuple[dict[str, str], dict[str, tuple[str, dict[str, str]]]]] = {
     "fiche": (FICHE, {
-        "chiffres_cles_dept_61_2024_top7.csv": ("kpis", FICHE),
+        "chiffres_cles_dept_61_2024.csv": ("kpis", FICHE),
         "pays_dept_61_2024_top7.csv": ("partners", FICHE),
         "produits_dept_61_2024_top7.csv": ("products", FICHE),
         "sankey_export_dept_61_2024_top7.csv": ("sankey_export", FICHE),

@@ -128,16 +128,20 @@ def test_the_checks_catch_a_page_of_another_session(one_process: clusters.Cluste
     state are reported."""
     mayenne = urlstate.FicheState(Territory("dept", "53"), 2024, 10, "tous")
 
-    async def _open() -> tuple[Run, StreamlitSession, HttpResponse]:
+    async def _open() -> tuple[Run, StreamlitSession, HttpResponse, HttpResponse]:
         session = StreamlitSession(one_process.url)
         run = await session.open("/fiche", "niveau=departement&code=53&annee=2024&top=10")
         response = await session.download(run.downloads()["csv-partners"])
+        kpis = await session.download(run.downloads()["csv-kpis"])
         await session.close()
-        return run, session, response
+        return run, session, response, kpis
 
-    run, session, response = run_sync(_open())
+    run, session, response, kpis = run_sync(_open())
     assert load.check_fiche(run, mayenne, session) == ([], [])
     assert load.check_csv(response, "csv-partners", mayenne) == ([], [])
+    assert load.check_csv(kpis, "csv-kpis", mayenne) == ([], [])  # named without top N
+    other_year = urlstate.FicheState(Territory("dept", "53"), 2023, 10, "tous")
+    assert load.check_csv(kpis, "csv-kpis", other_year)[1] != []
 
     finistere = urlstate.FicheState(Territory("dept", "29"), 2024, 10, "tous")
     errors, violations = load.check_fiche(run, finistere, session)

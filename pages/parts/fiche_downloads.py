@@ -1,5 +1,6 @@
 """The fiche as a document to download (issue 12): « Télécharger la fiche (PDF) » and « … (HTML) »
-for the territory, year and top N shown (the document holds both flows, whatever `flux`).
+for the territory, year and top N shown (the document holds both flows, whatever `flux`): the top
+N of the click, which a step of the slider gives without drawing the buttons again (follow_top).
 
 Both files are made only when their button is clicked: the buttons are deferred
 `st.download_button`s, whose function Streamlit runs in another thread at the click (Streamlit
@@ -17,6 +18,7 @@ reason. A file named `.pdf` holding something else than the fiche is never sent.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -38,14 +40,34 @@ def pdf_unavailable() -> str | None:
 
 
 def document_name(state: FicheState, extension: str) -> str:
-    """`fiche_dept_53_2024_top10.pdf`: the same pattern as the fiche's CSVs."""
+    """`fiche_dept_53_2024.pdf`: the same pattern as the fiche's CSVs. Without top N: the
+    buttons are not drawn again at a step of top N (pages/fiche.partners_part), and the
+    document's own charts show how many countries and products it ranks."""
     return filenames.file_name(
-        "fiche",
-        state.territory,
-        queries.year_slug(state.year),
-        f"top{state.top}",
-        extension=extension,
+        "fiche", state.territory, queries.year_slug(state.year), extension=extension
     )
+
+
+# The top N the documents are made with, in the session: a dict that the buttons' functions
+# read at the click (they run in Streamlit's worker thread, outside the session's script) and
+# that every run of the partners part updates (follow_top), a step of top N included.
+_TOP = "fiche-document-top"
+
+
+def follow_top(top: int) -> dict[str, int]:
+    """The documents made from now on rank `top` countries and products; the session's dict."""
+    shown = st.session_state.setdefault(_TOP, {})
+    shown["top"] = top
+    return shown
+
+
+def _at_click(
+    make: Callable[[Territory, int, int], bytes],
+    territory: Territory,
+    year: int,
+    shown: dict[str, int],
+) -> bytes:
+    return make(territory, year, shown["top"])
 
 
 def html_document(territory: Territory, year: int, top: int) -> bytes:
@@ -61,7 +83,8 @@ def pdf_document(territory: Territory, year: int, top: int) -> bytes:
 
 def document_buttons(state: FicheState) -> None:
     """The two buttons side by side (one under the other when the row is too narrow)."""
-    territory, year, top = state.territory, state.year, state.top
+    territory, year = state.territory, state.year
+    shown = follow_top(state.top)
     reason = pdf_unavailable()
     documents = (
         (PDF_LABEL, pdf_document, "pdf", "application/pdf", ":material/picture_as_pdf:", reason),
@@ -71,7 +94,7 @@ def document_buttons(state: FicheState) -> None:
         for label, make, extension, mime, icon, unavailable in documents:
             st.download_button(
                 label,
-                functools.partial(make, territory, year, top),
+                functools.partial(_at_click, make, territory, year, shown),
                 file_name=document_name(state, extension),
                 mime=mime,
                 on_click="ignore",

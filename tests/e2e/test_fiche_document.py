@@ -69,11 +69,11 @@ def documents(browser, app_url: str, tmp_path_factory: pytest.TempPathFactory) -
 
 
 def test_the_files_are_named_after_the_fiche(documents: dict[str, Path]) -> None:
-    assert set(documents) == {"fiche_dept_53_2024_top10.html", "fiche_dept_53_2024_top10.pdf"}
+    assert set(documents) == {"fiche_dept_53_2024.html", "fiche_dept_53_2024.pdf"}
 
 
 def test_the_pdf_holds_the_published_figures(documents: dict[str, Path]) -> None:
-    path = documents["fiche_dept_53_2024_top10.pdf"]
+    path = documents["fiche_dept_53_2024.pdf"]
     assert path.read_bytes().startswith(b"%PDF")
     reader = PdfReader(path)
     assert 8 <= len(reader.pages) <= 10, len(reader.pages)
@@ -83,7 +83,7 @@ def test_the_pdf_holds_the_published_figures(documents: dict[str, Path]) -> None
 
 
 def test_the_html_draws_every_chart_offline(browser, documents: dict[str, Path]) -> None:
-    path = documents["fiche_dept_53_2024_top10.html"]
+    path = documents["fiche_dept_53_2024.html"]
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
     requested: list[str] = []
     refused: list[str] = []
