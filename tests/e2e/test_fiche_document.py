@@ -123,6 +123,47 @@ def test_the_html_draws_every_chart_offline(browser, documents: dict[str, Path])
         context.close()
 
 
+# The countries of a page's partners chart (its first bar trace's hover names), in order.
+PARTNERS_JS = """(selector) => {
+  const charts = Array.from(document.querySelectorAll(selector));
+  const partners = charts.find(gd => (gd.data || []).some(
+      t => t.type === 'bar' && String(t.hovertemplate).includes('Importations')));
+  return partners ? partners.data[0].customdata.map(row => row[0]) : null;
+}"""
+ON_PAGE = ".st-key-charts-partners .js-plotly-plot"
+
+
+def test_the_html_follows_the_top_n_of_the_click(browser, app_url: str, tmp_path: Path) -> None:
+    """Three steps of the slider (10 → 7) redraw the partners part alone, not the buttons: the
+    document made at the click ranks 7 countries, those the page shows."""
+    context = browser.new_context(
+        viewport={"width": 1400, "height": 1000}, locale="fr-FR", accept_downloads=True
+    )
+    try:
+        page = context.new_page()
+        _open_fiche(page, app_url + FICHE)
+        page.get_by_role("slider").focus()
+        for _ in range(3):
+            page.keyboard.press("ArrowLeft")
+        page.wait_for_url(re.compile(r"top=7"))
+        page.wait_for_function(
+            f"([selector, n]) => ({PARTNERS_JS})(selector)?.length === n", arg=[ON_PAGE, 7]
+        )
+        shown = page.evaluate(PARTNERS_JS, ON_PAGE)
+        with page.expect_download(timeout=60_000) as info:
+            _button(page, HTML).click()
+        assert info.value.suggested_filename == "fiche_dept_53_2024.html"
+        path = tmp_path / "fiche.html"
+        info.value.save_as(path)
+        document = context.new_page()
+        document.goto(path.as_uri())
+        document.wait_for_function("window.ficheReady === true", timeout=60_000)
+        assert document.evaluate(PARTNERS_JS, ".js-plotly-plot") == shown
+        assert len(shown) == 7
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize(
     ("name", "width", "height"), [("bureau", 1400, 1000), ("telephone", 375, 812)]
 )
