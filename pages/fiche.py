@@ -158,7 +158,6 @@ def products_section(state: FicheState) -> None:
     )
     table = registry.fiche_products(state)  # the flows shown, as the API's `products`
     details = registry.fiche_product_details(state)
-    shown = [flow.name for flow in state.shown_flows]
     caption = (
         "*En bleu les biens importés, en violet les biens exportés ; l'aire de chaque "
         "compartiment est proportionnelle à sa valeur.*"
@@ -169,7 +168,7 @@ def products_section(state: FicheState) -> None:
             f"nomenclature CPF4 ; cliquez sur le bandeau du haut pour remonter. {glossary.CPF4}*"
         )
     clicked = components.chart_with_data(
-        fiche_figures.treemap_figure(table, flows=shown, details=details),
+        cached_charts.treemap(state.territory, state.year, state.flux),
         table,
         _file("produits", state),
         "products",

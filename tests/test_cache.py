@@ -289,3 +289,34 @@ def test_figures_are_built_once_and_again_for_a_new_version(
     world = cached_charts.world_map(MAYENNE, 2024, "export")
     coloured = {c for c, z in zip(world.data[0].locations, world.data[0].z, strict=True) if z}
     assert coloured == {"DE", "IT"}
+
+
+def _exports_by_product(figure: object) -> dict[str, float]:
+    """The treemap's product boxes of the exports (`export/<A17>/<product>`): product → value."""
+    trace = figure.data[0]  # type: ignore[attr-defined]
+    return {
+        node.rsplit("/", 1)[1]: value
+        for node, value in zip(trace.ids, trace.values, strict=True)
+        if node.startswith("export/") and node.count("/") == 2
+    }
+
+
+def test_the_treemap_is_built_once_and_again_for_a_new_version(
+    use_dataset: Callable[[pd.DataFrame], Path],
+) -> None:
+    """The fiche's « Principales activités » (pages/fiche.products_section) is shared as the
+    partners chart is; an import shows the new values at once."""
+    data_dir = use_dataset(FIRST)
+    first = cached_charts.treemap(MAYENNE, 2024, "tous")
+    assert cached_charts.treemap(MAYENNE, 2024, "tous") is first
+    assert cached_charts.treemap(MAYENNE, 2024, "export") is not first  # another flow choice
+
+    def expected(frame: pd.DataFrame) -> dict[str, float]:
+        exports = frame[(frame["dept"] == "53") & (frame["flow"] == "E")]
+        return exports.groupby("product")["value_eur"].sum().astype(float).to_dict()
+
+    assert _exports_by_product(first) == expected(FIRST)
+    write_dataset(SECOND, data_dir)
+    second = cached_charts.treemap(MAYENNE, 2024, "tous")
+    assert second is not first
+    assert _exports_by_product(second) == expected(SECOND)

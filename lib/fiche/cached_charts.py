@@ -14,9 +14,11 @@ import plotly.graph_objects as go
 
 from lib.charts import fiche_figures, world
 from lib.core.flows import flow_of
+from lib.core.states import FicheState
 from lib.core.territory import Territory
 from lib.data import country_view, queries
 from lib.data.cache import cached_figure
+from lib.web import registry
 
 
 @cached_figure
@@ -40,3 +42,15 @@ def sankey(territory: Territory, year: int, flow: str, top: int) -> go.Figure:
     """The Sankey of one flow (`flow`: a flow code, E or I) for the top N products and
     countries."""
     return fiche_figures.sankey_figure(queries.sankey(territory, year, flow, top), flow_of(flow))
+
+
+@cached_figure
+def treemap(territory: Territory, year: int, flux: str) -> go.Figure:
+    """The activities (A129) of the flows `flux` shows (export, import or tous), each with its
+    CPF4 products to drill down to: the fiche's « Principales activités »."""
+    state = FicheState(territory, year, flux=flux)
+    return fiche_figures.treemap_figure(
+        registry.fiche_products(state),
+        flows=[flow.name for flow in state.shown_flows],
+        details=registry.fiche_product_details(state),
+    )
