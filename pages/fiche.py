@@ -127,7 +127,7 @@ def key_figures(state: FicheState, kpis: pd.DataFrame) -> None:
         st.markdown("  \n".join(sentences))
     # Named without top N, which they do not depend on (as `rangs_…`): a step of top N leaves
     # them, and the name they were drawn with, as they are (partners_part).
-    components.data_table(kpis, _year_file("chiffres_cles", state), "kpis")
+    components.data_table(kpis, fiche_downloads.year_file("chiffres_cles", state), "kpis")
 
 
 def partners_section(state: FicheState) -> None:
@@ -230,11 +230,6 @@ def _file(table: str, state: FicheState, territory: Territory | None = None) -> 
     """`pays_dept_53_2024_top10.csv`: the fiche's territory unless another is drawn."""
     shown = territory or state.territory
     return filenames.csv_name(table, shown, queries.year_slug(state.year), f"top{state.top}")
-
-
-def _year_file(table: str, state: FicheState) -> str:
-    """`chiffres_cles_dept_53_2024.csv`: a table that does not depend on top N."""
-    return filenames.csv_name(table, state.territory, queries.year_slug(state.year))
 
 
 def _sections(state: FicheState, kpis: pd.DataFrame) -> None:

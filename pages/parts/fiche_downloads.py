@@ -48,6 +48,12 @@ def document_name(state: FicheState, extension: str) -> str:
     )
 
 
+def year_file(table: str, state: FicheState) -> str:
+    """`chiffres_cles_dept_53_2024.csv`: the CSV of a fiche's table that does not depend on top
+    N (the key figures, the situation's tables, the world map's)."""
+    return filenames.csv_name(table, state.territory, queries.year_slug(state.year))
+
+
 # The top N the documents are made with, in the session: a dict that the buttons' functions
 # read at the click (they run in Streamlit's worker thread, outside the session's script) and
 # that every run of the partners part updates (follow_top), a step of top N included.

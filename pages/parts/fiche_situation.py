@@ -10,12 +10,13 @@ import pandas as pd
 import streamlit as st
 
 from lib.charts import indicator_figures
-from lib.core import filenames, formatting, glossary, refs
+from lib.core import formatting, glossary, refs
 from lib.core.escaping import plain
 from lib.core.states import FicheState
 from lib.data import indicators, queries
 from lib.web import registry
 from pages.parts import components
+from pages.parts.fiche_downloads import year_file
 
 _CONCENTRATION_ROWS = {
     ("country", "export"): "Pays clients",
@@ -57,10 +58,6 @@ SPECIALISATION_CAPTION = (
 )
 
 
-def _file(table: str, state: FicheState) -> str:
-    return filenames.csv_name(table, state.territory, queries.year_slug(state.year))
-
-
 def _ranks(state: FicheState) -> None:
     territory = state.territory
     table = indicators.ranks(territory, state.year)
@@ -79,7 +76,7 @@ def _ranks(state: FicheState) -> None:
             "*Pas d'évolution du rang : l'année précédente est absente des données ou ne peut "
             "être comparée trimestre par trimestre.*"
         )
-    components.data_table(table, _file("rangs", state), "situation-ranks")
+    components.data_table(table, year_file("rangs", state), "situation-ranks")
 
 
 def _with_names(table: pd.DataFrame) -> pd.DataFrame:
@@ -102,14 +99,14 @@ def _specialisation(state: FicheState, exports_eur: float) -> None:
     components.chart_with_data(
         indicator_figures.specialisation_figure(top),
         _with_names(top),
-        _file("specialisation", state),
+        year_file("specialisation", state),
         "situation-balassa",
         caption=SPECIALISATION_CAPTION,
         narrow=indicator_figures.specialisation_figure(top, narrow=True),
     )
     st.markdown(f"Indice de spécialisation de chaque produit exporté{formatting.NBSP}:")
     components.data_table(
-        _with_names(table), _file("specialisation_produits", state), "situation-balassa-all"
+        _with_names(table), year_file("specialisation_produits", state), "situation-balassa-all"
     )
 
 
@@ -139,7 +136,7 @@ def _concentration(state: FicheState) -> None:
         "*Médiane : celle des départements ayant ce flux. Plus l'indice est élevé, plus les "
         "échanges dépendent de peu de pays ou de produits.*"
     )
-    components.data_table(table, _file("concentration", state), "situation-concentration")
+    components.data_table(table, year_file("concentration", state), "situation-concentration")
 
 
 def situation_section(state: FicheState, kpis: pd.DataFrame) -> None:

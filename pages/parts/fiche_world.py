@@ -9,12 +9,13 @@ import pandas as pd
 import streamlit as st
 
 from lib.charts import world
-from lib.core import filenames, flows
+from lib.core import flows
 from lib.core.states import CountryState, FicheState
 from lib.data import country_view, queries
 from lib.fiche import cached_charts
 from lib.web import urlstate
 from pages.parts import components
+from pages.parts.fiche_downloads import year_file
 
 
 def country_links(countries: pd.Series, year: int) -> list[str | None]:
@@ -52,9 +53,7 @@ def world_section(state: FicheState) -> None:
     clicked = components.chart_with_data(
         cached_charts.world_map(state.territory, state.year, flow.name, narrow=phone_height()),
         table,
-        filenames.csv_name(
-            f"pays_monde_{flow.name}", state.territory, queries.year_slug(state.year)
-        ),
+        year_file(f"pays_monde_{flow.name}", state),
         "world",  # one figure for every width: the map's geometry is sent once
         caption=f"*{world.legend(table, flow.name)}* *Cliquez sur un pays pour ouvrir sa page.*",
         links={"Page du pays": country_links(table["country"], state.year)},
