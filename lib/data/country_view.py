@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from lib.data import cache, queries
 from lib.core import flows, measures, partners, refs
 from lib.core.territory import Territory
+from lib.data import cache, queries
 
 
 class InvalidCountry(ValueError):

@@ -34,9 +34,9 @@ from typing import Any
 import duckdb
 
 from lib.core import config, flows, periods, schema
+from lib.core.sql import literal
 from lib.data import db, package_schema, queries, remote, store
 from lib.data.package_schema import Descriptor, Table
-from lib.core.sql import literal
 
 DESCRIPTOR = "datapackage.json"
 PROFILE = "tabular-data-package"
@@ -65,8 +65,8 @@ DGDDI_SOURCE = {
     "régionales et départementales du commerce extérieur » (Licence Ouverte 2.0)"
 }
 DEMO_SOURCE = {
-    "title": "Données de démonstration synthétiques du projet (python -m lib.sources.demo), calées sur "
-    "les totaux 2024 des fiches « Les indicateurs clés : commerce extérieur » (ANCT–DGE)"
+    "title": "Données de démonstration synthétiques du projet (python -m lib.sources.demo), "
+    "calées sur les totaux 2024 des fiches « Les indicateurs clés : commerce extérieur » (ANCT–DGE)"
 }
 REFERENCE_SOURCES = [
     {"title": "INSEE, Code officiel géographique : départements et régions (Licence Ouverte 2.0)"},

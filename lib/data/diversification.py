@@ -50,7 +50,8 @@ against rounding).
 Partial years: every figure of year y compares values of y with values of y, so a partial
 year is read on its own quarters everywhere, as the other pages read it; only the growth spans
 two years, and is left empty then. A year absent from the data gives empty tables, as
-lib.data.exposure and lib.data.indicators do. An unknown partner raises lib.data.exposure.InvalidPartner.
+lib.data.exposure and lib.data.indicators do. An unknown partner raises
+lib.data.exposure.InvalidPartner.
 
 Caching (lib/data/cache.py, keyed on db.dataset_key()): the départements' indices and the
 proximities depend on the year and the dataset version only, so they are computed once per
@@ -64,10 +65,10 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from lib.data import cache, exposure, indicators, queries
 from lib.core import flows, measures, refs
 from lib.core.schema import QUARTERS
 from lib.core.territory import Territory
+from lib.data import cache, exposure, indicators, queries
 
 ALTERNATIVE_COLUMNS = [
     "product", "country", "territory_exports_eur", "france_exports_eur",

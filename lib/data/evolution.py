@@ -22,11 +22,11 @@ from typing import Literal, cast
 
 import pandas as pd
 
-from lib.data import cache, db, queries
 from lib.core import flows, measures, periods, refs
 from lib.core.flows import Flow
 from lib.core.schema import QUARTERS
 from lib.core.territory import FRANCE, Territory
+from lib.data import cache, db, queries
 
 By = Literal["country", "product"]
 FLOW_KEYS = tuple(flow.key for flow in flows.FLOWS)  # `exports`, `imports`

@@ -22,10 +22,10 @@ from typing import Literal, TypeVar
 
 import pandas as pd
 
-from lib.data import cache, queries
 from lib.core import flows, measures, partners, refs
 from lib.core.states import ELASTICITY_RANGE, at_bound
 from lib.core.territory import FRANCE, Territory
+from lib.data import cache, queries
 
 # The source of the scenario's trade elasticity by default (lib.core.states.DEFAULT_ELASTICITY),
 # and of the range every figure of the scenario is also given for (lib.core.states.
@@ -50,7 +50,8 @@ _TO_PARTNER = "list_contains(?::VARCHAR[], country)"
 
 
 class InvalidPartner(ValueError):
-    """A partner code that is neither a country nor a group of lib.core.partners (French message)."""
+    """A partner code that is neither a country nor a group of lib.core.partners (French
+    message)."""
 
 
 def valid_members(partner: str, year: int) -> list[str]:

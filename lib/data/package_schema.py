@@ -27,10 +27,10 @@ from lib.core.columns import COLUMNS
 
 Descriptor = dict[str, Any]
 
-# The codes the import accepts (lib/sources/readers/validation.py: `_dept`, `_code`, `_optional_code`):
-# a département of the reference (`01`, `2A`, `971`) or another code of one to three digits
-# padded to two (`00`, `99`); product and country codes start with a digit or a capital; a
-# CPF4 code loses its dots. Frictionless anchors a pattern at both ends.
+# The codes the import accepts (lib/sources/readers/validation.py: `_dept`, `_code`,
+# `_optional_code`): a département of the reference (`01`, `2A`, `971`) or another code of one
+# to three digits padded to two (`00`, `99`); product and country codes start with a digit or a
+# capital; a CPF4 code loses its dots. Frictionless anchors a pattern at both ends.
 DEPT_PATTERN = "[0-9]{2,3}|[0-9][AB]"
 CODE_PATTERN = "[0-9A-Z][0-9A-Z._-]{0,15}"
 CPF4_PATTERN = "[0-9A-Z][0-9A-Z_-]{0,15}"
@@ -161,9 +161,9 @@ DATA_FIELDS: tuple[Descriptor, ...] = (
     ),
 )
 
-# Every code of the rows is in its reference resource: lib/data/datapackage.py completes the committed
-# tables with the codes the data holds and they lack (`in_reference` false), so these keys always
-# hold (a null cpf4 is not checked, as the specification says).
+# Every code of the rows is in its reference resource: lib/data/datapackage.py completes the
+# committed tables with the codes the data holds and they lack (`in_reference` false), so these
+# keys always hold (a null cpf4 is not checked, as the specification says).
 DATA_FOREIGN_KEYS: tuple[Descriptor, ...] = tuple(
     {"fields": column, "reference": {"resource": resource, "fields": "code"}}
     for column, resource in (

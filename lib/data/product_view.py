@@ -12,13 +12,11 @@ included (`outside_eur` of `france_split`): the départements plus those rows su
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
-from lib.data import cache, queries
 from lib.core import flows, measures, refs
 from lib.core.territory import FRANCE, Territory
+from lib.data import cache, queries
 
 
 class InvalidProduct(ValueError):

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import duckdb
 
-from lib.data import store
 from lib.core.sql import literal
+from lib.data import store
 
 # Environment variables that configure S3 access (the usual AWS names).
 S3_SETTINGS = {
