@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pandas as pd
@@ -42,6 +43,18 @@ def test_a_bad_memory_setting_is_refused_in_french(monkeypatch, raw: str) -> Non
     monkeypatch.setenv(config.ENV_DUCKDB_MEMORY_MB, raw)
     with pytest.raises(ValueError, match="nombre positif attendu"):
         config.duckdb_memory_mb()
+
+
+def test_every_thread_s_cursor_keeps_the_parquet_footers_in_memory(use_dataset) -> None:
+    """The setting is a connection's own unless set GLOBAL: the cursors of the pages' threads
+    would otherwise parse the files' footers again at every query."""
+    use_dataset(rows([(2024, "E", "53", "C10A", "US", 1.0)]))
+    seen: list[str] = []
+    thread = threading.Thread(target=lambda: seen.append(_setting("parquet_metadata_cache")))
+    thread.start()
+    thread.join()
+    assert seen == ["True"]
+    assert _setting("parquet_metadata_cache") == "True"
 
 
 def test_the_donnees_csv_is_written_whole_under_a_small_limit(
