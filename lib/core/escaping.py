@@ -10,9 +10,8 @@
   `<b>`, `<br>`…): `&`, `<` and `>` become entities, which Plotly shows as the characters.
 - `is_formula_like()`: a CSV cell that a spreadsheet would read as a formula (OWASP « CSV
   injection »): it begins with `=`, `+`, `-`, `@`, a tab or a carriage return and is not a number.
-  The CSV writers (lib.fiche.files for pandas frames, lib.data.queries for DuckDB's COPY) prefix
-  such a
-  cell with a single quote and quote it.
+  The CSV writers (lib.fiche.files for pandas frames, lib.data.queries in SQL for the Données
+  rows) prefix such a cell with a single quote and quote it.
 """
 
 from __future__ import annotations

@@ -23,12 +23,13 @@ import re
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
 import duckdb
+import pyarrow
 
 from lib.core import config, refs, schema
 from lib.core.sql import literal
@@ -373,6 +374,37 @@ def unreadable_data(error: BaseException) -> DataUnavailable | None:
     if config.is_remote(path) or remote_error:
         return RemoteUnavailable(message)
     return DamagedData(_shown_path(path), message.splitlines()[0])
+
+
+# DuckDB's errors as Arrow's stream reports them (OSError, DuckDB's message kept): the prefix of
+# the message names DuckDB's exception.
+_STREAM_ERRORS: tuple[tuple[str, type[duckdb.Error]], ...] = (
+    ("INTERRUPT Error:", duckdb.InterruptException),
+    ("IO Error:", duckdb.IOException),
+    ("Invalid Input Error:", duckdb.InvalidInputException),
+    ("HTTP Error:", duckdb.IOException),  # an HTTP failure of the remote store: its message
+    ("Out of Memory Error:", duckdb.OutOfMemoryException),
+)
+
+
+def arrow_batches(result: duckdb.DuckDBPyConnection, rows: int) -> Iterator[pyarrow.RecordBatch]:
+    """The result's rows in Arrow batches of about `rows`, computed as they are read (DuckDB's
+    streaming result). Arrow's stream reports DuckDB's errors as OSError: they are raised as
+    DuckDB's own here, so that run() still tells an interrupted query (QueryTimeout) and a
+    damaged file (DamagedData) from a bug."""
+    reader = result.to_arrow_reader(rows)
+    while True:
+        try:
+            batch = reader.read_next_batch()
+        except StopIteration:
+            return
+        except OSError as error:
+            message = str(error)
+            kind = next((k for prefix, k in _STREAM_ERRORS if message.startswith(prefix)), None)
+            if kind is None:
+                raise
+            raise kind(message) from error
+        yield batch
 
 
 def _shown_path(path: str) -> str:

@@ -14,6 +14,7 @@ db.QueryTimeout.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -23,7 +24,7 @@ from lib.core.schema import QUARTERS
 from lib.core.sql import literal
 from lib.core.states import OTHERS, DataFilter
 from lib.core.territory import FRANCE, Territory
-from lib.data import cache, db
+from lib.data import cache, db, rows_csv
 
 HIGHLIGHTED_LINKS = 5
 
@@ -358,7 +359,8 @@ _NEEDS_QUOTES_SQL = (
 
 
 def csv_field_sql(expression: str) -> str:
-    """SQL: the text `expression` as the CSV field that COPY … (QUOTE '') writes as it is.
+    """SQL: the text `expression` as the CSV field written as it is (the Données CSV,
+    lib.data.rows_csv; COPY … (QUOTE '') of lib.data.datapackage).
 
     The rules of lib.fiche.files for pandas frames: a formula-like value (lib.core.escaping) gets
     a leading single quote and is quoted; any other value is quoted only when it holds a comma,
@@ -367,7 +369,7 @@ def csv_field_sql(expression: str) -> str:
     """
     v = f"({expression})"
     return (
-        f"CASE WHEN left({v}, 1) IN ({_TRIGGERS_SQL}) "
+        f"CASE WHEN list_contains([{_TRIGGERS_SQL}], left({v}, 1)) "
         f"THEN CASE WHEN regexp_full_match({v}, {_NUMBER_SQL}) THEN {v} "
         f"ELSE {_NEUTRALISED_SQL.format(v=v)} END "
         f"WHEN {_NEEDS_QUOTES_SQL.format(v=v)} THEN {_QUOTED_SQL.format(v=v)} "
@@ -386,42 +388,92 @@ def text_csv_sql(code: str) -> str:
     return f"CASE WHEN {plain} THEN {code} ELSE {csv_field_sql(code)} END"
 
 
-def _name_csv_sql(alias: str, code: str) -> str:
-    """SQL: a name as its CSV field, already written in its names table (`csv`, see _NAMES_SQL:
-    a few hundred names rather than every row); the code's field where the table lacks it."""
-    return f"coalesce({alias}.csv, {csv_field_sql(code)})"
-
-
-# The columns of the Données rows: (name, SQL expression, the same as its CSV field).
-_NAMED = (  # (column prefix, code, alias of its names table in _rows_query)
-    ("departement", "t.dept", "d"),
-    ("produit", "t.product", "p"),
-    ("cpf4", "t.cpf4", "k"),
-    ("pays", "t.country", "c"),
+# --- The Données rows keep the order the store wrote them in -------------------------------
+#
+# The store writes each year's file sorted by lib.core.schema.SORT_ORDER (département, flow,
+# product, CPF4, country, quarter, month) and the `trade` view reads the files year after year,
+# so the rows come in the order of ROWS_ORDER as they are read. DuckDB keeps that order through
+# a SELECT, a WHERE and a COPY of one table, not through a join (docs: « order preservation »).
+# The Données queries therefore join nothing: a name is looked up in a map bound as a parameter
+# (map_extract_value, a function of the row), and a list of codes is an OR of equalities (DuckDB
+# turns an IN list of five values or more into a join). No ORDER BY is needed, so DuckDB writes
+# the first rows while it reads the next ones: the CSV's first byte no longer waits for the last
+# row (docs/PERFORMANCE.md). tests/test_rows_order.py holds the order against pandas.
+ROWS_ORDER = ("year", "dept", "flow", "product", "cpf4", "country", "quarter", "month")
+_NAME_SQL = "map_extract_value(?::MAP(VARCHAR, VARCHAR), {code})"
+# The named codes of a row: (column prefix, code, the table of their names).
+_NAMED = (
+    ("departement", "t.dept", "ref_departements"),
+    ("produit", "t.product", "names_product"),
+    ("cpf4", "t.cpf4", "names_cpf4"),
+    ("pays", "t.country", "names_country"),
 )
-ROW_COLUMNS: tuple[tuple[str, str, str], ...] = (
+# The columns of the Données rows: (name, SQL expression, its CSV field; None for a name, which
+# the CSV takes from names_map in Python: lib.data.rows_csv). Each name binds one parameter, its
+# map (see _row_columns).
+ROW_COLUMNS: tuple[tuple[str, str, str | None], ...] = (
     ("annee", "t.year", "t.year"),
     ("trimestre", "t.quarter", "t.quarter"),
     ("mois", "t.month", "t.month"),
     ("flux", flows.name_sql("t.flow"), flows.name_sql("t.flow")),  # lib.core.flows' names: plain
     *(
         column
-        for prefix, code, alias in _NAMED
+        for prefix, code, _ in _NAMED
         for column in (
             (prefix, code, text_csv_sql(code)),
-            (f"{prefix}_nom", f"coalesce({alias}.name, {code})", _name_csv_sql(alias, code)),
+            (f"{prefix}_nom", f"coalesce({_NAME_SQL.format(code=code)}, {code})", None),
         )
     ),
     ("valeur_eur", "t.value_eur", "t.value_eur"),
     ("masse_kg", "t.mass_kg", "t.mass_kg"),
 )
 ROW_COLUMNS_SQL = ", ".join(f"{sql} AS {name}" for name, sql, _ in ROW_COLUMNS)
+# The Données CSV: every column but the names as the text of its CSV field (csv_field_sql's
+# rules; a number as DuckDB writes it), the last one ending the line.
+_CSV_FIELDS_SQL = ", ".join(
+    f"coalesce(CAST({csv_sql} AS VARCHAR), '') || chr(10) AS {name}"
+    if name == ROW_COLUMNS[-1][0]
+    else f"CAST({csv_sql} AS VARCHAR) AS {name}"
+    for name, _, csv_sql in ROW_COLUMNS
+    if csv_sql is not None
+)
 
 
-# The Données CSV: every text column written as csv_field_sql writes it.
-CSV_ROW_COLUMNS_SQL = ", ".join(f"{csv_sql} AS {name}" for name, _, csv_sql in ROW_COLUMNS)
-# A names table with each name also as its CSV field.
-_NAMES_SQL = f"(SELECT code, name, {csv_field_sql('name')} AS csv FROM {{table}})"
+@cache.cached
+def names_map(table: str, as_csv: bool) -> dict[str, str]:
+    """Code -> name of a names table (`table` is one of _NAMED's, never user text), or the
+    name as its CSV field (csv_field_sql) when `as_csv`."""
+    value = csv_field_sql("name") if as_csv else "name"
+    return dict(fetch_rows(f"SELECT code, {value} FROM {table}", []))
+
+
+def _row_columns() -> tuple[str, list[object]]:
+    """The SELECT list of the Données rows, with its parameters: the names' maps."""
+    return ROW_COLUMNS_SQL, [names_map(table, as_csv=False) for _, _, table in _NAMED]
+
+
+def _csv_lines() -> rows_csv.CsvLines:
+    """The Données CSV's columns: the fields of _CSV_FIELDS_SQL, with the names beside their
+    codes."""
+    names = {f"{prefix}_nom": (prefix, table) for prefix, _, table in _NAMED}
+    return rows_csv.CsvLines(
+        [
+            rows_csv.NameColumn.of(name, names[name][0], names_map(names[name][1], as_csv=True))
+            if name in names
+            else name
+            for name, _, _ in ROW_COLUMNS
+        ]
+    )
+
+
+def _one_of(column: str, codes: Sequence[str]) -> tuple[str, list[object]]:
+    """SQL: `column` equals one of `codes`, as an OR of equalities (pushed down to the Parquet
+    scan like an IN list, which DuckDB would join instead from five codes on)."""
+    if not codes:
+        return "FALSE", []
+    return "(" + " OR ".join(f"{column} = ?" for _ in codes) + ")", list(codes)
+
+
 # A row of a given quarter is selected when its (year, quarter) lies in the chosen period; an
 # annual row (no quarter) only when the period covers its whole year.
 PERIOD_SQL = """
@@ -439,30 +491,22 @@ def _period_params(data_filter: DataFilter) -> list[object]:
 
 
 def _rows_query(data_filter: DataFilter) -> tuple[str, list[object]]:
-    """FROM/WHERE of the filtered rows, with names joined from the reference tables."""
-    where, depts = dept_filter(data_filter.territory)
-    clauses = [where.replace("dept", "t.dept"), PERIOD_SQL]
-    params: list[object] = [*depts, *_period_params(data_filter)]
-    if data_filter.flux != flows.BOTH:
-        clauses.append("t.flow = ?")
-        params.append(flows.flow_of(data_filter.flux).code)
-    for column, codes in (
-        ("product", data_filter.products),
-        ("cpf4", data_filter.cpf4),
-        ("country", data_filter.countries),
-    ):
-        if codes:
-            clauses.append(f"t.{column} IN ({', '.join('?' for _ in codes)})")
-            params.extend(codes)
-    sql = f"""
-        FROM trade t
-        LEFT JOIN {_NAMES_SQL.format(table="ref_departements")} d ON d.code = t.dept
-        LEFT JOIN {_NAMES_SQL.format(table="names_product")} p ON p.code = t.product
-        LEFT JOIN {_NAMES_SQL.format(table="names_cpf4")} k ON k.code = t.cpf4
-        LEFT JOIN {_NAMES_SQL.format(table="names_country")} c ON c.code = t.country
-        WHERE {" AND ".join(clauses)}
-    """
-    return sql, params
+    """FROM/WHERE of the filtered rows, in the files' order (ROWS_ORDER: nothing joined)."""
+    both = data_filter.flux == flows.BOTH
+    chosen = [  # (column, the codes it may hold; None: any)
+        ("t.dept", data_filter.territory.depts),  # None: France
+        ("t.flow", None if both else [flows.flow_of(data_filter.flux).code]),
+        ("t.product", data_filter.products or None),
+        ("t.cpf4", data_filter.cpf4 or None),
+        ("t.country", data_filter.countries or None),
+    ]
+    clauses, params = [PERIOD_SQL], _period_params(data_filter)
+    for column, codes in chosen:
+        if codes is not None:
+            clause, codes_params = _one_of(column, codes)
+            clauses.append(clause)
+            params.extend(codes_params)
+    return f"FROM trade t WHERE {' AND '.join(clauses)}", params
 
 
 @cache.cached
@@ -488,45 +532,43 @@ def row_summary(data_filter: DataFilter) -> tuple[int, float]:
 @cache.cached
 def rows_preview(data_filter: DataFilter, limit: int) -> pd.DataFrame:
     """The first `limit` rows, largest values first."""
+    columns, names = _row_columns()
     body, params = _rows_query(data_filter)
     return fetch_frame(
-        f"SELECT {ROW_COLUMNS_SQL} {body} "
+        f"SELECT {columns} {body} "
         "ORDER BY t.value_eur DESC, t.year, t.quarter, t.month, t.dept, t.flow, t.product, "
         "t.cpf4, t.country LIMIT ?",
-        [*params, limit],
+        [*names, *params, limit],
     )
-
-
-_ROWS_ORDER = "t.year, t.dept, t.flow, t.product, t.cpf4, t.country, t.quarter, t.month"
 
 
 def write_rows_parquet(data_filter: DataFilter, path: str) -> None:
     """Every filtered row, with its names, to a Parquet file (the Excel workbook of the Données
-    page reads it back in batches: lib.core.workbook.write_parquet_sheet), in the CSV's order.
-
-    Written by DuckDB within the query time limit; the slower workbook is written after, out of
-    any query. `path` is a temporary file name of ours, never user input.
-    """
+    page reads it back in batches: lib.core.workbook.write_parquet_sheet), in the CSV's order
+    (ROWS_ORDER), within the query time limit; the slower workbook is written after, out of any
+    query. COPY cannot bind its target: `path` is a temporary file name of ours, never user
+    input."""
+    columns, names = _row_columns()
     body, params = _rows_query(data_filter)
     db.run(
-        f"COPY (SELECT {ROW_COLUMNS_SQL} {body} ORDER BY {_ROWS_ORDER}) "
-        f"TO {literal(path)} (FORMAT parquet)",
-        params,
+        f"COPY (SELECT {columns} {body}) TO {literal(path)} (FORMAT parquet)",
+        [*names, *params],
         lambda result: None,
     )
 
 
 def write_rows_csv(data_filter: DataFilter, path: str) -> None:
-    """Every filtered row to a CSV file, written by DuckDB itself (no pandas in between).
+    """Every filtered row to the CSV file (or named pipe) `path`, in ROWS_ORDER, batch by batch
+    as DuckDB reads them (lib.data.rows_csv), within the query time limit.
 
     Text columns go through csv_field_sql (formula-like cells neutralised, quoting done in the
-    SELECT), so COPY writes every field as it is. COPY cannot bind its target; `path` is a
-    temporary file name of ours, never user input.
+    SELECT, the names' in their maps), so each field is written as it is.
     """
+    lines = _csv_lines()
     body, params = _rows_query(data_filter)
-    db.run(
-        f"COPY (SELECT {CSV_ROW_COLUMNS_SQL} {body} ORDER BY {_ROWS_ORDER}) "
-        f"TO {literal(path)} (FORMAT csv, HEADER true, DELIMITER ',', QUOTE '')",
-        params,
-        lambda result: None,
-    )
+
+    def write(result: Any) -> None:
+        with open(path, "wb") as out:
+            rows_csv.write_batches(lines, db.arrow_batches(result, rows_csv.BATCH_ROWS), out)
+
+    db.run(f"SELECT {_CSV_FIELDS_SQL} {body}", params, write)

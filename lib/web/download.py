@@ -2,10 +2,11 @@
 and the same rows as an Excel workbook: `GET /telecharger/donnees.xlsx?<…>`.
 
 serve.py mounts ROUTE in front of Streamlit (`st.App(routes=…)`), so that the file never sits
-in the app's memory: DuckDB writes it (`queries.write_rows_csv`, COPY, bounded by
-db.QUERY_TIMEOUT_S, in a worker thread off the event loop) into a named pipe, and the response
-sends each chunk as DuckDB writes it (`CsvStream`): the download starts with DuckDB's first
-buffer, not after the whole file (issue 18: time to first byte). The answer's status waits for
+in the app's memory: `queries.write_rows_csv` (bounded by db.QUERY_TIMEOUT_S, in a worker
+thread off the event loop) writes it into a named pipe batch by batch as DuckDB reads the rows
+(lib.data.rows_csv), and the response sends each chunk as it is written (`CsvStream`): the
+download starts with the first 2 048 rows, not after the whole file (issue 18: time to first
+byte). The answer's status waits for
 that first chunk, so a query refused or interrupted before it still gets its French error; one
 interrupted after it (the time limit, mid-file) aborts the connection, so that the browser
 reports a failed download rather than keeping a shorter file. The bytes are those of
@@ -276,20 +277,21 @@ def _prepare(form: _Format, params: dict[str, list[str]]) -> tuple[Path, str, st
 
 
 class CsvStream:
-    """The rows' CSV read while DuckDB writes it: COPY into a named pipe of a private
-    temporary folder, in a thread of its own; `read` returns the next chunk (b"" at the end).
+    """The rows' CSV read while it is written: `queries.write_rows_csv` into a named pipe of a
+    private temporary folder, in a thread of its own; `read` returns the next chunk (b"" at the
+    end).
 
-    The reader holds a write end of the pipe itself until the COPY ends, so that a COPY failing
-    before it opens the pipe still ends the reading (instead of blocking it forever); `error`
-    is then the query's exception. `close` (always called) removes the folder; a reader gone
-    early makes DuckDB's next write fail (broken pipe), which ends the COPY."""
+    The reader holds a write end of the pipe itself until the writing ends, so that a query
+    failing before it opens the pipe still ends the reading (instead of blocking it forever);
+    `error` is then the query's exception. `close` (always called) removes the folder; a reader
+    gone early makes the next write fail (broken pipe), which stops the reading of the rows."""
 
     def __init__(self, data_filter: DataFilter) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="donnees-"))
         self.pipe = self.folder / "rows.csv"
         os.mkfifo(self.pipe, 0o600)
         self.reader = os.open(self.pipe, os.O_RDONLY | os.O_NONBLOCK)
-        self._keeper = os.open(self.pipe, os.O_WRONLY)  # the end held until the COPY ends
+        self._keeper = os.open(self.pipe, os.O_WRONLY)  # the end held until the writing ends
         with contextlib.suppress(OSError):  # larger reads, fewer hops (Linux; 64 KiB else)
             fcntl.fcntl(self.reader, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
         os.set_blocking(self.reader, True)
