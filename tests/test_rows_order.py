@@ -63,6 +63,11 @@ def _fixture_rows(seed: int = 20261206) -> pd.DataFrame:
     return frame.drop_duplicates(subset=KEYS).sample(frac=1, random_state=7)
 
 
+def test_the_files_order_is_the_documented_one() -> None:
+    """The rows are not sorted by the query: their order is the store's, year after year."""
+    assert list(queries.ROWS_ORDER) == KEYS
+
+
 @pytest.fixture(scope="module")
 def fixture_rows() -> pd.DataFrame:
     return _fixture_rows()

@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from lib.core import escaping, flows, measures, periods, refs
-from lib.core.schema import QUARTERS
+from lib.core.schema import QUARTERS, SORT_ORDER
 from lib.core.sql import literal
 from lib.core.states import OTHERS, DataFilter
 from lib.core.territory import FRANCE, Territory
@@ -399,7 +399,7 @@ def text_csv_sql(code: str) -> str:
 # turns an IN list of five values or more into a join). No ORDER BY is needed, so DuckDB writes
 # the first rows while it reads the next ones: the CSV's first byte no longer waits for the last
 # row (docs/PERFORMANCE.md). tests/test_rows_order.py holds the order against pandas.
-ROWS_ORDER = ("year", "dept", "flow", "product", "cpf4", "country", "quarter", "month")
+ROWS_ORDER = ("year", *SORT_ORDER)  # the files of the years in turn, each in the store's order
 _NAME_SQL = "map_extract_value(?::MAP(VARCHAR, VARCHAR), {code})"
 # The named codes of a row: (column prefix, code, the table of their names).
 _NAMED = (
