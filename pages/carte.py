@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import folium
 import streamlit as st
 
 from lib.charts import choropleth
@@ -106,11 +107,16 @@ def map_clicked_code(state: MapState, metrics_frame) -> str | None:
     A click opens the fiche at once, and the component is mounted anew when the user comes
     back, so a returned feature is always a fresh click.
     """
-    fmap = choropleth.choropleth(
-        metrics_frame, state.metric, selected=state.selected, period=legend_period(state)
-    )
+    period = legend_period(state)
+
+    def build() -> folium.Map:
+        return choropleth.choropleth(
+            metrics_frame, state.metric, selected=state.selected, period=period
+        )
+
+    identity = ("carte", state.year, state.metric, state.selected, period)
     key = f"carte-{state.year}-{state.metric}-{state.selected}"
-    return components.clicked_departement(fmap, key, MAP_HEIGHT)
+    return components.clicked_departement(build, identity, key, MAP_HEIGHT)
 
 
 def page() -> None:

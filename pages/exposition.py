@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import folium
 import pandas as pd
 import streamlit as st
 
@@ -229,11 +230,14 @@ def map_section(state: ExpositionState) -> None:
     )
     by_dept = exposure.exposure_by_dept(state.year, state.partner)
     selected = state.territory.code if state.territory.level == "dept" else None
-    fmap = exposure_map.exposure_choropleth(
-        by_dept, partner, selected=selected, period=queries.year_label(state.year)
-    )
+    period = queries.year_label(state.year)
+
+    def build() -> folium.Map:
+        return exposure_map.exposure_choropleth(by_dept, partner, selected=selected, period=period)
+
+    identity = ("exposition", state.year, state.partner, selected, partner, period)
     key = f"exposition-map-{state.year}-{state.partner}-{selected}"
-    clicked = components.clicked_departement(fmap, key, MAP_HEIGHT)
+    clicked = components.clicked_departement(build, identity, key, MAP_HEIGHT)
     if clicked and clicked != selected:  # the component keeps its last click: not a new one
         target = replace(state, territory=Territory("dept", clicked))
         st.switch_page(urlstate.EXPOSITION.file, query_params=urlstate.params_of(target))

@@ -6,6 +6,7 @@ URL: /pays?code=US&annee=2024&flux=export
 
 from __future__ import annotations
 
+import folium
 import streamlit as st
 
 from lib.charts import country_figures
@@ -70,12 +71,14 @@ def map_section(state: CountryState, name: str) -> None:
         "ouvrir sa fiche."
     )
     by_dept = country_view.by_dept(state.country, state.year)
-    fmap = country_figures.dept_choropleth(
-        by_dept, state.flux, name, period=queries.year_label(state.year)
-    )
-    clicked = components.clicked_departement(
-        fmap, f"pays-map-{state.country}-{state.year}-{state.flux}", MAP_HEIGHT
-    )
+    period = queries.year_label(state.year)
+
+    def build() -> folium.Map:
+        return country_figures.dept_choropleth(by_dept, state.flux, name, period=period)
+
+    identity = ("pays", state.country, state.year, state.flux, name, period)
+    key = f"pays-map-{state.country}-{state.year}-{state.flux}"
+    clicked = components.clicked_departement(build, identity, key, MAP_HEIGHT)
     if clicked:  # the component is mounted anew on coming back: always a fresh click
         fiche = FicheState(Territory("dept", clicked), state.year)
         st.switch_page(urlstate.FICHE.file, query_params=urlstate.params_of(fiche))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import folium
 import pandas as pd
 import streamlit as st
 
@@ -118,11 +119,16 @@ def map_section(state: ProductState, by_dept: pd.DataFrame, label: str) -> None:
         "un département pour voir sa part de la France."
     )
     selected = state.territory.code if state.territory.level == "dept" else None
-    fmap = product_figures.product_choropleth(
-        by_dept, flow, label, selected=selected, period=queries.year_label(state.year)
-    )
+    period = queries.year_label(state.year)
+
+    def build() -> folium.Map:
+        return product_figures.product_choropleth(
+            by_dept, flow, label, selected=selected, period=period
+        )
+
+    identity = ("produit", state.product, state.year, state.flux, selected, label, period)
     key = f"produit-map-{state.product}-{state.year}-{state.flux}-{selected}"
-    clicked = components.clicked_departement(fmap, key, MAP_HEIGHT)
+    clicked = components.clicked_departement(build, identity, key, MAP_HEIGHT)
     if clicked and clicked != selected:  # the component keeps its last click: not a new one
         target = replace(state, territory=Territory("dept", clicked))
         st.switch_page(urlstate.PRODUIT.file, query_params=urlstate.params_of(target))

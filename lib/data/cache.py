@@ -169,6 +169,22 @@ def _frozen(value: object) -> object:
     return value
 
 
+def shared_value(key: Hashable, compute: Callable[[], R]) -> R:
+    """The value kept under `key` for the current dataset version, computed by `compute` on a
+    miss; handed out as stored, so callers share it and must not change it (for what a
+    decorated function cannot key: a map the page builds, keyed by the page's state)."""
+    cache = shared()
+    if cache.max_bytes == 0:  # COMEXT_CACHE_MB=0: off
+        return compute()
+    dataset = db.dataset_key()
+    found, value = cache.lookup(dataset, ("shared_value", key))
+    if found:
+        return value  # type: ignore[return-value]
+    value = compute()
+    cache.store(dataset, ("shared_value", key), value, size_of(value))
+    return value
+
+
 def cached(func: Callable[P, R]) -> Callable[P, R]:
     """`func`'s results kept in the process cache for the current dataset version.
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -110,23 +110,23 @@ def remember_selected(territory: Territory) -> None:
         st.session_state[SELECTED_DEPT] = territory.code
 
 
-def clicked_departement(fmap: folium.Map, key: str, height: int) -> str | None:
-    """Draw a map of lib.charts.choropleth; return the département just clicked on it, if any.
+def clicked_departement(
+    build: Callable[[], folium.Map], identity: Hashable, key: str, height: int
+) -> str | None:
+    """Draw the map of lib.charts.choropleth that `build` makes; return the département just
+    clicked on it, if any.
 
-    Only the clicked feature is asked back from the component, so that panning and zooming do
-    not rerun the app."""
+    The map is built and rendered once per `identity` (what the page builds it from besides the
+    dataset: its state) and dataset version, and shared (pages/parts/folium_maps.py). Only the
+    clicked feature is asked back from the component, so that panning and zooming do not rerun
+    the app."""
     # Imported here, in the page's run: importing streamlit_folium declares its component, which
     # must happen once the runtime exists (serve.py imports this module before it starts; the
     # component declared earlier is unknown to the runtime's registry and its files are a 404).
-    from streamlit_folium import st_folium
+    from pages.parts import folium_maps
 
-    returned = st_folium(
-        fmap,
-        key=key,
-        height=height,
-        use_container_width=True,
-        returned_objects=["last_active_drawing"],
-    )
+    args = folium_maps.rendered(build, identity)
+    returned = folium_maps.draw(args, key, height, ["last_active_drawing"])
     return choropleth.feature_code(returned)
 
 
