@@ -173,16 +173,25 @@ def shared_value(key: Hashable, compute: Callable[[], R]) -> R:
     """The value kept under `key` for the current dataset version, computed by `compute` on a
     miss; handed out as stored, so callers share it and must not change it (for what a
     decorated function cannot key: a map the page builds, keyed by the page's state)."""
-    cache = shared()
-    if cache.max_bytes == 0:  # COMEXT_CACHE_MB=0: off
+    if shared().max_bytes == 0:  # COMEXT_CACHE_MB=0: off
         return compute()
+    return _through_cache(("shared_value", key), compute, lambda value: value)
+
+
+def _through_cache(key: Hashable, compute: Callable[[], R], handed_out: Callable[[R], R]) -> R:
+    """`key`'s value for the current dataset version: from the process cache, else computed and
+    kept (`handed_out`: what a caller receives of a stored value, a copy or the value itself)."""
+    cache = shared()
     dataset = db.dataset_key()
-    found, value = cache.lookup(dataset, ("shared_value", key))
+    found, value = cache.lookup(dataset, key)
     if found:
-        return value  # type: ignore[return-value]
-    value = compute()
-    cache.store(dataset, ("shared_value", key), value, size_of(value))
-    return value
+        return handed_out(value)  # type: ignore[arg-type]
+    result = compute()
+    # Kept only if the dataset did not change while it was computed: its queries may have
+    # read the new version, which must not be stored under the old key.
+    if db.dataset_key() == dataset:
+        cache.store(dataset, key, handed_out(result), size_of(result))
+    return result
 
 
 def cached(func: Callable[P, R]) -> Callable[P, R]:
@@ -208,8 +217,7 @@ def _cached(func: Callable[P, R], handed_out: Callable[[R], R]) -> Callable[P, R
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        cache = shared()
-        if cache.max_bytes == 0:  # COMEXT_CACHE_MB=0: off
+        if shared().max_bytes == 0:  # COMEXT_CACHE_MB=0: off
             return func(*args, **kwargs)
         # Arguments bound with their defaults: `partners(t, y, 10)` and `top=10` share a key.
         bound = signature.bind(*args, **kwargs)
@@ -219,15 +227,6 @@ def _cached(func: Callable[P, R], handed_out: Callable[[R], R]) -> Callable[P, R
             hash(key)
         except TypeError:
             return func(*args, **kwargs)
-        dataset = db.dataset_key()
-        found, value = cache.lookup(dataset, key)
-        if found:
-            return handed_out(value)  # type: ignore[arg-type]
-        result = func(*args, **kwargs)
-        # Kept only if the dataset did not change while it was computed: its queries may have
-        # read the new version, which must not be stored under the old key.
-        if db.dataset_key() == dataset:
-            cache.store(dataset, key, handed_out(result), size_of(result))
-        return result
+        return _through_cache(key, lambda: func(*args, **kwargs), handed_out)
 
     return wrapper
