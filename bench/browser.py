@@ -36,11 +36,12 @@ one) has its SVG and its traces (a Sankey its nodes).
   the script idle.
 - **slider, a section open** (`slider_sections_open`): the same with « Flux à l'export » open
   (`&section=flux-export`): the partners chart and the section's three Sankeys redrawn.
-  Which charts a step changes is learnt on each fiche's warm-up step (its run's start and end
+  Which charts a step changes is learnt on each fiche's warm-up step (its run's end
   awaited, then the charts compared a second later) and recorded (`slider_changed`,
   `slider_sections_open_changed`); the timed steps wait for all of them (a territory with
   fewer partners or flows than the top N has charts that do not change; with none to wait
-  for, a step waits for its run's start and end).
+  for, a step waits for its run's end: the server's `script_finished` message, counted in the
+  page by COUNT_FINISHED_JS, and the script idle).
 - **floor** (issue 18): a minimal app, bench/floor/ (a title, four metrics, one Plotly bar chart
   of 10 bars and a slider that changes them), served the same way (`streamlit run
   bench/floor/serve.py`, the app's middleware and .streamlit/config.toml, from the same
@@ -72,6 +73,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import numpy as np
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from bench import cluster, generate, report
 from lib.core import sections
@@ -141,7 +143,7 @@ LOADED_JS = f"""([charts, sankeys]) => {{
                    nodes: s.charts.filter(c => c.sankey).map(c => c.nodes)}} : false;
 }}"""
 # Records, in window.benchRan, that a script run has started (the app's script state leaves
-# `notRunning`): the start of the run a slider move asked for.
+# `notRunning`): the start of the run the floor's slider move asked for (reported, not awaited).
 WATCH_RUN_JS = """const app = document.querySelector('[data-testid="stApp"]');
   window.benchRan = false;
   new MutationObserver((_, observer) => {
@@ -150,24 +152,69 @@ WATCH_RUN_JS = """const app = document.querySelector('[data-testid="stApp"]');
       observer.disconnect();
     }
   }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});"""
-# Before a slider move: record when a script run starts (window.benchRan) and return each
-# visible chart's signature by key (what REDRAWN_JS compares with).
+# The field of Streamlit's ForwardMsg that ends a script run (a varint: its status).
+SCRIPT_FINISHED_FIELD = ForwardMsg.DESCRIPTOR.fields_by_name["script_finished"].number
+# Whether a ForwardMsg's bytes (a Uint8Array) end a script run: its top-level fields read in
+# turn (varint, 64-bit, length-delimited, 32-bit) until `script_finished`.
+FINISHES_JS = f"""(bytes) => {{
+  let i = 0;
+  const varint = () => {{
+    let value = 0, scale = 1, byte;
+    do {{ byte = bytes[i++]; value += (byte & 0x7f) * scale; scale *= 128; }}
+    while ((byte & 0x80) && i < bytes.length);
+    return value;
+  }};
+  while (i < bytes.length) {{
+    const key = varint(), field = Math.floor(key / 8), wire = key % 8;
+    if (field === {SCRIPT_FINISHED_FIELD} && wire === 0) return true;
+    if (wire === 0) varint();
+    else if (wire === 2) {{ const length = varint(); i += length; }}
+    else if (wire === 1) i += 8;
+    else if (wire === 5) i += 4;
+    else return false;
+  }}
+  return false;
+}}"""
+# Counts, in window.benchFinished, the ends of script runs the server has sent: each binary
+# message of the app's websocket is a ForwardMsg, whose top-level fields are read until
+# `script_finished`. Installed in every context before the app's scripts (add_init_script).
+# Why not the page's script state: a run short enough (a fragment's, changing nothing) may
+# start and end between two renders, and its start then never shows (seen in CI), whereas
+# its end is always a message.
+COUNT_FINISHED_JS = f"""(() => {{
+  window.benchFinished = 0;
+  const finishes = {FINISHES_JS};
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {{
+    constructor(...args) {{
+      super(...args);
+      this.addEventListener('message', (event) => {{
+        if (event.data instanceof ArrayBuffer && finishes(new Uint8Array(event.data))) {{
+          window.benchFinished += 1;
+        }}
+      }});
+    }}
+  }};
+}})();"""
+# Before a slider move: record how many runs have ended (window.benchFinishedBefore) and
+# return each visible chart's signature by key (what REDRAWN_JS compares with).
 MARK_JS = f"""() => {{
-  {WATCH_RUN_JS}
+  window.benchFinishedBefore = window.benchFinished;
   return Object.fromEntries(({CHARTS_JS})().charts.map(c => [c.key, c.sig]));
 }}"""
 # The run the press started has finished: as many visible charts as before, all drawn, the
 # script idle, and every chart of `changing` (keys) redrawn with other data than before the
 # press (other data can only come from that run, whose start the browser may not show when it
-# is short); with nothing to change, the run's start seen (window.benchRan). `changed`: the keys
-# of every chart whose data changed; `partners`: the partners chart's bars.
+# is short); with nothing to change, the run's end received (window.benchFinished, counted by
+# COUNT_FINISHED_JS). `changed`: the keys of every chart whose data changed; `partners`: the
+# partners chart's bars.
 REDRAWN_JS = f"""([charts, changing, before]) => {{
   const s = ({CHARTS_JS})();
   const changed = s.charts.filter(c => before[c.key] !== c.sig).map(c => c.key);
   const partners = s.charts.find(c => c.key === 'partners');
   const ready = s.idle && s.charts.length === charts && s.charts.every(c => c.drawn)
                 && (changing.length > 0 ? changing.every(k => changed.includes(k))
-                                        : window.benchRan);
+                                        : window.benchFinished > window.benchFinishedBefore);
   return ready ? {{changed: changed, partners: partners ? partners.bars : 0,
                    nodes: s.charts.filter(c => c.sankey).map(c => c.nodes)}} : false;
 }}"""
@@ -365,6 +412,7 @@ class Session:
         if self.page is not None:
             self.page.context.close()
         context = self.browser.new_context(viewport=VIEWPORT, locale="fr-FR")
+        context.add_init_script(COUNT_FINISHED_JS)
         self.page = context.new_page()
         self.page.set_default_timeout(TIMEOUT_MS)
         start = time.perf_counter()
@@ -525,7 +573,7 @@ def _check_bars(state: dict[str, Any], top: int, partners: int, what: str) -> No
 
 def _learn_changing(session: Session, charts: int) -> list[str]:
     """The charts a step of top N changes on `session`'s page: one untimed step (waiting for the
-    run's start and end only), a pause for anything late, then its charts compared with their
+    run's end only), a pause for anything late, then its charts compared with their
     state before the step."""
     session.redrawn_arg = [charts, []]
     session.slide("ArrowLeft")

@@ -248,6 +248,52 @@ def test_a_child_reports_its_own_peak_memory_not_its_parents(smoke: dict[str, An
     assert 0 < cold["peak_rss_mb"] < parent_mb - BALLAST_MB / 2
 
 
+def _finishes_in_chromium(messages: list[bytes]) -> list[bool]:
+    """browser.FINISHES_JS run by Chromium on each message's bytes."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=browser.CHROMIUM, args=browser.CHROMIUM_ARGS
+        )
+        page = chromium.new_page()
+        judge = f"(all) => all.map(m => ({browser.FINISHES_JS})(new Uint8Array(m)))"
+        found = page.evaluate(judge, [list(m) for m in messages])
+        chromium.close()
+    return found
+
+
+@pytest.mark.e2e
+def test_a_run_s_end_is_read_from_the_server_s_message() -> None:
+    """The slider's wait for a run that changes no chart counts the server's script_finished
+    messages (the run's start may never show in the page): the parser finds that field after
+    any other (a long hash, metadata, a status of 0) and not in any other message, even one
+    whose bytes hold the field's tag inside a string."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+    from streamlit.proto.NewSession_pb2 import NewSession
+
+    if not Path(browser.CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing in CI: `make test` should have installed it.")
+        pytest.skip("Chromium is not installed (run `make chromium`).")
+    tag = bytes([browser.SCRIPT_FINISHED_FIELD << 3]).decode()  # the field's key as a byte
+    ends, others = [], []
+    for status in (0, 1, 3):  # successfully, early for rerun, a fragment's run
+        msg = ForwardMsg(hash=tag * 300, script_finished=status)
+        msg.metadata.delta_path.extend([0, 7])
+        ends.append(msg.SerializeToString())
+    others.append(ForwardMsg(hash=tag * 3).SerializeToString())
+    delta = ForwardMsg(hash="h")
+    delta.delta.new_element.markdown.body = tag * 200
+    others.append(delta.SerializeToString())
+    session = NewSession(name=tag, page_script_hash=tag * 40)
+    others.append(ForwardMsg(new_session=session).SerializeToString())
+    others.append(ForwardMsg(heartbeat_ack=True).SerializeToString())
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        found = pool.submit(_finishes_in_chromium, ends + others).result()
+    assert found == [True] * len(ends) + [False] * len(others)
+
+
 @pytest.mark.e2e
 def test_browser_timings_wait_for_every_chart(smoke: dict[str, Any]) -> None:
     if not Path(browser.CHROMIUM).exists():
@@ -331,7 +377,7 @@ def test_the_predicates_name_what_the_fiche_draws() -> None:
     assert "details.open" in browser.SECTION_JS
     assert "st-key-chart-(?:wide-|narrow-)?" in browser.CHARTS_JS
     assert "checkVisibility" in browser.CHARTS_JS  # one look of two is hidden by CSS
-    assert "window.benchRan" in browser.REDRAWN_JS
+    assert "window.benchFinished > window.benchFinishedBefore" in browser.REDRAWN_JS
     assert "changing.every" in browser.REDRAWN_JS
     assert browser.SLIDER_SECTION in sections.slugs(sections.FICHE)
     pages = [
