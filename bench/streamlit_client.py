@@ -4,7 +4,7 @@
         run = await session.open("/fiche", "niveau=departement&code=53&annee=2024")
         run.title()                                   # the h1 text
         run = await session.set_widget("fiche-top", 15)  # moves the slider, reruns the page
-        csv = await session.download(run.downloads()["csv-partners"])
+        csv = await session.download(run.downloads()["csv-partners"])  # made, then fetched
 
 Like the browser, `open` first GETs the page's HTML (so that a reverse proxy's sticky cookie is
 set), then opens the websocket `/_stcore/stream` (subprotocol `streamlit`) with the cookies and
@@ -21,6 +21,11 @@ state of every widget on the page (the browser sends them all), with the one cha
 ids are read from the received deltas (`$$ID-<hash>-<key>` for a widget with a key). Messages
 that the server marks cacheable are kept by hash and their hashes sent with every rerun, as the
 browser does; the server then sends a `ref_hash` instead of the message.
+
+A download button given a function (a file made at the click) carries a `deferred_file_id`
+instead of a URL: as the browser does at the click, `download` sends a `backend_operation_
+request` naming it and the session (`new_session.initialize.session_id`), and fetches the URL
+of the `backend_operation_response`.
 
 Only the Python standard library, `websockets` (a dependency of Streamlit) and Streamlit's own
 protobuf classes are used; HTTP GETs go through a minimal asyncio client (HTTP/1.1, one
@@ -50,6 +55,8 @@ DONE = {
 }
 EARLY_FOR_RERUN = ForwardMsg.ScriptFinishedStatus.FINISHED_EARLY_FOR_RERUN
 ALERT_ERROR = 1  # Alert.Format.ERROR
+# How Run.downloads names a file made at the click (a function given to the download button).
+DEFERRED = "deferred:"
 WIDGET_KINDS = ("slider", "radio", "selectbox", "checkbox", "number_input", "text_input")
 
 
@@ -224,11 +231,13 @@ class Run:
         return {e.proto.label: e.proto.body for e in self.of_kind("metric")}
 
     def downloads(self) -> dict[str, str]:
-        """Download buttons: key → media URL (`/media/<id>.<ext>`)."""
+        """Download buttons: key → media URL (`/media/<id>.<ext>`), or `deferred:<file id>`
+        for a file made at the click (StreamlitSession.download takes both)."""
         found = {}
         for element in self.of_kind("download_button"):
             key = element.widget_id.split("-", 2)[-1] if element.widget_id else ""
-            found[key] = element.proto.url
+            deferred = element.proto.deferred_file_id
+            found[key] = DEFERRED + deferred if deferred else element.proto.url
         return found
 
     def problems(self) -> list[str]:
@@ -255,6 +264,7 @@ class StreamlitSession:
     page_name: str = ""
     query_string: str = ""
     page_script_hash: str = ""
+    session_id: str = ""  # the server's id of this tab's session (new_session.initialize)
     last_run: Run | None = None
     _ws: ClientConnection | None = None
     _cache: dict[str, ForwardMsg] = field(default_factory=dict)
@@ -357,7 +367,10 @@ class StreamlitSession:
         return getattr(state, kind) if kind else None
 
     async def download(self, url: str) -> HttpResponse:
-        """Fetch a download button's file over HTTP, with this tab's cookies."""
+        """Fetch a download button's file over HTTP, with this tab's cookies; a deferred file
+        (`deferred:<file id>`, Run.downloads) made first, as a click does."""
+        if url.startswith(DEFERRED):
+            url = await self._make_deferred(url.removeprefix(DEFERRED))
         if url.startswith("/"):
             url = self.base_url.rstrip("/") + url
         return await http_get(url, self.cookies, self.timeout_s)
@@ -368,6 +381,31 @@ class StreamlitSession:
             self._ws = None
 
     # -- internals
+
+    async def _make_deferred(self, file_id: str) -> str:
+        """What the browser does at a click on a deferred download button: a backend operation
+        asking the server to run the button's function; the answer is the file's media URL."""
+        if self._ws is None:
+            raise ProtocolError("the session is closed")
+        message = BackMsg()
+        request = message.backend_operation_request
+        request.request_id = f"download-{file_id}-{time.monotonic_ns()}"
+        request.session_id = self.session_id
+        request.deferred_file.file_id = file_id
+        await self._ws.send(message.SerializeToString())
+        async with asyncio.timeout(self.timeout_s):
+            while True:
+                data = await self._ws.recv()
+                msg = ForwardMsg()
+                msg.ParseFromString(data)
+                answer = msg.backend_operation_response
+                if msg.WhichOneof("type") == "backend_operation_response" and (
+                    answer.request_id == request.request_id
+                ):
+                    break
+        if answer.error_msg:
+            raise ProtocolError(f"deferred file {file_id}: {answer.error_msg}")
+        return answer.deferred_file.url
 
     def _remember_widgets(self, run: Run) -> None:
         """What the browser's widget manager keeps after a run: the values the user chose,
@@ -448,6 +486,8 @@ class StreamlitSession:
                 if not msg.metadata.run.fragment_ids:
                     elements, expanders = {}, {}
                 self.page_script_hash = msg.new_session.page_script_hash
+                if msg.new_session.initialize.session_id:  # what backend operations name
+                    self.session_id = msg.new_session.initialize.session_id
             elif kind == "navigation":
                 # st.navigation: the page actually shown (new_session names the main script)
                 self.page_script_hash = msg.navigation.page_script_hash

@@ -4,17 +4,19 @@ A grid is drawn only while its expander is open (pages/parts/components.data_tab
 click an expander, but the expander is a widget keyed `table-<key>` (`key`: the data_table's),
 whose state a test sets. The grid shows French text (`1 773,5`, euros in M€): `number` reads a
 cell back as a float, for the test to compare with its own expected value. The table's machine
-form is its CSV (button `csv-<key>`): `record_csvs` keeps what the page hands to Streamlit's
-downloads (as tests/test_api.page_csv_files), `page_csvs` gives it back by key.
+form is its CSV (button `csv-<key>`), made at the click: `record_csvs` keeps what the page hands
+to Streamlit's downloads (the function a click would run), `page_csvs` gives the files back by
+key, `RecordedCsvs.named` by file name.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import pandas as pd
 import pytest
+from streamlit.proto.DownloadButton_pb2 import DownloadButton
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
@@ -44,25 +46,61 @@ def open_tables(at: AppTest, *keys: str) -> dict[str, pd.DataFrame]:
     return grids
 
 
-def record_csvs(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
-    """From now on, every CSV handed to a download button, by its media URL."""
-    files: dict[str, bytes] = {}
-    original = MediaFileManager.add
+class RecordedCsvs:
+    """Every CSV handed to a download button since `record_csvs`: its bytes (Streamlit's
+    `MediaFileManager.add`) or, for a file made at the click (a function given to the button),
+    that function (`add_deferred`), called when a test reads the file."""
 
-    def record(self, data, mimetype, *args, **kwargs):  # type: ignore[no-untyped-def]
-        url = original(self, data, mimetype, *args, **kwargs)
+    def __init__(self) -> None:
+        self.by_ref: dict[str, Callable[[], bytes]] = {}  # media URL or deferred file id
+        self.by_name: dict[str, Callable[[], bytes]] = {}  # the download's file name
+
+    def keep(self, ref: str, file_name: str | None, make: Callable[[], bytes]) -> None:
+        self.by_ref[ref] = make
+        if file_name is not None:
+            self.by_name[file_name] = make
+
+    def of_button(self, proto: DownloadButton) -> bytes:
+        """The file a click on the button downloads."""
+        return _made(self.by_ref[proto.deferred_file_id or proto.url])
+
+    def named(self) -> dict[str, bytes]:
+        """Every file recorded, by file name."""
+        return {name: _made(make) for name, make in self.by_name.items()}
+
+
+def _made(make: Callable[[], bytes]) -> bytes:
+    data = make()
+    assert isinstance(data, bytes), type(data)
+    return data
+
+
+def record_csvs(monkeypatch: pytest.MonkeyPatch) -> RecordedCsvs:
+    """From now on, every CSV handed to a download button."""
+    recorded = RecordedCsvs()
+    add, add_deferred = MediaFileManager.add, MediaFileManager.add_deferred
+
+    def record(self, data, mimetype, coordinates, file_name=None, *args, **kwargs):  # type: ignore[no-untyped-def]
+        url = add(self, data, mimetype, coordinates, file_name, *args, **kwargs)
         if mimetype == "text/csv" and isinstance(data, bytes):
-            files[url] = data
+            recorded.keep(url, file_name, lambda: data)
         return url
 
+    def record_deferred(self, make, mimetype, coordinates, file_name=None, **kwargs):  # type: ignore[no-untyped-def]
+        file_id = add_deferred(self, make, mimetype, coordinates, file_name, **kwargs)
+        if mimetype == "text/csv":
+            recorded.keep(file_id, file_name, make)
+        return file_id
+
     monkeypatch.setattr(MediaFileManager, "add", record)
-    return files
+    monkeypatch.setattr(MediaFileManager, "add_deferred", record_deferred)
+    return recorded
 
 
-def page_csvs(at: AppTest, recorded: dict[str, bytes]) -> dict[str, bytes]:
+def page_csvs(at: AppTest, recorded: RecordedCsvs) -> dict[str, bytes]:
     """The CSV of every table the page shows in its last run, by data_table key."""
     return {
-        button.key.removeprefix(CSV_KEY): recorded[button.proto.url]
+        button.key.removeprefix(CSV_KEY): recorded.of_button(button.proto)
         for button in at.download_button
         if button.key and button.key.startswith(CSV_KEY)
     }

@@ -22,13 +22,13 @@ import jsonschema
 import pandas as pd
 import pytest
 from hypothesis import assume, given, settings
-from streamlit.runtime.media_file_manager import MediaFileManager
 
 from lib.core import columns, config, sections
 from lib.data import db
 from lib.fiche import cli as fiche_cli
 from lib.web import api, api_doc, api_terms, ratelimit, registry, webguard
 from tests import test_url_fuzz as fuzz
+from tests.apptables import record_csvs
 from tests.servers import Answer, asgi_server, http_request
 
 # --- a server over the demonstration dataset ---------------------------------------------------
@@ -272,23 +272,15 @@ def page_csv_files(page: str, params: dict[str, str], monkeypatch) -> dict[str, 
     """The CSV files the page hands to Streamlit's downloads, by file name (AppTest)."""
     from streamlit.testing.v1 import AppTest
 
-    files: dict[str, bytes] = {}
-    original = MediaFileManager.add
-
-    def record(self, data, mimetype, coordinates, file_name=None, *args, **kwargs):
-        if mimetype == "text/csv" and isinstance(data, bytes):
-            files[file_name] = data
-        return original(self, data, mimetype, coordinates, file_name, *args, **kwargs)
-
     at = AppTest.from_file(str(config.ROOT / "streamlit_app.py"), default_timeout=120)
     at.run()
     if page != "carte":
         at.switch_page(f"pages/{page}.py")
-    monkeypatch.setattr(MediaFileManager, "add", record)
+    recorded = record_csvs(monkeypatch)
     at.query_params = params
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    return files
+    return recorded.named()
 
 
 @pytest.mark.parametrize("page", PAGE_DOWNLOADS)

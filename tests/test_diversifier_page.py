@@ -13,12 +13,12 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from lib.core import config, csvfile, refs, sections
 from lib.core.territory import Territory
 from lib.data import db, diversification, queries
+from tests.apptables import record_csvs
 from tests.test_pages import APP, TIMEOUT, open_page
 
 LOIRE = Territory("dept", "42")
@@ -103,22 +103,14 @@ def test_the_loire_and_the_united_states_show_the_three_parts() -> None:
 
 def _downloads(params: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
     """The CSV files the page hands to Streamlit's downloads, by file name."""
-    files: dict[str, bytes] = {}
-    original = MediaFileManager.add
-
-    def record(self, data, mimetype, coordinates, file_name=None, *args, **kwargs):
-        if mimetype == "text/csv" and isinstance(data, bytes):
-            files[file_name] = data
-        return original(self, data, mimetype, coordinates, file_name, *args, **kwargs)
-
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.run()  # the Carte first, as a visitor arrives: its CSV is not this page's
     at.switch_page("pages/diversifier.py")
-    monkeypatch.setattr(MediaFileManager, "add", record)
+    recorded = record_csvs(monkeypatch)
     at.query_params = params
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    return files
+    return recorded.named()
 
 
 def test_the_downloads_are_the_tables_of_lib_diversification(monkeypatch) -> None:

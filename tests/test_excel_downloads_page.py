@@ -20,6 +20,7 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 
 from lib.core import columns, sections
 from lib.web import headings
+from tests.apptables import RecordedCsvs, record_csvs
 from tests.test_pages import APP, TIMEOUT
 from tests.test_pages import _demo_data as _demo_data  # the demo dataset, for every test here
 
@@ -61,18 +62,10 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @pytest.fixture
-def csv_files(monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
-    """The bytes of each CSV download the pages hand to Streamlit, by file name."""
-    files: dict[str, bytes] = {}
-    original = MediaFileManager.add
-
-    def record(self, data, mimetype, coordinates, file_name=None, *args, **kw):
-        if mimetype == "text/csv" and isinstance(data, bytes):
-            files[file_name] = data
-        return original(self, data, mimetype, coordinates, file_name, *args, **kw)
-
-    monkeypatch.setattr(MediaFileManager, "add", record)
-    return files
+def csv_files(monkeypatch: pytest.MonkeyPatch) -> RecordedCsvs:
+    """Each CSV download the pages hand to Streamlit (made at the click: the function a click
+    runs)."""
+    return record_csvs(monkeypatch)
 
 
 @pytest.fixture
@@ -144,6 +137,6 @@ def test_the_workbook_has_the_rows_of_its_csv(deferred, csv_files) -> None:
     for name in ("pays", "produits", "sankey_export", "sankey_import"):
         stem = f"{name}_dept_61_2024_top10"
         _, _, rows = _sheet(deferred[f"{stem}.xlsx"]())
-        assert rows == _csv_rows(csv_files[f"{stem}.csv"]) > 0, name
+        assert rows == _csv_rows(csv_files.named()[f"{stem}.csv"]) > 0, name
     _, header, _ = _sheet(deferred["pays_dept_61_2024_top10.xlsx"]())
     assert header[:2] == ["Pays", "Nom du pays"]

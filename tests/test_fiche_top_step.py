@@ -49,11 +49,11 @@ def _expected_names(frame: pd.DataFrame, top: int) -> int:
 
 
 async def _file_names(session: StreamlitSession, run: Run) -> set[str]:
-    """The names of the files the run's download buttons serve (deferred ones excepted: the
-    fiche's documents are made at the click)."""
+    """The names of the CSV files the run's download buttons serve, each made as a click
+    makes it."""
     names = set()
-    for url in run.downloads().values():
-        if url:
+    for key, url in run.downloads().items():
+        if key.startswith("csv-"):
             names.add((await session.download(url)).filename)
     return names
 

@@ -24,7 +24,7 @@ import pytest
 from bench import cluster as clusters
 from bench import httpserver, load
 from bench.load import run_sync
-from bench.streamlit_client import HttpResponse, Run, StreamlitSession, http_get
+from bench.streamlit_client import DEFERRED, HttpResponse, Run, StreamlitSession, http_get
 from lib.core.territory import FRANCE, Territory
 from lib.web import urlstate
 
@@ -137,6 +137,9 @@ def test_the_checks_catch_a_page_of_another_session(one_process: clusters.Cluste
         return run, session, response, kpis
 
     run, session, response, kpis = run_sync(_open())
+    # The tables' CSVs are made at the click: the client asks for them as the browser does.
+    assert run.downloads()["csv-partners"].startswith(DEFERRED)
+    assert response.status == 200 and response.filename == "pays_dept_53_2024_top10.csv"
     assert load.check_fiche(run, mayenne, session) == ([], [])
     assert load.check_csv(response, "csv-partners", mayenne) == ([], [])
     assert load.check_csv(kpis, "csv-kpis", mayenne) == ([], [])  # named without top N

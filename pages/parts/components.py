@@ -446,11 +446,13 @@ def download_buttons(
     table: pd.DataFrame, file_name: str, key: str, label: str = "Télécharger les données"
 ) -> None:
     """The table's CSV (the machine file, byte-identical to the CLI's) and its Excel workbook
-    (lib/core/workbook.py), built only when clicked. `file_name` is the CSV's (a
-    filenames.TableFileName: the workbook's heading reads its parts)."""
+    (lib/core/workbook.py), both built only when clicked: a page offers a dozen tables, few
+    are downloaded, and building every CSV at every run was a tenth of the server's time per
+    visit (docs/PERFORMANCE.md). `file_name` is the CSV's (a filenames.TableFileName: the
+    workbook's heading reads its parts)."""
     st.download_button(
         f"{label} (CSV)",
-        csvfile.to_csv_bytes(table),
+        lambda: csvfile.to_csv_bytes(table),
         file_name=file_name,
         mime="text/csv",
         key=f"csv-{key}",
