@@ -11,6 +11,7 @@ It names one Parquet file per year, each (year, flow)'s origin, and every change
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -277,9 +278,11 @@ def read_manifest(data_dir: str | Path) -> Manifest | None:
 
 
 def manifest_stamp(data_dir: str | Path) -> int | None:
-    """A cheap change detector: the manifest's modification time (None when absent)."""
+    """A cheap change detector: the manifest's modification time (None when absent). Asked at
+    every cache lookup of every run (lib/data/cache.py): a plain os.stat, without building a
+    Path, which cost more than the stat itself."""
     try:
-        return (Path(data_dir) / MANIFEST).stat().st_mtime_ns
+        return os.stat(os.path.join(data_dir, MANIFEST)).st_mtime_ns
     except FileNotFoundError:
         return None
 
