@@ -13,6 +13,8 @@ Uploads are an administrator's act at the protocol too (lib/web/uploadgate.py): 
 components.install_upload_gate gives such a session no upload URL. SessionLimits bounds the
 sessions a process holds, in all and per client address, with a French page beyond
 (lib/web/sessionlimits.py); components.install_session_bounds the reruns a session may ask for.
+A file made at a download button's click stays downloadable while its session holds the button
+(pages/parts/deferred_files.py: Streamlit would collect it at the end of any other session's run).
 PageScript puts the app's history script (.streamlit/history.js: Back and Forward) first in the
 page's HTML, before Streamlit's code writes the first address (lib/web/pagescript.py).
 `uvicorn serve:app` works too.
@@ -34,11 +36,12 @@ from lib.web.pagescript import PageScript
 from lib.web.sessionlimits import SessionLimits
 from lib.web.uploadgate import UploadGuard
 from lib.web.webguard import SecurityHeaders, install_french_refusals
-from pages.parts import components
+from pages.parts import components, deferred_files
 
 components.install_query_string_guard()
 components.install_upload_gate()
 components.install_session_bounds()
+deferred_files.install()
 install_french_refusals()
 
 app = st.App(

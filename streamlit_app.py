@@ -15,7 +15,7 @@ from pathlib import Path
 import streamlit as st
 
 from lib.web import admin, urlstate
-from pages.parts import access, components
+from pages.parts import access, components, deferred_files
 
 st.set_page_config(
     page_title="Commerce extérieur des territoires",
@@ -23,6 +23,7 @@ st.set_page_config(
     layout="wide",
 )
 components.install_query_string_guard()  # an address too long for Streamlit gets a notice
+deferred_files.install()  # a file made at a click stays until its session lets it go
 components.dataset_ready()
 components.release_abandoned_uploads()
 access.announce()  # the one-time administrator token, in the log, when no password is set

@@ -1,0 +1,113 @@
+"""A file made at a download button's click (pages/parts/deferred_files.py), on Streamlit's own
+MediaFileManager: collections triggered by other sessions' runs leave it alone while its
+session holds the button; the session's next full run, or its end, lets it go.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from streamlit.runtime import media_file_manager
+from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+from pages.parts import deferred_files
+
+# Streamlit's own, even when an app run in this process has installed the wrapper already.
+ORIGINAL = getattr(
+    MediaFileManager.execute_deferred, "__wrapped__", MediaFileManager.execute_deferred
+)
+ALICE, BOB = "session-alice", "session-bob"
+
+
+@pytest.fixture
+def manager(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[MediaFileManager, list[str]]]:
+    """A manager, and the session its calls come from (the last item of the list)."""
+    current = [ALICE]
+    monkeypatch.setattr(media_file_manager, "_get_session_id", lambda: current[-1])
+    yield MediaFileManager(MemoryMediaFileStorage("/media")), current
+
+
+def _button(manager: MediaFileManager, data: bytes, coordinates: str = "1.2.3") -> str:
+    """What a run drawing a deferred CSV button registers: its function's id."""
+    return manager.add_deferred(lambda: data, "text/csv", coordinates, "pays.csv")
+
+
+def _collections(manager: MediaFileManager, count: int = 3) -> None:
+    """The ends of `count` runs of other sessions: each collects unreferenced files."""
+    for _ in range(count):
+        manager.remove_orphaned_files()
+
+
+def _readable(manager: MediaFileManager, url: str) -> bool:
+    return manager.read_file(deferred_files.made_id(url)) is not None
+
+
+def test_streamlit_alone_loses_the_made_file(manager, monkeypatch) -> None:
+    """What the wrapper is for: without it, two collections delete the file the click made,
+    before the browser fetched it (a 404), though the session still shows the button. When a
+    Streamlit release keeps the file itself, this fails: the wrapper can then go."""
+    monkeypatch.setattr(MediaFileManager, "execute_deferred", ORIGINAL)
+    files, _ = manager
+    url = files.execute_deferred(_button(files, b"a,b\n1,2\n"))
+    assert _readable(files, url)
+    _collections(files, 2)
+    assert not _readable(files, url)
+
+
+def test_the_made_file_stays_while_its_session_holds_the_button(manager, monkeypatch) -> None:
+    monkeypatch.setattr(
+        MediaFileManager, "execute_deferred", deferred_files.kept_made_files(ORIGINAL)
+    )
+    files, current = manager
+    file_id = _button(files, b"a,b\n1,2\n")
+    url = files.execute_deferred(file_id)
+    _collections(files)
+    assert _readable(files, url)
+    assert files.read_file(deferred_files.made_id(url)).content == b"a,b\n1,2\n"
+    # Another session's full run starts and draws its own button: nothing of Alice's moves.
+    current.append(BOB)
+    files.clear_session_refs()
+    _button(files, b"x\n")
+    _collections(files)
+    assert _readable(files, url)
+    # A second click on Alice's button works too (its function is still registered).
+    assert files.execute_deferred(file_id) == url
+    # Alice's next full run: her references are dropped; the file goes as an eager one would.
+    files.clear_session_refs(ALICE)
+    _collections(files, 2)
+    assert not _readable(files, url)
+
+
+def test_the_end_of_the_session_lets_the_file_go(manager, monkeypatch) -> None:
+    monkeypatch.setattr(
+        MediaFileManager, "execute_deferred", deferred_files.kept_made_files(ORIGINAL)
+    )
+    files, _ = manager
+    url = files.execute_deferred(_button(files, b"1\n"))
+    files.clear_session_refs(ALICE)  # the session ends (app_session.shutdown)
+    _collections(files, 2)
+    assert not _readable(files, url)
+
+
+def test_a_click_after_its_session_was_cleared_leaves_no_reference(manager, monkeypatch) -> None:
+    """The function runs after the session's references were dropped (it ended, or a full
+    run started and has drawn nothing yet): no reference is made again for it."""
+    monkeypatch.setattr(
+        MediaFileManager, "execute_deferred", deferred_files.kept_made_files(ORIGINAL)
+    )
+    files, _ = manager
+    file_id = _button(files, b"1\n")
+    files.clear_session_refs(ALICE)
+    files.execute_deferred(file_id)
+    assert ALICE not in files._files_by_session_and_coord
+
+
+def test_install_wraps_once(monkeypatch) -> None:
+    monkeypatch.setattr(MediaFileManager, "execute_deferred", ORIGINAL)
+    deferred_files.install()
+    wrapped = MediaFileManager.execute_deferred
+    deferred_files.install()
+    assert MediaFileManager.execute_deferred is wrapped is not ORIGINAL
+    assert getattr(wrapped, "keeps_made_files", False)
