@@ -7,9 +7,9 @@ websocket, stores the file and answers its URL, which the browser then fetches. 
 that file referenced by no session, and the end of *any* session's run collects files no session
 references: the first pass marks a downloadable file, the second deletes it. With a few dozen
 visitors, two runs end between the answer and the browser's request often enough: bench.load's
-clients met `404` on one CSV download in ten at 36 sessions (2026-12-06). An eager file (bytes
-given to the button) never had this: it is referenced by its session until the session's next
-full run.
+clients met `404`s on CSV downloads from 14 sessions on, 37 in 48 visits of 24 sessions without
+think times (2026-12-06). An eager file (bytes given to the button) never had this: it is
+referenced by its session until the session's next full run.
 
 `install` wraps `MediaFileManager.execute_deferred` so that the file it made is referenced by the
 session that asked for it, at the button's coordinates (with a suffix of its own: the
