@@ -29,6 +29,14 @@ def manager(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[MediaFileManager,
     yield MediaFileManager(MemoryMediaFileStorage("/media")), current
 
 
+@pytest.fixture
+def kept(manager, monkeypatch: pytest.MonkeyPatch):
+    """`manager`, Streamlit's execute_deferred wrapped as deferred_files.install wraps it."""
+    wrapped = deferred_files.kept_made_files(ORIGINAL)
+    monkeypatch.setattr(MediaFileManager, "execute_deferred", wrapped)
+    return manager
+
+
 def _button(manager: MediaFileManager, data: bytes, coordinates: str = "1.2.3") -> str:
     """What a run drawing a deferred CSV button registers: its function's id."""
     return manager.add_deferred(lambda: data, "text/csv", coordinates, "pays.csv")
@@ -56,11 +64,8 @@ def test_streamlit_alone_loses_the_made_file(manager, monkeypatch) -> None:
     assert not _readable(files, url)
 
 
-def test_the_made_file_stays_while_its_session_holds_the_button(manager, monkeypatch) -> None:
-    monkeypatch.setattr(
-        MediaFileManager, "execute_deferred", deferred_files.kept_made_files(ORIGINAL)
-    )
-    files, current = manager
+def test_the_made_file_stays_while_its_session_holds_the_button(kept) -> None:
+    files, current = kept
     file_id = _button(files, b"a,b\n1,2\n")
     url = files.execute_deferred(file_id)
     _collections(files)
@@ -80,24 +85,18 @@ def test_the_made_file_stays_while_its_session_holds_the_button(manager, monkeyp
     assert not _readable(files, url)
 
 
-def test_the_end_of_the_session_lets_the_file_go(manager, monkeypatch) -> None:
-    monkeypatch.setattr(
-        MediaFileManager, "execute_deferred", deferred_files.kept_made_files(ORIGINAL)
-    )
-    files, _ = manager
+def test_the_end_of_the_session_lets_the_file_go(kept) -> None:
+    files, _ = kept
     url = files.execute_deferred(_button(files, b"1\n"))
     files.clear_session_refs(ALICE)  # the session ends (app_session.shutdown)
     _collections(files, 2)
     assert not _readable(files, url)
 
 
-def test_a_click_after_its_session_was_cleared_leaves_no_reference(manager, monkeypatch) -> None:
+def test_a_click_after_its_session_was_cleared_leaves_no_reference(kept) -> None:
     """The function runs after the session's references were dropped (it ended, or a full
     run started and has drawn nothing yet): no reference is made again for it."""
-    monkeypatch.setattr(
-        MediaFileManager, "execute_deferred", deferred_files.kept_made_files(ORIGINAL)
-    )
-    files, _ = manager
+    files, _ = kept
     file_id = _button(files, b"1\n")
     files.clear_session_refs(ALICE)
     files.execute_deferred(file_id)
