@@ -6,7 +6,7 @@ whose state a test sets. The grid shows French text (`1 773,5`, euros in M€): 
 cell back as a float, for the test to compare with its own expected value. The table's machine
 form is its CSV (button `csv-<key>`), made at the click: `record_csvs` keeps what the page hands
 to Streamlit's downloads (the function a click would run), `page_csvs` gives the files back by
-key, `RecordedCsvs.named` by file name.
+key, `RecordedFiles.named` by file name (`record_files`: any other media type).
 """
 
 from __future__ import annotations
@@ -46,10 +46,10 @@ def open_tables(at: AppTest, *keys: str) -> dict[str, pd.DataFrame]:
     return grids
 
 
-class RecordedCsvs:
-    """Every CSV handed to a download button since `record_csvs`: its bytes (Streamlit's
-    `MediaFileManager.add`) or, for a file made at the click (a function given to the button),
-    that function (`add_deferred`), called when a test reads the file."""
+class RecordedFiles:
+    """Every file of one media type handed to a download button since `record_files`: its bytes
+    (Streamlit's `MediaFileManager.add`) or, for a file made at the click (a function given to
+    the button), that function (`add_deferred`), called when a test reads the file."""
 
     def __init__(self) -> None:
         self.by_ref: dict[str, Callable[[], bytes]] = {}  # media URL or deferred file id
@@ -75,20 +75,20 @@ def _made(make: Callable[[], bytes]) -> bytes:
     return data
 
 
-def record_csvs(monkeypatch: pytest.MonkeyPatch) -> RecordedCsvs:
-    """From now on, every CSV handed to a download button."""
-    recorded = RecordedCsvs()
+def record_files(monkeypatch: pytest.MonkeyPatch, media_type: str) -> RecordedFiles:
+    """From now on, every file of `media_type` handed to a download button."""
+    recorded = RecordedFiles()
     add, add_deferred = MediaFileManager.add, MediaFileManager.add_deferred
 
     def record(self, data, mimetype, coordinates, file_name=None, *args, **kwargs):  # type: ignore[no-untyped-def]
         url = add(self, data, mimetype, coordinates, file_name, *args, **kwargs)
-        if mimetype == "text/csv" and isinstance(data, bytes):
+        if mimetype == media_type and isinstance(data, bytes):
             recorded.keep(url, file_name, lambda: data)
         return url
 
     def record_deferred(self, make, mimetype, coordinates, file_name=None, **kwargs):  # type: ignore[no-untyped-def]
         file_id = add_deferred(self, make, mimetype, coordinates, file_name, **kwargs)
-        if mimetype == "text/csv":
+        if mimetype == media_type:
             recorded.keep(file_id, file_name, make)
         return file_id
 
@@ -97,7 +97,12 @@ def record_csvs(monkeypatch: pytest.MonkeyPatch) -> RecordedCsvs:
     return recorded
 
 
-def page_csvs(at: AppTest, recorded: RecordedCsvs) -> dict[str, bytes]:
+def record_csvs(monkeypatch: pytest.MonkeyPatch) -> RecordedFiles:
+    """From now on, every CSV handed to a download button."""
+    return record_files(monkeypatch, "text/csv")
+
+
+def page_csvs(at: AppTest, recorded: RecordedFiles) -> dict[str, bytes]:
     """The CSV of every table the page shows in its last run, by data_table key."""
     return {
         button.key.removeprefix(CSV_KEY): recorded.of_button(button.proto)

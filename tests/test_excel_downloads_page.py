@@ -16,11 +16,10 @@ from typing import Any
 
 import openpyxl
 import pytest
-from streamlit.runtime.media_file_manager import MediaFileManager
 
 from lib.core import columns, sections
 from lib.web import headings
-from tests.apptables import RecordedCsvs, record_csvs
+from tests.apptables import RecordedFiles, record_csvs, record_files
 from tests.test_pages import APP, TIMEOUT
 from tests.test_pages import _demo_data as _demo_data  # the demo dataset, for every test here
 
@@ -62,7 +61,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @pytest.fixture
-def csv_files(monkeypatch: pytest.MonkeyPatch) -> RecordedCsvs:
+def csv_files(monkeypatch: pytest.MonkeyPatch) -> RecordedFiles:
     """Each CSV download the pages hand to Streamlit (made at the click: the function a click
     runs)."""
     return record_csvs(monkeypatch)
@@ -71,16 +70,7 @@ def csv_files(monkeypatch: pytest.MonkeyPatch) -> RecordedCsvs:
 @pytest.fixture
 def deferred(monkeypatch: pytest.MonkeyPatch) -> dict[str, Callable[[], Any]]:
     """The function each deferred Excel download registers, by file name."""
-    registered: dict[str, Callable[[], Any]] = {}
-    original = MediaFileManager.add_deferred
-
-    def record(self, data_callable, mimetype, coordinates, file_name=None, **kw):
-        if mimetype == XLSX:
-            registered[file_name] = data_callable
-        return original(self, data_callable, mimetype, coordinates, file_name, **kw)
-
-    monkeypatch.setattr(MediaFileManager, "add_deferred", record)
-    return registered
+    return record_files(monkeypatch, XLSX).by_name
 
 
 def open_page(page: str, deferred: dict[str, Any], **params: str):

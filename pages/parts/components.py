@@ -447,9 +447,9 @@ def download_buttons(
 ) -> None:
     """The table's CSV (the machine file, byte-identical to the CLI's) and its Excel workbook
     (lib/core/workbook.py), both built only when clicked: a page offers a dozen tables, few
-    are downloaded, and building every CSV at every run was a tenth of the server's time per
-    visit (docs/PERFORMANCE.md). `file_name` is the CSV's (a filenames.TableFileName: the
-    workbook's heading reads its parts)."""
+    are downloaded, and building every CSV at every run was 8 % of the server's busy time
+    under bench.load's visits (docs/PERFORMANCE.md). `file_name` is the CSV's (a
+    filenames.TableFileName: the workbook's heading reads its parts)."""
     st.download_button(
         f"{label} (CSV)",
         lambda: csvfile.to_csv_bytes(table),
