@@ -51,6 +51,20 @@ def use_dataset(
     db.reset()
 
 
+@pytest.fixture
+def counted_queries(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The SQL of every query run from now on."""
+    seen: list[str] = []
+    real = db.run
+
+    def counting(sql: str, params: object, fetch: Callable[..., object]) -> object:
+        seen.append(sql)
+        return real(sql, params, fetch)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(db, "run", counting)
+    return seen
+
+
 def rows(records: list[tuple]) -> pd.DataFrame:
     """A canonical frame from (year, flow, dept, product, country, value) tuples (annual)."""
     frame = pd.DataFrame(

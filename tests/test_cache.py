@@ -64,20 +64,6 @@ def kpi_totals(territory: Territory) -> dict[str, float]:
     return {"E": float(values["exports_eur"]), "I": float(values["imports_eur"])}
 
 
-@pytest.fixture
-def counted_queries(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The SQL of every query run from now on."""
-    seen: list[str] = []
-    real = db.run
-
-    def counting(sql: str, params: object, fetch: Callable[..., object]) -> object:
-        seen.append(sql)
-        return real(sql, params, fetch)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(db, "run", counting)
-    return seen
-
-
 def test_a_repeated_call_is_a_hit_and_runs_no_query(
     use_dataset: Callable[[pd.DataFrame], Path], counted_queries: list[str]
 ) -> None:

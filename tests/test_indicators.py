@@ -363,3 +363,19 @@ def test_concentration_matches_the_oracle(oracle: None, territory: Territory) ->
     for row in table.itertuples(index=False):
         got = (row.territory_hhi, row.france_hhi, row.median_dept_hhi)
         assert got == pytest.approx(expected[(row.dimension, row.flow)], nan_ok=True)
+
+
+def test_a_second_territory_s_concentration_reads_only_its_own_rows(
+    oracle: None, request: pytest.FixtureRequest
+) -> None:
+    # France's HHI and the départements' median are the same for every territory of a year:
+    # computed with the first territory's, they are not scanned again for the next one.
+    indicators.concentration(dept("53"), 2024)
+    seen: list[str] = request.getfixturevalue("counted_queries")  # from now on
+    table = indicators.concentration(dept("2A"), 2024)
+    assert len(seen) == 1
+    assert "ref_departements" not in seen[0] and "trade_national" not in seen[0]
+    expected = oracle_concentration(dept("2A"), 2024)
+    for row in table.itertuples(index=False):
+        got = (row.territory_hhi, row.france_hhi, row.median_dept_hhi)
+        assert got == pytest.approx(expected[(row.dimension, row.flow)], nan_ok=True)

@@ -46,6 +46,15 @@ def test_the_geometry_is_shared_and_the_rest_copied() -> None:
     assert go.Figure.to_dict(fig) == before
 
 
+def test_the_map_is_built_around_the_file_s_geometry_not_a_copy() -> None:
+    # plotly's constructor deep-copies what it is given: 20 ms a new map, were the geometry
+    # handed to it. The figure holds the loaded file itself, and sends all of it.
+    trace = _map().data[0]
+    assert trace.geojson is world.geojson()
+    sent = pio.from_json(pio.to_json(_map(), validate=False), skip_invalid=True)
+    assert len(sent.data[0].geojson["features"]) == len(world.geojson()["features"]) > 150
+
+
 def test_a_figure_with_frames_is_copied_by_plotly() -> None:
     fig = _map()
     fig.frames = [go.Frame(data=[go.Choropleth(z=[1.0])])]
