@@ -57,9 +57,11 @@ def counted_queries(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
     real = db.run
 
-    def counting(sql: str, params: object, fetch: Callable[..., object]) -> object:
+    def counting(
+        sql: str, params: object, fetch: Callable[..., object], tables: object = None
+    ) -> object:
         seen.append(sql)
-        return real(sql, params, fetch)  # type: ignore[arg-type]
+        return real(sql, params, fetch, tables)  # type: ignore[arg-type]
 
     monkeypatch.setattr(db, "run", counting)
     return seen

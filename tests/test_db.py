@@ -5,7 +5,9 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import duckdb
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from lib.core import config
@@ -55,6 +57,36 @@ def test_every_thread_s_cursor_keeps_the_parquet_footers_in_memory(use_dataset) 
     thread.join()
     assert seen == ["True"]
     assert _setting("parquet_metadata_cache") == "True"
+
+
+def test_a_table_handed_to_a_query_is_read_by_that_query_alone(use_dataset) -> None:
+    use_dataset(rows([(2024, "E", "53", "C10A", "US", 1.0)]))
+    table = pa.table({"x": [1, 2, 3]})
+
+    def fetch(result: duckdb.DuckDBPyConnection) -> object:
+        return result.fetchall()
+
+    seen: list[object] = []
+
+    def other_thread() -> None:  # while this thread's query holds the table
+        with pytest.raises(duckdb.CatalogException):
+            db.run("SELECT * FROM t", [], fetch)
+        seen.append("refused")
+
+    def reading(result: duckdb.DuckDBPyConnection) -> object:
+        thread = threading.Thread(target=other_thread)
+        thread.start()
+        thread.join()
+        return result.fetchall()
+
+    assert db.run("SELECT sum(x) FROM t WHERE x > ?", [1], reading, {"t": table}) == [(5,)]
+    assert seen == ["refused"]
+    with pytest.raises(duckdb.CatalogException):  # gone after its query
+        db.run("SELECT * FROM t", [], fetch)
+    with pytest.raises(duckdb.BinderException):  # and after a query that failed
+        db.run("SELECT missing FROM t", [], fetch, {"t": table})
+    with pytest.raises(duckdb.CatalogException):
+        db.run("SELECT * FROM t", [], fetch)
 
 
 def test_the_donnees_csv_is_written_whole_under_a_small_limit(

@@ -131,6 +131,28 @@ def test_sankey_matches_pandas(
     assert_tables_equal(actual, expected)
 
 
+@pytest.mark.parametrize("territory", TERRITORIES, ids=lambda t: f"{t.level}-{t.code}")
+def test_a_new_top_n_is_cut_from_what_the_first_one_read(
+    trade: pd.DataFrame, territory: Territory, counted_queries: list[str]
+) -> None:
+    # A step of the top-N slider: its partners and Sankeys read no file of the dataset.
+    for top in (10, 3, 1, 7):
+        before = len(counted_queries)
+        expected = oracle.partners(trade, territory.depts, 2024, top)
+        assert_tables_equal(queries.partners(territory, 2024, top), expected)
+        for flow in ("E", "I"):
+            expected = oracle.sankey(trade, territory.depts, 2024, flow, top)
+            assert_tables_equal(queries.sankey(territory, 2024, flow, top), expected)
+        asked = counted_queries[before:]
+        if top != 10:
+            assert len(asked) == 2 and not any("trade_" in sql for sql in asked), asked
+
+
+def test_a_negative_top_n_is_refused(trade: pd.DataFrame) -> None:
+    with pytest.raises(ValueError):
+        queries.partners(MAYENNE, 2024, -1)
+
+
 def test_hand_made_partners_break_ties_by_code(use_dataset) -> None:
     use_dataset(HAND_MADE)
     table = queries.partners(MAYENNE, 2024, 10)

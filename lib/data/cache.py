@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import ParamSpec, TypeVar
 
 import pandas as pd
+import pyarrow as pa
 
 from lib.core import config
 from lib.data import db
@@ -152,6 +153,8 @@ def size_of(value: object) -> int:
         return int(value.memory_usage(deep=True, index=True).sum())
     if isinstance(value, pd.Series):
         return int(value.memory_usage(deep=True, index=True))
+    if isinstance(value, pa.Table):
+        return int(value.nbytes)
     return len(pickle.dumps(value))
 
 
@@ -208,6 +211,12 @@ def cached_figure(func: Callable[P, R]) -> Callable[P, R]:
     copying a figure costs more than building it (a world map: 128 ms against 64 ms), so the
     figure is handed out as stored and callers must not change it (`st.plotly_chart` does
     not: it serialises a copy, Figure.to_dict)."""
+    return _cached(func, lambda value: value)
+
+
+def cached_table(func: Callable[P, R]) -> Callable[P, R]:
+    """As `cached`, for a function returning an Arrow table, which every caller then shares:
+    an Arrow table cannot be changed, so no copy is needed."""
     return _cached(func, lambda value: value)
 
 

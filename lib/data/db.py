@@ -23,7 +23,7 @@ import re
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -439,8 +439,13 @@ def run(
     sql: str,
     params: Sequence[object],
     fetch: Callable[[duckdb.DuckDBPyConnection], T],
+    tables: Mapping[str, pyarrow.Table] | None = None,
 ) -> T:
     """`fetch(cursor.execute(sql, params))` on this thread's cursor, in at most QUERY_TIMEOUT_S.
+
+    `tables` (name → Arrow table) are readable by `sql` under their names for this query only:
+    a view of this thread's cursor, which no other thread sees (a result already computed and
+    kept, read again by another query: lib.data.queries.sankey's cells).
 
     The timer covers the fetch too (a result may be computed as it is fetched). An interrupt
     that lands just after the query finished hits an idle cursor, which DuckDB ignores.
@@ -453,7 +458,11 @@ def run(
     timer = threading.Timer(seconds, watch.fire)
     timer.daemon = True
     timer.start()
+    registered: list[str] = []
     try:
+        for name, table in (tables or {}).items():
+            cur.register(name, table)
+            registered.append(name)
         return fetch(cur.execute(sql, list(params)))
     except duckdb.Error as error:
         if watch.fired:
@@ -465,6 +474,8 @@ def run(
     finally:
         watch.finish()
         timer.cancel()
+        for name in registered:
+            cur.unregister(name)
 
 
 def manifest() -> store.Manifest | None:
