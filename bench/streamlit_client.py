@@ -269,6 +269,10 @@ class StreamlitSession:
     _ws: ClientConnection | None = None
     _cache: dict[str, ForwardMsg] = field(default_factory=dict)
     _widgets: dict[str, WidgetState] = field(default_factory=dict)  # widget id → its state
+    # Messages received while waiting for a backend operation's answer, for the next run's
+    # reading: none arrives between runs today, but a cacheable one dropped there would make a
+    # later reference to it unreadable.
+    _early: list[bytes | str] = field(default_factory=list)
 
     async def __aenter__(self) -> StreamlitSession:
         return self
@@ -280,6 +284,7 @@ class StreamlitSession:
         """Load `path?query_string` as a new tab: GET the page, open the stream, run the page."""
         await self.close()
         self._cache, self._widgets, self.page_script_hash = {}, {}, ""
+        self._early = []
         url = self.base_url.rstrip("/") + path + (f"?{query_string}" if query_string else "")
         page = await http_get(url, self.cookies, self.timeout_s)
         if page.status != 200:
@@ -397,12 +402,14 @@ class StreamlitSession:
             while True:
                 data = await self._ws.recv()
                 msg = ForwardMsg()
-                msg.ParseFromString(data)
+                if isinstance(data, bytes):
+                    msg.ParseFromString(data)
                 answer = msg.backend_operation_response
                 if msg.WhichOneof("type") == "backend_operation_response" and (
                     answer.request_id == request.request_id
                 ):
                     break
+                self._early.append(data)
         if answer.error_msg:
             raise ProtocolError(f"deferred file {file_id}: {answer.error_msg}")
         return answer.deferred_file.url
@@ -459,7 +466,7 @@ class StreamlitSession:
         messages = received = 0
         while True:
             try:
-                data = await self._ws.recv()
+                data = self._early.pop(0) if self._early else await self._ws.recv()
             except Exception as exc:  # closed by the server, network error
                 raise ProtocolError(f"stream closed: {exc!r}") from exc
             if isinstance(data, str):
