@@ -116,11 +116,10 @@ def key_figures_section(state: ComparisonState) -> pd.DataFrame:
             )
     st.subheader(f"Exportations et importations ({year})")
     components.chart_with_data(
-        comparison_figures.key_figures_figure(table),
+        lambda narrow: comparison_figures.key_figures_figure(table, narrow=narrow),
         table,
         _file("chiffres_cles", state, queries.year_slug(state.year)),
         "comparison-kpis",
-        narrow=comparison_figures.key_figures_figure(table, narrow=True),
         caption="*En millions d'euros, sur une même échelle.*",
     )
     return table
@@ -144,11 +143,12 @@ def ranking_section(state: ComparisonState, ranked: str) -> None:
         rows = registry.shown_flows(table, flow.name)  # as the API's, flux=export or import
         st.subheader(_ranking_title(flow, ranked))
         components.chart_with_data(
-            comparison_figures.ranking_figure(table, ranked, flow),
+            lambda narrow, flow=flow: comparison_figures.ranking_figure(
+                table, ranked, flow, narrow=narrow
+            ),
             rows,
             _file(file_word, state, queries.year_slug(state.year), flow.name),
             f"comparison-{ranked}-{flow.name}",
-            narrow=comparison_figures.ranking_figure(table, ranked, flow, narrow=True),
         )
 
 
@@ -182,11 +182,10 @@ def evolution_section(state: ComparisonState) -> None:
         )
     )
     components.chart_with_data(
-        comparison_figures.evolution_figure(table, labels),
+        lambda narrow: comparison_figures.evolution_figure(table, labels, narrow=narrow),
         table,
         _file("evolution", state, f"{years[0]}-{years[-1]}" if years else ""),
         "comparison-evolution",
-        narrow=comparison_figures.evolution_figure(table, labels, narrow=True),
     )
 
 

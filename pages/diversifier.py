@@ -111,11 +111,10 @@ def markets_section(state: DiversificationState) -> None:
     growth_notice(markets, state.year)
     top = diversification.top_markets(markets)
     components.chart_with_data(
-        diversification_figures.markets_figure(top),
+        lambda narrow: diversification_figures.markets_figure(top, narrow=narrow),
         markets,
         _file("alternative_markets", state, state.partner),
         "diversifier-markets",
-        narrow=diversification_figures.markets_figure(top, narrow=True),
         caption=markets_caption(state),
     )
 
@@ -188,11 +187,10 @@ def nearby_section(state: DiversificationState) -> None:
         help=glossary.DENSITY,
     )
     components.chart_with_data(
-        diversification_figures.density_figure(context),
+        lambda narrow: diversification_figures.density_figure(context, narrow=narrow),
         context,
         _file("activites_proches", state),
         "diversifier-density",
-        narrow=diversification_figures.density_figure(context, narrow=True),
         caption=f"*{diversification_figures.density_legend()}*",
     )
     st.markdown(
@@ -231,11 +229,10 @@ def similar_section(state: DiversificationState) -> None:
         st.info(f"Aucun autre territoire de ce niveau n'exporte en {state.year}.", icon="ℹ️")
         return
     components.chart_with_data(
-        diversification_figures.similar_figure(similar),
+        lambda narrow: diversification_figures.similar_figure(similar, narrow=narrow),
         similar,
         _file("similar_territories", state),
         "diversifier-similar",
-        narrow=diversification_figures.similar_figure(similar, narrow=True),
         links=similar_links(similar, state),
         column_config={
             "Comparer": st.column_config.LinkColumn(

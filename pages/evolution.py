@@ -201,7 +201,9 @@ def breakdown(state: EvolutionState, by: evolution.By, change: evolution.Change)
     start_label = _period(state.start, change.quarters)
     end_label = _period(state.end, change.quarters)
     components.chart_with_data(
-        evolution_figures.waterfall_figure(table, start_label, end_label),
+        lambda narrow: evolution_figures.waterfall_figure(
+            table, start_label, end_label, narrow=narrow
+        ),
         table,
         filenames.csv_name(
             f"contributions_{word}",
@@ -210,7 +212,6 @@ def breakdown(state: EvolutionState, by: evolution.By, change: evolution.Change)
             state.flux,
         ),
         f"evolution-{by}",
-        narrow=evolution_figures.waterfall_figure(table, start_label, end_label, narrow=True),
         caption=drivers_sentence(table),
         column_config={"page": st.column_config.LinkColumn("Page", display_text="Ouvrir")},
     )

@@ -156,11 +156,10 @@ def exposure_section(state: ExpositionState) -> None:
     shown = shares.drop_duplicates(["code", "name"]).reset_index(drop=True)
     st.markdown(shares_sentence(shown, partner, state.year))
     components.chart_with_data(
-        exposure_figures.shares_figure(shown),
+        lambda narrow: exposure_figures.shares_figure(shown, narrow=narrow),
         shares,
         _file("exposition_comparaison", state),
         "exposure-shares",
-        narrow=exposure_figures.shares_figure(shown, narrow=True),
     )
     table = exposure.exposure(state.territory, state.year, state.partner)
     for by, (words, name, caption) in EXPOSED_CHARTS.items():
@@ -170,11 +169,10 @@ def exposure_section(state: ExpositionState) -> None:
         # The value chart's rows are the first of the whole table, which its CSV gives.
         data = table if by == "value" else exposure_figures.top_by_share(table)
         components.chart_with_data(
-            exposure_figures.exposed_figure(table, by),
+            lambda narrow, by=by: exposure_figures.exposed_figure(table, by, narrow=narrow),
             data,
             _file(name, state),
             f"exposure-{by}",
-            narrow=exposure_figures.exposed_figure(table, by, narrow=True),
             caption=caption,
         )
     diversifier_link(state)
@@ -308,11 +306,10 @@ def scenario_section(state: ExpositionState) -> None:
         f"{exposure_figures.TOP_EXPOSED} plus fortes"
     )
     components.chart_with_data(
-        exposure_figures.scenario_figure(scenario, state.elasticity),
+        lambda narrow: exposure_figures.scenario_figure(scenario, state.elasticity, narrow=narrow),
         scenario,
         _file("scenario", state, f"taux{state.rate_pct}", f"elasticite{state.elasticity:g}"),
         "scenario",
-        narrow=exposure_figures.scenario_figure(scenario, state.elasticity, narrow=True),
         caption=scenario_caption(state),
     )
 

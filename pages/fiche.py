@@ -139,11 +139,10 @@ def partners_section(state: FicheState) -> None:
     territory, year, top = state.territory, state.year, state.top
     table = queries.partners(territory, year, top)
     components.chart_with_data(
-        cached_charts.partners(territory, year, top),
+        lambda narrow: cached_charts.partners(territory, year, top, narrow=narrow),
         table,
         _file("pays", state),
         "partners",
-        narrow=cached_charts.partners(territory, year, top, narrow=True),
         links={"Page du pays": fiche_world.country_links(table["country"], state.year)},
         caption="*Clé de lecture : pour chaque pays, figurent à gauche les importations et à "
         "droite les exportations ; le solde est indiqué en vert (+) s'il est positif, en rouge "

@@ -93,11 +93,10 @@ def products_section(state: CountryState) -> None:
         f"({queries.year_inline(state.year)})"
     )
     components.chart_with_data(
-        country_figures.products_figure(table),
+        lambda narrow: country_figures.products_figure(table, narrow=narrow),
         table,
         _file("pays_produits", state),
         "country-products",
-        narrow=country_figures.products_figure(table, narrow=True),
         caption="*Importations à gauche, exportations à droite, en millions d'euros ; le solde "
         "à droite. Le tableau et le CSV donnent tous les produits échangés.*",
     )
@@ -109,11 +108,10 @@ def evolution_section(state: CountryState) -> None:
     years = table["year"]
     period = f"{years.min()}-{years.max()}" if not table.empty else "aucune"
     components.chart_with_data(
-        country_figures.evolution_figure(table, labels),
+        lambda narrow: country_figures.evolution_figure(table, labels, narrow=narrow),
         table,
         _file("pays_evolution", state, period),
         "country-evolution",
-        narrow=country_figures.evolution_figure(table, labels, narrow=True),
         caption="*Échanges de la France entière avec le pays, en millions d'euros ; une année "
         "partielle ne couvre que les trimestres indiqués.*",
     )

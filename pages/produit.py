@@ -148,11 +148,10 @@ def top_section(state: ProductState, by_dept: pd.DataFrame) -> None:
         f"({queries.year_inline(state.year)})"
     )
     components.chart_with_data(
-        product_figures.top_depts_figure(by_dept, flow),
+        lambda narrow: product_figures.top_depts_figure(by_dept, flow, narrow=narrow),
         top,
         _file("produit_top_departements", state),
         "product-depts",
-        narrow=product_figures.top_depts_figure(by_dept, flow, narrow=True),
         caption="*En millions d'euros. La colonne « Fiche » ouvre la fiche du département.*",
         links={"Fiche": fiche_links(top["dept"], state.year)},
     )
@@ -170,11 +169,10 @@ def partners_section(state: ProductState) -> None:
     )
     table = product_view.partners(state.product, state.year, state.flux, where)
     components.chart_with_data(
-        product_figures.partners_figure(table, flow),
+        lambda narrow: product_figures.partners_figure(table, flow, narrow=narrow),
         table,
         _file("produit_pays", state, where if where != FRANCE else None),
         "product-partners",
-        narrow=product_figures.partners_figure(table, flow, narrow=True),
         caption=f"*En millions d'euros, les {product_figures.TOP_PARTNERS} premiers ; le "
         "tableau et le CSV donnent tous les pays.*",
     )

@@ -334,44 +334,49 @@ def _chart(fig: go.Figure, key: str, clickable: bool = False) -> list[dict[str, 
     return list(event.selection.points)
 
 
-def _looks(wide: go.Figure, narrow: go.Figure, key: str, clickable: bool) -> list[dict[str, Any]]:
+# A chart's two looks, given as their builder (`narrow` → the figure): only the look sent is
+# built. A reader's window tells which one fits (page_look), so that one alone is; building both
+# at every run doubled the figures' server time on every page for a look never sent.
+Looks = Callable[[bool], go.Figure]
+
+
+def _looks(looks: Looks, key: str, clickable: bool) -> list[dict[str, Any]]:
     """The chart in the look that fits, or in both (each keyed by its look, for the CSS)."""
-    looks = {"wide": wide, "narrow": narrow}
     shown = page_look()
     clicked: list[dict[str, Any]] = []
     with st.container(key=f"charts-{key}"):
         if shown is not None:  # alone in its wrapper: the CSS hides nothing of it
-            return _chart(looks[shown], f"chart-{shown}-{key}", clickable)
-        for look, figure in looks.items():
+            return _chart(looks(shown == "narrow"), f"chart-{shown}-{key}", clickable)
+        for look in ("wide", "narrow"):
             with st.container(key=f"{look}-{key}"):
-                clicked += _chart(figure, f"chart-{look}-{key}", clickable)
+                clicked += _chart(looks(look == "narrow"), f"chart-{look}-{key}", clickable)
     return clicked
 
 
 def chart_with_data(
-    fig: go.Figure,
+    fig: go.Figure | Looks,
     table: pd.DataFrame,
     file_name: str,
     key: str,
     caption: str | None = None,
-    narrow: go.Figure | None = None,
     column_config: Mapping[str, object] | None = None,
     links: Mapping[str, Sequence[str]] | None = None,
     clickable: bool = False,
 ) -> list[dict[str, Any]]:
     """A chart, then its data: a table on demand and a CSV of exactly the rows drawn.
 
-    With `narrow`, the chart has a second look, for a narrow width. When the reader's window
-    tells which look fits (`page_look`), that one alone is sent and the browser draws one chart;
-    otherwise both are, and the CSS shows the one that fits the chart's width (layout_css).
+    A chart with two looks, wide and narrow (for a phone), is given as their builder (`fig`:
+    `narrow` → the figure, `Looks`). When the reader's window tells which look fits
+    (`page_look`), that one alone is built and sent and the browser draws one chart; otherwise
+    both are, and the CSS shows the one that fits the chart's width (layout_css).
     `page_look` reads the window's width, so every chart given a `narrow` look is as wide as the
     page or a section's expander (none is in st.columns). `column_config` adds to the table's
     columns (a link column…); `links` too (data_table). With `clickable`, the points just
     clicked are returned."""
-    if narrow is None:
-        clicked = _chart(fig, f"chart-{key}", clickable)
+    if callable(fig):
+        clicked = _looks(fig, key, clickable)
     else:
-        clicked = _looks(fig, narrow, key, clickable)
+        clicked = _chart(fig, f"chart-{key}", clickable)
     if caption:
         st.markdown(caption)
     data_table(table, file_name, key, column_config, links)

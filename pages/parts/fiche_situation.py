@@ -97,12 +97,11 @@ def _specialisation(state: FicheState, exports_eur: float) -> None:
     table = indicators.balassa(state.territory, state.year)
     top = indicators.strongest(table)
     components.chart_with_data(
-        indicator_figures.specialisation_figure(top),
+        lambda narrow: indicator_figures.specialisation_figure(top, narrow=narrow),
         _with_names(top),
         year_file("specialisation", state),
         "situation-balassa",
         caption=SPECIALISATION_CAPTION,
-        narrow=indicator_figures.specialisation_figure(top, narrow=True),
     )
     st.markdown(f"Indice de spécialisation de chaque produit exporté{formatting.NBSP}:")
     components.data_table(

@@ -1,0 +1,39 @@
+"""pages/parts/components.chart_with_data: a chart's two looks are given as their builder, and
+only the look sent is built (what is sent in a real browser: tests/e2e/test_layout.py)."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from pages.parts import components
+
+
+def _page() -> None:
+    import pandas as pd
+    import plotly.graph_objects as go
+    import streamlit as st
+
+    from pages.parts import components
+
+    built = st.session_state.setdefault("built", [])
+
+    def looks(narrow: bool) -> go.Figure:
+        built.append("narrow" if narrow else "wide")
+        return go.Figure(go.Bar(x=[1, 2], y=["a", "b"], orientation="h"))
+
+    components.chart_with_data(looks, pd.DataFrame({"x": [1, 2]}), "essai.csv", "essai")
+
+
+@pytest.mark.parametrize(
+    ("look", "built"), [("wide", ["wide"]), ("narrow", ["narrow"]), (None, ["wide", "narrow"])]
+)
+def test_only_the_look_sent_is_built(
+    monkeypatch: pytest.MonkeyPatch, look: str | None, built: list[str]
+) -> None:
+    monkeypatch.setattr(components, "page_look", lambda: look)
+    at = AppTest.from_function(_page).run()
+    assert not at.exception
+    assert at.session_state["built"] == built
+    sent = [chart.proto.id for chart in at.get("plotly_chart")]
+    assert len(sent) == len(built)
