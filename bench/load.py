@@ -19,7 +19,9 @@ title does: the expander's new state sent with a rerun of its fragment, `fragmen
 StreamlitSession.set_expander), one step of its top-N slider (the first screen's fragment
 reruns, or the page when the open section follows top N), one of its CSV files downloaded;
 then the Exposition page of the same territory in a new tab; a think time drawn between
-actions. Each step is one sixth of the requests; the report gives the counts and shares actually
+actions. Each visit's tabs report a window width as a browser does (`WINDOW_WIDTHS`: the cookie
+of .streamlit/width.js, two desktops for one phone), so each chart comes in the one look that
+fits. Each step is one sixth of the requests; the report gives the counts and shares actually
 run and the share of visits on the popular fiches
 (`mix`). Every page received is checked against the state that session asked for (isolation,
 `check_fiche` / `check_section` / `check_page` / `check_csv`): the URL the server writes back,
@@ -112,6 +114,11 @@ THRESHOLD_S = 2.0
 STEP_S = 25.0
 WARMUP_S = 5.0
 THINK_S = (1.0, 3.0)
+# The window a visit's browser reports: .streamlit/width.js writes its width in this cookie before
+# the page connects, and the pages then build and send each chart in the one look that fits
+# (pages/parts/components.page_look). Two desktops for one phone.
+WIDTH_COOKIE = "comext-largeur"  # pages/parts/components.WIDTH_COOKIE
+WINDOW_WIDTHS = (1440, 1440, 390)
 ACTION_TIMEOUT_S = 60.0
 BUDGET_S = 20 * 60  # per configuration: the ramp stops there whatever the latencies
 QUIET_CORES = 0.25  # the machine counts as quiet below this much CPU used by others
@@ -397,16 +404,18 @@ async def visit(
 
     async def page(action: str, url: str, title_has: str) -> None:
         path, _, query = url.partition("?")
-        async with StreamlitSession(base_url, timeout_s=ACTION_TIMEOUT_S) as tab:
+        tab = StreamlitSession(base_url, timeout_s=ACTION_TIMEOUT_S, cookies=dict(window))
+        async with tab:
             started = time.perf_counter()
             run = await tab.open(path, query)
             recorder.sample(action, time.perf_counter() - started, run.bytes_received)
             recorder.problems(*check_page(run, dict(parse_qsl(query)), title_has))
 
     state = draw_visit_state(rng, years)
+    window = {WIDTH_COOKIE: str(rng.choice(WINDOW_WIDTHS))}
     recorder.visits += 1
     recorder.popular_visits += is_popular(state, years)
-    session = StreamlitSession(base_url, timeout_s=ACTION_TIMEOUT_S)
+    session = StreamlitSession(base_url, timeout_s=ACTION_TIMEOUT_S, cookies=dict(window))
     try:
         carte = urlstate.params_of(MapState(state.year))
         await page("carte", "/?" + urlencode(carte), str(state.year))
@@ -1456,6 +1465,7 @@ def main(argv: list[str] | None = None) -> int:
             "step_s": args.step_seconds,
             "warmup_s": args.warmup_seconds,
             "think_s": list(args.think),
+            "window_widths_px": list(WINDOW_WIDTHS),
             "threshold_s": args.threshold_seconds,
             "seed": args.seed,
             "dataset": dataset,

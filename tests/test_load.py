@@ -25,8 +25,10 @@ from bench import cluster as clusters
 from bench import httpserver, load
 from bench.load import run_sync
 from bench.streamlit_client import DEFERRED, HttpResponse, Run, StreamlitSession, http_get
+from lib.charts import kit
 from lib.core.territory import FRANCE, Territory
 from lib.web import urlstate
+from pages.parts import components
 
 
 def _need_nginx() -> str:
@@ -239,6 +241,13 @@ def test_the_mix_has_its_shares_and_its_popular_fiches() -> None:
     assert "Carte (new tab) 2 (20 %)" in line and "Visits on the 5 popular fiches: 50 %" in line
     assert load.mix_summary(recorder, floor=True) == {"counts": counts}
     assert load._mix_lines({"counts": counts}) == []
+
+
+def test_each_visit_reports_a_window_that_takes_one_look() -> None:
+    # What a browser's .streamlit/width.js writes: each chart comes in the one look that fits.
+    assert load.WIDTH_COOKIE == components.WIDTH_COOKIE
+    looks = {kit.look_for_window(width) for width in load.WINDOW_WIDTHS}
+    assert looks == {"wide", "narrow"}
 
 
 def test_nginx_configuration_is_valid(tmp_path: Path) -> None:
