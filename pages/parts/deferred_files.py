@@ -11,12 +11,15 @@ clients met `404`s on CSV downloads from 14 sessions on, 37 in 48 visits of 24 s
 think times (2026-12-06). An eager file (bytes given to the button) never had this: it is
 referenced by its session until the session's next full run.
 
-`install` wraps `MediaFileManager.execute_deferred` so that the file it made is referenced by the
-session that asked for it, at the button's coordinates (with a suffix of its own: the
-button's deferred function stays registered there for another click), exactly as an eager
-file is: collected after that session's next full run, or when the session ends. Idempotent;
-called by serve.py and streamlit_app.py. tests/test_deferred_files.py checks it on Streamlit's
-own manager.
+`install` replaces `MediaFileManager.execute_deferred` with Streamlit's own steps but one: the
+file it stores is referenced by the session that registered the button, at the button's
+coordinates (with a suffix of its own: the button's deferred function stays registered there
+for another click), in the same hold of the manager's lock as the store, before its URL is
+handed out. So it is kept exactly as an eager file is: collected after that session's next full
+run, or when the session ends. (Referencing it just after Streamlit's function returned left an
+instant, between two holds of the lock, in which two collections could still delete it: one
+`404` in 1 700 downloads at 128 sessions, bench.load 2026-12-06.) Idempotent; called by serve.py
+and streamlit_app.py. tests/test_deferred_files.py checks it on Streamlit's own manager.
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
+from streamlit.runtime.download_data_util import convert_data_to_bytes_and_infer_mime
 from streamlit.runtime.media_file_manager import MediaFileManager, MediaFileMetadata
+from streamlit.runtime.media_file_storage import MediaFileKind, MediaFileStorageError
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
 MADE_SUFFIX = "-made"  # the made file's coordinates: the button's, with this suffix
@@ -40,17 +45,38 @@ def install() -> None:
 def kept_made_files(
     original: Callable[[MediaFileManager, str], str],
 ) -> Callable[[MediaFileManager, str], str]:
-    """`original` (MediaFileManager.execute_deferred), its file then referenced by the session
-    that registered the button."""
+    """`original` (MediaFileManager.execute_deferred, Streamlit 1.67) made again, its file
+    referenced by the session that registered the button before its URL is handed out. Any
+    other storage than Streamlit's in memory, or an unknown id, is left to `original`."""
 
     @functools.wraps(original)  # __wrapped__: Streamlit's own, for the tests
     def execute_deferred(manager: MediaFileManager, file_id: str) -> str:
         with manager._lock:
             entry = manager._deferred_callables.get(file_id)
-        url = original(manager, file_id)
-        if entry is not None and isinstance(manager._storage, MemoryMediaFileStorage):
-            _reference(manager, made_id(url), entry["session_id"], entry["coordinates"])
-        return url
+        if entry is None or not isinstance(manager._storage, MemoryMediaFileStorage):
+            return original(manager, file_id)
+        try:
+            data = entry["callable"]()
+        except Exception as error:  # Streamlit's own message, as `original` raises it
+            raise MediaFileStorageError(f"Callable execution failed: {error}") from error
+        content, inferred = convert_data_to_bytes_and_infer_mime(
+            data,
+            unsupported_error=MediaFileStorageError(
+                f"Callable returned unsupported type: {type(data)}"
+            ),
+        )
+        with manager._lock:
+            made = manager._storage.load_and_get_id(
+                content,
+                entry["mimetype"] or inferred,
+                MediaFileKind.DOWNLOADABLE,
+                entry["filename"],
+            )
+            manager._file_metadata[made] = MediaFileMetadata(kind=MediaFileKind.DOWNLOADABLE)
+            refs = manager._files_by_session_and_coord.get(entry["session_id"])
+            if refs is not None:  # a session that has ended holds nothing: collected as before
+                refs[entry["coordinates"] + MADE_SUFFIX] = made
+            return manager._storage.get_url(made)
 
     execute_deferred.keeps_made_files = True  # type: ignore[attr-defined]
     return execute_deferred
@@ -59,15 +85,3 @@ def kept_made_files(
 def made_id(url: str) -> str:
     """The stored file's id in its media URL (`/media/<id>.<extension>`)."""
     return url.rsplit("/", 1)[-1].split(".", 1)[0]
-
-
-def _reference(manager: MediaFileManager, made: str, session_id: str, coordinates: str) -> None:
-    with manager._lock:
-        refs = manager._files_by_session_and_coord
-        # A session that has ended holds nothing: its file is collected as before.
-        if made not in manager._file_metadata or session_id not in refs:
-            return
-        refs[session_id][coordinates + MADE_SUFFIX] = made
-        # A collection may have marked it in the instant before: unmarked, it is the
-        # session's like any file it references.
-        manager._file_metadata[made] = MediaFileMetadata(kind=manager._file_metadata[made].kind)
