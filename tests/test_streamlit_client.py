@@ -8,6 +8,7 @@ import asyncio
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
+from bench.load import run_sync
 from bench.streamlit_client import StreamlitSession
 
 FILE_URL = "/media/made.csv"
@@ -59,5 +60,5 @@ def test_a_message_received_while_a_file_is_made_is_read_by_the_next_run() -> No
         assert session.query_string == ""  # not yet read: kept for the run
         await session._collect()
 
-    asyncio.run(click_then_read())
+    run_sync(click_then_read())  # asyncio.run, also beside the e2e tests' running loop
     assert session.query_string == "annee=2023"
