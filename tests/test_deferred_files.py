@@ -49,8 +49,13 @@ def _collections(manager: MediaFileManager, count: int = 3) -> None:
         manager.remove_orphaned_files()
 
 
+def _made_id(url: str) -> str:
+    """The stored file's id in its media URL (`/media/<id>.<extension>`)."""
+    return url.rsplit("/", 1)[-1].split(".", 1)[0]
+
+
 def _readable(manager: MediaFileManager, url: str) -> bool:
-    return manager.read_file(deferred_files.made_id(url)) is not None
+    return manager.read_file(_made_id(url)) is not None
 
 
 def test_streamlit_alone_loses_the_made_file(manager, monkeypatch) -> None:
@@ -71,7 +76,7 @@ def test_the_made_file_stays_while_its_session_holds_the_button(kept) -> None:
     url = files.execute_deferred(file_id)
     _collections(files)
     assert _readable(files, url)
-    assert files.read_file(deferred_files.made_id(url)).content == b"a,b\n1,2\n"
+    assert files.read_file(_made_id(url)).content == b"a,b\n1,2\n"
     # Another session's full run starts and draws its own button: nothing of Alice's moves.
     current.append(BOB)
     files.clear_session_refs()

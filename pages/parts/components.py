@@ -369,7 +369,7 @@ def chart_with_data(
     `narrow` → the figure, `Looks`). When the reader's window tells which look fits
     (`page_look`), that one alone is built and sent and the browser draws one chart; otherwise
     both are, and the CSS shows the one that fits the chart's width (layout_css).
-    `page_look` reads the window's width, so every chart given a `narrow` look is as wide as the
+    `page_look` reads the window's width, so every chart given two looks is as wide as the
     page or a section's expander (none is in st.columns). `column_config` adds to the table's
     columns (a link column…); `links` too (data_table). With `clickable`, the points just
     clicked are returned."""

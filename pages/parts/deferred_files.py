@@ -80,8 +80,3 @@ def kept_made_files(
 
     execute_deferred.keeps_made_files = True  # type: ignore[attr-defined]
     return execute_deferred
-
-
-def made_id(url: str) -> str:
-    """The stored file's id in its media URL (`/media/<id>.<extension>`)."""
-    return url.rsplit("/", 1)[-1].split(".", 1)[0]
