@@ -77,7 +77,7 @@ class WorldFigure(go.Figure):  # type: ignore[misc]  # plotly has no type hints
     the world map, the 50 000 lists and numbers of its GeoJSON, 20 ms of a quiet core at every
     draw and most of the server's time when the fiche's world map section opens (py-spy).
     Nothing changes the geometry once the figure is built (the figures are shared, read-only:
-    lib/data/cache.cached_figure), so `to_dict` shares each trace's GeoJSON and copies the rest
+    lib/data/cache.cached_shared), so `to_dict` shares each trace's GeoJSON and copies the rest
     as plotly does. Plotly's own base64 step skips the `geojson` key, so the dict handed out
     never writes into it either.
     """

@@ -14,7 +14,8 @@ the least recently used entries go first. A result larger than the bound is not 
 `COMEXT_CACHE_MB=0` turns it off (a benchmark of the queries).
 
 Callers get their own copy of a cached value (pandas frames are mutable and pages add columns
-to them): the stored value never leaves this module. Exceptions (a query timeout) are not kept.
+to them): the stored value never leaves this module, except through `cached_shared` (figures
+and Arrow tables, shared as stored: see there). Exceptions (a query timeout) are not kept.
 Two sessions missing the same key at once both compute it; the second result replaces the
 first (the same answer), which keeps this lock-free while queries run.
 """
@@ -206,17 +207,13 @@ def cached(func: Callable[P, R]) -> Callable[P, R]:
     return _cached(func, private_copy)
 
 
-def cached_figure(func: Callable[P, R]) -> Callable[P, R]:
-    """As `cached`, for a function returning a Plotly figure, which every caller then shares:
-    copying a figure costs more than building it (a world map: 128 ms against 64 ms), so the
-    figure is handed out as stored and callers must not change it (`st.plotly_chart` does
-    not: it serialises a copy, Figure.to_dict)."""
-    return _cached(func, lambda value: value)
+def cached_shared(func: Callable[P, R]) -> Callable[P, R]:
+    """As `cached`, but the stored value itself is handed out, and every caller shares it.
 
-
-def cached_table(func: Callable[P, R]) -> Callable[P, R]:
-    """As `cached`, for a function returning an Arrow table, which every caller then shares:
-    an Arrow table cannot be changed, so no copy is needed."""
+    For what a copy would cost more than it saves, and nobody changes: a Plotly figure
+    (copying a world map costs 128 ms against 64 to build it; `st.plotly_chart` serialises a
+    copy, Figure.to_dict, so the rule that nobody changes a built figure holds in the pages)
+    and an Arrow table (which cannot be changed at all)."""
     return _cached(func, lambda value: value)
 
 

@@ -309,7 +309,7 @@ def sankey(territory: Territory, year: int, flow: str, top: int) -> pd.DataFrame
     )
 
 
-@cache.cached_table
+@cache.cached_shared
 def sankey_cells(territory: Territory, year: int, flow: str) -> pa.Table:
     """The flow's value per product and country (`product`, `country`, `v`): what every top N
     of its Sankey is cut from. An Arrow table, which DuckDB reads without converting it (4 ms

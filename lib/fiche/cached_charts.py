@@ -2,7 +2,7 @@
 
 Each function reads its table through the cached queries (lib/data/queries.py,
 lib/data/country_view.py) and builds its Plotly figure with the builders of
-lib/charts/fiche_figures.py and lib/charts/world.py; `cache.cached_figure` keeps the figure for the
+lib/charts/fiche_figures.py and lib/charts/world.py; `cache.cached_shared` keeps the figure for the
 dataset version, so that the hundredth visitor of a fiche, or a rerun after a slider step, receives
 the figure without building it again. The figures are shared: callers draw them and must not change
 them.
@@ -17,17 +17,17 @@ from lib.core.flows import flow_of
 from lib.core.states import FicheState
 from lib.core.territory import Territory
 from lib.data import country_view, queries
-from lib.data.cache import cached_figure
+from lib.data.cache import cached_shared
 from lib.web import registry
 
 
-@cached_figure
+@cached_shared
 def partners(territory: Territory, year: int, top: int, narrow: bool = False) -> go.Figure:
     """The butterfly chart of the top partners (wide, or narrow for a phone)."""
     return fiche_figures.partners_figure(queries.partners(territory, year, top), narrow=narrow)
 
 
-@cached_figure
+@cached_shared
 def world_map(territory: Territory, year: int, flow: str, narrow: bool = False) -> go.Figure:
     """Every country, coloured by the territory's exports or imports (`flow`: export, import):
     the slowest figure of the fiche to build (its geometry is validated at each build).
@@ -37,14 +37,14 @@ def world_map(territory: Territory, year: int, flow: str, narrow: bool = False) 
     )
 
 
-@cached_figure
+@cached_shared
 def sankey(territory: Territory, year: int, flow: str, top: int) -> go.Figure:
     """The Sankey of one flow (`flow`: a flow code, E or I) for the top N products and
     countries."""
     return fiche_figures.sankey_figure(queries.sankey(territory, year, flow, top), flow_of(flow))
 
 
-@cached_figure
+@cached_shared
 def treemap(territory: Territory, year: int, flux: str) -> go.Figure:
     """The activities (A129) of the flows `flux` shows (export, import or tous), each with its
     CPF4 products to drill down to: the fiche's « Principales activités »."""
