@@ -102,39 +102,53 @@ SLIDER_SECTION = "flux-export"  # open during `slider_sections_open`
 CONTEXT_MIN_TEXT = 200  # characters of a chartless section's text once drawn
 SETTLE_S = 1.0  # after the warm-up step: time for any late chart before comparing them
 
+# A chart's signature: its data as Plotly holds it (other data, another chart).
+SIGNATURE_JS = r"""(p) => {
+  const data = p.data || [];
+  const sankey = data.length > 0 && data[0].type === 'sankey';
+  return JSON.stringify(data.map(t => sankey
+    ? [t.node && t.node.label, t.link && t.link.source, t.link && t.link.value]
+    : [t.x, t.y, t.z, t.labels, t.values, t.locations]));
+}"""
+# Every waiting predicate's first test, before any other query of the page: the script has
+# finished. Polled at each frame while a run draws, a predicate then costs one attribute read,
+# not `checkVisibility` on every chart, which makes the browser compute the page's styles in
+# the middle of the run: 11 ms of a fiche step's main thread (JS profile, 2026-12-06), more
+# on the fiche's page than on the floor's small one. The measure slows less what it measures.
+IDLE_FIRST_JS = """const app = document.querySelector('[data-testid="stApp"]');
+  if (app === null || app.dataset.testScriptState !== 'notRunning') return false;"""
 # The visible charts of the page (a chart may be sent in two looks, one hidden by CSS at this
 # width): whether each is drawn (SVG and traces, a Sankey's nodes), its key (`chart-<key>`,
 # `chart-wide-<key>` or `chart-narrow-<key>`: pages/parts/components.chart_with_data), its bars (the
-# number of categories of a bar chart's first trace), its node count, and its signature (its
-# data, as Plotly holds it: other data, another chart); whether the script has finished.
-CHARTS_JS = r"""() => {
+# number of categories of a bar chart's first trace), its node count, and its signature
+# (SIGNATURE_JS); whether the script has finished.
+CHARTS_JS = rf"""() => {{
   const app = document.querySelector('[data-testid="stApp"]');
   const plots = Array.from(document.querySelectorAll('.js-plotly-plot'))
                      .filter(p => p.checkVisibility());
-  const charts = plots.map(p => {
+  const charts = plots.map(p => {{
     const holder = p.closest('[class*="st-key-chart-"]');
     const found = holder ? holder.className.match(/st-key-chart-(?:wide-|narrow-)?([\w-]+)/)
                          : null;
     const data = p.data || [];
     const sankey = data.length > 0 && data[0].type === 'sankey';
     const y = !sankey && data.length > 0 ? data[0].y : null;
-    return {
+    return {{
       key: found ? found[1] : null,
       drawn: p.querySelector('.main-svg') !== null
              && p.querySelector('.trace, .sankey-node') !== null,
       sankey: sankey,
       nodes: p.querySelectorAll('.sankey-node').length,
       bars: y ? (y.length ?? Object.keys(y).length) : 0,
-      sig: JSON.stringify(data.map(t => sankey
-        ? [t.node && t.node.label, t.link && t.link.source, t.link && t.link.value]
-        : [t.x, t.y, t.z, t.labels, t.values, t.locations])),
-    };
-  });
-  return {charts: charts, idle: app !== null && app.dataset.testScriptState === 'notRunning'};
-}"""
+      sig: ({SIGNATURE_JS})(p),
+    }};
+  }});
+  return {{charts: charts, idle: app !== null && app.dataset.testScriptState === 'notRunning'}};
+}}"""
 # The whole fiche (every section open): as many charts as expected, all drawn, the Sankeys
 # with their nodes, the script idle.
 LOADED_JS = f"""([charts, sankeys]) => {{
+  {IDLE_FIRST_JS}
   const s = ({CHARTS_JS})();
   const drawn = s.charts.filter(c => c.drawn).length;
   const withNodes = s.charts.filter(c => c.sankey && c.nodes > 0).length;
@@ -209,6 +223,12 @@ MARK_JS = f"""() => {{
 # COUNT_FINISHED_JS). `changed`: the keys of every chart whose data changed; `partners`: the
 # partners chart's bars.
 REDRAWN_JS = f"""([charts, changing, before]) => {{
+  {IDLE_FIRST_JS}
+  const looks = (key) => ['', 'wide-', 'narrow-']
+    .map(look => `.st-key-chart-${{look}}${{key}} .js-plotly-plot`).join();
+  const moved = (key) => Array.from(document.querySelectorAll(looks(key)))
+    .some(p => ({SIGNATURE_JS})(p) !== before[key]);
+  if (!changing.every(moved)) return false;  // cheap, before the visibility of every chart
   const s = ({CHARTS_JS})();
   const changed = s.charts.filter(c => before[c.key] !== c.sig).map(c => c.key);
   const partners = s.charts.find(c => c.key === 'partners');
@@ -225,8 +245,8 @@ CHANGED_JS = f"""(before) => ({CHARTS_JS})().charts
 
 # The fiche's first screen (issue 18): its title, its four key figures and its partners chart
 # (pages/fiche.py: components.chart_with_data keyed "partners", in one layout or two) drawn.
-FIRST_SCREEN_JS = """() => {
-  const app = document.querySelector('[data-testid="stApp"]');
+FIRST_SCREEN_JS = f"""() => {{
+  {IDLE_FIRST_JS}
   const visible = (selector) => Array.from(document.querySelectorAll(selector))
                                      .filter(e => e.checkVisibility());
   const title = visible('[data-testid="stMain"] h1').filter(h => h.textContent.trim()).length;
@@ -236,13 +256,13 @@ FIRST_SCREEN_JS = """() => {
     .filter(p => p.querySelector('.main-svg') && p.querySelector('.trace')).length;
   const idle = app !== null && app.dataset.testScriptState === 'notRunning';
   return idle && title > 0 && metrics >= 4 && partners > 0;
-}"""
+}}"""
 # One section (its expander keyed `fiche-section-<slug>`): open, as many visible charts as
 # expected, all drawn, its Sankeys with their nodes; a section without a chart: its text drawn
 # (at least `minText` characters inside the expander); the script idle. Nothing of a closed
 # section is in the page, so what is found came from the run its opening started.
 SECTION_JS = f"""([slug, charts, sankeys, minText]) => {{
-  const app = document.querySelector('[data-testid="stApp"]');
+  {IDLE_FIRST_JS}
   const box = document.querySelector('.st-key-{SECTION_PREFIX}' + slug);
   if (box === null) return false;
   const details = box.querySelector('details');
@@ -269,15 +289,15 @@ SECTION_STATE_JS = f"""(slug) => {{
            text: inside ? inside.innerText.trim().length : 0}};
 }}"""
 # Any page's first screen: its title drawn, the script finished; `errors`: exception boxes.
-TITLE_JS = """() => {
-  const app = document.querySelector('[data-testid="stApp"]');
+TITLE_JS = f"""() => {{
+  {IDLE_FIRST_JS}
   const titles = Array.from(document.querySelectorAll('[data-testid="stMain"] h1'))
                       .filter(h => h.checkVisibility() && h.textContent.trim());
   const idle = app !== null && app.dataset.testScriptState === 'notRunning';
   const errors = document.querySelectorAll('[data-testid="stException"]').length;
-  return idle && titles.length > 0 ? {title: titles[0].textContent.trim(), errors: errors}
+  return idle && titles.length > 0 ? {{title: titles[0].textContent.trim(), errors: errors}}
                                    : false;
-}"""
+}}"""
 # The floor (bench/floor/floor_app.py): title, metrics, its one chart drawn with its bars (the
 # values, read from the chart's own data, tell a redraw after a slider move).
 FLOOR_STATE_JS = """() => {
@@ -294,6 +314,7 @@ FLOOR_STATE_JS = """() => {
           idle: app !== null && app.dataset.testScriptState === 'notRunning'};
 }"""
 FLOOR_LOADED_JS = f"""() => {{
+  {IDLE_FIRST_JS}
   const s = ({FLOOR_STATE_JS})();
   return s.idle && s.title === 1 && s.metrics === 4 && s.plots === 1 && s.drawn === 1 ? s : false;
 }}"""
@@ -305,6 +326,7 @@ FLOOR_MARK_JS = f"""() => {{
 # this short may end before the browser renders the "running" state at all (seen: the move's
 # values drawn, `benchRan` still false); `ran` says whether it was seen.
 FLOOR_REDRAWN_JS = f"""(before) => {{
+  {IDLE_FIRST_JS}
   const s = ({FLOOR_STATE_JS})();
   const ready = s.idle && s.plots === 1 && s.drawn === 1
                 && s.values !== null && s.values !== before;

@@ -380,6 +380,8 @@ def test_the_predicates_name_what_the_fiche_draws() -> None:
     assert "window.benchFinished > window.benchFinishedBefore" in browser.REDRAWN_JS
     assert "changing.every" in browser.REDRAWN_JS
     assert browser.SLIDER_SECTION in sections.slugs(sections.FICHE)
+    # the moved chart found by the keys its looks are drawn under, as CHARTS_JS finds them
+    assert ".st-key-chart-${look}${key}" in browser.REDRAWN_JS
     pages = [
         config.ROOT / "pages" / "parts" / "on_demand.py", config.ROOT / "pages" / "fiche.py",
         config.ROOT / "pages" / "parts" / "components.py",
@@ -388,6 +390,24 @@ def test_the_predicates_name_what_the_fiche_draws() -> None:
     assert 'url.key(f"section-{section.slug}")' in source
     assert '"partners",' in source
     assert 'f"chart-{look}-{key}"' in source
+
+
+WAITING_PREDICATES = (
+    "FIRST_SCREEN_JS", "LOADED_JS", "REDRAWN_JS", "SECTION_JS", "TITLE_JS", "FLOOR_LOADED_JS",
+    "FLOOR_REDRAWN_JS",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("name", WAITING_PREDICATES)
+def test_a_waiting_predicate_reads_the_script_state_before_anything_else(name: str) -> None:
+    """Polled at every frame of a run, a predicate must not make the browser compute the
+    page's styles (checkVisibility) while the run draws: it returns at once until the script
+    has finished, and only then looks at the charts."""
+    predicate = getattr(browser, name)
+    body = predicate[predicate.index("{") + 1 :].lstrip()
+    assert body.startswith(browser.IDLE_FIRST_JS)
+    assert "return false" in browser.IDLE_FIRST_JS and "notRunning" in browser.IDLE_FIRST_JS
+    assert predicate.index(browser.IDLE_FIRST_JS) < predicate.index("checkVisibility")
 
 
 # --- The floor (issue 18): its script, and its figures in the report -----------------------------
