@@ -152,7 +152,7 @@ LOADED_JS = f"""([charts, sankeys]) => {{
   const s = ({CHARTS_JS})();
   const drawn = s.charts.filter(c => c.drawn).length;
   const withNodes = s.charts.filter(c => c.sankey && c.nodes > 0).length;
-  const ready = s.idle && s.charts.length === charts && drawn === charts && withNodes === sankeys;
+  const ready = s.charts.length === charts && drawn === charts && withNodes === sankeys;
   return ready ? {{charts: s.charts.length, drawn: drawn,
                    nodes: s.charts.filter(c => c.sankey).map(c => c.nodes)}} : false;
 }}"""
@@ -232,7 +232,7 @@ REDRAWN_JS = f"""([charts, changing, before]) => {{
   const s = ({CHARTS_JS})();
   const changed = s.charts.filter(c => before[c.key] !== c.sig).map(c => c.key);
   const partners = s.charts.find(c => c.key === 'partners');
-  const ready = s.idle && s.charts.length === charts && s.charts.every(c => c.drawn)
+  const ready = s.charts.length === charts && s.charts.every(c => c.drawn)
                 && (changing.length > 0 ? changing.every(k => changed.includes(k))
                                         : window.benchFinished > window.benchFinishedBefore);
   return ready ? {{changed: changed, partners: partners ? partners.bars : 0,
@@ -254,8 +254,7 @@ FIRST_SCREEN_JS = f"""() => {{
   const partners = visible('.st-key-chart-partners .js-plotly-plot, '
                            + '.st-key-charts-partners .js-plotly-plot')
     .filter(p => p.querySelector('.main-svg') && p.querySelector('.trace')).length;
-  const idle = app !== null && app.dataset.testScriptState === 'notRunning';
-  return idle && title > 0 && metrics >= 4 && partners > 0;
+  return title > 0 && metrics >= 4 && partners > 0;
 }}"""
 # One section (its expander keyed `fiche-section-<slug>`): open, as many visible charts as
 # expected, all drawn, its Sankeys with their nodes; a section without a chart: its text drawn
@@ -273,8 +272,7 @@ SECTION_JS = f"""([slug, charts, sankeys, minText]) => {{
                                   && p.querySelector('.trace, .sankey-node')).length;
   const withNodes = plots.filter(p => p.querySelector('.sankey-node')).length;
   const text = inside ? inside.innerText.trim().length : 0;
-  const idle = app !== null && app.dataset.testScriptState === 'notRunning';
-  const ready = idle && details !== null && details.open && plots.length === charts
+  const ready = details !== null && details.open && plots.length === charts
                 && drawn === charts && withNodes === sankeys
                 && (charts > 0 || text >= minText);
   return ready ? {{charts: plots.length, text: text}} : false;
@@ -293,10 +291,9 @@ TITLE_JS = f"""() => {{
   {IDLE_FIRST_JS}
   const titles = Array.from(document.querySelectorAll('[data-testid="stMain"] h1'))
                       .filter(h => h.checkVisibility() && h.textContent.trim());
-  const idle = app !== null && app.dataset.testScriptState === 'notRunning';
   const errors = document.querySelectorAll('[data-testid="stException"]').length;
-  return idle && titles.length > 0 ? {{title: titles[0].textContent.trim(), errors: errors}}
-                                   : false;
+  return titles.length > 0 ? {{title: titles[0].textContent.trim(), errors: errors}}
+                            : false;
 }}"""
 # The floor (bench/floor/floor_app.py): title, metrics, its one chart drawn with its bars (the
 # values, read from the chart's own data, tell a redraw after a slider move).
@@ -316,7 +313,7 @@ FLOOR_STATE_JS = """() => {
 FLOOR_LOADED_JS = f"""() => {{
   {IDLE_FIRST_JS}
   const s = ({FLOOR_STATE_JS})();
-  return s.idle && s.title === 1 && s.metrics === 4 && s.plots === 1 && s.drawn === 1 ? s : false;
+  return s.title === 1 && s.metrics === 4 && s.plots === 1 && s.drawn === 1 ? s : false;
 }}"""
 FLOOR_MARK_JS = f"""() => {{
   {WATCH_RUN_JS}
@@ -328,7 +325,7 @@ FLOOR_MARK_JS = f"""() => {{
 FLOOR_REDRAWN_JS = f"""(before) => {{
   {IDLE_FIRST_JS}
   const s = ({FLOOR_STATE_JS})();
-  const ready = s.idle && s.plots === 1 && s.drawn === 1
+  const ready = s.plots === 1 && s.drawn === 1
                 && s.values !== null && s.values !== before;
   return ready ? {{...s, ran: window.benchRan}} : false;
 }}"""
