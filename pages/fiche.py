@@ -11,9 +11,9 @@ the top-N slider, the chart and its data) is a fragment (`partners_part`) inside
 screen's own (`first_screen`, below the title and the controls). Nothing else there follows top
 N: the key figures' files are named without it, and the document buttons make the fiche at the
 click with the top N the partners part last ran with (pages/parts/fiche_downloads.py). The
-sections whose charts or file names follow top N (TOP_SECTIONS), when one is open, make the step
-rerun the page instead. A change of year, territory or flow reruns the page: each changes the
-title, the key figures and the sections.
+sections whose charts or file names follow top N (TOP_SECTIONS), when open, rerun with it, by
+their fragments' keys: nothing else does. A change of year, territory or flow reruns the page:
+each changes the title, the key figures and the sections.
 """
 
 from __future__ import annotations
@@ -82,15 +82,25 @@ def controls(state: FicheState) -> None:
 
 
 # The sections whose charts (the Sankeys) or CSV names (`_file`: `…_top10.csv`) follow top N:
-# while one of them is open, a step of the slider reruns the page, not the first screen alone.
+# while one of them is open, a step of the slider reruns it with the partners part.
 TOP_SECTIONS = frozenset({"activites", "flux-export", "flux-import"})
-_PAGE_RERUN = "fiche-top-reruns-page"  # set by the slider's callback, read by partners_part
+PARTNERS_PART = "fiche-partners-part"  # the key of partners_part's fragment
 
 
 def _on_top() -> None:
+    """The slider's callback: top N into the URL; then, if a section following top N is open,
+    the partners part and those sections rerun, by name (the slider's own fragment otherwise)."""
     URL.on_fields("top")()
     state, _ = URL.parse(components.url_params())
-    st.session_state[_PAGE_RERUN] = not TOP_SECTIONS.isdisjoint(state.sections)
+    following = [on_demand.fragment_key(URL, slug) for slug in _open_top_sections(state)]
+    if following:
+        st.rerun([PARTNERS_PART, *following])
+
+
+def _open_top_sections(state: FicheState) -> list[str]:
+    """The sections open that follow top N and that the page draws (a flow's, if shown)."""
+    drawn = {"activites", *(f"flux-{flow.name}" for flow in state.shown_flows)}
+    return [slug for slug in state.sections if slug in TOP_SECTIONS & drawn]
 
 
 TOP_HELP = (
@@ -314,14 +324,12 @@ def first_screen() -> None:
     partners_part()
 
 
-@st.fragment
+@st.fragment(key=PARTNERS_PART)
 def partners_part() -> None:
-    """Top N and the partners chart with its data: a step of top N reruns this part alone, the
-    rest of the first screen (about 50 of its 60 elements) stays as the browser drew it. It
-    also gives the document buttons the top N they make the fiche with (their file is made at
-    the click, after any step)."""
-    if st.session_state.pop(_PAGE_RERUN, False):
-        st.rerun()  # an open section follows top N: the whole page, before drawing anything
+    """Top N and the partners chart with its data: a step of top N reruns this part (and the
+    open sections that follow top N), the rest of the first screen (about 50 of its 60
+    elements) stays as the browser drew it. It also gives the document buttons the top N they
+    make the fiche with (their file is made at the click, after any step)."""
     state, _ = URL.parse(components.url_params())
     fiche_downloads.follow_top(state.top)
     with components.query_time_limit():  # its own guard, as first_screen's

@@ -3,7 +3,8 @@ a served app driven by the protocol client, which reruns a widget's fragment alo
 browser does (bench/streamlit_client.py). What the run did not send stays the same object;
 what it sent is checked against plain pandas over the demonstration dataset's Parquet files.
 
-With a section that follows top N open (pages/fiche.TOP_SECTIONS), the step reruns the page.
+With a section that follows top N open (pages/fiche.TOP_SECTIONS), the step reruns that section
+too, by its fragment's key, and nothing else.
 """
 
 from __future__ import annotations
@@ -39,7 +40,9 @@ def mayenne_2024(demo_data_dir: Path) -> pd.DataFrame:
 
 def _partners_bars(run: Run) -> list[list[str]]:
     """The partners chart's countries, in each of its two looks (wide, narrow)."""
-    charts = [json.loads(e.proto.spec) for e in run.of_kind("plotly_chart")]
+    charts = [
+        json.loads(e.proto.spec) for e in run.of_kind("plotly_chart") if "partners" in e.proto.id
+    ]
     bars = [c["data"][0] for c in charts if c["data"][0]["type"] == "bar"]
     return [list(b["y"]) for b in bars]
 
@@ -106,15 +109,50 @@ def test_a_step_reruns_the_partners_part_alone(served: str, mayenne_2024: pd.Dat
     run_sync(scenario())
 
 
-def test_with_a_section_following_top_n_open_the_step_reruns_the_page(served: str) -> None:
+def _sankey_values(run: Run, key: str) -> list[list[float]]:
+    """The link values (euros) of the Sankey keyed `key`, sorted, in each look sent."""
+    charts = [
+        json.loads(e.proto.spec) for e in run.of_kind("plotly_chart") if e.proto.id.endswith(key)
+    ]
+    return [sorted(c["data"][0]["link"]["value"]) for c in charts]
+
+
+def test_with_a_section_following_top_n_open_the_step_reruns_it_with_the_partners_part(
+    served: str, mayenne_2024: pd.DataFrame
+) -> None:
     async def scenario() -> None:
         async with StreamlitSession(served) as session:
-            page = await session.open("/fiche", QUERY + "&section=flux-export")
+            page = await session.open("/fiche", QUERY + "&section=situer,flux-export")
+            situer = page.expander("fiche-section-situer")
+            assert situer is not None and situer.expanded
+            situation = page.inside(situer.path)
+            assert situation  # drawn, open
+            flux = page.expander("fiche-section-flux-export")
+            assert flux is not None and len(page.inside(flux.path)) > 3
             step = await session.set_widget("fiche-top", 6)
-            assert _title_element(step) is not _title_element(page)  # the page ran again
+            assert not step.problems()
+            # Not run again: the title, the key figures, the section that does not follow top N.
+            assert _title_element(step) is _title_element(page)
+            assert all(
+                a is b for a, b in zip(step.of_kind("metric"), page.of_kind("metric"), strict=True)
+            )
+            assert all(a is b for a, b in zip(step.inside(situer.path), situation, strict=True))
+            # Run again: the partners part and « Flux à l'export », both at top 6.
+            assert [len(bars) for bars in _partners_bars(step)] == [
+                _expected_names(mayenne_2024, 6)
+            ] * 2
+            sankey = step.inside(flux.path)
+            assert not any(a is b for a, b in zip(sankey, page.inside(flux.path), strict=True))
             names = await _file_names(session, step)
             assert "sankey_export_dept_53_2024_top6.csv" in names  # the Sankey followed
-            assert "top=6" in step.query_string and "section=flux-export" in step.query_string
+            assert "pays_dept_53_2024_top6.csv" in names
+            links = oracle.sankey(mayenne_2024, ["53"], 2024, "E", 6)
+            expected = sorted(links.loc[links["value_eur"] > 0, "value_eur"].astype(float))
+            assert _sankey_values(step, "sankey-E") == [expected]
+            assert _sankey_values(page, "sankey-E") != [expected]  # it was top 10
+            assert step.messages < page.messages / 2
+            assert "top=6" in step.query_string
+            assert "section=situer%2Cflux-export" in step.query_string
 
     run_sync(scenario())
 

@@ -6,7 +6,9 @@ Its content runs only while it is open: the expander's `on_change` makes Streaml
 it is toggled, and its callback writes the new list of open sections to the URL. Each section
 is also a fragment (`st.fragment`): opening or closing it, or a widget inside it (the world
 map's flow), reruns that section alone, not the page above it. A change of the page's own
-controls (year, territory, top N, flow) reruns the page, and with it only the sections open.
+controls (year, territory, flow) reruns the page, and with it only the sections open. Each
+section's fragment has a key (`fragment_key`): a control that changes only some sections (the
+fiche's top N) reruns them by name, `st.rerun([...])` from its callback, and nothing else.
 
 Why expanders and not `st.tabs(on_change="rerun")` (docs/ARCHITECTURE.md, « Sections on
 demand »): several sections may be open at once and read in the seed's order, one under the
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from functools import cache
 from typing import Any
 
 import streamlit as st
@@ -53,8 +56,12 @@ def _count_run(key: str) -> None:
     runs[key] = runs.get(key, 0) + 1
 
 
-@st.fragment
-def _section(
+def fragment_key(url: PageUrl[Any], slug: str) -> str:
+    """The key of the fragment of section `slug`, for `st.rerun([...])` from a callback."""
+    return url.key(f"section-{slug}-part")
+
+
+def _section_body(
     url: PageUrl[Any],
     section: Section,
     page_sections: Sequence[Section],
@@ -116,4 +123,12 @@ def section(
     key = _key(url, chosen)
     if st.session_state.get(key) != is_open:  # the URL wins over what the session remembers
         st.session_state[key] = is_open
-    _section(url, chosen, tuple(page_sections), render)
+    _keyed_fragment(fragment_key(url, slug))(url, chosen, tuple(page_sections), render)
+
+
+@cache
+def _keyed_fragment(key: str) -> Callable[..., None]:
+    """The section's body as a fragment named `key`. One wrapper per key, made once: Streamlit
+    ties a fragment's key to its definition (`_section_body` for every section), and each call
+    site has its own fragment id (its place in the page)."""
+    return st.fragment(key=key)(_section_body)
