@@ -16,8 +16,8 @@ on the latest year with top 10 and both flows, as a shared link makes many visit
 same few fiches; the others a random territory, 50 % départements, 30 % régions, 20 % France,
 and year, top N and flow), then one of its sections opened (a random one, as a click on its
 title does: the expander's new state sent with a rerun of its fragment, `fragment_id`, by
-StreamlitSession.set_expander), one step of its top-N slider (the first screen's fragment
-reruns, or the page when the open section follows top N), one of its CSV files downloaded;
+StreamlitSession.set_expander), one step of its top-N slider (the partners part's fragment
+reruns, and the open section's when it follows top N), one of its CSV files downloaded;
 then the Exposition page of the same territory in a new tab; a think time drawn between
 actions. Each visit's tabs report a window width as a browser does (`WINDOW_WIDTHS`: the cookie
 of .streamlit/width.js, two desktops for one phone), so each chart comes in the one look that
@@ -128,8 +128,8 @@ VISIT = {
     "open": "Fiche, first screen (new tab)",
     "section": "Fiche, one section opened (a fragment's rerun)",
     "top": (
-        "Fiche, one step of top N (the first screen's fragment rerun; the page's when the open "
-        "section follows top N)"
+        "Fiche, one step of top N (the partners part's fragment rerun; with the open "
+        "section's when it follows top N)"
     ),
     "csv": "a CSV of the fiche downloaded",
     "exposition": "Exposition of the same territory (new tab)",
@@ -394,8 +394,8 @@ async def visit(
 ) -> None:
     """One person's visit, the mix of VISIT: the Carte in a new tab; a fiche (POPULAR_SHARE of
     the time one of the POPULAR) in a new tab, one of its sections opened (a random one: a
-    click on its title, the fragment's rerun), one step of its top-N slider (the first
-    screen's fragment reruns, or the page when the open section follows top N), one of its CSV
+    click on its title, the fragment's rerun), one step of its top-N slider (the partners
+    part's fragment reruns, and the open section's when it follows top N), one of its CSV
     files downloaded; then the Exposition page of the same
     territory in a new tab. A think time is drawn between actions."""
 
