@@ -256,6 +256,11 @@ def check_fiche(
     return errors, violations
 
 
+# The fiche's tables that do not depend on top N, their files named without it (pages/fiche.py):
+# the key figures and the activities (the treemap shows every one).
+WITHOUT_TOP = frozenset({"csv-kpis", "csv-products", "csv-products-cpf4"})
+
+
 def check_csv(
     response: HttpResponse,
     key: str,
@@ -269,8 +274,7 @@ def check_csv(
     code = "FR" if territory.level == "france" else territory.code
     name = response.filename or ""
     violations = []
-    # The key figures do not depend on top N: their file is named without it (pages/fiche.py).
-    ending = ".csv" if key == "csv-kpis" else f"_top{expected.top}.csv"
+    ending = ".csv" if key in WITHOUT_TOP else f"_top{expected.top}.csv"
     if f"_{territory.level}_{code}_{expected.year}" not in name or not name.endswith(ending):
         violations.append(f"download {key} named {name!r} on the fiche of {territory.label}")
     try:

@@ -81,9 +81,10 @@ def controls(state: FicheState) -> None:
     components.flux_radio(flux_col, "fiche-flux", URL.on_fields("flux"))
 
 
-# The sections whose charts (the Sankeys) or CSV names (`_file`: `…_top10.csv`) follow top N:
-# while one of them is open, a step of the slider reruns it with the partners part.
-TOP_SECTIONS = frozenset({"activites", "flux-export", "flux-import"})
+# The sections whose charts follow top N (the Sankeys, their tables and `…_top10.csv` files):
+# while one of them is open, a step of the slider reruns it with the partners part. The
+# activities (treemap, tables) do not depend on top N, nor do their files' names.
+TOP_SECTIONS = frozenset({"flux-export", "flux-import"})
 PARTNERS_PART = "fiche-partners-part"  # the key of partners_part's fragment
 
 
@@ -99,13 +100,13 @@ def _on_top() -> None:
 
 def _open_top_sections(state: FicheState) -> list[str]:
     """The sections open that follow top N and that the page draws (a flow's, if shown)."""
-    drawn = {"activites", *(f"flux-{flow.name}" for flow in state.shown_flows)}
+    drawn = {f"flux-{flow.name}" for flow in state.shown_flows}
     return [slug for slug in state.sections if slug in TOP_SECTIONS & drawn]
 
 
 TOP_HELP = (
-    f"{glossary.TOP_N} Ici : les pays de ce graphique, les produits et les flux des parties "
-    "« Principales activités » et « Flux » ci-dessous."
+    f"{glossary.TOP_N} Ici : les pays de ce graphique, et les produits et pays des parties "
+    "« Flux à l'export » et « Flux à l'import » ci-dessous."
 )
 
 
@@ -179,7 +180,7 @@ def products_section(state: FicheState) -> None:
     clicked = components.chart_with_data(
         cached_charts.treemap(state.territory, state.year, state.flux),
         table,
-        _file("produits", state),
+        fiche_downloads.year_file("produits", state),  # not top N's: the treemap shows them all
         "products",
         caption=caption + " *Cliquez sur un produit pour ouvrir sa page.*",
         links={product_links.COLUMN: product_links.links(table["product"], table["flow"], state)},
@@ -190,7 +191,10 @@ def products_section(state: FicheState) -> None:
         st.markdown("**Détail des produits en nomenclature CPF4**")
         cpf4 = product_links.cpf4_links(details["cpf4"], details["flow"], state)
         components.data_table(
-            details, _file("produits_cpf4", state), "products-cpf4", links={"Page du code": cpf4}
+            details,
+            fiche_downloads.year_file("produits_cpf4", state),
+            "products-cpf4",
+            links={"Page du code": cpf4},
         )
 
 

@@ -192,7 +192,7 @@ PAGE_DOWNLOADS: dict[str, tuple[dict[str, str], dict[str, tuple[str, dict[str, s
     "fiche": (FICHE, {
         "chiffres_cles_dept_61_2024.csv": ("kpis", FICHE),
         "pays_dept_61_2024_top7.csv": ("partners", FICHE),
-        "produits_dept_61_2024_top7.csv": ("products", FICHE),
+        "produits_dept_61_2024.csv": ("products", FICHE),
         "sankey_export_dept_61_2024_top7.csv": ("sankey_export", FICHE),
         "sankey_export_region_28_2024_top7.csv": ("sankey_export", REGION_28),
         "sankey_export_france_FR_2024_top7.csv": ("sankey_export", FRANCE),

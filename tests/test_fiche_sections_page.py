@@ -115,18 +115,23 @@ def test_a_slider_step_reruns_only_what_depends_on_it(monkeypatch: pytest.Monkey
 
 def test_a_slider_step_reruns_the_open_sections_following_top_n_alone() -> None:
     at = open_page(
-        "fiche", niveau="departement", code="53", annee="2024", section="situer,flux-export"
+        "fiche",
+        niveau="departement",
+        code="53",
+        annee="2024",
+        section="situer,activites,flux-export",
     )
-    assert _runs(at) == {"fiche-section-situer": 1, "fiche-section-flux-export": 1}
+    first = {"fiche-section-situer": 1, "fiche-section-activites": 1}
+    assert _runs(at) == {**first, "fiche-section-flux-export": 1}
     at.slider(key="fiche-top").set_value(5).run()
     assert not at.exception
     # « Flux à l'export » follows top N: it runs again (by its fragment's key, with the
-    # partners part); « Situer », which does not, stays as it was drawn.
-    assert _runs(at) == {"fiche-section-situer": 1, "fiche-section-flux-export": 2}
+    # partners part); « Situer » and « Principales activités », which do not, are left as drawn.
+    assert _runs(at) == {**first, "fiche-section-flux-export": 2}
     partners = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert len(partners["data"][0]["y"]) == 5
     assert at.query_params["top"] == "5"
-    assert at.query_params["section"] == "situer,flux-export"
+    assert at.query_params["section"] == "situer,activites,flux-export"
 
 
 def test_a_step_with_a_flow_section_in_the_url_but_not_drawn_is_a_step() -> None:
@@ -136,12 +141,13 @@ def test_a_step_with_a_flow_section_in_the_url_but_not_drawn_is_a_step() -> None
         code="53",
         annee="2024",
         flux="export",
-        section="activites,flux-import",
+        section="flux-export,flux-import",
     )
     at.slider(key="fiche-top").set_value(4).run()
     assert not at.exception
-    assert _runs(at) == {"fiche-section-activites": 2}  # « Flux à l'import » is not drawn
-    assert at.query_params["section"] == "activites,flux-import"
+    # « Flux à l'import » is not drawn (exports only): not named in the step's rerun.
+    assert _runs(at) == {"fiche-section-flux-export": 2}
+    assert at.query_params["section"] == "flux-export,flux-import"
 
 
 def test_a_closed_flow_section_is_not_drawn_with_one_flow() -> None:
