@@ -11,9 +11,9 @@ the top-N slider, the chart and its data) is a fragment (`partners_part`) inside
 screen's own (`first_screen`, below the title and the controls). Nothing else there follows top
 N: the key figures' files are named without it, and the document buttons make the fiche at the
 click with the top N the partners part last ran with (pages/parts/fiche_downloads.py). The
-sections whose charts or file names follow top N (TOP_SECTIONS), when open, rerun with it, by
-their fragments' keys: nothing else does. A change of year, territory or flow reruns the page:
-each changes the title, the key figures and the sections.
+sections whose charts follow top N (the « Flux » Sankeys: TOP_SECTIONS), when open, rerun with
+it, by their fragments' keys: nothing else does. A change of year, territory or flow reruns the
+page: each changes the title, the key figures and the sections.
 """
 
 from __future__ import annotations

@@ -128,7 +128,7 @@ def section(
 
 @cache
 def _keyed_fragment(key: str) -> Callable[..., None]:
-    """The section's body as a fragment named `key`. One wrapper per key, made once: Streamlit
-    ties a fragment's key to its definition (`_section_body` for every section), and each call
-    site has its own fragment id (its place in the page)."""
+    """The section's body as a fragment named `key`. One wrapper per key (the pages' sections,
+    a fixed set), made once: Streamlit ties a fragment's key to its definition (`_section_body`
+    for every section), and each call site has its own fragment id (its place in the page)."""
     return st.fragment(key=key)(_section_body)
