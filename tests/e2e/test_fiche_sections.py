@@ -1,5 +1,6 @@
 """The fiche's sections on demand (issue 18), as a person uses them: the first screen, a click on
-a section's title, a change of year with the section open, a shared link, a click to close.
+a section's title, a change of year and a step of top N with the section open, a shared link, a
+click to close.
 
 Expected numbers are the published fiche's (shared/reference/published_totals_2024.csv),
 written out here.
@@ -54,6 +55,21 @@ def test_the_first_screen_then_a_section_opened_kept_and_closed(page, app_url: s
     page.get_by_text(
         "Flux à l'export par produit et par pays, Mayenne (en valeur, 2023)"
     ).wait_for()
+
+    # Top N moved with the section open: its three Sankeys follow (N products, N countries and
+    # the two « Autres »), the section opened by a click stays open.
+    page.get_by_role("slider").focus()
+    for _ in range(5):
+        page.keyboard.press("ArrowLeft")
+    page.wait_for_url(re.compile(r"top=5"), timeout=30_000)
+    wait_for_app(page)
+    page.wait_for_function(
+        "() => { const n = Array.from(document.querySelectorAll('.js-plotly-plot .sankey'))"
+        "  .map(s => s.querySelectorAll('.sankey-node').length);"
+        "  return n.length === 3 && n.every(count => count <= 12); }"
+    )
+    assert "section=flux-export" in page.url
+    screenshot(page, "fiche-sections-flux-export-top5")
 
     _section_title(page, EXPORT_SECTION).click()  # closed again: gone from the URL
     page.wait_for_function("() => !location.search.includes('section=')", timeout=30_000)
