@@ -22,6 +22,7 @@ from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from lib.charts import fiche_figures
 from lib.core import filenames, formatting, glossary, sections
@@ -95,7 +96,12 @@ def _on_top() -> None:
     state, _ = URL.parse(components.url_params())
     following = [on_demand.fragment_key(URL, slug) for slug in _open_top_sections(state)]
     if following:
-        st.rerun([PARTNERS_PART, *following])
+        try:
+            st.rerun([PARTNERS_PART, *following])
+        except StreamlitAPIException:
+            # No fragment by that name: the last run stopped before the sections (a slow
+            # query's notice). The page reruns, and draws them if it can.
+            st.rerun()
 
 
 def _open_top_sections(state: FicheState) -> list[str]:

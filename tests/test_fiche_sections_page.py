@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from lib.charts import world
 from lib.core import sections
-from lib.data import cache
+from lib.data import cache, db, queries
 from pages.parts.on_demand import RUNS_KEY
 from tests.test_pages import NB, _demo_data, open_page  # noqa: F401  (autouse fixture)
 
@@ -148,6 +148,28 @@ def test_a_step_with_a_flow_section_in_the_url_but_not_drawn_is_a_step() -> None
     # « Flux à l'import » is not drawn (exports only): not named in the step's rerun.
     assert _runs(at) == {"fiche-section-flux-export": 2}
     assert at.query_params["section"] == "flux-export,flux-import"
+
+
+def test_a_step_after_a_page_stopped_before_its_sections_is_still_a_step(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The URL names « Flux à l'export », but the page stopped before drawing its sections (a
+    slow query, with its French notice): the slider below the first screen still steps, by a
+    rerun of the page, without an error of Streamlit's (no fragment of that section to name)."""
+
+    def too_slow(*args, **kwargs):
+        raise db.QueryTimeout(db.QUERY_TIMEOUT_S)
+
+    monkeypatch.setattr(queries, "kpis", too_slow)
+    cache.shared().clear()
+    at = open_page("fiche", niveau="departement", code="53", annee="2024", section="flux-export")
+    assert _runs(at) == {}  # the sections were not drawn
+    at.slider(key="fiche-top").set_value(5).run()
+    assert not at.exception
+    assert at.query_params["top"] == "5"
+    partners = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert len(partners["data"][0]["y"]) == 5
+    assert any(str(db.QueryTimeout(db.QUERY_TIMEOUT_S)) in e.value for e in at.error)
 
 
 def test_a_closed_flow_section_is_not_drawn_with_one_flow() -> None:
