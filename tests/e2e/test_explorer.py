@@ -42,6 +42,15 @@ def wait_for_app(page) -> None:
     page.wait_for_timeout(500)
 
 
+def slide_top_down(page, presses: int, top: int) -> None:
+    """The fiche's top-N slider moved down by `presses` key presses, as a person does, until
+    the URL says `top=<top>`."""
+    page.get_by_role("slider").focus()
+    for _ in range(presses):
+        page.keyboard.press("ArrowLeft")
+    page.wait_for_url(re.compile(rf"top={top}\b"), timeout=30_000)
+
+
 def sankey_node_counts(page) -> list[int]:
     return page.evaluate(
         """() => Array.from(document.querySelectorAll('.js-plotly-plot .sankey'))
@@ -130,11 +139,7 @@ def test_top_slider_changes_the_sankey_node_count(page, app_url: str) -> None:
     wait_for_app(page)
     page.wait_for_selector(".js-plotly-plot .sankey-node")
     before = sankey_node_counts(page)
-    slider = page.get_by_role("slider")
-    slider.focus()
-    for _ in range(5):
-        page.keyboard.press("ArrowLeft")
-    page.wait_for_url(re.compile(r"top=5"), timeout=30_000)
+    slide_top_down(page, 5, 5)
     wait_for_app(page)
     page.wait_for_function(
         "(n) => document.querySelectorAll('.js-plotly-plot .sankey')[0]"

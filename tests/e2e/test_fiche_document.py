@@ -21,7 +21,7 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from tests.e2e.conftest import SCREENSHOTS
-from tests.e2e.test_explorer import wait_for_app
+from tests.e2e.test_explorer import slide_top_down, wait_for_app
 from tests.servers import streamlit_server
 
 FICHE = "/fiche?niveau=departement&code=53&annee=2024&top=10"
@@ -142,10 +142,7 @@ def test_the_html_follows_the_top_n_of_the_click(browser, app_url: str, tmp_path
     try:
         page = context.new_page()
         _open_fiche(page, app_url + FICHE)
-        page.get_by_role("slider").focus()
-        for _ in range(3):
-            page.keyboard.press("ArrowLeft")
-        page.wait_for_url(re.compile(r"top=7"))
+        slide_top_down(page, 3, 7)
         page.wait_for_function(
             f"([selector, n]) => ({PARTNERS_JS})(selector)?.length === n", arg=[ON_PAGE, 7]
         )

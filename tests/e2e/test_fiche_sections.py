@@ -11,7 +11,13 @@ from __future__ import annotations
 import re
 
 from tests.e2e.conftest import screenshot
-from tests.e2e.test_explorer import NB, _text, sankey_node_counts, wait_for_app
+from tests.e2e.test_explorer import (
+    NB,
+    _text,
+    sankey_node_counts,
+    slide_top_down,
+    wait_for_app,
+)
 
 FICHE = "/fiche?niveau=departement&code=53&annee=2024&top=10&flux=tous"
 EXPORT_SECTION = "Flux à l'export"
@@ -58,10 +64,7 @@ def test_the_first_screen_then_a_section_opened_kept_and_closed(page, app_url: s
 
     # Top N moved with the section open: its three Sankeys follow (N products, N countries and
     # the two « Autres »), the section opened by a click stays open.
-    page.get_by_role("slider").focus()
-    for _ in range(5):
-        page.keyboard.press("ArrowLeft")
-    page.wait_for_url(re.compile(r"top=5"), timeout=30_000)
+    slide_top_down(page, 5, 5)
     wait_for_app(page)
     page.wait_for_function(
         "() => { const n = Array.from(document.querySelectorAll('.js-plotly-plot .sankey'))"
