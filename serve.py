@@ -16,7 +16,10 @@ sessions a process holds, in all and per client address, with a French page beyo
 A file made at a download button's click stays downloadable while its session holds the button
 (pages/parts/deferred_files.py: Streamlit would collect it at the end of any other session's run).
 PageScript puts the app's history script (.streamlit/history.js: Back and Forward) first in the
-page's HTML, before Streamlit's code writes the first address (lib/web/pagescript.py).
+page's HTML, before Streamlit's code writes the first address, with the scripts that must also
+run before it: the window's width, the world map's base map, and where the server is for a
+page's own address (.streamlit/connect.js: a shared /fiche link connects at once; see
+lib/web/pagescript.py).
 `uvicorn serve:app` works too.
 
 Streamlit's query-string guard is also installed here, before the first request is served, so

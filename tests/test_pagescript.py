@@ -19,6 +19,20 @@ from lib.web import pagescript
 STREAMLIT_STATIC = Path(streamlit.__file__).parent / "static"
 HISTORY_JS = (config.ROOT / ".streamlit" / "history.js").read_text(encoding="utf-8")
 GEO_JS = (config.ROOT / ".streamlit" / "geo_assets.js").read_text(encoding="utf-8")
+CONNECT_JS = (config.ROOT / ".streamlit" / "connect.js").read_text(encoding="utf-8")
+# The addresses of the app's pages but the home page's, as streamlit_app.py lists them.
+PAGE_ADDRESSES = [
+    "fiche",
+    "exposition",
+    "diversifier",
+    "evolution",
+    "produit",
+    "pays",
+    "comparer",
+    "donnees",
+    "api",
+    "importer",
+]
 EMPTY_TOPOLOGY = config.ROOT / "static" / "plotly" / "world_110m.json"
 PAGE = (
     b'<!DOCTYPE html>\n<html lang="en">\n  <head>\n    <title>Streamlit</title>\n  </head>\n'
@@ -142,13 +156,31 @@ def test_the_history_script_finds_what_streamlit_does() -> None:
     assert "`notRunning`" in bundle and '"notRunning"' in HISTORY_JS
 
 
-def test_the_page_gets_the_history_width_and_geo_scripts_by_default() -> None:
-    """serve.py's middleware sends the scripts of pagescript.SCRIPTS, inline, in one element."""
+def test_the_page_gets_the_history_width_geo_and_connect_scripts_by_default() -> None:
+    """serve.py's middleware sends the scripts of pagescript.SCRIPTS, inline, in one element;
+    connect.js with the app's page addresses (as the README names them) written in."""
     width_js = (config.ROOT / ".streamlit" / "width.js").read_text(encoding="utf-8")
+    connect_js = CONNECT_JS.replace("COMEXT_PAGES", json.dumps(PAGE_ADDRESSES))
     tag = pagescript.PageScript(answer(PAGE)).tag
     assert tag.startswith(b"<script>") and tag.count(b"<script>") == 1
-    assert pagescript.script_tag("\n".join([HISTORY_JS, width_js, GEO_JS])) == tag
-    assert b"comext-largeur=" in tag
+    assert pagescript.script_tag("\n".join([HISTORY_JS, width_js, GEO_JS, connect_js])) == tag
+    assert b"comext-largeur=" in tag and b"COMEXT_PAGES" not in tag
+
+
+def test_the_connect_script_finds_what_streamlit_does() -> None:
+    """connect.js sets `window.__streamlit.BACKEND_BASE_URL` before Streamlit's code: that code
+    must still read `window.__streamlit` once, at its start, and take the server's addresses
+    to try from BACKEND_BASE_URL (the page's address without it), a lone one when its path
+    is the root. Its first retry after a failed one waits 100 ms: what connect.js saves."""
+    bundle = streamlit_js("index.*.js")
+    assert "let e=window.__streamlit;if(e)return" in bundle
+    assert "get BACKEND_BASE_URL(){return" in bundle
+    tried = (
+        r"let (\w+)=\w+\(\w+\.BACKEND_BASE_URL\),\{pathname:(\w+)\}=\1;"
+        r"if\(\2===`/`\)return\[\1\]"
+    )
+    assert re.search(tried, bundle), "Streamlit no longer finds its server as connect.js expects"
+    assert re.search(r"=\w+\(this\.getBaseUrisToProbe\(\),100,", bundle)
 
 
 def test_the_geo_script_finds_what_plotly_does() -> None:

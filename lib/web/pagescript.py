@@ -13,15 +13,21 @@ copy: the same behaviour but for that first entry.)
 Only a GET answered with Streamlit's document (HTML holding its `<div id="root">`) is changed;
 gzip-encoded HTML is decoded first (Streamlit compresses a page's address, not the root's); any
 other answer passes as it came. Plain ASGI: no Streamlit import.
+
+The same element carries .streamlit/width.js, .streamlit/geo_assets.js and .streamlit/connect.js
+(SCRIPTS): each must run before Streamlit's code, each says why.
 """
 
 from __future__ import annotations
 
 import gzip
+import json
 from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
 from typing import Any
 
 from lib.core.config import ROOT
+from lib.web.urlstate import ROUTES
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -30,9 +36,14 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 # history.js, width.js (the window's width in a cookie, read by the pages at the connection
-# that follows) and geo_assets.js (the world map's empty base map, before plotly.js asks the
-# server for it): all must run before Streamlit's code.
-SCRIPTS = tuple(ROOT / ".streamlit" / name for name in ("history.js", "width.js", "geo_assets.js"))
+# that follows), geo_assets.js (the world map's empty base map, before plotly.js asks the
+# server for it) and connect.js (where the server is, for a page's own address): all must run
+# before Streamlit's code.
+SCRIPTS = tuple(
+    ROOT / ".streamlit" / name for name in ("history.js", "width.js", "geo_assets.js", "connect.js")
+)
+# connect.js's list of the app's page addresses (`fiche`, …; not the home page's empty one).
+PAGES_MARK = "COMEXT_PAGES"
 STREAMLIT_ROOT = b'<div id="root">'  # what tells Streamlit's document from another HTML answer
 HEAD = b"<head>"
 # Headers that describe the body as it was: dropped when the body changes (the validators
@@ -41,6 +52,17 @@ _BODY_HEADERS = {b"content-length", b"content-encoding", b"etag", b"last-modifie
 # Streamlit's document is a few kB; an HTML answer larger than this (a fiche's HTML document)
 # is not its document and passes as it came, rather than being held whole in memory.
 MAX_HELD_BYTES = 1_000_000
+
+
+def script_text(path: Path) -> str:
+    """A script of SCRIPTS as sent: connect.js with the app's page addresses written in."""
+    pages = json.dumps([route.url_path for route in ROUTES if route.url_path])
+    return path.read_text("utf-8").replace(PAGES_MARK, pages)
+
+
+def page_scripts() -> str:
+    """SCRIPTS, one after the other, as sent."""
+    return "\n".join(script_text(path) for path in SCRIPTS)
 
 
 def script_tag(script: str) -> bytes:
@@ -72,7 +94,7 @@ class PageScript:
     def __init__(self, app: ASGIApp, script: str | None = None) -> None:
         self.app = app
         if script is None:
-            script = "\n".join(path.read_text("utf-8") for path in SCRIPTS)
+            script = page_scripts()
         self.tag = script_tag(script)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
