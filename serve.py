@@ -19,7 +19,9 @@ PageScript puts the app's history script (.streamlit/history.js: Back and Forwar
 page's HTML, before Streamlit's code writes the first address, with the scripts that must also
 run before it: the window's width, the world map's base map, and where the server is for a
 page's own address (.streamlit/connect.js: a shared /fiche link connects at once; see
-lib/web/pagescript.py).
+lib/web/pagescript.py). CompressedAssets sends Streamlit's JavaScript and CSS gzip-compressed,
+each file compressed once per process and kept (lib/web/compressed_assets.py): Streamlit sends
+them uncompressed, about 8 MB for the fiche's first screen.
 `uvicorn serve:app` works too.
 
 Streamlit's query-string guard is also installed here, before the first request is served, so
@@ -35,6 +37,7 @@ import streamlit as st
 from starlette.middleware import Middleware
 
 from lib.web import api, download, open_data
+from lib.web.compressed_assets import CompressedAssets
 from lib.web.pagescript import PageScript
 from lib.web.sessionlimits import SessionLimits
 from lib.web.uploadgate import UploadGuard
@@ -55,5 +58,6 @@ app = st.App(
         Middleware(SessionLimits),
         Middleware(UploadGuard),
         Middleware(PageScript),
+        Middleware(CompressedAssets),
     ],
 )

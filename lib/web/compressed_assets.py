@@ -1,0 +1,186 @@
+"""Streamlit's frontend files sent gzip-compressed, each compressed once per process and kept.
+
+Streamlit 1.67 serves its JavaScript and CSS uncompressed, on purpose
+(streamlit/web/server/starlette/starlette_gzip_middleware.py): compressing them at every
+request would cost the server's CPU at every first visit, and « production usually sits behind
+a reverse proxy / CDN that compresses and caches ». This app's own deployment
+(deploy/nginx.conf.template) has no such cache, and a shared link brings many first visits at
+once: the fiche's first screen downloads about 8 MB of Streamlit's files (plotly.js's chunk
+alone 4.7 MB), about 2.3 MB once compressed. On a busy network that is seconds.
+
+What is compressed: an answer to a GET, 200, whose `Cache-Control` says `immutable` (Streamlit's
+content-hashed files under /static/: the same path is the same bytes for the process's life)
+and whose type is text (JavaScript, CSS, JSON, SVG), to a client that accepts gzip, without a
+`Range`. It is compressed the first time (in a worker thread: zlib lets go of the GIL, the
+event loop and the sessions go on), then kept by path and answered from memory: the CPU is
+spent once per file and process, the memory bounded by MAX_KEPT_BYTES and one file (once it is
+reached, the other files pass uncompressed, as Streamlit sends them). Anything else passes as
+it came. Plain ASGI: no Streamlit import.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+from collections.abc import MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+from lib.web.pagescript import ASGIApp, Message, Receive, Scope, Send
+
+# Streamlit's frontend files are about 23 MB over 320 files, about 6 MB compressed; a visitor's
+# pages ask for a fraction of them.
+MAX_KEPT_BYTES = 32_000_000
+# The largest file held to be compressed (plotly.js's chunk is 4.7 MB); a larger one passes.
+MAX_ASSET_BYTES = 16_000_000
+LEVEL = 6  # plotly.js's chunk: 4.7 → 1.42 MB in 0.13 s (level 9: 1.42 MB in 0.17 s)
+COMPRESSIBLE = (
+    b"text/javascript",
+    b"application/javascript",
+    b"text/css",
+    b"application/json",
+    b"image/svg+xml",
+)
+# Headers that describe the body as it was: replaced on the compressed answer.
+_BODY_HEADERS = {b"content-length", b"content-encoding", b"etag", b"vary"}
+
+
+def _header(headers: Any, name: bytes) -> bytes:
+    for key, value in headers or []:
+        if bytes(key).lower() == name:
+            return bytes(value)
+    return b""
+
+
+def accepts_gzip(scope: Scope) -> bool:
+    """The request's Accept-Encoding lists gzip (or `*`) with a weight above 0."""
+    for part in _header(scope.get("headers"), b"accept-encoding").split(b","):
+        coding, _, params = part.strip().partition(b";")
+        if coding.strip().lower() not in (b"gzip", b"*"):
+            continue
+        weight = params.strip().lower()
+        if weight.startswith(b"q="):
+            try:
+                return float(weight[2:]) > 0
+            except ValueError:
+                return False
+        return True
+    return False
+
+
+def compressible(start: Message) -> bool:
+    """A whole, immutable, uncompressed text answer (Streamlit's hashed frontend files)."""
+    headers = start.get("headers", [])
+    kind = _header(headers, b"content-type").split(b";")[0].strip().lower()
+    return (
+        start.get("status") == 200
+        and b"immutable" in _header(headers, b"cache-control").lower()
+        and kind in COMPRESSIBLE
+        and _header(headers, b"content-encoding") in (b"", b"identity")
+    )
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A compressed file: the answer's start (its headers rewritten) and its body."""
+
+    start: Message
+    body: bytes
+
+
+def compressed(start: Message, body: bytes) -> Kept:
+    """The answer `start` + `body` as gzip, with its headers for the compressed body."""
+    packed = gzip.compress(body, compresslevel=LEVEL, mtime=0)
+    headers = [(k, v) for k, v in start.get("headers", []) if k.lower() not in _BODY_HEADERS]
+    etag = _header(start.get("headers"), b"etag")
+    if etag:  # the same file, another encoding: a weak validator (RFC 9110, 8.8.3)
+        headers.append((b"etag", etag if etag.startswith(b"W/") else b"W/" + etag))
+    headers += [
+        (b"content-encoding", b"gzip"),
+        (b"content-length", str(len(packed)).encode("ascii")),
+        (b"vary", b"Accept-Encoding"),
+    ]
+    return Kept({**start, "headers": headers}, packed)
+
+
+class CompressedAssets:
+    """ASGI middleware: Streamlit's immutable text files gzip-compressed once, then kept."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.kept: MutableMapping[str, Kept] = {}
+        self.kept_bytes = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self._wanted(scope):
+            await self.app(scope, receive, send)
+            return
+        key = scope.get("path", "")
+        kept = self.kept.get(key)
+        if kept is not None:
+            await _send(send, kept)
+            return
+        await self.app(scope, receive, self._holding(key, send))
+
+    @staticmethod
+    def _wanted(scope: Scope) -> bool:
+        headers = scope.get("headers")
+        return (
+            scope["type"] == "http"
+            and scope.get("method") == "GET"
+            and not scope.get("query_string")
+            and not _header(headers, b"range")
+            and not _header(headers, b"if-none-match")  # the app answers its validators
+            and accepts_gzip(scope)
+        )
+
+    def _holding(self, key: str, send: Send) -> Send:
+        """`send` for the app's answer: a compressible one is held whole, compressed, kept
+        and sent; any other passes as it came."""
+        held: list[Message] = []
+        passing = False
+
+        async def hold(message: Message) -> None:
+            nonlocal passing
+            kind = message["type"]
+            if passing:
+                await send(message)
+            elif kind == "http.response.start":
+                if compressible(message) and self.kept_bytes < MAX_KEPT_BYTES:
+                    held.append(message)
+                else:
+                    passing = True
+                    await send(message)
+            elif kind == "http.response.body" and held:
+                held.append(message)
+                if sum(len(m.get("body", b"")) for m in held[1:]) > MAX_ASSET_BYTES:
+                    passing = True
+                    await _flush(send, held)
+                elif not message.get("more_body", False):
+                    await self._compress_and_send(key, held, send)
+                    held.clear()
+            else:  # a server extension's message: the answer as it came
+                passing = True
+                await _flush(send, held)
+                await send(message)
+
+        return hold
+
+    async def _compress_and_send(self, key: str, held: list[Message], send: Send) -> None:
+        body = b"".join(message.get("body", b"") for message in held[1:])
+        kept = await asyncio.to_thread(compressed, held[0], body)
+        if key not in self.kept:  # below MAX_KEPT_BYTES when it started: kept
+            self.kept[key] = kept
+            self.kept_bytes += len(kept.body)
+        await _send(send, kept)
+
+
+async def _flush(send: Send, held: list[Message]) -> None:
+    for message in held:
+        await send(message)
+    held.clear()
+
+
+async def _send(send: Send, kept: Kept) -> None:
+    await send(kept.start)
+    await send({"type": "http.response.body", "body": kept.body, "more_body": False})
