@@ -16,7 +16,7 @@ import pytest
 import streamlit
 
 from lib.web import compressed_assets
-from lib.web.compressed_assets import CompressedAssets
+from lib.web.compressed_assets import CompressedAssets, compressed
 from tests.servers import http_request, streamlit_server
 
 STATIC = Path(streamlit.__file__).parent / "static" / "static"
@@ -85,6 +85,46 @@ def test_an_immutable_script_is_sent_compressed_then_from_memory() -> None:
         assert headers[b"cache-control"] == IMMUTABLE
     assert app.asked == 1  # compressed once, then answered from memory
     assert compressed_paths(middleware) == ["/static/js/a.js"]
+
+
+def test_requests_arriving_together_compress_the_file_once(monkeypatch) -> None:
+    """The first visits after a start ask for the same files at once: one compression, which
+    the others wait for, and every one gets the compressed file."""
+    calls: list[int] = []
+
+    def counted(start, body):
+        calls.append(1)
+        return compressed(start, body)
+
+    monkeypatch.setattr(compressed_assets, "compressed", counted)
+    app = FakeApp()
+    middleware = CompressedAssets(app)
+    bodies: list[list[bytes]] = [[], [], []]
+
+    def send_into(parts: list[bytes]):
+        async def send(message) -> None:
+            parts.append(message.get("body", b""))
+
+        return send
+
+    async def receive():
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def together() -> None:
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": "/static/js/a.js",
+            "query_string": b"",
+            "headers": [(b"accept-encoding", b"gzip")],
+        }
+        await asyncio.gather(*(middleware(scope, receive, send_into(p)) for p in bodies))
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, together()).result()
+    assert app.asked == 3 and len(calls) == 1
+    assert all(gzip.decompress(b"".join(parts)) == SCRIPT for parts in bodies)
+    assert compressed_paths(middleware) == ["/static/js/a.js"] and middleware.compressing == {}
 
 
 def compressed_paths(middleware: CompressedAssets) -> list[str]:

@@ -158,7 +158,7 @@ def test_the_history_script_finds_what_streamlit_does() -> None:
 
 def test_the_page_gets_the_history_width_geo_and_connect_scripts_by_default() -> None:
     """serve.py's middleware sends the scripts of pagescript.SCRIPTS, inline, in one element;
-    connect.js with the app's page addresses (as the README names them) written in."""
+    connect.js with the app's page addresses (as streamlit_app.py lists them) written in."""
     width_js = (config.ROOT / ".streamlit" / "width.js").read_text(encoding="utf-8")
     connect_js = CONNECT_JS.replace("COMEXT_PAGES", json.dumps(PAGE_ADDRESSES))
     tag = pagescript.PageScript(answer(PAGE)).tag

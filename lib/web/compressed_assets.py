@@ -5,17 +5,17 @@ Streamlit 1.67 serves its JavaScript and CSS uncompressed, on purpose
 request would cost the server's CPU at every first visit, and « production usually sits behind
 a reverse proxy / CDN that compresses and caches ». This app's own deployment
 (deploy/nginx.conf.template) has no such cache, and a shared link brings many first visits at
-once: the fiche's first screen downloads about 8 MB of Streamlit's files (plotly.js's chunk
-alone 4.7 MB), about 2.3 MB once compressed. On a busy network that is seconds.
+once: a first visit of the fiche downloaded 7.9 MB, nearly all Streamlit's files (plotly.js's
+chunk alone 4.7 MB), 2.8 MB with them compressed. On a busy network that is seconds.
 
 What is compressed: an answer to a GET, 200, whose `Cache-Control` says `immutable` (Streamlit's
 content-hashed files under /static/: the same path is the same bytes for the process's life)
 and whose type is text (JavaScript, CSS, JSON, SVG), to a client that accepts gzip, without a
 `Range`. It is compressed the first time (in a worker thread: zlib lets go of the GIL, the
-event loop and the sessions go on), then kept by path and answered from memory: the CPU is
-spent once per file and process, the memory bounded by MAX_KEPT_BYTES and one file (once it is
-reached, the other files pass uncompressed, as Streamlit sends them). Anything else passes as
-it came. Plain ASGI: no Streamlit import.
+event loop and the sessions go on; requests for it meanwhile wait for that compression), then
+kept by path and answered from memory: the CPU is spent once per file and process, the memory
+bounded by MAX_KEPT_BYTES and one file (once it is reached, the other files pass uncompressed,
+as Streamlit sends them). Anything else passes as it came. Plain ASGI: no Streamlit import.
 """
 
 from __future__ import annotations
@@ -24,9 +24,19 @@ import asyncio
 import gzip
 from collections.abc import MutableMapping
 from dataclasses import dataclass
-from typing import Any
 
-from lib.web.pagescript import ASGIApp, Message, Receive, Scope, Send
+from lib.web.pagescript import (
+    ASGIApp,
+    Message,
+    Receive,
+    Scope,
+    Send,
+    flush,
+    header,
+    held_body,
+    held_bytes,
+    send_whole,
+)
 
 # Streamlit's frontend files are about 23 MB over 320 files, about 6 MB compressed; a visitor's
 # pages ask for a fraction of them.
@@ -45,16 +55,9 @@ COMPRESSIBLE = (
 _BODY_HEADERS = {b"content-length", b"content-encoding", b"etag", b"vary"}
 
 
-def _header(headers: Any, name: bytes) -> bytes:
-    for key, value in headers or []:
-        if bytes(key).lower() == name:
-            return bytes(value)
-    return b""
-
-
 def accepts_gzip(scope: Scope) -> bool:
     """The request's Accept-Encoding lists gzip (or `*`) with a weight above 0."""
-    for part in _header(scope.get("headers"), b"accept-encoding").split(b","):
+    for part in header(scope, b"accept-encoding").split(b","):
         coding, _, params = part.strip().partition(b";")
         if coding.strip().lower() not in (b"gzip", b"*"):
             continue
@@ -70,13 +73,12 @@ def accepts_gzip(scope: Scope) -> bool:
 
 def compressible(start: Message) -> bool:
     """A whole, immutable, uncompressed text answer (Streamlit's hashed frontend files)."""
-    headers = start.get("headers", [])
-    kind = _header(headers, b"content-type").split(b";")[0].strip().lower()
+    kind = header(start, b"content-type").split(b";")[0].strip().lower()
     return (
         start.get("status") == 200
-        and b"immutable" in _header(headers, b"cache-control").lower()
+        and b"immutable" in header(start, b"cache-control").lower()
         and kind in COMPRESSIBLE
-        and _header(headers, b"content-encoding") in (b"", b"identity")
+        and header(start, b"content-encoding") in (b"", b"identity")
     )
 
 
@@ -92,7 +94,7 @@ def compressed(start: Message, body: bytes) -> Kept:
     """The answer `start` + `body` as gzip, with its headers for the compressed body."""
     packed = gzip.compress(body, compresslevel=LEVEL, mtime=0)
     headers = [(k, v) for k, v in start.get("headers", []) if k.lower() not in _BODY_HEADERS]
-    etag = _header(start.get("headers"), b"etag")
+    etag = header(start, b"etag")
     if etag:  # the same file, another encoding: a weak validator (RFC 9110, 8.8.3)
         headers.append((b"etag", etag if etag.startswith(b"W/") else b"W/" + etag))
     headers += [
@@ -110,6 +112,7 @@ class CompressedAssets:
         self.app = app
         self.kept: MutableMapping[str, Kept] = {}
         self.kept_bytes = 0
+        self.compressing: MutableMapping[str, asyncio.Future[Kept]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not self._wanted(scope):
@@ -118,19 +121,18 @@ class CompressedAssets:
         key = scope.get("path", "")
         kept = self.kept.get(key)
         if kept is not None:
-            await _send(send, kept)
+            await send_whole(send, kept.start, kept.body)
             return
         await self.app(scope, receive, self._holding(key, send))
 
     @staticmethod
     def _wanted(scope: Scope) -> bool:
-        headers = scope.get("headers")
         return (
             scope["type"] == "http"
             and scope.get("method") == "GET"
             and not scope.get("query_string")
-            and not _header(headers, b"range")
-            and not _header(headers, b"if-none-match")  # the app answers its validators
+            and not header(scope, b"range")
+            and not header(scope, b"if-none-match")  # the app answers its validators
             and accepts_gzip(scope)
         )
 
@@ -153,34 +155,39 @@ class CompressedAssets:
                     await send(message)
             elif kind == "http.response.body" and held:
                 held.append(message)
-                if sum(len(m.get("body", b"")) for m in held[1:]) > MAX_ASSET_BYTES:
+                if held_bytes(held) > MAX_ASSET_BYTES:
                     passing = True
-                    await _flush(send, held)
+                    await flush(send, held)
                 elif not message.get("more_body", False):
-                    await self._compress_and_send(key, held, send)
+                    kept = await self._compressed_once(key, held[0], held_body(held))
                     held.clear()
+                    await send_whole(send, kept.start, kept.body)
             else:  # a server extension's message: the answer as it came
                 passing = True
-                await _flush(send, held)
+                await flush(send, held)
                 await send(message)
 
         return hold
 
-    async def _compress_and_send(self, key: str, held: list[Message], send: Send) -> None:
-        body = b"".join(message.get("body", b"") for message in held[1:])
-        kept = await asyncio.to_thread(compressed, held[0], body)
-        if key not in self.kept:  # below MAX_KEPT_BYTES when it started: kept
+    async def _compressed_once(self, key: str, start: Message, body: bytes) -> Kept:
+        """The file compressed, once: the first visits after a start ask for the same files
+        at the same moment, and a request arriving while another compresses its file waits
+        for that compression instead of doing it again."""
+        kept = self.kept.get(key)
+        if kept is not None:
+            return kept
+        task = self.compressing.get(key)
+        if task is None:
+            task = asyncio.ensure_future(asyncio.to_thread(compressed, start, body))
+            self.compressing[key] = task
+            task.add_done_callback(lambda done: self._keep(key, done))
+        # Shielded: a visitor who leaves does not cancel what the others wait for.
+        return await asyncio.shield(task)
+
+    def _keep(self, key: str, done: asyncio.Future[Kept]) -> None:
+        """A compression ended: its file kept (below MAX_KEPT_BYTES when it started)."""
+        del self.compressing[key]
+        if not done.cancelled() and done.exception() is None:
+            kept = done.result()
             self.kept[key] = kept
             self.kept_bytes += len(kept.body)
-        await _send(send, kept)
-
-
-async def _flush(send: Send, held: list[Message]) -> None:
-    for message in held:
-        await send(message)
-    held.clear()
-
-
-async def _send(send: Send, kept: Kept) -> None:
-    await send(kept.start)
-    await send({"type": "http.response.body", "body": kept.body, "more_body": False})

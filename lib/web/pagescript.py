@@ -77,15 +77,37 @@ def with_script(html: bytes, tag: bytes) -> bytes | None:
     return html.replace(HEAD, HEAD + tag, 1)
 
 
-def _header(message: Message, name: bytes) -> bytes:
-    for key, value in message.get("headers", []):
-        if key.lower() == name:
+# What a middleware that holds an answer needs (PageScript here, CompressedAssets in
+# lib/web/compressed_assets.py): `held` is an answer's start, then its body messages so far.
+
+
+def header(message: Message | Scope, name: bytes) -> bytes:
+    """A header of an ASGI message or request scope (`name` in lower case); b"" when absent."""
+    for key, value in message.get("headers") or []:
+        if bytes(key).lower() == name:
             return bytes(value)
     return b""
 
 
-def _held_bytes(held: list[Message]) -> int:
+def held_bytes(held: list[Message]) -> int:
     return sum(len(message.get("body", b"")) for message in held[1:])
+
+
+def held_body(held: list[Message]) -> bytes:
+    return b"".join(message.get("body", b"") for message in held[1:])
+
+
+async def flush(send: Send, held: list[Message]) -> None:
+    """The held messages sent as they came; nothing held after."""
+    for message in held:
+        await send(message)
+    held.clear()
+
+
+async def send_whole(send: Send, start: Message, body: bytes) -> None:
+    """An answer's start, then its whole body in one message."""
+    await send(start)
+    await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
 class PageScript:
@@ -105,40 +127,34 @@ class PageScript:
 
         async def hold(message: Message) -> None:
             if message["type"] == "http.response.start":
-                if _header(message, b"content-type").startswith(b"text/html"):
+                if header(message, b"content-type").startswith(b"text/html"):
                     held.append(message)
                     return
             elif held and message["type"] == "http.response.body":
                 held.append(message)
-                if _held_bytes(held) > MAX_HELD_BYTES:
-                    for kept in held:
-                        await send(kept)
-                    held.clear()
+                if held_bytes(held) > MAX_HELD_BYTES:
+                    await flush(send, held)
                 elif not message.get("more_body", False):
                     await self._send_page(send, held)
                     held.clear()
                 return
             elif held:  # anything else (a server extension): the answer as it came
-                for kept in held:
-                    await send(kept)
-                held.clear()
+                await flush(send, held)
             await send(message)
 
         await self.app(scope, receive, hold)
 
     async def _send_page(self, send: Send, held: list[Message]) -> None:
-        start, body = held[0], b"".join(message.get("body", b"") for message in held[1:])
-        encoding = _header(start, b"content-encoding").lower()
+        start, body = held[0], held_body(held)
+        encoding = header(start, b"content-encoding").lower()
         page = None
         if encoding in (b"", b"identity"):
             page = with_script(body, self.tag)
         elif encoding == b"gzip":
             page = with_script(gzip.decompress(body), self.tag)
         if page is None:
-            for message in held:
-                await send(message)
+            await flush(send, held)
             return
         headers = [(k, v) for k, v in start.get("headers", []) if k.lower() not in _BODY_HEADERS]
         headers.append((b"content-length", str(len(page)).encode("ascii")))
-        await send({**start, "headers": headers})
-        await send({"type": "http.response.body", "body": page, "more_body": False})
+        await send_whole(send, {**start, "headers": headers}, page)
