@@ -102,8 +102,10 @@ SLIDER_SECTION = "flux-export"  # open during `slider_sections_open`
 CONTEXT_MIN_TEXT = 200  # characters of a chartless section's text once drawn
 SETTLE_S = 1.0  # after the warm-up step: time for any late chart before comparing them
 
-# A chart's signature: its data as Plotly holds it (other data, another chart).
+# A chart's signature: its data as Plotly holds it, or as an HTML chart writes it (its
+# `data-signature`: lib/charts/kit.HtmlChart) (other data, another chart).
 SIGNATURE_JS = r"""(p) => {
+  if (p.classList.contains('comext-chart')) return p.dataset.signature;
   const data = p.data || [];
   const sankey = data.length > 0 && data[0].type === 'sankey';
   return JSON.stringify(data.map(t => sankey
@@ -117,14 +119,20 @@ SIGNATURE_JS = r"""(p) => {
 # on the fiche's page than on the floor's small one. The measure slows less what it measures.
 IDLE_FIRST_JS = """const app = document.querySelector('[data-testid="stApp"]');
   if (app === null || app.dataset.testScriptState !== 'notRunning') return false;"""
+# A chart drawn: Plotly's SVG with its traces (a Sankey's nodes); an HTML chart (the fiche's
+# partners: lib/charts/kit.HtmlChart) is drawn as soon as it is in the page.
+DRAWN_JS = """(p) => p.classList.contains('comext-chart')
+  || (p.querySelector('.main-svg') !== null && p.querySelector('.trace, .sankey-node') !== null)"""
+# Plotly's charts and the HTML ones.
+PLOTS = ".js-plotly-plot, .comext-chart"
 # The visible charts of the page (a chart may be sent in two looks, one hidden by CSS at this
-# width): whether each is drawn (SVG and traces, a Sankey's nodes), its key (`chart-<key>`,
+# width): whether each is drawn (DRAWN_JS), its key (`chart-<key>`,
 # `chart-wide-<key>` or `chart-narrow-<key>`: pages/parts/components.chart_with_data), its bars (the
 # number of categories of a bar chart's first trace), its node count, and its signature
 # (SIGNATURE_JS); whether the script has finished.
 CHARTS_JS = rf"""() => {{
   const app = document.querySelector('[data-testid="stApp"]');
-  const plots = Array.from(document.querySelectorAll('.js-plotly-plot'))
+  const plots = Array.from(document.querySelectorAll('{PLOTS}'))
                      .filter(p => p.checkVisibility());
   const charts = plots.map(p => {{
     const holder = p.closest('[class*="st-key-chart-"]');
@@ -133,13 +141,13 @@ CHARTS_JS = rf"""() => {{
     const data = p.data || [];
     const sankey = data.length > 0 && data[0].type === 'sankey';
     const y = !sankey && data.length > 0 ? data[0].y : null;
+    const html = p.classList.contains('comext-chart');
     return {{
       key: found ? found[1] : null,
-      drawn: p.querySelector('.main-svg') !== null
-             && p.querySelector('.trace, .sankey-node') !== null,
+      drawn: ({DRAWN_JS})(p),
       sankey: sankey,
       nodes: p.querySelectorAll('.sankey-node').length,
-      bars: y ? (y.length ?? Object.keys(y).length) : 0,
+      bars: html ? Number(p.dataset.bars) : y ? (y.length ?? Object.keys(y).length) : 0,
       sig: ({SIGNATURE_JS})(p),
     }};
   }});
@@ -225,7 +233,8 @@ MARK_JS = f"""() => {{
 REDRAWN_JS = f"""([charts, changing, before]) => {{
   {IDLE_FIRST_JS}
   const looks = (key) => ['', 'wide-', 'narrow-']
-    .map(look => `.st-key-chart-${{look}}${{key}} .js-plotly-plot`).join();
+    .flatMap(look => ['.js-plotly-plot', '.comext-chart']
+                     .map(plot => `.st-key-chart-${{look}}${{key}} ${{plot}}`)).join();
   const moved = (key) => Array.from(document.querySelectorAll(looks(key)))
     .some(p => ({SIGNATURE_JS})(p) !== before[key]);
   if (!changing.every(moved)) return false;  // cheap, before the visibility of every chart
@@ -244,16 +253,17 @@ CHANGED_JS = f"""(before) => ({CHARTS_JS})().charts
 
 
 # The fiche's first screen (issue 18): its title, its four key figures and its partners chart
-# (pages/fiche.py: components.chart_with_data keyed "partners", in one layout or two) drawn.
+# (pages/fiche.py: components.chart_with_data keyed "partners", in one layout or two; an HTML
+# chart since 2026-12-06, a Plotly one before) drawn.
 FIRST_SCREEN_JS = f"""() => {{
   {IDLE_FIRST_JS}
   const visible = (selector) => Array.from(document.querySelectorAll(selector))
                                      .filter(e => e.checkVisibility());
   const title = visible('[data-testid="stMain"] h1').filter(h => h.textContent.trim()).length;
   const metrics = visible('[data-testid="stMetric"]').length;
-  const partners = visible('.st-key-chart-partners .js-plotly-plot, '
-                           + '.st-key-charts-partners .js-plotly-plot')
-    .filter(p => p.querySelector('.main-svg') && p.querySelector('.trace')).length;
+  const partners = visible(['.st-key-chart-partners', '.st-key-charts-partners']
+                           .flatMap(key => [`${{key}} .js-plotly-plot`, `${{key}} .comext-chart`])
+                           .join()).filter({DRAWN_JS}).length;
   return title > 0 && metrics >= 4 && partners > 0;
 }}"""
 # One section (its expander keyed `fiche-section-<slug>`): open, as many visible charts as

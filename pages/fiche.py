@@ -156,7 +156,7 @@ def partners_section(state: FicheState) -> None:
     territory, year, top = state.territory, state.year, state.top
     table = queries.partners(territory, year, top)
     components.chart_with_data(
-        lambda narrow: cached_charts.partners(territory, year, top, narrow=narrow),
+        lambda narrow: cached_charts.partners_html(territory, year, top, narrow=narrow),
         table,
         _file("pays", state),
         "partners",

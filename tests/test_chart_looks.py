@@ -37,3 +37,33 @@ def test_only_the_look_sent_is_built(
     assert at.session_state["built"] == built
     sent = [chart.proto.id for chart in at.get("plotly_chart")]
     assert len(sent) == len(built)
+
+
+def _html_page() -> None:
+    import pandas as pd
+
+    from lib.charts.kit import HtmlChart
+    from pages.parts import components
+
+    def looks(narrow: bool) -> HtmlChart:
+        look = "narrow" if narrow else "wide"
+        return HtmlChart(f'<figure class="comext-chart" data-bars="2">{look}</figure>')
+
+    components.chart_with_data(looks, pd.DataFrame({"x": [1, 2]}), "essai.csv", "essai")
+
+
+@pytest.mark.parametrize(
+    ("look", "sent"), [("wide", ["wide"]), ("narrow", ["narrow"]), (None, ["wide", "narrow"])]
+)
+def test_an_html_chart_is_drawn_by_st_html_in_the_look_s_keyed_container(
+    monkeypatch: pytest.MonkeyPatch, look: str | None, sent: list[str]
+) -> None:
+    """The fiche's partners chart (lib/charts/kit.HtmlChart) takes the same road as a Plotly
+    one: the look that fits, or both (each in a container keyed `chart-<look>-<key>`, which the
+    CSS and the bench find: tests/e2e/test_layout.py), drawn by st.html, no Plotly chart sent."""
+    monkeypatch.setattr(components, "page_look", lambda: look)
+    at = AppTest.from_function(_html_page).run()
+    assert not at.exception
+    bodies = [e.proto.body for e in at.get("html") if "comext-chart" in e.proto.body]
+    assert bodies == [f'<figure class="comext-chart" data-bars="2">{s}</figure>' for s in sent]
+    assert at.get("plotly_chart") == []

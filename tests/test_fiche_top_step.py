@@ -17,7 +17,7 @@ import pytest
 
 from bench.load import run_sync
 from bench.streamlit_client import Run, StreamlitSession
-from tests import oracle
+from tests import html_charts, oracle
 from tests.servers import streamlit_server
 
 QUERY = "niveau=departement&code=53&annee=2024&top=10&flux=tous"
@@ -39,12 +39,19 @@ def mayenne_2024(demo_data_dir: Path) -> pd.DataFrame:
 
 
 def _partners_bars(run: Run) -> list[list[str]]:
-    """The partners chart's countries, in each of its two looks (wide, narrow)."""
-    charts = [
-        json.loads(e.proto.spec) for e in run.of_kind("plotly_chart") if "partners" in e.proto.id
+    """The partners chart's countries, in each of its two looks (wide, narrow): HTML charts
+    (tests/html_charts.py), the only ones of the first screen."""
+    charts = html_charts.charts_in(e.proto.body for e in run.of_kind("html"))
+    return [[row.name for row in chart.rows] for chart in charts]
+
+
+def _partners_values(run: Run) -> list[list[tuple[float, float]]]:
+    """Each look's (imports, exports) in euros, row by row, as its `data-signature` gives them."""
+    charts = html_charts.charts_in(e.proto.body for e in run.of_kind("html"))
+    return [
+        [tuple(float(v) for v in row.rsplit(":", 2)[1:]) for row in chart.signature.split("|")]
+        for chart in charts
     ]
-    bars = [c["data"][0] for c in charts if c["data"][0]["type"] == "bar"]
-    return [list(b["y"]) for b in bars]
 
 
 def _expected_names(frame: pd.DataFrame, top: int) -> int:
@@ -101,6 +108,12 @@ def test_a_step_reruns_the_partners_part_alone(served: str, mayenne_2024: pd.Dat
             assert [len(bars) for bars in _partners_bars(step)] == [
                 _expected_names(mayenne_2024, 5)
             ] * 2
+            top5 = oracle.partners(mayenne_2024, ["53"], 2024, 5)
+            expected = [
+                (round(i), round(e))
+                for i, e in zip(top5["imports_eur"], top5["exports_eur"], strict=True)
+            ]
+            assert _partners_values(step) == [expected] * 2
             names = await _file_names(session, step)
             assert {"pays_dept_53_2024_top5.csv", "chiffres_cles_dept_53_2024.csv"} <= names
             assert "top=5" in step.query_string

@@ -20,6 +20,7 @@ STREAMLIT_STATIC = Path(streamlit.__file__).parent / "static"
 HISTORY_JS = (config.ROOT / ".streamlit" / "history.js").read_text(encoding="utf-8")
 GEO_JS = (config.ROOT / ".streamlit" / "geo_assets.js").read_text(encoding="utf-8")
 CONNECT_JS = (config.ROOT / ".streamlit" / "connect.js").read_text(encoding="utf-8")
+PREFETCH_JS = (config.ROOT / ".streamlit" / "plotly_prefetch.js").read_text(encoding="utf-8")
 # The addresses of the app's pages but the home page's, as streamlit_app.py lists them.
 PAGE_ADDRESSES = [
     "fiche",
@@ -156,15 +157,49 @@ def test_the_history_script_finds_what_streamlit_does() -> None:
     assert "`notRunning`" in bundle and '"notRunning"' in HISTORY_JS
 
 
-def test_the_page_gets_the_history_width_geo_and_connect_scripts_by_default() -> None:
+def test_the_page_gets_the_history_width_geo_connect_and_prefetch_scripts_by_default() -> None:
     """serve.py's middleware sends the scripts of pagescript.SCRIPTS, inline, in one element;
-    connect.js with the app's page addresses (as streamlit_app.py lists them) written in."""
+    connect.js with the app's page addresses (as streamlit_app.py lists them) written in,
+    plotly_prefetch.js with the name of Streamlit's one Plotly chunk."""
     width_js = (config.ROOT / ".streamlit" / "width.js").read_text(encoding="utf-8")
     connect_js = CONNECT_JS.replace("COMEXT_PAGES", json.dumps(PAGE_ADDRESSES))
+    (chunk,) = (STREAMLIT_STATIC / "static" / "js").glob("PlotlyChart.*.js")
+    prefetch_js = PREFETCH_JS.replace("COMEXT_PLOTLY_CHUNK", f'"{chunk.name}"')
     tag = pagescript.PageScript(answer(PAGE)).tag
     assert tag.startswith(b"<script>") and tag.count(b"<script>") == 1
-    assert pagescript.script_tag("\n".join([HISTORY_JS, width_js, GEO_JS, connect_js])) == tag
+    scripts = [HISTORY_JS, width_js, GEO_JS, connect_js, prefetch_js]
+    assert pagescript.script_tag("\n".join(scripts)) == tag
     assert b"comext-largeur=" in tag and b"COMEXT_PAGES" not in tag
+    assert b"COMEXT_PLOTLY_CHUNK" not in tag
+
+
+def test_the_prefetched_chunk_is_the_one_streamlit_imports_for_its_plotly_element() -> None:
+    """plotly_prefetch.js imports the file Streamlit's code imports, lazily, for st.plotly_chart
+    (resolved beside its main script, as Streamlit's relative import is): the browser then
+    evaluates plotly.js once. An upgrade that renamed or split it writes `null` (no prefetch)
+    or fails here."""
+    chunk = pagescript.plotly_chunk()
+    assert chunk is not None and chunk.startswith("PlotlyChart.")
+    bundle = streamlit_js("index.*.js")
+    assert re.search(rf"\(\)=>import\(`\./{re.escape(chunk)}`\)", bundle)
+    assert "plotly" in streamlit_js(chunk)[:200_000].lower()
+    assert 'script[type="module"][src*="/static/js/index."]' in PREFETCH_JS
+    assert re.search(
+        r'<script type="module" crossorigin src="\./static/js/index\.',
+        (STREAMLIT_STATIC / "index.html").read_text(encoding="utf-8"),
+    )
+
+
+def test_no_prefetch_when_streamlit_s_build_has_no_single_plotly_chunk(
+    monkeypatch, tmp_path
+) -> None:
+    monkeypatch.setattr(pagescript, "streamlit_scripts", lambda: tmp_path)
+    assert pagescript.plotly_chunk() is None
+    (tmp_path / "PlotlyChart.a.js").touch()
+    (tmp_path / "PlotlyChart.b.js").touch()
+    assert pagescript.plotly_chunk() is None
+    text = pagescript.script_text(config.ROOT / ".streamlit" / "plotly_prefetch.js")
+    assert "var chunk = null;" in text
 
 
 def test_the_connect_script_finds_what_streamlit_does() -> None:

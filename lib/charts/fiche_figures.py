@@ -12,6 +12,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from html import escape
 from itertools import compress
 from typing import Any, NamedTuple
 
@@ -20,7 +21,9 @@ import plotly.graph_objects as go
 
 from lib.charts.kit import (
     MILLION,
+    NO_DATA,
     OTHERS_LABEL,
+    HtmlChart,
     columns,
     empty_figure,
     shorten,
@@ -78,7 +81,7 @@ _WIDE_PARTNERS = _PartnersLook(
     ticks_per_side=5,
     with_unit=True,
     axis_title="millions d'euros (importations à gauche, exportations à droite)",
-    balance_header="<b>Solde</b>",
+    balance_header="Solde",
     name_limit=60,
     row_height=34,
     text_size=11,
@@ -89,7 +92,7 @@ _NARROW_PARTNERS = _PartnersLook(
     ticks_per_side=2,
     with_unit=False,
     axis_title="millions d'euros",
-    balance_header="<b>Solde (M€)</b>",
+    balance_header="Solde (M€)",
     name_limit=13,
     row_height=30,
     text_size=10,
@@ -216,6 +219,12 @@ def _millions(value_eur: float, look: _PartnersLook, signed: bool = False) -> st
     )
 
 
+def _half_axis(imports: list[float], exports: list[float], look: _PartnersLook) -> float:
+    """Half the value axis (M€): the largest bar, with room for the texts beside it."""
+    extent = max(max(map(abs, imports)), max(map(abs, exports))) / MILLION or 1.0
+    return extent * look.padding
+
+
 def _partner_bars(
     imports: list[float], exports: list[float], customdata: list[list[str]], look: _PartnersLook
 ) -> list[dict[str, object]]:
@@ -251,8 +260,7 @@ def partners_figure(
         [plotly_text(name), meur(i), meur(e), meur(b, signed=True)]
         for name, i, e, b in zip(names, imports, exports, balances, strict=True)
     ]
-    extent = max(max(map(abs, imports)), max(map(abs, exports))) / MILLION or 1.0
-    half_range = extent * look.padding
+    half_range = _half_axis(imports, exports, look)
     tick_values, tick_texts = symmetric_ticks(half_range, look.ticks_per_side)
     balance_texts = [_millions(b, look, signed=True) for b in balances]
     return styled_figure(
@@ -265,7 +273,7 @@ def partners_figure(
         {"r": look.right_margin, "b": 60},
         barmode="relative",
         bargap=0.3,
-        annotations=[_balance_header(look.balance_header)],
+        annotations=[_balance_header(f"<b>{look.balance_header}</b>")],
         legend=_PARTNERS_LEGEND,
         xaxis2=_BALANCE_AXIS,
         xaxis={
@@ -280,6 +288,108 @@ def partners_figure(
             "tickvals": list(range(len(names))),
             "ticktext": [plotly_text(shorten(name, look.name_limit)) for name in names],
         },
+    )
+
+
+def _percent(value: float) -> str:
+    return f"{value:.3f}%"
+
+
+def _butterfly_half(side: str, flow: Flow, share_pct: float, text: str) -> str:
+    """One flow's bar from the centre (`share_pct` of the half), its value beside it."""
+    return (
+        f'<span class="cb-half cb-{side}">'
+        f'<span class="cb-bar" style="width:{_percent(share_pct)};background:{flow.color}">'
+        f'</span><span class="cb-value">{escape(text)}</span></span>'
+    )
+
+
+def _butterfly_row(
+    row: int, name: str, flows: tuple[float, float, float], look: _PartnersLook, half: float
+) -> str:
+    """A country's name, its two bars and its balance, on grid row `row`; its figures in the
+    row's tooltip (the Plotly chart's hover)."""
+    imports, exports, balance = flows
+    tip = (
+        f"{name}\nImportations : {meur(imports)}\nExportations : {meur(exports)}"
+        f"\nSolde : {meur(balance, signed=True)}"
+    )
+    return (
+        f'<div class="cb-row" style="--cb-line:{row}" title="{escape(tip)}">'
+        f'<span class="cb-name">{escape(shorten(name, look.name_limit))}</span>'
+        '<span class="cb-plot">'
+        + _butterfly_half("left", IMPORT, 100 * imports / MILLION / half, _bar_text(imports, look))
+        + _butterfly_half("right", EXPORT, 100 * exports / MILLION / half, _bar_text(exports, look))
+        + f'</span><span class="cb-balance" style="color:{sign_color(balance)}">'
+        f"{escape(_millions(balance, look, signed=True))}</span></div>"
+    )
+
+
+def _bar_text(value_eur: float, look: _PartnersLook) -> str:
+    return _bar_texts([value_eur], [_millions(value_eur, look)])[0]
+
+
+def _butterfly_axis(half: float, look: _PartnersLook, rows: int) -> str:
+    """The grid lines behind the rows, the zero line, the ticks below and the axis title."""
+    values, texts = symmetric_ticks(half, look.ticks_per_side)
+    places = [_percent(50 + 50 * v / half) for v in values]
+    lines = "".join(
+        f'<span class="cb-line{" cb-zero" if v == 0 else ""}" style="left:{at}"></span>'
+        for v, at in zip(values, places, strict=True)
+    )
+    ticks = "".join(
+        f'<span style="left:{at}">{escape(text)}</span>'
+        for at, text in zip(places, texts, strict=True)
+    )
+    return (
+        f'<div class="cb-lines" style="grid-row:2 / span {rows}">{lines}</div>'
+        f'<div class="cb-ticks" style="grid-row:{rows + 2}">{ticks}</div>'
+        f'<div class="cb-axis" style="grid-row:{rows + 3}">{escape(look.axis_title)}</div>'
+    )
+
+
+def _butterfly_signature(names: list[str], imports: list[float], exports: list[float]) -> str:
+    return "|".join(
+        f"{name}:{i:.0f}:{e:.0f}" for name, i, e in zip(names, imports, exports, strict=True)
+    )
+
+
+def partners_html(partners: pd.DataFrame, narrow: bool = False) -> HtmlChart:
+    """partners_figure's chart in HTML and CSS (.streamlit/layout.css, `cb-` classes): the
+    fiche's first screen draws it without plotly.js, whose 4.7 MB a first visit would otherwise
+    download and evaluate before the chart shows, and which a top-N step would wait for
+    (issue 18, docs/PERFORMANCE.md « The partners chart without plotly.js »). The same
+    countries, order, bars, values, balances, ticks and looks; the hover is the row's tooltip.
+    The fiche's document keeps partners_figure."""
+    if partners.empty:
+        return HtmlChart(
+            '<figure class="comext-chart cb-empty" data-bars="0" data-signature="">'
+            f"{escape(NO_DATA)}</figure>"
+        )
+    look = _NARROW_PARTNERS if narrow else _WIDE_PARTNERS
+    names, imports, exports, balances = _partner_columns(partners)
+    half = _half_axis(imports, exports, look)
+    figures = zip(imports, exports, balances, strict=True)
+    rows = [
+        _butterfly_row(row + 2, name, flows, look, half)
+        for row, (name, flows) in enumerate(zip(names, figures, strict=True))
+    ]
+    header = escape(look.balance_header)
+    legend = "".join(
+        f'<span class="cb-key"><span style="background:{flow.color}"></span>'
+        f"{escape(flow.title)}</span>"
+        for flow in (IMPORT, EXPORT)
+    )
+    signature = escape(_butterfly_signature(names, imports, exports))
+    return HtmlChart(
+        f'<figure class="comext-chart cb-{"narrow" if narrow else "wide"}" '
+        f'data-bars="{len(names)}" data-signature="{signature}" '
+        f'style="--cb-row:{look.row_height}px;--cb-text:{look.text_size}px">'
+        f'<div class="cb-legend">{legend}</div><div class="cb-body">'
+        f'<span class="cb-head">{header}</span>'
+        + _butterfly_axis(half, look, len(names))
+        + "".join(rows)
+        + "</div></figure>"
     )
 
 

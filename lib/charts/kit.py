@@ -99,6 +99,16 @@ _NO_DATA_NOTE: dict[str, object] = {
 _HIDDEN_AXIS = {"visible": False}
 
 
+@dataclass(frozen=True)
+class HtmlChart:
+    """A chart the browser draws from HTML and CSS alone, without plotly.js (.streamlit/layout.css
+    holds its classes). `markup` is shown with st.html, which sanitises it; every text in it is
+    escaped by its builder. Its root is a `figure.comext-chart` whose `data-bars` (rows) and
+    `data-signature` (its data, as text) let a test or the bench tell what it shows."""
+
+    markup: str
+
+
 def empty_figure(title: str | None = None) -> go.Figure:
     """A blank figure saying « Aucune donnée »."""
     return styled_figure(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from lib.charts import fiche_figures, world
+from lib.charts.kit import HtmlChart
 from lib.core.flows import flow_of
 from lib.core.states import FicheState
 from lib.core.territory import Territory
@@ -25,6 +26,12 @@ from lib.web import registry
 def partners(territory: Territory, year: int, top: int, narrow: bool = False) -> go.Figure:
     """The butterfly chart of the top partners (wide, or narrow for a phone)."""
     return fiche_figures.partners_figure(queries.partners(territory, year, top), narrow=narrow)
+
+
+@cached_shared
+def partners_html(territory: Territory, year: int, top: int, narrow: bool = False) -> HtmlChart:
+    """The same chart in HTML, as the fiche's first screen draws it (without plotly.js)."""
+    return fiche_figures.partners_html(queries.partners(territory, year, top), narrow=narrow)
 
 
 @cached_shared

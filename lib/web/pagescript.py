@@ -14,13 +14,14 @@ Only a GET answered with Streamlit's document (HTML holding its `<div id="root">
 gzip-encoded HTML is decoded first (Streamlit compresses a page's address, not the root's); any
 other answer passes as it came. Plain ASGI: no Streamlit import.
 
-The same element carries .streamlit/width.js, .streamlit/geo_assets.js and .streamlit/connect.js
-(SCRIPTS): each must run before Streamlit's code, each says why.
+The same element carries .streamlit/width.js, .streamlit/geo_assets.js, .streamlit/connect.js
+and .streamlit/plotly_prefetch.js (SCRIPTS): each says why it is there.
 """
 
 from __future__ import annotations
 
 import gzip
+import importlib.util
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
@@ -38,12 +39,19 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 # history.js, width.js (the window's width in a cookie, read by the pages at the connection
 # that follows), geo_assets.js (the world map's empty base map, before plotly.js asks the
 # server for it) and connect.js (where the server is, for a page's own address): all must run
-# before Streamlit's code.
+# before Streamlit's code; plotly_prefetch.js (plotly.js made ready while a first screen drawn
+# without it is read) waits for the page's first run.
 SCRIPTS = tuple(
-    ROOT / ".streamlit" / name for name in ("history.js", "width.js", "geo_assets.js", "connect.js")
+    ROOT / ".streamlit" / name
+    for name in ("history.js", "width.js", "geo_assets.js", "connect.js", "plotly_prefetch.js")
 )
 # connect.js's list of the app's page addresses (`fiche`, …; not the home page's empty one).
 PAGES_MARK = "COMEXT_PAGES"
+# plotly_prefetch.js's chunk: the file of Streamlit's build that holds its Plotly element and
+# plotly.js (PlotlyChart.<hash>.js, beside its main script), or null when there is not
+# exactly one.
+PLOTLY_MARK = "COMEXT_PLOTLY_CHUNK"
+PLOTLY_CHUNK_GLOB = "PlotlyChart.*.js"
 STREAMLIT_ROOT = b'<div id="root">'  # what tells Streamlit's document from another HTML answer
 HEAD = b"<head>"
 # Headers that describe the body as it was: dropped when the body changes (the validators
@@ -54,10 +62,28 @@ _BODY_HEADERS = {b"content-length", b"content-encoding", b"etag", b"last-modifie
 MAX_HELD_BYTES = 1_000_000
 
 
+def streamlit_scripts() -> Path | None:
+    """The folder of Streamlit's built scripts (static/static/js), found without importing
+    Streamlit (this module does not)."""
+    spec = importlib.util.find_spec("streamlit")
+    if spec is None or spec.origin is None:
+        return None
+    return Path(spec.origin).parent / "static" / "static" / "js"
+
+
+def plotly_chunk() -> str | None:
+    """The name of Streamlit's Plotly chunk (PLOTLY_CHUNK_GLOB), if there is exactly one."""
+    folder = streamlit_scripts()
+    found = sorted(folder.glob(PLOTLY_CHUNK_GLOB)) if folder is not None else []
+    return found[0].name if len(found) == 1 else None
+
+
 def script_text(path: Path) -> str:
-    """A script of SCRIPTS as sent: connect.js with the app's page addresses written in."""
+    """A script of SCRIPTS as sent: connect.js with the app's page addresses written in,
+    plotly_prefetch.js with Streamlit's Plotly chunk."""
     pages = json.dumps([route.url_path for route in ROUTES if route.url_path])
-    return path.read_text("utf-8").replace(PAGES_MARK, pages)
+    text = path.read_text("utf-8").replace(PAGES_MARK, pages)
+    return text.replace(PLOTLY_MARK, json.dumps(plotly_chunk()))
 
 
 def page_scripts() -> str:

@@ -20,6 +20,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from lib.charts import choropleth, kit
+from lib.charts.kit import HtmlChart
 from lib.core import config, csvfile, display, flows, refs, workbook
 from lib.core.escaping import plain
 from lib.core.schema import QUARTERS
@@ -317,9 +318,15 @@ def page_look() -> str | None:
     return kit.look_for_window(kit.window_width(st.context.cookies.get(WIDTH_COOKIE)))
 
 
-def _chart(fig: go.Figure, key: str, clickable: bool = False) -> list[dict[str, Any]]:
+def _chart(fig: go.Figure | HtmlChart, key: str, clickable: bool = False) -> list[dict[str, Any]]:
     """Draw `fig`; with `clickable`, return the point just clicked (Streamlit reports clicks
-    on treemap boxes, with their `id`, but not on Sankey nodes)."""
+    on treemap boxes, with their `id`, but not on Sankey nodes). An HtmlChart is drawn by
+    st.html, which sanitises it (its builder escaped its texts), in a container keyed as a
+    Plotly chart would be."""
+    if isinstance(fig, HtmlChart):
+        with st.container(key=key):
+            st.html(fig.markup)
+        return []
     if not clickable:
         st.plotly_chart(fig, width="stretch", key=key, config=PLOTLY_CONFIG)
         return []
@@ -337,7 +344,7 @@ def _chart(fig: go.Figure, key: str, clickable: bool = False) -> list[dict[str, 
 # A chart's two looks, given as their builder (`narrow` → the figure): only the look sent is
 # built. A reader's window tells which one fits (page_look), so that one alone is; building both
 # at every run doubled the figures' server time on every page for a look never sent.
-Looks = Callable[[bool], go.Figure]
+Looks = Callable[[bool], go.Figure | HtmlChart]
 
 
 def _looks(looks: Looks, key: str, clickable: bool) -> list[dict[str, Any]]:
@@ -354,7 +361,7 @@ def _looks(looks: Looks, key: str, clickable: bool) -> list[dict[str, Any]]:
 
 
 def chart_with_data(
-    fig: go.Figure | Looks,
+    fig: go.Figure | HtmlChart | Looks,
     table: pd.DataFrame,
     file_name: str,
     key: str,

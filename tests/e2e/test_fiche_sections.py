@@ -29,10 +29,9 @@ def _section_title(page, title: str):
     return page.locator("[data-testid='stExpander'] summary", has_text=title)
 
 
-def _plots(page) -> int:
-    """The Plotly charts in the page, once the first one is drawn."""
-    page.locator(".js-plotly-plot .main-svg").first.wait_for()
-    return page.locator(".js-plotly-plot").count()
+def _charts(page) -> tuple[int, int]:
+    """The HTML charts (lib/charts/kit.HtmlChart) and the Plotly charts in the page."""
+    return page.locator(".comext-chart").count(), page.locator(".js-plotly-plot").count()
 
 
 def test_the_first_screen_then_a_section_opened_kept_and_closed(page, app_url: str) -> None:
@@ -41,7 +40,8 @@ def test_the_first_screen_then_a_section_opened_kept_and_closed(page, app_url: s
     page.get_by_text(_text(f"1{NB}773,5{NB}M€")).first.wait_for()  # the key figures
     page.locator(".st-key-csv-partners").wait_for()  # the partners chart and its data
     assert page.get_by_text(SANKEY_TITLE).count() == 0  # closed sections: not computed
-    assert _plots(page) == 1  # the partners chart, in the one look its width takes (width.js)
+    # The partners chart, in HTML, in the one look its width takes (width.js); no Plotly chart.
+    assert _charts(page) == (1, 0)
     screenshot(page, "fiche-sections-premier-ecran")
 
     _section_title(page, EXPORT_SECTION).click()

@@ -34,8 +34,10 @@ DROM_NAMES = ["Guadeloupe", "Martinique", "Guyane", "La Réunion", "Mayotte"]
 
 # Every function below runs in the page: boxes are those of what is drawn (getBoundingClientRect:
 # a hidden chart has none, and hidden parts of a text do not count).
-VISIBLE_PLOTS_JS = """() => [...document.querySelectorAll('.js-plotly-plot')]
+# Plotly's charts and the HTML ones (the fiche's partners chart: lib/charts/kit.HtmlChart).
+VISIBLE_PLOTS_JS = """() => [...document.querySelectorAll('.js-plotly-plot, .comext-chart')]
   .filter(p => p.getClientRects().length > 0)"""
+HTML_CHART_TEXTS = ".cb-key, .cb-head, .cb-name, .cb-value, .cb-balance, .cb-ticks > span, .cb-axis"
 OVERLAPS_JS = """(texts) => {
   const boxes = texts.map(t => t.getBoundingClientRect());
   const pairs = [];
@@ -54,15 +56,19 @@ CHART_DRAWN_JS = f"""(min) => {{
   const app = document.querySelector('[data-testid="stApp"]');
   const plots = ({VISIBLE_PLOTS_JS})();
   return app && app.dataset.testScriptState === 'notRunning' && plots.length >= min
-    && plots.every(p => p.querySelector('.main-svg') && p.querySelector('.trace, .sankey-node'));
+    && plots.every(p => p.classList.contains('comext-chart')
+                        || (p.querySelector('.main-svg')
+                            && p.querySelector('.trace, .sankey-node')));
 }}"""
-# Every bar chart drawn (the partners chart, the specialisations): its texts, none over another,
-# none cut at the chart's edges.
+# Every bar chart drawn (the partners chart, in HTML; the specialisations): its texts, none over
+# another, none cut at the chart's edges.
 BARS_JS = f"""() => ({VISIBLE_PLOTS_JS})()
-  .filter(p => p.querySelector('.barlayer .trace'))
+  .filter(p => p.querySelector('.barlayer .trace, .cb-bar'))
   .map(plot => {{
-    const svg = plot.querySelector('.main-svg').getBoundingClientRect();
-    const texts = [...plot.querySelectorAll('text')].filter(t => t.textContent.trim());
+    const html = plot.classList.contains('comext-chart');
+    const svg = (html ? plot : plot.querySelector('.main-svg')).getBoundingClientRect();
+    const texts = [...plot.querySelectorAll(html ? '{HTML_CHART_TEXTS}' : 'text')]
+      .filter(t => t.textContent.trim());
     const cut = texts.filter(t => {{
       const b = t.getBoundingClientRect();
       return b.left < svg.left - 1 || b.right > svg.right + 1;
@@ -309,7 +315,7 @@ SIDEBAR_OPEN_JS = """(open) => {
 LOOKS_JS = """() => [...document.querySelectorAll('[class*="st-key-charts-"]')].map(frame => ({
   key: frame.className.match(/st-key-charts-([\\w-]+)/)[1],
   width: frame.getBoundingClientRect().width,
-  looks: [...frame.querySelectorAll('.js-plotly-plot')].map(p => ({
+  looks: [...frame.querySelectorAll('.js-plotly-plot, .comext-chart')].map(p => ({
     look: p.closest('[class*="st-key-chart-"]').className.match(/st-key-chart-(wide|narrow)-/)[1],
     shown: p.checkVisibility()}))}))"""
 # Window width → the looks the server sends (lib/charts/kit.look_for_window, read from the
@@ -328,7 +334,8 @@ def test_a_chart_is_sent_in_the_look_its_width_takes(browser, layout_url: str, w
         page = context.new_page()
         page.goto(layout_url + "/fiche?niveau=departement&code=94&annee=2024&section=situer")
         for key in ("partners", "situation-balassa"):
-            chart = page.locator(f"[class*='st-key-charts-{key}'] .main-svg:visible").first
+            drawn = ":is(.main-svg, .comext-chart):visible"  # Plotly's, or HTML (partners)
+            chart = page.locator(f"[class*='st-key-charts-{key}'] {drawn}").first
             chart.wait_for(timeout=60_000)
         page.wait_for_timeout(500)
         frames = page.evaluate(LOOKS_JS)

@@ -1,0 +1,119 @@
+"""The HTML charts of the app (lib/charts/kit.HtmlChart) read back from their markup, as a test
+reads a Plotly chart from its spec: its rows (name, bars, values, balance, tooltip), ticks and
+the attributes the bench reads. A plain parser, independent of the builder's code."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+
+
+@dataclass
+class Row:
+    name: str = ""
+    tooltip: str = ""
+    widths: list[float] = field(default_factory=list)  # % of its half: imports, exports
+    colors: list[str] = field(default_factory=list)
+    values: list[str] = field(default_factory=list)  # the texts beside the bars ("": none)
+    balance: str = ""
+    balance_color: str = ""
+
+
+@dataclass
+class HtmlChartRead:
+    classes: list[str]
+    bars: int
+    signature: str
+    rows: list[Row] = field(default_factory=list)
+    ticks: list[tuple[float, str]] = field(default_factory=list)  # (left %, text)
+    legend: list[str] = field(default_factory=list)
+    head: str = ""
+    axis: str = ""
+    text: str = ""  # every text, in order
+
+
+def _style(attrs: dict[str, str | None], name: str) -> str:
+    found = re.search(rf"(?:^|;)\s*{re.escape(name)}\s*:\s*([^;]+)", attrs.get("style") or "")
+    return found.group(1).strip() if found else ""
+
+
+class _Reader(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.charts: list[HtmlChartRead] = []
+        self.stack: list[str] = []  # the class of each open element
+        self.tick_at: float | None = None
+
+    def handle_starttag(self, tag: str, attr_list: list[tuple[str, str | None]]) -> None:
+        attrs = dict(attr_list)
+        classes = (attrs.get("class") or "").split()
+        self.stack.append(" ".join(classes))
+        if "comext-chart" in classes:
+            self.charts.append(
+                HtmlChartRead(
+                    classes, int(attrs.get("data-bars") or 0), attrs.get("data-signature") or ""
+                )
+            )
+            return
+        if not self.charts:
+            return
+        chart = self.charts[-1]
+        if "cb-row" in classes:
+            chart.rows.append(Row(tooltip=attrs.get("title") or ""))
+        elif "cb-bar" in classes:
+            chart.rows[-1].widths.append(float(_style(attrs, "width").rstrip("%")))
+            chart.rows[-1].colors.append(_style(attrs, "background"))
+        elif "cb-value" in classes:
+            chart.rows[-1].values.append("")
+        elif "cb-balance" in classes:
+            chart.rows[-1].balance_color = _style(attrs, "color")
+        elif self._inside("cb-ticks") and not classes:
+            self.tick_at = float(_style(attrs, "left").rstrip("%"))
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.stack:
+            self.stack.pop()
+
+    def _inside(self, name: str) -> bool:
+        return any(name in classes.split() for classes in self.stack)
+
+    def handle_data(self, data: str) -> None:
+        if not self.charts or not self.stack:
+            return
+        chart, here = self.charts[-1], self.stack[-1].split()
+        chart.text += data
+        if "cb-name" in here:
+            chart.rows[-1].name += data
+        elif "cb-value" in here:
+            chart.rows[-1].values[-1] += data
+        elif "cb-balance" in here:
+            chart.rows[-1].balance += data
+        elif "cb-head" in here:
+            chart.head += data
+        elif "cb-axis" in here:
+            chart.axis += data
+        elif "cb-key" in here:
+            chart.legend.append(data)
+        elif self.tick_at is not None and self._inside("cb-ticks"):
+            chart.ticks.append((self.tick_at, data))
+            self.tick_at = None
+
+
+def read(markup: str) -> list[HtmlChartRead]:
+    """The HTML charts in `markup`, in order."""
+    reader = _Reader()
+    reader.feed(markup)
+    reader.close()
+    return reader.charts
+
+
+def charts_in(bodies: Iterable[str]) -> list[HtmlChartRead]:
+    """The HTML charts of several st.html bodies (an AppTest's or a protocol run's)."""
+    return [chart for body in bodies if "comext-chart" in body for chart in read(body)]
+
+
+def in_app(at: object) -> list[HtmlChartRead]:
+    """The HTML charts an AppTest run drew (its st.html elements), in order."""
+    return charts_in(element.proto.body for element in at.get("html"))  # type: ignore[attr-defined]
