@@ -201,16 +201,19 @@ def test_partners_empty_frame_says_no_data():
     assert_no_data(fiche_figures.partners_figure(PARTNERS.iloc[0:0], "Titre"))
 
 
+# Equal totals (15 M€ each but Italie's 20): kept in the frame's order.
+EQUAL_TOTALS = partners_frame(
+    [
+        ("ES", "Espagne", 10 * M, 5 * M),
+        ("DE", "Allemagne", 5 * M, 10 * M),
+        ("IT", "Italie", 20 * M, 0.0),
+        ("BE", "Belgique", 0.0, 15 * M),
+    ]
+)
+
+
 def test_partners_of_equal_total_keep_the_frame_order():
-    frame = partners_frame(
-        [
-            ("ES", "Espagne", 10 * M, 5 * M),
-            ("DE", "Allemagne", 5 * M, 10 * M),
-            ("IT", "Italie", 20 * M, 0.0),
-            ("BE", "Belgique", 0.0, 15 * M),
-        ]
-    )
-    fig = fiche_figures.partners_figure(frame)
+    fig = fiche_figures.partners_figure(EQUAL_TOTALS)
     assert list(fig.layout.yaxis.ticktext) == ["Italie", "Espagne", "Allemagne", "Belgique"]
 
 

@@ -10,7 +10,7 @@ import pytest
 from lib.charts import fiche_figures
 from lib.core.theme import EXPORT_VIOLET, IMPORT_BLUE, NEGATIVE_RED, POSITIVE_GREEN, TEXT_GREY
 from tests.html_charts import read
-from tests.test_figures import PARTNERS, partners_frame
+from tests.test_figures import EQUAL_TOTALS, PARTNERS, partners_frame
 
 M = 1_000_000
 NB = "\u00a0"
@@ -86,16 +86,18 @@ def test_the_narrow_look_drops_the_unit_and_shortens_long_names() -> None:
 
 
 def test_same_order_as_the_plotly_chart_the_document_keeps() -> None:
-    frame = partners_frame(
-        [
-            ("ES", "Espagne", 10 * M, 5 * M),
-            ("DE", "Allemagne", 5 * M, 10 * M),
-            ("IT", "Italie", 20 * M, 0.0),
-            ("BE", "Belgique", 0.0, 15 * M),
+    figure = fiche_figures.partners_figure(EQUAL_TOTALS)
+    names = [row.name for row in _chart(EQUAL_TOTALS).rows]
+    assert (
+        names
+        == list(figure.layout.yaxis.ticktext)
+        == [
+            "Italie",
+            "Espagne",
+            "Allemagne",
+            "Belgique",
         ]
     )
-    figure = fiche_figures.partners_figure(frame)
-    assert [row.name for row in _chart(frame).rows] == list(figure.layout.yaxis.ticktext)
 
 
 def test_hostile_names_are_text_never_markup() -> None:
