@@ -233,8 +233,7 @@ MARK_JS = f"""() => {{
 REDRAWN_JS = f"""([charts, changing, before]) => {{
   {IDLE_FIRST_JS}
   const looks = (key) => ['', 'wide-', 'narrow-']
-    .flatMap(look => ['.js-plotly-plot', '.comext-chart']
-                     .map(plot => `.st-key-chart-${{look}}${{key}} ${{plot}}`)).join();
+    .map(look => `.st-key-chart-${{look}}${{key}} :is({PLOTS})`).join();
   const moved = (key) => Array.from(document.querySelectorAll(looks(key)))
     .some(p => ({SIGNATURE_JS})(p) !== before[key]);
   if (!changing.every(moved)) return false;  // cheap, before the visibility of every chart
@@ -261,9 +260,8 @@ FIRST_SCREEN_JS = f"""() => {{
                                      .filter(e => e.checkVisibility());
   const title = visible('[data-testid="stMain"] h1').filter(h => h.textContent.trim()).length;
   const metrics = visible('[data-testid="stMetric"]').length;
-  const partners = visible(['.st-key-chart-partners', '.st-key-charts-partners']
-                           .flatMap(key => [`${{key}} .js-plotly-plot`, `${{key}} .comext-chart`])
-                           .join()).filter({DRAWN_JS}).length;
+  const partners = visible(':is(.st-key-chart-partners, .st-key-charts-partners) '
+                           + ':is({PLOTS})').filter({DRAWN_JS}).length;
   return title > 0 && metrics >= 4 && partners > 0;
 }}"""
 # One section (its expander keyed `fiche-section-<slug>`): open, as many visible charts as

@@ -19,10 +19,12 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from lib.charts.kit import HtmlChart
 from lib.core import config
 from lib.core.territory import Territory
 from lib.data import cache, db, queries, store
 from lib.fiche import cached_charts
+from tests import html_charts
 from tests.conftest import rows, write_dataset
 
 MAYENNE = Territory("dept", "53")
@@ -253,23 +255,24 @@ def test_two_processes_over_one_dataset_agree_after_an_import(
             reader.wait(timeout=60)
 
 
-def _countries_drawn(figure: object) -> set[str]:
-    """The partners chart's row labels (its y axis' tick texts)."""
-    return set(figure.layout.yaxis.ticktext)  # type: ignore[attr-defined]
+def _countries_drawn(chart: HtmlChart) -> set[str]:
+    """The partners chart's row names (its HTML read back: tests/html_charts.py)."""
+    (drawn,) = html_charts.read(chart.markup)
+    return {row.name for row in drawn.rows}
 
 
 def test_figures_are_built_once_and_again_for_a_new_version(
     use_dataset: Callable[[pd.DataFrame], Path],
 ) -> None:
     data_dir = use_dataset(FIRST)
-    first = cached_charts.partners(MAYENNE, 2024, 10)
-    assert cached_charts.partners(MAYENNE, 2024, 10) is first  # shared: not built again
+    first = cached_charts.partners_html(MAYENNE, 2024, 10)
+    assert cached_charts.partners_html(MAYENNE, 2024, 10) is first  # shared: not built again
     assert _countries_drawn(first) == {"Allemagne", "États-Unis", "Espagne"}  # FIRST's rows
     world = cached_charts.world_map(MAYENNE, 2024, "export")
     coloured = {c for c, z in zip(world.data[0].locations, world.data[0].z, strict=True) if z}
     assert coloured == {"DE", "US"}
     write_dataset(SECOND, data_dir)
-    second = cached_charts.partners(MAYENNE, 2024, 10)
+    second = cached_charts.partners_html(MAYENNE, 2024, 10)
     assert second is not first
     assert _countries_drawn(second) == {"Allemagne", "Italie", "Espagne"}  # SECOND's rows
     world = cached_charts.world_map(MAYENNE, 2024, "export")

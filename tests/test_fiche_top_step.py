@@ -38,19 +38,22 @@ def mayenne_2024(demo_data_dir: Path) -> pd.DataFrame:
     return rows.assign(year=2024)
 
 
+def _partners_charts(run: Run) -> list[html_charts.HtmlChartRead]:
+    """The partners chart in each of its two looks (wide, narrow): the HTML charts the run
+    sent (tests/html_charts.py), the only ones of the first screen."""
+    return html_charts.charts_in(e.proto.body for e in run.of_kind("html"))
+
+
 def _partners_bars(run: Run) -> list[list[str]]:
-    """The partners chart's countries, in each of its two looks (wide, narrow): HTML charts
-    (tests/html_charts.py), the only ones of the first screen."""
-    charts = html_charts.charts_in(e.proto.body for e in run.of_kind("html"))
-    return [[row.name for row in chart.rows] for chart in charts]
+    """The partners chart's countries, in each look."""
+    return [[row.name for row in chart.rows] for chart in _partners_charts(run)]
 
 
 def _partners_values(run: Run) -> list[list[tuple[float, float]]]:
     """Each look's (imports, exports) in euros, row by row, as its `data-signature` gives them."""
-    charts = html_charts.charts_in(e.proto.body for e in run.of_kind("html"))
     return [
         [tuple(float(v) for v in row.rsplit(":", 2)[1:]) for row in chart.signature.split("|")]
-        for chart in charts
+        for chart in _partners_charts(run)
     ]
 
 

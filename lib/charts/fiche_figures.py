@@ -219,6 +219,11 @@ def _millions(value_eur: float, look: _PartnersLook, signed: bool = False) -> st
     )
 
 
+def _hover_figures(imports: float, exports: float, balance: float) -> tuple[str, str, str]:
+    """A country's imports, exports and balance as its hover (Plotly) or tooltip (HTML) says."""
+    return meur(imports), meur(exports), meur(balance, signed=True)
+
+
 def _half_axis(imports: list[float], exports: list[float], look: _PartnersLook) -> float:
     """Half the value axis (M€): the largest bar, with room for the texts beside it."""
     extent = max(max(map(abs, imports)), max(map(abs, exports))) / MILLION or 1.0
@@ -257,7 +262,7 @@ def partners_figure(
     look = _NARROW_PARTNERS if narrow else _WIDE_PARTNERS
     names, imports, exports, balances = _partner_columns(partners)
     customdata = [
-        [plotly_text(name), meur(i), meur(e), meur(b, signed=True)]
+        [plotly_text(name), *_hover_figures(i, e, b)]
         for name, i, e, b in zip(names, imports, exports, balances, strict=True)
     ]
     half_range = _half_axis(imports, exports, look)
@@ -310,10 +315,8 @@ def _butterfly_row(
     """A country's name, its two bars and its balance, on grid row `row`; its figures in the
     row's tooltip (the Plotly chart's hover)."""
     imports, exports, balance = flows
-    tip = (
-        f"{name}\nImportations : {meur(imports)}\nExportations : {meur(exports)}"
-        f"\nSolde : {meur(balance, signed=True)}"
-    )
+    bought, sold, net = _hover_figures(imports, exports, balance)
+    tip = f"{name}\nImportations : {bought}\nExportations : {sold}\nSolde : {net}"
     return (
         f'<div class="cb-row" style="--cb-line:{row}" title="{escape(tip)}">'
         f'<span class="cb-name">{escape(shorten(name, look.name_limit))}</span>'

@@ -23,14 +23,10 @@ from lib.web import registry
 
 
 @cached_shared
-def partners(territory: Territory, year: int, top: int, narrow: bool = False) -> go.Figure:
-    """The butterfly chart of the top partners (wide, or narrow for a phone)."""
-    return fiche_figures.partners_figure(queries.partners(territory, year, top), narrow=narrow)
-
-
-@cached_shared
 def partners_html(territory: Territory, year: int, top: int, narrow: bool = False) -> HtmlChart:
-    """The same chart in HTML, as the fiche's first screen draws it (without plotly.js)."""
+    """The butterfly chart of the top partners (wide, or narrow for a phone), in HTML: the
+    fiche's first screen draws it without plotly.js (the document builds its Plotly figure,
+    lib/fiche/contents.py)."""
     return fiche_figures.partners_html(queries.partners(territory, year, top), narrow=narrow)
 
 

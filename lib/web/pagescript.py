@@ -81,9 +81,12 @@ def plotly_chunk() -> str | None:
 def script_text(path: Path) -> str:
     """A script of SCRIPTS as sent: connect.js with the app's page addresses written in,
     plotly_prefetch.js with Streamlit's Plotly chunk."""
-    pages = json.dumps([route.url_path for route in ROUTES if route.url_path])
-    text = path.read_text("utf-8").replace(PAGES_MARK, pages)
-    return text.replace(PLOTLY_MARK, json.dumps(plotly_chunk()))
+    text = path.read_text("utf-8")
+    if PAGES_MARK in text:
+        text = text.replace(PAGES_MARK, json.dumps([r.url_path for r in ROUTES if r.url_path]))
+    if PLOTLY_MARK in text:
+        text = text.replace(PLOTLY_MARK, json.dumps(plotly_chunk()))
+    return text
 
 
 def page_scripts() -> str:
