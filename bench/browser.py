@@ -11,9 +11,10 @@ computed only when opened (issue 18). Each session below has a Chromium of its o
 always in front: no repaint of a page brought back to the front inside a measure), and each
 load opens a fresh browser context in it (empty cache, new session) against the same server.
 « Script idle »: `stApp`'s `data-test-script-state` is `notRunning`. « Drawn »: a visible
-Plotly chart (`checkVisibility`: a chart with two looks, wide and narrow, is sent in the one its
+chart (`checkVisibility`: a chart with two looks, wide and narrow, is sent in the one its
 width takes when the window's width is known, .streamlit/width.js; else in both, CSS showing
-one) has its SVG and its traces (a Sankey its nodes).
+one) has its SVG and its traces (a Sankey its nodes) when plotly.js draws it; an HTML chart
+(lib/charts/kit.HtmlChart: the partners chart, the Sankeys) is drawn once it is in the page.
 
 - **fiche first screen** (`fiche_first_screen`): `page.goto` of the fiche's shared link (every
   section closed) → its title, its four key figures (`st.metric`) and its partners chart drawn,
@@ -125,6 +126,8 @@ DRAWN_JS = """(p) => p.classList.contains('comext-chart')
   || (p.querySelector('.main-svg') !== null && p.querySelector('.trace, .sankey-node') !== null)"""
 # Plotly's charts and the HTML ones.
 PLOTS = ".js-plotly-plot, .comext-chart"
+# A Sankey's nodes, drawn by plotly.js or in HTML (lib/charts/fiche_figures.sankey_html).
+NODES = ".sankey-node, .cb-sk-node"
 # The visible charts of the page (a chart may be sent in two looks, one hidden by CSS at this
 # width): whether each is drawn (DRAWN_JS), its key (`chart-<key>`,
 # `chart-wide-<key>` or `chart-narrow-<key>`: pages/parts/components.chart_with_data), its bars (the
@@ -139,14 +142,15 @@ CHARTS_JS = rf"""() => {{
     const found = holder ? holder.className.match(/st-key-chart-(?:wide-|narrow-)?([\w-]+)/)
                          : null;
     const data = p.data || [];
-    const sankey = data.length > 0 && data[0].type === 'sankey';
-    const y = !sankey && data.length > 0 ? data[0].y : null;
     const html = p.classList.contains('comext-chart');
+    const sankey = html ? p.classList.contains('cb-sankey')
+                        : data.length > 0 && data[0].type === 'sankey';
+    const y = !sankey && !html && data.length > 0 ? data[0].y : null;
     return {{
       key: found ? found[1] : null,
       drawn: ({DRAWN_JS})(p),
       sankey: sankey,
-      nodes: p.querySelectorAll('.sankey-node').length,
+      nodes: p.querySelectorAll('{NODES}').length,
       bars: html ? Number(p.dataset.bars) : y ? (y.length ?? Object.keys(y).length) : 0,
       sig: ({SIGNATURE_JS})(p),
     }};
@@ -274,11 +278,10 @@ SECTION_JS = f"""([slug, charts, sankeys, minText]) => {{
   if (box === null) return false;
   const details = box.querySelector('details');
   const inside = box.querySelector('[data-testid="stExpanderDetails"]');
-  const plots = Array.from(box.querySelectorAll('.js-plotly-plot'))
+  const plots = Array.from(box.querySelectorAll('{PLOTS}'))
                      .filter(p => p.checkVisibility());
-  const drawn = plots.filter(p => p.querySelector('.main-svg')
-                                  && p.querySelector('.trace, .sankey-node')).length;
-  const withNodes = plots.filter(p => p.querySelector('.sankey-node')).length;
+  const drawn = plots.filter({DRAWN_JS}).length;
+  const withNodes = plots.filter(p => p.querySelector('{NODES}')).length;
   const text = inside ? inside.innerText.trim().length : 0;
   const ready = details !== null && details.open && plots.length === charts
                 && drawn === charts && withNodes === sankeys
@@ -291,7 +294,7 @@ SECTION_STATE_JS = f"""(slug) => {{
   if (box === null) return null;
   const inside = box.querySelector('[data-testid="stExpanderDetails"]');
   return {{open: box.querySelector('details')?.open,
-           plots: box.querySelectorAll('.js-plotly-plot').length,
+           plots: box.querySelectorAll('{PLOTS}').length,
            text: inside ? inside.innerText.trim().length : 0}};
 }}"""
 # Any page's first screen: its title drawn, the script finished; `errors`: exception boxes.
@@ -363,7 +366,7 @@ def page_urls(territory: Territory, years: list[int]) -> dict[str, str]:
 
 
 def section_charts(state: FicheState) -> dict[str, tuple[int, int]]:
-    """(visible Plotly charts, of which Sankeys) of each section of a fiche, by slug, in the
+    """(visible charts, of which Sankeys) of each section of a fiche, by slug, in the
     page's order (lib/core/sections.FICHE): « situer » its specialisations (none for France, the
     reference of the index), « monde » the world map, « activites » the products, each flow
     shown (`flux-export`, `flux-import`) the territory's Sankey then its région's and France's
@@ -382,7 +385,7 @@ def section_charts(state: FicheState) -> dict[str, tuple[int, int]]:
 
 
 def expected_charts(state: FicheState) -> tuple[int, int]:
-    """(Plotly charts, of which Sankeys) of the whole fiche, every section open: the partners
+    """(charts, of which Sankeys) of the whole fiche, every section open: the partners
     chart of the first screen and those of every section (section_charts)."""
     found = section_charts(state).values()
     return 1 + sum(charts for charts, _ in found), sum(sankeys for _, sankeys in found)

@@ -297,9 +297,9 @@ def check_section(
     run: Run, expected: urlstate.FicheState, slug: str
 ) -> tuple[list[str], list[str]]:
     """(errors, isolation violations) of the fiche's section `slug` once opened: the expander
-    open in the URL, its charts arrived (at least as many Plotly charts as the browser shows:
-    a chart in two looks sends both; the flows' Sankeys), or its text for a section without a
-    chart, and its heading naming the territory of `expected`."""
+    open in the URL, its charts arrived (at least as many charts, Plotly or HTML, as the
+    browser shows: a chart in two looks sends both; the flows' Sankeys), or its text for a
+    section without a chart, and its heading naming the territory of `expected`."""
     errors = run.problems()
     if errors:
         return errors, []
@@ -312,8 +312,14 @@ def check_section(
         violations.append(f"section {slug!r} opened, the URL says {run.query_string!r}")
     inside = run.inside(block.path)
     charts, sankeys = fiche_sections(expected).get(slug, (0, 0))
+    # Plotly's charts and the HTML ones (lib/charts/kit.HtmlChart: the Sankeys among them).
     plots = [e for e in inside if e.kind == "plotly_chart"]
-    drawn_sankeys = sum(1 for e in plots if '"sankey"' in e.proto.spec)
+    plots += [e for e in inside if e.kind == "html" and "comext-chart" in e.proto.body]
+    drawn_sankeys = sum(
+        1
+        for e in plots
+        if '"sankey"' in getattr(e.proto, "spec", "") or "cb-sankey" in getattr(e.proto, "body", "")
+    )
     if len(plots) < charts or drawn_sankeys < sankeys:
         errors.append(
             f"section {slug!r}: {len(plots)} charts ({drawn_sankeys} Sankeys), expected "

@@ -211,7 +211,7 @@ def flow_section(state: FicheState, flow: Flow, kpis: pd.DataFrame) -> None:
     links = queries.sankey(territory, state.year, flow.code, state.top)
     region_name = territory.parent_region_name
     components.chart_with_data(
-        cached_charts.sankey(territory, state.year, flow.code, state.top),
+        cached_charts.sankey_html(territory, state.year, flow.code, state.top),
         links,
         _file(f"sankey_{flow.name}", state),
         f"sankey-{flow.code}",
@@ -236,7 +236,7 @@ def _comparison_sankey(
     links = queries.sankey(other, state.year, flow.code, state.top)
     st.markdown(f"**{short}, {other.name} (en valeur, {queries.year_inline(state.year)})**")
     components.chart_with_data(
-        cached_charts.sankey(other, state.year, flow.code, state.top),
+        cached_charts.sankey_html(other, state.year, flow.code, state.top),
         links,
         _file(f"sankey_{flow.name}", state, other),
         f"sankey-{flow.code}-{other.level}",

@@ -1,6 +1,7 @@
 """The HTML charts of the app (lib/charts/kit.HtmlChart) read back from their markup, as a test
-reads a Plotly chart from its spec: its rows (name, bars, values, balance, tooltip), ticks and
-the attributes the bench reads. A plain parser, independent of the builder's code."""
+reads a Plotly chart from its spec: a bar chart's rows (name, bars, values, balance, tooltip)
+and ticks, a Sankey's nodes, labels and links, and the attributes the bench reads. A plain
+parser, independent of the builder's code."""
 
 from __future__ import annotations
 
@@ -22,6 +23,25 @@ class Row:
 
 
 @dataclass
+class Box:
+    """A Sankey's node or link: its tooltip, colour and place (inline styles, as written)."""
+
+    tooltip: str
+    color: str
+    style: dict[str, str]
+
+
+@dataclass
+class Label:
+    """A Sankey node's label: its side (cb-sk-source / cb-sk-target), top, and both looks."""
+
+    side: str
+    top: str
+    wide: str = ""
+    narrow: str = ""
+
+
+@dataclass
 class HtmlChartRead:
     classes: list[str]
     bars: int
@@ -32,11 +52,35 @@ class HtmlChartRead:
     head: str = ""
     axis: str = ""
     text: str = ""  # every text, in order
+    nodes: list[Box] = field(default_factory=list)  # a Sankey's, in order
+    links: list[Box] = field(default_factory=list)
+    labels: list[Label] = field(default_factory=list)
+    node_count: int = 0  # data-nodes
+    plot_height: str = ""  # a Sankey's plot, in px
 
 
 def _style(attrs: dict[str, str | None], name: str) -> str:
     found = re.search(rf"(?:^|;)\s*{re.escape(name)}\s*:\s*([^;]+)", attrs.get("style") or "")
     return found.group(1).strip() if found else ""
+
+
+def _styles(attrs: dict[str, str | None]) -> dict[str, str]:
+    """Every declaration of an inline style (values may hold commas, never a semicolon)."""
+    pairs = (part.split(":", 1) for part in (attrs.get("style") or "").split(";") if ":" in part)
+    return {name.strip(): value.strip() for name, value in pairs}
+
+
+def _box(attrs: dict[str, str | None]) -> Box:
+    styles = _styles(attrs)
+    return Box(attrs.get("title") or "", styles.get("background", ""), styles)
+
+
+def polygon(box: Box) -> list[tuple[float, float]]:
+    """A link's `clip-path: polygon(x% y%, …)` as (x, y) percentages."""
+    inner = re.fullmatch(r"polygon\((.*)\)", box.style.get("clip-path", ""))
+    assert inner is not None, box.style
+    points = [point.split() for point in inner.group(1).split(",")]
+    return [(float(x.rstrip("%")), float(y.rstrip("%"))) for x, y in points]
 
 
 class _Reader(HTMLParser):
@@ -53,7 +97,10 @@ class _Reader(HTMLParser):
         if "comext-chart" in classes:
             self.charts.append(
                 HtmlChartRead(
-                    classes, int(attrs.get("data-bars") or 0), attrs.get("data-signature") or ""
+                    classes,
+                    int(attrs.get("data-bars") or 0),
+                    attrs.get("data-signature") or "",
+                    node_count=int(attrs.get("data-nodes") or 0),
                 )
             )
             return
@@ -69,6 +116,14 @@ class _Reader(HTMLParser):
             chart.rows[-1].values.append("")
         elif "cb-balance" in classes:
             chart.rows[-1].balance_color = _style(attrs, "color")
+        elif "cb-sk-plot" in classes:
+            chart.plot_height = _style(attrs, "height")
+        elif "cb-sk-link" in classes:
+            chart.links.append(_box(attrs))
+        elif "cb-sk-node" in classes:
+            chart.nodes.append(_box(attrs))
+        elif "cb-sk-label" in classes:
+            chart.labels.append(Label(classes[1], _style(attrs, "top")))
         elif self._inside("cb-ticks") and not classes:
             self.tick_at = float(_style(attrs, "left").rstrip("%"))
 
@@ -96,6 +151,10 @@ class _Reader(HTMLParser):
             chart.axis += data
         elif "cb-key" in here:
             chart.legend.append(data)
+        elif "cb-sk-wide" in here:
+            chart.labels[-1].wide += data
+        elif "cb-sk-narrow" in here:
+            chart.labels[-1].narrow += data
         elif self.tick_at is not None and self._inside("cb-ticks"):
             chart.ticks.append((self.tick_at, data))
             self.tick_at = None
@@ -117,3 +176,19 @@ def charts_in(bodies: Iterable[str]) -> list[HtmlChartRead]:
 def in_app(at: object) -> list[HtmlChartRead]:
     """The HTML charts an AppTest run drew (its st.html elements), in order."""
     return charts_in(element.proto.body for element in at.get("html"))  # type: ignore[attr-defined]
+
+
+def is_sankey(chart: HtmlChartRead) -> bool:
+    return "cb-sankey" in chart.classes
+
+
+def sankey_links(chart: HtmlChartRead) -> tuple[list[str], list[tuple[int, int, float]]]:
+    """A Sankey's `data-signature`: its node names, and its links as (source index, target
+    index, euros), in the drawing's order."""
+    names, _, bands = chart.signature.partition("\n")
+    links = []
+    for band in bands.split(",") if bands else []:
+        ends, _, value = band.partition(":")
+        source, _, target = ends.partition(">")
+        links.append((int(source), int(target), float(value)))
+    return names.split("|"), links

@@ -34,7 +34,12 @@ def _chart_types(at: AppTest) -> list[str]:
 
 def _partners_rows(at: AppTest) -> list[int]:
     """The partners chart's rows, in each look sent (HTML: tests/html_charts.py)."""
-    return [len(chart.rows) for chart in html_charts.in_app(at)]
+    return [len(c.rows) for c in html_charts.in_app(at) if not html_charts.is_sankey(c)]
+
+
+def _sankeys(at: AppTest) -> list[html_charts.HtmlChartRead]:
+    """The Sankeys drawn (HTML: tests/html_charts.py)."""
+    return [chart for chart in html_charts.in_app(at) if html_charts.is_sankey(chart)]
 
 
 def _section_labels(at: AppTest) -> list[str]:
@@ -72,8 +77,9 @@ def test_every_section_opens_with_its_charts() -> None:
     at = open_page("fiche", niveau="departement", code="53", annee="2024", section=every)
     assert set(_runs(at)) == {f"fiche-section-{slug}" for slug in sections.slugs(sections.FICHE)}
     types = _chart_types(at)
-    # Partners ×2, specialisations, world, treemap, 3 export Sankeys, 3 import Sankeys.
-    assert types.count("sankey") == 6 and "treemap" in types and "choropleth" in types
+    # Plotly: specialisations, world, treemap; HTML: partners ×2, 3 export and 3 import Sankeys.
+    assert "treemap" in types and "choropleth" in types and "sankey" not in types
+    assert len(_sankeys(at)) == 6
     headers = [h.value for h in at.subheader]
     assert "Contexte et méthodologie" in headers and "Informations pratiques" in headers
 

@@ -8,7 +8,6 @@ the Parquet files, never from the page code.
 from __future__ import annotations
 
 import io
-import json
 from pathlib import Path
 
 import pandas as pd
@@ -19,6 +18,7 @@ from lib.core import config, csvfile
 from lib.core.territory import Territory
 from lib.data import db
 from lib.fiche import files
+from tests import html_charts
 from tests.apptables import meur, number, numbers, open_tables, page_csvs, record_csvs
 
 APP = str(config.ROOT / "streamlit_app.py")
@@ -47,17 +47,9 @@ def _texts(at: AppTest) -> str:
     return "\n".join(m.value for m in at.markdown)
 
 
-def _plotly_specs(at: AppTest) -> list[dict]:
-    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
-
-
 def _sankey_node_counts(at: AppTest) -> list[int]:
-    counts = []
-    for spec in _plotly_specs(at):
-        for trace in spec["data"]:
-            if trace.get("type") == "sankey":
-                counts.append(len(trace["node"]["label"]))
-    return counts
+    """The nodes of each Sankey drawn (HTML charts: tests/html_charts.py)."""
+    return [len(c.nodes) for c in html_charts.in_app(at) if html_charts.is_sankey(c)]
 
 
 def test_every_page_shows_the_demo_banner() -> None:

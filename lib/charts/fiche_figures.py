@@ -357,6 +357,14 @@ def _butterfly_signature(names: list[str], imports: list[float], exports: list[f
     )
 
 
+def empty_html() -> HtmlChart:
+    """An HTML chart saying « Aucune donnée »."""
+    return HtmlChart(
+        '<figure class="comext-chart cb-empty" data-bars="0" data-signature="">'
+        f"{escape(NO_DATA)}</figure>"
+    )
+
+
 def partners_html(partners: pd.DataFrame, narrow: bool = False) -> HtmlChart:
     """partners_figure's chart in HTML and CSS (.streamlit/layout.css, `cb-` classes): the
     fiche's first screen draws it without plotly.js, whose 4.7 MB a first visit would otherwise
@@ -365,10 +373,7 @@ def partners_html(partners: pd.DataFrame, narrow: bool = False) -> HtmlChart:
     countries, order, bars, values, balances, ticks and looks; the hover is the row's tooltip.
     The fiche's document keeps partners_figure."""
     if partners.empty:
-        return HtmlChart(
-            '<figure class="comext-chart cb-empty" data-bars="0" data-signature="">'
-            f"{escape(NO_DATA)}</figure>"
-        )
+        return empty_html()
     look = _NARROW_PARTNERS if narrow else _WIDE_PARTNERS
     names, imports, exports, balances = _partner_columns(partners)
     half = _half_axis(imports, exports, look)
@@ -776,11 +781,16 @@ def _narrow_names(nodes: list[SankeyNode]) -> list[str]:
     return names
 
 
-def _node_label(node: SankeyNode, narrow_name: str) -> str:
+def _node_texts(node: SankeyNode, narrow_name: str) -> tuple[str, str]:
+    """A node's label in the wide look and in the narrow one, as plain text."""
     value = meur(node.value)
     wide = f"{shorten(node.name, MAX_NODE_LABEL)} ({value})"
     narrow_value = meur(node.value, 0) if abs(node.value) >= NARROW_WHOLE_FROM else value
-    return two_looks(wide, f"{narrow_name} {narrow_value}")
+    return wide, f"{narrow_name} {narrow_value}"
+
+
+def _node_label(node: SankeyNode, narrow_name: str) -> str:
+    return two_looks(*_node_texts(node, narrow_name))
 
 
 def _sankey_node_dict(nodes: list[SankeyNode], words: Flow) -> dict[str, object]:
@@ -846,6 +856,12 @@ def _sankey_link_dict(links: _Links, nodes: list[SankeyNode]) -> dict[str, objec
     }
 
 
+def _sankey_height(nodes: list[SankeyNode]) -> int:
+    """A Sankey's height in px: 34 px a node of its longer column, at least 440."""
+    column = max(len(side) for side in _columns(nodes))
+    return max(440, 120 + 34 * column)
+
+
 def sankey_figure(links: pd.DataFrame, flow: str | Flow, title: str | None = None) -> go.Figure:
     """Products → countries (exports) or countries → products (imports), in M€.
 
@@ -869,8 +885,7 @@ def sankey_figure(links: pd.DataFrame, flow: str | Flow, title: str | None = Non
         "link": _sankey_link_dict(rows, nodes),
         "textfont": _SANKEY_TEXTFONT,
     }
-    column = max(sum(n.side == "source" for n in nodes), sum(n.side == "target" for n in nodes))
-    fig = styled_figure([trace], title, max(440, 120 + 34 * column), {"l": 10, "r": 10})
+    fig = styled_figure([trace], title, _sankey_height(nodes), {"l": 10, "r": 10})
     return _with_link_colors(fig, rows)
 
 
@@ -885,6 +900,137 @@ def _with_link_colors(fig: go.Figure, links: _Links) -> go.Figure:
     colors = [HIGHLIGHT_LINK if h == 1 else PLAIN_LINK for h in links.highlights]
     fig.plotly_restyle({"link.color": [colors]}, 0)
     return fig
+
+
+# The Sankey in HTML and CSS (.streamlit/layout.css, `cb-sk-` classes), for the fiche's
+# « Flux » sections: drawn without plotly.js, as the partners chart is (issue 18, docs/
+# PERFORMANCE.md « The Sankeys without plotly.js »), with sankey_figure's nodes, order, colours,
+# positions and labels. Every coordinate is a percentage of the plot (nodes and labels) or of
+# the band between the two columns of nodes (links), so the chart follows its width; each link
+# is a box of that band clipped to its curve (`clip-path: polygon`), which is also what the
+# pointer hits, so that its tooltip is the link's. Both looks' labels are sent; the CSS shows
+# the one that fits the chart's width (container queries, as for the Plotly Sankey).
+SANKEY_MARGINS_PX = 74  # of sankey_figure's height, outside its plot: the HTML plot's height
+_CURVE_STEPS = 10  # segments of each edge of a link: a smooth curve at any width
+
+
+def _smoothstep(u: float) -> float:
+    """The curve of a link's edge (0 → 0, 1 → 1, flat at both ends): a cubic Bézier curve with
+    its control points half-way, as plotly.js draws it."""
+    return u * u * (3 - 2 * u)
+
+
+def _pct(value: float) -> str:
+    """A fraction as a CSS percentage, to a hundredth of a percent (« 12.34% »)."""
+    return f"{round(100 * value, 2):g}%"
+
+
+def _columns(nodes: list[SankeyNode]) -> list[list[SankeyNode]]:
+    """The source column's nodes, then the target column's, each in the figure's order."""
+    return [[n for n in nodes if n.side == side] for side in ("source", "target")]
+
+
+def _sankey_scale(nodes: list[SankeyNode]) -> float:
+    """Fraction of the plot's height per euro: the fullest column's, with its gaps (those of
+    _column_positions), so that every node is on one scale, as plotly.js draws them."""
+    scales = []
+    for column in _columns(nodes):
+        if column:
+            gap = min(0.03, 0.3 / max(len(column) - 1, 1))
+            total = math.fsum(n.value for n in column) or 1.0
+            scales.append((1 - gap * (len(column) - 1)) / total)
+    return min(scales)
+
+
+def _node_boxes(nodes: list[SankeyNode], scale: float) -> list[tuple[float, float]]:
+    """Each node's top and height, as fractions of the plot, centred where sankey_figure puts
+    it (_column_positions)."""
+    boxes: list[tuple[float, float]] = []
+    for column in _columns(nodes):
+        centres = _column_positions([n.value for n in column])
+        boxes += [
+            (y - scale * n.value / 2, scale * n.value) for n, y in zip(column, centres, strict=True)
+        ]
+    return boxes
+
+
+def _link_polygon(top_left: float, top_right: float, height: float) -> str:
+    """The band of one link, from its place in the source node to its place in the target."""
+    steps = [i / _CURVE_STEPS for i in range(_CURVE_STEPS + 1)]
+    edge = [(u, top_left + (top_right - top_left) * _smoothstep(u)) for u in steps]
+    points = edge + [(u, y + height) for u, y in reversed(edge)]
+    return ",".join(f"{_pct(x)} {_pct(y)}" for x, y in points)
+
+
+def _sankey_links_html(
+    links: _Links, nodes: list[SankeyNode], boxes: list[tuple[float, float]], scale: float
+) -> str:
+    """Each link's band, stacked in its source and in its target in the links' order."""
+    filled = [top for top, _ in boxes]  # where the next link of each node starts
+    bands = []
+    for (s, t), value, highlight in zip(
+        _link_ends(links, nodes), links.values, links.highlights, strict=True
+    ):
+        height = scale * value
+        tip = f"{nodes[s].name} → {nodes[t].name} : {meur(value)}"
+        color = HIGHLIGHT_LINK if highlight == 1 else PLAIN_LINK
+        bands.append(
+            f'<div class="cb-sk-link" title="{escape(tip)}" style="background:{color};'
+            f'clip-path:polygon({_link_polygon(filled[s], filled[t], height)})"></div>'
+        )
+        filled[s] += height
+        filled[t] += height
+    return '<div class="cb-sk-links">' + "".join(bands) + "</div>"
+
+
+def _sankey_node_html(
+    node: SankeyNode, box: tuple[float, float], texts: tuple[str, str], color: str
+) -> str:
+    """A node's bar (its tooltip: name and value) and its label in both looks."""
+    top, height = box
+    side = f"cb-sk-{node.side}"
+    wide, narrow = (escape(text) for text in texts)
+    return (
+        f'<div class="cb-sk-node {side}" title="{escape(f"{node.name} : {meur(node.value)}")}" '
+        f'style="top:{_pct(top)};height:{_pct(height)};background:{color}"></div>'
+        f'<span class="cb-sk-label {side}" style="top:{_pct(top + height / 2)}">'
+        f'<span class="cb-sk-wide">{wide}</span><span class="cb-sk-narrow">{narrow}</span></span>'
+    )
+
+
+def _sankey_signature(links: _Links, nodes: list[SankeyNode]) -> str:
+    """What is drawn, as text: the node names in order, then, on a line of its own, each link in
+    the drawing's order as « source index>target index:euros » (« A|B|C\n0>2:1500,1>2:300 »;
+    a name may hold « ; » or « , », never a line break)."""
+    names = "|".join(node.name for node in nodes)
+    ends = _link_ends(links, nodes)
+    bands = ",".join(f"{s}>{t}:{v:.15g}" for (s, t), v in zip(ends, links.values, strict=True))
+    return f"{names}\n{bands}"
+
+
+def sankey_html(links: pd.DataFrame, flow: str | Flow) -> HtmlChart:
+    """sankey_figure's chart in HTML and CSS (see above); the fiche's document keeps
+    sankey_figure."""
+    rows = _positive_links(links)
+    if not rows.values:
+        return empty_html()
+    nodes = _all_nodes(rows, flow)
+    rows = _in_node_order(rows, nodes)
+    scale = _sankey_scale(nodes)
+    boxes = _node_boxes(nodes, scale)
+    words = flow_of(flow)
+    labelled = zip(nodes, boxes, _narrow_names(nodes), strict=True)
+    return HtmlChart(
+        f'<figure class="comext-chart cb-sankey" data-bars="{len(rows.values)}" '
+        f'data-nodes="{len(nodes)}" data-signature="{escape(_sankey_signature(rows, nodes))}">'
+        f'<div class="cb-sk-plot" style="height:{_sankey_height(nodes) - SANKEY_MARGINS_PX}px">'
+        + _sankey_links_html(rows, nodes, boxes, scale)
+        + "".join(
+            _sankey_node_html(node, box, _node_texts(node, short), _node_color(node, words))
+            for node, box, short in labelled
+        )
+        + "</div></figure>"
+    )
 
 
 # ---------------------------------------------------------------------------------------------

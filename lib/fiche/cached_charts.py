@@ -41,10 +41,11 @@ def world_map(territory: Territory, year: int, flow: str, narrow: bool = False) 
 
 
 @cached_shared
-def sankey(territory: Territory, year: int, flow: str, top: int) -> go.Figure:
+def sankey_html(territory: Territory, year: int, flow: str, top: int) -> HtmlChart:
     """The Sankey of one flow (`flow`: a flow code, E or I) for the top N products and
-    countries."""
-    return fiche_figures.sankey_figure(queries.sankey(territory, year, flow, top), flow_of(flow))
+    countries, in HTML: a « Flux » section draws it without plotly.js (the document builds its
+    Plotly figure, lib/fiche/contents.py)."""
+    return fiche_figures.sankey_html(queries.sankey(territory, year, flow, top), flow_of(flow))
 
 
 @cached_shared

@@ -53,8 +53,8 @@ def slide_top_down(page, presses: int, top: int) -> None:
 
 def sankey_node_counts(page) -> list[int]:
     return page.evaluate(
-        """() => Array.from(document.querySelectorAll('.js-plotly-plot .sankey'))
-             .map(s => s.querySelectorAll('.sankey-node').length)"""
+        """() => Array.from(document.querySelectorAll('.cb-sankey'))
+             .map(s => s.querySelectorAll('.cb-sk-node').length)"""
     )
 
 
@@ -137,13 +137,13 @@ def test_top_slider_changes_the_sankey_node_count(page, app_url: str) -> None:
         "&section=flux-export"
     )
     wait_for_app(page)
-    page.wait_for_selector(".js-plotly-plot .sankey-node")
+    page.wait_for_selector(".cb-sk-node")
     before = sankey_node_counts(page)
     slide_top_down(page, 5, 5)
     wait_for_app(page)
     page.wait_for_function(
-        "(n) => document.querySelectorAll('.js-plotly-plot .sankey')[0]"
-        "?.querySelectorAll('.sankey-node').length < n",
+        "(n) => document.querySelectorAll('.cb-sankey')[0]"
+        "?.querySelectorAll('.cb-sk-node').length < n",
         arg=before[0],
     )
     after = sankey_node_counts(page)

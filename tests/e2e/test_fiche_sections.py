@@ -47,7 +47,7 @@ def test_the_first_screen_then_a_section_opened_kept_and_closed(page, app_url: s
     _section_title(page, EXPORT_SECTION).click()
     page.wait_for_url(re.compile(r"section=flux-export"), timeout=30_000)
     page.get_by_text(SANKEY_TITLE).first.wait_for()
-    page.wait_for_selector(".js-plotly-plot .sankey-node")
+    page.wait_for_selector(".cb-sk-node")
     assert len(sankey_node_counts(page)) == 3  # Mayenne's, Pays de la Loire's, France's
     assert page.get_by_text("Flux à l'import par pays et par produit").count() == 0
     screenshot(page, "fiche-sections-flux-export")
@@ -67,8 +67,8 @@ def test_the_first_screen_then_a_section_opened_kept_and_closed(page, app_url: s
     slide_top_down(page, 5, 5)
     wait_for_app(page)
     page.wait_for_function(
-        "() => { const n = Array.from(document.querySelectorAll('.js-plotly-plot .sankey'))"
-        "  .map(s => s.querySelectorAll('.sankey-node').length);"
+        "() => { const n = Array.from(document.querySelectorAll('.cb-sankey'))"
+        "  .map(s => s.querySelectorAll('.cb-sk-node').length);"
         "  return n.length === 3 && n.every(count => count <= 12); }"
     )
     assert "section=flux-export" in page.url

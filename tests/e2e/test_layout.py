@@ -34,7 +34,7 @@ DROM_NAMES = ["Guadeloupe", "Martinique", "Guyane", "La Réunion", "Mayotte"]
 
 # Every function below runs in the page: boxes are those of what is drawn (getBoundingClientRect:
 # a hidden chart has none, and hidden parts of a text do not count).
-# Plotly's charts and the HTML ones (the fiche's partners chart: lib/charts/kit.HtmlChart).
+# Plotly's charts and the HTML ones (the fiche's partners chart and Sankeys: kit.HtmlChart).
 VISIBLE_PLOTS_JS = """() => [...document.querySelectorAll('.js-plotly-plot, .comext-chart')]
   .filter(p => p.getClientRects().length > 0)"""
 HTML_CHART_TEXTS = ".cb-key, .cb-head, .cb-name, .cb-value, .cb-balance, .cb-ticks > span, .cb-axis"
@@ -80,18 +80,21 @@ ROTATED_JS = f"""() => ({VISIBLE_PLOTS_JS})()
   .flatMap(p => [...p.querySelectorAll('.xtick text, .ytick text')])
   .filter(t => (t.getAttribute('transform') || '').includes('rotate'))
   .map(t => t.textContent)"""
+# A Sankey drawn by plotly.js or in HTML (the fiche's: lib/charts/fiche_figures.sankey_html).
+SANKEYS = ".sankey, .cb-sk-plot"
+SANKEY_LABELS = ".node-label, .cb-sk-label"
 SANKEY_JS = f"""() => ({VISIBLE_PLOTS_JS})()
-  .filter(p => p.querySelector('.sankey'))
-  .map(p => ({OVERLAPS_JS})([...p.querySelectorAll('.node-label')]))"""
+  .filter(p => p.querySelector('{SANKEYS}'))
+  .map(p => ({OVERLAPS_JS})([...p.querySelectorAll('{SANKEY_LABELS}')]))"""
 # Each Sankey's node labels as the reader sees them (the other look's spans hidden by the CSS),
 # by column: those left of the chart's middle, and the others.
 SANKEY_LABELS_JS = f"""() => ({VISIBLE_PLOTS_JS})()
-  .filter(p => p.querySelector('.sankey'))
+  .filter(p => p.querySelector('{SANKEYS}'))
   .map(p => {{
     const seen = n => n.nodeType === Node.TEXT_NODE ? n.textContent
       : getComputedStyle(n).display === 'none' ? '' : [...n.childNodes].map(seen).join('');
-    const svg = p.querySelector('.main-svg').getBoundingClientRect();
-    const labels = [...p.querySelectorAll('.node-label')].map(l => ({{
+    const svg = (p.querySelector('.main-svg') || p).getBoundingClientRect();
+    const labels = [...p.querySelectorAll('{SANKEY_LABELS}')].map(l => ({{
       text: seen(l), left: l.getBoundingClientRect().left < svg.left + svg.width / 2}}));
     return [labels.filter(l => l.left).map(l => l.text),
             labels.filter(l => !l.left).map(l => l.text)];
