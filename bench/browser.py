@@ -21,7 +21,9 @@ one) has its SVG and its traces (a Sankey its nodes) when plotly.js draws it; an
   script idle.
 - **section open** (`section_open`): on that loaded fiche, a click on the title of each closed
   section in turn, in the page's order (situer, monde, activites, flux-export, flux-import,
-  contexte) → that section open with its charts drawn (as many visible charts as
+  contexte; before each click, untimed, the previous section's expander has finished its
+  opening animation and the title stands still: SETTLED_JS) → that section open with its
+  charts drawn (as many visible charts as
   `section_charts` expects, its Sankeys with their nodes; « contexte » has no chart: its text
   drawn), script idle. Every section is opened in every sample, so nothing is hidden from the
   measure: the samples are pooled (`section_open_*`), and each section has its own p50/p95
@@ -288,6 +290,22 @@ SECTION_JS = f"""([slug, charts, sankeys, minText]) => {{
                 && (charts > 0 || text >= minText);
   return ready ? {{charts: plots.length, text: text}} : false;
 }}"""
+# Before a click on the title of section `slug` (not timed): no animation of the sections
+# running (an expander opens with a Web Animation of its height, about 0.4 s, which moves every
+# title below it: a section drawn in HTML is ready before its expander has finished opening)
+# and the title where it was at the previous frame. Coordinates taken earlier could be those
+# of a title still moving, and the click land beside it.
+SETTLED_JS = f"""(slug) => {{
+  const title = document.querySelector('.st-key-{SECTION_PREFIX}' + slug + ' summary');
+  const moving = document.getAnimations().some(a => a.playState === 'running' && a.effect
+    && a.effect.target && a.effect.target.closest('[class*="st-key-{SECTION_PREFIX}"]'));
+  if (title === null || moving) return false;
+  const r = title.getBoundingClientRect();
+  const box = [r.x, r.y, r.width, r.height].join();
+  const same = window.benchTitleBox === box;
+  window.benchTitleBox = box;
+  return same;
+}}"""
 # The state of one section, for the message of a timeout.
 SECTION_STATE_JS = f"""(slug) => {{
   const box = document.querySelector('.st-key-{SECTION_PREFIX}' + slug);
@@ -476,7 +494,9 @@ class Session:
         its `charts` charts (`sankeys` Sankeys) drawn, or its text when it has none."""
         self.page.bring_to_front()
         title = self.page.locator(f".st-key-{SECTION_PREFIX}{slug} summary").first
-        title.scroll_into_view_if_needed()  # as a reader would, before the click: not timed
+        # As a reader would, before the click, not timed: the title still, then in view.
+        self.page.wait_for_function(SETTLED_JS, arg=slug, polling="raf")
+        title.scroll_into_view_if_needed()
         # Where to click, found before the clock starts: `locator.click` would first wait for
         # the title to be visible, stable over two frames and hit (about 40 ms here), time of
         # Playwright's, not of the app's. The click itself is then dispatched at once, as the
