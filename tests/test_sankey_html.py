@@ -63,6 +63,23 @@ def _link_ends() -> list[tuple[float, float]]:
     return ends
 
 
+def _bezier_y(x: float, left: float, right: float) -> float:
+    """The height of the Bézier curve (0, left) (0.5, left) (0.5, right) (1, right) where it is
+    `x` across: its parameter found by bisection (x grows with it)."""
+    low, high = 0.0, 1.0
+    for _ in range(60):
+        t = (low + high) / 2
+        across = 3 * (1 - t) ** 2 * t * 0.5 + 3 * (1 - t) * t**2 * 0.5 + t**3
+        low, high = (t, high) if across < x else (low, t)
+    t = (low + high) / 2
+    return (
+        (1 - t) ** 3 * left
+        + 3 * (1 - t) ** 2 * t * left
+        + 3 * (1 - t) * t**2 * right
+        + t**3 * right
+    )
+
+
 def _chart(frame: pd.DataFrame = EXPORT_LINKS, flow: str = "E") -> HtmlChartRead:
     (chart,) = read(fiche_figures.sankey_html(frame, flow).markup)
     return chart
@@ -105,7 +122,10 @@ def test_links_are_as_thick_as_their_value_and_stacked_in_their_nodes() -> None:
             b[1] - t[1] == pytest.approx(thickness, abs=0.02)
             for t, b in zip(top, bottom, strict=True)
         )
-        # A curve flat at both ends, half-way at the middle, never turning back.
+        # plotly.js's curve: a cubic Bézier from (0, left) to (100, right) with both control
+        # points half-way across, level with their end; flat at both ends, never turning back.
+        for x, y in top:
+            assert y == pytest.approx(_bezier_y(x / 100, left, right), abs=0.02)
         middle = next(y for x, y in top if x == 50)
         assert middle == pytest.approx((left + right) / 2, abs=0.01)
         ys = [y for _, y in top]

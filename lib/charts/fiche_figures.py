@@ -914,10 +914,11 @@ SANKEY_MARGINS_PX = 74  # of sankey_figure's height, outside its plot: the HTML 
 _CURVE_STEPS = 10  # segments of each edge of a link: a smooth curve at any width
 
 
-def _smoothstep(u: float) -> float:
-    """The curve of a link's edge (0 → 0, 1 → 1, flat at both ends): a cubic Bézier curve with
-    its control points half-way, as plotly.js draws it."""
-    return u * u * (3 - 2 * u)
+def _curve(t: float) -> tuple[float, float]:
+    """A link's edge at `t` in [0, 1], as fractions of its run across and of its rise: the cubic
+    Bézier curve of plotly.js's links (`curvature` 0.5: both control points half-way across,
+    level with their end), flat at both ends."""
+    return 1.5 * t * (1 - t) + t**3, t * t * (3 - 2 * t)
 
 
 def _pct(value: float) -> str:
@@ -956,9 +957,9 @@ def _node_boxes(nodes: list[SankeyNode], scale: float) -> list[tuple[float, floa
 
 def _link_polygon(top_left: float, top_right: float, height: float) -> str:
     """The band of one link, from its place in the source node to its place in the target."""
-    steps = [i / _CURVE_STEPS for i in range(_CURVE_STEPS + 1)]
-    edge = [(u, top_left + (top_right - top_left) * _smoothstep(u)) for u in steps]
-    points = edge + [(u, y + height) for u, y in reversed(edge)]
+    along = [_curve(i / _CURVE_STEPS) for i in range(_CURVE_STEPS + 1)]
+    edge = [(x, top_left + (top_right - top_left) * rise) for x, rise in along]
+    points = edge + [(x, y + height) for x, y in reversed(edge)]
     return ",".join(f"{_pct(x)} {_pct(y)}" for x, y in points)
 
 
@@ -999,9 +1000,9 @@ def _sankey_node_html(
 
 
 def _sankey_signature(links: _Links, nodes: list[SankeyNode]) -> str:
-    """What is drawn, as text: the node names in order, then, on a line of its own, each link in
-    the drawing's order as « source index>target index:euros » (« A|B|C\n0>2:1500,1>2:300 »;
-    a name may hold « ; » or « , », never a line break)."""
+    """What is drawn, as text: the node names in order, separated by « | », then, on a line of
+    its own, each link in the drawing's order as « source index>target index:euros », separated
+    by « , » (a name may hold « ; » or « , », never a line break)."""
     names = "|".join(node.name for node in nodes)
     ends = _link_ends(links, nodes)
     bands = ",".join(f"{s}>{t}:{v:.15g}" for (s, t), v in zip(ends, links.values, strict=True))
