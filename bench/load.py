@@ -313,12 +313,11 @@ def check_section(
     inside = run.inside(block.path)
     charts, sankeys = fiche_sections(expected).get(slug, (0, 0))
     # Plotly's charts and the HTML ones (lib/charts/kit.HtmlChart: the Sankeys among them).
-    plots = [e for e in inside if e.kind == "plotly_chart"]
-    plots += [e for e in inside if e.kind == "html" and "comext-chart" in e.proto.body]
-    drawn_sankeys = sum(
-        1
-        for e in plots
-        if '"sankey"' in getattr(e.proto, "spec", "") or "cb-sankey" in getattr(e.proto, "body", "")
+    specs = [e.proto.spec for e in inside if e.kind == "plotly_chart"]
+    bodies = [e.proto.body for e in inside if e.kind == "html" and "comext-chart" in e.proto.body]
+    plots = specs + bodies
+    drawn_sankeys = sum('"sankey"' in spec for spec in specs) + sum(
+        "cb-sankey" in body for body in bodies
     )
     if len(plots) < charts or drawn_sankeys < sankeys:
         errors.append(

@@ -59,15 +59,14 @@ class HtmlChartRead:
     plot_height: str = ""  # a Sankey's plot, in px
 
 
-def _style(attrs: dict[str, str | None], name: str) -> str:
-    found = re.search(rf"(?:^|;)\s*{re.escape(name)}\s*:\s*([^;]+)", attrs.get("style") or "")
-    return found.group(1).strip() if found else ""
-
-
 def _styles(attrs: dict[str, str | None]) -> dict[str, str]:
     """Every declaration of an inline style (values may hold commas, never a semicolon)."""
     pairs = (part.split(":", 1) for part in (attrs.get("style") or "").split(";") if ":" in part)
     return {name.strip(): value.strip() for name, value in pairs}
+
+
+def _style(attrs: dict[str, str | None], name: str) -> str:
+    return _styles(attrs).get(name, "")
 
 
 def _box(attrs: dict[str, str | None]) -> Box:

@@ -704,10 +704,16 @@ def sankey_nodes(links: pd.DataFrame, flow: str | Flow) -> list[str]:
     return [node.name for node in _all_nodes(_positive_links(links), flow)]
 
 
+def _column_gap(count: int) -> float:
+    """The gap between two nodes of a column of `count` nodes, as a fraction of the plot: 3 %,
+    less from 11 nodes on (the gaps then take 30 % of the plot)."""
+    return min(0.03, 0.3 / max(count - 1, 1))
+
+
 def _column_positions(values: list[float]) -> list[float]:
     """Vertical centres (0 = top) stacking the nodes of one column in order, with gaps."""
     total = math.fsum(values) or 1.0
-    gap = min(0.03, 0.3 / max(len(values) - 1, 1))
+    gap = _column_gap(len(values))
     room = 1 - gap * (len(values) - 1)
     positions, start = [], 0.0
     for value in values:
@@ -937,7 +943,7 @@ def _sankey_scale(nodes: list[SankeyNode]) -> float:
     scales = []
     for column in _columns(nodes):
         if column:
-            gap = min(0.03, 0.3 / max(len(column) - 1, 1))
+            gap = _column_gap(len(column))
             total = math.fsum(n.value for n in column) or 1.0
             scales.append((1 - gap * (len(column) - 1)) / total)
     return min(scales)
@@ -964,14 +970,17 @@ def _link_polygon(top_left: float, top_right: float, height: float) -> str:
 
 
 def _sankey_links_html(
-    links: _Links, nodes: list[SankeyNode], boxes: list[tuple[float, float]], scale: float
+    links: _Links,
+    ends: list[tuple[int, int]],
+    nodes: list[SankeyNode],
+    boxes: list[tuple[float, float]],
+    scale: float,
 ) -> str:
-    """Each link's band, stacked in its source and in its target in the links' order."""
+    """Each link's band (`ends`: _link_ends), stacked in its source and in its target in the
+    links' order."""
     filled = [top for top, _ in boxes]  # where the next link of each node starts
     bands = []
-    for (s, t), value, highlight in zip(
-        _link_ends(links, nodes), links.values, links.highlights, strict=True
-    ):
+    for (s, t), value, highlight in zip(ends, links.values, links.highlights, strict=True):
         height = scale * value
         tip = f"{nodes[s].name} → {nodes[t].name} : {meur(value)}"
         color = HIGHLIGHT_LINK if highlight == 1 else PLAIN_LINK
@@ -999,12 +1008,11 @@ def _sankey_node_html(
     )
 
 
-def _sankey_signature(links: _Links, nodes: list[SankeyNode]) -> str:
+def _sankey_signature(links: _Links, ends: list[tuple[int, int]], nodes: list[SankeyNode]) -> str:
     """What is drawn, as text: the node names in order, separated by « | », then, on a line of
     its own, each link in the drawing's order as « source index>target index:euros », separated
     by « , » (a name may hold « ; » or « , », never a line break)."""
     names = "|".join(node.name for node in nodes)
-    ends = _link_ends(links, nodes)
     bands = ",".join(f"{s}>{t}:{v:.15g}" for (s, t), v in zip(ends, links.values, strict=True))
     return f"{names}\n{bands}"
 
@@ -1017,15 +1025,17 @@ def sankey_html(links: pd.DataFrame, flow: str | Flow) -> HtmlChart:
         return empty_html()
     nodes = _all_nodes(rows, flow)
     rows = _in_node_order(rows, nodes)
+    ends = _link_ends(rows, nodes)
     scale = _sankey_scale(nodes)
     boxes = _node_boxes(nodes, scale)
     words = flow_of(flow)
     labelled = zip(nodes, boxes, _narrow_names(nodes), strict=True)
+    signature = escape(_sankey_signature(rows, ends, nodes))
     return HtmlChart(
         f'<figure class="comext-chart cb-sankey" data-bars="{len(rows.values)}" '
-        f'data-nodes="{len(nodes)}" data-signature="{escape(_sankey_signature(rows, nodes))}">'
+        f'data-nodes="{len(nodes)}" data-signature="{signature}">'
         f'<div class="cb-sk-plot" style="height:{_sankey_height(nodes) - SANKEY_MARGINS_PX}px">'
-        + _sankey_links_html(rows, nodes, boxes, scale)
+        + _sankey_links_html(rows, ends, nodes, boxes, scale)
         + "".join(
             _sankey_node_html(node, box, _node_texts(node, short), _node_color(node, words))
             for node, box, short in labelled
