@@ -20,7 +20,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from lib.charts.kit import HtmlChart
-from lib.core import config
+from lib.core import config, refs
 from lib.core.territory import Territory
 from lib.data import cache, db, queries, store
 from lib.fiche import cached_charts
@@ -309,3 +309,36 @@ def test_the_treemap_is_built_once_and_again_for_a_new_version(
     second = cached_charts.treemap(MAYENNE, 2024, "tous")
     assert second is not first
     assert _exports_by_product(second) == expected(SECOND)
+
+
+def _sankey_links_drawn(chart: HtmlChart) -> dict[tuple[str, str], float]:
+    """The HTML Sankey's links, read back from its markup: (source, target) → euros."""
+    (drawn,) = html_charts.read(chart.markup)
+    names, links = html_charts.sankey_links(drawn)
+    return {(names[s], names[t]): value for s, t, value in links}
+
+
+def test_the_sankey_is_built_once_and_again_for_a_new_version(
+    use_dataset: Callable[[pd.DataFrame], Path],
+) -> None:
+    """The « Flux » sections' HTML Sankeys (pages/fiche.flow_section) are shared as the partners
+    chart is, one per flow and top N; an import shows the new links at once."""
+    data_dir = use_dataset(FIRST)
+    first = cached_charts.sankey_html(MAYENNE, 2024, "E", 10)
+    assert cached_charts.sankey_html(MAYENNE, 2024, "E", 10) is first
+    assert cached_charts.sankey_html(MAYENNE, 2024, "E", 5) is not first  # another top N
+    assert cached_charts.sankey_html(MAYENNE, 2024, "I", 10) is not first  # another flow
+
+    def expected(frame: pd.DataFrame) -> dict[tuple[str, str], float]:
+        exports = frame[(frame["dept"] == "53") & (frame["flow"] == "E")]
+        sums = exports.groupby(["product", "country"])["value_eur"].sum()
+        return {
+            (refs.product_name(product), refs.country_name(country)): float(value)
+            for (product, country), value in sums.items()
+        }
+
+    assert _sankey_links_drawn(first) == expected(FIRST)
+    write_dataset(SECOND, data_dir)
+    second = cached_charts.sankey_html(MAYENNE, 2024, "E", 10)
+    assert second is not first
+    assert _sankey_links_drawn(second) == expected(SECOND)

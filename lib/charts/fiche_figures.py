@@ -917,6 +917,10 @@ def _with_link_colors(fig: go.Figure, links: _Links) -> go.Figure:
 # pointer hits, so that its tooltip is the link's. Both looks' labels are sent; the CSS shows
 # the one that fits the chart's width (container queries, as for the Plotly Sankey).
 SANKEY_MARGINS_PX = 74  # of sankey_figure's height, outside its plot: the HTML plot's height
+# Above and below the HTML plot, in its figure (.cb-sk-plot's margins, .streamlit/layout.css):
+# with the plot's height, the figure's, which the browser reserves for a Sankey it has not laid
+# out yet (`contain-intrinsic-block-size`: below).
+SANKEY_PLOT_MARGINS_PX = 12
 _CURVE_STEPS = 10  # segments of each edge of a link: a smooth curve at any width
 
 
@@ -1031,10 +1035,12 @@ def sankey_html(links: pd.DataFrame, flow: str | Flow) -> HtmlChart:
     words = flow_of(flow)
     labelled = zip(nodes, boxes, _narrow_names(nodes), strict=True)
     signature = escape(_sankey_signature(rows, ends, nodes))
+    plot_px = _sankey_height(nodes) - SANKEY_MARGINS_PX
     return HtmlChart(
         f'<figure class="comext-chart cb-sankey" data-bars="{len(rows.values)}" '
-        f'data-nodes="{len(nodes)}" data-signature="{signature}">'
-        f'<div class="cb-sk-plot" style="height:{_sankey_height(nodes) - SANKEY_MARGINS_PX}px">'
+        f'data-nodes="{len(nodes)}" data-signature="{signature}" '
+        f'style="contain-intrinsic-block-size:{plot_px + SANKEY_PLOT_MARGINS_PX}px">'
+        f'<div class="cb-sk-plot" style="height:{plot_px}px">'
         + _sankey_links_html(rows, ends, nodes, boxes, scale)
         + "".join(
             _sankey_node_html(node, box, _node_texts(node, short), _node_color(node, words))

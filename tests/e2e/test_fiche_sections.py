@@ -47,8 +47,14 @@ def test_the_first_screen_then_a_section_opened_kept_and_closed(page, app_url: s
     _section_title(page, EXPORT_SECTION).click()
     page.wait_for_url(re.compile(r"section=flux-export"), timeout=30_000)
     page.get_by_text(SANKEY_TITLE).first.wait_for()
-    page.wait_for_selector(".cb-sk-node")
-    assert len(sankey_node_counts(page)) == 3  # Mayenne's, Pays de la Loire's, France's
+    # Mayenne's, Pays de la Loire's, France's, each with its nodes (in the DOM: a Sankey off
+    # the screen is laid out only when near it, content-visibility: auto).
+    page.wait_for_function(
+        "() => { const n = Array.from(document.querySelectorAll('.cb-sankey'))"
+        "  .map(s => s.querySelectorAll('.cb-sk-node').length);"
+        "  return n.length === 3 && n.every(count => count > 0); }"
+    )
+    assert len(sankey_node_counts(page)) == 3
     assert page.get_by_text("Flux à l'import par pays et par produit").count() == 0
     screenshot(page, "fiche-sections-flux-export")
 

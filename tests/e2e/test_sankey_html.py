@@ -17,8 +17,10 @@ FICHE = "/fiche?niveau=departement&code=53&annee=2024&top=10&flux=export&section
 # For each link of the first Sankey thick enough to be pointed at (6 px): the point in the
 # middle of its thickness at 2 % of the band; the title of the element the pointer finds
 # there (null: not a link), and the link's own.
-POINTED_JS = """() => {
+POINTED_JS = """async () => {
   const chart = document.querySelector('.cb-sankey');
+  // Just scrolled to: laid out at the next frame (content-visibility: auto), as a pointer finds it.
+  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
   const band = chart.querySelector('.cb-sk-links').getBoundingClientRect();
   const found = [];
   for (const link of chart.querySelectorAll('.cb-sk-link')) {
@@ -69,3 +71,32 @@ def test_the_pointer_finds_the_link_drawn_under_it(page, app_url: str) -> None:
     )
     assert hovered == [found[0]["own"]]  # the top link of the top node, thick enough
     screenshot(page, "fiche-sankey-html-survol")
+
+
+# Each Sankey's height as drawn, once scrolled to, against the height the page reserved for it
+# while it was off the screen and not laid out (its figure's `contain-intrinsic-block-size`).
+HEIGHTS_JS = """async () => {
+  const found = [];
+  for (const chart of document.querySelectorAll('.cb-sankey')) {
+    const reserved = parseFloat(chart.style.containIntrinsicBlockSize);
+    chart.scrollIntoView();
+    await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+    found.push({reserved: reserved, drawn: chart.getBoundingClientRect().height,
+                skipped: getComputedStyle(chart).contentVisibility});
+  }
+  return found;
+}"""
+
+
+def test_a_sankey_off_the_screen_keeps_its_place(page, app_url: str) -> None:
+    """The Sankeys are laid out only near the screen (content-visibility: auto); the place the
+    page keeps for one meanwhile is the height it has once drawn, so nothing moves when the
+    reader scrolls to it."""
+    page.goto(app_url + FICHE)
+    wait_for_app(page)
+    page.wait_for_selector(".cb-sankey .cb-sk-link")
+    found = page.evaluate(HEIGHTS_JS)
+    assert len(found) == 3  # the territory's, the région's and France's
+    for sankey in found:
+        assert sankey["skipped"] == "auto"
+        assert abs(sankey["drawn"] - sankey["reserved"]) < 1, sankey
