@@ -14,13 +14,24 @@ from tests.e2e.conftest import screenshot
 from tests.e2e.test_explorer import wait_for_app
 
 FICHE = "/fiche?niveau=departement&code=53&annee=2024&top=10&flux=export&section=flux-export"
+# Waits, frame by frame (at most 300), until a Sankey's content is no longer skipped by
+# content-visibility: auto; true once it is laid out.
+UNTIL_LAID_OUT_JS = """async (chart) => {
+  const plot = chart.querySelector('.cb-sk-plot');
+  for (let frame = 0; frame < 300; frame++) {
+    if (plot.checkVisibility({contentVisibilityAuto: true})) return true;
+    await new Promise(r => requestAnimationFrame(r));
+  }
+  return false;
+}"""
 # For each link of the first Sankey thick enough to be pointed at (6 px): the point in the
 # middle of its thickness at 2 % of the band; the title of the element the pointer finds
 # there (null: not a link), and the link's own.
 POINTED_JS = """async () => {
   const chart = document.querySelector('.cb-sankey');
-  // Just scrolled to: laid out at the next frame (content-visibility: auto), as a pointer finds it.
-  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  // Just scrolled to: laid out within a few frames (content-visibility: auto), as a pointer
+  // finds it.
+  await (UNTIL_LAID_OUT)(chart);
   const band = chart.querySelector('.cb-sk-links').getBoundingClientRect();
   const found = [];
   for (const link of chart.querySelectorAll('.cb-sk-link')) {
@@ -40,7 +51,7 @@ POINTED_JS = """async () => {
                 hit: hit && hit.classList.contains('cb-sk-link') ? hit.title : null});
   }
   return found;
-}""".replace("MIN_PX", "6")
+}""".replace("MIN_PX", "6").replace("UNTIL_LAID_OUT", UNTIL_LAID_OUT_JS)
 # Just under the band, in its middle: the element there (no link).
 EMPTY_JS = """() => {
   const chart = document.querySelector('.cb-sankey');
@@ -79,13 +90,16 @@ HEIGHTS_JS = """async () => {
   const found = [];
   for (const chart of document.querySelectorAll('.cb-sankey')) {
     const reserved = parseFloat(chart.style.containIntrinsicBlockSize);
+    const skipped = !chart.querySelector('.cb-sk-plot')
+      .checkVisibility({contentVisibilityAuto: true});
     chart.scrollIntoView();
-    await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+    const laidOut = await (UNTIL_LAID_OUT)(chart);
     found.push({reserved: reserved, drawn: chart.getBoundingClientRect().height,
-                skipped: getComputedStyle(chart).contentVisibility});
+                style: getComputedStyle(chart).contentVisibility, laidOut: laidOut,
+                skippedBefore: skipped});
   }
   return found;
-}"""
+}""".replace("UNTIL_LAID_OUT", UNTIL_LAID_OUT_JS)
 
 
 def test_a_sankey_off_the_screen_keeps_its_place(page, app_url: str) -> None:
@@ -97,6 +111,7 @@ def test_a_sankey_off_the_screen_keeps_its_place(page, app_url: str) -> None:
     page.wait_for_selector(".cb-sankey .cb-sk-link")
     found = page.evaluate(HEIGHTS_JS)
     assert len(found) == 3  # the territory's, the région's and France's
+    assert found[-1]["skippedBefore"]  # France's, below the screen: not laid out until reached
     for sankey in found:
-        assert sankey["skipped"] == "auto"
+        assert sankey["style"] == "auto" and sankey["laidOut"], sankey
         assert abs(sankey["drawn"] - sankey["reserved"]) < 1, sankey
