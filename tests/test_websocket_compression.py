@@ -5,7 +5,7 @@ Sankeys' markup again, and on a busy network its size is the visitor's wait.
 Measured where a visitor's bytes go: a TCP relay between the protocol client (which, like
 every browser, offers permessage-deflate) and the app, directly and behind the deployment's
 nginx, counts what crosses the wire; the client counts what it decoded. A client that offers no
-compression still gets the page, uncompressed."""
+compression is answered without it, on a stream that still answers."""
 
 from __future__ import annotations
 
