@@ -181,6 +181,11 @@ def is_sankey(chart: HtmlChartRead) -> bool:
     return "cb-sankey" in chart.classes
 
 
+def sankeys_in(bodies: Iterable[str]) -> list[HtmlChartRead]:
+    """The Sankeys among the HTML charts of several st.html bodies, in order."""
+    return [chart for chart in charts_in(bodies) if is_sankey(chart)]
+
+
 def sankey_links(chart: HtmlChartRead) -> tuple[list[str], list[tuple[int, int, float]]]:
     """A Sankey's `data-signature`: its node names, and its links as (source index, target
     index, euros), in the drawing's order."""

@@ -129,7 +129,7 @@ def _sankey_values(run: Run, section: tuple[int, ...]) -> list[float]:
     """The link values (euros) of the first Sankey of the section at `section` (the fiche's
     territory's; the région's and France's follow), sorted."""
     bodies = (e.proto.body for e in run.inside(section) if e.kind == "html")
-    sankeys = [c for c in html_charts.charts_in(bodies) if html_charts.is_sankey(c)]
+    sankeys = html_charts.sankeys_in(bodies)
     return sorted(value for _, _, value in html_charts.sankey_links(sankeys[0])[1])
 
 
