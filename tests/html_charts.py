@@ -57,6 +57,8 @@ class HtmlChartRead:
     labels: list[Label] = field(default_factory=list)
     node_count: int = 0  # data-nodes
     plot_height: str = ""  # a Sankey's plot, in px
+    reference_at: float | None = None  # the specialisations' dashed line at 1, left %
+    note: str = ""  # and its note
 
 
 def _styles(attrs: dict[str, str | None]) -> dict[str, str]:
@@ -91,6 +93,10 @@ class _Reader(HTMLParser):
 
     def handle_starttag(self, tag: str, attr_list: list[tuple[str, str | None]]) -> None:
         attrs = dict(attr_list)
+        if tag == "br":  # a void element: nothing to close; a line break in a name
+            if self.charts and self._inside("cb-name"):
+                self.charts[-1].rows[-1].name += "\n"
+            return
         classes = (attrs.get("class") or "").split()
         self.stack.append(" ".join(classes))
         if "comext-chart" in classes:
@@ -115,6 +121,8 @@ class _Reader(HTMLParser):
             chart.rows[-1].values.append("")
         elif "cb-balance" in classes:
             chart.rows[-1].balance_color = _style(attrs, "color")
+        elif "cb-ref" in classes:
+            chart.reference_at = float(_style(attrs, "left").rstrip("%"))
         elif "cb-sk-plot" in classes:
             chart.plot_height = _style(attrs, "height")
         elif "cb-sk-link" in classes:
@@ -138,8 +146,10 @@ class _Reader(HTMLParser):
             return
         chart, here = self.charts[-1], self.stack[-1].split()
         chart.text += data
-        if "cb-name" in here:
+        if self._inside("cb-name"):
             chart.rows[-1].name += data
+        elif self._inside("cb-note"):
+            chart.note += data
         elif "cb-value" in here:
             chart.rows[-1].values[-1] += data
         elif "cb-balance" in here:
@@ -179,6 +189,14 @@ def in_app(at: object) -> list[HtmlChartRead]:
 
 def is_sankey(chart: HtmlChartRead) -> bool:
     return "cb-sankey" in chart.classes
+
+
+def is_partners(chart: HtmlChartRead) -> bool:
+    return "cb-partners" in chart.classes
+
+
+def is_specialisation(chart: HtmlChartRead) -> bool:
+    return "cb-spec" in chart.classes
 
 
 def sankeys_in(bodies: Iterable[str]) -> list[HtmlChartRead]:

@@ -34,7 +34,7 @@ def _chart_types(at: AppTest) -> list[str]:
 
 def _partners_rows(at: AppTest) -> list[int]:
     """The partners chart's rows, in each look sent (HTML: tests/html_charts.py)."""
-    return [len(c.rows) for c in html_charts.in_app(at) if not html_charts.is_sankey(c)]
+    return [len(c.rows) for c in html_charts.in_app(at) if html_charts.is_partners(c)]
 
 
 def _sankeys(at: AppTest) -> list[html_charts.HtmlChartRead]:

@@ -6,7 +6,6 @@ lib.data.indicators.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
@@ -15,6 +14,7 @@ import pytest
 from lib.core import refs
 from lib.data import store
 from tests.apptables import open_tables
+from tests.html_charts import in_app, is_specialisation
 from tests.test_pages import _demo_data, _texts, open_page  # noqa: F401  (autouse fixture)
 
 NB = "\u00a0"
@@ -53,18 +53,40 @@ def test_mayenne_shows_its_ranks(demo_data_dir: Path) -> None:
     assert "| Produits exportés |" in text
 
 
+def _strongest_specialisations(data_dir: Path, dept: str, year: int) -> pd.Series:
+    """The five highest Balassa indices of `dept` among its products of at least 0.5 % of its
+    exports, by plain pandas over the year's Parquet (France: every row of the year)."""
+    manifest = store.read_manifest(data_dir)
+    frame = pd.read_parquet(
+        data_dir / manifest.files[year], columns=["dept", "flow", "product", "value_eur"]
+    )
+    exports = frame[frame["flow"] == "E"]
+    france = exports.groupby("product")["value_eur"].sum()
+    own = exports[exports["dept"] == dept].groupby("product")["value_eur"].sum()
+    shares = own / own.sum()
+    rca = (shares / (france / france.sum())).dropna()
+    return rca[shares[rca.index] >= 0.005].sort_values(ascending=False).head(5)
+
+
 def test_mayenne_shows_its_specialisations(demo_data_dir: Path) -> None:
     at = open_page("fiche", niveau="departement", code="53", annee="2024", section="situer")
-    bars = [
-        trace
-        for chart in at.get("plotly_chart")
-        for trace in json.loads(chart.proto.spec)["data"]
-        if trace.get("type") == "bar"
-        and trace.get("hovertemplate", "").startswith("<b>%{customdata[0]}</b><br>Indice")
+    # No window width in AppTest: both looks are sent, the CSS shows the one that fits.
+    wide, narrow = [chart for chart in in_app(at) if is_specialisation(chart)]
+    assert "cb-wide" in wide.classes and "cb-narrow" in narrow.classes
+    assert [row.values for row in narrow.rows] == [row.values for row in wide.rows]
+    chart = wide
+    expected = _strongest_specialisations(demo_data_dir, "53", 2024)
+    assert len(expected) == 5
+    assert [row.name.replace("\n", " ") for row in chart.rows] == [
+        refs.product_name(code) for code in expected.index
     ]
-    assert bars, "no specialisation chart"
-    assert 1 <= len(bars[0]["x"]) <= 5
-    assert bars[0]["x"] == sorted(bars[0]["x"], reverse=True)
+    assert [row.values for row in chart.rows] == [
+        [f"{value:.1f}".replace(".", ",")] for value in expected
+    ]
+    widths = [row.widths[0] for row in chart.rows]
+    assert widths == sorted(widths, reverse=True) and widths[0] == pytest.approx(
+        100 / 1.18, abs=1e-3
+    )
     grids = open_tables(at, "situation-balassa", "situation-ranks")
     assert "Indice de Balassa" in grids["situation-balassa"].columns
     ranks = grids["situation-ranks"]

@@ -38,10 +38,10 @@ def mayenne_2024(demo_data_dir: Path) -> pd.DataFrame:
 
 
 def _partners_charts(run: Run) -> list[html_charts.HtmlChartRead]:
-    """The partners chart in each of its two looks (wide, narrow): the HTML charts the run
-    sent (tests/html_charts.py) that are not Sankeys."""
+    """The partners chart in each of its two looks (wide, narrow), among the HTML charts the
+    run sent (tests/html_charts.py)."""
     charts = html_charts.charts_in(e.proto.body for e in run.of_kind("html"))
-    return [chart for chart in charts if not html_charts.is_sankey(chart)]
+    return [chart for chart in charts if html_charts.is_partners(chart)]
 
 
 def _partners_bars(run: Run) -> list[list[str]]:

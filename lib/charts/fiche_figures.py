@@ -21,11 +21,12 @@ import plotly.graph_objects as go
 
 from lib.charts.kit import (
     MILLION,
-    NO_DATA,
     OTHERS_LABEL,
     HtmlChart,
     columns,
     empty_figure,
+    empty_html,
+    html_axis,
     shorten,
     sign_color,
     styled_figure,
@@ -335,33 +336,13 @@ def _bar_text(value_eur: float, look: _PartnersLook) -> str:
 def _butterfly_axis(half: float, look: _PartnersLook, rows: int) -> str:
     """The grid lines behind the rows, the zero line, the ticks below and the axis title."""
     values, texts = symmetric_ticks(half, look.ticks_per_side)
-    places = [_percent(50 + 50 * v / half) for v in values]
-    lines = "".join(
-        f'<span class="cb-line{" cb-zero" if v == 0 else ""}" style="left:{at}"></span>'
-        for v, at in zip(values, places, strict=True)
-    )
-    ticks = "".join(
-        f'<span style="left:{at}">{escape(text)}</span>'
-        for at, text in zip(places, texts, strict=True)
-    )
-    return (
-        f'<div class="cb-lines" style="grid-row:2 / span {rows}">{lines}</div>'
-        f'<div class="cb-ticks" style="grid-row:{rows + 2}">{ticks}</div>'
-        f'<div class="cb-axis" style="grid-row:{rows + 3}">{escape(look.axis_title)}</div>'
-    )
+    ticks = [(v, _percent(50 + 50 * v / half), t) for v, t in zip(values, texts, strict=True)]
+    return html_axis(ticks, rows, look.axis_title)
 
 
 def _butterfly_signature(names: list[str], imports: list[float], exports: list[float]) -> str:
     return "|".join(
         f"{name}:{i:.0f}:{e:.0f}" for name, i, e in zip(names, imports, exports, strict=True)
-    )
-
-
-def empty_html() -> HtmlChart:
-    """An HTML chart saying « Aucune donnée »."""
-    return HtmlChart(
-        '<figure class="comext-chart cb-empty" data-bars="0" data-signature="">'
-        f"{escape(NO_DATA)}</figure>"
     )
 
 
@@ -390,7 +371,7 @@ def partners_html(partners: pd.DataFrame, narrow: bool = False) -> HtmlChart:
     )
     signature = escape(_butterfly_signature(names, imports, exports))
     return HtmlChart(
-        f'<figure class="comext-chart cb-{"narrow" if narrow else "wide"}" '
+        f'<figure class="comext-chart cb-partners cb-{"narrow" if narrow else "wide"}" '
         f'data-bars="{len(names)}" data-signature="{signature}" '
         f'style="--cb-row:{look.row_height}px;--cb-text:{look.text_size}px">'
         f'<div class="cb-legend">{legend}</div><div class="cb-body">'

@@ -2,42 +2,40 @@
 
 Horizontal bars, one per product (largest index on top), its index written beside the bar in
 French, and a dashed line at 1, where a product weighs as much in the territory's exports as in
-France's. Names come from the reference or the customs' label files: they go through
-lib.core.escaping.plotly_text. Two looks, as the partners' chart: the wide one names the
-products on the axis, wrapped; the narrow one (a phone) writes each name on one line above its
-bar, shortened (whole in the hover), so that the bars keep the width.
+France's. Drawn in HTML and CSS (`specialisation_html`, the `cb-` classes of
+.streamlit/layout.css, as the partners chart: lib/charts/fiche_figures.partners_html), without
+plotly.js: the section opens without waiting for plotly.js's evaluation (issue 18,
+docs/PERFORMANCE.md « The specialisations without plotly.js »). Names come from the reference
+or the customs' label files: every text is escaped. Two looks, as the partners' chart: the wide
+one names the products beside their bars, wrapped; the narrow one (a phone) writes each name on
+one line above its bar, shortened (whole in the row's tooltip), so that the bars keep the width.
 """
 
 from __future__ import annotations
 
+import math
 import textwrap
+from html import escape
 
 import pandas as pd
-import plotly.graph_objects as go
 
-from lib.charts.kit import empty_figure, styled_figure
+from lib.charts.kit import HtmlChart, decimals, empty_html, html_axis, nice_step
 from lib.core import refs
-from lib.core.escaping import plotly_text
 from lib.core.flows import EXPORT
 from lib.core.formatting import number, share
-from lib.core.theme import GRID_GREY, TEXT_GREY
 
 REFERENCE_NOTE = "1 = poids identique en France"
 AXIS_TITLE = "indice de spécialisation (Balassa)"
-WIDE_WRAP = 34  # characters per line of a product name on the axis
+WIDE_WRAP = 34  # characters per line of a product name beside its bar
 NARROW_NAME_LIMIT = 56  # characters of a name above its bar (one line of a phone's width)
-ROW_HEIGHT = 56  # px per bar (room for a name on two or three lines, or above the bar)
-_HOVER = (
-    "<b>%{customdata[0]}</b><br>Indice : %{customdata[1]}<br>Part dans les exportations du "
-    "territoire : %{customdata[2]}<br>Part dans les exportations de la France : "
-    "%{customdata[3]}<extra></extra>"
-)
+AXIS_PADDING = 1.18  # the axis runs to the largest index (at least 1) times this: room for texts
+TICKS = 5  # about this many steps between 0 and the axis's end
+ROW_PX = {"wide": 46, "narrow": 44}  # a bar's row: a name on three lines, or above the bar
 
 
-def product_label(code: str, width: int) -> str:
-    """The product's name on lines of at most `width` characters, safe for Plotly."""
-    lines = textwrap.wrap(refs.product_name(code), width) or [code]
-    return "<br>".join(plotly_text(line) for line in lines)
+def product_lines(code: str, width: int) -> list[str]:
+    """The product's name on lines of at most `width` characters."""
+    return textwrap.wrap(refs.product_name(code), width) or [code]
 
 
 def short_name(code: str) -> str:
@@ -45,117 +43,87 @@ def short_name(code: str) -> str:
     return textwrap.shorten(refs.product_name(code), NARROW_NAME_LIMIT, placeholder=" …")
 
 
-def _names_above(codes: list[str]) -> list[dict[str, object]]:
-    """The narrow look's names: one line each, just above its bar, from the left edge."""
-    return [
-        {
-            "text": plotly_text(short_name(code)),
-            "x": 0,
-            "xref": "paper",
-            "xanchor": "left",
-            "y": row - 0.3,
-            "yref": "y",
-            "yanchor": "bottom",
-            "showarrow": False,
-            "font": {"size": 11, "color": TEXT_GREY},
-            "bgcolor": "white",  # over the line at 1, which would cross the first letters
-        }
-        for row, code in enumerate(codes)
-    ]
-
-
 def rca_text(rca: float) -> str:
     """An index as read beside its bar: « 44,6 », « 1,0 »."""
     return number(rca, 1)
 
 
-def _reference_line() -> dict[str, object]:
-    return {
-        "type": "line",
-        "x0": 1,
-        "x1": 1,
-        "xref": "x",
-        "y0": 0,
-        "y1": 1,
-        "yref": "paper",
-        "line": {"color": TEXT_GREY, "width": 1.5, "dash": "dash"},
-    }
+def axis_end(values: list[float]) -> float:
+    """The axis's end: the largest index, or 1 when every index is below (the line at 1 stays
+    in view), with room for the texts beside the bars."""
+    return max(*values, 1.0) * AXIS_PADDING
 
 
-def _reference_note() -> dict[str, object]:
-    return {
-        "text": REFERENCE_NOTE,
-        "x": 1,
-        "xref": "x",
-        "xanchor": "left",
-        "xshift": 4,
-        "y": 1,
-        "yref": "paper",
-        "yanchor": "bottom",
-        "showarrow": False,
-        "font": {"size": 11, "color": TEXT_GREY},
-    }
+def _place(value: float, end: float) -> str:
+    """`value`'s place on the axis, as a CSS percentage of the plot's width."""
+    return f"{100 * value / end:.3f}%"
 
 
-def _bar(codes: list[str], values: list[float], top: pd.DataFrame) -> dict[str, object]:
-    """One bar per product, its index beside it, names and shares in the hover."""
-    customdata = [
-        [plotly_text(refs.product_name(code)), rca_text(rca), share(own), share(france)]
-        for code, rca, own, france in zip(
-            codes, values, top["share_pct"], top["france_share_pct"], strict=True
-        )
-    ]
-    return {
-        "type": "bar",
-        "orientation": "h",
-        "x": values,
-        "y": list(range(len(codes))),
-        "marker": {"color": EXPORT.color},
-        "text": [rca_text(v) for v in values],
-        "textposition": "outside",
-        "cliponaxis": False,
-        "textfont": {"size": 12, "color": TEXT_GREY},
-        "customdata": customdata,
-        "hovertemplate": _HOVER,
-    }
+def _axis(end: float, rows: int) -> str:
+    """The grid lines and the dashed line at 1 behind the rows, the note above the line, the
+    ticks below and the axis title."""
+    step = nice_step(end / TICKS)
+    values = [k * step for k in range(math.floor(end / step + 1e-9) + 1)]
+    ticks = [(v, _place(v, end), number(v, decimals(step))) for v in values]
+    one = _place(1.0, end)
+    # The note reads from the line rightwards, or leftwards when the line is past the middle.
+    side = "cb-note-left" if 1.0 / end > 0.5 else "cb-note-right"
+    note = f'<span style="left:{one}">{escape(REFERENCE_NOTE)}</span>'
+    reference = f'<span class="cb-line cb-ref" style="left:{one}"></span>'
+    return f'<div class="cb-note {side}">{note}</div>' + html_axis(
+        ticks, rows, AXIS_TITLE, reference
+    )
 
 
-def specialisation_figure(
-    top: pd.DataFrame, title: str | None = None, narrow: bool = False
-) -> go.Figure:
+def _tooltip(code: str, rca: float, own_pct: float, france_pct: float) -> str:
+    """The row's tooltip: what the Plotly chart's hover said."""
+    return (
+        f"{refs.product_name(code)}\nIndice : {rca_text(rca)}\n"
+        f"Part dans les exportations du territoire : {share(own_pct)}\n"
+        f"Part dans les exportations de la France : {share(france_pct)}"
+    )
+
+
+def _name(code: str, narrow: bool) -> str:
+    """The product's name: one shortened line (narrow), or its lines beside the bar (wide)."""
+    if narrow:
+        return escape(short_name(code))
+    return "<br>".join(escape(line) for line in product_lines(code, WIDE_WRAP))
+
+
+def _row(
+    line: int, code: str, figures: tuple[float, float, float], end: float, narrow: bool
+) -> str:
+    """A product's name, its bar and its index, on grid row `line`; its figures in the row's
+    tooltip."""
+    rca, own_pct, france_pct = figures
+    return (
+        f'<div class="cb-row" style="--cb-line:{line}" '
+        f'title="{escape(_tooltip(code, rca, own_pct, france_pct))}">'
+        f'<span class="cb-name"><span>{_name(code, narrow)}</span></span>'
+        '<span class="cb-plot"><span class="cb-half">'
+        f'<span class="cb-bar" style="width:{_place(rca, end)};background:{EXPORT.color}">'
+        f'</span><span class="cb-value">{escape(rca_text(rca))}</span></span></span></div>'
+    )
+
+
+def specialisation_html(top: pd.DataFrame, narrow: bool = False) -> HtmlChart:
     """Bars of the Balassa index of `top` (indicators.strongest: product, share_pct,
     france_share_pct, rca), in its order from the top down."""
     if top.empty:
-        return empty_figure(title)
+        return empty_html()
     codes = [str(code) for code in top["product"]]
     values = [float(v) for v in top["rca"]]
-    labels = (
-        {"showticklabels": False}
-        if narrow
-        else {"ticktext": [product_label(code, WIDE_WRAP) for code in codes]}
-    )
-    names = _names_above(codes) if narrow else []
-    return styled_figure(
-        [_bar(codes, values, top)],
-        title,
-        90 + ROW_HEIGHT * len(codes),
-        {"r": 40, "b": 50, "t": 40, **({"l": 10} if narrow else {})},
-        bargap=0.5 if narrow else 0.35,
-        showlegend=False,
-        shapes=[_reference_line()],
-        annotations=[_reference_note(), *names],
-        xaxis={
-            "title": {"text": AXIS_TITLE},
-            "range": [0, max(*values, 1.0) * 1.18],
-            "gridcolor": GRID_GREY,
-            "fixedrange": True,
-            "rangemode": "tozero",
-        },
-        yaxis={
-            "autorange": "reversed",
-            "fixedrange": True,
-            "automargin": True,
-            "tickvals": list(range(len(codes))),
-            **labels,
-        },
+    end = axis_end(values)
+    figures = zip(values, top["share_pct"], top["france_share_pct"], strict=True)
+    rows = [
+        _row(line + 2, code, (rca, float(own), float(france)), end, narrow)
+        for line, (code, (rca, own, france)) in enumerate(zip(codes, figures, strict=True))
+    ]
+    look = "narrow" if narrow else "wide"
+    signature = "|".join(f"{code}:{value:.15g}" for code, value in zip(codes, values, strict=True))
+    return HtmlChart(
+        f'<figure class="comext-chart cb-spec cb-{look}" data-bars="{len(codes)}" '
+        f'data-signature="{escape(signature)}" style="--cb-row:{ROW_PX[look]}px;--cb-text:12px">'
+        '<div class="cb-body">' + _axis(end, len(codes)) + "".join(rows) + "</div></figure>"
     )

@@ -19,6 +19,7 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from html import escape
 from typing import Any
 
 import pandas as pd
@@ -107,6 +108,32 @@ class HtmlChart:
     `data-signature` (its data, as text) let a test or the bench tell what it shows."""
 
     markup: str
+
+
+def html_axis(
+    ticks: Sequence[tuple[float, str, str]], rows: int, title: str, extra_lines: str = ""
+) -> str:
+    """An HTML bar chart's axis: a grid line behind its `rows` rows at each tick (value, place
+    as a CSS percentage, text), the zero line darker, `extra_lines` among them, then the
+    ticks' texts below and the axis title (grid rows 2 to rows + 3 of the chart's body)."""
+    lines = "".join(
+        f'<span class="cb-line{" cb-zero" if value == 0 else ""}" style="left:{at}"></span>'
+        for value, at, _ in ticks
+    )
+    texts = "".join(f'<span style="left:{at}">{escape(text)}</span>' for _, at, text in ticks)
+    return (
+        f'<div class="cb-lines" style="grid-row:2 / span {rows}">{lines}{extra_lines}</div>'
+        f'<div class="cb-ticks" style="grid-row:{rows + 2}">{texts}</div>'
+        f'<div class="cb-axis" style="grid-row:{rows + 3}">{escape(title)}</div>'
+    )
+
+
+def empty_html() -> HtmlChart:
+    """An HTML chart saying « Aucune donnée »."""
+    return HtmlChart(
+        '<figure class="comext-chart cb-empty" data-bars="0" data-signature="">'
+        f"{escape(NO_DATA)}</figure>"
+    )
 
 
 def empty_figure(title: str | None = None) -> go.Figure:

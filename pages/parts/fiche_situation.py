@@ -97,7 +97,7 @@ def _specialisation(state: FicheState, exports_eur: float) -> None:
     table = indicators.balassa(state.territory, state.year)
     top = indicators.strongest(table)
     components.chart_with_data(
-        lambda narrow: indicator_figures.specialisation_figure(top, narrow=narrow),
+        lambda narrow: indicator_figures.specialisation_html(top, narrow=narrow),
         _with_names(top),
         year_file("specialisation", state),
         "situation-balassa",
