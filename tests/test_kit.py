@@ -57,6 +57,17 @@ def test_symmetric_ticks_stop_inside_the_range_and_keep_the_step_decimals() -> N
     assert labels == ["0,5", "0,0", "0,5"]
 
 
+def test_round_ticks_start_at_the_first_multiple_of_the_step_inside_the_range() -> None:
+    # −450 to 420 over 4: a raw step of 217,5 becomes 250; −500 and 500 are outside.
+    values, labels = kit.round_ticks(-450.0, 420.0, 4)
+    assert values == [-250.0, 0.0, 250.0]
+    assert labels == ["\u2212250", "0", "250"]
+    # 0 to 1,18 over 5: a raw step of 0,236 becomes 0,25, written with its two decimals.
+    values, labels = kit.round_ticks(0.0, 1.18, 5)
+    assert values == pytest.approx([0.0, 0.25, 0.5, 0.75, 1.0])
+    assert labels == ["0,00", "0,25", "0,50", "0,75", "1,00"]
+
+
 @pytest.mark.parametrize(
     ("text", "limit", "shown"),
     [

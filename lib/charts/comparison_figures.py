@@ -22,7 +22,7 @@ from lib.charts import kit
 from lib.charts.kit import MILLION
 from lib.core.escaping import plotly_text
 from lib.core.flows import FLOWS, Flow
-from lib.core.formatting import meur, number, pct
+from lib.core.formatting import meur, pct
 from lib.core.theme import BLUE_FRANCE, GRID_GREY, TEXT_GREY
 
 # One colour per territory, in the order chosen: DSFR colours (blue France and the
@@ -61,17 +61,8 @@ def territory_colors(codes: Sequence[str]) -> dict[str, str]:
     return {code: TERRITORY_COLORS[i % len(TERRITORY_COLORS)] for i, code in enumerate(codes)}
 
 
-def _ticks(low: float, high: float, count: int = 4) -> tuple[list[float], list[str]]:
-    """About `count` round ticks from low to high, labelled in French (values in M€)."""
-    step = kit.nice_step((high - low) / count)
-    first = math.ceil(low / step - 1e-9)
-    values = [k * step for k in range(first, math.floor(high / step + 1e-9) + 1)]
-    decimals = kit.decimals(step)
-    return values, [number(v, decimals) for v in values]
-
-
 def _value_axis(value_range: list[float], **extra: object) -> dict[str, object]:
-    values, texts = _ticks(value_range[0], value_range[1])
+    values, texts = kit.round_ticks(value_range[0], value_range[1], 4)
     return {
         "range": value_range,
         "tickvals": values,

@@ -24,6 +24,7 @@ from lib.charts.kit import (
     OTHERS_LABEL,
     HtmlChart,
     columns,
+    css_percent,
     empty_figure,
     empty_html,
     html_axis,
@@ -297,15 +298,11 @@ def partners_figure(
     )
 
 
-def _percent(value: float) -> str:
-    return f"{value:.3f}%"
-
-
 def _butterfly_half(side: str, flow: Flow, share_pct: float, text: str) -> str:
     """One flow's bar from the centre (`share_pct` of the half), its value beside it."""
     return (
         f'<span class="cb-half cb-{side}">'
-        f'<span class="cb-bar" style="width:{_percent(share_pct)};background:{flow.color}">'
+        f'<span class="cb-bar" style="width:{css_percent(share_pct)};background:{flow.color}">'
         f'</span><span class="cb-value">{escape(text)}</span></span>'
     )
 
@@ -336,7 +333,7 @@ def _bar_text(value_eur: float, look: _PartnersLook) -> str:
 def _butterfly_axis(half: float, look: _PartnersLook, rows: int) -> str:
     """The grid lines behind the rows, the zero line, the ticks below and the axis title."""
     values, texts = symmetric_ticks(half, look.ticks_per_side)
-    ticks = [(v, _percent(50 + 50 * v / half), t) for v, t in zip(values, texts, strict=True)]
+    ticks = [(v, css_percent(50 + 50 * v / half), t) for v, t in zip(values, texts, strict=True)]
     return html_axis(ticks, rows, look.axis_title)
 
 

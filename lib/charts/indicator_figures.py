@@ -13,13 +13,12 @@ one line above its bar, shortened (whole in the row's tooltip), so that the bars
 
 from __future__ import annotations
 
-import math
 import textwrap
 from html import escape
 
 import pandas as pd
 
-from lib.charts.kit import HtmlChart, decimals, empty_html, html_axis, nice_step
+from lib.charts.kit import HtmlChart, css_percent, empty_html, html_axis, round_ticks
 from lib.core import refs
 from lib.core.flows import EXPORT
 from lib.core.formatting import number, share
@@ -56,15 +55,14 @@ def axis_end(values: list[float]) -> float:
 
 def _place(value: float, end: float) -> str:
     """`value`'s place on the axis, as a CSS percentage of the plot's width."""
-    return f"{100 * value / end:.3f}%"
+    return css_percent(100 * value / end)
 
 
 def _axis(end: float, rows: int) -> str:
     """The grid lines and the dashed line at 1 behind the rows, the note above the line, the
     ticks below and the axis title."""
-    step = nice_step(end / TICKS)
-    values = [k * step for k in range(math.floor(end / step + 1e-9) + 1)]
-    ticks = [(v, _place(v, end), number(v, decimals(step))) for v in values]
+    values, texts = round_ticks(0.0, end, TICKS)
+    ticks = [(v, _place(v, end), t) for v, t in zip(values, texts, strict=True)]
     one = _place(1.0, end)
     # The note reads from the line rightwards, or leftwards when the line is past the middle.
     side = "cb-note-left" if 1.0 / end > 0.5 else "cb-note-right"

@@ -110,6 +110,11 @@ class HtmlChart:
     markup: str
 
 
+def css_percent(value: float) -> str:
+    """A percentage as an HTML chart's inline style writes it: « 12.345% »."""
+    return f"{value:.3f}%"
+
+
 def html_axis(
     ticks: Sequence[tuple[float, str, str]], rows: int, title: str, extra_lines: str = ""
 ) -> str:
@@ -174,6 +179,15 @@ def symmetric_ticks(half_range: float, per_side: int = 5) -> tuple[list[float], 
     values = [k * step for k in range(-count, count + 1)]
     places = decimals(step)
     return values, [number(abs(v), places) for v in values]
+
+
+def round_ticks(low: float, high: float, count: int) -> tuple[list[float], list[str]]:
+    """About `count` round ticks from low to high, labelled in French."""
+    step = nice_step((high - low) / count)
+    first = math.ceil(low / step - 1e-9)
+    values = [k * step for k in range(first, math.floor(high / step + 1e-9) + 1)]
+    places = decimals(step)
+    return values, [number(v, places) for v in values]
 
 
 def value_range(values: Sequence[float], padding: float) -> list[float]:
