@@ -9,20 +9,44 @@
 // lib/web/pagescript.py, resolved like Streamlit's own: beside its main script), so the
 // browser fetches and evaluates it once. Sent in the page's head by serve.py only (with
 // `streamlit run streamlit_app.py`, plotly.js is loaded when a chart first needs it).
+//
+// The world map's shapes too (lib/charts/world.py: its figure names them by their address,
+// written in by lib/web/pagescript.py): plotly.js looks for a trace's GeoJSON address in
+// window.PlotlyGeoAssets before fetching it, and keeps there what it fetched. Fetched here,
+// the map of « Les pays partenaires dans le monde » is drawn at the click without waiting for
+// them. Not marked "pending" while they come: plotly.js would then wait for them at most 5 s
+// and fail the map on a slow network; if it asks first, it fetches them itself, and this keeps
+// whichever copy arrives.
 (function () {
   var chunk = COMEXT_PLOTLY_CHUNK;
-  if (!chunk || window.__comextPlotlyPrefetch) return;
+  var shapes = COMEXT_WORLD_GEOJSON;
+  if (window.__comextPlotlyPrefetch) return;
   window.__comextPlotlyPrefetch = true;
   var idle = window.requestIdleCallback || function (f) { return setTimeout(f, 200); };
+
+  function keepShapes(url) {
+    var assets = window.PlotlyGeoAssets || (window.PlotlyGeoAssets = {});
+    if (!url || assets[url]) return;
+    fetch(url)
+      .then(function (answer) {
+        if (!answer.ok) throw new Error(answer.status);
+        return answer.json();
+      })
+      .then(function (collection) {
+        if (!assets[url] || assets[url] === "pending") assets[url] = collection;
+      })
+      .catch(function () {});
+  }
+
   var timer = setInterval(function () {
     var app = document.querySelector('[data-testid="stApp"]');
     if (!app || app.dataset.testScriptState !== "notRunning") return;
     if (!document.querySelector('[class*="st-key-fiche-section-"]')) return;
     var main = document.querySelector('script[type="module"][src*="/static/js/index."]');
     clearInterval(timer);
-    if (!main) return;
     idle(function () {
-      import(new URL(chunk, main.src).href).catch(function () {});
+      if (chunk && main) import(new URL(chunk, main.src).href).catch(function () {});
+      keepShapes(shapes);
     }, { timeout: 2000 });
   }, 250);
 })();

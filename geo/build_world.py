@@ -6,6 +6,9 @@ package `world-atlas` 2.0.2 (ISC) in `package/countries-50m.json` (ids: ISO 3166
 Usage:
     python geo/build_world.py [path/to/world-atlas-2.0.2.tgz]
 
+It also writes the copy that browsers fetch, static/geo/countries.geojson (Streamlit serves
+static/; lib/charts/world.py's figure names the file by its address instead of carrying it).
+
 Without an argument the script runs `npm pack world-atlas@2.0.2` in a temporary directory (the
 build's only network access; the app and the tests read the committed file).
 
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 from collections import defaultdict
 from collections.abc import Sequence
@@ -48,6 +52,7 @@ from build_geo import (
 ROOT = Path(__file__).resolve().parent.parent
 REF_DIR = ROOT / "data" / "ref"
 GEO_DIR = ROOT / "geo"
+STATIC_GEO_DIR = ROOT / "static" / "geo"  # lib/core/config.WORLD_GEOJSON
 
 PACKAGE_SPEC = "world-atlas@2.0.2"
 PACKAGE_VERSION = "2.0.2"
@@ -188,8 +193,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("tarball", nargs="?", type=Path, help=f"from `npm pack {PACKAGE_SPEC}`")
     parser.add_argument("--ref-dir", type=Path, default=REF_DIR)
     parser.add_argument("--out-dir", type=Path, default=GEO_DIR)
+    parser.add_argument("--static-dir", type=Path, default=STATIC_GEO_DIR)
     args = parser.parse_args(argv)
-    return run_build(build, args.tarball, PACKAGE_SPEC, args.ref_dir, args.out_dir)
+    status = run_build(build, args.tarball, PACKAGE_SPEC, args.ref_dir, args.out_dir)
+    if status == 0:  # the browsers' copy, byte for byte (tests/test_world.py)
+        args.static_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(args.out_dir / OUTPUT, args.static_dir / OUTPUT)
+    return status
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
-"""lib/web/compressed_assets.py: Streamlit's immutable text files sent gzip-compressed, each
-compressed once and kept; everything else as it came. With a fake ASGI app (its answers and
-the number of times it was asked), then against `streamlit run serve.py`, whose answers must
-decompress to the installed Streamlit's files byte for byte."""
+"""lib/web/compressed_assets.py: Streamlit's immutable text files and the app's static ones
+sent gzip-compressed, each compressed once and kept; everything else as it came. With a fake
+ASGI app (its answers and the number of times it was asked), then against `streamlit run
+serve.py`, whose answers must decompress to the files byte for byte."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import streamlit
 
+from lib.core import config
 from lib.web import compressed_assets
 from lib.web.compressed_assets import CompressedAssets, compressed
 from tests.servers import http_request, streamlit_server
@@ -85,6 +86,26 @@ def test_an_immutable_script_is_sent_compressed_then_from_memory() -> None:
         assert headers[b"cache-control"] == IMMUTABLE
     assert app.asked == 1  # compressed once, then answered from memory
     assert compressed_paths(middleware) == ["/static/js/a.js"]
+
+
+def test_the_app_s_static_text_files_are_compressed_once_too() -> None:
+    """Streamlit sends the app's static files (/app/static/…) with no Cache-Control and answers
+    no validator: the world map's shapes are compressed once, then sent from memory, to a
+    revalidating browser too."""
+    app = FakeApp(kind=b"application/geo+json", cache=b"")
+    middleware = CompressedAssets(app)
+    path = config.WORLD_GEOJSON_URL
+    for validator in ({}, {"if_none_match": 'W/"abc"'}):
+        status, headers, body = served(middleware, path, accept_encoding="gzip", **validator)
+        assert status == 200 and gzip.decompress(body) == SCRIPT
+        assert headers[b"content-encoding"] == b"gzip"
+    assert app.asked == 1 and compressed_paths(middleware) == [path]
+    # Not a text file: as it came.
+    image = FakeApp(kind=b"image/png", cache=b"")
+    assert (
+        served(CompressedAssets(image), "/app/static/favicon.png", accept_encoding="gzip")[2]
+        == SCRIPT
+    )
 
 
 def test_requests_arriving_together_compress_the_file_once(monkeypatch) -> None:
@@ -209,8 +230,8 @@ def test_once_the_memory_bound_is_reached_files_pass_uncompressed(monkeypatch) -
 
 
 def test_the_real_server_sends_streamlit_s_files_compressed(demo_data_dir, tmp_path) -> None:
-    """serve.py: plotly.js's chunk (the largest) and the main bundle, compressed, decompress to
-    the installed files; a page's HTML and the app's own static files are not touched."""
+    """serve.py: plotly.js's chunk (the largest), the main bundle and the app's world map
+    shapes, compressed, decompress to the files; a page's HTML is not touched."""
     (plotly,) = (STATIC / "js").glob("PlotlyChart.*.js")
     index = (STATIC.parent / "index.html").read_text(encoding="utf-8")
     main = STATIC / re.search(r'src="\./static/(js/index\.[^"]+\.js)"', index).group(1)
@@ -224,5 +245,11 @@ def test_the_real_server_sends_streamlit_s_files_compressed(demo_data_dir, tmp_p
             plain = http_request(address)
             assert plain.headers["Content-Encoding"] is None
             assert plain.content == path.read_bytes()
+        shapes = config.STATIC_DIR / config.WORLD_GEOJSON
+        answer = http_request(url + config.WORLD_GEOJSON_URL, headers={"Accept-Encoding": "gzip"})
+        assert answer.headers["Content-Encoding"] == "gzip"
+        assert gzip.decompress(answer.content) == shapes.read_bytes()
+        assert len(answer.content) < os.path.getsize(shapes) / 2
+        assert http_request(url + config.WORLD_GEOJSON_URL).content == shapes.read_bytes()
         page = http_request(f"{url}/fiche", headers={"Accept-Encoding": "gzip"})
         assert page.headers["Content-Encoding"] is None and b'<div id="root">' in page.content

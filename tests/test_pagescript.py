@@ -164,13 +164,15 @@ def test_the_page_gets_the_history_width_geo_connect_and_prefetch_scripts_by_def
     width_js = (config.ROOT / ".streamlit" / "width.js").read_text(encoding="utf-8")
     connect_js = CONNECT_JS.replace("COMEXT_PAGES", json.dumps(PAGE_ADDRESSES))
     (chunk,) = (STREAMLIT_STATIC / "static" / "js").glob("PlotlyChart.*.js")
-    prefetch_js = PREFETCH_JS.replace("COMEXT_PLOTLY_CHUNK", f'"{chunk.name}"')
+    prefetch_js = PREFETCH_JS.replace("COMEXT_PLOTLY_CHUNK", f'"{chunk.name}"').replace(
+        "COMEXT_WORLD_GEOJSON", '"/app/static/geo/countries.geojson"'
+    )
     tag = pagescript.PageScript(answer(PAGE)).tag
     assert tag.startswith(b"<script>") and tag.count(b"<script>") == 1
     scripts = [HISTORY_JS, width_js, GEO_JS, connect_js, prefetch_js]
     assert pagescript.script_tag("\n".join(scripts)) == tag
     assert b"comext-largeur=" in tag and b"COMEXT_PAGES" not in tag
-    assert b"COMEXT_PLOTLY_CHUNK" not in tag
+    assert b"COMEXT_PLOTLY_CHUNK" not in tag and b"COMEXT_WORLD_GEOJSON" not in tag
 
 
 def test_the_prefetched_chunk_is_the_one_streamlit_imports_for_its_plotly_element() -> None:
@@ -200,6 +202,23 @@ def test_no_prefetch_when_streamlit_s_build_has_no_single_plotly_chunk(
     assert pagescript.plotly_chunk() is None
     text = pagescript.script_text(config.ROOT / ".streamlit" / "plotly_prefetch.js")
     assert "var chunk = null;" in text
+
+
+def test_the_prefetched_world_shapes_are_where_plotly_looks_for_them() -> None:
+    """plotly_prefetch.js keeps the world map's shapes in window.PlotlyGeoAssets under their
+    address (lib/charts/world.py's trace names them by it): plotly.js must still look a
+    trace's GeoJSON address up there before fetching it, fetch only when it is missing, wait
+    while it is "pending", and read the object kept there when it draws."""
+    chunk = streamlit_js("PlotlyChart.*.js")
+    assert "function A(e){var t=window.PlotlyGeoAssets||{},r=[];" in chunk
+    fetched_once = (
+        "typeof s==`string`&&(t[s]?t[s]===`pending`&&r.push(a(s)):(t[s]=`pending`,r.push(i(s))))"
+    )
+    assert fetched_once in chunk
+    assert "var t=e.geojson,n=window.PlotlyGeoAssets||{},r=typeof t==`string`?n[t]:t;" in chunk
+    text = pagescript.script_text(config.ROOT / ".streamlit" / "plotly_prefetch.js")
+    assert f"var shapes = {json.dumps(config.WORLD_GEOJSON_URL)};" in text
+    assert "window.PlotlyGeoAssets" in text
 
 
 def test_the_connect_script_finds_what_streamlit_does() -> None:

@@ -1,15 +1,22 @@
 """The world map: every country of geo/countries.geojson coloured by a value (the builders
 return figures, never draw).
 
-A Plotly choropleth (`featureidkey` on the ISO alpha-2 code) with no base layers, so that the
-browser fetches nothing. Two pages draw it: the fiche (a territory's partners by value,
-`partners_figure`, a click opening the Pays page) and the Diversifier (the untapped value,
-`values_figure`).
+A Plotly choropleth (`featureidkey` on the ISO alpha-2 code) with no base layers of plotly.js.
+Two pages draw it: the fiche (a territory's partners by value, `partners_figure`, a click
+opening the Pays page) and the Diversifier (the untapped value, `values_figure`).
+
+The figure names its geometry by its address (config.WORLD_GEOJSON_URL, a copy of the file in
+static/ that Streamlit serves) instead of carrying it: plotly.js fetches a trace's `geojson`
+given as a URL once per page and keeps it (window.PlotlyGeoAssets). Carried in the figure, the
+275 kB of coordinates were serialised to JSON by the server (three passes of plotly's encoder)
+and sent, parsed and themed by the browser at every draw of every map, for the same shapes;
+on the fiche, .streamlit/plotly_prefetch.js fetches them while the first screen is read, so
+that the section opened finds them there (docs/PERFORMANCE.md, « The world's shapes fetched
+once »). The country codes are still read from the file here (`codes`).
 """
 
 from __future__ import annotations
 
-import copy
 import json
 from functools import cache
 from typing import Any
@@ -17,11 +24,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.basedatatypes import convert_to_base64
 
 from lib.charts import kit
 from lib.core import refs
-from lib.core.config import GEO_DIR
+from lib.core.config import GEO_DIR, WORLD_GEOJSON_URL
 from lib.core.escaping import plotly_text
 from lib.core.flows import flow_of
 from lib.core.formatting import meur
@@ -70,39 +76,11 @@ def _scaled(values: pd.Series) -> pd.Series:
     return scaled
 
 
-class WorldFigure(go.Figure):  # type: ignore[misc]  # plotly has no type hints
-    """A world map that hands out its geometry without copying it.
-
-    `st.plotly_chart` serialises a figure through `to_dict`, which deep-copies all of it: for
-    the world map, the 50 000 lists and numbers of its GeoJSON, 20 ms of a quiet core at every
-    draw and most of the server's time when the fiche's world map section opens (py-spy).
-    Nothing changes the geometry once the figure is built (the figures are shared, read-only:
-    lib/data/cache.cached_shared), so `to_dict` shares each trace's GeoJSON and copies the rest
-    as plotly does. Plotly's own base64 step skips the `geojson` key, so the dict handed out
-    never writes into it either.
-    """
-
-    def to_dict(self) -> dict[str, Any]:
-        if self._frame_objs:  # not drawn by this app: plotly's own copy keeps them right
-            copied: dict[str, Any] = super().to_dict()
-            return copied
-        data = [
-            {
-                key: value if key == "geojson" else copy.deepcopy(value)
-                for key, value in trace.items()
-            }
-            for trace in self._data
-        ]
-        result = {"data": data, "layout": copy.deepcopy(self._layout)}
-        convert_to_base64(result)
-        return result
-
-
 def partners_figure(partners: pd.DataFrame, flow: str, narrow: bool = False) -> go.Figure:
     """Every country of geo/countries.geojson, the territory's partners (country_view's
     territory_partners) coloured by the flow's value, the others light grey. The colour follows
     the logarithm of the value (a few partners dominate); the hover gives the value in M€.
-    One trace: the geometry is sent to the browser once. `narrow`: a phone's height."""
+    One trace, whose geometry the browser fetches by its address. `narrow`: a phone's height."""
     chosen = flow_of(flow)
     values = partners.set_index("country")[f"{chosen.key}_eur"]
     return values_figure(values, chosen.ramp, chosen.title, narrow)
@@ -110,7 +88,7 @@ def partners_figure(partners: pd.DataFrame, flow: str, narrow: bool = False) -> 
 
 def values_figure(
     values_eur: pd.Series, ramp: tuple[str, str], label: str, narrow: bool = False
-) -> WorldFigure:
+) -> go.Figure:
     """Every country of geo/countries.geojson coloured by its value in euros (`values_eur`,
     indexed by country code) on the `ramp` (light to dark), by its logarithm; the countries
     without a positive value light grey. The hover reads « <label> : 12,3 M€ ». `narrow`: the
@@ -118,8 +96,9 @@ def values_figure(
     locations = sorted(codes())
     values = values_eur.reindex(locations).fillna(0.0).astype("float64")
     names = [refs.country_name(code) for code in locations]
-    fig = WorldFigure(
+    fig = go.Figure(
         go.Choropleth(
+            geojson=WORLD_GEOJSON_URL,
             featureidkey="properties.code",
             locations=locations,
             z=list(_scaled(values)),
@@ -136,11 +115,6 @@ def values_figure(
             "%{customdata[1]}<extra></extra>",
         )
     )
-    # The geometry is handed to the built figure, not to its constructor: plotly's Figure
-    # deep-copies every property it is given (the 50 000 lists and numbers of the GeoJSON: 20
-    # of a new map's 27 ms, at every first fiche of a territory). Shared, as `to_dict` shares
-    # it: nothing changes it.
-    fig._data[0]["geojson"] = geojson()
     fig.update_geos(
         visible=False,  # no base layers of plotly.js (it would fetch them): the file's shapes
         projection_type="natural earth",

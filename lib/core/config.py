@@ -12,6 +12,13 @@ from lib.core import formatting
 ROOT = Path(__file__).resolve().parents[2]  # lib/core/config.py -> the repository
 REF_DIR = ROOT / "data" / "ref"
 GEO_DIR = ROOT / "geo"
+# What Streamlit serves as it is (server.enableStaticServing), at /app/static/…
+STATIC_DIR = ROOT / "static"
+STATIC_URL = "/app/static"
+# The world map's geometry as browsers fetch it: a copy of geo/countries.geojson that
+# geo/build_world.py writes beside the original (lib/charts/world.py says why it is fetched).
+WORLD_GEOJSON = "geo/countries.geojson"  # under STATIC_DIR, at STATIC_URL
+WORLD_GEOJSON_URL = f"{STATIC_URL}/{WORLD_GEOJSON}"
 DEFAULT_DATA_DIR = ROOT / "data" / "parquet"
 ENV_DATA_DIR = "COMEXT_DATA_DIR"
 

@@ -32,9 +32,8 @@ def partners_html(territory: Territory, year: int, top: int, narrow: bool = Fals
 
 @cached_shared
 def world_map(territory: Territory, year: int, flow: str, narrow: bool = False) -> go.Figure:
-    """Every country, coloured by the territory's exports or imports (`flow`: export, import):
-    the slowest figure of the fiche to build (its geometry is validated at each build).
-    `narrow`: a phone's height."""
+    """Every country, coloured by the territory's exports or imports (`flow`: export, import);
+    its geometry is fetched by the browser (lib/charts/world.py). `narrow`: a phone's height."""
     return world.partners_figure(
         country_view.territory_partners(territory, year), flow, narrow=narrow
     )

@@ -9,13 +9,16 @@ once: a first visit of the fiche downloaded 7.9 MB, nearly all Streamlit's files
 chunk alone 4.7 MB), 2.8 MB with them compressed. On a busy network that is seconds.
 
 What is compressed: an answer to a GET, 200, whose `Cache-Control` says `immutable` (Streamlit's
-content-hashed files under /static/: the same path is the same bytes for the process's life)
-and whose type is text (JavaScript, CSS, JSON, SVG), to a client that accepts gzip, without a
-`Range`. It is compressed the first time (in a worker thread: zlib lets go of the GIL, the
-event loop and the sessions go on; requests for it meanwhile wait for that compression), then
-kept by path and answered from memory: the CPU is spent once per file and process, the memory
-bounded by MAX_KEPT_BYTES and one file (once it is reached, the other files pass uncompressed,
-as Streamlit sends them). Anything else passes as it came. Plain ASGI: no Streamlit import.
+content-hashed files under /static/: the same path is the same bytes for the process's life),
+or a file of the app's own static/ (served by Streamlit at /app/static/ with no such header, but
+the app's code: the same bytes for the process's life too; the world map's shapes, 275 kB, 90
+kB compressed, are the largest), whose type is text (JavaScript, CSS, JSON, GeoJSON, SVG), to a
+client that accepts gzip, without a `Range`. It is compressed the first time (in a worker
+thread: zlib lets go of the GIL, the event loop and the sessions go on; requests for it
+meanwhile wait for that compression), then kept by path and answered from memory: the CPU is
+spent once per file and process, the memory bounded by MAX_KEPT_BYTES and one file (once it
+is reached, the other files pass uncompressed, as Streamlit sends them). Anything else passes
+as it came. Plain ASGI: no Streamlit import.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import gzip
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 
+from lib.core.config import STATIC_URL
 from lib.web.pagescript import (
     ASGIApp,
     Message,
@@ -49,6 +53,7 @@ COMPRESSIBLE = (
     b"application/javascript",
     b"text/css",
     b"application/json",
+    b"application/geo+json",
     b"image/svg+xml",
 )
 # Headers that describe the body as it was: replaced on the compressed answer.
@@ -71,12 +76,18 @@ def accepts_gzip(scope: Scope) -> bool:
     return False
 
 
-def compressible(start: Message) -> bool:
-    """A whole, immutable, uncompressed text answer (Streamlit's hashed frontend files)."""
+# The app's own static files (static/, config.STATIC_URL).
+APP_STATIC_PREFIX = STATIC_URL + "/"
+
+
+def compressible(start: Message, path: str) -> bool:
+    """A whole, uncompressed text answer that is the same for the process's life: immutable
+    (Streamlit's hashed frontend files) or one of the app's static files."""
     kind = header(start, b"content-type").split(b";")[0].strip().lower()
+    lasting = b"immutable" in header(start, b"cache-control").lower()
     return (
         start.get("status") == 200
-        and b"immutable" in header(start, b"cache-control").lower()
+        and (lasting or path.startswith(APP_STATIC_PREFIX))
         and kind in COMPRESSIBLE
         and header(start, b"content-encoding") in (b"", b"identity")
     )
@@ -106,7 +117,8 @@ def compressed(start: Message, body: bytes) -> Kept:
 
 
 class CompressedAssets:
-    """ASGI middleware: Streamlit's immutable text files gzip-compressed once, then kept."""
+    """ASGI middleware: Streamlit's immutable text files and the app's static ones
+    gzip-compressed once, then kept."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -132,8 +144,13 @@ class CompressedAssets:
             and scope.get("method") == "GET"
             and not scope.get("query_string")
             and not header(scope, b"range")
-            and not header(scope, b"if-none-match")  # the app answers its validators
             and accepts_gzip(scope)
+            # Streamlit answers the validators of its own files; for the app's static files
+            # it ignores them (a whole answer every time), and so does this.
+            and not (
+                header(scope, b"if-none-match")
+                and not scope.get("path", "").startswith(APP_STATIC_PREFIX)
+            )
         )
 
     def _holding(self, key: str, send: Send) -> Send:
@@ -148,7 +165,7 @@ class CompressedAssets:
             if passing:
                 await send(message)
             elif kind == "http.response.start":
-                if compressible(message) and self.kept_bytes < MAX_KEPT_BYTES:
+                if compressible(message, key) and self.kept_bytes < MAX_KEPT_BYTES:
                     held.append(message)
                 else:
                     passing = True

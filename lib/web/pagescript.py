@@ -27,7 +27,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
-from lib.core.config import ROOT
+from lib.core.config import ROOT, WORLD_GEOJSON_URL
 from lib.web.urlstate import ROUTES
 
 Scope = MutableMapping[str, Any]
@@ -52,6 +52,8 @@ PAGES_MARK = "COMEXT_PAGES"
 # exactly one.
 PLOTLY_MARK = "COMEXT_PLOTLY_CHUNK"
 PLOTLY_CHUNK_GLOB = "PlotlyChart.*.js"
+# plotly_prefetch.js's address of the world map's shapes (lib/charts/world.py).
+WORLD_MARK = "COMEXT_WORLD_GEOJSON"
 STREAMLIT_ROOT = b'<div id="root">'  # what tells Streamlit's document from another HTML answer
 HEAD = b"<head>"
 # Headers that describe the body as it was: dropped when the body changes (the validators
@@ -80,12 +82,14 @@ def plotly_chunk() -> str | None:
 
 def script_text(path: Path) -> str:
     """A script of SCRIPTS as sent: connect.js with the app's page addresses written in,
-    plotly_prefetch.js with Streamlit's Plotly chunk."""
+    plotly_prefetch.js with Streamlit's Plotly chunk and the world map's shapes' address."""
     text = path.read_text("utf-8")
     if PAGES_MARK in text:
         text = text.replace(PAGES_MARK, json.dumps([r.url_path for r in ROUTES if r.url_path]))
     if PLOTLY_MARK in text:
         text = text.replace(PLOTLY_MARK, json.dumps(plotly_chunk()))
+    if WORLD_MARK in text:
+        text = text.replace(WORLD_MARK, json.dumps(WORLD_GEOJSON_URL))
     return text
 
 
