@@ -12,8 +12,10 @@ static/; lib/charts/world.py's figure names the file by its address instead of c
 Without an argument the script runs `npm pack world-atlas@2.0.2` in a temporary directory (the
 build's only network access; the app and the tests read the committed file).
 
-Steps: decode the TopoJSON arcs, simplify each arc once (shared borders stay shared: neighbours
-keep matching edges), assemble each country from its arcs, map the numeric ids to alpha-2 codes
+Steps: decode the TopoJSON arcs, unwrap the few that cross the antimeridian (world-atlas stitches
+Chukotka, Wrangel Island and Fiji across it), simplify each arc once (shared borders stay shared:
+neighbours keep matching edges), assemble each country from its arcs, cut the polygons that
+cross the antimeridian back into [-180°, 180°], map the numeric ids to alpha-2 codes
 with pycountry (Kosovo → XK; Northern Cyprus and Somaliland, without an id, join CY and SO; the
 features without a code of data/ref/countries.csv are left out), dissolve by code, round the
 coordinates, wind the rings as d3-geo wants them (exteriors clockwise, for plotly.js) and
@@ -36,7 +38,8 @@ import numpy as np
 import pandas as pd
 import pycountry
 import shapely
-from shapely.geometry import LineString, MultiPolygon, Polygon
+from shapely.affinity import translate
+from shapely.geometry import LineString, MultiPolygon, Polygon, box
 from shapely.geometry.base import BaseGeometry
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -66,6 +69,7 @@ FALLBACK_DECIMALS = 3  # the few countries smaller than the simplification
 MIN_AREA = 0.05  # square degrees: smaller islands vanish at this scale (whole countries stay)
 # Natural Earth features without an ISO numeric id, by their name in world-atlas.
 UNNUMBERED = {"Kosovo": "XK", "N. Cyprus": "CY", "Somaliland": "SO"}
+WORLD = box(-180.0, -90.0, 180.0, 90.0)  # the longitudes and latitudes a map draws
 LEFT_OUT = {"AQ"}  # Antarctica: no trade, and a continent's width of empty map
 
 
@@ -86,9 +90,36 @@ def decode_arcs(topology: dict[str, Any]) -> list[np.ndarray]:
     scale = np.asarray(topology["transform"]["scale"], dtype=float)
     translate = np.asarray(topology["transform"]["translate"], dtype=float)
     return [
-        np.cumsum(np.asarray(arc, dtype=float), axis=0) * scale + translate
+        unwrapped(np.cumsum(np.asarray(arc, dtype=float), axis=0) * scale + translate)
         for arc in topology["arcs"]
     ]
+
+
+def unwrapped(points: np.ndarray) -> np.ndarray:
+    """The points with no step of more than 180° of longitude.
+
+    world-atlas stitches the shapes that cross the antimeridian: Chukotka's coast steps from
+    179.87° to -180°, a few kilometres on the sphere, the whole map's width on a plane. Each such
+    step moves the points after it by 360°, so that the planar operations (simplification,
+    validity, union) see the shape as it is; `wrapped` cuts it back into [-180°, 180°]. Built
+    on the plane instead, Russia had a ring from Chukotka to Finland along 69° N, which
+    plotly.js drew as a great circle over the Arctic."""
+    steps = np.diff(points[:, 0])
+    shifts = np.concatenate([[0.0], np.cumsum(-360.0 * np.round(steps / 360.0))])
+    out = points.copy()
+    out[:, 0] += shifts
+    return out
+
+
+def wrapped(shape: BaseGeometry) -> BaseGeometry:
+    """An unwrapped shape (its longitudes may pass ±180°) cut at the antimeridian, the part
+    beyond it moved back by 360°: every longitude in [-180°, 180°]."""
+    parts = [shapely.intersection(shape, WORLD)]
+    for shift in (-360.0, 360.0):
+        beyond = shapely.intersection(shape, translate(WORLD, xoff=-shift))
+        if not beyond.is_empty:
+            parts.append(translate(beyond, xoff=shift))
+    return polygonal(shapely.union_all(parts), "antimeridian")
 
 
 def simplify_arcs(arcs: Sequence[np.ndarray]) -> list[np.ndarray]:
@@ -108,7 +139,11 @@ def ring(indexes: Sequence[int], arcs: Sequence[np.ndarray]) -> np.ndarray:
     for position, index in enumerate(indexes):
         points = arcs[index] if index >= 0 else arcs[~index][::-1]
         parts.append(points if position == 0 else points[1:])
-    return np.concatenate(parts)
+    # Unwrapped again as a whole: an unwrapped arc may end 360° away from where the next starts.
+    closed = unwrapped(np.concatenate(parts))
+    if abs(closed[-1, 0] - closed[0, 0]) > 180:  # around a pole: no polygon on a plane
+        raise WorldBuildError(f"a ring goes around a pole (arcs {list(indexes)[:3]}…)")
+    return closed
 
 
 def polygon(rings: Sequence[Sequence[int]], arcs: Sequence[np.ndarray]) -> BaseGeometry | None:
@@ -120,7 +155,7 @@ def polygon(rings: Sequence[Sequence[int]], arcs: Sequence[np.ndarray]) -> BaseG
     shape = Polygon(coords[0], holes)
     if not shape.is_valid:
         shape = polygonal(shapely.make_valid(shape), "polygon")
-    return shape if shape.area >= MIN_AREA else None
+    return wrapped(shape) if shape.area >= MIN_AREA else None
 
 
 def geometry(
@@ -133,7 +168,7 @@ def geometry(
     if not shapes:
         candidates = [Polygon(ring(rings[0], raw)) for rings in polys]
         largest = max(candidates, key=lambda c: c.area)
-        shapes = [shapely.set_precision(largest, 10.0**-FALLBACK_DECIMALS)]
+        shapes = [wrapped(shapely.set_precision(largest, 10.0**-FALLBACK_DECIMALS))]
     return shapely.union_all(shapes) if len(shapes) > 1 else shapes[0]
 
 

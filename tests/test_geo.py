@@ -9,13 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from shapely.geometry import shape
+from shapely.geometry import Polygon, box, shape
 from shapely.geometry.base import BaseGeometry
 
-from geo import build_geo
+from geo import build_geo, build_world
 
 ROOT = Path(__file__).resolve().parent.parent
 GEO_DIR = ROOT / "geo"
@@ -282,3 +283,34 @@ def test_build_fails_on_wrong_version(tmp_path: Path, deps_json: dict[str, Any])
     tarball = _fake_tarball(tmp_path, _source_features(deps_json), version="1.0.7")
     with pytest.raises(build_geo.GeoBuildError, match=r"1\.0\.7"):
         build_geo.build(tarball, REF_DIR, tmp_path / "out")
+
+
+# --- geo/build_world.py: shapes across the antimeridian ------------------------------------
+
+
+def test_a_step_across_the_antimeridian_is_unwrapped() -> None:
+    """world-atlas steps from 179° to -179° (2° east on the sphere): the points after the step
+    move by 360°; a step along the antimeridian itself (-180° → 180°) is no step at all."""
+    ring = np.array([[179.0, 0.0], [-179.0, 0.0], [-179.0, 1.0], [179.0, 1.0], [179.0, 0.0]])
+    assert build_world.unwrapped(ring)[:, 0].tolist() == [179.0, 181.0, 181.0, 179.0, 179.0]
+    assert build_world.unwrapped(ring)[:, 1].tolist() == ring[:, 1].tolist()
+    westward = np.array([[-179.5, 5.0], [179.5, 5.0], [178.0, 6.0]])
+    assert build_world.unwrapped(westward)[:, 0].tolist() == [-179.5, -180.5, -182.0]
+    along = np.array([[-180.0, -16.5], [180.0, -16.5], [179.9, -16.4]])
+    assert build_world.unwrapped(along)[:, 0].tolist() == [-180.0, -180.0, -180.1]
+    plain = np.array([[10.0, 0.0], [170.0, 0.0], [-10.0, 1.0]])  # 160° and 180°: no wrap
+    assert build_world.unwrapped(plain).tolist() == plain.tolist()
+
+
+def test_a_shape_across_the_antimeridian_is_cut_back_into_the_map() -> None:
+    """A 2° × 1° box from 179° to 181° (unwrapped) becomes two 1° × 1° boxes, one at each edge
+    of the map; a shape inside the map is left as it is."""
+    across = Polygon([(179, 0), (181, 0), (181, 1), (179, 1)])
+    parts = sorted(shapely.get_parts(build_world.wrapped(across)), key=lambda p: p.bounds)
+    assert [p.bounds for p in parts] == [(-180.0, 0.0, -179.0, 1.0), (179.0, 0.0, 180.0, 1.0)]
+    assert sum(p.area for p in parts) == pytest.approx(2.0)
+    west = Polygon([(-182, 10), (-179, 10), (-179, 12), (-182, 12)])
+    parts = sorted(shapely.get_parts(build_world.wrapped(west)), key=lambda p: p.bounds)
+    assert [p.bounds for p in parts] == [(-180.0, 10.0, -179.0, 12.0), (178.0, 10.0, 180.0, 12.0)]
+    inside = box(2.0, 45.0, 5.0, 48.0)
+    assert build_world.wrapped(inside).equals(inside)

@@ -8,7 +8,7 @@ opening the Pays page) and the Diversifier (the untapped value, `values_figure`)
 The figure names its geometry by its address (config.WORLD_GEOJSON_URL, a copy of the file in
 static/ that Streamlit serves) instead of carrying it: plotly.js fetches a trace's `geojson`
 given as a URL once per page and keeps it (window.PlotlyGeoAssets). Carried in the figure, the
-275 kB of coordinates were serialised to JSON by the server (three passes of plotly's encoder)
+270 kB of coordinates were serialised to JSON by the server (three passes of plotly's encoder)
 and sent, parsed and themed by the browser at every draw of every map, for the same shapes;
 on the fiche, .streamlit/plotly_prefetch.js fetches them while the first screen is read, so
 that the section opened finds them there (docs/PERFORMANCE.md, « The world's shapes fetched

@@ -11,7 +11,7 @@ chunk alone 4.7 MB), 2.8 MB with them compressed. On a busy network that is seco
 What is compressed: an answer to a GET, 200, whose `Cache-Control` says `immutable` (Streamlit's
 content-hashed files under /static/: the same path is the same bytes for the process's life),
 or a file of the app's own static/ (served by Streamlit at /app/static/ with no such header, but
-the app's code: the same bytes for the process's life too; the world map's shapes, 275 kB, 90
+the app's code: the same bytes for the process's life too; the world map's shapes, 270 kB, 90
 kB compressed, are the largest), whose type is text (JavaScript, CSS, JSON, GeoJSON, SVG), to a
 client that accepts gzip, without a `Range`. It is compressed the first time (in a worker
 thread: zlib lets go of the GIL, the event loop and the sessions go on; requests for it
