@@ -10,16 +10,19 @@
 // browser fetches and evaluates it once. Sent in the page's head by serve.py only (with
 // `streamlit run streamlit_app.py`, plotly.js is loaded when a chart first needs it).
 //
-// The world map's shapes too (lib/charts/world.py: its figure names them by their address,
-// written in by lib/web/pagescript.py): plotly.js looks for a trace's GeoJSON address in
-// window.PlotlyGeoAssets before fetching it, and keeps there what it fetched. Fetched here,
-// the map of « Les pays partenaires dans le monde » is drawn at the click without waiting for
+// The world map's shapes too, on a page with a world map in a section on demand (the fiche's
+// « Les pays partenaires dans le monde », the Diversifier's « Carte du monde des marchés à
+// explorer »: WORLD_SECTIONS, the sections' keys of pages/parts/on_demand.py). Its figure names
+// them by their address (lib/charts/world.py; written in by lib/web/pagescript.py): plotly.js
+// looks for a trace's GeoJSON address in window.PlotlyGeoAssets before fetching it, and keeps
+// there what it fetched. Fetched here, the map is drawn at the click without waiting for
 // them. Not marked "pending" while they come: plotly.js would then wait for them at most 5 s
 // and fail the map on a slow network; if it asks first, it fetches them itself, and this keeps
 // whichever copy arrives.
 (function () {
   var chunk = COMEXT_PLOTLY_CHUNK;
   var shapes = COMEXT_WORLD_GEOJSON;
+  var WORLD_SECTIONS = ".st-key-fiche-section-monde, .st-key-diversifier-section-carte";
   if (window.__comextPlotlyPrefetch) return;
   window.__comextPlotlyPrefetch = true;
   var idle = window.requestIdleCallback || function (f) { return setTimeout(f, 200); };
@@ -41,12 +44,14 @@
   var timer = setInterval(function () {
     var app = document.querySelector('[data-testid="stApp"]');
     if (!app || app.dataset.testScriptState !== "notRunning") return;
-    if (!document.querySelector('[class*="st-key-fiche-section-"]')) return;
+    var fiche = document.querySelector('[class*="st-key-fiche-section-"]');
+    var world = document.querySelector(WORLD_SECTIONS);
+    if (!fiche && !world) return;
     var main = document.querySelector('script[type="module"][src*="/static/js/index."]');
     clearInterval(timer);
     idle(function () {
-      if (chunk && main) import(new URL(chunk, main.src).href).catch(function () {});
-      keepShapes(shapes);
+      if (fiche && chunk && main) import(new URL(chunk, main.src).href).catch(function () {});
+      if (world) keepShapes(shapes);
     }, { timeout: 2000 });
   }, 250);
 })();

@@ -20,6 +20,7 @@ from tests.e2e.conftest import screenshot
 from tests.e2e.test_explorer import wait_for_app
 from tests.e2e.test_layout import SCROLL_JS, VISIBLE_PLOTS_JS
 from tests.e2e.test_pays import WORLD_PLOT, click_country
+from tests.e2e.test_plotly_prefetch import SHAPES_KEPT_JS
 
 LOIRE = Territory("dept", "42")
 # Countries large enough on the world map for a click at the centre of their outline.
@@ -50,10 +51,17 @@ def test_exposition_to_diversifier_to_a_country(page, app_url: str, same_dataset
     first = diversification.exposed_products(LOIRE, 2024, "US")["product"].iloc[0]
     page.get_by_text(refs.product_name(first)[:20]).first.wait_for()
 
+    # The world's shapes are fetched while the page is read (.streamlit/plotly_prefetch.js):
+    # the map's section asks for nothing more.
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    page.wait_for_function(SHAPES_KEPT_JS, arg=config.WORLD_GEOJSON_URL, timeout=30_000)
     open_section(page, "Carte du monde des marchés à explorer")
     page.wait_for_url(re.compile(r"section=carte"), timeout=30_000)
     wait_for_app(page)
     page.locator(f"{WORLD_PLOT} path.choroplethlocation").first.wait_for(state="attached")
+    assert page.locator(f"{WORLD_PLOT} path.choroplethlocation").count() > 200
+    assert not [url for url in asked if config.WORLD_GEOJSON in url]
     screenshot(page, "40-diversifier-loire-carte")
     markets = diversification.alternative_markets(LOIRE, 2024, "US")
     by_country = diversification.untapped_by_country(markets).set_index("country")
