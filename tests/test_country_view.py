@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+from collections.abc import Iterator
 
 import pandas as pd
 import pytest
@@ -176,8 +177,8 @@ def _signed_area(ring: list[list[float]]) -> float:
     return sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in itertools.pairwise(ring)) / 2
 
 
-def test_world_rings_are_wound_for_plotly() -> None:
-    """Exteriors clockwise (negative shoelace area), else d3-geo fills the whole globe."""
+def _world_polygons() -> Iterator[tuple[str, list[list[list[float]]]]]:
+    """(code, polygon: its rings) for every polygon of every country of the world file."""
     collection = json.loads(WORLD.read_text(encoding="utf-8"))
     for feature in collection["features"]:
         geometry = feature["geometry"]
@@ -187,28 +188,25 @@ def test_world_rings_are_wound_for_plotly() -> None:
             else [geometry["coordinates"]]
         )
         for polygon in polygons:
-            assert _signed_area(polygon[0]) < 0, feature["properties"]["code"]
+            yield feature["properties"]["code"], polygon
+
+
+def test_world_rings_are_wound_for_plotly() -> None:
+    """Exteriors clockwise (negative shoelace area), else d3-geo fills the whole globe."""
+    for code, polygon in _world_polygons():
+        assert _signed_area(polygon[0]) < 0, code
 
 
 def test_world_rings_stay_on_the_map_without_crossing_the_antimeridian() -> None:
     """Every longitude in [-180°, 180°] and no edge longer than half the world: d3-geo, hence
     plotly.js, draws each edge as a great circle, and an edge from Chukotka (-180°) to Finland
     (28°E) along 69°N was drawn over the Arctic (geo/build_world.py's `unwrapped`)."""
-    collection = json.loads(WORLD.read_text(encoding="utf-8"))
-    for feature in collection["features"]:
-        geometry = feature["geometry"]
-        polygons = (
-            geometry["coordinates"]
-            if geometry["type"] == "MultiPolygon"
-            else [geometry["coordinates"]]
-        )
-        code = feature["properties"]["code"]
-        for ring in (ring for polygon in polygons for ring in polygon):
+    for code, polygon in _world_polygons():
+        for ring in polygon:
             assert all(-180 <= x <= 180 and -90 <= y <= 90 for x, y in ring), code
             assert all(abs(x1 - x0) <= 180 for (x0, _), (x1, _) in itertools.pairwise(ring)), code
-    russia = next(f for f in collection["features"] if f["properties"]["code"] == "RU")
-    longitudes = [x for polygon in russia["geometry"]["coordinates"] for x, _ in polygon[0]]
-    assert min(longitudes) == -180 and max(longitudes) == 180  # Chukotka, on both edges
+    russia = [x for code, polygon in _world_polygons() if code == "RU" for x, _ in polygon[0]]
+    assert min(russia) == -180 and max(russia) == 180  # Chukotka, on both edges
 
 
 def test_world_figure_colours_partners_and_greys_the_others() -> None:
