@@ -82,6 +82,20 @@ def click_departement(page, code: str) -> None:
     page.mouse.click(box["x"] + point[0], box["y"] + point[1])
 
 
+def click_departement_until(page, code: str, arrived: re.Pattern[str]) -> None:
+    """click_departement, until the page's address matches `arrived`. A click landing while
+    the Carte still reruns for its map component's first report can be lost (see
+    test_overseas_departements_are_one_click_away; seen here once in four runs of this file
+    once Leaflet came compressed, hence ready sooner): a person clicks again, and so does
+    this, once."""
+    click_departement(page, code)
+    try:
+        page.wait_for_url(arrived, timeout=15_000)
+    except PlaywrightTimeout:
+        click_departement(page, code)
+        page.wait_for_url(arrived, timeout=30_000)
+
+
 def test_click_mayenne_on_the_map_opens_its_fiche(page, app_url: str) -> None:
     page.goto(app_url)
     wait_for_app(page)
@@ -108,8 +122,7 @@ def test_back_on_the_map_the_departement_is_outlined_and_clickable_again(
     frame = page.wait_for_selector(MAP_FRAME).content_frame()
     frame.wait_for_function("() => window.map")
     screenshot(page, "08-carte-orne-selectionnee")
-    click_departement(page, "61")
-    page.wait_for_url(re.compile(r"/fiche\?.*code=61"), timeout=30_000)
+    click_departement_until(page, "61", re.compile(r"/fiche\?.*code=61"))
     wait_for_app(page)
     page.get_by_text(_text(f"1{NB}446,3{NB}M€")).first.wait_for()
 
