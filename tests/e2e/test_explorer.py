@@ -85,8 +85,8 @@ def click_departement(page, code: str) -> None:
 def click_departement_until(page, code: str, arrived: re.Pattern[str]) -> None:
     """click_departement, until the page's address matches `arrived`. A click landing while
     the Carte still reruns for its map component's first report can be lost (see
-    test_overseas_departements_are_one_click_away; seen here once in four runs of this file
-    once Leaflet came compressed, hence ready sooner): a person clicks again, and so does
+    test_overseas_departements_are_one_click_away; seen here once in four runs of this file,
+    after Leaflet came compressed, perhaps ready sooner): a person clicks again, and so does
     this, once."""
     click_departement(page, code)
     try:
