@@ -69,8 +69,8 @@ FALLBACK_DECIMALS = 3  # the few countries smaller than the simplification
 MIN_AREA = 0.05  # square degrees: smaller islands vanish at this scale (whole countries stay)
 # Natural Earth features without an ISO numeric id, by their name in world-atlas.
 UNNUMBERED = {"Kosovo": "XK", "N. Cyprus": "CY", "Somaliland": "SO"}
-WORLD = box(-180.0, -90.0, 180.0, 90.0)  # the longitudes and latitudes a map draws
 LEFT_OUT = {"AQ"}  # Antarctica: no trade, and a continent's width of empty map
+WORLD = box(-180.0, -90.0, 180.0, 90.0)  # the longitudes and latitudes a map draws
 
 
 class WorldBuildError(GeoBuildError):

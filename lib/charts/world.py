@@ -9,10 +9,11 @@ The figure names its geometry by its address (config.WORLD_GEOJSON_URL, a copy o
 static/ that Streamlit serves) instead of carrying it: plotly.js fetches a trace's `geojson`
 given as a URL once per page and keeps it (window.PlotlyGeoAssets). Carried in the figure, the
 270 kB of coordinates were serialised to JSON by the server (three passes of plotly's encoder)
-and sent, parsed and themed by the browser at every draw of every map, for the same shapes;
-on the fiche, .streamlit/plotly_prefetch.js fetches them while the first screen is read, so
-that the section opened finds them there (docs/PERFORMANCE.md, « The world's shapes fetched
-once »). The country codes are still read from the file here (`codes`).
+and sent, parsed and themed by the browser at every draw of every map, for the same shapes.
+On the fiche and the Diversifier, whose map is a section on demand, .streamlit/plotly_prefetch.js
+fetches them while the first screen is read, so that the section opened finds them there
+(docs/PERFORMANCE.md, « The world's shapes fetched once »). The country codes are still read
+from the file here (`codes`).
 """
 
 from __future__ import annotations
