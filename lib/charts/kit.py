@@ -171,22 +171,25 @@ def decimals(step: float) -> int:
     return next((d for d in range(7) if round(step, d) == step), 6)
 
 
+def _tick_values(low: float, high: float, count: int) -> tuple[list[float], int]:
+    """The multiples of a round step (about `count` of them span low to high) inside the
+    range, and the decimals that step needs."""
+    step = nice_step((high - low) / count)
+    first = math.ceil(low / step - 1e-9)
+    values = [k * step for k in range(first, math.floor(high / step + 1e-9) + 1)]
+    return values, decimals(step)
+
+
 def symmetric_ticks(half_range: float, per_side: int = 5) -> tuple[list[float], list[str]]:
     """Ticks from −half_range to +half_range, labelled by their absolute value, about
     `per_side` on each side."""
-    step = nice_step(half_range / per_side)
-    count = math.floor(half_range / step + 1e-9)
-    values = [k * step for k in range(-count, count + 1)]
-    places = decimals(step)
+    values, places = _tick_values(-half_range, half_range, 2 * per_side)
     return values, [number(abs(v), places) for v in values]
 
 
 def round_ticks(low: float, high: float, count: int) -> tuple[list[float], list[str]]:
     """About `count` round ticks from low to high, labelled in French."""
-    step = nice_step((high - low) / count)
-    first = math.ceil(low / step - 1e-9)
-    values = [k * step for k in range(first, math.floor(high / step + 1e-9) + 1)]
-    places = decimals(step)
+    values, places = _tick_values(low, high, count)
     return values, [number(v, places) for v in values]
 
 

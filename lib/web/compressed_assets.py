@@ -80,6 +80,10 @@ def accepts_gzip(scope: Scope) -> bool:
 APP_STATIC_PREFIX = STATIC_URL + "/"
 
 
+def is_app_static(path: str) -> bool:
+    return path.startswith(APP_STATIC_PREFIX)
+
+
 def compressible(start: Message, path: str) -> bool:
     """A whole, uncompressed text answer that is the same for the process's life: immutable
     (Streamlit's hashed frontend files) or one of the app's static files."""
@@ -87,7 +91,7 @@ def compressible(start: Message, path: str) -> bool:
     lasting = b"immutable" in header(start, b"cache-control").lower()
     return (
         start.get("status") == 200
-        and (lasting or path.startswith(APP_STATIC_PREFIX))
+        and (lasting or is_app_static(path))
         and kind in COMPRESSIBLE
         and header(start, b"content-encoding") in (b"", b"identity")
     )
@@ -147,10 +151,7 @@ class CompressedAssets:
             and accepts_gzip(scope)
             # Streamlit answers the validators of its own files; for the app's static files
             # it ignores them (a whole answer every time), and so does this.
-            and not (
-                header(scope, b"if-none-match")
-                and not scope.get("path", "").startswith(APP_STATIC_PREFIX)
-            )
+            and not (header(scope, b"if-none-match") and not is_app_static(scope.get("path", "")))
         )
 
     def _holding(self, key: str, send: Send) -> Send:

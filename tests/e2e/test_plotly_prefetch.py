@@ -13,14 +13,18 @@ CHUNK = "/static/js/PlotlyChart."
 # The chunk has come whole.
 FETCHED_JS = """(chunk) => performance.getEntriesByType('resource')
   .some(e => e.name.includes(chunk) && e.responseEnd > 0)"""
-# The world map of « Les pays partenaires dans le monde » drawn.
-WORLD_DRAWN_JS = """() => document.querySelector(
-  '.st-key-fiche-section-monde .js-plotly-plot .choropleth path') !== null"""
+# The countries of the world map of « Les pays partenaires dans le monde », and the map drawn.
+WORLD_PATHS = ".st-key-fiche-section-monde .js-plotly-plot .choropleth path"
+WORLD_DRAWN_JS = f"() => document.querySelector('{WORLD_PATHS}') !== null"
 # The world's shapes kept where plotly.js looks for them.
 SHAPES_KEPT_JS = """(url) => window.PlotlyGeoAssets !== undefined
   && typeof window.PlotlyGeoAssets[url] === 'object'
   && window.PlotlyGeoAssets[url].features.length > 200"""
-WORLD_PATHS = ".st-key-fiche-section-monde .js-plotly-plot .choropleth path"
+
+
+def _prefetched(asked: list[str]) -> list[str]:
+    """The requests for what plotly_prefetch.js fetches: plotly.js's chunk, the world's shapes."""
+    return [url for url in asked if CHUNK in url or config.WORLD_GEOJSON in url]
 
 
 def test_the_first_screen_needs_no_plotly_and_a_section_finds_it_ready(page, app_url: str) -> None:
@@ -37,12 +41,12 @@ def test_the_first_screen_needs_no_plotly_and_a_section_finds_it_ready(page, app
     # While it is read, plotly.js and the world's shapes are fetched, once...
     page.wait_for_function(FETCHED_JS, arg=CHUNK, timeout=30_000)
     page.wait_for_function(SHAPES_KEPT_JS, arg=config.WORLD_GEOJSON_URL, timeout=30_000)
-    before_click = [url for url in asked if CHUNK in url or config.WORLD_GEOJSON in url]
+    before_click = _prefetched(asked)
     assert len(before_click) == 2
     # ... so that the click on a section asks for no more of them, and the map has its shapes.
     page.locator(".st-key-fiche-section-monde summary").first.click()
     page.wait_for_function(WORLD_DRAWN_JS, timeout=60_000)
-    assert [url for url in asked if CHUNK in url or config.WORLD_GEOJSON in url] == before_click
+    assert _prefetched(asked) == before_click
     assert page.locator(WORLD_PATHS).count() > 200  # every country
 
 
@@ -54,4 +58,4 @@ def test_a_page_without_sections_is_left_alone(page, app_url: str) -> None:
     wait_for_app(page)
     page.wait_for_timeout(2000)  # longer than the prefetch's idle wait would take
     assert page.locator("[data-testid='stMain'] .js-plotly-plot").count() == 0
-    assert not [url for url in asked if CHUNK in url or config.WORLD_GEOJSON in url]
+    assert not _prefetched(asked)
