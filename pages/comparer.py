@@ -120,6 +120,7 @@ def key_figures_section(state: ComparisonState) -> pd.DataFrame:
         table,
         _file("chiffres_cles", state, queries.year_slug(state.year)),
         "comparison-kpis",
+        shared=(state.territories, state.year),
         caption="*En millions d'euros, sur une même échelle.*",
     )
     return table
@@ -149,6 +150,7 @@ def ranking_section(state: ComparisonState, ranked: str) -> None:
             rows,
             _file(file_word, state, queries.year_slug(state.year), flow.name),
             f"comparison-{ranked}-{flow.name}",
+            shared=(state.territories, state.year),
         )
 
 
@@ -186,6 +188,7 @@ def evolution_section(state: ComparisonState) -> None:
         table,
         _file("evolution", state, f"{years[0]}-{years[-1]}" if years else ""),
         "comparison-evolution",
+        shared=state.territories,
     )
 
 

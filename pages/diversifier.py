@@ -116,6 +116,7 @@ def markets_section(state: DiversificationState) -> None:
         _file("alternative_markets", state, state.partner),
         "diversifier-markets",
         caption=markets_caption(state),
+        shared=(state.territory, state.year, state.partner),
     )
 
 
@@ -192,6 +193,7 @@ def nearby_section(state: DiversificationState) -> None:
         _file("activites_proches", state),
         "diversifier-density",
         caption=f"*{diversification_figures.density_legend()}*",
+        shared=(state.territory, state.year),
     )
     st.markdown(
         "**Tous les produits où le territoire n'est pas spécialisé**, du plus dense au moins "
@@ -233,6 +235,7 @@ def similar_section(state: DiversificationState) -> None:
         similar,
         _file("similar_territories", state),
         "diversifier-similar",
+        shared=(state.territory, state.year),
         links=similar_links(similar, state),
         column_config={
             "Comparer": st.column_config.LinkColumn(

@@ -160,6 +160,7 @@ def exposure_section(state: ExpositionState) -> None:
         shares,
         _file("exposition_comparaison", state),
         "exposure-shares",
+        shared=(state.territory, state.year, state.partner),
     )
     table = exposure.exposure(state.territory, state.year, state.partner)
     for by, (words, name, caption) in EXPOSED_CHARTS.items():
@@ -174,6 +175,7 @@ def exposure_section(state: ExpositionState) -> None:
             _file(name, state),
             f"exposure-{by}",
             caption=caption,
+            shared=(state.territory, state.year, state.partner),
         )
     diversifier_link(state)
     cpf4_section(state)
@@ -311,6 +313,7 @@ def scenario_section(state: ExpositionState) -> None:
         _file("scenario", state, f"taux{state.rate_pct}", f"elasticite{state.elasticity:g}"),
         "scenario",
         caption=scenario_caption(state),
+        shared=args,
     )
 
 

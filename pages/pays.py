@@ -97,6 +97,7 @@ def products_section(state: CountryState) -> None:
         table,
         _file("pays_produits", state),
         "country-products",
+        shared=(state.country, state.year),
         caption="*Importations à gauche, exportations à droite, en millions d'euros ; le solde "
         "à droite. Le tableau et le CSV donnent tous les produits échangés.*",
     )
@@ -112,6 +113,7 @@ def evolution_section(state: CountryState) -> None:
         table,
         _file("pays_evolution", state, period),
         "country-evolution",
+        shared=state.country,
         caption="*Échanges de la France entière avec le pays, en millions d'euros ; une année "
         "partielle ne couvre que les trimestres indiqués.*",
     )

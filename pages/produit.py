@@ -152,6 +152,7 @@ def top_section(state: ProductState, by_dept: pd.DataFrame) -> None:
         top,
         _file("produit_top_departements", state),
         "product-depts",
+        shared=(state.product, state.year, state.flux),
         caption="*En millions d'euros. La colonne « Fiche » ouvre la fiche du département.*",
         links={"Fiche": fiche_links(top["dept"], state.year)},
     )
@@ -173,6 +174,7 @@ def partners_section(state: ProductState) -> None:
         table,
         _file("produit_pays", state, where if where != FRANCE else None),
         "product-partners",
+        shared=(state.product, state.year, state.flux, where),
         caption=f"*En millions d'euros, les {product_figures.TOP_PARTNERS} premiers ; le "
         "tableau et le CSV donnent tous les pays.*",
     )

@@ -277,3 +277,39 @@ def test_the_cpf4_detail_is_shown_only_when_the_data_has_it(use_dataset, monkeyp
     use_dataset(rows([(2024, "E", "53", "C10A", "US", 30.0)]))  # no CPF4 column: no detail
     at = open_page("exposition", niveau="departement", code="53", annee="2024", partenaire="US")
     assert not any("CPF4" in s.value for s in at.subheader)
+
+
+def test_two_visitors_share_the_exposure_charts_built_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The exposure charts are built once per look for a territory, year and partner (and the
+    dataset version), then shared: the second visitor is sent the same figures, built by no
+    one; another partner has its own. The figures sent are those lib's builders make from
+    lib.data.exposure's tables."""
+    from lib.charts import exposure_figures
+    from lib.data import cache
+
+    cache.reset()
+    built: list[tuple[str, bool]] = []
+    real = exposure_figures.exposed_figure
+
+    def counting(table: pd.DataFrame, by: str, narrow: bool = False):
+        built.append((by, narrow))
+        return real(table, by, narrow=narrow)
+
+    monkeypatch.setattr(exposure_figures, "exposed_figure", counting)
+    params = {"niveau": "departement", "code": "42", "annee": "2024", "partenaire": "US"}
+    sent = []
+    for _ in range(2):
+        at = open_page("exposition", **params)
+        sent.append([json.loads(chart.proto.spec) for chart in at.get("plotly_chart")])
+    assert sorted(built) == [("share", False), ("share", True), ("value", False), ("value", True)]
+    assert sent[0] == sent[1]
+    table = exposure.exposure(LOIRE, 2024, "US")
+    by_hand = [
+        json.loads(real(table, by, narrow=n).to_json())
+        for by in ("value", "share")
+        for n in (False, True)
+    ]
+    drawn = [spec for spec in sent[0] if spec["data"][0].get("type") == "bar"]
+    assert [s["data"] for s in drawn[-4:]] == [f["data"] for f in by_hand]
+    open_page("exposition", **{**params, "partenaire": "CN"})
+    assert len(built) == 8

@@ -83,6 +83,20 @@ def test_a_departement_without_territory_says_the_file_covers_it(tmp_path: Path)
     assert names == []
 
 
+def test_a_new_import_is_shown_at_the_next_call(tmp_path: Path) -> None:
+    """The lists are read once per version of the stored file (industry_lists._read), not at
+    every fiche: a second import into the same folder is what the next call shows."""
+    seeds, _ = industry_lists.for_dept("53", tmp_path)  # nothing imported: the seed fiche's
+    assert seeds and seeds != EXPECTED["53"]
+    _import(tmp_path, _anct_file().encode("utf-8"))
+    assert industry_lists.for_dept("53", tmp_path)[0] == EXPECTED["53"]
+    second = "\n".join([HEADER, *_communes("53", 5, "TI009", "Mayenne Nord")]) + "\n"
+    _import(tmp_path, second.encode("utf-8"), name="ti2.csv")
+    names, source = industry_lists.for_dept("53", tmp_path)
+    assert names == ["Mayenne Nord"] and "ti2.csv" in source
+    assert industry_lists.lists(tmp_path) == {"53": ["Mayenne Nord"]}
+
+
 def test_a_latin1_file_with_crlf_and_extra_columns_reads_alike(tmp_path: Path) -> None:
     content = _anct_file().replace(HEADER, "INSEE_COM;LIB_COM;ID_TI;LIB_TI;autre")
     _import(tmp_path, content.replace("\n", "\r\n").encode("latin-1"))

@@ -93,7 +93,7 @@ def test_drom_have_framed_insets_inside_their_frames(insets, suffix, look, view)
     assert [inset.code for inset in insets] == DROM
     m = choropleth.choropleth(METRICS_FRAME, "exports")
     (layer,) = geojson_layers(m, "departements")
-    features = {f["id"]: f for f in layer.data["features"]}
+    features = {f["id"]: f for f in choropleth.with_shapes(layer.data["features"])}
     for inset in insets:
         copy = features[f"{inset.code}{suffix}"]
         assert copy["properties"]["code"] == inset.code
@@ -366,3 +366,53 @@ def test_feature_code_of_a_clicked_feature():
 )
 def test_feature_code_is_none_for_anything_else(garbage):
     assert choropleth.feature_code(garbage) is None
+
+
+# ----------------------------------------------------------------------------- shapes by name
+
+
+def test_a_map_s_script_names_its_shapes_and_the_browser_has_them() -> None:
+    """The maps' layers carry each feature's id, properties and style, not its shape
+    (geometry null); every id is one of the shapes that static/geo/departements_shapes.js hands
+    the browser, loaded after Leaflet. The shapes are geo/departements.geojson's own, and the
+    insets' copies; the layer's bounds are its shapes'."""
+    from pages.parts import folium_maps
+
+    m = choropleth.choropleth(METRICS_FRAME, "exports", selected="971")
+    args = folium_maps.component_args(m)
+    assert '"coordinates"' not in args["script"]
+    assert args["js_links"] == [choropleth.LEAFLET_JS, choropleth.SHAPES_JS]
+    shapes = choropleth.shapes()
+    source = {
+        f["properties"]["code"]: f["geometry"]
+        for f in choropleth.load_departements_geojson()["features"]
+    }
+    assert {code: shapes[code] for code in source} == source
+    suffixes = ("-encart", "-encart-ligne")
+    assert set(shapes) == set(source) | {f"{d}{s}" for d in DROM for s in suffixes}
+    for name in ("departements", "selection"):
+        (layer,) = geojson_layers(m, name)
+        assert all(f["geometry"] is None for f in layer.data["features"])
+        assert all(f["id"] in shapes for f in layer.data["features"])
+    lats, lons = [], []
+    for geometry in source.values():
+        for lon, lat in choropleth._points(geometry["coordinates"]):
+            lats.append(lat)
+            lons.append(lon)
+    assert args["bounds"] == [[min(lats), min(lons)], [max(lats), max(lons)]]
+
+
+def test_the_static_shapes_are_the_maps_shapes() -> None:
+    """The committed static/geo/departements_shapes.js is what geo/build_shapes.py writes from
+    the current geometry and insets (run it again after changing either)."""
+    from lib.core import config
+
+    path = config.STATIC_DIR / config.DEPARTEMENT_SHAPES
+    assert path.read_text(encoding="utf-8") == choropleth.shapes_script()
+    assert config.DEPARTEMENT_SHAPES_URL == choropleth.SHAPES_JS
+    text = choropleth.shapes_script()
+    start = text.index("var shapes = ") + len("var shapes = ")
+    import json
+
+    shapes, _ = json.JSONDecoder().raw_decode(text[start:])
+    assert shapes == choropleth.shapes()

@@ -25,9 +25,10 @@ import folium
 import numpy as np
 import pandas as pd
 from branca.element import Element, MacroElement
+from folium.utilities import get_bounds
 from jinja2 import Template
 
-from lib.core.config import GEO_DIR
+from lib.core.config import DEPARTEMENT_SHAPES_URL, GEO_DIR
 from lib.core.flows import EXPORT, IMPORT, Flow
 from lib.core.formatting import meur, national_share, pct
 from lib.core.theme import BLUE_FRANCE, BLUE_RAMP, FONT_FAMILY, GREEN_RAMP, RED_RAMP, TEXT_GREY, mix
@@ -55,6 +56,8 @@ Formatter = Callable[[float], str]
 # scripts/vendor_leaflet.sh and served by Streamlit's static serving, so no CDN is ever called.
 LEAFLET_JS = "/app/static/leaflet/leaflet.js"
 LEAFLET_CSS = "/app/static/leaflet/leaflet.css"
+# The départements' shapes, loaded after Leaflet (`shapes_script`): the maps' scripts name them.
+SHAPES_JS = DEPARTEMENT_SHAPES_URL
 
 
 # ---------------------------------------------------------------------------------------------
@@ -428,31 +431,87 @@ def _properties(
 def _features(metrics: pd.DataFrame, shown: Sequence[Metric]) -> list[dict[str, Any]]:
     """Fresh features (the cached GeoJSON is untouched): every département, then the insets."""
     rows = _by_code(metrics)
+    geometry = shapes()
     features = []
     for feature in load_departements_geojson()["features"]:
         code, name = feature["properties"]["code"], feature["properties"]["name"]
         properties = {**feature["properties"], **_properties(code, name, rows.get(code), shown)}
         features.append(
-            {
-                "type": "Feature",
-                "id": code,
-                "properties": properties,
-                "geometry": feature["geometry"],
-            }
+            {"type": "Feature", "id": code, "properties": properties, "geometry": geometry[code]}
         )
     by_code = {f["id"]: f for f in features}
     for insets, suffix, _look in inset_layouts():
         for inset in insets:
-            original = by_code[inset.code]
+            copy = f"{inset.code}{suffix}"
             features.append(
                 {
                     "type": "Feature",
-                    "id": f"{inset.code}{suffix}",
-                    "properties": original["properties"],
-                    "geometry": _inset_geometry(original["geometry"], inset),
+                    "id": copy,
+                    "properties": by_code[inset.code]["properties"],
+                    "geometry": geometry[copy],
                 }
             )
     return features
+
+
+@cache
+def shapes() -> dict[str, dict[str, Any]]:
+    """Every feature id the maps draw → its geometry: each département by its code, then the
+    DROM's copies in the insets (`971-encart`, `971-encart-ligne`…). Cached and shared."""
+    geometry = {
+        f["properties"]["code"]: f["geometry"] for f in load_departements_geojson()["features"]
+    }
+    for insets, suffix, _look in inset_layouts():
+        for inset in insets:
+            geometry[f"{inset.code}{suffix}"] = _inset_geometry(geometry[inset.code], inset)
+    return geometry
+
+
+# Put in the browser at SHAPES_JS by geo/build_shapes.py: the shapes by feature id, and
+# Leaflet's GeoJSON layers taught to put a feature's shape back, by its id, when it comes
+# without one (a FeatureCollection's features are filled before Leaflet adds them one by one).
+_SHAPES_SCRIPT = """// Written by geo/build_shapes.py: do not edit. The départements' shapes of the
+// folium maps, by feature id (geo/departements.geojson, and lib/charts/choropleth.py's insets).
+(function () {
+  var shapes = %s;
+  var addData = L.GeoJSON.prototype.addData;
+  L.GeoJSON.prototype.addData = function (data) {
+    (data && data.features || []).forEach(function (feature) {
+      if (!feature.geometry && Object.prototype.hasOwnProperty.call(shapes, feature.id)) {
+        feature.geometry = shapes[feature.id];
+      }
+    });
+    return addData.call(this, data);
+  };
+})();
+"""
+
+
+def shapes_script() -> str:
+    """The script at SHAPES_JS (static/geo/departements_shapes.js), as geo/build_shapes.py
+    writes it: tests/test_mapping.py checks that the file is this."""
+    return _SHAPES_SCRIPT % json.dumps(shapes(), separators=(",", ":"), sort_keys=True)
+
+
+class _NamedShapes(folium.GeoJson):
+    """A GeoJSON layer of the maps' features (`_features`) sent without their geometry: the
+    browser has every shape from SHAPES_JS, loaded once per visitor and kept in its cache, and
+    Leaflet puts each back by the feature's id. Each map used to carry them: 340 kB of the
+    Carte's script, compressed and sent again at every opening (docs/PERFORMANCE.md). Its
+    bounds are still its shapes'."""
+
+    def __init__(self, features: list[dict[str, Any]], **kwargs: Any) -> None:
+        unlocated = [{**feature, "geometry": None} for feature in features]  # GeoJSON's null
+        super().__init__({"type": "FeatureCollection", "features": unlocated}, **kwargs)
+
+    def _get_self_bounds(self) -> list[list[float | None]]:
+        return get_bounds(with_shapes(self.data["features"]), lonlat=True)
+
+
+def with_shapes(features: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The features of a map's layer with their shapes, as the browser draws them."""
+    geometry = shapes()
+    return [{**feature, "geometry": geometry[feature["id"]]} for feature in features]
 
 
 def _tooltip_metrics(metric: Metric) -> list[Metric]:
@@ -502,8 +561,8 @@ def _outline(features: list[dict[str, Any]], selected: str) -> folium.GeoJson | 
     chosen = [f for f in features if f["properties"]["code"] == selected]
     if not chosen:
         return None
-    return folium.GeoJson(
-        {"type": "FeatureCollection", "features": chosen},
+    return _NamedShapes(
+        chosen,
         name="selection",
         style_function=lambda feature: {
             "color": SELECTED_OUTLINE,
@@ -549,7 +608,7 @@ def choropleth(
         # and the click is lost. Keyboard users have the searchable list instead.
         keyboard=False,
     )
-    m.default_js = [("leaflet", LEAFLET_JS)]
+    m.default_js = [("leaflet", LEAFLET_JS), ("departements", SHAPES_JS)]
     m.default_css = [("leaflet_css", LEAFLET_CSS)]
     m.get_root().header.add_child(Element(_CSS))  # type: ignore[attr-defined]
 
@@ -563,8 +622,8 @@ def choropleth(
             **_layout_class(feature["id"]),
         }
 
-    folium.GeoJson(
-        {"type": "FeatureCollection", "features": features},
+    _NamedShapes(
+        features,
         name="departements",
         style_function=style,
         highlight_function=lambda _feature: {"color": HOVER_OUTLINE, "weight": 2},

@@ -19,6 +19,10 @@ STATIC_URL = "/app/static"
 # geo/build_world.py writes beside the original (lib/charts/world.py says why it is fetched).
 WORLD_GEOJSON = "geo/countries.geojson"  # under STATIC_DIR, at STATIC_URL
 WORLD_GEOJSON_URL = f"{STATIC_URL}/{WORLD_GEOJSON}"
+# The départements' shapes for the folium maps, by feature id (lib/charts/choropleth.py), as a
+# script the maps load once (written by geo/build_shapes.py).
+DEPARTEMENT_SHAPES = "geo/departements_shapes.js"  # under STATIC_DIR, at STATIC_URL
+DEPARTEMENT_SHAPES_URL = f"{STATIC_URL}/{DEPARTEMENT_SHAPES}"
 DEFAULT_DATA_DIR = ROOT / "data" / "parquet"
 ENV_DATA_DIR = "COMEXT_DATA_DIR"
 

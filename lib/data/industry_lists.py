@@ -17,6 +17,8 @@ Reading only: a remote dataset has no stored lists (the seeds are shown).
 
 from __future__ import annotations
 
+import functools
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -30,6 +32,15 @@ MIN_COMMUNES = 5
 
 
 def _read(path: Path) -> pd.DataFrame:
+    """The lists in `path`, read again only when the file changed (an import writes it anew):
+    every département's fiche shows its list, and reading the CSV at each run was 2 ms of the
+    fiche's first screen. Shared: callers must not change it."""
+    stat = os.stat(path)  # FileNotFoundError when absent, as before
+    return _read_version(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=8)
+def _read_version(path: str, mtime_ns: int, size: int) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8")
 
 

@@ -25,7 +25,7 @@ from lib.core import config, csvfile, display, flows, refs, workbook
 from lib.core.escaping import plain
 from lib.core.schema import QUARTERS
 from lib.core.territory import FRANCE, Territory
-from lib.data import db, queries
+from lib.data import cache, db, queries
 from lib.sources import demo
 from lib.web import headings, sessionlimits, uploadgate, urlstate
 
@@ -347,17 +347,30 @@ def _chart(fig: go.Figure | HtmlChart, key: str, clickable: bool = False) -> lis
 Looks = Callable[[bool], go.Figure | HtmlChart]
 
 
-def _looks(looks: Looks, key: str, clickable: bool) -> list[dict[str, Any]]:
+def _looks(
+    looks: Looks, key: str, clickable: bool, shared: Hashable | None = None
+) -> list[dict[str, Any]]:
     """The chart in the look that fits, or in both (each keyed by its look, for the CSS)."""
     shown = page_look()
     clicked: list[dict[str, Any]] = []
     with st.container(key=f"charts-{key}"):
         if shown is not None:  # alone in its wrapper: the CSS hides nothing of it
-            return _chart(looks(shown == "narrow"), f"chart-{shown}-{key}", clickable)
+            figure = _look(looks, shown == "narrow", key, shared)
+            return _chart(figure, f"chart-{shown}-{key}", clickable)
         for look in ("wide", "narrow"):
             with st.container(key=f"{look}-{key}"):
-                clicked += _chart(looks(look == "narrow"), f"chart-{look}-{key}", clickable)
+                figure = _look(looks, look == "narrow", key, shared)
+                clicked += _chart(figure, f"chart-{look}-{key}", clickable)
     return clicked
+
+
+def _look(looks: Looks, narrow: bool, key: str, shared: Hashable | None) -> go.Figure | HtmlChart:
+    """One look of a chart: built, or, with `shared` (what the chart is drawn from besides the
+    dataset), built once per dataset version and shared by every session (cache.shared_value:
+    the figure is handed out as stored, and _chart only draws it)."""
+    if shared is None:
+        return looks(narrow)
+    return cache.shared_value(("chart", key, shared, narrow), lambda: looks(narrow))
 
 
 def chart_with_data(
@@ -369,6 +382,7 @@ def chart_with_data(
     column_config: Mapping[str, object] | None = None,
     links: Mapping[str, Sequence[str]] | None = None,
     clickable: bool = False,
+    shared: Hashable | None = None,
 ) -> list[dict[str, Any]]:
     """A chart, then its data: a table on demand and a CSV of exactly the rows drawn.
 
@@ -379,9 +393,15 @@ def chart_with_data(
     `page_look` reads the window's width, so every chart given two looks is as wide as the
     page or a section's expander (none is in st.columns). `column_config` adds to the table's
     columns (a link column…); `links` too (data_table). With `clickable`, the points just
-    clicked are returned."""
+    clicked are returned.
+
+    `shared`: what the chart is drawn from besides the dataset (a territory, a year, a
+    partner…), when that is all it is drawn from: each look is then built once per dataset
+    version and shared by every session and rerun, as the fiche's figures are
+    (lib/fiche/cached_charts.py; issue 18: « same answer, computed once »). Keyed with `key`,
+    so it must name every input the builder reads."""
     if callable(fig):
-        clicked = _looks(fig, key, clickable)
+        clicked = _looks(fig, key, clickable, shared)
     else:
         clicked = _chart(fig, f"chart-{key}", clickable)
     if caption:

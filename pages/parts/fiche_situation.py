@@ -102,6 +102,7 @@ def _specialisation(state: FicheState, exports_eur: float) -> None:
         year_file("specialisation", state),
         "situation-balassa",
         caption=SPECIALISATION_CAPTION,
+        shared=(state.territory, state.year),
     )
     st.markdown(f"Indice de spécialisation de chaque produit exporté{formatting.NBSP}:")
     components.data_table(
