@@ -395,11 +395,12 @@ def chart_with_data(
     columns (a link column…); `links` too (data_table). With `clickable`, the points just
     clicked are returned.
 
-    `shared`: what the chart is drawn from besides the dataset (a territory, a year, a
-    partner…), when that is all it is drawn from: each look is then built once per dataset
-    version and shared by every session and rerun, as the fiche's figures are
-    (lib/fiche/cached_charts.py; issue 18: « same answer, computed once »). Keyed with `key`,
-    so it must name every input the builder reads."""
+    `shared`, for a chart given as its builder: what the chart is drawn from besides the dataset
+    (a territory, a year, a partner…), when that is all it is drawn from. Each look is then
+    built once per dataset version and shared by every session and rerun, as the fiche's
+    figures are (lib/fiche/cached_charts.py; issue 18: « same answer, computed once »). Keyed
+    with `key`, so it must name every input the builder reads. A figure given built is drawn
+    as it is."""
     if callable(fig):
         clicked = _looks(fig, key, clickable, shared)
     else:
