@@ -429,29 +429,24 @@ def _properties(
 
 
 def _features(metrics: pd.DataFrame, shown: Sequence[Metric]) -> list[dict[str, Any]]:
-    """Fresh features (the cached GeoJSON is untouched): every département, then the insets."""
+    """Fresh features: every département, then the insets' copies, each with its id, its
+    properties and a null geometry (GeoJSON's « unlocated »): its shape is named by its id, in
+    `shapes()`, which the browser has from SHAPES_JS (`_NamedShapes`)."""
     rows = _by_code(metrics)
-    geometry = shapes()
     features = []
     for feature in load_departements_geojson()["features"]:
         code, name = feature["properties"]["code"], feature["properties"]["name"]
         properties = {**feature["properties"], **_properties(code, name, rows.get(code), shown)}
-        features.append(
-            {"type": "Feature", "id": code, "properties": properties, "geometry": geometry[code]}
-        )
+        features.append(_unlocated(code, properties))
     by_code = {f["id"]: f for f in features}
     for insets, suffix, _look in inset_layouts():
         for inset in insets:
-            copy = f"{inset.code}{suffix}"
-            features.append(
-                {
-                    "type": "Feature",
-                    "id": copy,
-                    "properties": by_code[inset.code]["properties"],
-                    "geometry": geometry[copy],
-                }
-            )
+            features.append(_unlocated(f"{inset.code}{suffix}", by_code[inset.code]["properties"]))
     return features
+
+
+def _unlocated(feature_id: str, properties: dict[str, str]) -> dict[str, Any]:
+    return {"type": "Feature", "id": feature_id, "properties": properties, "geometry": None}
 
 
 @cache
@@ -494,15 +489,14 @@ def shapes_script() -> str:
 
 
 class _NamedShapes(folium.GeoJson):
-    """A GeoJSON layer of the maps' features (`_features`) sent without their geometry: the
-    browser has every shape from SHAPES_JS, loaded once per visitor and kept in its cache, and
-    Leaflet puts each back by the feature's id. Each map used to carry them: 340 kB of the
+    """A GeoJSON layer of the maps' features (`_features`), which come without their geometry:
+    the browser has every shape from SHAPES_JS, loaded once per visitor and kept in its cache,
+    and Leaflet puts each back by the feature's id. Each map used to carry them: 340 kB of the
     Carte's script, compressed and sent again at every opening (docs/PERFORMANCE.md). Its
     bounds are still its shapes'."""
 
     def __init__(self, features: list[dict[str, Any]], **kwargs: Any) -> None:
-        unlocated = [{**feature, "geometry": None} for feature in features]  # GeoJSON's null
-        super().__init__({"type": "FeatureCollection", "features": unlocated}, **kwargs)
+        super().__init__({"type": "FeatureCollection", "features": features}, **kwargs)
 
     def _get_self_bounds(self) -> list[list[float | None]]:
         return get_bounds(with_shapes(self.data["features"]), lonlat=True)
