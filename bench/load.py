@@ -1,6 +1,6 @@
 """`python -m bench.load` (`make load`): how many people at once the app serves on this machine.
 
-    python -m bench.load [--backends 1,2] [--proxy auto|always] [--levels 1,2,4,...]
+    python -m bench.load [--backends 1,2] [--proxy auto|always] [--levels 1,2,4,...] [--tabs]
                          [--step-seconds S] [--warmup-seconds S] [--think MIN:MAX]
                          [--threshold-seconds 2] [--data-dir DIR] [--out JSON] [--doc MD]
                          [--seed N] [--wait-quiet S] [--api-share F] [--api-level N]
@@ -9,20 +9,23 @@
 Clients are protocol-level sessions (bench.streamlit_client: Streamlit's websocket and protobuf
 messages, as a browser tab sends and receives them), many of them in this one asyncio process:
 far lighter than the server, so that what saturates is the server. Each simulated person visits
-again and again, each visit the realistic mix of issue 18 (bench.load.visit, `VISIT`): the Carte
-in a new tab; a fiche in a new tab (`/fiche?niveau=…&code=…&annee=…&top=…&flux=…`: 80 % of visits
-on five fiches, `POPULAR`: Mayenne, Pays de la Loire, France, Ille-et-Vilaine, Loire-Atlantique
-on the latest year with top 10 and both flows, as a shared link makes many visitors open the
-same few fiches; the others a random territory, 50 % départements, 30 % régions, 20 % France,
-and year, top N and flow), then one of its sections opened (a random one, as a click on its
-title does: the expander's new state sent with a rerun of its fragment, `fragment_id`, by
-StreamlitSession.set_expander), one step of its top-N slider (the partners part's fragment
-reruns, and the open section's when it follows top N), one of its CSV files downloaded;
-then the Exposition page of the same territory in a new tab; a think time drawn between
-actions. Each visit's tabs report a window width as a browser does (`WINDOW_WIDTHS`: the cookie
-of .streamlit/width.js, two desktops for one phone), so each chart comes in the one look that
-fits. Each step is one sixth of the requests; the report gives the counts and shares actually
-run and the share of visits on the popular fiches
+again and again, each visit the realistic mix of issue 18 (bench.load.visit, `VISIT`) in one tab,
+as the app's links and menu take a person: a fiche opened by its link in a new tab
+(`/fiche?niveau=…&code=…&annee=…&top=…&flux=…`: 80 % of visits on five fiches, `POPULAR`:
+Mayenne, Pays de la Loire, France, Ille-et-Vilaine, Loire-Atlantique on the latest year with top
+10 and both flows, as a shared link makes many visitors open the same few fiches; the others a
+random territory, 50 % départements, 30 % régions, 20 % France, and year, top N and flow), then
+one of its sections opened (a random one, as a click on its title does: the expander's new state
+sent with a rerun of its fragment, `fragment_id`, by StreamlitSession.set_expander), one step of
+its top-N slider (the partners part's fragment reruns, and the open section's when it follows
+top N), one of its CSV files downloaded; then the Exposition of the same territory by the
+fiche's link to it (StreamlitSession.follow_link: a rerun naming the page, as the browser sends
+it), and the Carte by the menu (StreamlitSession.navigate), in the same session; a think time
+drawn between actions. With `--tabs`, each page opens in a new tab instead (a session each):
+the Carte first, then the fiche, then the Exposition. Each visit's tabs report a window width as
+a browser does (`WINDOW_WIDTHS`: the cookie of .streamlit/width.js, two desktops for one phone),
+so each chart comes in the one look that fits. Each step is one sixth of the requests; the
+report gives the counts and shares actually run and the share of visits on the popular fiches
 (`mix`). Every page received is checked against the state that session asked for (isolation,
 `check_fiche` / `check_section` / `check_page` / `check_csv`): the URL the server writes back,
 the title and section headings, the widgets' values, the section opened with its charts (its
@@ -77,6 +80,7 @@ import argparse
 import asyncio
 import concurrent.futures
 import contextlib
+import functools
 import json
 import os
 import platform
@@ -86,7 +90,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -124,15 +128,23 @@ BUDGET_S = 20 * 60  # per configuration: the ramp stops there whatever the laten
 QUIET_CORES = 0.25  # the machine counts as quiet below this much CPU used by others
 # A visit (bench.load.visit), in order: each step one request a person waits for, by action.
 VISIT = {
-    "carte": "Carte (new tab)",
-    "open": "Fiche, first screen (new tab)",
+    "carte": "Carte",
+    "open": "Fiche, first screen (its link, a new tab)",
     "section": "Fiche, one section opened (a fragment's rerun)",
     "top": (
         "Fiche, one step of top N (the partners part's fragment rerun; with the open "
         "section's when it follows top N)"
     ),
     "csv": "a CSV of the fiche downloaded",
-    "exposition": "Exposition of the same territory (new tab)",
+    "exposition": "Exposition of the same territory",
+}
+# How a visit goes from page to page (`--tabs`): what the report says of it.
+NAVIGATION = {
+    False: (
+        "one tab: the fiche by its link, then the Exposition by the fiche's link to it and "
+        "the Carte by the menu, in the fiche's session"
+    ),
+    True: "a new tab per page: the Carte, then the fiche, then the Exposition (three sessions)",
 }
 # Every client comes from 127.0.0.1: the bounds on sessions (lib/web/sessionlimits.py) are lifted,
 # so that the ramp measures the capacity, not the bound.
@@ -400,83 +412,105 @@ async def visit(
     years: Sequence[int],
     recorder: Recorder,
     think_s: tuple[float, float],
+    tabs: bool = False,
 ) -> None:
-    """One person's visit, the mix of VISIT: the Carte in a new tab; a fiche (POPULAR_SHARE of
-    the time one of the POPULAR) in a new tab, one of its sections opened (a random one: a
-    click on its title, the fragment's rerun), one step of its top-N slider (the partners
-    part's fragment reruns, and the open section's when it follows top N), one of its CSV
-    files downloaded; then the Exposition page of the same
-    territory in a new tab. A think time is drawn between actions."""
+    """One person's visit, the mix of VISIT: a fiche (POPULAR_SHARE of the time one of the
+    POPULAR) opened by its link, one of its sections opened (a random one: a click on its
+    title, the fragment's rerun), one step of its top-N slider (the partners part's fragment
+    reruns, and the open section's when it follows top N), one of its CSV files downloaded;
+    then the Exposition of the same territory by the fiche's link to it, and the Carte by the
+    menu, in the same tab (one session), as the app's links and menu take a person. With
+    `tabs`, the person opens each page in a new tab instead (a session each): the Carte first,
+    then the fiche, then the Exposition. A think time is drawn between actions."""
 
     async def think() -> None:
         await asyncio.sleep(rng.uniform(*think_s))
 
-    async def page(action: str, url: str, title_has: str) -> None:
+    async def new_tab(action: str, url: str, title_has: str) -> None:
         path, _, query = url.partition("?")
-        tab = StreamlitSession(base_url, timeout_s=ACTION_TIMEOUT_S, cookies=dict(window))
-        async with tab:
+        async with StreamlitSession(base_url, ACTION_TIMEOUT_S, cookies=dict(window)) as tab:
             started = time.perf_counter()
             run = await tab.open(path, query)
             recorder.sample(action, time.perf_counter() - started, run.bytes_received)
             recorder.problems(*check_page(run, dict(parse_qsl(query)), title_has))
 
+    async def same_tab(action: str, go, params: dict[str, str], title_has: str) -> None:
+        run = await go
+        recorder.sample(action, run.seconds, run.bytes_received)
+        recorder.problems(*check_page(run, params, title_has))
+
     state = draw_visit_state(rng, years)
     window = {WIDTH_COOKIE: str(rng.choice(WINDOW_WIDTHS))}
     recorder.visits += 1
     recorder.popular_visits += is_popular(state, years)
+    carte = urlstate.params_of(MapState(state.year))
+    exposition = urlstate.default_exposition(state.territory, state.year)
     session = StreamlitSession(base_url, timeout_s=ACTION_TIMEOUT_S, cookies=dict(window))
     try:
-        carte = urlstate.params_of(MapState(state.year))
-        await page("carte", "/?" + urlencode(carte), str(state.year))
-        await think()
-
-        started = time.perf_counter()
-        run = await session.open("/fiche", urlencode(urlstate.params_of(state)))
-        recorder.sample("open", time.perf_counter() - started, run.bytes_received)
-        recorder.problems(*check_fiche(run, state, session, recorder.fingerprints))
-        await think()
-
-        slug = rng.choice(list(fiche_sections(state)))
-        state = replace(state, sections=(slug,))
-        run = await session.set_expander(SECTION_PREFIX + slug)
-        recorder.sample("section", run.seconds, run.bytes_received)
-        recorder.problems(*check_fiche(run, state, session, recorder.fingerprints))
-        recorder.problems(*check_section(run, state, slug))
-        await think()
-
-        top = rng.choice(
-            [n for n in range(urlstate.TOP_MIN, urlstate.TOP_MAX + 1) if n != state.top]
-        )
-        state = replace(state, top=top)
-        run = await session.set_widget("fiche-top", top)
-        recorder.sample("top", run.seconds, run.bytes_received)
-        recorder.problems(*check_fiche(run, state, session, recorder.fingerprints))
-        recorder.problems(*check_section(run, state, slug))
-        await think()
-
-        offered = run.downloads()
-        own = [key for key in OWN_DOWNLOADS if key in offered]
-        if not own:
-            recorder.problems([f"the fiche offers {sorted(offered)} for download"], [])
+        if tabs:
+            await new_tab("carte", "/?" + urlencode(carte), str(state.year))
+            await think()
+        await fiche_visit(session, state, rng, recorder, think)
+        if tabs:
+            await session.close()  # the fiche's tab closed: the Exposition opens in another
+            await new_tab("exposition", urlstate.exposition_url(exposition), state.territory.label)
         else:
-            key = rng.choice(own)
-            started = time.perf_counter()
-            response = await session.download(offered[key])
-            recorder.sample("csv", time.perf_counter() - started, len(response.body))
-            recorder.problems(*check_csv(response, key, state, recorder.fingerprints))
-        await session.close()  # the fiche's tab closed: the Exposition opens in another
-        await think()
-
-        exposition = urlstate.exposition_url(
-            urlstate.default_exposition(state.territory, state.year)
-        )
-        await page("exposition", exposition, state.territory.label)
+            link = session.follow_link(urlstate.EXPOSITION.url_path)
+            params = urlstate.params_of(exposition)
+            await same_tab("exposition", link, params, state.territory.label)
+            await think()
+            menu = session.navigate(urlstate.CARTE.url_path)
+            await same_tab("carte", menu, carte, str(state.year))
         await think()
     except (ProtocolError, OSError, TimeoutError, asyncio.IncompleteReadError) as exc:
         recorder.problems([f"{type(exc).__name__}: {exc}"], [])
     finally:
         with contextlib.suppress(Exception):
             await session.close()
+
+
+async def fiche_visit(
+    session: StreamlitSession,
+    state: urlstate.FicheState,
+    rng: random.Random,
+    recorder: Recorder,
+    think,
+) -> None:
+    """The fiche's part of a visit, in `session`: its link opened (a new tab), one section
+    opened, one step of top N, one of its CSVs downloaded; each page received checked."""
+    started = time.perf_counter()
+    run = await session.open("/fiche", urlencode(urlstate.params_of(state)))
+    recorder.sample("open", time.perf_counter() - started, run.bytes_received)
+    recorder.problems(*check_fiche(run, state, session, recorder.fingerprints))
+    await think()
+
+    slug = rng.choice(list(fiche_sections(state)))
+    state = replace(state, sections=(slug,))
+    run = await session.set_expander(SECTION_PREFIX + slug)
+    recorder.sample("section", run.seconds, run.bytes_received)
+    recorder.problems(*check_fiche(run, state, session, recorder.fingerprints))
+    recorder.problems(*check_section(run, state, slug))
+    await think()
+
+    top = rng.choice([n for n in range(urlstate.TOP_MIN, urlstate.TOP_MAX + 1) if n != state.top])
+    state = replace(state, top=top)
+    run = await session.set_widget("fiche-top", top)
+    recorder.sample("top", run.seconds, run.bytes_received)
+    recorder.problems(*check_fiche(run, state, session, recorder.fingerprints))
+    recorder.problems(*check_section(run, state, slug))
+    await think()
+
+    offered = run.downloads()
+    own = [key for key in OWN_DOWNLOADS if key in offered]
+    if not own:
+        recorder.problems([f"the fiche offers {sorted(offered)} for download"], [])
+        return
+    key = rng.choice(own)
+    started = time.perf_counter()
+    response = await session.download(offered[key])
+    recorder.sample("csv", time.perf_counter() - started, len(response.body))
+    recorder.problems(*check_csv(response, key, state, recorder.fingerprints))
+    await think()
 
 
 # --- The floor (bench/floor/floor_app.py) --------------------------------------------------------
@@ -556,6 +590,12 @@ async def floor_visit(
             await session.close()
 
 
+def visit_function(floor: bool, tabs: bool = False) -> Callable[..., Awaitable[None]]:
+    """What a simulated person does at each visit: the floor's visit, or the app's mix in one
+    tab or (`tabs`) in a new tab per page."""
+    return floor_visit if floor else functools.partial(visit, tabs=tabs)
+
+
 async def person(
     index: int,
     base_url: str,
@@ -564,7 +604,7 @@ async def person(
     recorder: Recorder,
     think_s: tuple[float, float],
     visits: int | None = None,
-    visit_of=visit,
+    visit_of: Callable[..., Awaitable[None]] = visit,
 ) -> None:
     """A simulated person: visits one after another (`visits` of them, or until cancelled);
     `visit_of` is `visit` (the app) or `floor_visit`."""
@@ -713,14 +753,15 @@ def run_visits(
     seed: int = 1,
     think_s: tuple[float, float] = (0.0, 0.2),
     floor: bool = False,
+    tabs: bool = False,
 ) -> Recorder:
     """`sessions` people making `visits` visits each, at once (bounded by count, not time), of
-    the app or, with `floor`, of the floor app."""
+    the app (in one tab, or a new tab per page with `tabs`) or, with `floor`, of the floor app."""
 
     async def _all() -> Recorder:
         recorder = Recorder()
         years = [] if floor else await available_years(base_url)
-        visit_of = floor_visit if floor else visit
+        visit_of = visit_function(floor, tabs)
         await asyncio.gather(
             *(
                 person(i, base_url, seed, years, recorder, think_s, visits, visit_of)
@@ -923,11 +964,12 @@ async def ramp(
     remeasure: int = 0,
     quiet_wait_s: float = 0.0,
     floor: bool = False,
+    tabs: bool = False,
     log=print,
 ) -> tuple[list[dict[str, Any]], Recorder]:
     recorder = Recorder()
     years = [] if floor else await available_years(cluster.url)
-    visit_of = floor_visit if floor else visit
+    visit_of = visit_function(floor, tabs)
     # One visit alone first: the processes' first fiche (DuckDB, imports) is not a load figure.
     for index in range(len(cluster.backends) * 2):
         await visit_of(cluster.url, random.Random(-1 - index), years, Recorder(), (0, 0))
@@ -997,6 +1039,7 @@ async def compare_api(
     think_s: tuple[float, float],
     api_think_s: tuple[float, float],
     seed: int,
+    tabs: bool = False,
     log=print,
 ) -> dict[str, Any]:
     """The pages' times with and without API clients beside them: `level` page sessions
@@ -1006,7 +1049,17 @@ async def compare_api(
     recorder = Recorder()
     years = await available_years(cluster.url)
     people = [
-        asyncio.create_task(person(i, cluster.url, seed + 1, years, recorder, think_s))
+        asyncio.create_task(
+            person(
+                i,
+                cluster.url,
+                seed + 1,
+                years,
+                recorder,
+                think_s,
+                visit_of=visit_function(False, tabs),
+            )
+        )
         for i in range(level)
     ]
     scripts: list[asyncio.Task] = []
@@ -1136,6 +1189,7 @@ def run_configuration(
                 remeasure=2 if args.wait_quiet else 0,
                 quiet_wait_s=args.wait_quiet,
                 floor=args.floor,
+                tabs=args.tabs,
             )
         )
         best = saturation(levels, args.threshold_seconds)
@@ -1153,6 +1207,7 @@ def run_configuration(
                     think_s=args.think,
                     api_think_s=args.api_think,
                     seed=args.seed,
+                    tabs=args.tabs,
                 )
             )
         memory = [b.memory() for b in cluster.backends]
@@ -1226,17 +1281,29 @@ def scale_out(configurations: list[dict[str, Any]]) -> dict[str, Any] | None:
     }
 
 
+def _visit_text(tabs: bool) -> str:
+    """A visit of the mix in words, for the report (NAVIGATION[tabs])."""
+    opened = "a fiche (new tab; " if tabs else "a fiche by its link (new tab; "
+    fiche = (
+        f"{opened}{100 * POPULAR_SHARE:.0f} % of visits on {len(POPULAR)} fiches: "
+        f"{', '.join(f'{t.level}:{t.code}' for t in POPULAR)}, latest year, top 10, both flows; "
+        "the others any territory, year, top N and flow) → one of its sections opened (a "
+        "fragment's rerun) → one step of its top-N slider → one of its CSVs"
+    )
+    if tabs:
+        return f"Carte (new tab) → {fiche} → Exposition of the same territory (new tab)"
+    return (
+        f"{fiche} → Exposition of the same territory (the fiche's link, same tab) → Carte (the "
+        "menu, same tab)"
+    )
+
+
 def render_markdown(results: dict[str, Any]) -> str:
     run, settings = results["run"], results["settings"]
     visit_text = (
         "open the floor's page (bench/floor/, new tab) → move its slider → move it again"
         if settings.get("floor")
-        else "Carte (new tab) → a fiche (new tab; "
-        f"{100 * POPULAR_SHARE:.0f} % of visits on {len(POPULAR)} fiches: "
-        f"{', '.join(f'{t.level}:{t.code}' for t in POPULAR)}, latest year, top 10, both flows; "
-        "the others any territory, year, top N and flow) → one of its sections opened (a "
-        "fragment's rerun) → one step of its top-N slider → one of its CSVs → Exposition of the "
-        "same territory (new tab)"
+        else _visit_text(settings.get("navigation") == NAVIGATION[True])
     )
     lines = [
         f"Run of {run['date']} on {run['cpu']}, {run['cores']} cores, {run['ram_gib']} GiB RAM; "
@@ -1410,6 +1477,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=8)
     parser.add_argument(
+        "--tabs",
+        action="store_true",
+        help="each page of a visit in a new tab (a session each) instead of the fiche's tab",
+    )
+    parser.add_argument(
         "--api-share",
         type=float,
         default=API_SHARE,
@@ -1481,6 +1553,7 @@ def main(argv: list[str] | None = None) -> int:
             "wait_quiet_s": args.wait_quiet,
             "api_share": 0.0 if args.floor else args.api_share,
             "floor": args.floor,
+            "navigation": None if args.floor else NAVIGATION[args.tabs],
             "api_think_s": list(args.api_think),
         },
         "configurations": configurations,

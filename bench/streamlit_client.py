@@ -265,6 +265,8 @@ class StreamlitSession:
     query_string: str = ""
     page_script_hash: str = ""
     session_id: str = ""  # the server's id of this tab's session (new_session.initialize)
+    # The app's pages as its menu lists them (the `navigation` message): URL path → script hash.
+    pages: dict[str, str] = field(default_factory=dict)
     last_run: Run | None = None
     _ws: ClientConnection | None = None
     _cache: dict[str, ForwardMsg] = field(default_factory=dict)
@@ -358,6 +360,27 @@ class StreamlitSession:
         )
         return await self._rerun(block.fragment_id, kept)
 
+    async def navigate(self, url_path: str, query_string: str = "") -> Run:
+        """Go to the app's page `url_path` in this tab, as a click on its menu entry does: a
+        rerun naming the page's script, with `query_string` (the menu's gives none). The tab
+        keeps its stream, its session and the messages it holds; the previous page's widgets
+        are not sent (the browser sends only those of the main script, and ours draws none)."""
+        page_hash = self.pages.get(url_path.strip("/"))
+        if page_hash is None:
+            raise ProtocolError(f"no page {url_path!r} in the menu: {sorted(self.pages)}")
+        return await self._go(url_path.strip("/"), page_hash, query_string)
+
+    async def follow_link(self, url_path: str) -> Run:
+        """Click the page's link (`st.page_link`) to the app's page `url_path`: the rerun
+        names that page's script and carries the link's query string, in this tab."""
+        if self.last_run is None:
+            raise ProtocolError("no page loaded")
+        for link in self.last_run.of_kind("page_link"):
+            if not link.proto.external and link.proto.page.strip("/") == url_path.strip("/"):
+                return await self._go(url_path.strip("/"), link.proto.page_script_hash,
+                                      link.proto.query_string)  # fmt: skip
+        raise ProtocolError(f"no link to {url_path!r} on the page")
+
     def widget_value(self, key: str) -> Any:
         """What the page shows in the widget created with `key` (after the last run): a
         slider's number, a radio's or select box's option label; None when absent."""
@@ -386,6 +409,15 @@ class StreamlitSession:
             self._ws = None
 
     # -- internals
+
+    async def _go(self, page_name: str, page_hash: str, query_string: str) -> Run:
+        self.page_name, self.page_script_hash, self.query_string = (
+            page_name,
+            page_hash,
+            query_string,
+        )
+        self._widgets = {}
+        return await self._rerun()
 
     async def _make_deferred(self, file_id: str) -> str:
         """What the browser does at a click on a deferred download button: a backend operation
@@ -498,6 +530,10 @@ class StreamlitSession:
             elif kind == "navigation":
                 # st.navigation: the page actually shown (new_session names the main script)
                 self.page_script_hash = msg.navigation.page_script_hash
+                self.pages = {
+                    page.url_pathname.strip("/"): page.page_script_hash
+                    for page in msg.navigation.app_pages
+                }
             elif kind == "page_info_changed":
                 self.query_string = msg.page_info_changed.query_string
             elif kind == "delta":

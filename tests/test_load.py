@@ -18,6 +18,7 @@ import subprocess
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import pytest
 
@@ -72,8 +73,42 @@ def test_sessions_on_one_process_see_only_their_own_state(one_process: clusters.
     before = _connects(one_process)
     recorder = load.run_visits(one_process.url, sessions=3, visits=2, seed=11)
     _assert_clean(recorder, 3, 2)
-    # a visit opens three tabs (Carte, fiche, Exposition): a session each (+1: the years probe)
-    assert _connects(one_process)[0] - before[0] == 3 * 3 * 2 + 1
+    # a visit is one tab: the fiche's link opens it, the Exposition and the Carte are reached
+    # by the fiche's link and the menu (+1: the years probe)
+    assert _connects(one_process)[0] - before[0] == 3 * 2 + 1
+
+
+def test_visits_in_a_new_tab_per_page(one_process: clusters.Cluster) -> None:
+    before = _connects(one_process)
+    recorder = load.run_visits(one_process.url, sessions=2, visits=2, seed=14, tabs=True)
+    _assert_clean(recorder, 2, 2)
+    # three tabs a visit (Carte, fiche, Exposition): a session each (+1: the years probe)
+    assert _connects(one_process)[0] - before[0] == 3 * 2 * 2 + 1
+
+
+def test_the_fiches_links_and_the_menu_keep_the_tab(one_process: clusters.Cluster) -> None:
+    """What the in-tab visit relies on: the fiche's link opens the Exposition of its territory
+    and year, the menu's Carte the fiche's year, without a new session."""
+
+    async def _visit() -> tuple[Run, Run]:
+        async with StreamlitSession(one_process.url) as session:
+            await session.open("/fiche", "niveau=region&code=52&annee=2023")
+            exposition = await session.follow_link(urlstate.EXPOSITION.url_path)
+            carte = await session.navigate(urlstate.CARTE.url_path)
+            return exposition, carte
+
+    before = _connects(one_process)
+    exposition, carte = run_sync(_visit())
+    assert _connects(one_process)[0] - before[0] == 1
+    assert exposition.problems() == [] and carte.problems() == []
+    assert "Pays de la Loire" in (exposition.title() or "")
+    written = dict(parse_qsl(exposition.query_string))
+    assert {k: written.get(k) for k in ("niveau", "code", "annee")} == {
+        "niveau": "region",
+        "code": "52",
+        "annee": "2023",
+    }
+    assert carte.title() == "Commerce extérieur des départements, 2023"
 
 
 def test_sessions_behind_nginx_stick_to_one_process(two_processes: clusters.Cluster) -> None:
@@ -83,9 +118,9 @@ def test_sessions_behind_nginx_stick_to_one_process(two_processes: clusters.Clus
     # session's download buttons live in that process only)
     _assert_clean(recorder, 4, 4)
     opened = [b - a for a, b in zip(before, _connects(two_processes), strict=True)]
-    assert sum(opened) == 3 * 4 * 4 + 1
-    # 49 tabs, each with a random route cookie hashed onto a process: both processes served
-    # some (all on one process has a probability of 2 × 0.5^49)
+    assert sum(opened) == 4 * 4 + 1  # a tab a visit, and the years probe
+    # 17 tabs, each with a random route cookie hashed onto a process: both processes served
+    # some (all on one process has a probability of 2 × 0.5^17, 1.5 in 100 000)
     assert min(opened) >= 1, opened
 
 
@@ -238,7 +273,7 @@ def test_the_mix_has_its_shares_and_its_popular_fiches() -> None:
     mix = load.mix_summary(recorder)
     assert mix["counts"] == counts and mix["shares"] == shares and mix["popular_share"] == 0.5
     (line, _) = load._mix_lines(mix)
-    assert "Carte (new tab) 2 (20 %)" in line and "Visits on the 5 popular fiches: 50 %" in line
+    assert "Carte 2 (20 %)" in line and "Visits on the 5 popular fiches: 50 %" in line
     assert load.mix_summary(recorder, floor=True) == {"counts": counts}
     assert load._mix_lines({"counts": counts}) == []
 
@@ -321,3 +356,13 @@ def test_floor_option_keeps_the_apps_results() -> None:
     assert floor.floor and floor.out == load.FLOOR_OUT and floor.doc == ""
     app = load.parse_args([])
     assert not app.floor and app.out == load.DEFAULT_OUT and app.doc == str(load.DEFAULT_DOC)
+
+
+def test_the_report_says_how_a_visit_goes_from_page_to_page() -> None:
+    in_tab, tabs = load._visit_text(False), load._visit_text(True)
+    assert in_tab.startswith("a fiche by its link (new tab; 80 % of visits on 5 fiches")
+    assert in_tab.endswith("→ Exposition of the same territory (the fiche's link, same tab) → "
+                           "Carte (the menu, same tab)")  # fmt: skip
+    assert tabs.startswith("Carte (new tab) → a fiche (new tab; 80 %")
+    assert tabs.endswith("→ Exposition of the same territory (new tab)")
+    assert load.parse_args([]).tabs is False and load.parse_args(["--tabs"]).tabs is True
