@@ -130,7 +130,7 @@ def top_slider() -> None:
 
 def key_figures(state: FicheState, kpis: pd.DataFrame) -> None:
     territory = state.territory
-    values = kpis.set_index("indicator")["value"]
+    values = fiche_figures.kpi_values(kpis)
     st.subheader("Chiffres clés")
     cols = st.columns(4)
     cols[0].metric("Exportations", formatting.meur(values["exports_eur"]))
@@ -223,7 +223,7 @@ def flow_section(state: FicheState, flow: Flow, kpis: pd.DataFrame) -> None:
     comparisons = territory.comparisons
     if comparisons:
         st.markdown("La situation peut être comparée à celle de la région et du pays :")
-        values = kpis.set_index("indicator")["value"]
+        values = fiche_figures.kpi_values(kpis)
         for column, other in zip(st.columns(len(comparisons)), comparisons, strict=True):
             scope = "national" if other == FRANCE else "region"
             with column:

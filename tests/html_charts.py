@@ -5,10 +5,14 @@ parser, independent of the builder's code."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from pathlib import Path
+
+STYLESHEET = Path(__file__).resolve().parents[1] / ".streamlit" / "layout.css"
 
 
 @dataclass
@@ -76,12 +80,38 @@ def _box(attrs: dict[str, str | None]) -> Box:
     return Box(attrs.get("title") or "", styles.get("background", ""), styles)
 
 
+def link_clip_path() -> str:
+    """The stylesheet's `clip-path` of `.cb-sk-link` (every link's curve), spaces collapsed."""
+    rule = re.search(r"\.cb-sk-link \{(.*?)\}", STYLESHEET.read_text(encoding="utf-8"), re.S)
+    assert rule is not None, "no .cb-sk-link rule in the stylesheet"
+    declaration = re.search(r"clip-path:\s*polygon\((.*?)\);", rule.group(1), re.S)
+    assert declaration is not None, rule.group(1)
+    points = re.sub(r"\s+", " ", declaration.group(1)).strip()
+    return f"clip-path: polygon({points});"
+
+
+@functools.cache
+def _curve_points() -> list[tuple[str, str]]:
+    """The stylesheet's polygon as (x, y) CSS texts, y in terms of var(--a), var(--b), var(--h)."""
+    inner = link_clip_path().removeprefix("clip-path: polygon(").removesuffix(");")
+    return [
+        (point.split(" ", 1)[0], point.split(" ", 1)[1])
+        for point in re.split(r", (?=[\d.]+% )", inner)
+    ]
+
+
+def _length(text: str, variables: dict[str, float]) -> float:
+    """A CSS percentage (« 12.5% », « var(--a) », « calc(var(--a) + … * 0.5) »), in %."""
+    expression = re.sub(r"var\(--(\w)\)", lambda m: repr(variables[m.group(1)]), text)
+    expression = expression.removeprefix("calc").replace("%", "")
+    assert re.fullmatch(r"[\d.+\-*() e]+", expression), text  # arithmetic only
+    return float(eval(expression, {"__builtins__": {}}))
+
+
 def polygon(box: Box) -> list[tuple[float, float]]:
-    """A link's `clip-path: polygon(x% y%, …)` as (x, y) percentages."""
-    inner = re.fullmatch(r"polygon\((.*)\)", box.style.get("clip-path", ""))
-    assert inner is not None, box.style
-    points = [point.split() for point in inner.group(1).split(",")]
-    return [(float(x.rstrip("%")), float(y.rstrip("%"))) for x, y in points]
+    """A link's band as (x, y) percentages: the stylesheet's curve for its `--a`, `--b`, `--h`."""
+    variables = {name: float(box.style[f"--{name}"].rstrip("%")) for name in "abh"}
+    return [(_length(x, variables), _length(y, variables)) for x, y in _curve_points()]
 
 
 class _Reader(HTMLParser):

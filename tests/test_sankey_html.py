@@ -14,7 +14,7 @@ from lib.charts import fiche_figures
 from lib.core import refs
 from lib.core.flows import EXPORT, IMPORT
 from lib.core.theme import COUNTRY_GREY_BLUE, HIGHLIGHT_LINK, OTHERS_GREY, PLAIN_LINK
-from tests.html_charts import HtmlChartRead, polygon, read, sankey_links
+from tests.html_charts import HtmlChartRead, link_clip_path, polygon, read, sankey_links
 from tests.test_figures import EXPORT_LINKS, links_frame
 
 M = 1_000_000
@@ -208,3 +208,11 @@ def test_a_hostile_name_stays_text(monkeypatch: pytest.MonkeyPatch) -> None:
     assert chart.nodes[3].tooltip == f"{hostile} : 200,0{NB}M€"
     assert chart.labels[3].wide.startswith('<img src=x onerror="alert(1)">=HYPERLINK')
     assert chart.links[0].tooltip.endswith(f"→ {hostile} : 100,0{NB}M€")
+
+
+def test_the_stylesheet_draws_every_link_on_the_builders_curve() -> None:
+    """The links carry three numbers and the stylesheet the curve: its copy of the builder's
+    (link_curve_css writes it; a change to one without the other would move every link)."""
+    assert link_clip_path() == fiche_figures.link_curve_css()
+    link = _chart().links[0]
+    assert set(link.style) == {"background", "--a", "--b", "--h"}  # no polygon of its own

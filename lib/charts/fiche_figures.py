@@ -892,8 +892,11 @@ def _with_link_colors(fig: go.Figure, links: _Links) -> go.Figure:
 # positions and labels. Every coordinate is a percentage of the plot (nodes and labels) or of
 # the band between the two columns of nodes (links), so the chart follows its width; each link
 # is a box of that band clipped to its curve (`clip-path: polygon`), which is also what the
-# pointer hits, so that its tooltip is the link's. Both looks' labels are sent; the CSS shows
-# the one that fits the chart's width (container queries, as for the Plotly Sankey).
+# pointer hits, so that its tooltip is the link's. The curve is the stylesheet's, the same for
+# every link (LINK_CURVE_CSS, in .streamlit/layout.css); a link carries only its three numbers
+# (`--a`, `--b`, `--h`: _link_style), a third of the markup a polygon of its own took. Both
+# looks' labels are sent; the CSS shows the one that fits the chart's width (container
+# queries, as for the Plotly Sankey).
 SANKEY_MARGINS_PX = 74  # of sankey_figure's height, outside its plot: the HTML plot's height
 # Above and below the HTML plot, in its figure (.cb-sk-plot's margins, .streamlit/layout.css):
 # with the plot's height, the figure's, which the browser reserves for a Sankey it has not laid
@@ -943,12 +946,33 @@ def _node_boxes(nodes: list[SankeyNode], scale: float) -> list[tuple[float, floa
     return boxes
 
 
-def _link_polygon(top_left: float, top_right: float, height: float) -> str:
-    """The band of one link, from its place in the source node to its place in the target."""
+def _link_style(top_left: float, top_right: float, height: float) -> str:
+    """One link's band, as LINK_CURVE_CSS reads it: its top where it leaves its source (`--a`)
+    and where it reaches its target (`--b`), and its thickness (`--h`), in % of the band."""
+    return f"--a:{_pct(top_left)};--b:{_pct(top_right)};--h:{_pct(height)}"
+
+
+def _edge_point(x: float, rise: float, lower: bool) -> str:
+    """A point of a link's top edge (or of its lower edge, `--h` below), `rise` of the way from
+    `--a` to `--b`, as a CSS length."""
+    if 0 < rise < 1:
+        terms = [f"var(--a) + (var(--b) - var(--a)) * {round(rise, 5):g}"]
+    else:
+        terms = ["var(--a)" if rise == 0 else "var(--b)"]
+    if lower:
+        terms.append("var(--h)")
+    y = " + ".join(terms)
+    return f"{_pct(x)} {y if y.startswith('var(') and ' ' not in y else f'calc({y})'}"
+
+
+def link_curve_css() -> str:
+    """The `clip-path` every link of an HTML Sankey is cut to (.streamlit/layout.css's
+    `.cb-sk-link`, checked against this by tests/test_sankey_html.py): its top edge along
+    plotly.js's curve (_curve) from `--a` to `--b`, then its lower edge back, `--h` below."""
     along = [_curve(i / _CURVE_STEPS) for i in range(_CURVE_STEPS + 1)]
-    edge = [(x, top_left + (top_right - top_left) * rise) for x, rise in along]
-    points = edge + [(x, y + height) for x, y in reversed(edge)]
-    return ",".join(f"{_pct(x)} {_pct(y)}" for x, y in points)
+    top = [_edge_point(x, rise, lower=False) for x, rise in along]
+    lower = [_edge_point(x, rise, lower=True) for x, rise in reversed(along)]
+    return "clip-path: polygon(" + ", ".join(top + lower) + ");"
 
 
 def _sankey_links_html(
@@ -968,7 +992,7 @@ def _sankey_links_html(
         color = HIGHLIGHT_LINK if highlight == 1 else PLAIN_LINK
         bands.append(
             f'<div class="cb-sk-link" title="{escape(tip)}" style="background:{color};'
-            f'clip-path:polygon({_link_polygon(filled[s], filled[t], height)})"></div>'
+            f'{_link_style(filled[s], filled[t], height)}"></div>'
         )
         filled[s] += height
         filled[t] += height
@@ -1032,6 +1056,12 @@ def sankey_html(links: pd.DataFrame, flow: str | Flow) -> HtmlChart:
 # Key figures
 
 
+def kpi_values(kpis: pd.DataFrame) -> dict[str, float]:
+    """queries.kpis as indicator → value: what the fiche's parts read a few values from (a
+    plain dict, not a frame indexed anew at each reading)."""
+    return {str(k): float(v) for k, v in zip(kpis["indicator"], kpis["value"], strict=True)}
+
+
 def kpi_sentences(
     kpis: pd.DataFrame, territory_label: str, region_name: str | None, flow: str | Flow
 ) -> list[str]:
@@ -1050,7 +1080,7 @@ def kpi_sentences(
     A territory without this flow gets a sentence naming it instead of shares.
     """
     words = flow_of(flow)
-    values = {str(k): float(v) for k, v in zip(kpis["indicator"], kpis["value"], strict=True)}
+    values = kpi_values(kpis)
     total = values.get(f"{words.key}_eur", math.nan)
     sentences = [f"Total des {words.plural} : {meur(total)}"]
     if math.isnan(total) or total == 0:

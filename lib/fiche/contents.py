@@ -189,7 +189,7 @@ def _industry_box(territory: Territory) -> IndustryBox | None:
 
 def _key_figures(kpis: pd.DataFrame) -> list[tuple[str, str]]:
     """The Fiche page's four « Chiffres clés », on the cover."""
-    values = kpis.set_index("indicator")["value"]
+    values = fiche_figures.kpi_values(kpis)
     return [
         ("Exportations", formatting.meur(float(values["exports_eur"]))),
         ("Importations", formatting.meur(float(values["imports_eur"]))),
@@ -279,7 +279,7 @@ def _flow_pages(
     territory: Territory, year: int, top: int, kpis: pd.DataFrame, flow: Flow
 ) -> FlowPages:
     inline = queries.year_inline(year)
-    values = kpis.set_index("indicator")["value"]
+    values = fiche_figures.kpi_values(kpis)
     main = _sankey_chart(
         f"sankey-{flow.name}",
         f"{texts.FLOW_TITLES[flow.code][0]}, {territory.name} (en valeur, {inline})",

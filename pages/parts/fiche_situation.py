@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib.charts import indicator_figures
+from lib.charts import fiche_figures, indicator_figures
 from lib.core import formatting, glossary, refs
 from lib.core.escaping import plain
 from lib.core.states import FicheState
@@ -145,7 +145,7 @@ def situation_section(state: FicheState, kpis: pd.DataFrame) -> None:
     st.subheader(f"Situer le territoire, {territory.name} ({queries.year_inline(state.year)})")
     if territory.level != "france":
         _ranks(state)
-    values = kpis.set_index("indicator")["value"]
+    values = fiche_figures.kpi_values(kpis)
     _specialisation(state, float(values["exports_eur"]))
     _concentration(state)
     with st.expander("Méthode : rangs, spécialisation, concentration"):

@@ -27,13 +27,16 @@ def product_state(state: FicheState, product: str, flux: str) -> ProductState:
 
 
 def links(products: Iterable[str], flows: Iterable[str], state: FicheState) -> list[str | None]:
-    """The Produit page of each A129 product (none for « Autres » or a country)."""
-    return [
-        urlstate.product_url(product_state(state, str(code), flux))
+    """The Produit page of each A129 product (none for « Autres » or a country). Each address
+    is made once: a Sankey's table names each of its products once per partner."""
+    pairs = [(str(code), flux) for code, flux in zip(products, flows, strict=True)]
+    made = {
+        (code, flux): urlstate.product_url(product_state(state, code, flux))
         if refs.is_product(code)
         else None
-        for code, flux in zip(products, flows, strict=True)
-    ]
+        for code, flux in set(pairs)
+    }
+    return [made[pair] for pair in pairs]
 
 
 def cpf4_links(codes: Iterable[str], flows: Iterable[str], state: FicheState) -> list[str]:

@@ -3,7 +3,8 @@ them in Chromium: each link is a box of the whole band between the nodes, clippe
 what the pointer is over must be the link drawn there (its tooltip the link's), and nothing
 where no link is drawn.
 
-The points are taken from the chart's own markup (each link's polygon, read in the page), at
+The points are taken from the chart as the browser draws it (each link's polygon, its computed
+style: the stylesheet's curve for the link's own numbers), at
 2 % of the band's width from the sources: there the links of one source are still stacked one
 under the other and those of other sources beside their own node, so that the link drawn at
 the middle of a link's thickness is that link alone."""
@@ -35,7 +36,7 @@ POINTED_JS = """async () => {
   const band = chart.querySelector('.cb-sk-links').getBoundingClientRect();
   const found = [];
   for (const link of chart.querySelectorAll('.cb-sk-link')) {
-    const points = link.style.clipPath.replace(/^polygon\\(|\\)$/g, '').split(',')
+    const points = getComputedStyle(link).clipPath.replace(/^polygon\\(|\\)$/g, '').split(',')
       .map(p => p.trim().split(/\\s+/).map(parseFloat));
     const last = points.length - 1;
     // The polygon is straight between its points: its edges at `at` % of the band's width,
