@@ -94,10 +94,8 @@ def link_clip_path() -> str:
 def _curve_points() -> list[tuple[str, str]]:
     """The stylesheet's polygon as (x, y) CSS texts, y in terms of var(--a), var(--b), var(--h)."""
     inner = link_clip_path().removeprefix("clip-path: polygon(").removesuffix(");")
-    return [
-        (point.split(" ", 1)[0], point.split(" ", 1)[1])
-        for point in re.split(r", (?=[\d.]+% )", inner)
-    ]
+    pairs = (point.split(" ", 1) for point in re.split(r", (?=[\d.]+% )", inner))
+    return [(x, y) for x, y in pairs]
 
 
 def _length(text: str, variables: dict[str, float]) -> float:

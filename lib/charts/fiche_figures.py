@@ -893,8 +893,8 @@ def _with_link_colors(fig: go.Figure, links: _Links) -> go.Figure:
 # the band between the two columns of nodes (links), so the chart follows its width; each link
 # is a box of that band clipped to its curve (`clip-path: polygon`), which is also what the
 # pointer hits, so that its tooltip is the link's. The curve is the stylesheet's, the same for
-# every link (LINK_CURVE_CSS, in .streamlit/layout.css); a link carries only its three numbers
-# (`--a`, `--b`, `--h`: _link_style), a third of the markup a polygon of its own took. Both
+# every link (link_curve_css, copied in .streamlit/layout.css); a link carries only its three
+# numbers (`--a`, `--b`, `--h`: _link_style), which halved a Sankey's markup. Both
 # looks' labels are sent; the CSS shows the one that fits the chart's width (container
 # queries, as for the Plotly Sankey).
 SANKEY_MARGINS_PX = 74  # of sankey_figure's height, outside its plot: the HTML plot's height
@@ -947,22 +947,22 @@ def _node_boxes(nodes: list[SankeyNode], scale: float) -> list[tuple[float, floa
 
 
 def _link_style(top_left: float, top_right: float, height: float) -> str:
-    """One link's band, as LINK_CURVE_CSS reads it: its top where it leaves its source (`--a`)
-    and where it reaches its target (`--b`), and its thickness (`--h`), in % of the band."""
+    """One link's band, as link_curve_css's polygon reads it: its top where it leaves its source
+    (`--a`) and where it reaches its target (`--b`), and its thickness (`--h`), in % of the
+    band."""
     return f"--a:{_pct(top_left)};--b:{_pct(top_right)};--h:{_pct(height)}"
 
 
 def _edge_point(x: float, rise: float, lower: bool) -> str:
     """A point of a link's top edge (or of its lower edge, `--h` below), `rise` of the way from
-    `--a` to `--b`, as a CSS length."""
+    `--a` to `--b`, as CSS: a bare `var()` at either end of the top edge, else a `calc()`."""
     if 0 < rise < 1:
-        terms = [f"var(--a) + (var(--b) - var(--a)) * {round(rise, 5):g}"]
+        y = f"var(--a) + (var(--b) - var(--a)) * {round(rise, 5):g}"
     else:
-        terms = ["var(--a)" if rise == 0 else "var(--b)"]
+        y = "var(--a)" if rise == 0 else "var(--b)"
     if lower:
-        terms.append("var(--h)")
-    y = " + ".join(terms)
-    return f"{_pct(x)} {y if y.startswith('var(') and ' ' not in y else f'calc({y})'}"
+        y += " + var(--h)"
+    return f"{_pct(x)} {y}" if " " not in y else f"{_pct(x)} calc({y})"
 
 
 def link_curve_css() -> str:
