@@ -883,18 +883,25 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.browser", description=__doc__)
     parser.add_argument("--data-dir", default=str(generate.DEFAULT_OUT))
     parser.add_argument("--samples", type=int, default=SAMPLES)
-    parser.add_argument("--results", default=str(report.DEFAULT_RESULTS), help="merged into")
+    parser.add_argument(
+        "--results",
+        default=str(report.DEFAULT_RESULTS),
+        help="merged into (a file of its own when absent)",
+    )
     parser.add_argument("--doc", help="Markdown file whose results table is refreshed")
     args = parser.parse_args(argv)
     found = measure(args.data_dir, max(2, args.samples))
     print(summary(found))
     path = Path(args.results)
-    if path.exists():
-        results = json.loads(path.read_text(encoding="utf-8"))
-        results["browser"] = found
-        path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
-        if args.doc:
-            report.update_doc(Path(args.doc), results)
+    # Merged into the results of `python -m bench` when they are there; a file of their own
+    # otherwise (a run aside, kept out of latest.json), rather than printed only.
+    results = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    results["browser"] = found
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"written to {path}")
+    if args.doc and "views" in results:  # the table needs the whole bench's results
+        report.update_doc(Path(args.doc), results)
     return 0
 
 

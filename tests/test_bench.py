@@ -600,3 +600,17 @@ def test_the_donnees_csv_route_is_measured_and_reported(smoke: dict[str, Any]) -
     text = smoke["doc"].read_text(encoding="utf-8")
     assert "The Données CSV as a person downloads it" in text
     assert f"Whole France × {latest}" in text
+
+
+def test_a_browser_run_is_written_where_it_is_asked(tmp_path: Path, monkeypatch) -> None:
+    """Merged into the bench's results when they exist; a file of its own otherwise."""
+    found = {"fiche_first_screen_p95_ms": 1.0}
+    monkeypatch.setattr(browser, "measure", lambda data_dir, samples: found)
+    monkeypatch.setattr(browser, "summary", lambda results: "")
+    alone = tmp_path / "aside" / "browser.json"
+    assert browser.main(["--results", str(alone)]) == 0
+    assert json.loads(alone.read_text(encoding="utf-8")) == {"browser": found}
+    merged = tmp_path / "latest.json"
+    merged.write_text(json.dumps({"views": {}, "browser": {"old": 1}}), encoding="utf-8")
+    assert browser.main(["--results", str(merged)]) == 0
+    assert json.loads(merged.read_text(encoding="utf-8")) == {"views": {}, "browser": found}
