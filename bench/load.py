@@ -426,18 +426,16 @@ async def visit(
     async def think() -> None:
         await asyncio.sleep(rng.uniform(*think_s))
 
+    def record(action: str, run: Run, seconds: float, params: dict[str, str], title: str) -> None:
+        recorder.sample(action, seconds, run.bytes_received)
+        recorder.problems(*check_page(run, params, title))
+
     async def new_tab(action: str, url: str, title_has: str) -> None:
         path, _, query = url.partition("?")
         async with StreamlitSession(base_url, ACTION_TIMEOUT_S, cookies=dict(window)) as tab:
             started = time.perf_counter()
             run = await tab.open(path, query)
-            recorder.sample(action, time.perf_counter() - started, run.bytes_received)
-            recorder.problems(*check_page(run, dict(parse_qsl(query)), title_has))
-
-    async def same_tab(action: str, go, params: dict[str, str], title_has: str) -> None:
-        run = await go
-        recorder.sample(action, run.seconds, run.bytes_received)
-        recorder.problems(*check_page(run, params, title_has))
+            record(action, run, time.perf_counter() - started, dict(parse_qsl(query)), title_has)
 
     state = draw_visit_state(rng, years)
     window = {WIDTH_COOKIE: str(rng.choice(WINDOW_WIDTHS))}
@@ -455,12 +453,12 @@ async def visit(
             await session.close()  # the fiche's tab closed: the Exposition opens in another
             await new_tab("exposition", urlstate.exposition_url(exposition), state.territory.label)
         else:
-            link = session.follow_link(urlstate.EXPOSITION.url_path)
+            run = await session.follow_link(urlstate.EXPOSITION.url_path)
             params = urlstate.params_of(exposition)
-            await same_tab("exposition", link, params, state.territory.label)
+            record("exposition", run, run.seconds, params, state.territory.label)
             await think()
-            menu = session.navigate(urlstate.CARTE.url_path)
-            await same_tab("carte", menu, carte, str(state.year))
+            run = await session.navigate(urlstate.CARTE.url_path)
+            record("carte", run, run.seconds, carte, str(state.year))
         await think()
     except (ProtocolError, OSError, TimeoutError, asyncio.IncompleteReadError) as exc:
         recorder.problems([f"{type(exc).__name__}: {exc}"], [])
@@ -607,7 +605,7 @@ async def person(
     visit_of: Callable[..., Awaitable[None]] = visit,
 ) -> None:
     """A simulated person: visits one after another (`visits` of them, or until cancelled);
-    `visit_of` is `visit` (the app) or `floor_visit`."""
+    `visit_of` is one of visit_function's (the app's mix, or the floor's visit)."""
     rng = random.Random(seed * 100_003 + index)
     await asyncio.sleep(rng.uniform(0, think_s[1]))  # people do not all arrive at once
     done = 0
@@ -1303,7 +1301,8 @@ def render_markdown(results: dict[str, Any]) -> str:
     visit_text = (
         "open the floor's page (bench/floor/, new tab) → move its slider → move it again"
         if settings.get("floor")
-        else _visit_text(settings.get("navigation") == NAVIGATION[True])
+        # Results written before `--tabs` existed opened a new tab per page.
+        else _visit_text(settings.get("tabs", True))
     )
     lines = [
         f"Run of {run['date']} on {run['cpu']}, {run['cores']} cores, {run['ram_gib']} GiB RAM; "
@@ -1553,6 +1552,7 @@ def main(argv: list[str] | None = None) -> int:
             "wait_quiet_s": args.wait_quiet,
             "api_share": 0.0 if args.floor else args.api_share,
             "floor": args.floor,
+            "tabs": None if args.floor else args.tabs,
             "navigation": None if args.floor else NAVIGATION[args.tabs],
             "api_think_s": list(args.api_think),
         },

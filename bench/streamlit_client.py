@@ -360,15 +360,15 @@ class StreamlitSession:
         )
         return await self._rerun(block.fragment_id, kept)
 
-    async def navigate(self, url_path: str, query_string: str = "") -> Run:
+    async def navigate(self, url_path: str) -> Run:
         """Go to the app's page `url_path` in this tab, as a click on its menu entry does: a
-        rerun naming the page's script, with `query_string` (the menu's gives none). The tab
-        keeps its stream, its session and the messages it holds; the previous page's widgets
-        are not sent (the browser sends only those of the main script, and ours draws none)."""
+        rerun naming the page's script, without a query string. The tab keeps its stream, its
+        session and the messages it holds; the previous page's widgets are not sent (the
+        browser sends only those of the main script, and ours draws none)."""
         page_hash = self.pages.get(url_path.strip("/"))
         if page_hash is None:
             raise ProtocolError(f"no page {url_path!r} in the menu: {sorted(self.pages)}")
-        return await self._go(url_path.strip("/"), page_hash, query_string)
+        return await self._go(url_path.strip("/"), page_hash, "")
 
     async def follow_link(self, url_path: str) -> Run:
         """Click the page's link (`st.page_link`) to the app's page `url_path`: the rerun
@@ -411,11 +411,9 @@ class StreamlitSession:
     # -- internals
 
     async def _go(self, page_name: str, page_hash: str, query_string: str) -> Run:
-        self.page_name, self.page_script_hash, self.query_string = (
-            page_name,
-            page_hash,
-            query_string,
-        )
+        self.page_name = page_name
+        self.page_script_hash = page_hash
+        self.query_string = query_string
         self._widgets = {}
         return await self._rerun()
 

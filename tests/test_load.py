@@ -11,6 +11,7 @@ error, elsewhere the tests that need it are skipped.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import re
@@ -366,3 +367,12 @@ def test_the_report_says_how_a_visit_goes_from_page_to_page() -> None:
     assert tabs.startswith("Carte (new tab) → a fiche (new tab; 80 %")
     assert tabs.endswith("→ Exposition of the same territory (new tab)")
     assert load.parse_args([]).tabs is False and load.parse_args(["--tabs"]).tabs is True
+
+
+def test_the_report_names_the_mix_each_run_used() -> None:
+    # bench/results/load.json was written before --tabs existed: its visits opened new tabs
+    committed = json.loads(load.DEFAULT_OUT.read_text(encoding="utf-8"))
+    assert "tabs" not in committed["settings"]
+    assert "a visit = Carte (new tab) → a fiche (new tab;" in load.render_markdown(committed)
+    committed["settings"]["tabs"] = False
+    assert "a visit = a fiche by its link (new tab;" in load.render_markdown(committed)
