@@ -411,6 +411,12 @@ def test_the_static_shapes_are_the_maps_shapes() -> None:
     assert path.read_text(encoding="utf-8") == choropleth.shapes_script()
     assert config.DEPARTEMENT_SHAPES_URL == choropleth.SHAPES_JS
     text = choropleth.shapes_script()
+    # Leaflet's default marker images: the folder the script names holds them (Leaflet's own
+    # guess inside streamlit-folium's frame was /app/static/leaflet, without images/).
+    (images,) = re.findall(r'^L\.Icon\.Default\.imagePath = "([^"]+)";$', text, re.MULTILINE)
+    assert images.startswith(config.STATIC_URL + "/") and images.endswith("/")
+    folder = config.STATIC_DIR / images.removeprefix(config.STATIC_URL + "/")
+    assert {"marker-icon.png", "marker-shadow.png"} <= {p.name for p in folder.iterdir()}
     start = text.index("var shapes = ") + len("var shapes = ")
     import json
 

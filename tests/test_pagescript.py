@@ -165,8 +165,9 @@ def test_the_page_gets_the_history_width_geo_connect_and_prefetch_scripts_by_def
     connect_js = CONNECT_JS.replace("COMEXT_PAGES", json.dumps(PAGE_ADDRESSES))
     (chunk,) = (STREAMLIT_STATIC / "static" / "js").glob("PlotlyChart.*.js")
     prefetch_js = PREFETCH_JS.replace("COMEXT_PLOTLY_CHUNK", f'"{chunk.name}"').replace(
-        "COMEXT_WORLD_GEOJSON", '"/app/static/geo/countries.geojson"'
+        "COMEXT_WORLD_GEOJSON", json.dumps(config.WORLD_GEOJSON_URL)
     )
+    assert config.WORLD_GEOJSON_URL.startswith("/app/static/geo/countries.geojson?v=")
     tag = pagescript.PageScript(answer(PAGE)).tag
     assert tag.startswith(b"<script>") and tag.count(b"<script>") == 1
     scripts = [HISTORY_JS, width_js, GEO_JS, connect_js, prefetch_js]

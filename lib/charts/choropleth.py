@@ -56,6 +56,10 @@ Formatter = Callable[[float], str]
 # scripts/vendor_leaflet.sh and served by Streamlit's static serving, so no CDN is ever called.
 LEAFLET_JS = "/app/static/leaflet/leaflet.js"
 LEAFLET_CSS = "/app/static/leaflet/leaflet.css"
+# Its default marker's images (vendored beside it). Leaflet guesses that folder from its style
+# sheet and, in streamlit-folium's frame, guesses `/app/static/leaflet` without its last part:
+# two 404s and two console errors per map. SHAPES_JS names the folder before any map is drawn.
+LEAFLET_IMAGES = "/app/static/leaflet/images/"
 # The départements' shapes, loaded after Leaflet (`shapes_script`): the maps' scripts name them.
 SHAPES_JS = DEPARTEMENT_SHAPES_URL
 
@@ -466,9 +470,12 @@ def shapes() -> dict[str, dict[str, Any]]:
 # Leaflet's GeoJSON layers taught to put a feature's shape back, by its id, when it comes
 # without one (a FeatureCollection's features are filled before Leaflet adds them one by one).
 _SHAPES_SCRIPT = """// Written by geo/build_shapes.py: do not edit. The départements' shapes of the
-// folium maps, by feature id (geo/departements.geojson, and lib/charts/choropleth.py's insets).
+// folium maps, by feature id (geo/departements.geojson, and lib/charts/choropleth.py's insets);
+// and the folder of Leaflet's default marker images, which Leaflet guesses wrong in the maps'
+// frame (lib/charts/choropleth.py, LEAFLET_IMAGES).
+L.Icon.Default.imagePath = %(images)s;
 (function () {
-  var shapes = %s;
+  var shapes = %(shapes)s;
   var addData = L.GeoJSON.prototype.addData;
   L.GeoJSON.prototype.addData = function (data) {
     (data && data.features || []).forEach(function (feature) {
@@ -485,7 +492,10 @@ _SHAPES_SCRIPT = """// Written by geo/build_shapes.py: do not edit. The départe
 def shapes_script() -> str:
     """The script at SHAPES_JS (static/geo/departements_shapes.js), as geo/build_shapes.py
     writes it: tests/test_mapping.py checks that the file is this."""
-    return _SHAPES_SCRIPT % json.dumps(shapes(), separators=(",", ":"), sort_keys=True)
+    return _SHAPES_SCRIPT % {
+        "images": json.dumps(LEAFLET_IMAGES),
+        "shapes": json.dumps(shapes(), separators=(",", ":"), sort_keys=True),
+    }
 
 
 class _NamedShapes(folium.GeoJson):

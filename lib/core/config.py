@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 from dataclasses import dataclass
@@ -18,11 +19,27 @@ STATIC_URL = "/app/static"
 # The world map's geometry as browsers fetch it: a copy of geo/countries.geojson that
 # geo/build_world.py writes beside the original (lib/charts/world.py says why it is fetched).
 WORLD_GEOJSON = "geo/countries.geojson"  # under STATIC_DIR, at STATIC_URL
-WORLD_GEOJSON_URL = f"{STATIC_URL}/{WORLD_GEOJSON}"
+
+
+def static_url(relative: str) -> str:
+    """The address of STATIC_DIR's file `relative`, named by its content (`?v=` and the start
+    of its SHA-256). Streamlit serves the app's static files with a Last-Modified and no
+    Cache-Control, which browsers keep under heuristic caching for a while: after a rebuild of
+    the geometry, an address that stayed the same could be answered by a browser's old copy.
+    A new content is a new address. Without the file (not built yet), the plain address."""
+    url = f"{STATIC_URL}/{relative}"
+    try:
+        content = (STATIC_DIR / relative).read_bytes()
+    except OSError:
+        return url
+    return f"{url}?v={hashlib.sha256(content).hexdigest()[:12]}"
+
+
+WORLD_GEOJSON_URL = static_url(WORLD_GEOJSON)
 # The départements' shapes for the folium maps, by feature id (lib/charts/choropleth.py), as a
 # script the maps load once (written by geo/build_shapes.py).
 DEPARTEMENT_SHAPES = "geo/departements_shapes.js"  # under STATIC_DIR, at STATIC_URL
-DEPARTEMENT_SHAPES_URL = f"{STATIC_URL}/{DEPARTEMENT_SHAPES}"
+DEPARTEMENT_SHAPES_URL = static_url(DEPARTEMENT_SHAPES)
 DEFAULT_DATA_DIR = ROOT / "data" / "parquet"
 ENV_DATA_DIR = "COMEXT_DATA_DIR"
 

@@ -97,6 +97,10 @@ def click_departement_until(page, code: str, arrived: re.Pattern[str]) -> None:
 
 
 def test_click_mayenne_on_the_map_opens_its_fiche(page, app_url: str) -> None:
+    """…and neither page asks the server for a file it does not have (the map's frame
+    included: Leaflet's default marker images were two 404s per map)."""
+    failed: list[str] = []
+    page.on("response", lambda r: r.status >= 400 and failed.append(f"{r.status} {r.url}"))
     page.goto(app_url)
     wait_for_app(page)
     page.wait_for_selector(MAP_FRAME)
@@ -109,6 +113,7 @@ def test_click_mayenne_on_the_map_opens_its_fiche(page, app_url: str) -> None:
     assert "niveau=departement" in page.url and "annee=2024" in page.url
     assert page.get_by_text("Mayenne (53)").first.is_visible()
     screenshot(page, "02-fiche-mayenne")
+    assert failed == []
 
 
 def test_back_on_the_map_the_departement_is_outlined_and_clickable_again(
