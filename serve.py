@@ -22,6 +22,8 @@ page's own address (.streamlit/connect.js: a shared /fiche link connects at once
 lib/web/pagescript.py). CompressedAssets sends Streamlit's JavaScript and CSS gzip-compressed,
 each file compressed once per process and kept (lib/web/compressed_assets.py): Streamlit sends
 them uncompressed, about 8 MB for the fiche's first screen.
+Every accepted connection has Nagle's algorithm off (lib/web/nodelay.py): Streamlit's listening
+socket left it on, and each answer of a few messages waited up to 40 ms for an acknowledgement.
 `uvicorn serve:app` works too.
 
 Streamlit's query-string guard is also installed here, before the first request is served, so
@@ -36,7 +38,7 @@ from pathlib import Path
 import streamlit as st
 from starlette.middleware import Middleware
 
-from lib.web import api, download, open_data
+from lib.web import api, download, nodelay, open_data
 from lib.web.compressed_assets import CompressedAssets
 from lib.web.pagescript import PageScript
 from lib.web.sessionlimits import SessionLimits
@@ -49,6 +51,7 @@ components.install_upload_gate()
 components.install_session_bounds()
 deferred_files.install()
 install_french_refusals()
+nodelay.install()  # each connection sends its messages at once (lib/web/nodelay.py)
 
 app = st.App(
     Path(__file__).with_name("streamlit_app.py"),

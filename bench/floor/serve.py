@@ -11,8 +11,10 @@ from pathlib import Path
 import streamlit as st
 from starlette.middleware import Middleware
 
+from lib.web import nodelay
 from lib.web.webguard import SecurityHeaders, install_french_refusals
 
 install_french_refusals()
+nodelay.install()  # as serve.py: the floor's connections send at once too
 
 app = st.App(Path(__file__).with_name("floor_app.py"), middleware=[Middleware(SecurityHeaders)])
