@@ -90,7 +90,7 @@ def test_installed_every_accepted_connection_has_nagle_off(
     assert nodelay_of_connections(monkeypatch) == [1, 1]
 
 
-def test_a_unix_socket_or_no_socket_is_left_alone() -> None:
+def test_a_unix_socket_no_socket_or_a_dropped_one_is_left_alone() -> None:
     nodelay.set_nodelay(None)
     left, right = socket.socketpair(socket.AF_UNIX)
     with left, right:
@@ -99,6 +99,11 @@ def test_a_unix_socket_or_no_socket_is_left_alone() -> None:
         assert tcp.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0
         nodelay.set_nodelay(tcp)
         assert tcp.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+    closed = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    closed.close()
+    with pytest.raises(OSError):  # what a connection already gone answers
+        closed.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    nodelay.set_nodelay(closed)  # …and uvicorn still gets the connection, to find it gone
 
 
 @pytest.mark.parametrize("script", ["serve.py", "bench/floor/serve.py"])

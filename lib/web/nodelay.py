@@ -23,6 +23,7 @@ websocket. No Streamlit import.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 from functools import wraps
 from typing import Any
@@ -38,9 +39,11 @@ INET = (socket.AF_INET, socket.AF_INET6)
 
 def set_nodelay(sock: Any) -> None:
     """Turn Nagle's algorithm off on `sock` (a transport's socket), if it is TCP: a Unix
-    socket has none, and a transport may have no socket at all (None)."""
+    socket has none, and a transport may have no socket at all (None). A connection the client
+    already dropped refuses the option: uvicorn is left to find that out as it would have."""
     if sock is not None and sock.family in INET and sock.type == socket.SOCK_STREAM:
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 def install() -> None:
