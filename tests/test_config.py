@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from lib.charts import choropleth
 from lib.core import config
 
 
@@ -39,10 +40,12 @@ def test_a_file_not_built_yet_has_its_plain_address(
     [
         (config.WORLD_GEOJSON, config.WORLD_GEOJSON_URL),
         (config.DEPARTEMENT_SHAPES, config.DEPARTEMENT_SHAPES_URL),
+        ("leaflet/leaflet.js", choropleth.LEAFLET_JS),
+        ("leaflet/leaflet.css", choropleth.LEAFLET_CSS),
     ],
 )
-def test_the_maps_geometry_is_addressed_by_the_committed_file(name: str, address: str) -> None:
-    """The world map's shapes and the départements' shapes, as the pages name them: the
+def test_the_maps_files_are_addressed_by_the_committed_file(name: str, address: str) -> None:
+    """The world map's shapes, the départements' shapes and Leaflet, as the pages name them: the
     committed file's address and the start of its SHA-256."""
     digest = hashlib.sha256((config.STATIC_DIR / name).read_bytes()).hexdigest()
     assert address == f"/app/static/{name}?v={digest[:12]}"

@@ -28,7 +28,7 @@ from branca.element import Element, MacroElement
 from folium.utilities import get_bounds
 from jinja2 import Template
 
-from lib.core.config import DEPARTEMENT_SHAPES_URL, GEO_DIR
+from lib.core.config import DEPARTEMENT_SHAPES_URL, GEO_DIR, STATIC_URL, static_url
 from lib.core.flows import EXPORT, IMPORT, Flow
 from lib.core.formatting import meur, national_share, pct
 from lib.core.theme import BLUE_FRANCE, BLUE_RAMP, FONT_FAMILY, GREEN_RAMP, RED_RAMP, TEXT_GREY, mix
@@ -54,12 +54,14 @@ Formatter = Callable[[float], str]
 # Leaflet only: the default folium assets (jQuery, Bootstrap, Font Awesome...) are not needed.
 # streamlit-folium loads these URLs in the browser: they point at the copy vendored by
 # scripts/vendor_leaflet.sh and served by Streamlit's static serving, so no CDN is ever called.
-LEAFLET_JS = "/app/static/leaflet/leaflet.js"
-LEAFLET_CSS = "/app/static/leaflet/leaflet.css"
+# Named by their content (config.static_url), as the shapes are: a Leaflet vendored again is a
+# new address, never a browser's old copy beside the new shapes' script.
+LEAFLET_JS = static_url("leaflet/leaflet.js")
+LEAFLET_CSS = static_url("leaflet/leaflet.css")
 # Its default marker's images (vendored beside it). Leaflet guesses that folder from its style
 # sheet and, in streamlit-folium's frame, guesses `/app/static/leaflet` without its last part:
 # two 404s and two console errors per map. SHAPES_JS names the folder before any map is drawn.
-LEAFLET_IMAGES = "/app/static/leaflet/images/"
+LEAFLET_IMAGES = f"{STATIC_URL}/leaflet/images/"
 # The départements' shapes, loaded after Leaflet (`shapes_script`): the maps' scripts name them.
 SHAPES_JS = DEPARTEMENT_SHAPES_URL
 

@@ -25,7 +25,8 @@ def static_url(relative: str) -> str:
     """The address of STATIC_DIR's file `relative`, named by its content (`?v=` and the start
     of its SHA-256). Streamlit serves the app's static files with a Last-Modified and no
     Cache-Control, which browsers keep under heuristic caching for a while: after a rebuild of
-    the geometry, an address that stayed the same could be answered by a browser's old copy.
+    the geometry (or Leaflet vendored again), an address that stayed the same could be answered
+    by a browser's old copy.
     A new content is a new address. Without the file (not built yet), the plain address."""
     url = f"{STATIC_URL}/{relative}"
     try:
