@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import math
 import re
 
@@ -106,6 +107,57 @@ def test_drom_have_framed_insets_inside_their_frames(insets, suffix, look, view)
         assert layer.style_function(copy)["className"] == look  # the other layout hides it
     assert len(features) == 101 + 2 * len(DROM)
     assert "className" not in layer.style_function(features["29"])  # drawn at every width
+
+
+INSET_CALLS = re.compile(
+    r"L\.rectangle\((?P<bounds>\[\[.*?\]\]), (?P<frame>\{.*?\})\)\.addTo\(map\);\s*"
+    r"L\.marker\((?P<at>\[.*?\]), \{\"interactive\": false, \"icon\": L\.divIcon\(\s*"
+    r"(?P<icon>\{.*?\})\)\}\)\.addTo\(map\);"
+)
+
+
+def test_each_inset_s_frame_and_name_are_drawn_once_on_the_map() -> None:
+    """The rendered script holds, for each inset of both layouts, one frame (its bounds, the
+    layout's class, a thin grey line, no fill, not clickable) and one name (the column's above
+    its frame's north-west corner, the row's centred under its frame), on this map."""
+    m = choropleth.choropleth(METRICS_FRAME, "exports", selected="53")
+    html = rendered(m)
+    calls = [match.groupdict() for match in INSET_CALLS.finditer(html)]
+    expected = [(inset, look) for insets, _, look, _ in LAYOUTS for inset in insets]
+    assert len(calls) == len(expected) == 2 * len(DROM)
+    for call, (inset, look) in zip(calls, expected, strict=True):
+        assert json.loads(call["bounds"]) == [[inset.south, inset.west], [inset.north, inset.east]]
+        frame = json.loads(call["frame"])
+        assert frame == {
+            "className": look,
+            "color": choropleth.INSET_FRAME,
+            "weight": 1,
+            "fill": False,
+            "interactive": False,
+        }
+        icon = json.loads(call["icon"])
+        assert icon["html"] == f'<div class="comext-inset-label">{inset.name}</div>'
+        row = look == choropleth.NARROW_ONLY
+        assert icon["className"] == f"{look} comext-inset-{'row' if row else 'column'}"
+        below = [inset.south, (inset.west + inset.east) / 2]
+        assert json.loads(call["at"]) == (below if row else [inset.north, inset.west])
+    assert f"}})({m.get_name()});" in html  # drawn on this map
+
+
+@pytest.mark.parametrize("order", [("53", "971"), ("971", "53")])
+def test_a_layer_s_bounds_are_its_own_shapes_whichever_map_came_first(order) -> None:
+    """The bounds of each map's outline layer, however many maps were drawn before (a
+    layer's bounds are kept once computed): the extent of its own shapes, read here from
+    their coordinates."""
+    for selected in order:
+        m = choropleth.choropleth(METRICS_FRAME, "exports", selected=selected)
+        (outline,) = geojson_layers(m, "selection")
+        lats, lons = [], []
+        for feature in outline.data["features"]:
+            for lon, lat in choropleth._points(choropleth.shapes()[feature["id"]]["coordinates"]):
+                lats.append(lat)
+                lons.append(lon)
+        assert outline.get_bounds() == [[min(lats), min(lons)], [max(lats), max(lons)]]
 
 
 def _bbox(geometry: dict) -> tuple[float, float, float, float]:

@@ -18,7 +18,7 @@ import json
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import folium
@@ -511,7 +511,18 @@ class _NamedShapes(folium.GeoJson):
         super().__init__({"type": "FeatureCollection", "features": features}, **kwargs)
 
     def _get_self_bounds(self) -> list[list[float | None]]:
-        return get_bounds(with_shapes(self.data["features"]), lonlat=True)
+        bounds = shapes_bounds(tuple(feature["id"] for feature in self.data["features"]))
+        return [list(corner) for corner in bounds]
+
+
+@lru_cache(maxsize=1024)
+def shapes_bounds(ids: tuple[str, ...]) -> tuple[tuple[float | None, ...], ...]:
+    """The bounds of the shapes `ids` (feature ids of `shapes`). The shapes never change in a
+    process, so each layer's bounds are computed once: going through the coordinates of the
+    101 départements and their copies was a quarter of a map's rendering, paid again for each
+    département a Carte outlines (a map rendered per year, indicator and outline)."""
+    features = with_shapes([{"id": feature_id} for feature_id in ids])
+    return tuple(tuple(corner) for corner in get_bounds(features, lonlat=True))
 
 
 def with_shapes(features: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -536,31 +547,55 @@ def _tooltip(shown: Sequence[Metric]) -> folium.GeoJsonTooltip:
     )
 
 
-def _draw_insets(m: folium.Map) -> None:
-    """The frames and names of both layouts: the column's names above their frames, the
-    row's centred under theirs."""
-    for insets, _suffix, look in inset_layouts():
-        for inset in insets:
-            folium.Rectangle(
-                inset.bounds,
-                color=INSET_FRAME,
-                weight=1,
-                fill=False,
-                interactive=False,
-                className=look,
-            ).add_to(m)
-            row = look == NARROW_ONLY
-            label = f'<div class="comext-inset-label">{html.escape(inset.name)}</div>'
-            folium.Marker(
-                [inset.south, (inset.west + inset.east) / 2] if row else [inset.north, inset.west],
-                icon=folium.DivIcon(
-                    html=label,
-                    icon_size=(90, 12),
-                    icon_anchor=(45, -2) if row else (0, 14),
-                    class_name=f"{look} comext-inset-{'row' if row else 'column'}",
-                ),
-                interactive=False,
-            ).add_to(m)
+class _Insets(MacroElement):
+    """The frames and names of both layouts' insets, in one element: the column's names above
+    their frames, the row's centred under theirs.
+
+    Drawn as a folium Rectangle, Marker and DivIcon each, the ten insets were 30 elements, and
+    folium compiles every element's rendered script as a Jinja template again (branca's
+    Element): half of a map's rendering, paid for each map the Carte renders (a year, an
+    indicator and an outline each). One template, compiled once, writes the same Leaflet calls
+    (frames not interactive, as the rectangles were asked to be)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map) {
+        {%- for frame, label in this.insets %}
+            L.rectangle({{ frame.bounds|tojson }}, {{ frame.options|tojson }}).addTo(map);
+            L.marker({{ label.location|tojson }}, {"interactive": false, "icon": L.divIcon({{
+                label.icon|tojson }})}).addTo(map);
+        {%- endfor %}
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "Insets"
+        self.insets = [
+            (_inset_frame(inset, look), _inset_label(inset, look))
+            for insets, _suffix, look in inset_layouts()
+            for inset in insets
+        ]
+
+
+def _inset_frame(inset: Inset, look: str) -> dict[str, Any]:
+    options = {"className": look, "color": INSET_FRAME, "weight": 1, "fill": False}
+    return {"bounds": inset.bounds, "options": {**options, "interactive": False}}
+
+
+def _inset_label(inset: Inset, look: str) -> dict[str, Any]:
+    row = look == NARROW_ONLY
+    icon = {
+        "html": f'<div class="comext-inset-label">{html.escape(inset.name)}</div>',
+        "iconSize": [90, 12],
+        "iconAnchor": [45, -2] if row else [0, 14],
+        "className": f"{look} comext-inset-{'row' if row else 'column'}",
+    }
+    location = [inset.south, (inset.west + inset.east) / 2] if row else [inset.north, inset.west]
+    return {"location": location, "icon": icon}
 
 
 def _outline(features: list[dict[str, Any]], selected: str) -> folium.GeoJson | None:
@@ -636,7 +671,7 @@ def choropleth(
         tooltip=_tooltip(shown),
         control=False,
     ).add_to(m)
-    _draw_insets(m)
+    _Insets().add_to(m)
     if selected is not None:
         outline = _outline(features, selected)
         if outline is not None:

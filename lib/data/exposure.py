@@ -100,8 +100,11 @@ def exposure(
     return frame
 
 
+@cache.cached
 def _partner_totals(territory: Territory, year: int, members: list[str]) -> tuple[float, float]:
-    """(exports, exports to the members) of the territory, from its cheapest aggregate."""
+    """(exports, exports to the members) of the territory, from its cheapest aggregate. Kept
+    on its own: France's and each région's totals are read by every département's exposure
+    (exposure_shares, partner_summary), and France's is a scan of the whole year."""
     relation, where, params = queries.flows_source(territory)
     exports, to_partner = queries.fetch_rows(
         f"""
