@@ -32,7 +32,7 @@ TICKS = 5  # about this many steps between 0 and the axis's end
 ROW_PX = {"wide": 46, "narrow": 44}  # a bar's row: a name on three lines, or above the bar
 
 
-def product_lines(code: str, width: int) -> list[str]:
+def _product_lines(code: str, width: int) -> list[str]:
     """The product's name on lines of at most `width` characters."""
     return textwrap.wrap(refs.product_name(code), width) or [code]
 
@@ -47,7 +47,7 @@ def rca_text(rca: float) -> str:
     return number(rca, 1)
 
 
-def axis_end(values: list[float]) -> float:
+def _axis_end(values: list[float]) -> float:
     """The axis's end: the largest index, or 1 when every index is below (the line at 1 stays
     in view), with room for the texts beside the bars."""
     return max(*values, 1.0) * AXIS_PADDING
@@ -86,7 +86,7 @@ def _name(code: str, narrow: bool) -> str:
     """The product's name: one shortened line (narrow), or its lines beside the bar (wide)."""
     if narrow:
         return escape(short_name(code))
-    return "<br>".join(escape(line) for line in product_lines(code, WIDE_WRAP))
+    return "<br>".join(escape(line) for line in _product_lines(code, WIDE_WRAP))
 
 
 def _row(
@@ -112,7 +112,7 @@ def specialisation_html(top: pd.DataFrame, narrow: bool = False) -> HtmlChart:
         return empty_html()
     codes = [str(code) for code in top["product"]]
     values = [float(v) for v in top["rca"]]
-    end = axis_end(values)
+    end = _axis_end(values)
     figures = zip(values, top["share_pct"], top["france_share_pct"], strict=True)
     rows = [
         _row(line + 2, code, (rca, float(own), float(france)), end, narrow)
