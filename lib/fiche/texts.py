@@ -294,10 +294,14 @@ def us_exposure(summary: pd.DataFrame, level: Level, period: str) -> PartnerExpo
             )
         )
     products = summary.iloc[1:]
+    # Column by column: iterrows builds a row of mixed types for each product, 2 ms of the
+    # fiche's first screen for three lines (docs/PERFORMANCE.md).
     lines = tuple(
-        f"{row['name']} : {formatting.meur(row['to_partner_eur'])}, soit "
-        f"{formatting.share(row['share_pct'])} des exportations de ce produit"
-        for _, row in products.iterrows()
+        f"{name} : {formatting.meur(to_partner)}, soit "
+        f"{formatting.share(share)} des exportations de ce produit"
+        for name, to_partner, share in zip(
+            products["name"], products["to_partner_eur"], products["share_pct"], strict=True
+        )
     )
     many = _HOW_MANY.get(len(lines), f"Les {len(lines)} produits les plus exportés")
     return PartnerExposure(tuple(figures), f"{many} vers les États-Unis :", lines)
