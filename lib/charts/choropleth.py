@@ -511,12 +511,12 @@ class _NamedShapes(folium.GeoJson):
         super().__init__({"type": "FeatureCollection", "features": features}, **kwargs)
 
     def _get_self_bounds(self) -> list[list[float | None]]:
-        bounds = shapes_bounds(tuple(feature["id"] for feature in self.data["features"]))
+        bounds = _shapes_bounds(tuple(feature["id"] for feature in self.data["features"]))
         return [list(corner) for corner in bounds]
 
 
 @lru_cache(maxsize=1024)
-def shapes_bounds(ids: tuple[str, ...]) -> tuple[tuple[float | None, ...], ...]:
+def _shapes_bounds(ids: tuple[str, ...]) -> tuple[tuple[float | None, ...], ...]:
     """The bounds of the shapes `ids` (feature ids of `shapes`). The shapes never change in a
     process, so each layer's bounds are computed once: going through the coordinates of the
     101 départements and their copies was a quarter of a map's rendering, paid again for each
@@ -582,8 +582,14 @@ class _Insets(MacroElement):
 
 
 def _inset_frame(inset: Inset, look: str) -> dict[str, Any]:
-    options = {"className": look, "color": INSET_FRAME, "weight": 1, "fill": False}
-    return {"bounds": inset.bounds, "options": {**options, "interactive": False}}
+    options = {
+        "className": look,
+        "color": INSET_FRAME,
+        "weight": 1,
+        "fill": False,
+        "interactive": False,
+    }
+    return {"bounds": inset.bounds, "options": options}
 
 
 def _inset_label(inset: Inset, look: str) -> dict[str, Any]:
