@@ -152,12 +152,9 @@ def test_a_layer_s_bounds_are_its_own_shapes_whichever_map_came_first(order) -> 
     for selected in order:
         m = choropleth.choropleth(METRICS_FRAME, "exports", selected=selected)
         (outline,) = geojson_layers(m, "selection")
-        lats, lons = [], []
-        for feature in outline.data["features"]:
-            for lon, lat in choropleth._points(choropleth.shapes()[feature["id"]]["coordinates"]):
-                lats.append(lat)
-                lons.append(lon)
-        assert outline.get_bounds() == [[min(lats), min(lons)], [max(lats), max(lons)]]
+        boxes = [_bbox(choropleth.shapes()[f["id"]]) for f in outline.data["features"]]
+        souths, wests, norths, easts = zip(*boxes, strict=True)
+        assert outline.get_bounds() == [[min(souths), min(wests)], [max(norths), max(easts)]]
 
 
 def _bbox(geometry: dict) -> tuple[float, float, float, float]:
