@@ -178,21 +178,22 @@ def products_section(state: FicheState) -> None:
         "*En bleu les biens importés, en violet les biens exportés ; l'aire de chaque "
         "compartiment est proportionnelle à sa valeur.*"
     )
-    if not details.empty:
-        caption += (
-            " *Cliquez sur un groupe d'activités pour voir le détail de ses produits en "
-            f"nomenclature CPF4 ; cliquez sur le bandeau du haut pour remonter. {glossary.CPF4}*"
-        )
-    clicked = components.chart_with_data(
-        cached_charts.treemap(state.territory, state.year, state.flux),
+    detailed = not details.empty
+    caption += (
+        " *Cliquez sur un groupe d'activités pour l'agrandir"
+        + (" et voir le détail de ses produits en nomenclature CPF4" if detailed else "")
+        + " ; cliquez sur le chemin au-dessus du graphique ou sur le bandeau du haut pour "
+        + f"remonter.{' ' + glossary.CPF4 if detailed else ''}*"
+    )
+    territory, year, flux = state.territory, state.year, state.flux
+    components.chart_with_data(
+        lambda narrow: cached_charts.treemap_html(territory, year, flux, narrow=narrow),
         table,
         fiche_downloads.year_file("produits", state),  # not top N's: the treemap shows them all
         "products",
         caption=caption + " *Cliquez sur un produit pour ouvrir sa page.*",
         links={product_links.COLUMN: product_links.links(table["product"], table["flow"], state)},
-        clickable=True,
     )
-    product_links.open_clicked(clicked, state)
     if not details.empty:
         st.markdown("**Détail des produits en nomenclature CPF4**")
         cpf4 = product_links.cpf4_links(details["cpf4"], details["flow"], state)

@@ -136,11 +136,25 @@ def polygon(box: Box) -> list[tuple[float, float]]:
     return [(_length(x, variables), _length(y, variables)) for x, y in _curve_points()]
 
 
-class _Reader(HTMLParser):
+class _ClassStack(HTMLParser):
+    """A parser that knows the classes of the elements it is inside (void ones excepted)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []  # the class of each open element
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.stack:
+            self.stack.pop()
+
+    def _inside(self, name: str) -> bool:
+        return any(name in classes.split() for classes in self.stack)
+
+
+class _Reader(_ClassStack):
     def __init__(self) -> None:
         super().__init__()
         self.charts: list[HtmlChartRead] = []
-        self.stack: list[str] = []  # the class of each open element
         self.tick_at: float | None = None
 
     def handle_starttag(self, tag: str, attr_list: list[tuple[str, str | None]]) -> None:
@@ -185,13 +199,6 @@ class _Reader(HTMLParser):
             chart.labels.append(Label(classes[1], _style(attrs, "top")))
         elif self._inside("cb-ticks") and not classes:
             self.tick_at = float(_style(attrs, "left").rstrip("%"))
-
-    def handle_endtag(self, tag: str) -> None:
-        if self.stack:
-            self.stack.pop()
-
-    def _inside(self, name: str) -> bool:
-        return any(name in classes.split() for classes in self.stack)
 
     def handle_data(self, data: str) -> None:
         if not self.charts or not self.stack:
@@ -266,3 +273,126 @@ def sankey_links(chart: HtmlChartRead) -> tuple[list[str], list[tuple[int, int, 
         source, _, target = ends.partition(">")
         links.append((int(source), int(target), float(value)))
     return names.split("|"), links
+
+
+# --- The activities treemap (lib/charts/treemap_html.py) -------------------------------------
+
+
+@dataclass
+class TreemapBox:
+    """A box of a treemap view, as written: its element (`a`, `label`, `div`), node id, place
+    (left, top, width, height: % of the plot), colour, tooltip, what a click leads to (`href`
+    or the radio button a label is `for`) and its texts."""
+
+    tag: str
+    id: str
+    parent: bool
+    place: tuple[float, float, float, float]
+    color: str
+    tooltip: str
+    href: str | None = None
+    label_for: str | None = None
+    head: str = ""
+    name: str = ""
+    value: str = ""
+    clamp: str = ""  # the name's -webkit-line-clamp
+
+
+@dataclass
+class TreemapView:
+    """A view: its radio button (id, name, checked), top (node id, "" for the root), plot height
+    (px), the path above the plot as (text, the radio button it is a label `for`, or None), and
+    its boxes in order."""
+
+    radio: str
+    group: str
+    checked: bool
+    top: str = ""
+    height: str = ""
+    path: list[tuple[str, str | None]] = field(default_factory=list)
+    boxes: list[TreemapBox] = field(default_factory=list)
+
+
+class _TreemapReader(_ClassStack):
+    def __init__(self) -> None:
+        super().__init__()
+        self.views: list[TreemapView] = []
+        self.in_path_label = False
+
+    def handle_starttag(self, tag: str, attr_list: list[tuple[str, str | None]]) -> None:
+        attrs = dict(attr_list)
+        classes = (attrs.get("class") or "").split()
+        if tag == "input":  # void: not on the stack
+            if "cb-tm-pick" in classes:
+                radio = attrs.get("id") or ""
+                self.views.append(TreemapView(radio, attrs.get("name") or "", "checked" in attrs))
+            return
+        self.stack.append(" ".join(classes))
+        view = self.views[-1] if self.views else None
+        if view is None:
+            return
+        if "cb-tm-view" in classes:
+            view.top = attrs.get("data-top") or ""
+        elif "cb-tm-plot" in classes:
+            view.height = _style(attrs, "height")
+        elif tag == "label" and self._inside("cb-tm-path"):
+            view.path.append(("", attrs.get("for")))
+            self.in_path_label = True
+        elif "cb-tm-box" in classes:
+            top, right, bottom, left = (
+                float(side.rstrip("%")) for side in _style(attrs, "inset").split()
+            )
+            place = (left, top, 100 - left - right, 100 - top - bottom)
+            view.boxes.append(
+                TreemapBox(
+                    tag,
+                    attrs.get("data-id") or "",
+                    "cb-tm-parent" in classes,
+                    place,  # type: ignore[arg-type]
+                    _style(attrs, "background"),
+                    attrs.get("title") or "",
+                    attrs.get("href"),
+                    attrs.get("for"),
+                )
+            )
+        elif "cb-tm-name" in classes:
+            view.boxes[-1].clamp = _style(attrs, "-webkit-line-clamp")
+
+    def handle_endtag(self, tag: str) -> None:
+        super().handle_endtag(tag)
+        self.in_path_label = False
+
+    def handle_data(self, data: str) -> None:
+        if not self.views or not self.stack:
+            return
+        view, here = self.views[-1], self.stack[-1].split()
+        if self._inside("cb-tm-path"):
+            self._path_text(view, data)
+        elif "cb-tm-head" in here:
+            view.boxes[-1].head += data
+        elif "cb-tm-name" in here:
+            view.boxes[-1].name += data
+        elif "cb-tm-value" in here:
+            view.boxes[-1].value += data
+
+    def _path_text(self, view: TreemapView, data: str) -> None:
+        """The path's steps: each label's text, then the view's own name (after the last « › »)."""
+        if self.in_path_label:
+            text, target = view.path[-1]
+            view.path[-1] = (text + data, target)
+            return
+        for part in data.split("›"):
+            if part.strip():
+                view.path.append((part.strip(), None))
+
+
+def treemap_views(markup: str) -> list[TreemapView]:
+    """The views of the treemap in `markup`, in order."""
+    reader = _TreemapReader()
+    reader.feed(markup)
+    reader.close()
+    return reader.views
+
+
+def is_treemap(chart: HtmlChartRead) -> bool:
+    return "cb-treemap" in chart.classes

@@ -280,12 +280,14 @@ def test_figures_are_built_once_and_again_for_a_new_version(
     assert coloured == {"DE", "IT"}
 
 
-def _exports_by_product(figure: object) -> dict[str, float]:
-    """The treemap's product boxes of the exports (`export/<A17>/<product>`): product → value."""
-    trace = figure.data[0]  # type: ignore[attr-defined]
+def _exports_by_product(chart: HtmlChart) -> dict[str, float]:
+    """The treemap's product boxes of the exports (`export/<A17>/<product>`), read back from
+    its markup's signature: product → value."""
+    (drawn,) = html_charts.read(chart.markup)
+    boxes = (item.rsplit(":", 1) for item in drawn.signature.split(","))
     return {
-        node.rsplit("/", 1)[1]: value
-        for node, value in zip(trace.ids, trace.values, strict=True)
+        node.rsplit("/", 1)[1]: float(value)
+        for node, value in boxes
         if node.startswith("export/") and node.count("/") == 2
     }
 
@@ -296,9 +298,10 @@ def test_the_treemap_is_built_once_and_again_for_a_new_version(
     """The fiche's « Principales activités » (pages/fiche.products_section) is shared as the
     partners chart is; an import shows the new values at once."""
     data_dir = use_dataset(FIRST)
-    first = cached_charts.treemap(MAYENNE, 2024, "tous")
-    assert cached_charts.treemap(MAYENNE, 2024, "tous") is first
-    assert cached_charts.treemap(MAYENNE, 2024, "export") is not first  # another flow choice
+    first = cached_charts.treemap_html(MAYENNE, 2024, "tous")
+    assert cached_charts.treemap_html(MAYENNE, 2024, "tous") is first
+    assert cached_charts.treemap_html(MAYENNE, 2024, "export") is not first  # another flow
+    assert cached_charts.treemap_html(MAYENNE, 2024, "tous", narrow=True) is not first
 
     def expected(frame: pd.DataFrame) -> dict[str, float]:
         exports = frame[(frame["dept"] == "53") & (frame["flow"] == "E")]
@@ -306,7 +309,7 @@ def test_the_treemap_is_built_once_and_again_for_a_new_version(
 
     assert _exports_by_product(first) == expected(FIRST)
     write_dataset(SECOND, data_dir)
-    second = cached_charts.treemap(MAYENNE, 2024, "tous")
+    second = cached_charts.treemap_html(MAYENNE, 2024, "tous")
     assert second is not first
     assert _exports_by_product(second) == expected(SECOND)
 

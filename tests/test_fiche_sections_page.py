@@ -42,6 +42,11 @@ def _sankeys(at: AppTest) -> list[html_charts.HtmlChartRead]:
     return [chart for chart in html_charts.in_app(at) if html_charts.is_sankey(chart)]
 
 
+def _treemaps(at: AppTest) -> list[html_charts.HtmlChartRead]:
+    """The activities treemaps drawn (HTML: tests/html_charts.py)."""
+    return [chart for chart in html_charts.in_app(at) if html_charts.is_treemap(chart)]
+
+
 def _section_labels(at: AppTest) -> list[str]:
     return [e.label for e in at.expander if e.label in TITLES]
 
@@ -72,13 +77,49 @@ def test_a_section_in_the_url_opens_it_alone(demo_data_dir: Path) -> None:
     assert at.query_params["section"] == "monde"
 
 
+def test_the_activities_treemap_draws_every_product_of_the_parquet(demo_data_dir: Path) -> None:
+    at = open_page("fiche", niveau="departement", code="53", annee="2024", section="activites")
+    assert _runs(at) == {"fiche-section-activites": 1}
+    assert _chart_types(at) == []  # no Plotly chart: the treemap is HTML
+    wide, narrow = _treemaps(at)
+    assert wide.signature == narrow.signature
+    boxes = dict(item.rsplit(":", 1) for item in wide.signature.split(","))
+    drawn = {
+        (node.split("/")[0], node.split("/")[2]): float(value)
+        for node, value in boxes.items()
+        if node.count("/") == 2
+    }
+    # Every product with a positive value in 2024, by flow (plain pandas).
+    (path,) = demo_data_dir.glob("v-*/year=2024/data.parquet")
+    rows = pd.read_parquet(path, filters=[("dept", "==", "53")])
+    sums = rows.groupby(["flow", "product"])["value_eur"].sum()
+    names = {"E": "export", "I": "import"}
+    expected = {(names[f], p): float(v) for (f, p), v in sums.items() if v > 0}
+    assert drawn.keys() == expected.keys()
+    for key, value in expected.items():
+        assert drawn[key] == pytest.approx(value, rel=1e-12)
+    # Each product's box links to its Produit page, showing Mayenne in 2024 (in the first view,
+    # or, for the products of a group too small to hold them there, in the group's view).
+    body = next(e.proto.body for e in at.get("html") if "cb-treemap" in e.proto.body)
+    views = html_charts.treemap_views(body)
+    links = {box.id: box.href for view in views for box in view.boxes if box.tag == "a"}
+    assert {(i.split("/")[0], i.split("/")[2]) for i in links} == expected.keys()
+    for node, link in links.items():
+        flow, _, product = node.split("/")
+        assert link == (
+            f"/produit?code={product}&annee=2024&flux={flow}&niveau=departement&territoire=53"
+        )
+
+
 def test_every_section_opens_with_its_charts() -> None:
     every = ",".join(sections.slugs(sections.FICHE))
     at = open_page("fiche", niveau="departement", code="53", annee="2024", section=every)
     assert set(_runs(at)) == {f"fiche-section-{slug}" for slug in sections.slugs(sections.FICHE)}
     types = _chart_types(at)
-    # Plotly: specialisations, world, treemap; HTML: partners ×2, 3 export and 3 import Sankeys.
-    assert "treemap" in types and "choropleth" in types and "sankey" not in types
+    # Plotly: the world map; HTML: the specialisations, partners ×2, treemap ×2 (both looks),
+    # 3 export and 3 import Sankeys.
+    assert types == ["choropleth"]
+    assert len(_treemaps(at)) == 2
     assert len(_sankeys(at)) == 6
     headers = [h.value for h in at.subheader]
     assert "Contexte et méthodologie" in headers and "Informations pratiques" in headers

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from lib.charts import fiche_figures, world
+from lib.charts import fiche_figures, product_figures, world
 from lib.charts.kit import HtmlChart
+from lib.charts.treemap_html import treemap_html as treemap_html_chart
 from lib.core.flows import flow_of
-from lib.core.states import FicheState
+from lib.core.states import FicheState, ProductState
 from lib.core.territory import Territory
 from lib.data import country_view, queries
 from lib.data.cache import cached_shared
-from lib.web import registry
+from lib.web import registry, urlstate
 
 
 @cached_shared
@@ -48,12 +49,30 @@ def sankey_html(territory: Territory, year: int, flow: str, top: int) -> HtmlCha
 
 
 @cached_shared
-def treemap(territory: Territory, year: int, flux: str) -> go.Figure:
+def treemap_html(territory: Territory, year: int, flux: str, narrow: bool = False) -> HtmlChart:
     """The activities (A129) of the flows `flux` shows (export, import or tous), each with its
-    CPF4 products to drill down to: the fiche's « Principales activités »."""
+    CPF4 products to zoom to, in HTML (wide, or narrow for a phone): the fiche's « Principales
+    activités » draws it without plotly.js (the document builds its Plotly figure,
+    lib/fiche/contents.py). Each product's or CPF4 code's box links to its Produit page,
+    showing the territory in that year."""
     state = FicheState(territory, year, flux=flux)
-    return fiche_figures.treemap_figure(
+    nodes = fiche_figures.treemap_nodes(
         registry.fiche_products(state),
-        flows=[flow.name for flow in state.shown_flows],
-        details=registry.fiche_product_details(state),
+        [flow.name for flow in state.shown_flows],
+        registry.fiche_product_details(state),
     )
+    return treemap_html_chart(nodes, _product_links(nodes, territory, year), narrow=narrow)
+
+
+def _product_links(
+    nodes: list[fiche_figures.TreemapNode], territory: Territory, year: int
+) -> dict[str, str]:
+    """The Produit page of each box that is a product or a CPF4 code (product_figures: a
+    product's undetailed rest is the product's)."""
+    links = {}
+    for node in nodes:
+        product = product_figures.treemap_product(node.id)
+        if product is not None:
+            flux, code = product
+            links[node.id] = urlstate.product_url(ProductState(code, year, flux, territory))
+    return links

@@ -1,17 +1,14 @@
-"""Links from the fiche's product names to the Produit page: a click on a box of the treemap,
-and a link column beside the products of its tables (the Sankeys report no click on a node:
-Streamlit 1.67 returns clicks on treemap boxes only, those that carry an `id`)."""
+"""Links from the fiche's product names to the Produit page: a link column beside the products
+of its tables (the treemap's boxes are links themselves: lib/fiche/cached_charts.treemap_html;
+the Sankeys' nodes are not)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import replace
-from typing import Any
 
 import pandas as pd
-import streamlit as st
 
-from lib.charts import product_figures
 from lib.core import refs
 from lib.core.flows import Flow
 from lib.core.states import FicheState, ProductState
@@ -45,16 +42,6 @@ def cpf4_links(codes: Iterable[str], flows: Iterable[str], state: FicheState) ->
         urlstate.product_url(product_state(state, str(code), flux))
         for code, flux in zip(codes, flows, strict=True)
     ]
-
-
-def open_clicked(points: Sequence[dict[str, Any]], state: FicheState) -> None:
-    """Open the Produit page of the treemap box just clicked (a product or a CPF4 code)."""
-    for point in points:
-        clicked = product_figures.treemap_product(point.get("id", ""))
-        if clicked is not None:
-            flux, product = clicked
-            target = product_state(state, product, flux)
-            st.switch_page(urlstate.PRODUIT.file, query_params=urlstate.params_of(target))
 
 
 def sankey_links(

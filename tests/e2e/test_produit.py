@@ -42,11 +42,10 @@ def test_fiche_to_product_to_departement(page, app_url: str, same_dataset) -> No
         f"{app_url}/fiche?niveau=departement&code=53&annee=2024&flux=export&section=activites"
     )
     wait_for_app(page)
-    box = page.locator(".js-plotly-plot g.slice").filter(
+    box = page.locator(".cb-tm-view:visible a.cb-tm-box").filter(
         has_text=_text(formatting.meur(first["value_eur"]))
     )
     box.first.scroll_into_view_if_needed()
-    page.wait_for_timeout(500)
     box.first.click()
 
     # The Produit page of that product, with Mayenne's share of France.
