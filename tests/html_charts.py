@@ -348,7 +348,7 @@ class _TreemapReader(_ClassStack):
                     tag,
                     attrs.get("data-id") or "",
                     "cb-tm-parent" in classes,
-                    place,  # type: ignore[arg-type]
+                    place,
                     _style(attrs, "background"),
                     attrs.get("title") or "",
                     attrs.get("href"),

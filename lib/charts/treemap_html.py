@@ -46,8 +46,8 @@ class Rect(NamedTuple):
 
 @dataclass(frozen=True)
 class Frame:
-    """The plot a look is laid out for, in pixels (the browser scales it to the chart's width):
-    the squarified boxes are near-square at this size."""
+    """The plot a look is laid out for, in pixels: the squarified boxes are near-square at this
+    size. The browser stretches it to the chart's width; its height is the plot's."""
 
     width: int
     height: int
@@ -186,12 +186,11 @@ class _Tree:
 
 
 class Placed(NamedTuple):
-    """A box of a view: its node, where it is, and how deep in the view (0: the top)."""
+    """A box of a view: its node, where it is, and whether its children are drawn inside it."""
 
     node: TreemapNode
     rect: Rect
-    level: int
-    parent: bool  # its children are drawn inside it
+    parent: bool
 
 
 def place_view(tree: _Tree, top: str, frame: Frame) -> list[Placed]:
@@ -203,15 +202,16 @@ def place_view(tree: _Tree, top: str, frame: Frame) -> list[Placed]:
     node = tree.nodes[top]
     inner = content(plot)
     kids = tree.children.get(top, []) if inner else []
-    return [Placed(node, plot, 0, bool(kids)), *_place(tree, kids, inner or plot, 1)]
+    return [Placed(node, plot, bool(kids)), *_place(tree, kids, inner or plot, 1)]
 
 
 def _place(tree: _Tree, nodes: list[TreemapNode], rect: Rect, level: int) -> list[Placed]:
+    """`nodes` tiling `rect`, and their descendants down to the view's last level."""
     placed: list[Placed] = []
     for node, box in zip(nodes, squarify([n.value for n in nodes], rect), strict=True):
         inner = content(box) if level < LEVELS - 1 else None
         kids = tree.children.get(node.id, []) if inner else []
-        placed.append(Placed(node, box, level, bool(kids)))
+        placed.append(Placed(node, box, bool(kids)))
         if kids and inner:
             placed += _place(tree, kids, inner, level + 1)
     return placed
@@ -249,8 +249,10 @@ def _text(box: Placed) -> str:
 
 
 class _Targets(NamedTuple):
-    """Where a box leads: the radio buttons of the views (by top id) and the Produit pages."""
+    """Where a box leads: the radio buttons of the views (by top id; `group`, their name) and
+    the Produit pages."""
 
+    group: str
     views: Mapping[str, str]  # top id -> its radio button's id
     links: Mapping[str, str]  # node id -> URL
 
@@ -277,13 +279,12 @@ def _box_html(box: Placed, view_top: str, tree: _Tree, targets: _Targets, frame:
 def _zoom_target(
     node: TreemapNode, view_top: str, tree: _Tree, views: Mapping[str, str]
 ) -> str | None:
-    """The view a click on `node`'s box shows: its own, or, for the view's top, the view above
-    (the nearest ancestor's with one); None for a box that leads nowhere."""
+    """The view a click on `node`'s box shows: its own, or, for the view's top, the view above;
+    None for a box that leads nowhere. (A view's top is a flow or a group, whose parent, the
+    root or a flow, is the first view's top or has a view of its own.)"""
     if node.id != view_top:
         return node.id if node.id in views else None
-    if view_top == tree.top():
-        return None
-    return node.parent if node.parent in views else tree.top()
+    return None if view_top == tree.top() else node.parent
 
 
 def _path_html(tree: _Tree, top: str, views: Mapping[str, str]) -> str:
@@ -303,7 +304,7 @@ def _view_html(tree: _Tree, top: str, index: int, targets: _Targets, frame: Fram
         _box_html(box, top, tree, targets, frame) for box in place_view(tree, top, frame)
     )
     return (
-        f'<input type="radio" class="cb-tm-pick" name="{own.rsplit("-", 1)[0]}" id="{own}"'
+        f'<input type="radio" class="cb-tm-pick" name="{targets.group}" id="{own}"'
         f'{checked} aria-label="{name}">'
         f'<div class="cb-tm-view" data-top="{escape(top)}">'
         + _path_html(tree, top, targets.views)
@@ -331,7 +332,7 @@ def treemap_html(
     # Radio buttons' ids, unique in the page: the data's and the look's.
     prefix = "tm" + hashlib.sha1(drawn.encode()).hexdigest()[:10] + ("n" if narrow else "w")
     views = {top: f"{prefix}-{i}" for i, top in enumerate(tree.views())}
-    targets = _Targets(views, links)
+    targets = _Targets(prefix, views, links)
     return HtmlChart(
         f'<figure class="comext-chart cb-treemap" data-bars="{len(nodes)}" '
         f'data-signature="{escape(drawn)}">'
