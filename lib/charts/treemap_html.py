@@ -2,9 +2,9 @@
 activités »): the boxes of lib/charts/fiche_figures.treemap_nodes laid out here, one view per
 level a reader can zoom to, the zoom done by the browser alone.
 
-Why not plotly.js: its treemap was the one chart of the fiche's sections still drawn by it,
-and « Principales activités » took half as long again as the « Flux » sections to open
-(docs/PERFORMANCE.md). The Plotly figure (fiche_figures.treemap_figure) stays the document's.
+Why not plotly.js: with the world map, its treemap was the last chart of the fiche's sections
+drawn by it, and « Principales activités » took half as long again as the « Flux » sections to
+open (docs/PERFORMANCE.md). The Plotly figure (fiche_figures.treemap_figure) stays the document's.
 
 The layout is the squarified treemap (Bruls, Huizing and van Wijk, 2000) as d3-hierarchy's
 `treemapSquarify` writes it, the tiling plotly.js uses: each box's area is proportional to its
