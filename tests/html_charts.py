@@ -396,3 +396,9 @@ def treemap_views(markup: str) -> list[TreemapView]:
 
 def is_treemap(chart: HtmlChartRead) -> bool:
     return "cb-treemap" in chart.classes
+
+
+def treemap_values(chart: HtmlChartRead) -> dict[str, float]:
+    """A treemap's `data-signature`: each box's id (`export/C5/C21Z`…) → its euros."""
+    boxes = (item.rsplit(":", 1) for item in chart.signature.split(","))
+    return {node: float(value) for node, value in boxes}

@@ -284,10 +284,9 @@ def _exports_by_product(chart: HtmlChart) -> dict[str, float]:
     """The treemap's product boxes of the exports (`export/<A17>/<product>`), read back from
     its markup's signature: product → value."""
     (drawn,) = html_charts.read(chart.markup)
-    boxes = (item.rsplit(":", 1) for item in drawn.signature.split(","))
     return {
-        node.rsplit("/", 1)[1]: float(value)
-        for node, value in boxes
+        node.rsplit("/", 1)[1]: value
+        for node, value in html_charts.treemap_values(drawn).items()
         if node.startswith("export/") and node.count("/") == 2
     }
 

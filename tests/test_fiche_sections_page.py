@@ -83,10 +83,9 @@ def test_the_activities_treemap_draws_every_product_of_the_parquet(demo_data_dir
     assert _chart_types(at) == []  # no Plotly chart: the treemap is HTML
     wide, narrow = _treemaps(at)
     assert wide.signature == narrow.signature
-    boxes = dict(item.rsplit(":", 1) for item in wide.signature.split(","))
     drawn = {
-        (node.split("/")[0], node.split("/")[2]): float(value)
-        for node, value in boxes.items()
+        (node.split("/")[0], node.split("/")[2]): value
+        for node, value in html_charts.treemap_values(wide).items()
         if node.count("/") == 2
     }
     # Every product with a positive value in 2024, by flow (plain pandas).

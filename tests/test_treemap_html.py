@@ -17,7 +17,14 @@ from hypothesis import strategies as st
 from lib.charts import fiche_figures, treemap_html
 from lib.charts.treemap_html import HEAD_PX, NARROW, PAD_PX, WIDE, Rect, squarify
 from lib.core.states import OTHERS
-from tests.html_charts import STYLESHEET, TreemapBox, TreemapView, read, treemap_views
+from tests.html_charts import (
+    STYLESHEET,
+    TreemapBox,
+    TreemapView,
+    read,
+    treemap_values,
+    treemap_views,
+)
 from tests.test_figures import products_frame
 
 M = 1_000_000
@@ -294,8 +301,7 @@ def test_no_value_no_treemap() -> None:
 def test_the_signature_says_every_box() -> None:
     nodes = fiche_figures.treemap_nodes(PRODUCTS, details=DETAILS)
     (drawn,) = read(treemap_html.treemap_html(nodes, {}).markup)
-    pairs = dict(item.split(":") for item in drawn.signature.split(","))
-    assert {k: float(v) / M for k, v in pairs.items()} == VALUES
+    assert {k: v / M for k, v in treemap_values(drawn).items()} == VALUES
     assert drawn.bars == len(VALUES)
 
 

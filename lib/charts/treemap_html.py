@@ -176,6 +176,10 @@ class _Tree:
         ]
         return [top, *zoomable]
 
+    def name(self, node_id: str) -> str:
+        """What a view's top is called, in the path and for its radio button."""
+        return self.nodes[node_id].label if node_id else ROOT_NAME
+
     def path(self, node_id: str) -> list[str]:
         """The ids from the first view's top down to `node_id`."""
         path, top = [], self.top()
@@ -291,7 +295,7 @@ def _path_html(tree: _Tree, top: str, views: Mapping[str, str]) -> str:
     """The path above the plot: each level above the view a label back to its view."""
     steps = []
     for node_id in tree.path(top):
-        name = escape(tree.nodes[node_id].label if node_id else ROOT_NAME)
+        name = escape(tree.name(node_id))
         steps.append(name if node_id == top else f'<label for="{views[node_id]}">{name}</label>')
     return '<div class="cb-tm-path">' + " › ".join(steps) + "</div>"
 
@@ -299,7 +303,7 @@ def _path_html(tree: _Tree, top: str, views: Mapping[str, str]) -> str:
 def _view_html(tree: _Tree, top: str, index: int, targets: _Targets, frame: Frame) -> str:
     own = targets.views[top]
     checked = " checked" if index == 0 else ""
-    name = escape(tree.nodes[top].label if top else ROOT_NAME)
+    name = escape(tree.name(top))
     boxes = "".join(
         _box_html(box, top, tree, targets, frame) for box in place_view(tree, top, frame)
     )
